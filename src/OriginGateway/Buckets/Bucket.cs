@@ -1,0 +1,33 @@
+using OriginGateway.Rules;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Buckets;
+
+/// <summary>A configured bucket at run time: its store, its access settings, its current rule set.</summary>
+internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, string originFile)
+{
+    private volatile CompiledRuleSet _rules = CompiledRuleSet.Empty;
+
+    public string Name { get; } = name;
+
+    /// <summary>The numeric suffix of the name (COS APPID), or empty.</summary>
+    public string AppId { get; } = name.LastIndexOf('-') is var dash and > 0 && name[(dash + 1)..].All(char.IsAsciiDigit) ? name[(dash + 1)..] : "";
+
+    public string Region { get; } = region;
+
+    public bool PublicRead { get; } = publicRead;
+
+    public bool PublicList { get; } = publicList;
+
+    public IObjectStore Store { get; } = store;
+
+    /// <summary>The rule file loaded at start-up when it exists (absolute path).</summary>
+    public string OriginFile { get; } = originFile;
+
+    /// <summary>The compiled origin rules; replaced whole when the configuration changes.</summary>
+    public CompiledRuleSet Rules
+    {
+        get => _rules;
+        set => _rules = value;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Security;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.Buckets;
+
+/// <summary>Writes the COS XML error body with its status (<c>01-data-plane.md</c> §1.2).</summary>
+internal static class CosError
+{
+    public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+        var requestId = response.Headers[RequestIds.HeaderName].ToString();
+        var body = Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + SecurityElement.Escape(message)
+            + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource><RequestId>" + requestId + "</RequestId></Error>\n");
+        response.ContentType = "application/xml";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
+    }
+}

@@ -1,0 +1,190 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using OriginGateway.Rules;
+using OriginGateway.Security;
+
+namespace OriginGateway.Buckets;
+
+/// <summary>
+/// The data endpoint: raw request target → bucket and key → signature → access → operation.
+/// A guard chain with no routing tables, so an object GET costs a few lookups.
+/// </summary>
+internal sealed class DataPlaneHandler(
+    BucketRegistry buckets,
+    CosAuthenticator authenticator,
+    ObjectWriteHandler writes,
+    OriginConfigurationEndpoint originEndpoint)
+{
+    /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
+    private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
+    {
+        "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
+        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "delete", "versions",
+        "policy", "origin-explain",
+    };
+
+    public Task HandleAsync(HttpContext context)
+    {
+        context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
+
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        if (!TrySplitTarget(rawTarget, out var rawPath, out var rawQuery))
+        {
+            return CosError.WriteAsync(context, 400, "InvalidArgument", "The request target is not a path.", rawTarget);
+        }
+
+        var bucket = buckets.Resolve(HostWithoutPort(context.Request.Headers.Host), rawPath, out var keyStart, out _);
+        if (bucket is null)
+        {
+            return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
+        }
+
+        var keyStatus = KeyDecoding.TryDecodePath(rawPath.AsSpan(keyStart), out var key);
+        if (keyStatus == KeyStatus.Valid)
+        {
+            keyStatus = KeyDecoding.Check(key);
+        }
+        if (keyStatus != KeyStatus.Valid)
+        {
+            return keyStatus == KeyStatus.TooLong
+                ? CosError.WriteAsync(context, 400, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.", rawPath)
+                : CosError.WriteAsync(context, 400, "InvalidArgument", "The key is not valid: malformed percent-encoding, invalid UTF-8 or a control character.", rawPath);
+        }
+
+        List<KeyValuePair<string, string>>? query = null;
+        if (rawQuery is not null && !QueryString.TryParse(rawQuery, out query))
+        {
+            return CosError.WriteAsync(context, 400, "InvalidArgument", "The query string is not valid percent-encoded UTF-8.", rawPath);
+        }
+
+        var auth = CosAuthResult.Anonymous;
+        if (query is not null || context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("x-cos-security-token"))
+        {
+            if (KeyDecoding.TryDecodePath(rawPath, out var decodedPath) != KeyStatus.Valid)
+            {
+                return CosError.WriteAsync(context, 400, "InvalidArgument", "The path is not valid percent-encoded UTF-8.", rawPath);
+            }
+            auth = authenticator.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers);
+            if (auth.Failed)
+            {
+                return CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, rawPath);
+            }
+        }
+
+        var request = new DataRequest(context, bucket, key, rawPath, query, auth);
+        return key.Length == 0 ? BucketRootAsync(request) : ObjectAsync(request);
+    }
+
+    private Task ObjectAsync(DataRequest request)
+    {
+        var method = request.Context.Request.Method;
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var isWrite = HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+        if (!isRead && !isWrite)
+        {
+            return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+        }
+        if (Denied(request, isRead ? BucketOperation.ReadObject : BucketOperation.Write) is { } denied)
+        {
+            return denied;
+        }
+        if (isRead)
+        {
+            return ObjectReadHandler.HandleAsync(request);
+        }
+        if (HttpMethods.IsPut(method))
+        {
+            return writes.PutAsync(request);
+        }
+        ObjectWriteHandler.Delete(request);
+        return Task.CompletedTask;
+    }
+
+    private Task BucketRootAsync(DataRequest request)
+    {
+        if (request.Query is { } query)
+        {
+            foreach (var (name, _) in query)
+            {
+                if (name == "origin")
+                {
+                    return Denied(request, BucketOperation.Configure) ?? originEndpoint.HandleAsync(request);
+                }
+                if (UnsupportedSubresources.Contains(name))
+                {
+                    return Denied(request, BucketOperation.Configure)
+                        ?? request.ErrorAsync(501, "NotImplemented", $"The ?{name} sub-resource is not implemented by this gateway.");
+                }
+            }
+        }
+
+        var method = request.Context.Request.Method;
+        if (HttpMethods.IsGet(method))
+        {
+            return Denied(request, BucketOperation.List) ?? BucketRootHandler.ListAsync(request);
+        }
+        if (HttpMethods.IsHead(method))
+        {
+            if (Denied(request, BucketOperation.HeadBucket) is { } denied)
+            {
+                return denied;
+            }
+            BucketRootHandler.Head(request);
+            return Task.CompletedTask;
+        }
+        return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against the bucket.");
+    }
+
+    private static Task? Denied(DataRequest request, BucketOperation operation)
+    {
+        var bucket = request.Bucket;
+        var message = BucketAccess.Check(request.Auth, bucket.Name, bucket.PublicRead, bucket.PublicList, operation);
+        return message is null ? null : request.ErrorAsync(403, "AccessDenied", message);
+    }
+
+    /// <summary>Splits the raw target into path and query (null when there is no '?'). Accepts origin-form and absolute-form.</summary>
+    internal static bool TrySplitTarget(string rawTarget, out string path, out string? query)
+    {
+        var target = rawTarget;
+        if (!target.StartsWith('/'))
+        {
+            var scheme = target.IndexOf("://", StringComparison.Ordinal);
+            var slash = scheme < 0 ? -1 : target.IndexOf('/', scheme + 3);
+            if (slash < 0)
+            {
+                path = "";
+                query = null;
+                return false;
+            }
+            target = target[slash..];
+        }
+        var mark = target.IndexOf('?', StringComparison.Ordinal);
+        if (mark < 0)
+        {
+            path = target;
+            query = null;
+        }
+        else
+        {
+            path = target[..mark];
+            query = target[(mark + 1)..];
+        }
+        return true;
+    }
+
+    private static ReadOnlySpan<char> HostWithoutPort(Microsoft.Extensions.Primitives.StringValues host)
+    {
+        if (host.Count != 1)
+        {
+            return [];
+        }
+        var value = host[0].AsSpan();
+        if (value.StartsWith('['))
+        {
+            var close = value.IndexOf(']');
+            return close < 0 ? value : value[..(close + 1)];
+        }
+        var colon = value.LastIndexOf(':');
+        return colon < 0 ? value : value[..colon];
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Buckets;
+
+/// <summary>
+/// GET and HEAD of an object from the store: preconditions, range, headers, body. The hit path:
+/// one in-memory lookup, one open, positional reads straight into the response pipe.
+/// </summary>
+internal static class ObjectReadHandler
+{
+    /// <summary>How a GET/HEAD was served (<c>01-data-plane.md</c> §1.5).</summary>
+    public const string ActionHeader = "x-origin-action";
+
+    private const int ChunkSize = 64 * 1024;
+
+    public static async Task HandleAsync(DataRequest request)
+    {
+        var context = request.Context;
+        var store = request.Bucket.Store;
+        var isHead = HttpMethods.IsHead(context.Request.Method);
+
+        // Two tries: a commit may replace the file between lookup and open.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var entry = store.Find(request.Key);
+            if (entry is null)
+            {
+                break;
+            }
+            var reader = store.Open(entry);
+            if (reader is null)
+            {
+                continue;
+            }
+            using (reader)
+            {
+                await ServeAsync(request, entry, reader, isHead).ConfigureAwait(false);
+            }
+            return;
+        }
+
+        context.Response.Headers[ActionHeader] = "miss";
+        await request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.").ConfigureAwait(false);
+    }
+
+    private static async Task ServeAsync(DataRequest request, ObjectEntry entry, ObjectReader reader, bool isHead)
+    {
+        var context = request.Context;
+        var response = context.Response;
+        var headers = response.Headers;
+        headers[ActionHeader] = "hit";
+        headers.ETag = entry.ETag;
+        headers.LastModified = entry.LastModifiedHeader;
+
+        var requestHeaders = context.Request.Headers;
+        switch (Preconditions.Evaluate(requestHeaders, entry, isGetOrHead: true))
+        {
+            case PreconditionOutcome.NotModified:
+                CopyStoredHeaders(headers, entry, cachingOnly: true);
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            case PreconditionOutcome.Failed:
+                await request.ErrorAsync(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold.").ConfigureAwait(false);
+                return;
+        }
+
+        headers.AcceptRanges = "bytes";
+        var range = requestHeaders.Range.Count > 0 && Preconditions.RangeApplies(requestHeaders, entry)
+            ? ByteRange.Parse(requestHeaders.Range, entry.Length)
+            : ByteRange.Whole(entry.Length);
+        if (range.Kind == RangeKind.Unsatisfiable)
+        {
+            headers.ContentRange = "bytes */" + entry.Length.ToString(CultureInfo.InvariantCulture);
+            await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
+            return;
+        }
+
+        CopyStoredHeaders(headers, entry, cachingOnly: false);
+        headers.ContentType = entry.ContentType;
+        if (range.Kind == RangeKind.Single)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.Start + range.Length - 1}/{entry.Length}");
+        }
+        response.ContentLength = range.Length;
+        if (isHead || range.Length == 0)
+        {
+            return;
+        }
+        await WriteBodyAsync(context, reader, range.Start, range.Length).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies body bytes from the store into the response pipe without intermediate buffers.</summary>
+    internal static async Task WriteBodyAsync(HttpContext context, ObjectReader reader, long offset, long count)
+    {
+        var writer = context.Response.BodyWriter;
+        var cancellation = context.RequestAborted;
+        while (count > 0)
+        {
+            var memory = writer.GetMemory((int)Math.Min(count, ChunkSize));
+            var want = (int)Math.Min(memory.Length, count);
+            var read = reader.Read(memory.Span[..want], offset);
+            if (read == 0)
+            {
+                // The file shrank under us: never end a response short but clean.
+                context.Abort();
+                return;
+            }
+            writer.Advance(read);
+            offset += read;
+            count -= read;
+            var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
+            if (flush.IsCanceled || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly)
+    {
+        foreach (var (name, value) in entry.Headers)
+        {
+            if (!cachingOnly || name is "cache-control" or "expires")
+            {
+                headers[name] = value;
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace OriginGateway.Hosting;
+
+/// <summary>
+/// Binds the data and control listeners and tells, per request, which one a connection came in
+/// on (by local port; a port of 0 is read back from the listener once it is bound).
+/// </summary>
+internal sealed class EndpointBinding(EndpointsOptions endpoints)
+{
+    private ListenOptions? _data;
+    private ListenOptions? _control;
+    private int _dataPort = -1;
+
+    public void Configure(KestrelServerOptions kestrel)
+    {
+        _data = Listen(kestrel, new Uri(endpoints.Data));
+        _control = Listen(kestrel, new Uri(endpoints.Control));
+    }
+
+    /// <summary>The data endpoint's port once bound.</summary>
+    public int DataPort => _dataPort >= 0 ? _dataPort : (_dataPort = BoundPort(_data, endpoints.Data));
+
+    public int ControlPort => BoundPort(_control, endpoints.Control);
+
+    public string DataUrl => $"http://{new Uri(endpoints.Data).Host}:{DataPort}";
+
+    public string ControlUrl => $"http://{new Uri(endpoints.Control).Host}:{ControlPort}";
+
+    public bool IsData(HttpContext context) => context.Connection.LocalPort == DataPort;
+
+    private static ListenOptions Listen(KestrelServerOptions kestrel, Uri uri)
+    {
+        ListenOptions? captured = null;
+        Action<ListenOptions> capture = o => captured = o;
+        if (uri.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(uri.Port, capture);
+        }
+        else if (uri.Host is "*" or "+" or "0.0.0.0")
+        {
+            kestrel.ListenAnyIP(uri.Port, capture);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port, capture);
+        }
+        return captured!;
+    }
+
+    private static int BoundPort(ListenOptions? options, string url) =>
+        options?.IPEndPoint?.Port is { } port and > 0 ? port : new Uri(url).Port;
+}

@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OriginGateway.Buckets;
+using OriginGateway.Persistence;
+using OriginGateway.Rules;
+
+namespace OriginGateway.Hosting;
+
+/// <summary>Builds and runs the gateway: configuration → validation → services → start-up loading → listeners.</summary>
+internal static class GatewayHost
+{
+    /// <summary>Runs until shut down. Exit codes: 0 normal, 1 start-up failure, 2 invalid configuration.</summary>
+    public static async Task<int> RunAsync(string[] configurationArgs, TextWriter output, TextWriter error)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = configurationArgs,
+            // appsettings*.json travel with the binaries; data paths still resolve against the working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        GatewayOptions options;
+        try
+        {
+            options = builder.Configuration.Get<GatewayOptions>() ?? new GatewayOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            await error.WriteLineAsync($"Invalid configuration: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}").ConfigureAwait(false);
+            return 2;
+        }
+        var problems = GatewayOptionsValidator.Validate(options, builder.Environment.IsProduction());
+        if (problems.Count > 0)
+        {
+            await error.WriteLineAsync("Invalid configuration:").ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync("  " + problem).ConfigureAwait(false);
+            }
+            return 2;
+        }
+
+        builder.Services.AddOriginGateway(options);
+        var binding = new EndpointBinding(options.Endpoints);
+        builder.Services.AddSingleton(binding);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxPutSize;
+            binding.Configure(kestrel);
+        });
+
+        var app = builder.Build();
+        try
+        {
+            app.Services.GetRequiredService<ControlDatabase>().Migrate(ControlDatabaseMigrations.All);
+            app.Services.GetRequiredService<BucketRegistry>();
+            var ruleProblems = app.Services.GetRequiredService<OriginConfigurationService>().LoadAll();
+            if (ruleProblems.Count > 0)
+            {
+                await error.WriteLineAsync("Cannot start: invalid origin rules:").ConfigureAwait(false);
+                foreach (var problem in ruleProblems)
+                {
+                    await error.WriteLineAsync("  " + problem).ConfigureAwait(false);
+                }
+                return 1;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await error.WriteLineAsync($"Cannot start: {e.Message} (DataDirectory: {options.DataDirectoryFullPath})").ConfigureAwait(false);
+            return 1;
+        }
+
+        app.MapOriginGateway();
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(output, options, binding, app.Environment.EnvironmentName));
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await error.WriteLineAsync($"Cannot listen: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        return 0;
+    }
+
+    private static void PrintBanner(TextWriter output, GatewayOptions options, EndpointBinding binding, string environment)
+    {
+        var defaultBucket = options.Buckets.FirstOrDefault(b => b.Name == options.DefaultBucket);
+        output.WriteLine($"OriginGateway is running ({environment}).");
+        output.WriteLine($"  data endpoint:    {binding.DataUrl}");
+        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz)");
+        output.WriteLine($"  data directory:   {options.DataDirectoryFullPath}");
+        if (defaultBucket is not null)
+        {
+            output.WriteLine($"  default bucket:   {defaultBucket.Name}{(defaultBucket.PublicRead ? " (public-read)" : "")}");
+        }
+        if (options.Credentials.Count == 0)
+        {
+            output.WriteLine("  warning: no credentials are configured; only public reads are served.");
+        }
+        output.WriteLine("Try:");
+        output.WriteLine($"  curl -i {binding.DataUrl}/hello.txt");
+        output.WriteLine($"  curl -i {binding.ControlUrl}/readyz");
+        output.Flush();
+    }
+}

@@ -1,0 +1,43 @@
+using OriginGateway.Buckets;
+using OriginGateway.Persistence;
+using OriginGateway.Security;
+
+namespace OriginGateway.Hosting;
+
+/// <summary>The gateway's settings, bound from the configuration root (<c>04-operations.md</c> §4.2).</summary>
+public sealed class GatewayOptions
+{
+    public EndpointsOptions Endpoints { get; set; } = new();
+
+    /// <summary>Root of the embedded stores; relative paths resolve against the working directory. Default <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>The bucket that takes requests no host or path names; empty = none.</summary>
+    public string DefaultBucket { get; set; } = "";
+
+    public List<BucketOptions> Buckets { get; set; } = [];
+
+    public List<CredentialOptions> Credentials { get; set; } = [];
+
+    public LimitsOptions Limits { get; set; } = new();
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>The absolute data directory.</summary>
+    public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
+
+    /// <summary>A bucket's store directory: its <c>Storage:Path</c>, else <c>{DataDirectory}/buckets/{Name}</c>.</summary>
+    public string StorePath(BucketOptions bucket) => bucket.Storage.Path.Length > 0
+        ? Path.GetFullPath(bucket.Storage.Path, Directory.GetCurrentDirectory())
+        : Path.Combine(DataDirectoryFullPath, "buckets", bucket.Name);
+
+    /// <summary>A bucket's rule file: its <c>OriginFile</c>, else <c>config/origin/{Name}.xml</c>, under the application directory.</summary>
+    public static string OriginFilePath(BucketOptions bucket) => Path.GetFullPath(
+        bucket.OriginFile.Length > 0 ? bucket.OriginFile : Path.Combine("config", "origin", bucket.Name + ".xml"),
+        AppContext.BaseDirectory);
+
+    /// <summary>The SQLite connection string: <c>Database:ConnectionString</c>, else <c>{DataDirectory}/control.db</c>.</summary>
+    public string SqliteConnectionString => Database.ConnectionString.Length > 0
+        ? Database.ConnectionString
+        : $"Data Source={Path.Combine(DataDirectoryFullPath, "control.db")}";
+}

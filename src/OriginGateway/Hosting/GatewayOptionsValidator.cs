@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using OriginGateway.Security;
+
+namespace OriginGateway.Hosting;
+
+/// <summary>Start-up validation of <see cref="GatewayOptions"/>: every problem, each naming its setting.</summary>
+internal static partial class GatewayOptionsValidator
+{
+    public static IReadOnlyList<string> Validate(GatewayOptions options, bool isProduction)
+    {
+        var errors = new List<string>();
+        var data = CheckEndpoint(options.Endpoints.Data, "Endpoints:Data", errors);
+        var control = CheckEndpoint(options.Endpoints.Control, "Endpoints:Control", errors);
+        if (data is not null && control is not null && data.Port != 0 && data.Port == control.Port)
+        {
+            errors.Add("Endpoints:Data and Endpoints:Control must use different ports.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("DataDirectory must not be empty.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Buckets.Count; i++)
+        {
+            var bucket = options.Buckets[i];
+            var prefix = $"Buckets:{i}";
+            if (!BucketName().IsMatch(bucket.Name))
+            {
+                errors.Add($"{prefix}:Name '{bucket.Name}' is not a bucket name (3-63 lower-case letters, digits and hyphens, e.g. examplebucket-1250000000).");
+            }
+            else if (!names.Add(bucket.Name))
+            {
+                errors.Add($"{prefix}:Name '{bucket.Name}' is configured twice.");
+            }
+            for (var h = 0; h < bucket.Hosts.Count; h++)
+            {
+                if (string.IsNullOrWhiteSpace(bucket.Hosts[h]) || bucket.Hosts[h].Contains(':', StringComparison.Ordinal) || bucket.Hosts[h].Contains('/', StringComparison.Ordinal))
+                {
+                    errors.Add($"{prefix}:Hosts:{h} '{bucket.Hosts[h]}' must be a host name without scheme, port or path.");
+                }
+                else if (!hosts.Add(bucket.Hosts[h]))
+                {
+                    errors.Add($"{prefix}:Hosts:{h} '{bucket.Hosts[h]}' selects more than one bucket.");
+                }
+            }
+            if (bucket.Storage.Kind != "FileSystem")
+            {
+                errors.Add($"{prefix}:Storage:Kind '{bucket.Storage.Kind}' is not supported yet (FileSystem).");
+            }
+        }
+        if (options.DefaultBucket.Length > 0 && !names.Contains(options.DefaultBucket))
+        {
+            errors.Add($"DefaultBucket '{options.DefaultBucket}' is not one of the configured Buckets:N:Name.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Credentials.Count; i++)
+        {
+            var credential = options.Credentials[i];
+            if (string.IsNullOrWhiteSpace(credential.SecretId) || string.IsNullOrEmpty(credential.SecretKey))
+            {
+                errors.Add($"Credentials:{i} needs both SecretId and SecretKey.");
+            }
+            else if (!ids.Add(credential.SecretId))
+            {
+                errors.Add($"Credentials:{i}:SecretId '{credential.SecretId}' is configured twice.");
+            }
+            if (isProduction && credential.SecretId == CredentialStore.DevelopmentSecretId)
+            {
+                errors.Add($"Credentials:{i}:SecretId is the published development credential, which is refused in Production.");
+            }
+        }
+
+        if (options.Limits.MaxPutSize <= 0)
+        {
+            errors.Add("Limits:MaxPutSize must be a positive number of bytes.");
+        }
+        if (options.Database.Provider != "Sqlite")
+        {
+            errors.Add($"Database:Provider '{options.Database.Provider}' is not supported yet (Sqlite).");
+        }
+        return errors;
+    }
+
+    private static Uri? CheckEndpoint(string value, string setting, List<string> errors)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/" || uri.IsDefaultPort && !value.Contains(":80", StringComparison.Ordinal))
+        {
+            errors.Add($"{setting} '{value}' must be an http URL with an explicit port, e.g. http://127.0.0.1:8080.");
+            return null;
+        }
+        return uri;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketName();
+}

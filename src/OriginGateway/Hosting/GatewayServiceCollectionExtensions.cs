@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Observability;
+using OriginGateway.Persistence;
+using OriginGateway.Rules;
+using OriginGateway.Security;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Hosting;
+
+/// <summary>Registers the gateway's services.</summary>
+internal static class GatewayServiceCollectionExtensions
+{
+    public static IServiceCollection AddOriginGateway(this IServiceCollection services, GatewayOptions options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(options.Limits);
+
+        services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
+        services.AddSingleton<OriginConfigurationRepository>();
+
+        services.AddSingleton(sp => new CredentialStore(options.Credentials));
+        services.AddSingleton<CosAuthenticator>();
+
+        services.AddSingleton(sp => CreateBuckets(sp, options));
+        services.AddSingleton<OriginConfigurationService>();
+        services.AddSingleton<OriginConfigurationEndpoint>();
+        services.AddSingleton<ObjectWriteHandler>();
+        services.AddSingleton<DataPlaneHandler>();
+
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
+        return services;
+    }
+
+    private static BucketRegistry CreateBuckets(IServiceProvider services, GatewayOptions options)
+    {
+        var time = services.GetRequiredService<TimeProvider>();
+        var storeLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<FileSystemObjectStore>();
+        var buckets = options.Buckets.Select(b =>
+        {
+            var store = new FileSystemObjectStore(options.StorePath(b), b.Storage.FlushToDisk, time, storeLogger);
+            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, GatewayOptions.OriginFilePath(b));
+            return (bucket, (IReadOnlyList<string>)b.Hosts);
+        });
+        return new BucketRegistry(buckets.ToList(), options.DefaultBucket);
+    }
+}

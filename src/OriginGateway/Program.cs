@@ -1,0 +1,3 @@
+using OriginGateway.Hosting;
+
+return await GatewayCommandLine.RunAsync(args);

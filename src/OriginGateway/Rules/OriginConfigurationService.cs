@@ -1,0 +1,89 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Persistence;
+
+namespace OriginGateway.Rules;
+
+/// <summary>
+/// Owns each bucket's origin configuration: parse → validate → store → compile → swap. Start-up
+/// loads the stored configurations, and a bucket's rule file, when it exists, replaces its stored
+/// configuration at every start.
+/// </summary>
+internal sealed partial class OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, ILogger<OriginConfigurationService> logger)
+{
+    /// <summary>Loads every bucket's rules. Returns the problems that must stop start-up (an invalid rule file).</summary>
+    public IReadOnlyList<string> LoadAll()
+    {
+        var problems = new List<string>();
+        foreach (var bucket in buckets.All)
+        {
+            if (File.Exists(bucket.OriginFile))
+            {
+                var result = OriginConfigurationXml.Parse(File.ReadAllBytes(bucket.OriginFile));
+                if (!result.IsValid)
+                {
+                    problems.Add($"Buckets ({bucket.Name}) OriginFile {bucket.OriginFile}: {result.ErrorCode}: {string.Join("; ", result.Errors)}");
+                    continue;
+                }
+                Apply(bucket, result.Configuration!, source: bucket.OriginFile);
+                LogLoadedFromFile(logger, bucket.Name, result.Configuration!.Rules.Count, bucket.OriginFile);
+                continue;
+            }
+
+            var stored = repository.Get(bucket.Name);
+            if (stored is null)
+            {
+                bucket.Rules = CompiledRuleSet.Empty;
+                continue;
+            }
+            var parsed = OriginConfigurationXml.Parse(Encoding.UTF8.GetBytes(stored));
+            if (parsed.IsValid)
+            {
+                bucket.Rules = new CompiledRuleSet(parsed.Configuration);
+            }
+            else
+            {
+                problems.Add($"the stored origin configuration of bucket {bucket.Name} no longer validates: {parsed.Message}");
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>The stored document, or null when the bucket has no configuration.</summary>
+    public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
+
+    /// <summary>Parses and, when valid, stores and activates a configuration.</summary>
+    public OriginConfigurationParseResult Put(Bucket bucket, ReadOnlySpan<byte> document)
+    {
+        var result = OriginConfigurationXml.Parse(document);
+        if (result.IsValid)
+        {
+            Apply(bucket, result.Configuration!, source: "api");
+            LogReplaced(logger, bucket.Name, result.Configuration!.Rules.Count);
+        }
+        return result;
+    }
+
+    public void Delete(Bucket bucket)
+    {
+        repository.Delete(bucket.Name);
+        bucket.Rules = CompiledRuleSet.Empty;
+        LogDeleted(logger, bucket.Name);
+    }
+
+    private void Apply(Bucket bucket, OriginConfiguration configuration, string source)
+    {
+        repository.Put(bucket.Name, OriginConfigurationXml.Write(configuration), source);
+        bucket.Rules = new CompiledRuleSet(configuration);
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Bucket {Bucket}: {Count} origin rule(s) loaded from {File}; it replaces the stored configuration until the next start")]
+    private static partial void LogLoadedFromFile(ILogger logger, string bucket, int count, string file);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration replaced ({Count} rule(s))")]
+    private static partial void LogReplaced(ILogger logger, string bucket, int count);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration deleted")]
+    private static partial void LogDeleted(ILogger logger, string bucket);
+}

@@ -1,0 +1,355 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace OriginGateway.Storage;
+
+/// <summary>
+/// A bucket on the local file system. Keys never become paths: each version of an object is one
+/// file named by the SHA-256 of its key and a version number
+/// (<c>objects/ab/abcd….0000018f….obj</c>), holding the body followed by its metadata
+/// (<see cref="ObjectFileFormat"/>). Writes stream into <c>staging/</c> and are committed by one
+/// rename; the newest version of a key wins, older ones are deleted. An ordered in-memory index
+/// (rebuilt from the files at start-up) answers lookups and LIST in UTF-8 binary order.
+/// </summary>
+internal sealed partial class FileSystemObjectStore : IObjectStore
+{
+    private const int CopyBufferSize = 128 * 1024;
+    private const string FileSuffix = ".obj";
+
+    private readonly string _objectsDirectory;
+    private readonly string _stagingDirectory;
+    private readonly bool _flushToDisk;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ObjectEntry> _entries = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _order = new(Utf8OrdinalComparer.Instance);
+    private readonly Lock _orderLock = new();
+    private readonly Lock[] _keyLocks = Enumerable.Range(0, 64).Select(_ => new Lock()).ToArray();
+
+    public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger)
+    {
+        Root = Path.GetFullPath(root);
+        _objectsDirectory = Path.Combine(Root, "objects");
+        _stagingDirectory = Path.Combine(Root, "staging");
+        _flushToDisk = flushToDisk;
+        _time = time;
+        _logger = logger;
+        Directory.CreateDirectory(_objectsDirectory);
+        Directory.CreateDirectory(_stagingDirectory);
+        SweepStaging();
+        LoadIndex();
+    }
+
+    public string Root { get; }
+
+    public int Count => _entries.Count;
+
+    public ObjectEntry? Find(string key) => _entries.TryGetValue(key, out var entry) ? entry : null;
+
+    public ObjectReader? Open(ObjectEntry entry)
+    {
+        try
+        {
+            var handle = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return new ObjectReader(handle, entry.Length);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Replaced by a newer version (the caller looks again), or removed behind our back:
+            // then the key degrades to a miss.
+            lock (KeyLock(entry.Key))
+            {
+                if (_entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
+                {
+                    LogVanished(_logger, KeyHash(entry.Key));
+                    RemoveFromIndex(entry.Key);
+                }
+            }
+            return null;
+        }
+    }
+
+    public async Task<ObjectWriteResult> PutAsync(string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        var stagingPath = Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        var committed = false;
+        try
+        {
+            long length = 0;
+            byte[] md5;
+            using (var file = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                try
+                {
+                    int read;
+                    while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        length += read;
+                        if (length > write.MaxLength || (write.ExpectedLength is { } expected && length > expected))
+                        {
+                            return new(length > write.MaxLength ? ObjectWriteStatus.TooLarge : ObjectWriteStatus.LengthMismatch, null);
+                        }
+                        hash.AppendData(buffer, 0, read);
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                if (write.ExpectedLength is { } expectedLength && length != expectedLength)
+                {
+                    return new(ObjectWriteStatus.LengthMismatch, null);
+                }
+                md5 = hash.GetHashAndReset();
+                if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
+                {
+                    return new(ObjectWriteStatus.DigestMismatch, null);
+                }
+
+                var trailer = new ObjectTrailer(
+                    key,
+                    length,
+                    Convert.ToHexStringLower(md5),
+                    _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    write.ContentType ?? "application/octet-stream",
+                    write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
+                    write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
+                await file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
+                file.Flush(_flushToDisk);
+
+                var entry = Commit(key, stagingPath, trailer);
+                committed = true;
+                return new(ObjectWriteStatus.Committed, entry);
+            }
+        }
+        finally
+        {
+            if (!committed)
+            {
+                TryDelete(stagingPath);
+            }
+        }
+    }
+
+    public bool Delete(string key)
+    {
+        lock (KeyLock(key))
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                return false;
+            }
+            // The file goes first: a crash after it leaves nothing to resurrect at start-up.
+            TryDelete(entry.Path);
+            RemoveFromIndex(key);
+            return true;
+        }
+    }
+
+    public ListResult List(ListRequest request)
+    {
+        var contents = new List<ObjectEntry>();
+        var prefixes = new List<string>();
+        var truncated = false;
+        string? nextMarker = null;
+        if (request.MaxKeys <= 0)
+        {
+            return new ListResult(contents, prefixes, false, null);
+        }
+
+        var lower = Utf8OrdinalComparer.Instance.Compare(request.Prefix, request.Marker) >= 0 ? request.Prefix : request.Marker;
+        var delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter;
+        string? lastPrefix = null;
+        lock (_orderLock)
+        {
+            foreach (var key in _order.GetViewBetween(lower, Utf8OrdinalComparer.Max))
+            {
+                if (!key.StartsWith(request.Prefix, StringComparison.Ordinal))
+                {
+                    break;
+                }
+                if (key.Length > 0 && string.Equals(key, request.Marker, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string? commonPrefix = null;
+                if (delimiter is not null)
+                {
+                    var at = key.IndexOf(delimiter, request.Prefix.Length, StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        commonPrefix = key[..(at + delimiter.Length)];
+                        if (string.Equals(commonPrefix, lastPrefix, StringComparison.Ordinal) || string.Equals(commonPrefix, request.Marker, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+                    }
+                }
+                if (contents.Count + prefixes.Count == request.MaxKeys)
+                {
+                    truncated = true;
+                    break;
+                }
+                if (commonPrefix is not null)
+                {
+                    prefixes.Add(commonPrefix);
+                    lastPrefix = commonPrefix;
+                    nextMarker = commonPrefix;
+                }
+                else if (_entries.TryGetValue(key, out var entry))
+                {
+                    contents.Add(entry);
+                    nextMarker = key;
+                }
+            }
+        }
+        return new ListResult(contents, prefixes, truncated, truncated ? nextMarker : null);
+    }
+
+    public bool IsHealthy(out string? problem)
+    {
+        try
+        {
+            var probe = Path.Combine(_stagingDirectory, ".ready-" + Environment.ProcessId);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            problem = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"object store at {Root} is not writable: {e.Message}";
+            return false;
+        }
+    }
+
+    private ObjectEntry Commit(string key, string stagingPath, ObjectTrailer trailer)
+    {
+        var hash = KeyHash(key);
+        var directory = Path.Combine(_objectsDirectory, hash[..2]);
+        Directory.CreateDirectory(directory);
+        lock (KeyLock(key))
+        {
+            _entries.TryGetValue(key, out var previous);
+            // Versions only grow for a key, whatever the clock does.
+            var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
+            var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
+            File.Move(stagingPath, path, overwrite: false);
+            var entry = ToEntry(trailer, path, version);
+            _entries[key] = entry;
+            if (previous is null)
+            {
+                lock (_orderLock)
+                {
+                    _order.Add(key);
+                }
+            }
+            else
+            {
+                TryDelete(previous.Path);
+            }
+            return entry;
+        }
+    }
+
+    private void RemoveFromIndex(string key)
+    {
+        _entries.TryRemove(key, out _);
+        lock (_orderLock)
+        {
+            _order.Remove(key);
+        }
+    }
+
+    private void SweepStaging()
+    {
+        foreach (var leftover in Directory.EnumerateFiles(_stagingDirectory))
+        {
+            TryDelete(leftover);
+        }
+    }
+
+    private void LoadIndex()
+    {
+        var newest = new Dictionary<string, (long Version, string Path)>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(_objectsDirectory, "*" + FileSuffix, SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot != 64 || !long.TryParse(name.AsSpan(dot + 1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var version))
+            {
+                continue;
+            }
+            var hash = name[..dot];
+            if (newest.TryGetValue(hash, out var seen))
+            {
+                // A crash between a commit's rename and the old version's removal leaves two.
+                var (keep, drop) = seen.Version >= version ? (seen, (version, path)) : ((version, path), seen);
+                TryDelete(drop.Item2);
+                newest[hash] = keep;
+            }
+            else
+            {
+                newest[hash] = (version, path);
+            }
+        }
+
+        foreach (var (hash, (version, path)) in newest)
+        {
+            ObjectTrailer? trailer;
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                trailer = ObjectFileFormat.TryReadTrailer(handle);
+            }
+            if (trailer is null || !string.Equals(KeyHash(trailer.Key), hash, StringComparison.Ordinal))
+            {
+                LogCorrupt(_logger, path);
+                TryDelete(path);
+                continue;
+            }
+            _entries[trailer.Key] = ToEntry(trailer, path, version);
+            _order.Add(trailer.Key);
+        }
+    }
+
+    private static ObjectEntry ToEntry(ObjectTrailer trailer, string path, long version) => new(
+        trailer.Key,
+        path,
+        version,
+        trailer.Length,
+        trailer.Md5Hex,
+        DateTimeOffset.FromUnixTimeMilliseconds(trailer.LastModifiedUnixMs),
+        trailer.ContentType,
+        trailer.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray(),
+        trailer.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>());
+
+    private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
+
+    /// <summary>The key's file name stem: lowercase hex SHA-256 of its UTF-8 bytes.</summary>
+    internal static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover is swept at the next start; it is never visible as an object.
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Object file with key hash {KeyHash} vanished from disk; the key is now a miss")]
+    private static partial void LogVanished(ILogger logger, string keyHash);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Discarded an incomplete or corrupt object file {Path}")]
+    private static partial void LogCorrupt(ILogger logger, string path);
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace OriginGateway.Storage;
+
+/// <summary>
+/// What the store knows about one committed object: enough to answer a hit without touching the
+/// disk for metadata. Header values are formatted once, when the entry is made.
+/// </summary>
+internal sealed class ObjectEntry
+{
+    public ObjectEntry(string key, string path, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata)
+    {
+        Key = key;
+        Path = path;
+        Version = version;
+        Length = length;
+        Md5Hex = md5Hex;
+        LastModified = new DateTimeOffset(lastModified.Ticks - (lastModified.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        ContentType = contentType;
+        Headers = headers;
+        GatewayMetadata = gatewayMetadata;
+        ETag = "\"" + md5Hex + "\"";
+        LastModifiedHeader = LastModified.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    public string Key { get; }
+
+    /// <summary>The file that holds this version (body first, metadata trailer after it).</summary>
+    public string Path { get; }
+
+    /// <summary>Monotonic per key; the highest version on disk is the current one.</summary>
+    public long Version { get; }
+
+    public long Length { get; }
+
+    public string Md5Hex { get; }
+
+    /// <summary>Whole seconds, as HTTP dates carry them.</summary>
+    public DateTimeOffset LastModified { get; }
+
+    public string ContentType { get; }
+
+    /// <summary>Stored response headers: Cache-Control, Content-Disposition, Content-Encoding, Expires, Content-Language, x-cos-meta-*.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>Metadata the gateway keeps for itself (origin URL, origin ETag, pull time, ...).</summary>
+    public IReadOnlyDictionary<string, string> GatewayMetadata { get; }
+
+    /// <summary>Quoted lowercase hex MD5 of the content.</summary>
+    public string ETag { get; }
+
+    public string LastModifiedHeader { get; }
+}

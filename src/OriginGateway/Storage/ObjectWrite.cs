@@ -1,0 +1,27 @@
+namespace OriginGateway.Storage;
+
+/// <summary>What a writer hands the store besides the body.</summary>
+/// <param name="ContentType">Stored Content-Type (null → application/octet-stream).</param>
+/// <param name="Headers">Stored response headers, names in lower case.</param>
+/// <param name="ExpectedMd5">When set, the body's MD5 must equal it or nothing is stored.</param>
+/// <param name="ExpectedLength">When set, the body must be exactly this long or nothing is stored.</param>
+/// <param name="MaxLength">Bodies longer than this are refused.</param>
+/// <param name="GatewayMetadata">Gateway-private metadata kept with the object.</param>
+internal sealed record ObjectWrite(
+    string? ContentType,
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    byte[]? ExpectedMd5,
+    long? ExpectedLength,
+    long MaxLength,
+    IReadOnlyDictionary<string, string>? GatewayMetadata = null);
+
+/// <summary>How a write ended; failures are values, not exceptions.</summary>
+internal enum ObjectWriteStatus
+{
+    Committed,
+    DigestMismatch,
+    TooLarge,
+    LengthMismatch,
+}
+
+internal readonly record struct ObjectWriteResult(ObjectWriteStatus Status, ObjectEntry? Entry);
