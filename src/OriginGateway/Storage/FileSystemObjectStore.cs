@@ -79,55 +79,16 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         var committed = false;
         try
         {
-            long length = 0;
-            byte[] md5;
-            using (var file = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
+            var (status, trailer) = await WriteStagingAsync(key, stagingPath, body, write, cancellationToken).ConfigureAwait(false);
+            if (status != ObjectWriteStatus.Committed)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-                try
-                {
-                    int read;
-                    while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        length += read;
-                        if (length > write.MaxLength || (write.ExpectedLength is { } expected && length > expected))
-                        {
-                            return new(length > write.MaxLength ? ObjectWriteStatus.TooLarge : ObjectWriteStatus.LengthMismatch, null);
-                        }
-                        hash.AppendData(buffer, 0, read);
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-                if (write.ExpectedLength is { } expectedLength && length != expectedLength)
-                {
-                    return new(ObjectWriteStatus.LengthMismatch, null);
-                }
-                md5 = hash.GetHashAndReset();
-                if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
-                {
-                    return new(ObjectWriteStatus.DigestMismatch, null);
-                }
-
-                var trailer = new ObjectTrailer(
-                    key,
-                    length,
-                    Convert.ToHexStringLower(md5),
-                    _time.GetUtcNow().ToUnixTimeMilliseconds(),
-                    write.ContentType ?? "application/octet-stream",
-                    write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
-                    write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
-                await file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
-                file.Flush(_flushToDisk);
-
-                var entry = Commit(key, stagingPath, trailer);
-                committed = true;
-                return new(ObjectWriteStatus.Committed, entry);
+                return new(status, null);
             }
+            // The staging file is closed here: a rename of a file still open for writing would
+            // hand readers a locked file.
+            var entry = Commit(key, stagingPath, trailer!);
+            committed = true;
+            return new(ObjectWriteStatus.Committed, entry);
         }
         finally
         {
@@ -136,6 +97,57 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 TryDelete(stagingPath);
             }
         }
+    }
+
+    private async Task<(ObjectWriteStatus, ObjectTrailer?)> WriteStagingAsync(string key, string stagingPath, Stream body, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        using var file = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        long length = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length > write.MaxLength)
+                {
+                    return (ObjectWriteStatus.TooLarge, null);
+                }
+                if (write.ExpectedLength is { } expected && length > expected)
+                {
+                    return (ObjectWriteStatus.LengthMismatch, null);
+                }
+                hash.AppendData(buffer, 0, read);
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        if (write.ExpectedLength is { } expectedLength && length != expectedLength)
+        {
+            return (ObjectWriteStatus.LengthMismatch, null);
+        }
+        var md5 = hash.GetHashAndReset();
+        if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
+        {
+            return (ObjectWriteStatus.DigestMismatch, null);
+        }
+
+        var trailer = new ObjectTrailer(
+            key,
+            length,
+            Convert.ToHexStringLower(md5),
+            _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            write.ContentType ?? "application/octet-stream",
+            write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
+            write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
+        await file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
+        file.Flush(_flushToDisk);
+        return (ObjectWriteStatus.Committed, trailer);
     }
 
     public bool Delete(string key)

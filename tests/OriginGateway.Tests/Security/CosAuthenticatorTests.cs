@@ -1,0 +1,202 @@
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Security;
+
+namespace OriginGateway.Tests.Security;
+
+public sealed class CosAuthenticatorTests
+{
+    private const string SecretId = "AKIDTESTTESTTEST";
+    private const string SecretKey = "test-secret-key";
+    private const string Host = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+
+    private readonly ManualTimeProvider _time = new(Now);
+    private readonly CosAuthenticator _authenticator;
+
+    public CosAuthenticatorTests()
+    {
+        var credentials = new CredentialStore([new CredentialOptions { SecretId = SecretId, SecretKey = SecretKey }]);
+        _authenticator = new CosAuthenticator(credentials, _time);
+    }
+
+    private static IHeaderDictionary Headers(string? authorization = null)
+    {
+        IHeaderDictionary headers = new HeaderDictionary { ["Host"] = Host, ["Content-Type"] = "text/plain" };
+        if (authorization is not null)
+        {
+            headers.Authorization = authorization;
+        }
+        return headers;
+    }
+
+    private static string Sign(DateTimeOffset start, DateTimeOffset end, string method = "GET", string path = "/a.txt",
+        string secretId = SecretId, string secretKey = SecretKey, IReadOnlyList<KeyValuePair<string, string>>? parameters = null)
+    {
+        KeyValuePair<string, string>[] headers = [new("host", Host), new("content-type", "text/plain")];
+        return CosSignature.Authorization(secretId, secretKey, start, end, method, path, parameters ?? [], headers);
+    }
+
+    [Fact]
+    public void Authenticate_NoSignature_IsAnonymous()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers());
+
+        Assert.True(result.IsAnonymous);
+    }
+
+    [Fact]
+    public void Authenticate_ValidHeaderSignature_ReturnsCredential()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now, Now.AddMinutes(10))));
+
+        Assert.False(result.Failed);
+        Assert.Equal(SecretId, result.Credential!.SecretId);
+    }
+
+    [Fact]
+    public void Authenticate_SignedQueryParameter_IsPartOfTheSignature()
+    {
+        List<KeyValuePair<string, string>> query = [new("prefix", "dir/a b")];
+        var authorization = Sign(Now, Now.AddMinutes(10), path: "/", parameters: query);
+
+        Assert.False(_authenticator.Authenticate("GET", "/", query, Headers(authorization)).Failed);
+        List<KeyValuePair<string, string>> tampered = [new("prefix", "dir/other")];
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", "/", tampered, Headers(authorization)).ErrorCode);
+    }
+
+    [Fact]
+    public void Authenticate_ValidPresignedQuery_ReturnsCredential()
+    {
+        var query = Presigned(Now, Now.AddMinutes(10));
+
+        var result = _authenticator.Authenticate("GET", "/a.txt", query, new HeaderDictionary { ["Host"] = Host });
+
+        Assert.False(result.Failed);
+    }
+
+    private static List<KeyValuePair<string, string>> Presigned(DateTimeOffset start, DateTimeOffset end)
+    {
+        KeyValuePair<string, string>[] headers = [new("host", Host)];
+        var time = $"{start.ToUnixTimeSeconds()};{end.ToUnixTimeSeconds()}";
+        var signature = CosSignature.Compute(SecretKey, time, time, "GET", "/a.txt", [], headers);
+        return
+        [
+            new("q-sign-algorithm", "sha1"), new("q-ak", SecretId), new("q-sign-time", time), new("q-key-time", time),
+            new("q-header-list", "host"), new("q-url-param-list", ""), new("q-signature", signature),
+        ];
+    }
+
+    [Theory]
+    [InlineData(-3600, -61, 403, "AccessDenied")]             // ended more than 60 s ago: expired
+    [InlineData(61, 3600, 403, "RequestTimeTooSkewed")]       // starts more than 60 s ahead
+    [InlineData(-10, 8 * 24 * 3600, 403, "AccessDenied")]     // window over 7 days
+    public void Authenticate_TimeWindowViolations_AreRefused(int startOffset, int endOffset, int status, string code)
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now.AddSeconds(startOffset), Now.AddSeconds(endOffset))));
+
+        Assert.Equal((status, code), (result.Status, result.ErrorCode));
+    }
+
+    [Theory]
+    [InlineData(-3600, -59)]
+    [InlineData(59, 3600)]
+    public void Authenticate_WithinSixtySecondsOfTheWindow_IsAccepted(int startOffset, int endOffset)
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now.AddSeconds(startOffset), Now.AddSeconds(endOffset))));
+
+        Assert.False(result.Failed);
+    }
+
+    [Fact]
+    public void Authenticate_ExpiredSignature_SaysRequestHasExpired()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now.AddHours(-2), Now.AddHours(-1))));
+
+        Assert.Equal("Request has expired.", result.Message);
+    }
+
+    [Fact]
+    public void Authenticate_WrongSecretKey_SignatureDoesNotMatch()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now, Now.AddMinutes(5), secretKey: "wrong")));
+
+        Assert.Equal((403, "SignatureDoesNotMatch"), (result.Status, result.ErrorCode));
+    }
+
+    [Theory]
+    [InlineData("PUT", "/a.txt")]
+    [InlineData("GET", "/b.txt")]
+    public void Authenticate_OtherMethodOrPath_SignatureDoesNotMatch(string method, string path)
+    {
+        var result = _authenticator.Authenticate(method, path, null, Headers(Sign(Now, Now.AddMinutes(5))));
+
+        Assert.Equal("SignatureDoesNotMatch", result.ErrorCode);
+    }
+
+    [Fact]
+    public void Authenticate_SignedHeaderMissing_SignatureDoesNotMatch()
+    {
+        var headers = Headers(Sign(Now, Now.AddMinutes(5)));
+        headers.Remove("Content-Type");
+
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", "/a.txt", null, headers).ErrorCode);
+    }
+
+    [Fact]
+    public void Authenticate_TamperedSignedHeader_SignatureDoesNotMatch()
+    {
+        var headers = Headers(Sign(Now, Now.AddMinutes(5)));
+        headers.ContentType = "text/html";
+
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", "/a.txt", null, headers).ErrorCode);
+    }
+
+    [Fact]
+    public void Authenticate_UnknownSecretId_InvalidAccessKeyId()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now, Now.AddMinutes(5), secretId: "AKIDNOBODY")));
+
+        Assert.Equal((403, "InvalidAccessKeyId"), (result.Status, result.ErrorCode));
+    }
+
+    [Fact]
+    public void Authenticate_HeaderAndPresignedTogether_InvalidArgument()
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", Presigned(Now, Now.AddMinutes(5)), Headers(Sign(Now, Now.AddMinutes(5))));
+
+        Assert.Equal((400, "InvalidArgument"), (result.Status, result.ErrorCode));
+    }
+
+    [Fact]
+    public void Authenticate_SecurityToken_InvalidAccessKeyId()
+    {
+        var headers = Headers(Sign(Now, Now.AddMinutes(5)));
+        headers["x-cos-security-token"] = "token";
+
+        Assert.Equal("InvalidAccessKeyId", _authenticator.Authenticate("GET", "/a.txt", null, headers).ErrorCode);
+    }
+
+    [Fact]
+    public void Authenticate_HostNotSigned_IsRefused()
+    {
+        var time = $"{Now.ToUnixTimeSeconds()};{Now.AddMinutes(5).ToUnixTimeSeconds()}";
+        KeyValuePair<string, string>[] signed = [new("content-type", "text/plain")];
+        var signature = CosSignature.Compute(SecretKey, time, time, "GET", "/a.txt", [], signed);
+        var authorization = $"q-sign-algorithm=sha1&q-ak={SecretId}&q-sign-time={time}&q-key-time={time}&q-header-list=content-type&q-url-param-list=&q-signature={signature}";
+
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(authorization));
+
+        Assert.Equal((403, "AccessDenied"), (result.Status, result.ErrorCode));
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("q-sign-algorithm=md5&q-ak=AKIDTESTTESTTEST&q-sign-time=1;2&q-key-time=1;2&q-header-list=host&q-url-param-list=&q-signature=00")]
+    [InlineData("q-sign-algorithm=sha1&q-ak=AKIDTESTTESTTEST&q-sign-time=bad&q-key-time=1;2&q-header-list=host&q-url-param-list=&q-signature=00")]
+    public void Authenticate_MalformedAuthorization_AccessDenied(string authorization)
+    {
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(authorization));
+
+        Assert.Equal((403, "AccessDenied"), (result.Status, result.ErrorCode));
+    }
+}

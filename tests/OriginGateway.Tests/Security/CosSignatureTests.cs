@@ -1,0 +1,56 @@
+using OriginGateway.Security;
+
+namespace OriginGateway.Tests.Security;
+
+public sealed class CosSignatureTests
+{
+    // The official COS documentation's published example.
+    private const string SecretKey = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
+    private const string KeyTime = "1557989151;1557996351";
+
+    private static readonly KeyValuePair<string, string>[] VectorHeaders =
+    [
+        new("Content-Length", "13"),
+        new("Content-MD5", "mQ/fVh815F3k6TAUm8m0eg=="),
+        new("Content-Type", "text/plain"),
+        new("Date", "Thu, 16 May 2019 06:45:51 GMT"),
+        new("Host", "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"),
+        new("x-cos-acl", "private"),
+        new("x-cos-grant-read", "uin=\"100000000011\""),
+    ];
+
+    [Fact]
+    public void Compute_PublishedTestVector_MatchesDocumentedSignature()
+    {
+        var signature = CosSignature.Compute(SecretKey, KeyTime, KeyTime, "PUT", "/exampleobject(腾讯云)", [], VectorHeaders);
+
+        Assert.Equal("3b8851a11a569213c17ba8fa7dcf2abec6935172", signature);
+    }
+
+    [Theory]
+    [InlineData("/exampleobject(Tencent Cloud)")]
+    [InlineData("/exampleobject%28%E8%85%BE%E8%AE%AF%E4%BA%91%29")]
+    public void Compute_TranslatedOrStillEncodedPath_DoesNotMatch(string path)
+    {
+        var signature = CosSignature.Compute(SecretKey, KeyTime, KeyTime, "PUT", path, [], VectorHeaders);
+
+        Assert.NotEqual("3b8851a11a569213c17ba8fa7dcf2abec6935172", signature);
+    }
+
+    [Fact]
+    public void NameList_SortsAndLowerCasesEncodedNames()
+    {
+        Assert.Equal("content-length;content-md5;content-type;date;host;x-cos-acl;x-cos-grant-read", CosSignature.NameList(VectorHeaders));
+    }
+
+    [Theory]
+    [InlineData("a b", "a%20b")]
+    [InlineData("a+b/c", "a%2Bb%2Fc")]
+    [InlineData("AZaz09-_.~", "AZaz09-_.~")]
+    [InlineData("腾", "%E8%85%BE")]
+    [InlineData("😀", "%F0%9F%98%80")]
+    public void Encode_KeepsUnreservedAndEncodesTheRestUpperCase(string value, string expected)
+    {
+        Assert.Equal(expected, CosUrlEncoding.Encode(value));
+    }
+}

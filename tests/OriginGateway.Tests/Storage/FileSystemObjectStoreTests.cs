@@ -1,0 +1,127 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Tests.Storage;
+
+public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "og-store-" + Guid.NewGuid().ToString("N"));
+    private readonly string _bucketDirectory;
+    private FileSystemObjectStore _store;
+
+    public FileSystemObjectStoreTests()
+    {
+        _bucketDirectory = Path.Combine(_root, "bucket");
+        _store = Open();
+    }
+
+    private protected override IObjectStore Store => _store;
+
+    private FileSystemObjectStore Open() => new(_bucketDirectory, flushToDisk: false, TimeProvider.System, NullLogger.Instance);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Keys_NeverBecomePaths_AndNothingIsWrittenOutsideTheBucketDirectory()
+    {
+        foreach (var key in LegalKeyList)
+        {
+            await PutAsync(key, "x"u8.ToArray());
+        }
+
+        Assert.Equal(["bucket"], Directory.EnumerateFileSystemEntries(_root).Select(Path.GetFileName));
+        var files = Directory.EnumerateFiles(_bucketDirectory, "*", SearchOption.AllDirectories).ToList();
+        Assert.All(files, f => Assert.Matches(@"objects/[0-9a-f]{2}/[0-9a-f]{64}\.[0-9a-f]{16}\.obj$", f));
+        Assert.Equal(LegalKeyList.Length, files.Count);
+    }
+
+    [Fact]
+    public async Task Restart_RebuildsTheIndexWithMetadata()
+    {
+        var entry = await PutAsync("dir/a b.txt", "hello"u8.ToArray(), Write(contentType: "text/plain", headers: [new("x-cos-meta-k", "v")]));
+        await PutAsync("second", "2"u8.ToArray());
+
+        _store = Open();
+
+        var reloaded = _store.Find("dir/a b.txt")!;
+        Assert.Equal(entry.ETag, reloaded.ETag);
+        Assert.Equal(entry.LastModified, reloaded.LastModified);
+        Assert.Equal("text/plain", reloaded.ContentType);
+        Assert.Equal(entry.Headers, reloaded.Headers);
+        Assert.Equal("hello"u8.ToArray(), ReadAll("dir/a b.txt"));
+        Assert.Equal(2, _store.Count);
+    }
+
+    [Fact]
+    public async Task Restart_SweepsStagingLeftovers_AndKeepsOnlyTheNewestVersion()
+    {
+        var entry = await PutAsync("k", "new"u8.ToArray());
+        var stale = Path.Combine(Path.GetDirectoryName(entry.Path)!, Path.GetFileName(entry.Path).Replace($".{entry.Version:x16}.", $".{entry.Version - 1:x16}.", StringComparison.Ordinal));
+        File.Copy(entry.Path, stale);
+        var leftover = Path.Combine(_bucketDirectory, "staging", "crashed.tmp");
+        await File.WriteAllTextAsync(leftover, "half an object");
+
+        _store = Open();
+
+        Assert.False(File.Exists(leftover));
+        Assert.False(File.Exists(stale));
+        Assert.Equal("new"u8.ToArray(), ReadAll("k"));
+    }
+
+    [Fact]
+    public async Task Restart_DiscardsATruncatedObjectFile()
+    {
+        var entry = await PutAsync("t", new byte[5000]);
+        using (var file = new FileStream(entry.Path, FileMode.Open))
+        {
+            file.SetLength(4000);
+        }
+
+        _store = Open();
+
+        Assert.Null(_store.Find("t"));
+        Assert.False(File.Exists(entry.Path));
+    }
+
+    [Fact]
+    public async Task ObjectRemovedBehindTheGatewaysBack_DegradesToAMiss()
+    {
+        var entry = await PutAsync("removed", "x"u8.ToArray());
+        File.Delete(entry.Path);
+
+        Assert.Null(_store.Open(entry));
+        Assert.Null(_store.Find("removed"));
+        Assert.Empty(_store.List(new ListRequest("", null, "", 10)).Contents);
+    }
+
+    [Fact]
+    public async Task Overwrite_RemovesThePreviousVersionFile()
+    {
+        var first = await PutAsync("o", "1"u8.ToArray());
+        var second = await PutAsync("o", "2"u8.ToArray());
+
+        Assert.False(File.Exists(first.Path));
+        Assert.True(File.Exists(second.Path));
+        Assert.True(second.Version > first.Version);
+    }
+
+    [Fact]
+    public async Task FailedWrites_LeaveNoStagingFiles()
+    {
+        await _store.PutAsync("x", new MemoryStream(new byte[10]), Write(max: 5), CancellationToken.None);
+        await _store.PutAsync("y", new MemoryStream(Encoding.UTF8.GetBytes("abc")), Write(md5: new byte[16]), CancellationToken.None);
+
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_bucketDirectory, "staging")));
+    }
+
+    [Fact]
+    public void Utf8OrdinalComparer_OrdersSurrogatesAfterPrivateUse()
+    {
+        Assert.True(Utf8OrdinalComparer.Instance.Compare("\uE000", "😀") < 0);
+        Assert.True(Utf8OrdinalComparer.Instance.Compare("\uFFFD", "😀") < 0);
+        Assert.True(Utf8OrdinalComparer.Instance.Compare("a", "ab") < 0);
+        Assert.True(Utf8OrdinalComparer.Instance.Compare("😀", Utf8OrdinalComparer.Max) < 0);
+        Assert.Equal(0, Utf8OrdinalComparer.Instance.Compare("x", "x"));
+    }
+}

@@ -1,0 +1,309 @@
+using System.Security.Cryptography;
+using System.Text;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Tests.Storage;
+
+/// <summary>What every object store must do; each implementation derives and supplies a store.</summary>
+public abstract class ObjectStoreContractTests
+{
+    private protected abstract IObjectStore Store { get; }
+
+    private protected static ObjectWrite Write(long max = 1 << 30, byte[]? md5 = null, long? length = null, string? contentType = null, params KeyValuePair<string, string>[] headers) =>
+        new(contentType, headers, md5, length, max);
+
+    private protected async Task<ObjectEntry> PutAsync(string key, byte[] body, ObjectWrite? write = null)
+    {
+        var result = await Store.PutAsync(key, new MemoryStream(body), write ?? Write(), CancellationToken.None);
+        Assert.Equal(ObjectWriteStatus.Committed, result.Status);
+        return result.Entry!;
+    }
+
+    private protected byte[] ReadAll(string key)
+    {
+        var entry = Store.Find(key) ?? throw new Xunit.Sdk.XunitException($"key '{key}' not found");
+        using var reader = Store.Open(entry) ?? throw new Xunit.Sdk.XunitException("object vanished");
+        var buffer = new byte[reader.Length];
+        var offset = 0;
+        while (offset < buffer.Length)
+        {
+            var read = reader.Read(buffer.AsSpan(offset), offset);
+            Assert.True(read > 0, "short read");
+            offset += read;
+        }
+        return buffer;
+    }
+
+    internal static readonly string[] LegalKeyList =
+    [
+        "a", "a/b", "a//b", "a/../b", "../../outside", "/leading", "dir/", ".", "..", "a\\b", "%2e%2e", "腾讯云/对象.txt", "emoji 😀 key",
+        new string('k', 850), new string('腾', 283) + "a",
+    ];
+
+    public static TheoryData<string> LegalKeys() => new(LegalKeyList);
+
+    [Theory]
+    [MemberData(nameof(LegalKeys))]
+    public async Task Put_LegalKey_RoundTrips(string key)
+    {
+        var body = Encoding.UTF8.GetBytes("body of " + key);
+
+        var entry = await PutAsync(key, body);
+
+        Assert.Equal(body, ReadAll(key));
+        Assert.Equal(key, entry.Key);
+        Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(body)) + "\"", entry.ETag);
+    }
+
+    [Fact]
+    public async Task Put_KeyAndItsChildren_Coexist()
+    {
+        await PutAsync("a", "1"u8.ToArray());
+        await PutAsync("a/b", "2"u8.ToArray());
+        await PutAsync("a/", "3"u8.ToArray());
+        await PutAsync("a//b", "4"u8.ToArray());
+
+        Assert.Equal("1"u8.ToArray(), ReadAll("a"));
+        Assert.Equal("2"u8.ToArray(), ReadAll("a/b"));
+        Assert.Equal("3"u8.ToArray(), ReadAll("a/"));
+        Assert.Equal("4"u8.ToArray(), ReadAll("a//b"));
+    }
+
+    [Fact]
+    public async Task Put_KeepsContentTypeAndHeaders()
+    {
+        await PutAsync("m", "x"u8.ToArray(), Write(contentType: "image/png", headers: [new("cache-control", "max-age=60"), new("x-cos-meta-owner", "me")]));
+
+        var entry = Store.Find("m")!;
+        Assert.Equal("image/png", entry.ContentType);
+        Assert.Contains(new KeyValuePair<string, string>("x-cos-meta-owner", "me"), entry.Headers);
+        Assert.Contains(new KeyValuePair<string, string>("cache-control", "max-age=60"), entry.Headers);
+    }
+
+    [Fact]
+    public async Task Put_DigestMismatch_StoresNothing()
+    {
+        var result = await Store.PutAsync("d", new MemoryStream("abc"u8.ToArray()), Write(md5: MD5.HashData("xyz"u8)), CancellationToken.None);
+
+        Assert.Equal(ObjectWriteStatus.DigestMismatch, result.Status);
+        Assert.Null(Store.Find("d"));
+    }
+
+    [Fact]
+    public async Task Put_DigestMismatch_KeepsThePreviousVersion()
+    {
+        await PutAsync("d", "old"u8.ToArray());
+
+        var result = await Store.PutAsync("d", new MemoryStream("new"u8.ToArray()), Write(md5: MD5.HashData("other"u8)), CancellationToken.None);
+
+        Assert.Equal(ObjectWriteStatus.DigestMismatch, result.Status);
+        Assert.Equal("old"u8.ToArray(), ReadAll("d"));
+    }
+
+    [Fact]
+    public async Task Put_OverMaximum_StoresNothing()
+    {
+        var result = await Store.PutAsync("big", new MemoryStream(new byte[101]), Write(max: 100), CancellationToken.None);
+
+        Assert.Equal(ObjectWriteStatus.TooLarge, result.Status);
+        Assert.Null(Store.Find("big"));
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(12)]
+    public async Task Put_BodyNotOfDeclaredLength_StoresNothing(int declared)
+    {
+        var result = await Store.PutAsync("short", new MemoryStream(new byte[11]), Write(length: declared), CancellationToken.None);
+
+        Assert.Equal(ObjectWriteStatus.LengthMismatch, result.Status);
+        Assert.Null(Store.Find("short"));
+    }
+
+    [Fact]
+    public async Task Put_BodyThatFailsMidway_StoresNothing()
+    {
+        await PutAsync("f", "old"u8.ToArray());
+
+        await Assert.ThrowsAsync<IOException>(() => Store.PutAsync("f", new FailingStream(), Write(), CancellationToken.None));
+
+        Assert.Equal("old"u8.ToArray(), ReadAll("f"));
+    }
+
+    [Fact]
+    public async Task Delete_RemovesKey_AndIsFalseForMissingKeys()
+    {
+        await PutAsync("gone", "x"u8.ToArray());
+
+        Assert.True(Store.Delete("gone"));
+        Assert.Null(Store.Find("gone"));
+        Assert.False(Store.Delete("gone"));
+    }
+
+    [Fact]
+    public async Task Open_BeforeOverwrite_KeepsReadingTheOldVersion()
+    {
+        var oldBody = new byte[100_000];
+        Array.Fill(oldBody, (byte)'o');
+        await PutAsync("v", oldBody);
+        var entry = Store.Find("v")!;
+        using var reader = Store.Open(entry)!;
+
+        await PutAsync("v", "new"u8.ToArray());
+
+        var buffer = new byte[oldBody.Length];
+        var offset = 0;
+        while (offset < buffer.Length)
+        {
+            offset += reader.Read(buffer.AsSpan(offset), offset);
+        }
+        Assert.Equal(oldBody, buffer);
+        Assert.Equal("new"u8.ToArray(), ReadAll("v"));
+    }
+
+    [Fact]
+    public async Task ConcurrentReaders_DuringOverwrites_NeverSeeAMixedOrPartialObject()
+    {
+        const int size = 256 * 1024;
+        var bodies = new[] { (byte)'A', (byte)'B' }.Select(b => Enumerable.Repeat(b, size).ToArray()).ToArray();
+        await PutAsync("hot", bodies[0]);
+        using var stop = new CancellationTokenSource();
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 1; i <= 40; i++)
+            {
+                await PutAsync("hot", bodies[i % 2]);
+            }
+            stop.Cancel();
+        });
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            var reads = 0;
+            while (!stop.IsCancellationRequested || reads == 0)
+            {
+                var entry = Store.Find("hot");
+                Assert.NotNull(entry);
+                using var reader = Store.Open(entry);
+                if (reader is null)
+                {
+                    continue; // replaced between lookup and open: the caller looks again
+                }
+                var buffer = new byte[reader.Length];
+                var offset = 0;
+                while (offset < buffer.Length)
+                {
+                    offset += reader.Read(buffer.AsSpan(offset), offset);
+                }
+                Assert.Equal(size, buffer.Length);
+                Assert.True(buffer.All(b => b == buffer[0]), "a reader saw a mix of two versions");
+                Assert.Equal(entry.Md5Hex, Convert.ToHexStringLower(MD5.HashData(buffer)));
+                reads++;
+            }
+        })).ToArray();
+
+        await Task.WhenAll(readers.Append(writer));
+    }
+
+    [Fact]
+    public async Task List_OrdersKeysByUtf8Bytes()
+    {
+        string[] keys = ["b", "a", "\uE000", "😀", "a/b", "aa", "A", "~"];
+        foreach (var key in keys)
+        {
+            await PutAsync(key, "x"u8.ToArray());
+        }
+
+        var listed = Store.List(new ListRequest("", null, "", 1000)).Contents.Select(e => e.Key).ToArray();
+
+        var expected = keys.OrderBy(k => Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y))).ToArray();
+        Assert.Equal(expected, listed);
+        Assert.Equal(["A", "a", "a/b", "aa", "b", "~", "\uE000", "😀"], listed);
+    }
+
+    [Fact]
+    public async Task List_PrefixDelimiterAndMarker()
+    {
+        foreach (var key in new[] { "photos/2024/a.jpg", "photos/2024/b.jpg", "photos/2025/c.jpg", "photos/top.jpg", "photos/", "videos/v.mp4", "readme" })
+        {
+            await PutAsync(key, "x"u8.ToArray());
+        }
+
+        var root = Store.List(new ListRequest("", "/", "", 1000));
+        Assert.Equal(["readme"], root.Contents.Select(e => e.Key));
+        Assert.Equal(["photos/", "videos/"], root.CommonPrefixes);
+
+        var photos = Store.List(new ListRequest("photos/", "/", "", 1000));
+        Assert.Equal(["photos/", "photos/top.jpg"], photos.Contents.Select(e => e.Key));
+        Assert.Equal(["photos/2024/", "photos/2025/"], photos.CommonPrefixes);
+
+        var afterMarker = Store.List(new ListRequest("photos/", null, "photos/2024/b.jpg", 1000));
+        Assert.Equal(["photos/2025/c.jpg", "photos/top.jpg"], afterMarker.Contents.Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task List_PagesThroughEveryKeyOnce()
+    {
+        var keys = Enumerable.Range(0, 25).Select(i => $"k/{i:D3}").Concat(Enumerable.Range(0, 5).Select(i => $"d{i}/x")).ToList();
+        foreach (var key in keys)
+        {
+            await PutAsync(key, "x"u8.ToArray());
+        }
+
+        var seen = new List<string>();
+        var marker = "";
+        for (var page = 0; page < 100; page++)
+        {
+            var result = Store.List(new ListRequest("", "/", marker, 2));
+            seen.AddRange(result.Contents.Select(e => e.Key));
+            seen.AddRange(result.CommonPrefixes);
+            if (!result.IsTruncated)
+            {
+                break;
+            }
+            marker = result.NextMarker!;
+        }
+
+        Assert.Equal(["d0/", "d1/", "d2/", "d3/", "d4/", "k/"], seen);
+    }
+
+    [Fact]
+    public async Task List_MaxKeysTruncates_WithNextMarker()
+    {
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await PutAsync(key, "x"u8.ToArray());
+        }
+
+        var page = Store.List(new ListRequest("", null, "", 2));
+
+        Assert.True(page.IsTruncated);
+        Assert.Equal("b", page.NextMarker);
+        Assert.Equal(["a", "b"], page.Contents.Select(e => e.Key));
+        Assert.False(Store.List(new ListRequest("", null, "", 3)).IsTruncated);
+    }
+
+    private sealed class FailingStream : Stream
+    {
+        private int _reads;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_reads++ > 2)
+            {
+                throw new IOException("connection reset");
+            }
+            buffer.AsSpan(offset, Math.Min(count, 1000)).Fill((byte)'z');
+            return Math.Min(count, 1000);
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
