@@ -1,0 +1,458 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Buckets;
+
+public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private GatewayProcess Gateway => fixture.Gateway;
+
+    private Uri Url(string pathAndQuery) => new(Gateway.DataUrl, pathAndQuery);
+
+    private async Task<HttpResponseMessage> PutAsync(string key, byte[] body, string? contentType = "application/octet-stream", Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = CosSigner.Bytes(body, contentType) };
+        configure?.Invoke(request);
+        return await Gateway.Client.SendAsync(request.Sign());
+    }
+
+    private static string Unique(string name) => $"t-{Guid.NewGuid():N}/{name}";
+
+    [Fact]
+    public async Task PutGetHeadDelete_RoundTrip()
+    {
+        var key = Unique("hello.txt");
+        var body = "hello, gateway"u8.ToArray();
+        var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(body)) + "\"";
+
+        var put = await PutAsync(key, body, "text/plain");
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(etag, put.Headers.ETag!.Tag);
+
+        var get = await Gateway.Client.GetAsync(Url(key));
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(body, await get.Content.ReadAsByteArrayAsync());
+        Assert.Equal(etag, get.Headers.ETag!.Tag);
+        Assert.Equal("text/plain", get.Content.Headers.ContentType!.ToString());
+        Assert.Equal("bytes", get.Headers.AcceptRanges.Single());
+        Assert.NotNull(get.Content.Headers.LastModified);
+        Assert.Equal("hit", get.Headers.GetValues("x-origin-action").Single());
+        Assert.True(get.Headers.Contains("x-cos-request-id"));
+
+        var head = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url(key)));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(body.Length, head.Content.Headers.ContentLength);
+        Assert.Equal(etag, head.Headers.ETag!.Tag);
+        Assert.Equal("hit", head.Headers.GetValues("x-origin-action").Single());
+
+        var delete = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(key)).Sign());
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        var again = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(key)).Sign());
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+
+        var missing = await Gateway.Client.GetAsync(Url(key));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var error = XDocument.Parse(await missing.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("NoSuchKey", error.Element("Code")!.Value);
+        Assert.Equal(missing.Headers.GetValues("x-cos-request-id").Single(), error.Element("RequestId")!.Value);
+        Assert.Equal("miss", missing.Headers.GetValues("x-origin-action").Single());
+    }
+
+    [Fact]
+    public async Task Put_KeepsMetadataHeaders()
+    {
+        var key = Unique("meta.bin");
+        var put = await PutAsync(key, "x"u8.ToArray(), "image/png", r =>
+        {
+            r.Headers.TryAddWithoutValidation("Cache-Control", "max-age=300");
+            r.Headers.TryAddWithoutValidation("x-cos-meta-owner", "team-a");
+            r.Content!.Headers.TryAddWithoutValidation("Content-Disposition", "attachment; filename=\"a.png\"");
+            r.Content.Headers.TryAddWithoutValidation("Content-Encoding", "gzip");
+            r.Content.Headers.TryAddWithoutValidation("Expires", "Thu, 01 Jan 2037 00:00:00 GMT");
+        });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var get = await Gateway.Client.GetAsync(Url(key));
+
+        Assert.Equal("image/png", get.Content.Headers.ContentType!.ToString());
+        Assert.Equal("max-age=300", get.Headers.CacheControl!.ToString());
+        Assert.Equal("team-a", get.Headers.GetValues("x-cos-meta-owner").Single());
+        Assert.Equal("attachment; filename=\"a.png\"", get.Content.Headers.ContentDisposition!.ToString());
+        Assert.Equal("gzip", get.Content.Headers.ContentEncoding.Single());
+        Assert.Equal(new DateTimeOffset(2037, 1, 1, 0, 0, 0, TimeSpan.Zero), get.Content.Headers.Expires);
+    }
+
+    [Fact]
+    public async Task Put_WithWrongContentMd5_IsBadDigest_AndStoresNothing()
+    {
+        var key = Unique("digest.bin");
+        var put = await PutAsync(key, "payload"u8.ToArray(), configure: r => r.Content!.Headers.ContentMD5 = MD5.HashData("other"u8));
+
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains("<Code>BadDigest</Code>", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.GetAsync(Url(key))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_WithRightContentMd5_IsStored()
+    {
+        var body = "payload"u8.ToArray();
+        var put = await PutAsync(Unique("digest-ok.bin"), body, configure: r => r.Content!.Headers.ContentMD5 = MD5.HashData(body));
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_OverMaxPutSize_IsEntityTooLarge()
+    {
+        var key = Unique("big.bin");
+        // As SDKs do for large bodies: the refusal arrives before the body is sent.
+        var put = await PutAsync(key, new byte[1048577], configure: r => r.Headers.ExpectContinue = true);
+
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains("<Code>EntityTooLarge</Code>", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.GetAsync(Url(key))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Writes_WithoutSignature_AreAccessDenied()
+    {
+        var key = Unique("anon.txt");
+        var put = await Gateway.Client.PutAsync(Url(key), new ByteArrayContent("x"u8.ToArray()));
+        var delete = await Gateway.Client.DeleteAsync(Url(key));
+
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        Assert.Contains("<Code>AccessDenied</Code>", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.GetAsync(Url(key))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Range_SingleMultipleAndUnsatisfiable()
+    {
+        var key = Unique("range.bin");
+        var body = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
+        await PutAsync(key, body);
+
+        var single = new HttpRequestMessage(HttpMethod.Get, Url(key));
+        single.Headers.TryAddWithoutValidation("Range", "bytes=10-19");
+        var partial = await Gateway.Client.SendAsync(single);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(body[10..20], await partial.Content.ReadAsByteArrayAsync());
+        Assert.Equal("bytes 10-19/1000", partial.Content.Headers.ContentRange!.ToString());
+
+        var suffix = new HttpRequestMessage(HttpMethod.Get, Url(key));
+        suffix.Headers.TryAddWithoutValidation("Range", "bytes=-5");
+        Assert.Equal(body[995..], await (await Gateway.Client.SendAsync(suffix)).Content.ReadAsByteArrayAsync());
+
+        var several = new HttpRequestMessage(HttpMethod.Get, Url(key));
+        several.Headers.TryAddWithoutValidation("Range", "bytes=0-1,5-6");
+        var whole = await Gateway.Client.SendAsync(several);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(body, await whole.Content.ReadAsByteArrayAsync());
+
+        var beyond = new HttpRequestMessage(HttpMethod.Get, Url(key));
+        beyond.Headers.TryAddWithoutValidation("Range", "bytes=1000-");
+        var unsatisfiable = await Gateway.Client.SendAsync(beyond);
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, unsatisfiable.StatusCode);
+        Assert.Equal("bytes */1000", unsatisfiable.Content.Headers.ContentRange!.ToString());
+        Assert.Contains("<Code>InvalidRange</Code>", await unsatisfiable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConditionalRequests_304And412()
+    {
+        var key = Unique("cond.txt");
+        var put = await PutAsync(key, "conditional"u8.ToArray());
+        var etag = put.Headers.ETag!.Tag;
+
+        async Task<HttpStatusCode> GetWith(string header, string value)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url(key));
+            request.Headers.TryAddWithoutValidation(header, value);
+            return (await Gateway.Client.SendAsync(request)).StatusCode;
+        }
+
+        var lastModified = (await Gateway.Client.GetAsync(Url(key))).Content.Headers.LastModified!.Value;
+        Assert.Equal(HttpStatusCode.NotModified, await GetWith("If-None-Match", etag));
+        Assert.Equal(HttpStatusCode.OK, await GetWith("If-None-Match", "\"other\""));
+        Assert.Equal(HttpStatusCode.NotModified, await GetWith("If-Modified-Since", lastModified.ToString("R")));
+        Assert.Equal(HttpStatusCode.OK, await GetWith("If-Modified-Since", lastModified.AddSeconds(-1).ToString("R")));
+        Assert.Equal(HttpStatusCode.OK, await GetWith("If-Match", etag));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, await GetWith("If-Match", "\"other\""));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, await GetWith("If-Unmodified-Since", lastModified.AddSeconds(-1).ToString("R")));
+        Assert.Equal(HttpStatusCode.OK, await GetWith("If-Unmodified-Since", lastModified.ToString("R")));
+    }
+
+    public static TheoryData<string, string> LiteralKeys() => new()
+    {
+        // raw target suffix, the key it names
+        { "a//b", "a//b" },
+        { "a/../b", "a/../b" },
+        { "%2e%2e/%2e%2e/etc/passwd", "../../etc/passwd" },
+        { "dir/", "dir/" },
+        { "x/.", "x/." },
+        { "a%2Fb", "a/b" },
+        { "%E8%85%BE%E8%AE%AF%E4%BA%91/%F0%9F%98%80.txt", "腾讯云/😀.txt" },
+        { "back%5Cslash", "back\\slash" },
+        { new string('k', 780), new string('k', 780) },
+    };
+
+    [Theory]
+    [MemberData(nameof(LiteralKeys))]
+    public async Task Keys_AreTakenLiterallyFromTheRawTarget_AndRoundTrip(string rawKey, string key)
+    {
+        var prefix = $"lit-{Guid.NewGuid():N}/";
+        var body = Encoding.UTF8.GetBytes("content of " + key);
+
+        var put = await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", "/" + prefix + rawKey, "/" + prefix + key, body);
+        Assert.Equal(200, put.Status);
+
+        var get = await RawHttp.SendAsync(Gateway.DataPort, "GET", "/" + prefix + rawKey);
+        Assert.Equal(200, get.Status);
+        Assert.Equal(body, get.Body);
+
+        var list = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?prefix=" + Uri.EscapeDataString(prefix))).Sign());
+        var keys = XDocument.Parse(await list.Content.ReadAsStringAsync()).Root!.Elements("Contents").Select(c => c.Element("Key")!.Value).ToList();
+        Assert.Equal([prefix + key], keys);
+    }
+
+    [Fact]
+    public async Task Keys_DotSegmentsAreDistinctObjects()
+    {
+        var prefix = $"dots-{Guid.NewGuid():N}/";
+        await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", $"/{prefix}a/../b", $"/{prefix}a/../b", "dots"u8.ToArray());
+
+        var plain = await RawHttp.SendAsync(Gateway.DataPort, "GET", $"/{prefix}b");
+
+        Assert.Equal(404, plain.Status);
+    }
+
+    [Fact]
+    public async Task Keys_Exactly850Bytes_RoundTrip()
+    {
+        var key = Guid.NewGuid().ToString("N") + new string('腾', 200) + new string('k', 850 - 32 - 600);
+        Assert.Equal(850, Encoding.UTF8.GetByteCount(key));
+        var target = "/" + string.Concat(Encoding.UTF8.GetBytes(key).Select(b => b < 0x80 ? ((char)b).ToString() : $"%{b:X2}"));
+
+        Assert.Equal(200, (await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", target, "/" + key, "850"u8.ToArray())).Status);
+        Assert.Equal("850", (await RawHttp.SendAsync(Gateway.DataPort, "GET", target)).Text);
+    }
+
+    [Fact]
+    public async Task Keys_WithEncodedNul_AreRefusedBeforeAnythingIsStored()
+    {
+        // Kestrel itself refuses a request target that decodes to NUL (a bare 400, before the gateway runs).
+        var response = await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", "/nul%00key", "/nul\0key", "x"u8.ToArray());
+
+        Assert.Equal(400, response.Status);
+        var list = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?prefix=nul")).Sign());
+        Assert.DoesNotContain("<Contents>", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/bad%0Akey", "InvalidArgument")]
+    [InlineData("/bad%01key", "InvalidArgument")]
+    [InlineData("/bad%7Fkey", "InvalidArgument")]
+    [InlineData("/overlong%C0%AFkey", "InvalidArgument")]
+    [InlineData("/invalid%FFutf8", "InvalidArgument")]
+    [InlineData("/broken%zzescape", "InvalidArgument")]
+    public async Task Keys_Invalid_AreRefused(string target, string code)
+    {
+        var response = await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", target, target, "x"u8.ToArray());
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains($"<Code>{code}</Code>", response.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_Over850Bytes_AreKeyTooLong()
+    {
+        var target = "/" + new string('k', 851);
+        var response = await RawHttp.SendSignedAsync(Gateway.DataPort, "PUT", target, target, "x"u8.ToArray());
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("<Code>KeyTooLong</Code>", response.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_PrefixDelimiterMarkerMaxKeys()
+    {
+        var root = $"list-{Guid.NewGuid():N}/";
+        foreach (var key in new[] { "a.txt", "b.txt", "sub/1.txt", "sub/2.txt", "zz/x" })
+        {
+            await PutAsync(root + key, "x"u8.ToArray());
+        }
+
+        var response = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url($"?prefix={root}&delimiter=/&max-keys=3")).Sign());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var xml = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("ListBucketResult", xml.Name.LocalName);
+        Assert.Equal(GatewayProcess.DefaultBucket, xml.Element("Name")!.Value);
+        Assert.Equal([root + "a.txt", root + "b.txt"], xml.Elements("Contents").Select(c => c.Element("Key")!.Value));
+        Assert.Equal([root + "sub/"], xml.Elements("CommonPrefixes").Select(c => c.Element("Prefix")!.Value));
+        Assert.Equal("true", xml.Element("IsTruncated")!.Value);
+        Assert.Equal(root + "sub/", xml.Element("NextMarker")!.Value);
+        Assert.Equal("\"9dd4e461268c8034f5c8564e155c67a6\"", xml.Elements("Contents").First().Element("ETag")!.Value);
+
+        var next = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url($"?prefix={root}&delimiter=/&marker={Uri.EscapeDataString(root + "sub/")}")).Sign());
+        var page2 = XDocument.Parse(await next.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal([root + "zz/"], page2.Elements("CommonPrefixes").Select(c => c.Element("Prefix")!.Value));
+        Assert.Equal("false", page2.Element("IsTruncated")!.Value);
+    }
+
+    [Fact]
+    public async Task List_MaxKeysAboveOneThousand_IsClamped_AndGarbageRefused()
+    {
+        var clamped = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?max-keys=5000&prefix=none/")).Sign());
+        Assert.Equal("1000", XDocument.Parse(await clamped.Content.ReadAsStringAsync()).Root!.Element("MaxKeys")!.Value);
+
+        var bad = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?max-keys=-1")).Sign());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task List_Anonymous_IsDenied_UnlessPublicList()
+    {
+        var response = await Gateway.Client.GetAsync(Url(""));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task HeadBucket_PublicRead_Is200()
+    {
+        var response = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url("")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.Contains("x-cos-request-id"));
+    }
+
+    [Fact]
+    public async Task PathStyle_And_VirtualHost_ResolveTheirBuckets()
+    {
+        var key = Unique("styles.txt");
+        await PutAsync(key, "default bucket"u8.ToArray());
+
+        var pathStyle = await Gateway.Client.GetAsync(Url($"{GatewayProcess.DefaultBucket}/{key}"));
+        Assert.Equal("default bucket", await pathStyle.Content.ReadAsStringAsync());
+
+        var privatePut = new HttpRequestMessage(HttpMethod.Put, Url($"{GatewayFixture.PrivateBucket}/{key}")) { Content = CosSigner.Bytes("private bucket"u8.ToArray()) };
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.SendAsync(privatePut.Sign())).StatusCode);
+
+        var virtualHost = new HttpRequestMessage(HttpMethod.Get, Url(key));
+        virtualHost.Headers.Host = GatewayFixture.PrivateHost + ":" + Gateway.DataPort;
+        var uri = virtualHost.RequestUri!;
+        var now = DateTimeOffset.UtcNow;
+        virtualHost.Headers.TryAddWithoutValidation("Authorization", OriginGateway.Security.CosSignature.Authorization(
+            GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, now, now.AddMinutes(5), "GET", CosSigner.DecodedPath(uri), [], [new("host", virtualHost.Headers.Host)]));
+        var response = await Gateway.Client.SendAsync(virtualHost);
+        Assert.Equal("private bucket", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PrivateBucket_AnonymousRead_IsDeniedBeforeTheKeyIsLookedUp()
+    {
+        var missing = await Gateway.Client.GetAsync(Url($"{GatewayFixture.PrivateBucket}/does-not-exist"));
+        Assert.Equal(HttpStatusCode.Forbidden, missing.StatusCode);
+        Assert.Contains("<Code>AccessDenied</Code>", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var signed = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url($"{GatewayFixture.PrivateBucket}/does-not-exist")).Sign());
+        Assert.Equal(HttpStatusCode.NotFound, signed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Credential_LimitedToABucket_IsDeniedElsewhere()
+    {
+        var own = new HttpRequestMessage(HttpMethod.Put, Url($"{GatewayFixture.PrivateBucket}/{Unique("limited")}")) { Content = CosSigner.Bytes("x"u8.ToArray()) };
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.SendAsync(own.Sign(GatewayFixture.LimitedSecretId, GatewayFixture.LimitedSecretKey))).StatusCode);
+
+        var other = new HttpRequestMessage(HttpMethod.Put, Url(Unique("limited"))) { Content = CosSigner.Bytes("x"u8.ToArray()) };
+        var response = await Gateway.Client.SendAsync(other.Sign(GatewayFixture.LimitedSecretId, GatewayFixture.LimitedSecretKey));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("<Code>AccessDenied</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Presigned_Get_WorksOnPrivateBucket_AndExpires()
+    {
+        var key = $"{GatewayFixture.PrivateBucket}/{Unique("presigned.txt")}";
+        var put = new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = CosSigner.Bytes("presigned body"u8.ToArray()) };
+        await Gateway.Client.SendAsync(put.Sign());
+
+        var valid = await Gateway.Client.GetAsync(CosSigner.Presign(Url(key), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.Equal("presigned body", await valid.Content.ReadAsStringAsync());
+
+        var expired = await Gateway.Client.GetAsync(CosSigner.Presign(Url(key), DateTimeOffset.UtcNow.AddHours(-2), TimeSpan.FromHours(1)));
+        Assert.Equal(HttpStatusCode.Forbidden, expired.StatusCode);
+        Assert.Contains("Request has expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signature_Failures_OverHttp()
+    {
+        var key = Unique("sig.txt");
+
+        var wrongKey = new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = CosSigner.Bytes("x"u8.ToArray()) }.Sign(secretKey: "not-the-key");
+        var wrong = await Gateway.Client.SendAsync(wrongKey);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Contains("<Code>SignatureDoesNotMatch</Code>", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var unknown = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = CosSigner.Bytes("x"u8.ToArray()) }.Sign(secretId: "AKIDNOBODY"));
+        Assert.Contains("<Code>InvalidAccessKeyId</Code>", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var skewed = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = CosSigner.Bytes("x"u8.ToArray()) }.Sign(start: DateTimeOffset.UtcNow.AddHours(1)));
+        Assert.Contains("<Code>RequestTimeTooSkewed</Code>", await skewed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var both = new HttpRequestMessage(HttpMethod.Get, CosSigner.Presign(Url(key), DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))).Sign();
+        var bothResponse = await Gateway.Client.SendAsync(both);
+        Assert.Equal(HttpStatusCode.BadRequest, bothResponse.StatusCode);
+        Assert.Contains("<Code>InvalidArgument</Code>", await bothResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A bad signature is refused even where anonymous reads are allowed.
+        var badRead = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(key)).Sign(secretKey: "wrong"));
+        Assert.Equal(HttpStatusCode.Forbidden, badRead.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.GetAsync(Url(key))).StatusCode);
+    }
+
+    [Fact]
+    public async Task UnsupportedMethodsAndSubresources_GetCosErrors()
+    {
+        var post = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(Unique("x"))).Sign());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Contains("<Code>MethodNotAllowed</Code>", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var acl = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?acl")).Sign());
+        Assert.Equal(HttpStatusCode.NotImplemented, acl.StatusCode);
+    }
+
+    [Fact]
+    public async Task ObjectOverwrittenWhileReaders_AlwaysReadWholeVersions()
+    {
+        var key = Unique("overwrite.bin");
+        var a = Enumerable.Repeat((byte)'a', 300_000).ToArray();
+        var b = Enumerable.Repeat((byte)'b', 300_000).ToArray();
+        await PutAsync(key, a);
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await PutAsync(key, i % 2 == 0 ? b : a);
+            }
+        });
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var body = await Gateway.Client.GetByteArrayAsync(Url(key));
+                Assert.Equal(300_000, body.Length);
+                Assert.True(body.All(x => x == body[0]));
+            }
+        }));
+        await Task.WhenAll(readers.Append(writer));
+    }
+}
