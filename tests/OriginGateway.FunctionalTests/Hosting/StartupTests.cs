@@ -1,0 +1,118 @@
+using System.Net;
+using System.Xml.Linq;
+using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.FunctionalTests.Rules;
+
+namespace OriginGateway.FunctionalTests.Hosting;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task OriginFile_IsLoadedAtStart_AndReplacesTheStoredConfiguration()
+    {
+        var directory = TestPaths.NewTempDirectory("og-rules");
+        var file = Path.Combine(directory, "rules.xml");
+        await File.WriteAllTextAsync(file, OriginConfigurationApiTests.SeedExample);
+
+        await using var gateway = await GatewayProcess.StartAsync([$"--Buckets:0:OriginFile={file}"]);
+        var response = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.DataUrl, "?origin")).Sign());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("examplebucket-1250000000.cos.ap-shanghai.myqcloud.com", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("loaded from " + file, gateway.Output, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task OriginFile_Invalid_StopsStartWithEveryError()
+    {
+        var directory = TestPaths.NewTempDirectory("og-rules");
+        var file = Path.Combine(directory, "bad.xml");
+        await File.WriteAllTextAsync(file, "<OriginConfiguration><OriginRule><OriginType>Cache</OriginType></OriginRule></OriginConfiguration>");
+
+        var (exit, output) = await GatewayProcess.RunToExitAsync([$"--Buckets:0:OriginFile={file}", "--Endpoints:Data=http://127.0.0.1:0", "--Endpoints:Control=http://127.0.0.1:0", $"--DataDirectory={directory}"]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("RulePriority is required", output, StringComparison.Ordinal);
+        Assert.Contains("OriginInfo is required", output, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Production_WithTheDevelopmentCredential_RefusesToStart()
+    {
+        var (exit, output) = await GatewayProcess.RunToExitAsync(["--Credentials:0:SecretId=AKIDORIGINGATEWAYDEV", "--Credentials:0:SecretKey=x"], environment: "Production");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Credentials:0:SecretId", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidSettings_ExitNonZero_NamingEachSetting()
+    {
+        var (exit, output) = await GatewayProcess.RunToExitAsync(["--Endpoints:Data=nonsense", "--DefaultBucket=missing-1", "--Limits:MaxPutSize=0"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Endpoints:Data", output, StringComparison.Ordinal);
+        Assert.Contains("DefaultBucket", output, StringComparison.Ordinal);
+        Assert.Contains("Limits:MaxPutSize", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_WithoutSettings_ServesNoAnonymousReadsOfThePrivateDefaultBucket()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(environment: "Production");
+
+        var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "anything"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("no credentials are configured", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HealthAndReadiness_OnTheControlEndpointOnly()
+    {
+        await using var gateway = await GatewayProcess.StartAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "healthz"))).StatusCode);
+        var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+
+        // On the data endpoint these are just keys of the default bucket.
+        var onData = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "healthz"));
+        Assert.Equal(HttpStatusCode.NotFound, onData.StatusCode);
+        Assert.Equal("NoSuchKey", XDocument.Parse(await onData.Content.ReadAsStringAsync()).Root!.Element("Code")!.Value);
+    }
+
+    [Fact]
+    public async Task NoDefaultBucket_UnknownPath_IsNoSuchBucket()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(["--DefaultBucket="]);
+
+        var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "somewhere/key"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("<Code>NoSuchBucket</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RulesValidate_FromTheBuiltProgram_ExitCodes()
+    {
+        var directory = TestPaths.NewTempDirectory("og-cli");
+        var good = Path.Combine(directory, "good.xml");
+        var bad = Path.Combine(directory, "bad.xml");
+        await File.WriteAllTextAsync(good, OriginConfigurationApiTests.SeedExample);
+        await File.WriteAllTextAsync(bad, OriginConfigurationApiTests.SeedExample.Replace("<RulePriority>1</RulePriority>", "", StringComparison.Ordinal).Replace("FOLLOW", "GOPHER", StringComparison.Ordinal));
+
+        var (goodExit, goodOutput) = await GatewayProcess.RunToExitAsync(["rules", "validate", good]);
+        var (badExit, badOutput) = await GatewayProcess.RunToExitAsync(["rules", "validate", bad]);
+
+        Assert.Equal(0, goodExit);
+        Assert.Contains("valid, 1 rule(s)", goodOutput, StringComparison.Ordinal);
+        Assert.Equal(1, badExit);
+        Assert.Contains("RulePriority is required", badOutput, StringComparison.Ordinal);
+        Assert.Contains("GOPHER", badOutput, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+}
