@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# OriginGateway's test command: installs what the tests need (apt and npm packages), builds in
+# Release and runs every test. Usage: ./test.sh [extra `dotnet test` arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# System packages the tests start as real processes. Node.js drives the official SDKs.
+APT_PACKAGES=()
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "test.sh: npm ci (tests/node)"
+(cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+
+started=$(date +%s)
+log=$(mktemp)
+set +e
+dotnet test OriginGateway.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line for CI: the sum over every test assembly.
+awk '/^ +Passed: +[0-9]+ *$/ { p += $2 } /^ +Failed: +[0-9]+ *$/ { f += $2 }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+echo "test.sh: $(( $(date +%s) - started )) s"
+rm -f "$log"
+exit "$status"
