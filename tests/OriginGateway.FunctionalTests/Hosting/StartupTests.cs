@@ -1,7 +1,6 @@
 using System.Net;
 using System.Xml.Linq;
 using OriginGateway.FunctionalTests.Infrastructure;
-using OriginGateway.FunctionalTests.Rules;
 
 namespace OriginGateway.FunctionalTests.Hosting;
 
@@ -12,7 +11,7 @@ public sealed class StartupTests
     {
         var directory = TestPaths.NewTempDirectory("og-rules");
         var file = Path.Combine(directory, "rules.xml");
-        await File.WriteAllTextAsync(file, OriginConfigurationApiTests.SeedExample);
+        await File.WriteAllTextAsync(file, OriginSeed.Example);
 
         await using var gateway = await GatewayProcess.StartAsync([$"--Buckets:0:OriginFile={file}"]);
         var response = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.DataUrl, "?origin")).Sign());
@@ -102,8 +101,8 @@ public sealed class StartupTests
         var directory = TestPaths.NewTempDirectory("og-cli");
         var good = Path.Combine(directory, "good.xml");
         var bad = Path.Combine(directory, "bad.xml");
-        await File.WriteAllTextAsync(good, OriginConfigurationApiTests.SeedExample);
-        await File.WriteAllTextAsync(bad, OriginConfigurationApiTests.SeedExample.Replace("<RulePriority>1</RulePriority>", "", StringComparison.Ordinal).Replace("FOLLOW", "GOPHER", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(good, OriginSeed.Example);
+        await File.WriteAllTextAsync(bad, OriginSeed.Example.Replace("<RulePriority>1</RulePriority>", "", StringComparison.Ordinal).Replace("FOLLOW", "GOPHER", StringComparison.Ordinal));
 
         var (goodExit, goodOutput) = await GatewayProcess.RunToExitAsync(["rules", "validate", good]);
         var (badExit, badOutput) = await GatewayProcess.RunToExitAsync(["rules", "validate", bad]);

@@ -8,28 +8,6 @@ namespace OriginGateway.FunctionalTests.Rules;
 
 public sealed class OriginConfigurationApiTests : IAsyncLifetime
 {
-    internal const string SeedExample = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <OriginConfiguration>
-        <OriginRule>
-        <RulePriority>1</RulePriority>
-        <OriginType>Proxy</OriginType>
-        <OriginCondition><HTTPStatusCode>404</HTTPStatusCode><Prefix></Prefix></OriginCondition>
-        <OriginParameter>
-        <Protocol>FOLLOW</Protocol>
-        <FollowQueryString>true</FollowQueryString>
-        <HttpHeader>
-        <FollowAllHeaders>true</FollowAllHeaders>
-        <NewHttpHeaders><Header><Key>x-cos-ContentType</Key><Value>csv</Value></Header></NewHttpHeaders>
-        <FollowHttpHeaders><Header><Key>Content-Type</Key></Header></FollowHttpHeaders>
-        </HttpHeader>
-        <FollowRedirection>true</FollowRedirection>
-        </OriginParameter>
-        <OriginInfo><HostInfo><HostName>examplebucket-1250000000.cos.ap-shanghai.myqcloud.com</HostName></HostInfo></OriginInfo>
-        </OriginRule>
-        </OriginConfiguration>
-        """;
-
     private GatewayProcess _gateway = null!;
 
     public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync();
@@ -49,11 +27,6 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
         return _gateway.Client.SendAsync(sign ? request.Sign() : request);
     }
 
-    private static string Canonical(XElement element) =>
-        element.HasElements
-            ? element.Name.LocalName + "{" + string.Join(",", element.Elements().Select(Canonical).Order(StringComparer.Ordinal)) + "}"
-            : element.Name.LocalName + "=" + element.Value.Trim();
-
     [Fact]
     public async Task Get_WithoutConfiguration_IsNoSuchOriginConfiguration()
     {
@@ -66,14 +39,14 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
     [Fact]
     public async Task PutGetDelete_SeedExample_RoundTrips()
     {
-        var put = await SendAsync(HttpMethod.Put, "?origin=", SeedExample);
+        var put = await SendAsync(HttpMethod.Put, "?origin=", OriginSeed.Example);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
         var get = await SendAsync(HttpMethod.Get);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal("application/xml", get.Content.Headers.ContentType!.MediaType);
         var returned = XDocument.Parse(await get.Content.ReadAsStringAsync()).Root!;
-        Assert.Equal(Canonical(XDocument.Parse(SeedExample).Root!), Canonical(returned));
+        Assert.Equal(OriginSeed.Canonical(OriginSeed.Example), OriginSeed.Canonical(returned));
 
         var delete = await SendAsync(HttpMethod.Delete);
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
@@ -83,9 +56,9 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_Invalid_ListsEveryError_AndKeepsThePreviousConfiguration()
     {
-        await SendAsync(HttpMethod.Put, body: SeedExample);
+        await SendAsync(HttpMethod.Put, body: OriginSeed.Example);
 
-        var invalid = SeedExample.Replace("<OriginType>Proxy</OriginType>", "<OriginType>Cache</OriginType>", StringComparison.Ordinal)
+        var invalid = OriginSeed.Example.Replace("<OriginType>Proxy</OriginType>", "<OriginType>Cache</OriginType>", StringComparison.Ordinal)
             .Replace("examplebucket-1250000000.cos.ap-shanghai.myqcloud.com", "bad/host", StringComparison.Ordinal);
         var response = await SendAsync(HttpMethod.Put, body: invalid);
 
@@ -95,7 +68,7 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
         Assert.Contains("Proxy, Mirror, Redirect", error.Element("Message")!.Value, StringComparison.Ordinal);
         Assert.Contains("without a path", error.Element("Message")!.Value, StringComparison.Ordinal);
         var kept = XDocument.Parse(await (await SendAsync(HttpMethod.Get)).Content.ReadAsStringAsync()).Root!;
-        Assert.Equal(Canonical(XDocument.Parse(SeedExample).Root!), Canonical(kept));
+        Assert.Equal(OriginSeed.Canonical(OriginSeed.Example), OriginSeed.Canonical(kept));
     }
 
     [Fact]
@@ -121,7 +94,7 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_OverSixtyFourKiB_IsRefused()
     {
-        var response = await SendAsync(HttpMethod.Put, body: SeedExample + new string(' ', 70_000));
+        var response = await SendAsync(HttpMethod.Put, body: OriginSeed.Example + new string(' ', 70_000));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("larger than 65536 bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -130,7 +103,7 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_WithContentMd5_IsVerified()
     {
-        var request = new HttpRequestMessage(HttpMethod.Put, Url("?origin")) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(SeedExample)) };
+        var request = new HttpRequestMessage(HttpMethod.Put, Url("?origin")) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(OriginSeed.Example)) };
         request.Content.Headers.ContentMD5 = MD5.HashData("something else"u8);
 
         var response = await _gateway.Client.SendAsync(request.Sign());
@@ -142,14 +115,14 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
     public async Task Anonymous_IsAccessDenied_EvenOnAPublicReadBucket()
     {
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Get, sign: false)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Put, body: SeedExample, sign: false)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Put, body: OriginSeed.Example, sign: false)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Delete, sign: false)).StatusCode);
     }
 
     [Fact]
     public async Task Configuration_SurvivesARestart()
     {
-        await SendAsync(HttpMethod.Put, body: SeedExample);
+        await SendAsync(HttpMethod.Put, body: OriginSeed.Example);
         await _gateway.StopAsync();
 
         await using var restarted = await GatewayProcess.StartAsync(dataDirectory: _gateway.DataDirectory);
@@ -157,6 +130,6 @@ public sealed class OriginConfigurationApiTests : IAsyncLifetime
         var response = await restarted.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Canonical(XDocument.Parse(SeedExample).Root!), Canonical(XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!));
+        Assert.Equal(OriginSeed.Canonical(OriginSeed.Example), OriginSeed.Canonical(await response.Content.ReadAsStringAsync()));
     }
 }

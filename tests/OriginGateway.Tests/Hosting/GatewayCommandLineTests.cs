@@ -35,7 +35,7 @@ public sealed class GatewayCommandLineTests
     public async Task RulesValidate_ValidFile_Succeeds()
     {
         var file = Path.GetTempFileName();
-        await File.WriteAllTextAsync(file, OriginGateway.Tests.Rules.OriginConfigurationXmlTests.SeedExample);
+        await File.WriteAllTextAsync(file, OriginSeed.Example);
         using var output = new StringWriter();
         using var error = new StringWriter();
 
