@@ -73,81 +73,111 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
+    public ObjectWriteSession BeginWrite(string key) =>
+        new StagingSession(this, key, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+
     public async Task<ObjectWriteResult> PutAsync(string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
     {
-        var stagingPath = Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp");
-        var committed = false;
-        try
-        {
-            var (status, trailer) = await WriteStagingAsync(key, stagingPath, body, write, cancellationToken).ConfigureAwait(false);
-            if (status != ObjectWriteStatus.Committed)
-            {
-                return new(status, null);
-            }
-            // The staging file is closed here: a rename of a file still open for writing would
-            // hand readers a locked file.
-            var entry = Commit(key, stagingPath, trailer!);
-            committed = true;
-            return new(ObjectWriteStatus.Committed, entry);
-        }
-        finally
-        {
-            if (!committed)
-            {
-                TryDelete(stagingPath);
-            }
-        }
-    }
-
-    private async Task<(ObjectWriteStatus, ObjectTrailer?)> WriteStagingAsync(string key, string stagingPath, Stream body, ObjectWrite write, CancellationToken cancellationToken)
-    {
-        using var file = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        long length = 0;
+        using var session = BeginWrite(key);
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
             int read;
             while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                length += read;
-                if (length > write.MaxLength)
+                await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                if (session.Length > write.MaxLength)
                 {
-                    return (ObjectWriteStatus.TooLarge, null);
+                    return new(ObjectWriteStatus.TooLarge, null);
                 }
-                if (write.ExpectedLength is { } expected && length > expected)
+                if (session.Length > write.ExpectedLength)
                 {
-                    return (ObjectWriteStatus.LengthMismatch, null);
+                    return new(ObjectWriteStatus.LengthMismatch, null);
                 }
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        if (write.ExpectedLength is { } expectedLength && length != expectedLength)
+        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit.</summary>
+    private sealed class StagingSession : ObjectWriteSession
+    {
+        private readonly FileSystemObjectStore _store;
+        private readonly string _key;
+        private readonly string _path;
+        private readonly FileStream _file;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        private long _length;
+        private bool _done;
+
+        public StagingSession(FileSystemObjectStore store, string key, string path)
         {
-            return (ObjectWriteStatus.LengthMismatch, null);
-        }
-        var md5 = hash.GetHashAndReset();
-        if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
-        {
-            return (ObjectWriteStatus.DigestMismatch, null);
+            _store = store;
+            _key = key;
+            _path = path;
+            _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
 
-        var trailer = new ObjectTrailer(
-            key,
-            length,
-            Convert.ToHexStringLower(md5),
-            _time.GetUtcNow().ToUnixTimeMilliseconds(),
-            write.ContentType ?? "application/octet-stream",
-            write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
-            write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
-        await file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
-        file.Flush(_flushToDisk);
-        return (ObjectWriteStatus.Committed, trailer);
+        public override long Length => Volatile.Read(ref _length);
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            _hash.AppendData(data.Span);
+            await _file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _length, _length + data.Length);
+        }
+
+        public override ObjectReader OpenStagingReader() =>
+            new(File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), long.MaxValue);
+
+        public override async Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            if (_length > write.MaxLength)
+            {
+                return new(ObjectWriteStatus.TooLarge, null);
+            }
+            if (write.ExpectedLength is { } expectedLength && _length != expectedLength)
+            {
+                return new(ObjectWriteStatus.LengthMismatch, null);
+            }
+            var md5 = _hash.GetHashAndReset();
+            if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
+            {
+                return new(ObjectWriteStatus.DigestMismatch, null);
+            }
+
+            var trailer = new ObjectTrailer(
+                _key,
+                _length,
+                Convert.ToHexStringLower(md5),
+                _store._time.GetUtcNow().ToUnixTimeMilliseconds(),
+                write.ContentType ?? "application/octet-stream",
+                write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
+                write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
+            await _file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
+            _file.Flush(_store._flushToDisk);
+            // Closed before the rename: a file still open for writing would hand readers a locked file.
+            await _file.DisposeAsync().ConfigureAwait(false);
+            var entry = _store.Commit(_key, _path, trailer);
+            _done = true;
+            return new(ObjectWriteStatus.Committed, entry);
+        }
+
+        public override void Dispose()
+        {
+            _file.Dispose();
+            _hash.Dispose();
+            if (!_done)
+            {
+                _done = true;
+                TryDelete(_path);
+            }
+        }
     }
 
     public bool Delete(string key)

@@ -16,6 +16,9 @@ internal interface IObjectStore
     /// </summary>
     ObjectReader? Open(ObjectEntry entry);
 
+    /// <summary>Starts writing a new version of a key; nothing is visible until it is committed.</summary>
+    ObjectWriteSession BeginWrite(string key);
+
     /// <summary>Streams a body into staging, verifies it, and commits it atomically.</summary>
     Task<ObjectWriteResult> PutAsync(string key, Stream body, ObjectWrite write, CancellationToken cancellationToken);
 
