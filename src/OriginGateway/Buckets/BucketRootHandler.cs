@@ -15,12 +15,12 @@ internal static class BucketRootHandler
     public static async Task ListAsync(DataRequest request)
     {
         var query = request.Query;
-        var prefix = QueryString.Get(query, "prefix") ?? "";
-        var delimiter = QueryString.Get(query, "delimiter");
-        var marker = QueryString.Get(query, "marker") ?? "";
-        var encodingType = QueryString.Get(query, "encoding-type");
+        var prefix = QueryParameters.Get(query, "prefix") ?? "";
+        var delimiter = QueryParameters.Get(query, "delimiter");
+        var marker = QueryParameters.Get(query, "marker") ?? "";
+        var encodingType = QueryParameters.Get(query, "encoding-type");
         var maxKeys = MaxKeys;
-        if (QueryString.Get(query, "max-keys") is { } maxKeysText
+        if (QueryParameters.Get(query, "max-keys") is { } maxKeysText
             && (!int.TryParse(maxKeysText, NumberStyles.None, CultureInfo.InvariantCulture, out maxKeys)))
         {
             await request.ErrorAsync(400, "InvalidArgument", "max-keys must be a non-negative integer.").ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using OriginGateway.Actions;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 
@@ -13,14 +14,15 @@ internal sealed class DataPlaneHandler(
     BucketRegistry buckets,
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
-    OriginConfigurationEndpoint originEndpoint)
+    OriginConfigurationEndpoint originEndpoint,
+    OriginPullDispatcher originPull)
 {
     /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
     {
         "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
         "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "delete", "versions",
-        "policy", "origin-explain",
+        "policy",
     };
 
     public Task HandleAsync(HttpContext context)
@@ -52,7 +54,7 @@ internal sealed class DataPlaneHandler(
         }
 
         List<KeyValuePair<string, string>>? query = null;
-        if (rawQuery is not null && !QueryString.TryParse(rawQuery, out query))
+        if (rawQuery is not null && !QueryParameters.TryParse(rawQuery, out query))
         {
             return CosError.WriteAsync(context, 400, "InvalidArgument", "The query string is not valid percent-encoded UTF-8.", rawPath);
         }
@@ -71,7 +73,7 @@ internal sealed class DataPlaneHandler(
             }
         }
 
-        var request = new DataRequest(context, bucket, key, rawPath, query, auth);
+        var request = new DataRequest(context, bucket, key, rawPath, rawQuery, query, auth);
         return key.Length == 0 ? BucketRootAsync(request) : ObjectAsync(request);
     }
 
@@ -84,13 +86,15 @@ internal sealed class DataPlaneHandler(
         {
             return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
         }
-        if (Denied(request, isRead ? BucketOperation.ReadObject : BucketOperation.Write) is { } denied)
-        {
-            return denied;
-        }
         if (isRead)
         {
-            return ObjectReadHandler.HandleAsync(request);
+            return BucketAccess.Check(request.Auth, request.Bucket.Name, request.Bucket.PublicRead, request.Bucket.PublicList, BucketOperation.ReadObject) is { } message
+                ? RefusedReadAsync(request, message)
+                : ObjectReadHandler.HandleAsync(request, originPull);
+        }
+        if (Denied(request, BucketOperation.Write) is { } denied)
+        {
+            return denied;
         }
         if (HttpMethods.IsPut(method))
         {
@@ -98,6 +102,16 @@ internal sealed class DataPlaneHandler(
         }
         ObjectWriteHandler.Delete(request);
         return Task.CompletedTask;
+    }
+
+    /// <summary>A read the bucket refuses is a 403 — unless a Redirect rule takes 403s.</summary>
+    private async Task RefusedReadAsync(DataRequest request, string message)
+    {
+        if (!await originPull.TryHandleAsync(request, 403).ConfigureAwait(false))
+        {
+            request.Context.Response.Headers[ObjectReadHandler.ActionHeader] = "miss";
+            await request.ErrorAsync(403, "AccessDenied", message).ConfigureAwait(false);
+        }
     }
 
     private Task BucketRootAsync(DataRequest request)
@@ -109,6 +123,10 @@ internal sealed class DataPlaneHandler(
                 if (name == "origin")
                 {
                     return Denied(request, BucketOperation.Configure) ?? originEndpoint.HandleAsync(request);
+                }
+                if (name == "origin-explain")
+                {
+                    return Denied(request, BucketOperation.Configure) ?? OriginExplainEndpoint.HandleAsync(request);
                 }
                 if (UnsupportedSubresources.Contains(name))
                 {

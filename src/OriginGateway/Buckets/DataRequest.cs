@@ -4,7 +4,7 @@ using OriginGateway.Security;
 namespace OriginGateway.Buckets;
 
 /// <summary>A data-endpoint request once its bucket, key and signature are known.</summary>
-internal sealed class DataRequest(HttpContext context, Bucket bucket, string key, string rawPath, List<KeyValuePair<string, string>>? query, CosAuthResult auth)
+internal sealed class DataRequest(HttpContext context, Bucket bucket, string key, string rawPath, string? rawQuery, List<KeyValuePair<string, string>>? query, CosAuthResult auth)
 {
     public HttpContext Context { get; } = context;
 
@@ -15,6 +15,9 @@ internal sealed class DataRequest(HttpContext context, Bucket bucket, string key
 
     /// <summary>The raw path, for error <c>Resource</c> fields.</summary>
     public string RawPath { get; } = rawPath;
+
+    /// <summary>The raw query (without '?'); null when the request had none.</summary>
+    public string? RawQuery { get; } = rawQuery;
 
     /// <summary>Decoded query parameters; null when the request had no query.</summary>
     public List<KeyValuePair<string, string>>? Query { get; } = query;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Actions;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Buckets;
@@ -15,34 +16,50 @@ internal static class ObjectReadHandler
 
     private const int ChunkSize = 64 * 1024;
 
-    public static async Task HandleAsync(DataRequest request)
+    /// <param name="request">The request.</param>
+    /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
+    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin)
     {
         var context = request.Context;
         var store = request.Bucket.Store;
         var isHead = HttpMethods.IsHead(context.Request.Method);
-
-        // Two tries: a commit may replace the file between lookup and open.
-        for (var attempt = 0; attempt < 2; attempt++)
+        int bucketStatus;
+        try
         {
-            var entry = store.Find(request.Key);
-            if (entry is null)
+            // Two tries: a commit may replace the file between lookup and open.
+            for (var attempt = 0; attempt < 2; attempt++)
             {
-                break;
+                var entry = store.Find(request.Key);
+                if (entry is null)
+                {
+                    break;
+                }
+                var reader = store.Open(entry);
+                if (reader is null)
+                {
+                    continue;
+                }
+                using (reader)
+                {
+                    await ServeAsync(request, entry, reader, isHead).ConfigureAwait(false);
+                }
+                return;
             }
-            var reader = store.Open(entry);
-            if (reader is null)
-            {
-                continue;
-            }
-            using (reader)
-            {
-                await ServeAsync(request, entry, reader, isHead).ConfigureAwait(false);
-            }
-            return;
+            bucketStatus = 404;
+        }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !context.Response.HasStarted)
+        {
+            bucketStatus = 500;
         }
 
+        if (origin is not null && await origin.TryHandleAsync(request, bucketStatus).ConfigureAwait(false))
+        {
+            return;
+        }
         context.Response.Headers[ActionHeader] = "miss";
-        await request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.").ConfigureAwait(false);
+        await (bucketStatus == 404
+            ? request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.")
+            : request.ErrorAsync(500, "InternalError", "The object store failed to read the object.")).ConfigureAwait(false);
     }
 
     private static async Task ServeAsync(DataRequest request, ObjectEntry entry, ObjectReader reader, bool isHead)

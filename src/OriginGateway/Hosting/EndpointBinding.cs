@@ -8,7 +8,7 @@ namespace OriginGateway.Hosting;
 /// Binds the data and control listeners and tells, per request, which one a connection came in
 /// on (by local port; a port of 0 is read back from the listener once it is bound).
 /// </summary>
-internal sealed class EndpointBinding(EndpointsOptions endpoints)
+internal sealed class EndpointBinding(EndpointsOptions endpoints) : Egress.IGatewayListeners
 {
     private ListenOptions? _data;
     private ListenOptions? _control;
@@ -30,6 +30,27 @@ internal sealed class EndpointBinding(EndpointsOptions endpoints)
     public string ControlUrl => $"http://{new Uri(endpoints.Control).Host}:{ControlPort}";
 
     public bool IsData(HttpContext context) => context.Connection.LocalPort == DataPort;
+
+    /// <summary>The bound listen addresses (both endpoints), which outgoing connections may never reach.</summary>
+    public IEnumerable<IPEndPoint> Listeners
+    {
+        get
+        {
+            foreach (var (options, url) in new[] { (_data, endpoints.Data), (_control, endpoints.Control) })
+            {
+                var port = BoundPort(options, url);
+                if (options?.IPEndPoint is { } bound)
+                {
+                    yield return new IPEndPoint(bound.Address, port);
+                }
+                else
+                {
+                    yield return new IPEndPoint(IPAddress.Loopback, port);
+                    yield return new IPEndPoint(IPAddress.IPv6Loopback, port);
+                }
+            }
+        }
+    }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, Uri uri)
     {

@@ -1,4 +1,6 @@
 using OriginGateway.Buckets;
+using OriginGateway.Egress;
+using OriginGateway.Origins;
 using OriginGateway.Persistence;
 using OriginGateway.Security;
 
@@ -22,6 +24,10 @@ public sealed class GatewayOptions
     public LimitsOptions Limits { get; set; } = new();
 
     public DatabaseOptions Database { get; set; } = new();
+
+    public EgressOptions Egress { get; set; } = new();
+
+    public OriginPullOptions OriginPull { get; set; } = new();
 
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());

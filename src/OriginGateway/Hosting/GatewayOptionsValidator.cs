@@ -78,11 +78,63 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add("Limits:MaxPutSize must be a positive number of bytes.");
         }
+        ValidateEgress(options.Egress, errors);
+        ValidateOriginPull(options.OriginPull, errors);
         if (options.Database.Provider != "Sqlite")
         {
             errors.Add($"Database:Provider '{options.Database.Provider}' is not supported yet (Sqlite).");
         }
         return errors;
+    }
+
+    private static void ValidateEgress(Egress.EgressOptions egress, List<string> errors)
+    {
+        for (var i = 0; i < egress.AllowedNetworks.Count; i++)
+        {
+            if (Egress.EgressAddressClassifier.CheckNetwork(egress.AllowedNetworks[i]) is { } problem)
+            {
+                errors.Add($"Egress:AllowedNetworks:{i} {problem}");
+            }
+        }
+        for (var i = 0; i < egress.DeniedNetworks.Count; i++)
+        {
+            if (Egress.EgressAddressClassifier.CheckNetwork(egress.DeniedNetworks[i]) is { } problem)
+            {
+                errors.Add($"Egress:DeniedNetworks:{i} {problem}");
+            }
+        }
+    }
+
+    private static void ValidateOriginPull(Origins.OriginPullOptions o, List<string> errors)
+    {
+        void Range(TimeSpan value, string name, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add($"OriginPull:{name} {value} is outside {min} .. {max} (write durations as hh:mm:ss).");
+            }
+        }
+        Range(o.ConnectTimeout, "ConnectTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        Range(o.ResponseHeadersTimeout, "ResponseHeadersTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(o.BodyIdleTimeout, "BodyIdleTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(o.NegativeCacheTtl, "NegativeCacheTtl", TimeSpan.Zero, TimeSpan.FromDays(1));
+        Range(o.CoolDown, "CoolDown", TimeSpan.Zero, TimeSpan.FromHours(1));
+        if (o.MaxRedirects is < 0 or > 20)
+        {
+            errors.Add("OriginPull:MaxRedirects must be 0..20.");
+        }
+        if (o.FailureThreshold < 1)
+        {
+            errors.Add("OriginPull:FailureThreshold must be at least 1.");
+        }
+        if (o.PerHostConcurrency < 1)
+        {
+            errors.Add("OriginPull:PerHostConcurrency must be at least 1.");
+        }
+        if (o.MaxObjectSize < 1)
+        {
+            errors.Add("OriginPull:MaxObjectSize must be a positive number of bytes.");
+        }
     }
 
     private static Uri? CheckEndpoint(string value, string setting, List<string> errors)

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Actions;
 using OriginGateway.Buckets;
+using OriginGateway.Egress;
+using OriginGateway.Origins;
 using OriginGateway.Observability;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;
@@ -18,12 +21,31 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(options.Limits);
+        services.AddSingleton(options.OriginPull);
+        services.AddSingleton(options.Egress);
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
 
         services.AddSingleton(sp => new CredentialStore(options.Credentials));
         services.AddSingleton<CosAuthenticator>();
+
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton(new EgressAddressClassifier(options.Egress.AllowedNetworks, options.Egress.DeniedNetworks));
+        services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
+        services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());
+        services.AddSingleton<EgressGuard>();
+        services.AddSingleton<OriginHttpClient>();
+        services.AddSingleton<HostHealth>();
+        services.AddSingleton<HostSelector>();
+        services.AddSingleton<HostLimiter>();
+        services.AddSingleton<NegativeCache>();
+        services.AddSingleton<OriginFetcher>();
+        services.AddSingleton<FillRegistry>();
+        services.AddSingleton<MirrorAction>();
+        services.AddSingleton<ProxyAction>();
+        services.AddSingleton<OriginPullDispatcher>();
+        services.AddHttpForwarder();
 
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddSingleton<OriginConfigurationService>();

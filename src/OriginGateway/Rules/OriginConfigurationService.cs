@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Egress;
 using OriginGateway.Persistence;
 
 namespace OriginGateway.Rules;
@@ -10,8 +11,45 @@ namespace OriginGateway.Rules;
 /// loads the stored configurations, and a bucket's rule file, when it exists, replaces its stored
 /// configuration at every start.
 /// </summary>
-internal sealed partial class OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, ILogger<OriginConfigurationService> logger)
+internal sealed partial class OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, EgressGuard egress, ILogger<OriginConfigurationService> logger)
 {
+    /// <summary>Parses, validates, and refuses origin hosts that are literal IPs the egress guard denies.</summary>
+    public OriginConfigurationParseResult Parse(ReadOnlySpan<byte> document)
+    {
+        var result = OriginConfigurationXml.Parse(document);
+        if (!result.IsValid)
+        {
+            return result;
+        }
+        var errors = new List<string>();
+        for (var r = 0; r < result.Configuration!.Rules.Count; r++)
+        {
+            var hosts = result.Configuration.Rules[r].Info.Hosts;
+            for (var h = 0; h < hosts.Count; h++)
+            {
+                foreach (var (name, path) in hosts[h].StandbyHostNames.Select((s, i) => (s, $"StandbyHostName_{i + 1}")).Prepend((hosts[h].HostName, "HostName")))
+                {
+                    if (egress.CheckLiteralHost(HostPart(name)) is { } problem)
+                    {
+                        errors.Add($"OriginRule[{r + 1}]/OriginInfo/HostInfo[{h + 1}]/{path}: {problem}.");
+                    }
+                }
+            }
+        }
+        return errors.Count == 0 ? result : new OriginConfigurationParseResult(null, errors, false);
+    }
+
+    private static string HostPart(string hostName)
+    {
+        if (hostName.StartsWith('['))
+        {
+            var close = hostName.IndexOf(']', StringComparison.Ordinal);
+            return close > 0 ? hostName[1..close] : hostName;
+        }
+        var colon = hostName.LastIndexOf(':');
+        return colon > 0 && hostName.IndexOf(':', StringComparison.Ordinal) == colon ? hostName[..colon] : hostName;
+    }
+
     /// <summary>Loads every bucket's rules. Returns the problems that must stop start-up (an invalid rule file).</summary>
     public IReadOnlyList<string> LoadAll()
     {
@@ -20,7 +58,7 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
         {
             if (File.Exists(bucket.OriginFile))
             {
-                var result = OriginConfigurationXml.Parse(File.ReadAllBytes(bucket.OriginFile));
+                var result = Parse(File.ReadAllBytes(bucket.OriginFile));
                 if (!result.IsValid)
                 {
                     problems.Add($"Buckets ({bucket.Name}) OriginFile {bucket.OriginFile}: {result.ErrorCode}: {string.Join("; ", result.Errors)}");
@@ -56,7 +94,7 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
     /// <summary>Parses and, when valid, stores and activates a configuration.</summary>
     public OriginConfigurationParseResult Put(Bucket bucket, ReadOnlySpan<byte> document)
     {
-        var result = OriginConfigurationXml.Parse(document);
+        var result = Parse(document);
         if (result.IsValid)
         {
             Apply(bucket, result.Configuration!, source: "api");

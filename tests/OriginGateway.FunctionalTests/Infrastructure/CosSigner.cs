@@ -45,7 +45,7 @@ internal static class CosSigner
     public static List<KeyValuePair<string, string>> Query(Uri uri)
     {
         var query = uri.Query.TrimStart('?');
-        return query.Length > 0 && QueryString.TryParse(query, out var parameters) ? parameters : [];
+        return query.Length > 0 && QueryParameters.TryParse(query, out var parameters) ? parameters : [];
     }
 
     public static HttpContent Bytes(byte[] body, string? contentType = null)

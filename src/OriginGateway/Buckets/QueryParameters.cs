@@ -1,7 +1,7 @@
 namespace OriginGateway.Buckets;
 
 /// <summary>A request's query parameters, decoded, in request order.</summary>
-internal static class QueryString
+internal static class QueryParameters
 {
     /// <summary>Parses the raw query (without '?'); false when a part is not valid percent-encoded UTF-8.</summary>
     public static bool TryParse(string rawQuery, out List<KeyValuePair<string, string>> parameters)

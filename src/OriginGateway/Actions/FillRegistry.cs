@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Origins;
+using OriginGateway.Observability;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Actions;
+
+/// <summary>
+/// Single flight per bucket+key: the first miss starts a <see cref="Fill"/>, later misses join it.
+/// A fill runs on its own (a client that leaves does not stop it): fetch, stream into staging,
+/// verify, commit, then leave the registry — so a GET that arrives between the origin's end and
+/// the commit still joins, and one after it is a hit.
+/// </summary>
+internal sealed partial class FillRegistry(
+    OriginFetcher fetcher,
+    OriginPullOptions options,
+    NegativeCache negativeCache,
+    GatewayMetrics metrics,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<FillRegistry> logger)
+{
+    private const int ChunkSize = 64 * 1024;
+    private readonly ConcurrentDictionary<(string Bucket, string Key), Fill> _fills = new();
+
+    /// <summary>The fill in flight for a key, if any.</summary>
+    public Fill? Find(string bucket, string key) => _fills.GetValueOrDefault((bucket, key));
+
+    public int InFlight => _fills.Count;
+
+    /// <summary>Joins the fill in flight for the key, or starts one with <paramref name="request"/>.</summary>
+    public Fill GetOrStart(Bucket bucket, string key, OriginFetchRequest request, out bool joined)
+    {
+        var id = (bucket.Name, key);
+        if (_fills.TryGetValue(id, out var existing))
+        {
+            joined = true;
+            metrics.Coalesced(bucket.Name);
+            return existing;
+        }
+        var fill = new Fill(bucket.Name, key);
+        existing = _fills.GetOrAdd(id, fill);
+        if (!ReferenceEquals(existing, fill))
+        {
+            joined = true;
+            metrics.Coalesced(bucket.Name);
+            return existing;
+        }
+        joined = false;
+        _ = Task.Run(() => RunAsync(bucket, fill, request));
+        return fill;
+    }
+
+    private async Task RunAsync(Bucket bucket, Fill fill, OriginFetchRequest request)
+    {
+        var cancellation = lifetime.ApplicationStopping;
+        var final = FillState.Failed;
+        var reason = "OriginUnavailable";
+        long written = 0;
+        ObjectWriteSession? session = null;
+        try
+        {
+            using var result = await fetcher.FetchAsync(request, cancellation).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case OriginOutcome.NotFound:
+                    negativeCache.Add(bucket.Name, fill.Key);
+                    fill.Start(new FillStart(FillStartKind.NotFound, Status: 404), null);
+                    final = FillState.Completed;
+                    return;
+                case OriginOutcome.Redirect:
+                    fill.Start(new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString), null);
+                    final = FillState.Completed;
+                    return;
+                case OriginOutcome.Failed:
+                    reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
+                    fill.Start(new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: reason, ErrorBody: result.ErrorBody), null);
+                    return;
+            }
+
+            var response = result.Response!;
+            if (OriginResponseRules.RefuseByHeaders(response, request.Range is not null) is { } refused)
+            {
+                reason = refused;
+                metrics.CommitRejected(refused);
+                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: refused), null);
+                return;
+            }
+
+            var length = OriginResponseRules.DeclaredLength(response);
+            var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
+            session = bucket.Store.BeginWrite(fill.Key);
+            fill.Start(new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode), session.OpenStagingReader());
+
+            (written, reason) = await PumpAsync(response, session, fill, cancellation).ConfigureAwait(false);
+            if (reason.Length > 0)
+            {
+                metrics.CommitRejected(reason);
+                return;
+            }
+            if (length is { } declared && written != declared)
+            {
+                reason = "Truncated";
+                metrics.CommitRejected(reason);
+                return;
+            }
+            if (written > options.MaxObjectSize)
+            {
+                // Whole, but too large to keep: clients got every byte, nothing is stored.
+                metrics.CommitRejected("TooLarge");
+                final = FillState.Completed;
+                return;
+            }
+            var commit = await session.CommitAsync(write, cancellation).ConfigureAwait(false);
+            if (commit.Status != ObjectWriteStatus.Committed)
+            {
+                reason = OriginResponseRules.Reason(commit.Status);
+                metrics.CommitRejected(reason);
+                return;
+            }
+            negativeCache.Remove(bucket.Name, fill.Key);
+            metrics.BytesStored(bucket.Name, written);
+            final = FillState.Committed;
+        }
+        catch (OperationCanceledException)
+        {
+            reason = "ShuttingDown";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
+        {
+            reason = "StoreFailed";
+            LogFillError(logger, bucket.Name, e);
+        }
+        finally
+        {
+            session?.Dispose();
+            if (!fill.Started.IsCompleted)
+            {
+                fill.Start(new FillStart(FillStartKind.Failed, Reason: reason), null);
+            }
+            // Out of the registry before the last byte is published: the next GET is a hit.
+            _fills.TryRemove(new KeyValuePair<(string, string), Fill>((bucket.Name, fill.Key), fill));
+            fill.Finish(final, written, final == FillState.Failed ? reason : "");
+            if (final == FillState.Failed && written > 0)
+            {
+                LogFillFailed(logger, bucket.Name, reason, written);
+            }
+        }
+    }
+
+    /// <summary>Copies the origin body into staging, publishing progress; returns the length and a failure reason ("" when whole).</summary>
+    private async Task<(long Written, string Reason)> PumpAsync(HttpResponseMessage response, ObjectWriteSession session, Fill fill, CancellationToken cancellation)
+    {
+        long written = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            while (true)
+            {
+                idle.CancelAfter(options.BodyIdleTimeout);
+                int read;
+                try
+                {
+                    read = await body.ReadAsync(buffer.AsMemory(0, ChunkSize), idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    return (written, "OriginTimeout");
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    // The connection closed or broke before the end of a delimited body.
+                    return (written, "Truncated");
+                }
+                if (read == 0)
+                {
+                    return (written, "");
+                }
+                await session.WriteAsync(buffer.AsMemory(0, read), cancellation).ConfigureAwait(false);
+                written += read;
+                fill.Progress(written);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} discarded ({Reason}) after {Bytes} bytes; clients still receiving were aborted")]
+    private static partial void LogFillFailed(ILogger logger, string bucket, string reason, long bytes);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Fill in bucket {Bucket} failed on the store")]
+    private static partial void LogFillError(ILogger logger, string bucket, Exception exception);
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Buckets;
+using OriginGateway.Observability;
+using OriginGateway.Origins;
+
+namespace OriginGateway.Actions;
+
+/// <summary>
+/// Mirror (sync origin-pull, <c>01-data-plane.md</c> §1.4): join or start the key's fill and
+/// stream its bytes as they arrive; a ranged miss gets its bytes at once (from the fill, or from a
+/// ranged origin request) while one full fill, pinned to the origin's version, runs behind it.
+/// </summary>
+internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, OriginFetcher fetcher, GatewayMetrics metrics)
+{
+    private const int ChunkSize = 64 * 1024;
+
+    public async Task HandleAsync(OriginPullContext pull)
+    {
+        var request = pull.Request;
+        var context = request.Context;
+        var range = context.Request.Headers.Range;
+        if (range.Count > 0 && fills.Find(request.Bucket.Name, request.Key) is null)
+        {
+            await RangedMissAsync(pull, range.ToString()).ConfigureAwait(false);
+            return;
+        }
+
+        var fill = fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, ifMatch: null), out _);
+        var start = await fill.Started.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        if (start.Kind != FillStartKind.Streaming)
+        {
+            await AnswerWithoutBodyAsync(pull, start).ConfigureAwait(false);
+            return;
+        }
+        using var lease = fill.TryReader();
+        if (lease is null)
+        {
+            // The fill ended between lookup and read: the object is in the store now (or failed).
+            await ObjectReadHandler.HandleAsync(request, origin: null).ConfigureAwait(false);
+            return;
+        }
+
+        var response = context.Response;
+        var headers = response.Headers;
+        foreach (var (name, value) in start.Headers ?? [])
+        {
+            headers[name] = value;
+        }
+        headers.ContentType = start.ContentType ?? "application/octet-stream";
+        headers.AcceptRanges = "bytes";
+        long offset = 0;
+        long? count = start.ContentLength;
+        var requestedRange = range.Count > 0 && start.ContentLength is { } total ? ByteRange.Parse(range, total) : default;
+        if (requestedRange.Kind == RangeKind.Single)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {requestedRange.Start}-{requestedRange.Start + requestedRange.Length - 1}/{start.ContentLength}");
+            offset = requestedRange.Start;
+            count = requestedRange.Length;
+        }
+        else if (requestedRange.Kind == RangeKind.Unsatisfiable)
+        {
+            headers.ContentRange = "bytes */" + start.ContentLength!.Value.ToString(CultureInfo.InvariantCulture);
+            await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
+            return;
+        }
+        if (count is { } known)
+        {
+            response.ContentLength = known;
+        }
+        await StreamAsync(context, fill, lease.Reader, offset, count).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails.</summary>
+    private async Task StreamAsync(HttpContext context, Fill fill, Storage.ObjectReader reader, long offset, long? count)
+    {
+        var writer = context.Response.BodyWriter;
+        var end = count is { } c ? offset + c : long.MaxValue;
+        var position = offset;
+        var cancellation = context.RequestAborted;
+        try
+        {
+            while (position < end)
+            {
+                var available = fill.Published;
+                if (position < available)
+                {
+                    var want = (int)Math.Min(Math.Min(available, end) - position, ChunkSize);
+                    var memory = writer.GetMemory(want);
+                    var read = reader.Read(memory.Span[..Math.Min(want, memory.Length)], position);
+                    if (read <= 0)
+                    {
+                        context.Abort();
+                        return;
+                    }
+                    writer.Advance(read);
+                    position += read;
+                    var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
+                    if (flush.IsCanceled || flush.IsCompleted)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                switch (fill.State)
+                {
+                    case FillState.Failed:
+                        // Never a clean end on a body that is not whole.
+                        context.Abort();
+                        return;
+                    case FillState.Committed or FillState.Completed when position >= fill.Published:
+                        return;
+                }
+                await fill.WaitAsync(position, cancellation).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The client left; the fill goes on for the next reader.
+        }
+        finally
+        {
+            metrics.BytesServed("origin", position - offset);
+        }
+    }
+
+    /// <summary>A ranged GET with no fill in flight: a ranged origin request for the client, and a pinned full fill behind it.</summary>
+    private async Task RangedMissAsync(OriginPullContext pull, string range)
+    {
+        var request = pull.Request;
+        var context = request.Context;
+        using var result = await fetcher.FetchAsync(FetchRequest(pull, ifMatch: null) with { Range = range }, context.RequestAborted).ConfigureAwait(false);
+        if (result.Outcome != OriginOutcome.Success)
+        {
+            await AnswerWithoutBodyAsync(pull, result.Outcome switch
+            {
+                OriginOutcome.NotFound => new FillStart(FillStartKind.NotFound),
+                OriginOutcome.Redirect => new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString),
+                _ => new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: result.Reason, ErrorBody: result.ErrorBody),
+            }).ConfigureAwait(false);
+            return;
+        }
+
+        var origin = result.Response!;
+        fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, OriginResponseRules.ETag(origin)), out _);
+
+        var response = context.Response;
+        response.StatusCode = (int)origin.StatusCode;
+        foreach (var (name, value) in OriginResponseRules.StoredHeaders(origin))
+        {
+            response.Headers[name] = value;
+        }
+        response.Headers.ContentType = OriginResponseRules.ContentType(origin) ?? "application/octet-stream";
+        if (origin.Content.Headers.ContentRange is { } contentRange)
+        {
+            response.Headers.ContentRange = contentRange.ToString();
+        }
+        if (origin.Content.Headers.ContentLength is { } length)
+        {
+            response.ContentLength = length;
+        }
+        await using var body = await origin.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            context.Abort();
+        }
+    }
+
+    private OriginFetchRequest FetchRequest(OriginPullContext pull, string? ifMatch) => new(
+        pull.Plan.Scheme,
+        pull.Plan.PathAndQuery,
+        pull.Plan.Headers,
+        hosts.Candidates(pull.Rule),
+        pull.Rule.FollowRedirection,
+        pull.Rule.StandbyStatusCodes,
+        IfMatch: ifMatch);
+
+    /// <summary>Answers a fill that produced no body: 404, a passed-through 3xx, or the failure.</summary>
+    internal static Task AnswerWithoutBodyAsync(OriginPullContext pull, FillStart start)
+    {
+        var request = pull.Request;
+        var response = request.Context.Response;
+        switch (start.Kind)
+        {
+            case FillStartKind.NotFound:
+                return request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist (the origin answered 404).");
+            case FillStartKind.Redirect:
+                response.StatusCode = start.Status;
+                if (start.Location is not null)
+                {
+                    response.Headers.Location = start.Location;
+                }
+                return Task.CompletedTask;
+            default:
+                if (pull.Rule.TransparentErrorCode && start.Status > 0)
+                {
+                    response.StatusCode = start.Status;
+                    var body = start.ErrorBody ?? [];
+                    response.ContentLength = body.Length;
+                    return body.Length == 0 ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
+                }
+                return request.ErrorAsync(424, "OriginPullFailed", $"The origin pull failed: {start.Reason}.");
+        }
+    }
+}

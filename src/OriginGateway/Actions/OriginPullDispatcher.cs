@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Origins;
+using OriginGateway.Rules;
+
+namespace OriginGateway.Actions;
+
+/// <summary>
+/// Where a GET that the bucket cannot answer meets the origin rules: the first rule (by
+/// priority) whose status and prefix match decides, and its outcome is final. Guards against
+/// loops through <c>Via</c> before anything is fetched.
+/// </summary>
+internal sealed partial class OriginPullDispatcher(
+    MirrorAction mirror,
+    ProxyAction proxy,
+    FillRegistry fills,
+    NegativeCache negativeCache,
+    ILogger<OriginPullDispatcher> logger)
+{
+    public const string RuleHeader = "x-origin-rule";
+    private const int MaxViaHops = 3;
+
+    /// <summary>Handles the miss when a rule fires; false when none does (the bucket's own answer stands).</summary>
+    public async Task<bool> TryHandleAsync(DataRequest request, int bucketStatus)
+    {
+        var context = request.Context;
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            return false;
+        }
+        var rule = request.Bucket.Rules.Match(request.Key, bucketStatus);
+        if (rule is null)
+        {
+            return false;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var plan = OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
+        var pull = new OriginPullContext(request, rule, plan);
+        var headers = context.Response.Headers;
+        headers[ObjectReadHandler.ActionHeader] = pull.Action;
+        headers[RuleHeader] = rule.Priority.ToString(CultureInfo.InvariantCulture);
+
+        var hops = OriginRequestPlan.ViaHops(context.Request.Headers);
+        if (hops > MaxViaHops)
+        {
+            await request.ErrorAsync(508, "LoopDetected", $"The request passed through this gateway {hops} times.").ConfigureAwait(false);
+        }
+        else if (hops > 0 && rule.Type != OriginType.Redirect && fills.Find(request.Bucket.Name, request.Key) is not null)
+        {
+            // A rule that points at the gateway itself must end here, not wait on its own fill.
+            await request.ErrorAsync(508, "LoopDetected", "The origin request came back to this gateway for a key it is filling.").ConfigureAwait(false);
+        }
+        else if (rule.Type == OriginType.Mirror && negativeCache.Contains(request.Bucket.Name, request.Key))
+        {
+            await request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist (the origin answered 404 recently).").ConfigureAwait(false);
+        }
+        else
+        {
+            switch (rule.Type)
+            {
+                case OriginType.Redirect:
+                    RedirectAction.Handle(pull, rule.RedirectCode);
+                    break;
+                case OriginType.Proxy:
+                    await proxy.HandleAsync(pull).ConfigureAwait(false);
+                    break;
+                default:
+                    await mirror.HandleAsync(pull).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var keyHash = KeyHash(request.Key);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var requestId = headers[RequestIds.HeaderName].ToString();
+            LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, pull.Action, rule.Hosts[0].HostName, context.Response.StatusCode, elapsed, requestId);
+        }
+        return true;
+    }
+
+    /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
+    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information,
+        Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} in {DurationMs:F1} ms request {RequestId}")]
+    private static partial void LogDecision(ILogger logger, string bucket, string keyHash, int rule, string action, string originHost, int status, double durationMs, string requestId);
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
+using OriginGateway.Origins;
+using OriginGateway.Storage;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace OriginGateway.Actions;
+
+/// <summary>
+/// Proxy (async origin-pull): the origin's answer streams to the client through YARP's
+/// <see cref="IHttpForwarder"/> (Range passed on, origin errors passed through) and the object is
+/// stored off the client's path: a full 200 is teed into the store as it streams; anything else
+/// (a ranged request, a 206, a client that left, a body that did not verify) queues one
+/// de-duplicated background fill. An explicit HttpRedirectCode answers that redirect and still
+/// stores in the background; <c>CopyOriginData=false</c> stores nothing.
+/// </summary>
+internal sealed partial class ProxyAction(
+    IHttpForwarder forwarder,
+    OriginHttpClient client,
+    FillRegistry fills,
+    HostSelector hosts,
+    OriginPullOptions options,
+    GatewayMetrics metrics,
+    TimeProvider time,
+    ILogger<ProxyAction> logger)
+{
+    private readonly OriginPullOptions _options = options;
+    private readonly GatewayMetrics _metrics = metrics;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
+
+    private static readonly ForwarderRequestConfig RequestConfig = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+
+    public async Task HandleAsync(OriginPullContext pull)
+    {
+        var request = pull.Request;
+        var context = request.Context;
+        if (pull.Rule.ExplicitRedirectCode is { } code)
+        {
+            RedirectAction.Handle(pull, code);
+            StoreInBackground(pull);
+            return;
+        }
+
+        var url = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName);
+        var clientRange = context.Request.Headers.Range.ToString();
+        var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
+        var error = await forwarder.SendAsync(context, url.GetLeftPart(UriPartial.Authority), client.Invoker, RequestConfig, transformer).ConfigureAwait(false);
+        await transformer.FinishAsync(error).ConfigureAwait(false);
+    }
+
+    private void StoreInBackground(OriginPullContext pull)
+    {
+        if (!pull.Rule.CopyOriginData)
+        {
+            return;
+        }
+        var request = new OriginFetchRequest(pull.Plan.Scheme, pull.Plan.PathAndQuery, pull.Plan.Headers, hosts.Candidates(pull.Rule), pull.Rule.FollowRedirection, pull.Rule.StandbyStatusCodes);
+        fills.GetOrStart(pull.Request.Bucket, pull.Request.Key, request, out _);
+    }
+
+    /// <summary>Shapes the origin request exactly as the rule says, and tees a full 200 into the store.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The tee wraps the server's response body; the write session is disposed in FinishAsync.")]
+    private sealed class Transformer(OriginPullContext pull, Uri url, string? range, ProxyAction owner) : HttpTransformer
+    {
+        private ObjectWriteSession? _session;
+        private TeeStream? _tee;
+        private HttpResponseMessage? _response;
+        private bool _queueBackground;
+
+        public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            // Only the headers the rule allows: none of the client's are copied by default.
+            proxyRequest.RequestUri = url;
+            proxyRequest.Method = HttpMethod.Get;
+            proxyRequest.Content = null;
+            foreach (var (name, value) in pull.Plan.Headers)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation(name, value);
+            }
+            if (range is not null)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("Range", range);
+            }
+            return ValueTask.CompletedTask;
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var headers = httpContext.Response.Headers;
+            var requestId = headers[Buckets.RequestIds.HeaderName];
+            var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            _response = proxyResponse;
+            headers[Buckets.RequestIds.HeaderName] = requestId;
+            headers[Buckets.ObjectReadHandler.ActionHeader] = "proxy";
+            headers[OriginPullDispatcher.RuleHeader] = pull.Rule.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (proxyResponse is null || !pull.Rule.CopyOriginData)
+            {
+                return proceed;
+            }
+            var status = proxyResponse.StatusCode;
+            if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
+                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
+            {
+                _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key);
+                _tee = new TeeStream(httpContext.Response.Body, _session);
+                httpContext.Response.Body = _tee;
+            }
+            else if (status is HttpStatusCode.OK or HttpStatusCode.PartialContent)
+            {
+                _queueBackground = true;
+            }
+            return proceed;
+        }
+
+        public async Task FinishAsync(ForwarderError error)
+        {
+            using (_session)
+            {
+                if (_session is not null && _tee is not null && _response is not null)
+                {
+                    pull.Request.Context.Response.Body = _tee.Inner;
+                    if (error == ForwarderError.None && !_tee.Failed)
+                    {
+                        var write = OriginResponseRules.Write(_response, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
+                        var result = await _session.CommitAsync(write, CancellationToken.None).ConfigureAwait(false);
+                        if (result.Status == ObjectWriteStatus.Committed)
+                        {
+                            owner._metrics.BytesStored(pull.Request.Bucket.Name, result.Entry!.Length);
+                            return;
+                        }
+                        owner._metrics.CommitRejected(OriginResponseRules.Reason(result.Status));
+                    }
+                    _queueBackground = true;
+                }
+            }
+            if (_queueBackground)
+            {
+                owner.StoreInBackground(pull);
+            }
+            if (error != ForwarderError.None)
+            {
+                LogForwardError(owner._logger, pull.Request.Bucket.Name, error);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} ended with {Error}")]
+    private static partial void LogForwardError(ILogger logger, string bucket, ForwarderError error);
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.Actions;
+
+/// <summary>Redirect: answer HttpRedirectCode (default 302) with Location = the origin URL. Nothing is fetched or stored.</summary>
+internal static class RedirectAction
+{
+    public static void Handle(OriginPullContext pull, int status)
+    {
+        var response = pull.Request.Context.Response;
+        response.StatusCode = status;
+        response.Headers.Location = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName).AbsoluteUri;
+        response.ContentLength = 0;
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Egress;
+using OriginGateway.Observability;
+
+namespace OriginGateway.Origins;
+
+/// <summary>
+/// The one origin fetcher (Mirror fills, Proxy background stores, and later every task kind):
+/// tries the candidates in order, fails over on connection errors, timeouts, 5xx and the rule's
+/// standby codes, follows redirects itself (each hop dialled through the egress guard), caps
+/// concurrency per host and keeps passive host health.
+/// </summary>
+internal sealed partial class OriginFetcher(
+    OriginHttpClient client,
+    OriginPullOptions options,
+    HostHealth health,
+    HostLimiter limiter,
+    GatewayMetrics metrics,
+    ILogger<OriginFetcher> logger)
+{
+    private const int MaxErrorBody = 64 * 1024;
+
+    public async Task<OriginFetchResult> FetchAsync(OriginFetchRequest request, CancellationToken cancellationToken)
+    {
+        string reason = "OriginUnavailable";
+        int? lastStatus = null;
+        byte[]? lastBody = null;
+        var notFound = 0;
+        var attempts = 0;
+        string? lastHost = null;
+        for (var i = 0; i < request.Candidates.Count; i++)
+        {
+            var host = request.Candidates[i];
+            if (i > 0)
+            {
+                metrics.Failover(request.Candidates[i - 1]);
+            }
+            lastHost = host;
+            attempts++;
+            var slot = await limiter.AcquireAsync(host, cancellationToken).ConfigureAwait(false);
+            var keepSlot = false;
+            try
+            {
+                var attempt = await SendFollowingRedirectsAsync(request, host, cancellationToken).ConfigureAwait(false);
+                if (attempt.Response is not { } response)
+                {
+                    reason = attempt.Reason;
+                    lastStatus = null;
+                    lastBody = null;
+                    if (attempt.CountsAsHostFailure)
+                    {
+                        health.Failed(host);
+                    }
+                    if (attempt.Reason == "TooManyRedirects")
+                    {
+                        break;
+                    }
+                    continue;
+                }
+
+                var status = (int)response.StatusCode;
+                if (status is >= 200 and < 300)
+                {
+                    health.Succeeded(host);
+                    keepSlot = true;
+                    return new OriginFetchResult(OriginOutcome.Success, response, attempt.Url, host, "", status, null, slot);
+                }
+                if (status is >= 300 and < 400)
+                {
+                    health.Succeeded(host);
+                    keepSlot = true;
+                    return new OriginFetchResult(OriginOutcome.Redirect, response, attempt.Url, host, "", status, null, slot);
+                }
+
+                lastStatus = status;
+                lastBody = await ReadErrorBodyAsync(response, cancellationToken).ConfigureAwait(false);
+                response.Dispose();
+                if (status >= 500)
+                {
+                    health.Failed(host);
+                    reason = "OriginError";
+                    continue;
+                }
+                health.Succeeded(host);
+                if (status == 404)
+                {
+                    notFound++;
+                    reason = "NotFound";
+                }
+                else
+                {
+                    reason = "OriginError";
+                }
+                if (!request.StandbyStatusCodes.Contains(status))
+                {
+                    break;
+                }
+            }
+            finally
+            {
+                if (!keepSlot)
+                {
+                    slot.Dispose();
+                }
+            }
+        }
+
+        // NoSuchKey only when every candidate tried answered 404.
+        if (notFound > 0 && notFound == attempts)
+        {
+            return new OriginFetchResult(OriginOutcome.NotFound, null, null, lastHost, "NotFound", 404, lastBody, null);
+        }
+        return new OriginFetchResult(OriginOutcome.Failed, null, null, lastHost, reason, lastStatus, lastBody, null);
+    }
+
+    private async Task<Attempt> SendFollowingRedirectsAsync(OriginFetchRequest request, string host, CancellationToken cancellationToken)
+    {
+        Uri url;
+        try
+        {
+            url = new Uri($"{request.Scheme}://{host}{request.PathAndQuery}");
+        }
+        catch (UriFormatException)
+        {
+            return new Attempt(null, null, "OriginUnavailable", false);
+        }
+
+        for (var hop = 0; ; hop++)
+        {
+            if (EgressGuard.CheckUrl(url) is { } refused)
+            {
+                metrics.EgressDenied();
+                LogOriginFailure(logger, host, "EgressDenied: " + refused);
+                return new Attempt(null, url, "EgressDenied", false);
+            }
+            using var message = new HttpRequestMessage(HttpMethod.Get, url) { Version = HttpVersion.Version11 };
+            foreach (var (name, value) in request.Headers)
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+            if (request.Range is not null)
+            {
+                message.Headers.TryAddWithoutValidation("Range", request.Range);
+            }
+            if (request.IfMatch is not null)
+            {
+                message.Headers.TryAddWithoutValidation("If-Match", request.IfMatch);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            HttpResponseMessage response;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(options.ResponseHeadersTimeout);
+                try
+                {
+                    response = await client.Invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (EgressDeniedException.IsDenial(e, out var denial))
+                {
+                    metrics.OriginRequest(host, "egress_denied", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    LogOriginFailure(logger, host, denial);
+                    return new Attempt(null, url, "EgressDenied", false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    metrics.OriginRequest(host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    LogOriginFailure(logger, host, "no response headers within OriginPull:ResponseHeadersTimeout");
+                    return new Attempt(null, url, "OriginTimeout", true);
+                }
+                catch (HttpRequestException e)
+                {
+                    metrics.OriginRequest(host, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    LogOriginFailure(logger, host, e.Message);
+                    return new Attempt(null, url, "OriginUnavailable", true);
+                }
+            }
+            var status = (int)response.StatusCode;
+            metrics.OriginRequest(host, status switch { < 300 => "ok", < 400 => "redirect", 404 => "not_found", < 500 => "client_error", _ => "server_error" },
+                Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+            if (status is >= 300 and < 400 && request.FollowRedirects && response.Headers.Location is { } location)
+            {
+                response.Dispose();
+                if (hop >= options.MaxRedirects)
+                {
+                    return new Attempt(null, url, "TooManyRedirects", false);
+                }
+                url = location.IsAbsoluteUri ? location : new Uri(url, location);
+                continue;
+            }
+            return new Attempt(response, url, "", false);
+        }
+    }
+
+    private static async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[MaxErrorBody];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+            return buffer[..length];
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    private readonly record struct Attempt(HttpResponseMessage? Response, Uri? Url, string Reason, bool CountsAsHostFailure);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
+    private static partial void LogOriginFailure(ILogger logger, string host, string reason);
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Origins;
+
+/// <summary>
+/// What a pulled object keeps from its origin response, and which responses can never be stored
+/// whole (<c>03-security.md</c> §3.3). One place, used by every fill, tee and task.
+/// </summary>
+internal static class OriginResponseRules
+{
+    private static readonly string[] KeptHeaders = ["Cache-Control", "Content-Disposition", "Content-Encoding", "Expires", "Content-Language"];
+    private static readonly string[] MetaPrefixes = ["x-cos-meta-", "x-amz-meta-", "x-oss-meta-"];
+
+    /// <summary>A reason the response cannot be committed, known from its headers alone; null when it may be.</summary>
+    public static string? RefuseByHeaders(HttpResponseMessage response, bool rangeRequested)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.PartialContent && !rangeRequested)
+        {
+            return "UnexpectedPartialContent";
+        }
+        var lengths = response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var values)
+            ? values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.Ordinal).Count()
+            : 0;
+        if (lengths > 1)
+        {
+            return "ConflictingContentLength";
+        }
+        if (lengths > 0 && response.Headers.TransferEncodingChunked == true)
+        {
+            return "ContentLengthWithTransferEncoding";
+        }
+        return null;
+    }
+
+    /// <summary>The body length the origin declared, if any.</summary>
+    public static long? DeclaredLength(HttpResponseMessage response) =>
+        response.Headers.TransferEncodingChunked == true ? null : response.Content.Headers.ContentLength;
+
+    /// <summary>The origin's Content-MD5 (base64) when it sent a well-formed one.</summary>
+    public static byte[]? DeclaredMd5(HttpResponseMessage response)
+    {
+        if (!response.Content.Headers.NonValidated.TryGetValues("Content-MD5", out var values))
+        {
+            return null;
+        }
+        var md5 = new byte[16];
+        return Convert.TryFromBase64String(values.ToString().Trim(), md5, out var written) && written == 16 ? md5 : null;
+    }
+
+    /// <summary>Headers stored with the object and sent to clients: the kept ones and every *-meta-* as x-cos-meta-*.</summary>
+    public static List<KeyValuePair<string, string>> StoredHeaders(HttpResponseMessage response)
+    {
+        var stored = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+        {
+            var lower = name.ToLowerInvariant();
+            if (KeptHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                stored.Add(new(lower, values.ToString()));
+                continue;
+            }
+            foreach (var prefix in MetaPrefixes)
+            {
+                if (lower.StartsWith(prefix, StringComparison.Ordinal) && lower.Length > prefix.Length)
+                {
+                    stored.Add(new("x-cos-meta-" + lower[prefix.Length..], values.ToString()));
+                    break;
+                }
+            }
+        }
+        return stored;
+    }
+
+    public static string? ContentType(HttpResponseMessage response) =>
+        response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) ? values.ToString() : null;
+
+    /// <summary>Gateway metadata for a pulled object: origin URL, origin ETag and Last-Modified, time of the pull.</summary>
+    public static Dictionary<string, string> GatewayMetadata(HttpResponseMessage response, Uri url, DateTimeOffset pulledAt)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["origin-url"] = url.GetLeftPart(UriPartial.Path),
+            ["pulled-at"] = pulledAt.ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (response.Headers.NonValidated.TryGetValues("ETag", out var etag))
+        {
+            metadata["origin-etag"] = etag.ToString();
+        }
+        if (response.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var lastModified))
+        {
+            metadata["origin-last-modified"] = lastModified.ToString();
+        }
+        return metadata;
+    }
+
+    /// <summary>The write description for committing a pulled body.</summary>
+    public static ObjectWrite Write(HttpResponseMessage response, Uri url, DateTimeOffset pulledAt, long maxLength) => new(
+        ContentType(response),
+        StoredHeaders(response),
+        DeclaredMd5(response),
+        DeclaredLength(response),
+        maxLength,
+        GatewayMetadata(response, url, pulledAt));
+
+    /// <summary>The COS reason a failed write gets.</summary>
+    public static string Reason(ObjectWriteStatus status) => status switch
+    {
+        ObjectWriteStatus.DigestMismatch => "ChecksumMismatch",
+        ObjectWriteStatus.LengthMismatch => "Truncated",
+        ObjectWriteStatus.TooLarge => "TooLarge",
+        _ => "None",
+    };
+
+    /// <summary>The first ETag of a response (for If-Match pinning).</summary>
+    public static string? ETag(HttpResponseMessage response) => response.Headers.ETag is EntityTagHeaderValue tag ? tag.ToString() : null;
+}

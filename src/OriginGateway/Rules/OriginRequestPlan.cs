@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Security;
+
+namespace OriginGateway.Rules;
+
+/// <summary>
+/// The origin request a rule builds for a key (<c>01-data-plane.md</c> §1.3 "Building the origin
+/// request"): scheme, path and query, and the headers sent (and the client's headers dropped).
+/// The host is chosen separately, per attempt.
+/// </summary>
+internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IReadOnlyList<KeyValuePair<string, string>> Headers, IReadOnlyList<string> Dropped)
+{
+    /// <summary>The token the gateway adds to <c>Via</c>; more than 3 on an incoming request is a loop.</summary>
+    public const string ViaToken = "origin-gateway";
+
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+    };
+
+    /// <summary>Never forwarded with FollowAllHeaders: the gateway's own business.</summary>
+    private static readonly HashSet<string> NotFollowed = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Authorization", "Cookie", "Range", "Via", "Content-Length", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
+    };
+
+    public Uri UrlFor(string host) => new($"{Scheme}://{host}{PathAndQuery}");
+
+    public static OriginRequestPlan Build(CompiledRule rule, string key, string clientScheme, string? rawQuery, IHeaderDictionary clientHeaders)
+    {
+        var scheme = rule.Protocol switch
+        {
+            OriginProtocol.Http => "http",
+            OriginProtocol.Https => "https",
+            _ => clientScheme,
+        };
+        var pathAndQuery = EncodePath(rule.OriginPath(key));
+        if (rule.FollowQueryString && FilterQuery(rawQuery) is { Length: > 0 } query)
+        {
+            pathAndQuery += "?" + query;
+        }
+
+        var sent = new List<KeyValuePair<string, string>>();
+        var dropped = new List<string>();
+        var connectionListed = new HashSet<string>(
+            clientHeaders.Connection.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)),
+            StringComparer.OrdinalIgnoreCase);
+        var via = new List<string>();
+        foreach (var (name, values) in clientHeaders)
+        {
+            if (name.Equals("Via", StringComparison.OrdinalIgnoreCase))
+            {
+                via.AddRange(values.Where(v => v is not null)!);
+                continue;
+            }
+            if (Forwarded(rule, name, connectionListed))
+            {
+                sent.Add(new(name, values.ToString()));
+            }
+            else
+            {
+                dropped.Add(name);
+            }
+        }
+        foreach (var (name, value) in rule.NewHeaders)
+        {
+            sent.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+            sent.Add(new(name, value));
+        }
+        via.Add("1.1 " + ViaToken);
+        sent.Add(new("Via", string.Join(", ", via)));
+        return new OriginRequestPlan(scheme, pathAndQuery, sent, dropped);
+    }
+
+    /// <summary>How many times the gateway's token appears in a request's Via headers.</summary>
+    public static int ViaHops(IHeaderDictionary headers)
+    {
+        var count = 0;
+        foreach (var value in headers.Via)
+        {
+            var span = (value ?? "").AsSpan();
+            int at;
+            while ((at = span.IndexOf(ViaToken, StringComparison.OrdinalIgnoreCase)) >= 0)
+            {
+                count++;
+                span = span[(at + ViaToken.Length)..];
+            }
+        }
+        return count;
+    }
+
+    private static bool Forwarded(CompiledRule rule, string name, HashSet<string> connectionListed)
+    {
+        if (HopByHop.Contains(name) || connectionListed.Contains(name) || rule.ForbidHeaders.Contains(name)
+            || name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase) || name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        if (rule.FollowAllHeaders)
+        {
+            return !NotFollowed.Contains(name);
+        }
+        return rule.FollowHeaders.Contains(name) && !name.Equals("Range", StringComparison.OrdinalIgnoreCase) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The client's raw query without the COS presigning parameters; raw parts kept as sent.</summary>
+    public static string FilterQuery(string? rawQuery)
+    {
+        if (string.IsNullOrEmpty(rawQuery))
+        {
+            return "";
+        }
+        var kept = new List<string>();
+        foreach (var part in rawQuery.Split('&'))
+        {
+            if (part.Length == 0)
+            {
+                continue;
+            }
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var name = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
+            if (!CosAuthenticator.IsSignatureParameter(name))
+            {
+                kept.Add(part);
+            }
+        }
+        return string.Join('&', kept);
+    }
+
+    /// <summary>Percent-encodes a decoded path (starting with '/') for the wire, keeping '/' and unreserved characters.</summary>
+    public static string EncodePath(string path) =>
+        "/" + string.Join('/', path[1..].Split('/').Select(CosUrlEncoding.Encode));
+}
