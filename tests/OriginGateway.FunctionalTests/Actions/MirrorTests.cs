@@ -1,0 +1,495 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Actions;
+
+public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<OriginPullFixture>
+{
+    private GatewayProcess Gateway => fixture.Gateway;
+
+    private static string Unique(string prefix, string name = "obj.bin") => $"{prefix}{Guid.NewGuid():N}/{name}";
+
+    private static byte[] RandomBytes(int length) => RandomNumberGenerator.GetBytes(length);
+
+    private static string Md5(byte[] data) => Convert.ToHexStringLower(MD5.HashData(data));
+
+    private async Task<HttpResponseMessage> GetAsync(string key, Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, fixture.Url(key));
+        configure?.Invoke(request);
+        return await Gateway.Client.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> HeadAsync(string key) => await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, fixture.Url(key)));
+
+    [Fact]
+    public async Task Miss_IsFetchedStoredAndServed_NextGetIsAHit()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(200_000);
+        fixture.A.Serve("/" + key, body, "image/png", ("Cache-Control", "max-age=60"), ("x-amz-meta-color", "blue"), ("x-oss-meta-size", "L"), ("Content-Disposition", "inline"));
+
+        var first = await GetAsync(key);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(body, await first.Content.ReadAsByteArrayAsync());
+        Assert.Equal("mirror", first.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal("1", first.Headers.GetValues("x-origin-rule").Single());
+        Assert.Equal(body.Length, first.Content.Headers.ContentLength);
+
+        var second = await GetAsync(key);
+        Assert.Equal("hit", second.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal(body, await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal("\"" + Md5(body) + "\"", second.Headers.ETag!.Tag);
+        Assert.Equal("image/png", second.Content.Headers.ContentType!.ToString());
+        Assert.Equal("max-age=60", second.Headers.CacheControl!.ToString());
+        Assert.Equal("blue", second.Headers.GetValues("x-cos-meta-color").Single());
+        Assert.Equal("L", second.Headers.GetValues("x-cos-meta-size").Single());
+        Assert.Equal(1, fixture.A.Count("/" + key));
+    }
+
+    [Fact]
+    public async Task Head_NeverPulls()
+    {
+        var key = Unique("m/");
+        fixture.A.Serve("/" + key, RandomBytes(10));
+
+        var head = await HeadAsync(key);
+
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Equal("miss", head.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal(0, fixture.A.Count("/" + key));
+    }
+
+    [Fact]
+    public async Task Herd_HundredConcurrentMisses_OneOriginRequest_EveryClientGetsTheWholeBody()
+    {
+        var key = Unique("m/", "herd.bin");
+        var body = RandomBytes(2 * 1024 * 1024);
+        fixture.A.ServeSlowly("/" + key, body, chunk: 128 * 1024, delay: TimeSpan.FromMilliseconds(40));
+
+        var clients = Enumerable.Range(0, 100).Select(async _ =>
+        {
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+            return await client.GetByteArrayAsync(fixture.Url(key));
+        });
+        var bodies = await Task.WhenAll(clients);
+
+        Assert.All(bodies, b => Assert.Equal(Md5(body), Md5(b)));
+        Assert.Equal(1, fixture.A.Count("/" + key));
+        Assert.Equal("hit", (await HeadAsync(key)).Headers.GetValues("x-origin-action").Single());
+    }
+
+    [Fact]
+    public async Task Bytes_ReachTheClientBeforeTheOriginFinishes()
+    {
+        var key = Unique("m/");
+        var release = new TaskCompletionSource();
+        var firstHalf = RandomBytes(100_000);
+        var secondHalf = RandomBytes(100_000);
+        fixture.A.On("/" + key, async context =>
+        {
+            context.Response.ContentLength = firstHalf.Length + secondHalf.Length;
+            await context.Response.Body.WriteAsync(firstHalf);
+            await context.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await context.Response.Body.WriteAsync(secondHalf);
+        });
+
+        using var response = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var received = new byte[firstHalf.Length];
+        await stream.ReadExactlyAsync(received).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(firstHalf, received);
+
+        release.SetResult();
+        var rest = new byte[secondHalf.Length];
+        await stream.ReadExactlyAsync(rest);
+        Assert.Equal(secondHalf, rest);
+    }
+
+    [Fact]
+    public async Task ClientThatLeaves_DoesNotStopTheFill()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(1024 * 1024);
+        fixture.A.ServeSlowly("/" + key, body, chunk: 64 * 1024, delay: TimeSpan.FromMilliseconds(30));
+
+        using (var response = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead))
+        {
+            var stream = await response.Content.ReadAsStreamAsync();
+            await stream.ReadExactlyAsync(new byte[1000]);
+        }
+
+        await WaitForHitAsync(key);
+        Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, fixture.A.Count("/" + key));
+    }
+
+    private async Task WaitForHitAsync(string key)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if ((await HeadAsync(key)).StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"{key} was never stored");
+    }
+
+    [Fact]
+    public async Task OriginNotFound_IsNoSuchKey_AndIsRemembered()
+    {
+        var key = Unique("m/");
+
+        var first = await GetAsync(key);
+        var second = await GetAsync(key);
+
+        Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        Assert.Contains("<Code>NoSuchKey</Code>", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("mirror", first.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal(HttpStatusCode.NotFound, second.StatusCode);
+        Assert.Equal(1, fixture.A.Count("/" + key));
+    }
+
+    [Fact]
+    public async Task ServerError_FailsOverToTheStandby()
+    {
+        var key = Unique("fo/");
+        var body = RandomBytes(5000);
+        fixture.A.Status("/" + key, 503, "busy");
+        fixture.B.Serve("/" + key, body);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, fixture.A.Count("/" + key));
+        Assert.Equal(1, fixture.B.Count("/" + key));
+    }
+
+    [Fact]
+    public async Task NotFound_FailsOverOnlyWhenListedInHttpStandbyCode()
+    {
+        var listed = Unique("fo4/");
+        fixture.B.Serve("/" + listed, "from standby"u8.ToArray());
+        Assert.Equal("from standby", await (await GetAsync(listed)).Content.ReadAsStringAsync());
+
+        var unlisted = Unique("fo/");
+        fixture.B.Serve("/" + unlisted, "never asked"u8.ToArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(unlisted)).StatusCode);
+        Assert.Equal(0, fixture.B.Count("/" + unlisted));
+    }
+
+    [Fact]
+    public async Task EveryCandidateFailing_Is424OriginPullFailed()
+    {
+        var key = Unique("fo/");
+        fixture.A.Status("/" + key, 500);
+        fixture.B.Status("/" + key, 502);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<Code>OriginPullFailed</Code>", text, StringComparison.Ordinal);
+        Assert.Contains("OriginError", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreachableOrigin_Is424NamingTheReason()
+    {
+        var response = await GetAsync(Unique("dead/"));
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        Assert.Contains("OriginUnavailable", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TransparentErrorCode_PassesTheOriginStatusAndBody()
+    {
+        var key = Unique("te/");
+        fixture.A.Status("/" + key, 503, "origin says busy");
+
+        var response = await GetAsync(key);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("origin says busy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Redirects_AreFollowed_AndTheFinalObjectStoredUnderTheRequestedKey()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(3000);
+        fixture.A.Redirect("/" + key, $"http://{fixture.A.Host}/hop1/{key}");
+        fixture.A.Redirect($"/hop1/{key}", $"/hop2/{key}", 301);
+        fixture.A.Serve($"/hop2/{key}", body);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("hit", (await HeadAsync(key)).Headers.GetValues("x-origin-action").Single());
+    }
+
+    [Fact]
+    public async Task RedirectLoop_StopsAfterTheHopLimit()
+    {
+        var key = Unique("m/");
+        fixture.A.Redirect("/" + key, "/" + key);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        Assert.Contains("TooManyRedirects", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(11, fixture.A.Count("/" + key));
+    }
+
+    [Fact]
+    public async Task FollowRedirectionFalse_PassesTheRedirectThrough()
+    {
+        var key = Unique("nf/");
+        fixture.A.Redirect("/" + key, "https://elsewhere.example.com/x", 301);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, response.StatusCode);
+        Assert.Equal("https://elsewhere.example.com/x", response.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(key)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.2:{port}/x")]
+    [InlineData("http://[::1]:{port}/x")]
+    [InlineData("http://2130706434:{port}/x")]
+    [InlineData("http://[::ffff:127.0.0.2]:{port}/x")]
+    [InlineData("ftp://127.0.0.1/x")]
+    public async Task RedirectToADeniedAddress_Is424EgressDenied(string location)
+    {
+        var key = Unique("m/");
+        fixture.A.Redirect("/" + key, location.Replace("{port}", fixture.A.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+
+        var response = await GetAsync(key);
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        Assert.Contains("EgressDenied", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RuleAimedAtTheGatewaysOwnListener_EndsAtOnce()
+    {
+        var response = await GetAsync(Unique("self/")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        Assert.Contains("EgressDenied", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Via_MoreThanThreeHops_IsLoopDetected()
+    {
+        var response = await GetAsync(Unique("m/"), r => r.Headers.TryAddWithoutValidation("Via", "1.1 origin-gateway, 1.1 origin-gateway, 1.1 origin-gateway, 1.1 origin-gateway"));
+
+        Assert.Equal((HttpStatusCode)508, response.StatusCode);
+        Assert.Contains("<Code>LoopDetected</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Via_MarkedRequest_NeverJoinsAFillInFlight()
+    {
+        var key = Unique("m/");
+        fixture.A.ServeSlowly("/" + key, RandomBytes(500_000), chunk: 50_000, delay: TimeSpan.FromMilliseconds(100));
+        using var first = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead);
+
+        var looped = await GetAsync(key, r => r.Headers.TryAddWithoutValidation("Via", "1.1 origin-gateway")).WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal((HttpStatusCode)508, looped.StatusCode);
+        Assert.Equal(500_000, (await first.Content.ReadAsByteArrayAsync()).Length);
+    }
+
+    [Fact]
+    public async Task OriginRequest_CarriesTheRuleHeaders_AndTheRewrittenPath()
+    {
+        var key = Unique("hdr/");
+        fixture.A.Serve("/" + key, "h"u8.ToArray());
+        var pre = Unique("pre/", "name");
+        var preOrigin = "/origin-files/" + pre["pre/".Length..] + ".bin";
+        fixture.A.Serve(preOrigin, "p"u8.ToArray());
+
+        await GetAsync(key + "?a=1&b=%20", r =>
+        {
+            r.Headers.Referrer = new Uri("https://site.example/");
+            r.Headers.TryAddWithoutValidation("Cookie", "session=1");
+        });
+        Assert.Equal("p", await (await GetAsync(pre)).Content.ReadAsStringAsync());
+
+        var hit = fixture.A.Hits("/" + key).Single();
+        Assert.Equal($"/{key}?a=1&b=%20", hit.PathAndQuery);
+        Assert.Equal("https://site.example/", hit.Headers["Referer"]);
+        Assert.Equal("csv", hit.Headers["x-cos-ContentType"]);
+        Assert.Contains("origin-gateway", hit.Headers["Via"], StringComparison.Ordinal);
+        Assert.False(hit.Headers.ContainsKey("Cookie"));
+        Assert.Equal(1, fixture.A.Count(preOrigin));
+    }
+
+    [Fact]
+    public async Task RangedMiss_IsAnsweredAtOnce_AndOnePinnedFullFillStoresTheObject()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(300_000);
+        fixture.A.Serve("/" + key, body);
+
+        var response = await GetAsync(key, r => r.Headers.TryAddWithoutValidation("Range", "bytes=1000-1999"));
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(body[1000..2000], await response.Content.ReadAsByteArrayAsync());
+        await WaitForHitAsync(key);
+        Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        var hits = fixture.A.Hits("/" + key);
+        Assert.Equal(2, hits.Count);
+        Assert.Contains(hits, h => h.Headers.TryGetValue("If-Match", out var tag) && tag == "\"v1-300000\"");
+    }
+
+    [Fact]
+    public async Task OriginStallingBeforeHeaders_IsATimeoutFailure()
+    {
+        var key = Unique("m/");
+        fixture.A.On("/" + key, async context => await Task.Delay(TimeSpan.FromSeconds(8), context.RequestAborted));
+
+        var response = await GetAsync(key);
+
+        Assert.Equal((HttpStatusCode)424, response.StatusCode);
+        Assert.Contains("OriginTimeout", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    // --- origin answers that lie (03-security.md §3.3): nothing stored, clients never get a clean short body ---
+
+    private async Task AssertAbortedAndNothingStoredAsync(string key)
+    {
+        var exception = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead);
+            if ((int)response.StatusCode >= 400)
+            {
+                throw new HttpRequestException("refused with " + (int)response.StatusCode);
+            }
+            await response.Content.ReadAsByteArrayAsync();
+        });
+        Assert.NotNull(exception);
+        await Task.Delay(200);
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TruncatedBody_WithContentLength_AbortsTheClient_AndStoresNothing()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", RandomBytes(40_000));
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task ChunkedBody_WithoutItsLastChunk_AbortsTheClient_AndStoresNothing()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nConnection: close", Encoding.ASCII.GetBytes("5\r\nhello\r\n5\r\nworld\r\n"));
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task ConnectionReset_MidBody_AbortsTheClient_AndStoresNothing()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 500000", RandomBytes(100_000), closeAbruptly: true);
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task StallMidBody_AbortsTheClientAfterTheIdleTimeout_AndStoresNothing()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.On("/" + key, async stream =>
+        {
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"u8.ToArray());
+            await stream.WriteAsync(RandomBytes(50_000));
+            await Task.Delay(TimeSpan.FromSeconds(6));
+        });
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task ContentLengthWithTransferEncoding_IsNotStored()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 5\nTransfer-Encoding: chunked\nConnection: close", Encoding.ASCII.GetBytes("5\r\nhello\r\n0\r\n\r\n"));
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task TwoDifferentContentLengths_AreNotStored()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\nConnection: close", "hello!"u8.ToArray());
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task PartialContent_ToARequestWithoutRange_IsNotStored()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 206 Partial Content\nContent-Range: bytes 0-4/100\nContent-Length: 5\nConnection: close", "hello"u8.ToArray());
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task WrongContentMd5_AbortsTheClient_AndStoresNothing()
+    {
+        var key = Unique("m/");
+        fixture.A.Serve("/" + key, RandomBytes(50_000), "application/octet-stream", ("Content-MD5", Convert.ToBase64String(MD5.HashData("other"u8))));
+
+        await AssertAbortedAndNothingStoredAsync(key);
+    }
+
+    [Fact]
+    public async Task RightContentMd5_IsStored()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(50_000);
+        fixture.A.Serve("/" + key, body, "application/octet-stream", ("Content-MD5", Convert.ToBase64String(MD5.HashData(body))));
+
+        Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await HeadAsync(key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task BytesAfterContentLength_AreNotPartOfTheObject()
+    {
+        var key = Unique("raw/");
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 5\nConnection: close", "helloEXTRA"u8.ToArray());
+
+        Assert.Equal("hello", await (await GetAsync(key)).Content.ReadAsStringAsync());
+        await WaitForHitAsync(key);
+        Assert.Equal("hello", await (await GetAsync(key)).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task GzipEncodedObjects_AreStoredAndServedUnchanged()
+    {
+        var key = Unique("m/");
+        var gz = RandomBytes(3000);
+        fixture.A.Serve("/" + key, gz, "text/plain", ("Content-Encoding", "gzip"));
+
+        Assert.Equal(gz, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        var hit = await GetAsync(key);
+        Assert.Equal("gzip", hit.Content.Headers.ContentEncoding.Single());
+        Assert.Equal(gz, await hit.Content.ReadAsByteArrayAsync());
+    }
+}
