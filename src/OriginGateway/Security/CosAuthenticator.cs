@@ -127,26 +127,23 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             signedHeaders.Add(new(name, value.ToString()));
         }
 
+        // Every listed name covers all of its occurrences in the query, in request order.
         var signedParameters = new List<KeyValuePair<string, string>>();
-        foreach (var name in SplitList(fields.GetValueOrDefault("q-url-param-list")))
+        foreach (var name in SplitList(fields.GetValueOrDefault("q-url-param-list")).Distinct(StringComparer.Ordinal))
         {
-            string? found = null;
-            if (query is not null)
+            var found = false;
+            foreach (var (queryName, queryValue) in query ?? [])
             {
-                foreach (var (queryName, queryValue) in query)
+                if (string.Equals(CosUrlEncoding.Encode(queryName).ToLowerInvariant(), name, StringComparison.Ordinal))
                 {
-                    if (string.Equals(CosUrlEncoding.Encode(queryName).ToLowerInvariant(), name, StringComparison.Ordinal))
-                    {
-                        found = queryValue;
-                        break;
-                    }
+                    signedParameters.Add(new(name, queryValue));
+                    found = true;
                 }
             }
-            if (found is null)
+            if (!found)
             {
                 return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed query parameter '{name}' is not in the request.");
             }
-            signedParameters.Add(new(name, found));
         }
 
         var expected = CosSignature.Compute(credential.SecretKey, keyTime, signTime, method, decodedPath, signedParameters, signedHeaders);
