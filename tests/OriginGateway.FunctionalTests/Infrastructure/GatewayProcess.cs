@@ -27,6 +27,15 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>The process's peak resident set size so far (VmHWM), in bytes.</summary>
+    public long PeakRss()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     public Uri DataUrl { get; private set; } = null!;
 
     public Uri ControlUrl { get; private set; } = null!;
@@ -50,9 +59,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="settings">Extra <c>--Section:Key=value</c> settings.</param>
     /// <param name="environment">Development (the default, as <c>dotnet run</c>) or Production.</param>
     /// <param name="dataDirectory">Reuse a data directory (restarts); a new one otherwise.</param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null)
+    /// <param name="serverGc">Run with the Server GC as users do (tests default to the workstation GC to spare memory).</param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, bool serverGc = false)
     {
-        var gateway = Launch(settings, environment, dataDirectory);
+        var gateway = Launch(settings, environment, dataDirectory, serverGc: serverGc);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -75,7 +85,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, bool serverGc = false)
     {
         if (!File.Exists(TestPaths.GatewayDll))
         {
@@ -104,7 +114,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment.Remove("ASPNETCORE_URLS");
-        start.Environment["DOTNET_gcServer"] = "0";
+        if (!serverGc)
+        {
+            start.Environment["DOTNET_gcServer"] = "0";
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process, dataDirectory, owns);
