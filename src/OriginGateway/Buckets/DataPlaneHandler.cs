@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OriginGateway.Actions;
+using OriginGateway.Observability;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 
@@ -15,7 +16,8 @@ internal sealed class DataPlaneHandler(
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
     OriginConfigurationEndpoint originEndpoint,
-    OriginPullDispatcher originPull)
+    OriginPullDispatcher originPull,
+    GatewayMetrics metrics)
 {
     /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
@@ -25,7 +27,30 @@ internal sealed class DataPlaneHandler(
         "policy",
     };
 
-    public Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => metrics.RequestsEnabled ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
+
+    /// <summary>Only when something listens: time the request and count it by bucket, action and status.</summary>
+    private async Task HandleMeasuredAsync(HttpContext context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var measurement = new Measurement();
+        await HandleCoreAsync(context, measurement).ConfigureAwait(false);
+        var response = context.Response;
+        var action = response.Headers[ObjectReadHandler.ActionHeader].ToString() is { Length: > 0 } a ? a : "api";
+        metrics.Request(measurement.Bucket, action, response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (action == "hit" && response.ContentLength is { } served && !HttpMethods.IsHead(context.Request.Method))
+        {
+            metrics.BytesServed("store", served);
+        }
+    }
+
+    /// <summary>What the measured path learns from the request as it is handled.</summary>
+    private sealed class Measurement
+    {
+        public string Bucket { get; set; } = "none";
+    }
+
+    private Task HandleCoreAsync(HttpContext context, Measurement? measurement)
     {
         context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
 
@@ -39,6 +64,10 @@ internal sealed class DataPlaneHandler(
         if (bucket is null)
         {
             return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
+        }
+        if (measurement is not null)
+        {
+            measurement.Bucket = bucket.Name;
         }
 
         var keyStatus = KeyDecoding.TryDecodePath(rawPath.AsSpan(keyStart), out var key);
