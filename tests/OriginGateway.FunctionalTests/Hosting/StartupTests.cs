@@ -114,4 +114,22 @@ public sealed class StartupTests
         Assert.Contains("GOPHER", badOutput, StringComparison.Ordinal);
         Directory.Delete(directory, recursive: true);
     }
+
+    [Fact]
+    public async Task RulesExplain_FromTheBuiltProgram_PrintsTheJson()
+    {
+        var directory = TestPaths.NewTempDirectory("og-cli");
+        var file = Path.Combine(directory, "rules.xml");
+        await File.WriteAllTextAsync(file, OriginSeed.Example);
+
+        var (exit, output) = await GatewayProcess.RunToExitAsync(["rules", "explain", file, "dir/a.txt", "--scheme", "https", "--query", "v=1", "--header", "Referer: r"]);
+
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("proxy", json.RootElement.GetProperty("action").GetString());
+        Assert.Equal("https://examplebucket-1250000000.cos.ap-shanghai.myqcloud.com/dir/a.txt?v=1", json.RootElement.GetProperty("url").GetString());
+        Assert.Equal("csv", json.RootElement.GetProperty("headers").GetProperty("sent").GetProperty("x-cos-ContentType").GetString());
+        Assert.Equal("r", json.RootElement.GetProperty("headers").GetProperty("sent").GetProperty("Referer").GetString());
+        Directory.Delete(directory, recursive: true);
+    }
 }
