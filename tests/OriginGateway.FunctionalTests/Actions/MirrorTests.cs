@@ -122,22 +122,9 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
             await stream.ReadExactlyAsync(new byte[1000]);
         }
 
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
         Assert.Equal(1, fixture.A.Count("/" + key));
-    }
-
-    private async Task WaitForHitAsync(string key)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if ((await HeadAsync(key)).StatusCode == HttpStatusCode.OK)
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"{key} was never stored");
     }
 
     [Fact]
@@ -344,7 +331,7 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
 
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal(body[1000..2000], await response.Content.ReadAsByteArrayAsync());
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
         var hits = fixture.A.Hits("/" + key);
         Assert.Equal(2, hits.Count);
@@ -476,7 +463,7 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 5\nConnection: close", "helloEXTRA"u8.ToArray());
 
         Assert.Equal("hello", await (await GetAsync(key)).Content.ReadAsStringAsync());
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         Assert.Equal("hello", await (await GetAsync(key)).Content.ReadAsStringAsync());
     }
 

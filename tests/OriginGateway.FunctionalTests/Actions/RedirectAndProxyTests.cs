@@ -18,17 +18,6 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         return await Gateway.Client.SendAsync(request);
     }
 
-    private async Task<HttpStatusCode> HeadStatusAsync(string key) => (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, fixture.Url(key)))).StatusCode;
-
-    private async Task WaitForHitAsync(string key)
-    {
-        for (var i = 0; i < 100 && await HeadStatusAsync(key) != HttpStatusCode.OK; i++)
-        {
-            await Task.Delay(100);
-        }
-        Assert.Equal(HttpStatusCode.OK, await HeadStatusAsync(key));
-    }
-
     [Fact]
     public async Task Redirect_Default302_ExactLocation_NothingFetchedOrStored()
     {
@@ -41,7 +30,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal("redirect", response.Headers.GetValues("x-origin-action").Single());
         Assert.Equal("7", response.Headers.GetValues("x-origin-rule").Single());
         Assert.Equal(0, fixture.A.Count("/" + key));
-        Assert.Equal(HttpStatusCode.NotFound, await HeadStatusAsync(key));
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
     }
 
     [Fact]
@@ -70,7 +59,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal("proxy", response.Headers.GetValues("x-origin-action").Single());
         Assert.Equal("9", response.Headers.GetValues("x-origin-rule").Single());
         Assert.True(response.Headers.Contains("x-cos-request-id"));
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         var hit = await GetAsync(key);
         Assert.Equal("hit", hit.Headers.GetValues("x-origin-action").Single());
         Assert.Equal(body, await hit.Content.ReadAsByteArrayAsync());
@@ -90,7 +79,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal(body[10..20], await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("bytes=10-19", fixture.A.Hits("/" + key)[0].Headers["Range"]);
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
     }
 
@@ -105,7 +94,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("origin overloaded", await response.Content.ReadAsStringAsync());
         await Task.Delay(300);
-        Assert.Equal(HttpStatusCode.NotFound, await HeadStatusAsync(key));
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
     }
 
     [Fact]
@@ -119,7 +108,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
 
         await Task.Delay(300);
-        Assert.Equal(HttpStatusCode.NotFound, await HeadStatusAsync(key));
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
         Assert.Equal(2, fixture.A.Count("/" + key));
     }
 
@@ -135,7 +124,7 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.TemporaryRedirect, response.StatusCode);
         Assert.Equal($"http://{fixture.A.Host}/{key}", response.Headers.Location!.OriginalString);
         Assert.Equal("proxy", response.Headers.GetValues("x-origin-action").Single());
-        await WaitForHitAsync(key);
+        await fixture.WaitForHitAsync(key);
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
     }
 

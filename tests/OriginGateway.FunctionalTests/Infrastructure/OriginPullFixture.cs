@@ -66,6 +66,23 @@ public sealed class OriginPullFixture : IAsyncLifetime
 
     public Uri Url(string pathAndQuery) => new(Gateway.DataUrl, pathAndQuery);
 
+    public async Task<HttpStatusCode> HeadStatusAsync(string key) =>
+        (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url(key)))).StatusCode;
+
+    /// <summary>Waits (up to 10 s) until a background fill has stored the key.</summary>
+    public async Task WaitForHitAsync(string key)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await HeadStatusAsync(key) == HttpStatusCode.OK)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"{key} was never stored");
+    }
+
     public static string Rules(params string[] rules) => "<OriginConfiguration>" + string.Concat(rules) + "</OriginConfiguration>";
 
     public static string Rule(int priority, string type, string prefix, string host, string[]? standbys = null, string parameter = "", string extra = "", string fileInfo = "", string status = "404")
