@@ -36,8 +36,10 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         using var lease = fill.TryReader();
         if (lease is null)
         {
-            // The fill ended between lookup and read: the object is in the store now (or failed).
-            await ObjectReadHandler.HandleAsync(request, origin: null).ConfigureAwait(false);
+            // The fill ended between lookup and read: the object is in the store now, or it failed.
+            await (fill.State == FillState.Failed
+                ? AnswerWithoutBodyAsync(pull, new FillStart(FillStartKind.Failed, Reason: fill.FailureReason))
+                : ObjectReadHandler.HandleAsync(request, origin: null)).ConfigureAwait(false);
             return;
         }
 
