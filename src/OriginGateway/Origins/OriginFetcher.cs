@@ -120,7 +120,7 @@ internal sealed partial class OriginFetcher(
         Uri url;
         try
         {
-            url = new Uri($"{request.Scheme}://{host}{request.PathAndQuery}");
+            url = Rules.OriginRequestPlan.Url(request.Scheme, host, request.PathAndQuery);
         }
         catch (UriFormatException)
         {

@@ -24,7 +24,15 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         "Host", "Authorization", "Cookie", "Range", "Via", "Content-Length", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
     };
 
-    public Uri UrlFor(string host) => new($"{Scheme}://{host}{PathAndQuery}");
+    private static readonly UriCreationOptions Literal = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    public Uri UrlFor(string host) => Url(Scheme, host, PathAndQuery);
+
+    /// <summary>
+    /// An origin URL whose path is sent exactly as built: keys are names, so a key <c>a/../b</c>
+    /// reaches the origin as <c>/a/../b</c>, never collapsed into <c>/b</c>.
+    /// </summary>
+    public static Uri Url(string scheme, string host, string pathAndQuery) => new($"{scheme}://{host}{pathAndQuery}", Literal);
 
     public static OriginRequestPlan Build(CompiledRule rule, string key, string clientScheme, string? rawQuery, IHeaderDictionary clientHeaders)
     {

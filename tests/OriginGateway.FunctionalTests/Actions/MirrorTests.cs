@@ -468,6 +468,20 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
     }
 
     [Fact]
+    public async Task KeyWithDotSegments_ReachesTheOriginLiterally_AndIsStoredUnderItself()
+    {
+        var prefix = Unique("raw/", "");
+        fixture.Raw.Reply($"/{prefix}a/../b", "HTTP/1.1 200 OK\nContent-Length: 4\nConnection: close", "dots"u8.ToArray());
+
+        var first = await RawHttp.SendAsync(Gateway.DataPort, "GET", $"/{prefix}a/../b");
+        var second = await RawHttp.SendAsync(Gateway.DataPort, "GET", $"/{prefix}a/../b");
+
+        Assert.Equal("dots", first.Text);
+        Assert.Equal("hit", second.Headers["x-origin-action"]);
+        Assert.Equal(1, fixture.Raw.Count($"/{prefix}a/../b"));
+    }
+
+    [Fact]
     public async Task GzipEncodedObjects_AreStoredAndServedUnchanged()
     {
         var key = Unique("m/");
