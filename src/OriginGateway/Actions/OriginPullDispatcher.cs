@@ -76,7 +76,7 @@ internal sealed partial class OriginPullDispatcher(
             }
         }
 
-        if (logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Debug))
         {
             var keyHash = KeyHash(request.Key);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -89,7 +89,7 @@ internal sealed partial class OriginPullDispatcher(
     /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
     private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Debug,
         Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} in {DurationMs:F1} ms request {RequestId}")]
     private static partial void LogDecision(ILogger logger, string bucket, string keyHash, int rule, string action, string originHost, int status, double durationMs, string requestId);
 }

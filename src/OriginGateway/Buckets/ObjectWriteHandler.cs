@@ -49,7 +49,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, ILogger<O
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(httpRequest.ContentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize);
+        var write = new ObjectWrite(httpRequest.ContentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true);
         ObjectWriteResult result;
         try
         {

@@ -160,7 +160,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
                 write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
             await _file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
-            _file.Flush(_store._flushToDisk);
+            _file.Flush(write.Durable && _store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await _file.DisposeAsync().ConfigureAwait(false);
             var entry = _store.Commit(_key, _path, trailer);

@@ -7,13 +7,18 @@ namespace OriginGateway.Storage;
 /// <param name="ExpectedLength">When set, the body must be exactly this long or nothing is stored.</param>
 /// <param name="MaxLength">Bodies longer than this are refused.</param>
 /// <param name="GatewayMetadata">Gateway-private metadata kept with the object.</param>
+/// <param name="Durable">
+/// Flush to stable storage before the commit (where the store is configured to): true for client
+/// writes, which exist nowhere else; false for origin pulls, which can be pulled again.
+/// </param>
 internal sealed record ObjectWrite(
     string? ContentType,
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     byte[]? ExpectedMd5,
     long? ExpectedLength,
     long MaxLength,
-    IReadOnlyDictionary<string, string>? GatewayMetadata = null);
+    IReadOnlyDictionary<string, string>? GatewayMetadata = null,
+    bool Durable = false);
 
 /// <summary>How a write ended; failures are values, not exceptions.</summary>
 internal enum ObjectWriteStatus

@@ -9,7 +9,7 @@ public sealed class StorageOptions
     /// <summary>FileSystem: the bucket's directory; empty = <c>{DataDirectory}/buckets/{Name}</c>.</summary>
     public string Path { get; set; } = "";
 
-    /// <summary>FileSystem: fsync each object before its commit rename (default true).</summary>
+    /// <summary>FileSystem: fsync each client-written object before its commit rename (default true). Origin pulls are not fsynced: they can be pulled again, and a torn file is discarded at start-up.</summary>
     public bool FlushToDisk { get; set; } = true;
 
     /// <summary>S3: endpoint URL.</summary>

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
+#
+#   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR]
+#                              [--scenarios LIST] [--gateway-only] [-- extra gateway settings...]
+#
+# Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
+# origin and the nginx peers, publishes the gateway in Release and starts it as a user would
+# (Production, embedded store) with three public buckets whose rules point at the bench origin:
+# mirror-1250000000 (Mirror), proxy-1250000000 (Proxy, CopyOriginData=false) and
+# redirect-1250000000 (Redirect). Then, round by round, every scenario of spec §5.1 against the
+# gateway and against the matching nginx peer, every byte verified; prints the ratio table.
+# Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
+
+ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
+SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect GATEWAY_ONLY=0 EXTRA=()
+while (($#)); do
+  case $1 in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --gateway-only) GATEWAY_ONLY=1; shift ;;
+    --) shift; EXTRA=("$@"); break ;;
+    *) die "unknown option $1 (see the header of $0)" ;;
+  esac
+done
+has() { [[ ,$SCENARIOS, == *,$1,* ]]; }
+only() { local keep=() s; for s in "$@"; do has "$s" && keep+=("$s"); done; local IFS=,; echo "${keep[*]}"; }
+RAW=$OUT/raw.tsv
+mkdir -p "$OUT"
+
+need=()
+for tool in nginx wrk curl; do command -v "$tool" >/dev/null || need+=("$tool"); done
+[[ -e /usr/lib/nginx/modules/ngx_http_echo_module.so ]] || need+=(libnginx-mod-http-echo)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+GW_PID="" GW_DIR=$(mktemp -d /tmp/bench-gateway-XXXXXX)
+cleanup() {
+  [[ -z $GW_PID ]] || { kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; }
+  "$BENCH_DIR/peers/peers.sh" stop || true
+  "$BENCH_DIR/origin/origin.sh" stop || true
+  rm -rf "$GW_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$BENCH_DIR/origin/gen-corpus.sh"
+"$BENCH_DIR/origin/origin.sh" start >/dev/null
+"$BENCH_DIR/peers/peers.sh" start --store /tmp/bench-store >/dev/null
+# shellcheck disable=SC1091
+. /tmp/bench-origin/origin.env
+# shellcheck disable=SC1091
+. /tmp/bench-peers/peers.env
+ORIGIN_HOSTPORT=${ORIGIN_URL#http://}
+ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
+
+log "publishing the gateway (Release)"
+dotnet publish "$ROOT/src/OriginGateway/OriginGateway.csproj" -c Release -o "$GW_DIR/app" --nologo -v quiet >"$GW_DIR/publish.log" 2>&1 || { cat "$GW_DIR/publish.log"; die "publish failed"; }
+rule() { # type host extra-parameter
+  cat <<XML
+<OriginConfiguration><OriginRule><RulePriority>1</RulePriority><OriginType>$1</OriginType>
+<OriginCondition><HTTPStatusCode>404</HTTPStatusCode><Prefix></Prefix></OriginCondition>
+<OriginParameter><Protocol>HTTP</Protocol>$3</OriginParameter>
+<OriginInfo><HostInfo><HostName>$2</HostName></HostInfo></OriginInfo></OriginRule></OriginConfiguration>
+XML
+}
+rule Mirror "$ORIGIN_HOSTPORT" "" >"$GW_DIR/mirror.xml"
+rule Proxy "$ORIGIN_HOSTPORT" "<CopyOriginData>false</CopyOriginData>" >"$GW_DIR/proxy.xml"
+rule Redirect "$ORIGIN_HOSTPORT" "" >"$GW_DIR/redirect.xml"
+GW_PORT=$(free_port) GW_CONTROL=$(free_port)
+args=(--Endpoints:Data=http://127.0.0.1:$GW_PORT --Endpoints:Control=http://127.0.0.1:$GW_CONTROL
+  --DataDirectory="$GW_DIR/data" --Egress:AllowedNetworks:0=127.0.0.0/8)
+i=1
+for mode in mirror proxy redirect; do
+  args+=(--Buckets:$i:Name=$mode-1250000000 --Buckets:$i:PublicRead=true --Buckets:$i:OriginFile="$GW_DIR/$mode.xml")
+  i=$((i + 1))
+done
+args+=("${EXTRA[@]}")
+(cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec dotnet "$GW_DIR/app/OriginGateway.dll" "${args[@]}" >"$OUT/gateway.log" 2>&1) &
+GW_PID=$!
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$GW_CONTROL/readyz" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$GW_CONTROL/readyz" >/dev/null || { cat "$OUT/gateway.log"; die "the gateway did not start"; }
+GW_PID=$(pgrep -f "OriginGateway.dll --Endpoints:Data=http://127.0.0.1:$GW_PORT" | head -1)
+GW="http://127.0.0.1:$GW_PORT"
+log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
+
+{
+  echo "date: $(date -Is)"
+  echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(uname -sr)"
+  echo "nginx: $(nginx -v 2>&1)  wrk: $(wrk -v 2>&1 | head -1)"
+  echo "gateway: Release, Production, $(dotnet --version) SDK, buckets mirror/proxy/redirect-1250000000 on $GW"
+  echo "rounds: $ROUNDS  duration: $DURATION"
+} >"$OUT/machine.txt"
+
+RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --raw "$RAW")
+for r in $(seq "$ROUNDS"); do
+  log "===== round $r/$ROUNDS ====="
+  : >"$ORIGIN_LOG"
+  "${RUN[@]}" --out "$OUT/r$r-gateway" --label gateway --target "$GW/mirror-1250000000" \
+    --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" --scenarios "$SCENARIOS" >/dev/null
+  ((GATEWAY_ONLY == 0)) || continue
+  peer() { # label scenarios run.sh-args...
+    local label=$1 list; list=$(only ${2//,/ }); shift 2
+    [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
+  }
+  peer nginx-static hit1k,hitmulti,hit1m --target "$STATIC_URL"
+  : >"$ORIGIN_LOG"
+  peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --reset "$MIRROR_RESET" --store "$MIRROR_STORE"
+  peer nginx-cache herd --target "$CACHE_URL" --reset "$CACHE_RESET"
+  peer nginx-proxy proxy64k --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store
+  peer nginx-redirect redirect --target "$REDIRECT_URL" --redirect-target "$REDIRECT_URL"
+done
+
+RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$GW_PID/status" 2>/dev/null || echo "?")
+"$BENCH_DIR/summarize.sh" "$RAW" >"$OUT/summary.md"
+"$BENCH_DIR/ratios.sh" "$RAW" "$RSS" | tee "$OUT/ratios.md"
+log "raw records: $RAW; per-target summary: $OUT/summary.md"
