@@ -103,6 +103,17 @@ log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
   echo "rounds: $ROUNDS  duration: $DURATION"
 } >"$OUT/machine.txt"
 
+# Warm-up, not recorded: JIT tiering of the miss, proxy and redirect paths (and nginx's caches)
+# would otherwise land in round 1 only.
+log "warm-up (not recorded)"
+WARM=("$BENCH_DIR/run.sh" --reps 1 --duration 3s --warmup 1s --cold-small 500 --cold-large 10 --raw "$OUT/warmup.tsv")
+"${WARM[@]}" --out "$OUT/warmup-gateway" --label warmup-gateway --target "$GW/mirror-1250000000" \
+  --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" --scenarios "$(only hit1k hitmulti cold1k cold1m proxy64k redirect)" >/dev/null
+if ((GATEWAY_ONLY == 0)); then
+  "${WARM[@]}" --out "$OUT/warmup-mirror" --label warmup-mirror --target "$MIRROR_URL" --reset "$MIRROR_RESET" --scenarios "$(only cold1k cold1m)" >/dev/null || true
+  "${WARM[@]}" --out "$OUT/warmup-proxy" --label warmup-proxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --scenarios "$(only proxy64k)" >/dev/null || true
+fi
+
 RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --raw "$RAW")
 for r in $(seq "$ROUNDS"); do
   log "===== round $r/$ROUNDS ====="

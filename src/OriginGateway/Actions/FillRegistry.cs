@@ -51,7 +51,8 @@ internal sealed partial class FillRegistry(
             return existing;
         }
         joined = false;
-        _ = Task.Run(() => RunAsync(bucket, fill, request));
+        // Runs inline up to its first wait on the origin, then on its own.
+        _ = RunAsync(bucket, fill, request);
         return fill;
     }
 

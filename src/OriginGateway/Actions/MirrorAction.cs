@@ -13,7 +13,8 @@ namespace OriginGateway.Actions;
 /// </summary>
 internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, OriginFetcher fetcher, GatewayMetrics metrics)
 {
-    private const int ChunkSize = 64 * 1024;
+    // Small per-client chunks: a herd of clients on one fill must not hold 64 KiB each in flight.
+    private const int ChunkSize = 16 * 1024;
 
     public async Task HandleAsync(OriginPullContext pull)
     {
@@ -39,7 +40,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             // The fill ended between lookup and read: the object is in the store now, or it failed.
             await (fill.State == FillState.Failed
                 ? AnswerWithoutBodyAsync(pull, new FillStart(FillStartKind.Failed, Reason: fill.FailureReason))
-                : ObjectReadHandler.HandleAsync(request, origin: null)).ConfigureAwait(false);
+                : ObjectReadHandler.HandleAsync(request, origin: null, action: pull.Action)).ConfigureAwait(false);
             return;
         }
 

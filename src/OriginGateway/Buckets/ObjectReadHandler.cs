@@ -18,7 +18,8 @@ internal static class ObjectReadHandler
 
     /// <param name="request">The request.</param>
     /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
-    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin)
+    /// <param name="action">The x-origin-action of a response served from the store: hit, or the action whose fill stored it.</param>
+    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit")
     {
         var context = request.Context;
         var store = request.Bucket.Store;
@@ -41,7 +42,7 @@ internal static class ObjectReadHandler
                 }
                 using (reader)
                 {
-                    await ServeAsync(request, entry, reader, isHead).ConfigureAwait(false);
+                    await ServeAsync(request, entry, reader, isHead, action).ConfigureAwait(false);
                 }
                 return;
             }
@@ -62,12 +63,12 @@ internal static class ObjectReadHandler
             : request.ErrorAsync(500, "InternalError", "The object store failed to read the object.")).ConfigureAwait(false);
     }
 
-    private static async Task ServeAsync(DataRequest request, ObjectEntry entry, ObjectReader reader, bool isHead)
+    private static async Task ServeAsync(DataRequest request, ObjectEntry entry, ObjectReader reader, bool isHead, string action)
     {
         var context = request.Context;
         var response = context.Response;
         var headers = response.Headers;
-        headers[ActionHeader] = "hit";
+        headers[ActionHeader] = action;
         headers.ETag = entry.ETag;
         headers.LastModified = entry.LastModifiedHeader;
 

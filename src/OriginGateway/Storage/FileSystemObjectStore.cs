@@ -29,6 +29,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private readonly SortedSet<string> _order = new(Utf8OrdinalComparer.Instance);
     private readonly Lock _orderLock = new();
     private readonly Lock[] _keyLocks = Enumerable.Range(0, 64).Select(_ => new Lock()).ToArray();
+    private readonly bool[] _shardCreated = new bool[256];
 
     public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger)
     {
@@ -124,11 +125,14 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
         public override long Length => Volatile.Read(ref _length);
 
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
+            // Page-cache writes are short: written inline, not queued to the thread pool as an
+            // asynchronous write on a synchronous handle would be.
             _hash.AppendData(data.Span);
-            await _file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            _file.Write(data.Span);
             Volatile.Write(ref _length, _length + data.Length);
+            return ValueTask.CompletedTask;
         }
 
         public override ObjectReader OpenStagingReader() =>
@@ -159,7 +163,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 write.ContentType ?? "application/octet-stream",
                 write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
                 write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
-            await _file.WriteAsync(ObjectFileFormat.EncodeTrailer(trailer), cancellationToken).ConfigureAwait(false);
+            _file.Write(ObjectFileFormat.EncodeTrailer(trailer));
             _file.Flush(write.Durable && _store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await _file.DisposeAsync().ConfigureAwait(false);
@@ -276,7 +280,12 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     {
         var hash = KeyHash(key);
         var directory = Path.Combine(_objectsDirectory, hash[..2]);
-        Directory.CreateDirectory(directory);
+        var shard = Convert.ToInt32(hash[..2], 16);
+        if (!_shardCreated[shard])
+        {
+            Directory.CreateDirectory(directory);
+            _shardCreated[shard] = true;
+        }
         lock (KeyLock(key))
         {
             _entries.TryGetValue(key, out var previous);
