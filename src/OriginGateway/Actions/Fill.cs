@@ -115,6 +115,9 @@ internal sealed class Fill(string bucket, string key)
 
         public ObjectReader Inner => reader;
 
+        /// <summary>Clients reading now (plus the fill itself while it runs).</summary>
+        public int References => Volatile.Read(ref _references);
+
         public void Release()
         {
             if (Interlocked.Decrement(ref _references) == 0)
@@ -128,6 +131,9 @@ internal sealed class Fill(string bucket, string key)
             private int _released;
 
             public ObjectReader Reader => owner.Inner;
+
+            /// <summary>How many share this staging copy now.</summary>
+            public int Sharers => owner.References;
 
             public void Dispose()
             {

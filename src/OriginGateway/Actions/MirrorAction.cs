@@ -13,8 +13,11 @@ namespace OriginGateway.Actions;
 /// </summary>
 internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, OriginFetcher fetcher, GatewayMetrics metrics)
 {
-    // Small per-client chunks: a herd of clients on one fill must not hold 64 KiB each in flight.
-    private const int ChunkSize = 16 * 1024;
+    private const int ChunkSize = 64 * 1024;
+
+    // A herd of clients on one fill must not hold 64 KiB each in flight.
+    private const int HerdChunkSize = 16 * 1024;
+    private const int HerdSize = 8;
 
     public async Task HandleAsync(OriginPullContext pull)
     {
@@ -72,11 +75,11 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             response.ContentLength = known;
         }
-        await StreamAsync(context, fill, lease.Reader, offset, count).ConfigureAwait(false);
+        await StreamAsync(context, fill, lease.Reader, offset, count, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
     }
 
     /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails.</summary>
-    private async Task StreamAsync(HttpContext context, Fill fill, Storage.ObjectReader reader, long offset, long? count)
+    private async Task StreamAsync(HttpContext context, Fill fill, Storage.ObjectReader reader, long offset, long? count, int chunkSize)
     {
         var writer = context.Response.BodyWriter;
         var end = count is { } c ? offset + c : long.MaxValue;
@@ -89,7 +92,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                 var available = fill.Published;
                 if (position < available)
                 {
-                    var want = (int)Math.Min(Math.Min(available, end) - position, ChunkSize);
+                    var want = (int)Math.Min(Math.Min(available, end) - position, chunkSize);
                     var memory = writer.GetMemory(want);
                     var read = reader.Read(memory.Span[..Math.Min(want, memory.Length)], position);
                     if (read <= 0)

@@ -35,7 +35,7 @@ public sealed class LargeObjectTests(ITestOutputHelper output)
                 await context.Response.Body.WriteAsync(block, context.RequestAborted);
             }
         });
-        await using var gateway = await GatewayProcess.StartAsync(serverGc: true);
+        await using var gateway = await GatewayProcess.StartAsync();
         var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "big/", origin.Host));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
         var baseline = gateway.PeakRss();

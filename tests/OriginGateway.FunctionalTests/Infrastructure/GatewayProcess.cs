@@ -59,10 +59,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="settings">Extra <c>--Section:Key=value</c> settings.</param>
     /// <param name="environment">Development (the default, as <c>dotnet run</c>) or Production.</param>
     /// <param name="dataDirectory">Reuse a data directory (restarts); a new one otherwise.</param>
-    /// <param name="serverGc">Run with the Server GC as users do (tests default to the workstation GC to spare memory).</param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, bool serverGc = false)
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, serverGc: serverGc);
+        var gateway = Launch(settings, environment, dataDirectory);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -85,7 +84,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, bool serverGc = false)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true)
     {
         if (!File.Exists(TestPaths.GatewayDll))
         {
@@ -114,10 +113,6 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment.Remove("ASPNETCORE_URLS");
-        if (!serverGc)
-        {
-            start.Environment["DOTNET_gcServer"] = "0";
-        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process, dataDirectory, owns);
