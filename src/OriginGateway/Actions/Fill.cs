@@ -26,7 +26,7 @@ internal sealed class Fill(string bucket, string key)
     private long _published;
     private long? _length;
     private volatile FillState _state;
-    private SharedReader? _reader;
+    private readonly SharedReader _reader = new();
 
     public string Bucket { get; } = bucket;
 
@@ -47,7 +47,7 @@ internal sealed class Fill(string bucket, string key)
     {
         if (staging is not null)
         {
-            _reader = new SharedReader(staging);
+            _reader.Set(staging);
         }
         _length = start.ContentLength;
         _started.TrySetResult(start);
@@ -74,7 +74,7 @@ internal sealed class Fill(string bucket, string key)
         }
         _state = state;
         Signal();
-        _reader?.Release();
+        _reader.Release();
     }
 
     /// <summary>Waits until more than <paramref name="position"/> bytes are published or the fill ends.</summary>
@@ -88,15 +88,21 @@ internal sealed class Fill(string bucket, string key)
         return progress.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>A handle on the staging copy for one client (dispose it when done); null when the fill is over and closed.</summary>
-    public SharedReader.Lease? TryReader() => _reader?.TryAcquire();
+    /// <summary>
+    /// A client's hold on the staging copy, taken when it joins (before the body exists) and
+    /// disposed when it is done; null when the fill is already over and closed.
+    /// </summary>
+    public SharedReader.Lease? TryReader() => _reader.TryAcquire();
 
     private void Signal() => Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>The staging copy's read handle, closed when the fill and its last client are done.</summary>
-    internal sealed class SharedReader(ObjectReader reader)
+    internal sealed class SharedReader
     {
         private int _references = 1;
+        private ObjectReader? _inner;
+
+        public void Set(ObjectReader reader) => _inner = reader;
 
         public Lease? TryAcquire()
         {
@@ -113,7 +119,7 @@ internal sealed class Fill(string bucket, string key)
             return null;
         }
 
-        public ObjectReader Inner => reader;
+        public ObjectReader Inner => _inner ?? throw new InvalidOperationException("the fill has no body");
 
         /// <summary>Clients reading now (plus the fill itself while it runs).</summary>
         public int References => Volatile.Read(ref _references);
@@ -122,7 +128,7 @@ internal sealed class Fill(string bucket, string key)
         {
             if (Interlocked.Decrement(ref _references) == 0)
             {
-                reader.Dispose();
+                _inner?.Dispose();
             }
         }
 

@@ -30,20 +30,28 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             return;
         }
 
-        var fill = fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, ifMatch: null), out _);
+        // The hold on the fill's staging copy is taken on joining, so a fill that completes before
+        // this client wakes still has its bytes; a fill already over and closed is joined anew.
+        Fill fill;
+        Fill.SharedReader.Lease? lease;
+        var attempts = 0;
+        do
+        {
+            fill = fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, ifMatch: null), out _);
+            lease = fill.TryReader();
+        }
+        while (lease is null && ++attempts < 3 && fill.State != FillState.Committed);
+        using var held = lease;
         var start = await fill.Started.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         if (start.Kind != FillStartKind.Streaming)
         {
             await AnswerWithoutBodyAsync(pull, start).ConfigureAwait(false);
             return;
         }
-        using var lease = fill.TryReader();
         if (lease is null)
         {
-            // The fill ended between lookup and read: the object is in the store now, or it failed.
-            await (fill.State == FillState.Failed
-                ? AnswerWithoutBodyAsync(pull, new FillStart(FillStartKind.Failed, Reason: fill.FailureReason))
-                : ObjectReadHandler.HandleAsync(request, origin: null, action: pull.Action)).ConfigureAwait(false);
+            // Committed and closed between lookup and join: the object is in the store now.
+            await ObjectReadHandler.HandleAsync(request, origin: null, action: pull.Action).ConfigureAwait(false);
             return;
         }
 
