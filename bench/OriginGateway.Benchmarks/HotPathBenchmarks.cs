@@ -28,13 +28,13 @@ public class RuleMatchingBenchmarks
     }
 
     [Benchmark]
-    public CompiledRule? FirstRuleMatches() => _rules.Match("p001/images/cat.jpg", 404);
+    public object? FirstRuleMatches() => _rules.Match("p001/images/cat.jpg", 404);
 
     [Benchmark]
-    public CompiledRule? LastRuleMatches() => _rules.Match("p100/images/cat.jpg", 404);
+    public object? LastRuleMatches() => _rules.Match("p100/images/cat.jpg", 404);
 
     [Benchmark]
-    public CompiledRule? NoRuleMatches() => _rules.Match("other/images/cat.jpg", 404);
+    public object? NoRuleMatches() => _rules.Match("other/images/cat.jpg", 404);
 }
 
 /// <summary>Bucket resolution and key decoding from the raw request target.</summary>
@@ -75,7 +75,7 @@ public class BucketAndKeyBenchmarks
     }
 
     [Benchmark]
-    public Bucket? VirtualHost() => _buckets.Resolve("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com", "/a.txt", out _, out _);
+    public object? VirtualHost() => _buckets.Resolve("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com", "/a.txt", out _, out _);
 }
 
 /// <summary>COS signature verification of a signed request (header form).</summary>
@@ -123,10 +123,10 @@ public class MetadataLookupBenchmarks
     public void Cleanup() => Directory.Delete(_root, true);
 
     [Benchmark]
-    public ObjectEntry? FindExisting() => _store.Find("fast/hot/1k/004242.bin");
+    public object? FindExisting() => _store.Find("fast/hot/1k/004242.bin");
 
     [Benchmark]
-    public ObjectEntry? FindMissing() => _store.Find("fast/hot/1k/999999.bin");
+    public object? FindMissing() => _store.Find("fast/hot/1k/999999.bin");
 
     [Benchmark]
     public long FindAndOpen()
