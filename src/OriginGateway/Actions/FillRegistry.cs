@@ -67,21 +67,17 @@ internal sealed partial class FillRegistry(
         try
         {
             using var result = await fetcher.FetchAsync(request, cancellation).ConfigureAwait(false);
-            switch (result.Outcome)
+            if (result.Outcome != OriginOutcome.Success)
             {
-                case OriginOutcome.NotFound:
+                reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
+                fill.Start(FillStart.WithoutBody(result, reason), null);
+                if (result.Outcome == OriginOutcome.NotFound)
+                {
                     negativeCache.Add(bucket.Name, fill.Key);
-                    fill.Start(new FillStart(FillStartKind.NotFound, Status: 404), null);
-                    final = FillState.Completed;
-                    return;
-                case OriginOutcome.Redirect:
-                    fill.Start(new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString), null);
-                    final = FillState.Completed;
-                    return;
-                case OriginOutcome.Failed:
-                    reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
-                    fill.Start(new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: reason, ErrorBody: result.ErrorBody), null);
-                    return;
+                }
+                // A 404 or a passed-through 3xx is a complete answer; anything else failed.
+                final = result.Outcome == OriginOutcome.Failed ? FillState.Failed : FillState.Completed;
+                return;
             }
 
             var response = result.Response!;

@@ -147,12 +147,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         using var result = await fetcher.FetchAsync(FetchRequest(pull, ifMatch: null) with { Range = range }, context.RequestAborted).ConfigureAwait(false);
         if (result.Outcome != OriginOutcome.Success)
         {
-            await AnswerWithoutBodyAsync(pull, result.Outcome switch
-            {
-                OriginOutcome.NotFound => new FillStart(FillStartKind.NotFound),
-                OriginOutcome.Redirect => new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString),
-                _ => new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: result.Reason, ErrorBody: result.ErrorBody),
-            }).ConfigureAwait(false);
+            await AnswerWithoutBodyAsync(pull, FillStart.WithoutBody(result)).ConfigureAwait(false);
             return;
         }
 

@@ -6,10 +6,5 @@ namespace OriginGateway.Actions;
 /// <summary>A miss that a rule fired on: the request, the rule, and the origin request it builds.</summary>
 internal sealed record OriginPullContext(DataRequest Request, CompiledRule Rule, OriginRequestPlan Plan)
 {
-    public string Action => Rule.Type switch
-    {
-        OriginType.Mirror => "mirror",
-        OriginType.Proxy => "proxy",
-        _ => "redirect",
-    };
+    public string Action => Rule.ActionName;
 }

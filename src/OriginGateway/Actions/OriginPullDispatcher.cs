@@ -40,10 +40,8 @@ internal sealed partial class OriginPullDispatcher(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var plan = OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
-        var pull = new OriginPullContext(request, rule, plan);
         var headers = context.Response.Headers;
-        headers[ObjectReadHandler.ActionHeader] = pull.Action;
+        headers[ObjectReadHandler.ActionHeader] = rule.ActionName;
         headers[RuleHeader] = rule.Priority.ToString(CultureInfo.InvariantCulture);
 
         var hops = OriginRequestPlan.ViaHops(context.Request.Headers);
@@ -62,6 +60,9 @@ internal sealed partial class OriginPullDispatcher(
         }
         else
         {
+            // The origin request is built only once the guards above let the pull go ahead.
+            var plan = OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
+            var pull = new OriginPullContext(request, rule, plan);
             switch (rule.Type)
             {
                 case OriginType.Redirect:
@@ -81,7 +82,7 @@ internal sealed partial class OriginPullDispatcher(
             var keyHash = KeyHash(request.Key);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var requestId = headers[RequestIds.HeaderName].ToString();
-            LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, pull.Action, rule.Hosts[0].HostName, context.Response.StatusCode, elapsed, requestId);
+            LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, elapsed, requestId);
         }
         return true;
     }

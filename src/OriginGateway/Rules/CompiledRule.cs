@@ -105,6 +105,14 @@ internal sealed class CompiledRule
 
     public string Suffix { get; }
 
+    /// <summary>The action's name in <c>x-origin-action</c>, explanations, logs and metrics.</summary>
+    public string ActionName => Type switch
+    {
+        OriginType.Mirror => "mirror",
+        OriginType.Proxy => "proxy",
+        _ => "redirect",
+    };
+
     /// <summary>Whether the action stores the object (Mirror always; Proxy unless CopyOriginData=false).</summary>
     public bool Stores => Type == OriginType.Mirror || (Type == OriginType.Proxy && CopyOriginData);
 

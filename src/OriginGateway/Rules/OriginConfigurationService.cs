@@ -29,7 +29,7 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
             {
                 foreach (var (name, path) in hosts[h].StandbyHostNames.Select((s, i) => (s, $"StandbyHostName_{i + 1}")).Prepend((hosts[h].HostName, "HostName")))
                 {
-                    if (egress.CheckLiteralHost(HostPart(name)) is { } problem)
+                    if (egress.CheckLiteralHost(OriginConfigurationValidator.HostPart(name)) is { } problem)
                     {
                         errors.Add($"OriginRule[{r + 1}]/OriginInfo/HostInfo[{h + 1}]/{path}: {problem}.");
                     }
@@ -37,17 +37,6 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
             }
         }
         return errors.Count == 0 ? result : new OriginConfigurationParseResult(null, errors, false);
-    }
-
-    private static string HostPart(string hostName)
-    {
-        if (hostName.StartsWith('['))
-        {
-            var close = hostName.IndexOf(']', StringComparison.Ordinal);
-            return close > 0 ? hostName[1..close] : hostName;
-        }
-        var colon = hostName.LastIndexOf(':');
-        return colon > 0 && hostName.IndexOf(':', StringComparison.Ordinal) == colon ? hostName[..colon] : hostName;
     }
 
     /// <summary>Loads every bucket's rules. Returns the problems that must stop start-up (an invalid rule file).</summary>

@@ -111,6 +111,18 @@ internal static class OriginConfigurationValidator
         return null;
     }
 
+    /// <summary>The host of a <c>host[:port]</c> (brackets of an IPv6 literal removed).</summary>
+    public static string HostPart(string hostName)
+    {
+        if (hostName.StartsWith('['))
+        {
+            var close = hostName.IndexOf(']', StringComparison.Ordinal);
+            return close > 0 ? hostName[1..close] : hostName;
+        }
+        var colon = hostName.LastIndexOf(':');
+        return colon > 0 && hostName.IndexOf(':', StringComparison.Ordinal) == colon ? hostName[..colon] : hostName;
+    }
+
     private static void ValidateCondition(OriginRule rule, string path, RuleErrors errors)
     {
         var code = rule.Condition?.HttpStatusCode?.Trim();

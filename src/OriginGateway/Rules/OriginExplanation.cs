@@ -45,7 +45,7 @@ internal static class OriginExplanation
             {
                 var plan = OriginRequestPlan.Build(rule, key, scheme, rawQuery, headers);
                 json.WriteNumber("rule", rule.Priority);
-                json.WriteString("action", rule.Type switch { OriginType.Mirror => "mirror", OriginType.Proxy => "proxy", _ => "redirect" });
+                json.WriteString("action", rule.ActionName);
                 json.WriteString("url", plan.UrlFor(rule.Hosts[0].HostName).AbsoluteUri);
                 if (rule.Type == OriginType.Redirect || rule.ExplicitRedirectCode is not null)
                 {
