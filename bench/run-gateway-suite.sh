@@ -45,6 +45,11 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# One run at a time: the origin and the peers live at fixed paths under /tmp, and a second run's
+# clean-up would stop the first run's servers.
+exec 9>/tmp/bench-suite.lock
+flock -n 9 || die "another benchmark run is in progress (lock /tmp/bench-suite.lock)"
+
 GW_PID="" GW_DIR=$(mktemp -d /tmp/bench-gateway-XXXXXX)
 cleanup() {
   [[ -z $GW_PID ]] || { kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; }

@@ -24,7 +24,6 @@ internal sealed partial class FillRegistry(
     IHostApplicationLifetime lifetime,
     ILogger<FillRegistry> logger)
 {
-    private const int ChunkSize = 64 * 1024;
     private readonly ConcurrentDictionary<(string Bucket, string Key), Fill> _fills = new();
 
     /// <summary>The fill in flight for a key, if any.</summary>
@@ -96,7 +95,7 @@ internal sealed partial class FillRegistry(
             var staging = session.OpenStagingReader();
             // A body that fits one read is read and committed before the clients wake: one hand-off
             // instead of three, and nothing is lost — it would have arrived in one piece anyway.
-            var small = length is { } declaredLength && declaredLength <= ChunkSize;
+            var small = length is { } declaredLength && declaredLength <= OriginBodyCopy.ChunkSize;
             if (!small)
             {
                 fill.Start(start, staging);
@@ -107,7 +106,7 @@ internal sealed partial class FillRegistry(
                 pendingStaging = staging;
             }
 
-            (written, reason) = await PumpAsync(response, session, small ? null : fill, cancellation).ConfigureAwait(false);
+            (written, reason) = await OriginBodyCopy.CopyAsync(response, session, small ? null : fill.Progress, options.BodyIdleTimeout, cancellation).ConfigureAwait(false);
             if (reason.Length > 0)
             {
                 metrics.CommitRejected(reason);
@@ -171,47 +170,6 @@ internal sealed partial class FillRegistry(
             {
                 LogFillFailed(logger, bucket.Name, reason, written);
             }
-        }
-    }
-
-    /// <summary>Copies the origin body into staging, publishing progress; returns the length and a failure reason ("" when whole).</summary>
-    private async Task<(long Written, string Reason)> PumpAsync(HttpResponseMessage response, ObjectWriteSession session, Fill? fill, CancellationToken cancellation)
-    {
-        long written = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            while (true)
-            {
-                idle.CancelAfter(options.BodyIdleTimeout);
-                int read;
-                try
-                {
-                    read = await body.ReadAsync(buffer.AsMemory(0, ChunkSize), idle.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-                {
-                    return (written, "OriginTimeout");
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException)
-                {
-                    // The connection closed or broke before the end of a delimited body.
-                    return (written, "Truncated");
-                }
-                if (read == 0)
-                {
-                    return (written, "");
-                }
-                await session.WriteAsync(buffer.AsMemory(0, read), cancellation).ConfigureAwait(false);
-                written += read;
-                fill?.Progress(written);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

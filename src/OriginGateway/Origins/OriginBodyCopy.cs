@@ -1,0 +1,100 @@
+using System.Buffers;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Origins;
+
+/// <summary>
+/// The one copy of an origin body into the store, for Mirror fills and task fills alike: idle
+/// timeout per read, truncation reported, never a commit (the caller verifies and commits).
+/// </summary>
+internal static class OriginBodyCopy
+{
+    /// <summary>The largest batch written to staging at once; bodies up to this size arrive in one piece.</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    /// <summary>Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).</summary>
+    /// <remarks>
+    /// Socket reads return whatever has arrived — a few KiB each when many fills share the cores.
+    /// Reads that complete at once are gathered into one batch before it is hashed, written and
+    /// published, so a busy gateway makes one write and one wake-up per batch instead of per
+    /// segment, while an idle one still forwards every segment as soon as it arrives. A read that
+    /// has to wait fills the buffer after the batch, which is processed meanwhile.
+    /// </remarks>
+    public static async Task<(long Written, string Reason)> CopyAsync(HttpResponseMessage response, ObjectWriteSession session, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
+    {
+        long written = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var hasPending = false;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            int start = 0, end = 0;
+            ValueTask<int> pending = default;
+            while (true)
+            {
+                if (!hasPending)
+                {
+                    if (end == ChunkSize)
+                    {
+                        start = end = 0;
+                    }
+                    idle.CancelAfter(idleTimeout);
+                    pending = body.ReadAsync(buffer.AsMemory(end, ChunkSize - end), idle.Token);
+                }
+                hasPending = false;
+                int read;
+                try
+                {
+                    read = await pending.ConfigureAwait(false);
+                    // Gather what has already arrived, without waiting.
+                    while (read > 0 && end + read < ChunkSize)
+                    {
+                        end += read;
+                        var next = body.ReadAsync(buffer.AsMemory(end, ChunkSize - end), idle.Token);
+                        if (!next.IsCompleted)
+                        {
+                            pending = next;
+                            hasPending = true;
+                            read = -1;
+                            break;
+                        }
+                        read = next.GetAwaiter().GetResult();
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    return (written, "OriginTimeout");
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    // The connection closed or broke before the end of a delimited body.
+                    return (written, "Truncated");
+                }
+                if (read > 0)
+                {
+                    end += read;
+                }
+                if (end > start)
+                {
+                    await session.WriteAsync(buffer.AsMemory(start, end - start), cancellation).ConfigureAwait(false);
+                    written += end - start;
+                    start = end;
+                    progress?.Invoke(written);
+                }
+                if (read == 0)
+                {
+                    return (written, "");
+                }
+            }
+        }
+        finally
+        {
+            // A read still in flight (the store failed mid-batch) owns the buffer: it is left to the GC.
+            if (!hasPending)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
