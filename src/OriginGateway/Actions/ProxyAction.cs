@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Security;
 using OriginGateway.Storage;
+using OriginGateway.Tasks;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OriginGateway.Actions;
@@ -19,7 +21,8 @@ namespace OriginGateway.Actions;
 internal sealed partial class ProxyAction(
     IHttpForwarder forwarder,
     OriginHttpClient client,
-    FillRegistry fills,
+    TaskEngine engine,
+    BucketPolicyService policies,
     HostSelector hosts,
     OriginPullOptions options,
     GatewayMetrics metrics,
@@ -57,8 +60,24 @@ internal sealed partial class ProxyAction(
         {
             return;
         }
+        if (!MayStore(pull))
+        {
+            return;
+        }
         var request = new OriginFetchRequest(pull.Plan.Scheme, pull.Plan.PathAndQuery, pull.Plan.Headers, hosts.Candidates(pull.Rule), pull.Rule.FollowRedirection, pull.Rule.StandbyStatusCodes);
-        fills.GetOrStart(pull.Request.Bucket, pull.Request.Key, request, out _);
+        engine.Submit(ProxyStoreHandler.Create(pull.Request.Bucket.Name, pull.Request.Key, request));
+    }
+
+    /// <summary>Stores are the service principal's writes: the bucket policy must allow them.</summary>
+    private bool MayStore(OriginPullContext pull)
+    {
+        if (policies.ServiceMayWrite(pull.Request.Bucket, pull.Request.Key))
+        {
+            return true;
+        }
+        _metrics.CommitRejected("AccessDenied");
+        LogStoreDenied(_logger, pull.Request.Bucket.Name);
+        return false;
     }
 
     /// <summary>Shapes the origin request exactly as the rule says, and tees a full 200 into the store.</summary>
@@ -104,6 +123,10 @@ internal sealed partial class ProxyAction(
             if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
                 && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
             {
+                if (!owner.MayStore(pull))
+                {
+                    return proceed;
+                }
                 _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key);
                 _tee = new TeeStream(httpContext.Response.Body, _session);
                 httpContext.Response.Body = _tee;
@@ -146,6 +169,9 @@ internal sealed partial class ProxyAction(
             }
         }
     }
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Proxy in bucket {Bucket}: not stored, the bucket policy does not let the service principal write the key")]
+    private static partial void LogStoreDenied(ILogger logger, string bucket);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} ended with {Error}")]
     private static partial void LogForwardError(ILogger logger, string bucket, ForwarderError error);

@@ -16,6 +16,7 @@ internal sealed class DataPlaneHandler(
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
     OriginConfigurationEndpoint originEndpoint,
+    BucketPolicyEndpoint policyEndpoint,
     OriginPullDispatcher originPull,
     GatewayMetrics metrics)
 {
@@ -24,7 +25,6 @@ internal sealed class DataPlaneHandler(
     {
         "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
         "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "delete", "versions",
-        "policy",
     };
 
     public Task HandleAsync(HttpContext context) => metrics.RequestsEnabled ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
@@ -152,6 +152,10 @@ internal sealed class DataPlaneHandler(
                 if (name == "origin")
                 {
                     return Denied(request, BucketOperation.Configure) ?? originEndpoint.HandleAsync(request);
+                }
+                if (name == "policy")
+                {
+                    return Denied(request, BucketOperation.Configure) ?? policyEndpoint.HandleAsync(request);
                 }
                 if (name == "origin-explain")
                 {

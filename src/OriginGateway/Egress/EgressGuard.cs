@@ -13,6 +13,7 @@ namespace OriginGateway.Egress;
 /// slip past it.
 /// </summary>
 internal sealed partial class EgressGuard(
+    EgressOptions options,
     EgressAddressClassifier classifier,
     IEgressResolver resolver,
     IGatewayListeners listeners,
@@ -30,6 +31,20 @@ internal sealed partial class EgressGuard(
             return $"scheme '{(url.IsAbsoluteUri ? url.Scheme : "")}' is not allowed (http and https only)";
         }
         return url.UserInfo.Length > 0 ? "URLs with user information are not allowed" : null;
+    }
+
+    /// <summary>
+    /// Checks a URL that a client handed over (fetch tasks, callbacks, and later PullUpload and
+    /// sync sources): its form, and its port against <c>Egress:AllowedPorts</c>.
+    /// </summary>
+    public string? CheckClientUrl(Uri url)
+    {
+        if (CheckUrl(url) is { } refused)
+        {
+            return refused;
+        }
+        var ports = options.EffectiveAllowedPorts;
+        return ports.Count == 0 || ports.Contains(url.Port) ? null : $"port {url.Port} is not in Egress:AllowedPorts";
     }
 
     /// <summary>For configuration checks: the reason a literal IP host is refused, or null (names are judged when dialled).</summary>

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Buckets;
+using OriginGateway.FetchTasks;
 
 namespace OriginGateway.Hosting;
 
@@ -17,6 +19,12 @@ internal static class GatewayApplicationExtensions
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+        // COS fetch tasks (02-tasks.md §2.2).
+        var fetch = app.Services.GetRequiredService<FetchTaskEndpoint>();
+        app.MapPost("/{bucket}/", (HttpContext context, string bucket) => fetch.SubmitAsync(context, bucket));
+        app.MapGet("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.GetAsync(context, bucket, taskid));
+        app.MapDelete("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.CancelAsync(context, bucket, taskid));
         return app;
     }
 }

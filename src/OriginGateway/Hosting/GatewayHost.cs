@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;
@@ -10,7 +11,7 @@ using OriginGateway.Rules;
 namespace OriginGateway.Hosting;
 
 /// <summary>Builds and runs the gateway: configuration → validation → services → start-up loading → listeners.</summary>
-internal static class GatewayHost
+internal static partial class GatewayHost
 {
     /// <summary>Runs until shut down. Exit codes: 0 normal, 1 start-up failure, 2 invalid configuration.</summary>
     public static async Task<int> RunAsync(string[] configurationArgs, TextWriter output, TextWriter error)
@@ -75,6 +76,10 @@ internal static class GatewayHost
             return 1;
         }
 
+        if (options.Callbacks.Secret.Length == 0)
+        {
+            LogUnsignedCallbacks(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway.Callbacks"));
+        }
         app.MapOriginGateway();
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(output, options, binding, app.Environment.EnvironmentName));
         try
@@ -94,7 +99,7 @@ internal static class GatewayHost
         var defaultBucket = options.Buckets.FirstOrDefault(b => b.Name == options.DefaultBucket);
         output.WriteLine($"OriginGateway is running ({environment}).");
         output.WriteLine($"  data endpoint:    {binding.DataUrl}");
-        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz)");
+        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz, COS fetch tasks)");
         output.WriteLine($"  data directory:   {options.DataDirectoryFullPath}");
         if (defaultBucket is not null)
         {
@@ -109,4 +114,7 @@ internal static class GatewayHost
         output.WriteLine($"  curl -i {binding.ControlUrl}/readyz");
         output.Flush();
     }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
+    private static partial void LogUnsignedCallbacks(ILogger logger);
 }

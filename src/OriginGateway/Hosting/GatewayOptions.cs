@@ -29,6 +29,10 @@ public sealed class GatewayOptions
 
     public OriginPullOptions OriginPull { get; set; } = new();
 
+    public Tasks.TaskOptions Tasks { get; set; } = new();
+
+    public Callbacks.CallbackOptions Callbacks { get; set; } = new();
+
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

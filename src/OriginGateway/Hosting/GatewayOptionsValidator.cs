@@ -80,6 +80,7 @@ internal static partial class GatewayOptionsValidator
         }
         ValidateEgress(options.Egress, errors);
         ValidateOriginPull(options.OriginPull, errors);
+        ValidateTasks(options.Tasks, options.Callbacks, errors);
         if (options.Database.Provider != "Sqlite")
         {
             errors.Add($"Database:Provider '{options.Database.Provider}' is not supported yet (Sqlite).");
@@ -103,6 +104,49 @@ internal static partial class GatewayOptionsValidator
                 errors.Add($"Egress:DeniedNetworks:{i} {problem}");
             }
         }
+        for (var i = 0; i < egress.AllowedPorts?.Count; i++)
+        {
+            var port = egress.AllowedPorts[i];
+            if (port != "*" && !(int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is > 0 and < 65536))
+            {
+                errors.Add($"Egress:AllowedPorts:{i} '{port}' must be a port number (1-65535) or * (any port).");
+            }
+        }
+    }
+
+    private static void ValidateTasks(Tasks.TaskOptions t, Callbacks.CallbackOptions c, List<string> errors)
+    {
+        void Range(TimeSpan value, string name, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add($"{name} {value} is outside {min} .. {max} (write durations as hh:mm:ss or d.hh:mm:ss).");
+            }
+        }
+        if (t.Workers is < 1 or > 256)
+        {
+            errors.Add("Tasks:Workers must be 1..256.");
+        }
+        if (t.PerHostLimit < 1)
+        {
+            errors.Add("Tasks:PerHostLimit must be at least 1.");
+        }
+        if (t.MaxAttempts is < 1 or > 100)
+        {
+            errors.Add("Tasks:MaxAttempts must be 1..100.");
+        }
+        Range(t.Lease, "Tasks:Lease", TimeSpan.FromSeconds(3), TimeSpan.FromHours(1));
+        Range(t.RetryBase, "Tasks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(t.RetryCap, "Tasks:RetryCap", t.RetryBase, TimeSpan.FromDays(1));
+        Range(t.Retention, "Tasks:Retention", TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650));
+        Range(t.PollInterval, "Tasks:PollInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        if (c.MaxAttempts is < 1 or > 100)
+        {
+            errors.Add("Callbacks:MaxAttempts must be 1..100.");
+        }
+        Range(c.RetryBase, "Callbacks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(c.RetryCap, "Callbacks:RetryCap", c.RetryBase, TimeSpan.FromDays(1));
+        Range(c.Timeout, "Callbacks:Timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
     }
 
     private static void ValidateOriginPull(Origins.OriginPullOptions o, List<string> errors)

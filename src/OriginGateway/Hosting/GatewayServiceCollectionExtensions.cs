@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Actions;
 using OriginGateway.Buckets;
+using OriginGateway.Callbacks;
+using OriginGateway.FetchTasks;
 using OriginGateway.Egress;
 using OriginGateway.Origins;
 using OriginGateway.Observability;
@@ -10,6 +12,7 @@ using OriginGateway.Persistence;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Storage;
+using OriginGateway.Tasks;
 
 namespace OriginGateway.Hosting;
 
@@ -23,9 +26,14 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Limits);
         services.AddSingleton(options.OriginPull);
         services.AddSingleton(options.Egress);
+        services.AddSingleton(options.Tasks);
+        services.AddSingleton(options.Callbacks);
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
+        services.AddSingleton<BucketPolicyRepository>();
+        services.AddSingleton<BucketPolicyService>();
+        services.AddSingleton<BucketPolicyEndpoint>();
 
         services.AddSingleton(sp => new CredentialStore(options.Credentials));
         services.AddSingleton<CosAuthenticator>();
@@ -46,6 +54,16 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ProxyAction>();
         services.AddSingleton<OriginPullDispatcher>();
         services.AddHttpForwarder();
+
+        // The one task engine and the kinds of task it runs.
+        services.AddSingleton<ITaskStore, SqliteTaskStore>();
+        services.AddSingleton<TaskFill>();
+        services.AddSingleton<ITaskHandler, FetchTaskHandler>();
+        services.AddSingleton<ITaskHandler, ProxyStoreHandler>();
+        services.AddSingleton<ITaskHandler, CallbackHandler>();
+        services.AddSingleton<TaskEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<TaskEngine>());
+        services.AddSingleton<FetchTaskEndpoint>();
 
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddSingleton<OriginConfigurationService>();

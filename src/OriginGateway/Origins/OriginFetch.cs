@@ -9,6 +9,7 @@ namespace OriginGateway.Origins;
 /// <param name="StandbyStatusCodes">Statuses besides 5xx that move to the next candidate.</param>
 /// <param name="Range">A Range header to send, or null.</param>
 /// <param name="IfMatch">An If-Match header pinning the origin version, or null.</param>
+/// <param name="ClientUrl">A URL a client handed over (a task's): every hop must also use an <c>Egress:AllowedPorts</c> port.</param>
 internal sealed record OriginFetchRequest(
     string Scheme,
     string PathAndQuery,
@@ -17,7 +18,15 @@ internal sealed record OriginFetchRequest(
     bool FollowRedirects,
     IReadOnlySet<int> StandbyStatusCodes,
     string? Range = null,
-    string? IfMatch = null);
+    string? IfMatch = null,
+    bool ClientUrl = false)
+{
+    /// <summary>A plain GET of one absolute URL that a client handed over, following redirects.</summary>
+    public static OriginFetchRequest ForUrl(Uri url) => new(
+        url.Scheme, url.PathAndQuery, [], [url.Authority], FollowRedirects: true, StandbyStatusCodes: NoCodes, ClientUrl: true);
+
+    private static readonly IReadOnlySet<int> NoCodes = new HashSet<int>();
+}
 
 internal enum OriginOutcome
 {

@@ -14,6 +14,7 @@ namespace OriginGateway.Origins;
 /// </summary>
 internal sealed partial class OriginFetcher(
     OriginHttpClient client,
+    EgressGuard guard,
     OriginPullOptions options,
     HostHealth health,
     HostLimiter limiter,
@@ -129,7 +130,7 @@ internal sealed partial class OriginFetcher(
 
         for (var hop = 0; ; hop++)
         {
-            if (EgressGuard.CheckUrl(url) is { } refused)
+            if ((request.ClientUrl ? guard.CheckClientUrl(url) : EgressGuard.CheckUrl(url)) is { } refused)
             {
                 metrics.EgressDenied();
                 LogOriginFailure(logger, host, "EgressDenied: " + refused);

@@ -15,5 +15,46 @@ internal static class ControlDatabaseMigrations
                 updated_at  TEXT NOT NULL
             );
             """),
+        new(2, "tasks", """
+            CREATE TABLE tasks (
+                seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+                id                 TEXT NOT NULL UNIQUE,
+                kind               TEXT NOT NULL,
+                bucket             TEXT NOT NULL,
+                object_key         TEXT NOT NULL,
+                host               TEXT NOT NULL,
+                priority           INTEGER NOT NULL,
+                state              TEXT NOT NULL,
+                payload            TEXT NOT NULL,
+                parent_id          TEXT NULL,
+                dedup_key          TEXT NULL UNIQUE,
+                attempts           INTEGER NOT NULL,
+                max_attempts       INTEGER NOT NULL,
+                not_before         INTEGER NOT NULL,
+                created_at         INTEGER NOT NULL,
+                started_at         INTEGER NULL,
+                finished_at        INTEGER NULL,
+                lease_owner        TEXT NULL,
+                lease_until        INTEGER NULL,
+                bytes_done         INTEGER NOT NULL DEFAULT 0,
+                bytes_total        INTEGER NULL,
+                result_code        TEXT NULL,
+                result_message     TEXT NULL,
+                size               INTEGER NULL,
+                etag               TEXT NULL,
+                callback_state     TEXT NULL,
+                callback_attempts  INTEGER NOT NULL DEFAULT 0,
+                callback_error     TEXT NULL
+            );
+            CREATE INDEX tasks_queue ON tasks (state, priority DESC, seq);
+            CREATE INDEX tasks_finished ON tasks (finished_at);
+            """),
+        new(3, "bucket_policies", """
+            CREATE TABLE bucket_policies (
+                bucket      TEXT NOT NULL PRIMARY KEY,
+                document    TEXT NOT NULL,
+                updated_at  TEXT NOT NULL
+            );
+            """),
     ];
 }

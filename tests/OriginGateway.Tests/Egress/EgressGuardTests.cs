@@ -35,7 +35,10 @@ public sealed class EgressGuardTests
     }
 
     private static EgressGuard Guard(string[] allowed, Dictionary<string, string[]> dns, params IPEndPoint[] own) =>
-        new(new EgressAddressClassifier(allowed, []), new ScriptedResolver(dns), new FixedListeners(own), new GatewayMetrics(new NoMeters()), NullLogger<EgressGuard>.Instance);
+        Guard(new EgressOptions(), allowed, dns, own);
+
+    private static EgressGuard Guard(EgressOptions options, string[] allowed, Dictionary<string, string[]> dns, params IPEndPoint[] own) =>
+        new(options, new EgressAddressClassifier(allowed, []), new ScriptedResolver(dns), new FixedListeners(own), new GatewayMetrics(new NoMeters()), NullLogger<EgressGuard>.Instance);
 
     private static readonly Dictionary<string, string[]> Dns = new()
     {
@@ -137,5 +140,24 @@ public sealed class EgressGuardTests
     public void CheckLiteralHost_RefusesDeniedLiterals(string host, bool refused)
     {
         Assert.Equal(refused, Guard(["127.0.0.1/32"], Dns).CheckLiteralHost(host) is not null);
+    }
+
+    [Theory]
+    [InlineData("http://example.com/a", true)]
+    [InlineData("https://example.com/a", true)]
+    [InlineData("http://example.com:8080/a", false)]
+    [InlineData("http://example.com:6379/", false)]
+    [InlineData("ftp://example.com/a", false)]
+    public void CheckClientUrl_DefaultPortsOnly(string url, bool allowed)
+    {
+        Assert.Equal(allowed, Guard(["127.0.0.1/32"], Dns).CheckClientUrl(new Uri(url)) is null);
+    }
+
+    [Fact]
+    public void CheckClientUrl_StarPort_AllowsAnyPort()
+    {
+        var guard = Guard(new EgressOptions { AllowedPorts = ["*"] }, ["127.0.0.1/32"], Dns);
+        Assert.Null(guard.CheckClientUrl(new Uri("http://example.com:8080/a")));
+        Assert.NotNull(guard.CheckClientUrl(new Uri("http://user@example.com:8080/a")));
     }
 }

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Observability;
+using OriginGateway.Origins;
+using OriginGateway.Security;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Actions;
+
+/// <summary>
+/// The Proxy action's background stores (kind <c>store</c>, priority −5, one queued or running per
+/// key): the object is fetched again by the one origin fetcher and stored, as the service
+/// principal — a bucket policy that does not allow it means nothing is stored (logged, counted).
+/// </summary>
+internal sealed partial class ProxyStoreHandler(
+    BucketRegistry buckets,
+    BucketPolicyService policies,
+    TaskFill fill,
+    TaskOptions options,
+    GatewayMetrics metrics,
+    ILogger<ProxyStoreHandler> logger) : ITaskHandler
+{
+    public const string TaskKind = "store";
+
+    public const int Priority = -5;
+
+    public string Kind => TaskKind;
+
+    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+
+    /// <summary>The task that stores <paramref name="key"/> from the origin request a Proxy rule built.</summary>
+    public static NewTask Create(string bucket, string key, OriginFetchRequest request)
+    {
+        var payload = new StorePayload(request.Scheme, request.PathAndQuery, request.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
+            request.Candidates.ToArray(), request.FollowRedirects, request.StandbyStatusCodes.ToArray());
+        return new NewTask(TaskKind, bucket, key, request.Candidates[0], Priority,
+            JsonSerializer.Serialize(payload, StoreJsonContext.Default.StorePayload), DedupKey: TaskKind + "\n" + bucket + "\n" + key);
+    }
+
+    public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
+    {
+        var task = run.Task;
+        if (buckets.Find(task.Bucket) is not { } bucket)
+        {
+            return TaskOutcome.Permanent("NoSuchBucket", "The bucket is no longer configured.");
+        }
+        if (!policies.ServiceMayWrite(bucket, task.Key))
+        {
+            metrics.CommitRejected("AccessDenied");
+            LogDenied(logger, bucket.Name);
+            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+        }
+        var payload = JsonSerializer.Deserialize(task.Payload, StoreJsonContext.Default.StorePayload)!;
+        var request = new OriginFetchRequest(payload.Scheme, payload.PathAndQuery,
+            payload.Headers.Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToList(), payload.Candidates, payload.FollowRedirects,
+            payload.StandbyCodes.ToHashSet());
+        return await fill.RunAsync(bucket, task.Key, request, null, run, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Proxy store in bucket {Bucket} refused: the bucket policy does not let the service principal write the key")]
+    private static partial void LogDenied(ILogger logger, string bucket);
+}
+
+internal sealed record StorePayload(string Scheme, string PathAndQuery, string[][] Headers, string[] Candidates, bool FollowRedirects, int[] StandbyCodes);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(StorePayload))]
+internal sealed partial class StoreJsonContext : JsonSerializerContext;

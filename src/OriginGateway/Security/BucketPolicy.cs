@@ -1,0 +1,244 @@
+using System.Text.Json;
+
+namespace OriginGateway.Security;
+
+/// <summary>
+/// A COS bucket policy (<c>?policy</c>, <c>03-security.md</c> §3.1): statements of principal, effect,
+/// actions and resources. Only the service principal <c>{"service":"cos.qcloud.com"}</c> — the
+/// gateway's own asynchronous origin-pull writes — is evaluated; statements for other principals
+/// are kept and returned as written.
+/// </summary>
+internal sealed class BucketPolicy
+{
+    /// <summary>The largest policy document accepted.</summary>
+    public const int MaxDocumentBytes = 64 * 1024;
+
+    public const string ServicePrincipal = "cos.qcloud.com";
+
+    private BucketPolicy(IReadOnlyList<Statement> statements) => Statements = statements;
+
+    internal IReadOnlyList<Statement> Statements { get; }
+
+    /// <summary>Parses and checks a policy; the error is a message for a 400 <c>MalformedPolicy</c>.</summary>
+    public static BucketPolicy? Parse(ReadOnlySpan<byte> json, out string? error)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            error = "The policy is not valid JSON: " + e.Message;
+            return null;
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "The policy must be a JSON object.";
+                return null;
+            }
+            if (Property(root, "version") is { } version && (version.ValueKind != JsonValueKind.String || version.GetString() != "2.0"))
+            {
+                error = "The policy version must be \"2.0\".";
+                return null;
+            }
+            if (Property(root, "Statement") is not { ValueKind: JsonValueKind.Array } statementArray || statementArray.GetArrayLength() == 0)
+            {
+                error = "The policy needs a non-empty Statement array.";
+                return null;
+            }
+            var statements = new List<Statement>();
+            var index = 0;
+            foreach (var element in statementArray.EnumerateArray())
+            {
+                index++;
+                if (ParseStatement(element, out error) is not { } statement)
+                {
+                    error = $"Statement {index}: {error}";
+                    return null;
+                }
+                statements.Add(statement);
+            }
+            error = null;
+            return new BucketPolicy(statements);
+        }
+    }
+
+    private static Statement? ParseStatement(JsonElement element, out string? error)
+    {
+        error = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            error = "a statement must be an object.";
+            return null;
+        }
+        var effect = Property(element, "Effect") is { ValueKind: JsonValueKind.String } e ? e.GetString()!.ToLowerInvariant() : "";
+        if (effect is not ("allow" or "deny"))
+        {
+            error = "Effect must be \"allow\" or \"deny\".";
+            return null;
+        }
+        if (Property(element, "Principal") is not { } principal)
+        {
+            error = "Principal is required.";
+            return null;
+        }
+        var actions = Strings(Property(element, "Action"));
+        var resources = Strings(Property(element, "Resource"));
+        if (actions is not { Count: > 0 })
+        {
+            error = "Action must be a string or a non-empty array of strings.";
+            return null;
+        }
+        if (resources is not { Count: > 0 })
+        {
+            error = "Resource must be a string or a non-empty array of strings.";
+            return null;
+        }
+        foreach (var resource in resources)
+        {
+            if (resource != "*" && !resource.StartsWith("qcs::cos:", StringComparison.Ordinal))
+            {
+                error = $"Resource '{resource}' is not a COS resource (qcs::cos:<Region>:uid/<APPID>:<BucketName-APPID>/<key>).";
+                return null;
+            }
+        }
+        var hasCondition = Property(element, "Condition") is { ValueKind: not JsonValueKind.Null };
+        return new Statement(effect == "allow", NamesService(principal), actions, resources, hasCondition);
+    }
+
+    /// <summary>Whether a principal names the service: <c>{"service":"cos.qcloud.com"}</c> (a string or an array).</summary>
+    private static bool NamesService(JsonElement principal)
+    {
+        if (principal.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+        foreach (var property in principal.EnumerateObject())
+        {
+            if (property.Name.Equals("service", StringComparison.OrdinalIgnoreCase)
+                && (Strings(property.Value) ?? []).Any(s => s.Equals(ServicePrincipal, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the service principal may do <paramref name="action"/> (e.g. <c>name/cos:PutObject</c>)
+    /// on the key: an explicit deny wins, otherwise an allow is needed. A statement with a
+    /// <c>Condition</c> the gateway cannot evaluate never allows, and always denies.
+    /// </summary>
+    public bool AllowsService(string action, string bucket, string appId, string region, string key)
+    {
+        var allowed = false;
+        foreach (var statement in Statements)
+        {
+            if (!statement.Service || !statement.Actions.Any(a => ActionMatches(a, action))
+                || !statement.Resources.Any(r => ResourceMatches(r, bucket, appId, region, key)))
+            {
+                continue;
+            }
+            if (!statement.Allow)
+            {
+                return false;
+            }
+            allowed |= !statement.HasCondition;
+        }
+        return allowed;
+    }
+
+    private static bool ActionMatches(string pattern, string action) =>
+        pattern == "*" || Wildcard.Matches(pattern.ToLowerInvariant(), action.ToLowerInvariant());
+
+    /// <summary><c>qcs::cos:&lt;region&gt;:uid/&lt;appid&gt;:&lt;bucket&gt;/&lt;key pattern&gt;</c>, with <c>*</c> wildcards in every part.</summary>
+    internal static bool ResourceMatches(string resource, string bucket, string appId, string region, string key)
+    {
+        if (resource == "*")
+        {
+            return true;
+        }
+        // qcs : : cos : region : uid/appid : bucket/key — the key may itself contain ':'.
+        var parts = resource.Split(':', 6);
+        if (parts.Length != 6 || parts[0] != "qcs" || parts[1].Length != 0 || parts[2] != "cos")
+        {
+            return false;
+        }
+        // The region must match the bucket's when one is configured; any region matches otherwise.
+        if (region.Length > 0 && !Wildcard.Matches(parts[3], region))
+        {
+            return false;
+        }
+        var account = parts[4];
+        if (account.Length > 0 && account != "*")
+        {
+            var id = account.StartsWith("uid/", StringComparison.Ordinal) ? account[4..] : account;
+            if (!Wildcard.Matches(id, appId))
+            {
+                return false;
+            }
+        }
+        return Wildcard.Matches(parts[5], bucket + "/" + key);
+    }
+
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+        return null;
+    }
+
+    private static List<string>? Strings(JsonElement? element) => element switch
+    {
+        { ValueKind: JsonValueKind.String } s => [s.GetString()!],
+        { ValueKind: JsonValueKind.Array } a when a.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) => a.EnumerateArray().Select(x => x.GetString()!).ToList(),
+        _ => null,
+    };
+
+    internal sealed record Statement(bool Allow, bool Service, IReadOnlyList<string> Actions, IReadOnlyList<string> Resources, bool HasCondition);
+
+    /// <summary><c>*</c> matches any run of characters (including none); everything else literally.</summary>
+    internal static class Wildcard
+    {
+        public static bool Matches(string pattern, string value)
+        {
+            int p = 0, v = 0, star = -1, mark = 0;
+            while (v < value.Length)
+            {
+                if (p < pattern.Length && pattern[p] == '*')
+                {
+                    star = p++;
+                    mark = v;
+                }
+                else if (p < pattern.Length && pattern[p] == value[v])
+                {
+                    p++;
+                    v++;
+                }
+                else if (star >= 0)
+                {
+                    p = star + 1;
+                    v = ++mark;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            while (p < pattern.Length && pattern[p] == '*')
+            {
+                p++;
+            }
+            return p == pattern.Length;
+        }
+    }
+}

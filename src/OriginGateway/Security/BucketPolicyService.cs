@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Text;
+using OriginGateway.Buckets;
+using OriginGateway.Persistence;
+
+namespace OriginGateway.Security;
+
+/// <summary>
+/// Bucket policies: stored in the control database, parsed once per change, and asked whether the
+/// service principal may write a key. A bucket with no policy lets the service write (§3.1).
+/// </summary>
+internal sealed class BucketPolicyService(BucketPolicyRepository repository)
+{
+    public const string PutObject = "name/cos:PutObject";
+
+    private readonly ConcurrentDictionary<string, Holder> _policies = new(StringComparer.Ordinal);
+
+    /// <summary>Whether asynchronous origin-pull writes (tasks, Proxy background stores) may store this key.</summary>
+    public bool ServiceMayWrite(Bucket bucket, string key) =>
+        Load(bucket.Name) is not { } policy || policy.AllowsService(PutObject, bucket.Name, bucket.AppId, bucket.Region, key);
+
+    public string? GetDocument(string bucket) => repository.Get(bucket);
+
+    /// <summary>Stores a policy; returns the MalformedPolicy message when it is refused.</summary>
+    public string? Put(string bucket, byte[] document)
+    {
+        if (BucketPolicy.Parse(document, out var error) is not { } policy)
+        {
+            return error;
+        }
+        repository.Put(bucket, Encoding.UTF8.GetString(document));
+        _policies[bucket] = new Holder(policy);
+        return null;
+    }
+
+    public void Delete(string bucket)
+    {
+        repository.Delete(bucket);
+        _policies[bucket] = new Holder(null);
+    }
+
+    private BucketPolicy? Load(string bucket) => _policies.GetOrAdd(bucket, name =>
+        new Holder(repository.Get(name) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null)).Policy;
+
+    private sealed record Holder(BucketPolicy? Policy);
+}

@@ -1,0 +1,342 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OriginGateway.Tasks;
+
+/// <summary>
+/// The one task engine (<c>02-tasks.md</c> §2.1): durable queue, priorities, a worker pool with a
+/// per-host cap, leases renewed while a task runs, retries with exponential backoff and full
+/// jitter for transient failures, progress, cancel, retention. Fetch tasks, the Proxy action's
+/// background stores and callbacks all run here, each kind through its <see cref="ITaskHandler"/>.
+/// </summary>
+internal sealed partial class TaskEngine : BackgroundService
+{
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ITaskStore _store;
+    private readonly Dictionary<string, ITaskHandler> _handlers;
+    private readonly TaskOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TaskEngine> _logger;
+    private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Lock _leaseLock = new();
+    private CancellationToken _stopping = CancellationToken.None;
+    private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
+
+    public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger)
+    {
+        _store = store;
+        _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>This replica's name in leases.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    /// <summary>Tasks running on this replica now.</summary>
+    public int Running => _running.Count;
+
+    /// <summary>A new URL-safe task id: 16 random bytes, base64url, no padding.</summary>
+    public static string NewId() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// Queues a task — durably: it is in the database when this returns. Returns the stored record,
+    /// or null when a queued or running task already holds its de-duplication key.
+    /// </summary>
+    public TaskRecord? Submit(NewTask task)
+    {
+        var handler = _handlers.GetValueOrDefault(task.Kind) ?? throw new InvalidOperationException($"no handler for task kind '{task.Kind}'");
+        var record = Record(task, handler);
+        if (!_store.Insert(record, task.DedupKey))
+        {
+            return null;
+        }
+        _wake.Release();
+        return record;
+    }
+
+    private TaskRecord Record(NewTask task, ITaskHandler handler)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new TaskRecord
+        {
+            Id = NewId(),
+            Kind = task.Kind,
+            Bucket = task.Bucket,
+            Key = task.Key,
+            Host = task.Host,
+            Priority = Math.Clamp(task.Priority, -10, 10),
+            State = TaskState.Queued,
+            Payload = task.Payload,
+            ParentId = task.ParentId,
+            MaxAttempts = handler.Retry.MaxAttempts,
+            NotBefore = now,
+            CreatedAt = now,
+            CallbackState = task.CallbackState,
+        };
+    }
+
+    public TaskRecord? Get(string id) => _store.Get(id);
+
+    /// <summary>Cancels a queued or running task; a running one stops at once and commits nothing.</summary>
+    public CancelResult Cancel(string id)
+    {
+        var result = _store.Cancel(id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (result == CancelResult.Cancelled && _running.TryGetValue(id, out var running))
+        {
+            running.Cancel(RunEnd.Cancelled);
+        }
+        return result;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        var reclaimed = _store.ReclaimAtStartup();
+        if (reclaimed > 0)
+        {
+            LogReclaimed(_logger, reclaimed);
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                StartDue();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogLoopError(_logger, e);
+            }
+            try
+            {
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        // Shutdown: running attempts stop and go back to the queue uncounted.
+        foreach (var running in _running.Values)
+        {
+            running.Cancel(RunEnd.Shutdown);
+        }
+        await Task.WhenAll(_running.Values.Select(r => r.Completion)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Maintenance when due (expired leases, retention), then leases due tasks while workers are
+    /// free; returns the attempts started (tests await them).
+    /// </summary>
+    internal IReadOnlyList<Task> StartDue()
+    {
+        var now = _time.GetUtcNow();
+        if (now >= _nextMaintenance)
+        {
+            _nextMaintenance = now + MaintenanceInterval;
+            var expired = _store.ReclaimExpired(now.ToUnixTimeMilliseconds());
+            if (expired > 0)
+            {
+                LogReclaimed(_logger, expired);
+            }
+            _store.Purge((now - _options.Retention).ToUnixTimeMilliseconds());
+        }
+
+        var started = new List<Task>();
+        lock (_leaseLock)
+        {
+            while (_running.Count < _options.Workers)
+            {
+                var saturated = _running.Values.GroupBy(r => r.Task.Host, StringComparer.Ordinal)
+                    .Where(g => g.Count() >= _options.PerHostLimit).Select(g => g.Key).ToList();
+                var leaseNow = _time.GetUtcNow();
+                var task = _store.Lease(Owner, leaseNow.ToUnixTimeMilliseconds(), (leaseNow + _options.Lease).ToUnixTimeMilliseconds(), saturated);
+                if (task is null)
+                {
+                    break;
+                }
+                var running = new RunningTask(task, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                _running[task.Id] = running;
+                running.Completion = RunAsync(running);
+                started.Add(running.Completion);
+            }
+        }
+        return started;
+    }
+
+    private async Task RunAsync(RunningTask running)
+    {
+        await Task.Yield();
+        var task = running.Task;
+        TaskOutcome? outcome = null;
+        using var renewal = new CancellationTokenSource();
+        var renewing = RenewAsync(running, renewal.Token);
+        try
+        {
+            if (!_handlers.TryGetValue(task.Kind, out var handler))
+            {
+                outcome = TaskOutcome.Permanent("UnknownTaskKind", $"No handler runs tasks of kind '{task.Kind}'.");
+                Complete(running, null, outcome);
+                return;
+            }
+            var lastSaved = DateTimeOffset.MinValue;
+            var run = new TaskRun(task, (done, total) =>
+            {
+                var now = _time.GetUtcNow();
+                if (now - lastSaved >= ProgressInterval || done == total)
+                {
+                    lastSaved = now;
+                    _store.Progress(task.Id, Owner, done, total);
+                }
+            });
+            try
+            {
+                outcome = await handler.RunAsync(run, running.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (running.Token.IsCancellationRequested)
+            {
+                outcome = null;
+            }
+            catch (Exception e)
+            {
+                LogTaskError(_logger, task.Id, task.Kind, e);
+                outcome = TaskOutcome.Retry("InternalError", "The task failed unexpectedly; see the gateway's log.");
+            }
+            if (running.Token.IsCancellationRequested)
+            {
+                outcome = null;
+            }
+            Complete(running, handler, outcome);
+        }
+        finally
+        {
+            await renewal.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            _running.TryRemove(task.Id, out _);
+            running.Dispose();
+            _wake.Release();
+        }
+    }
+
+    private void Complete(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome)
+    {
+        var task = running.Task;
+        if (outcome is null)
+        {
+            // Stopped: a cancel already wrote its state; a lost lease belongs to someone else now.
+            if (running.End == RunEnd.Shutdown || (running.End == RunEnd.None && _stopping.IsCancellationRequested))
+            {
+                _store.Release(task.Id, Owner);
+            }
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (!outcome.Succeeded && outcome.Transient && task.Attempts < task.MaxAttempts && handler is not null)
+        {
+            var delay = handler.Retry.Delay(task.Attempts, Random.Shared);
+            _store.Retry(task.Id, Owner, (now + delay).ToUnixTimeMilliseconds(), outcome.Code, outcome.Message);
+            LogRetry(_logger, task.Id, task.Kind, task.Attempts, outcome.Code ?? "", (long)delay.TotalMilliseconds);
+            return;
+        }
+        var state = outcome.Succeeded ? TaskState.Succeeded : TaskState.Failed;
+        var followUp = handler?.FollowUp(task, outcome) is { } next && _handlers.TryGetValue(next.Kind, out var nextHandler)
+            ? Record(next, nextHandler)
+            : null;
+        if (_store.Finish(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUp) && followUp is not null)
+        {
+            _wake.Release();
+        }
+        if (!outcome.Succeeded)
+        {
+            LogFailed(_logger, task.Id, task.Kind, outcome.Code ?? "", task.Attempts);
+        }
+    }
+
+    private async Task RenewAsync(RunningTask running, CancellationToken cancellationToken)
+    {
+        var every = _options.Lease / 3;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var until = (_time.GetUtcNow() + _options.Lease).ToUnixTimeMilliseconds();
+            if (!_store.Renew(running.Task.Id, Owner, until))
+            {
+                // Cancelled elsewhere, or the lease was reclaimed: stop, commit nothing.
+                running.Cancel(RunEnd.LeaseLost);
+                return;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    private enum RunEnd
+    {
+        None,
+        Cancelled,
+        LeaseLost,
+        Shutdown,
+    }
+
+    private sealed class RunningTask(TaskRecord task, CancellationTokenSource cancellation) : IDisposable
+    {
+        private int _end;
+
+        public TaskRecord Task { get; } = task;
+
+        public CancellationToken Token { get; } = cancellation.Token;
+
+        public Task Completion { get; set; } = System.Threading.Tasks.Task.CompletedTask;
+
+        public RunEnd End => (RunEnd)Volatile.Read(ref _end);
+
+        public void Cancel(RunEnd end)
+        {
+            if (Interlocked.CompareExchange(ref _end, (int)end, (int)RunEnd.None) == (int)RunEnd.None)
+            {
+                try
+                {
+                    cancellation.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already finished.
+                }
+            }
+        }
+
+        public void Dispose() => cancellation.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Task engine: {Count} running task(s) put back in the queue")]
+    private static partial void LogReclaimed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Task {TaskId} ({Kind}) attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, string taskId, string kind, int attempt, string code, long delayMs);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}) failed with {Code} after {Attempts} attempt(s)")]
+    private static partial void LogFailed(ILogger logger, string taskId, string kind, string code, int attempts);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) threw")]
+    private static partial void LogTaskError(ILogger logger, string taskId, string kind, Exception exception);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Task engine loop failed; retrying")]
+    private static partial void LogLoopError(ILogger logger, Exception exception);
+}

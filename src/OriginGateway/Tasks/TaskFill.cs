@@ -1,0 +1,95 @@
+using OriginGateway.Buckets;
+using OriginGateway.Observability;
+using OriginGateway.Origins;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Tasks;
+
+/// <summary>
+/// A task's fetch into a bucket: the one origin fetcher, the one body copy, the commit rules of
+/// <see cref="OriginResponseRules"/>; failures sorted into transient (retried) and permanent.
+/// The task id is kept with the object, so an attempt that runs again after a crash between the
+/// commit and the task's own update finds its object and does not store it twice.
+/// </summary>
+internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options, GatewayMetrics metrics, TimeProvider time)
+{
+    /// <summary>The gateway-metadata entry naming the task that stored an object.</summary>
+    public const string TaskMetadata = "task-id";
+
+    /// <summary>The object a previous attempt of this task committed, if it is still the current one.</summary>
+    public static ObjectEntry? StoredBy(Bucket bucket, string key, string taskId) =>
+        bucket.Store.Find(key) is { } entry && entry.GatewayMetadata.TryGetValue(TaskMetadata, out var id) && id == taskId ? entry : null;
+
+    public async Task<TaskOutcome> RunAsync(Bucket bucket, string key, OriginFetchRequest request, byte[]? expectedMd5, TaskRun run, CancellationToken cancellationToken)
+    {
+        using var result = await fetcher.FetchAsync(request, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome != OriginOutcome.Success)
+        {
+            return FetchFailure(result);
+        }
+        var response = result.Response!;
+        if (OriginResponseRules.RefuseByHeaders(response, rangeRequested: false) is { } refused)
+        {
+            metrics.CommitRejected(refused);
+            return TaskOutcome.Permanent(refused, "The origin's answer cannot be stored whole: " + refused + ".");
+        }
+        var length = OriginResponseRules.DeclaredLength(response);
+        if (length > options.MaxObjectSize)
+        {
+            return TaskOutcome.Permanent("EntityTooLarge", $"The origin's object ({length} bytes) is larger than OriginPull:MaxObjectSize.");
+        }
+        var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
+        var originMd5 = write.ExpectedMd5;
+        if (expectedMd5 is not null && originMd5 is not null && !expectedMd5.AsSpan().SequenceEqual(originMd5))
+        {
+            return TaskOutcome.Permanent("MD5Mismatch", "The origin's Content-MD5 differs from the task's MD5.");
+        }
+        var metadata = new Dictionary<string, string>(write.GatewayMetadata!, StringComparer.Ordinal) { [TaskMetadata] = run.Task.Id };
+        write = write with { ExpectedMd5 = expectedMd5 ?? originMd5, GatewayMetadata = metadata };
+
+        run.Progress(0, length);
+        using var session = bucket.Store.BeginWrite(key);
+        var (written, reason) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        if (reason.Length > 0 || (length is { } declared && written != declared))
+        {
+            reason = reason.Length > 0 ? reason : "Truncated";
+            metrics.CommitRejected(reason);
+            return TaskOutcome.Retry(reason, $"The origin's body ended early ({reason}) after {written} bytes.");
+        }
+        // Cancelled while receiving: nothing is committed.
+        cancellationToken.ThrowIfCancellationRequested();
+        var commit = await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        switch (commit.Status)
+        {
+            case ObjectWriteStatus.Committed:
+                metrics.BytesStored(bucket.Name, written);
+                return TaskOutcome.Success(written, commit.Entry!.Md5Hex);
+            case ObjectWriteStatus.DigestMismatch:
+                metrics.CommitRejected("ChecksumMismatch");
+                return TaskOutcome.Permanent("MD5Mismatch", "The content's MD5 differs from the expected MD5; nothing was stored.");
+            case ObjectWriteStatus.TooLarge:
+                return TaskOutcome.Permanent("EntityTooLarge", "The origin's object is larger than OriginPull:MaxObjectSize.");
+            default:
+                metrics.CommitRejected("Truncated");
+                return TaskOutcome.Retry("Truncated", "The origin's body did not match its length.");
+        }
+    }
+
+    /// <summary>Connect errors, timeouts, 5xx, 408 and 429 are transient; other answers and denials are final.</summary>
+    private static TaskOutcome FetchFailure(OriginFetchResult result)
+    {
+        var status = result.Status;
+        return result.Reason switch
+        {
+            "EgressDenied" => TaskOutcome.Permanent("EgressDenied", "The URL (or a redirect hop) is not allowed by the egress guard."),
+            "TooManyRedirects" => TaskOutcome.Permanent("TooManyRedirects", "The origin redirected too many times."),
+            "OriginTimeout" => TaskOutcome.Retry("OriginTimeout", "The origin did not answer in time."),
+            "OriginUnavailable" when status is null => TaskOutcome.Retry("OriginUnavailable", "The origin could not be reached."),
+            _ when result.Outcome == OriginOutcome.NotFound => TaskOutcome.Permanent("NotFound", "The origin answered 404."),
+            _ when status is >= 500 or 408 or 429 => TaskOutcome.Retry("OriginError", $"The origin answered {status}."),
+            _ when status is not null => TaskOutcome.Permanent("OriginError", $"The origin answered {status}."),
+            _ => TaskOutcome.Retry(result.Reason.Length > 0 ? result.Reason : "OriginUnavailable", "The origin could not be reached."),
+        };
+    }
+}
