@@ -1,0 +1,364 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Persistence;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Tests.Tasks;
+
+/// <summary>The task engine on a real SQLite control database, driven step by step on a manual clock.</summary>
+public sealed class TaskEngineTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("og-tasks").FullName;
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+    private readonly SqliteTaskStore _store;
+
+    public TaskEngineTests()
+    {
+        var database = new ControlDatabase($"Data Source={Path.Combine(_directory, "control.db")}", NullLogger<ControlDatabase>.Instance);
+        database.Migrate(ControlDatabaseMigrations.All);
+        _store = new SqliteTaskStore(database);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>A handler whose attempts follow a script of outcomes (or block until cancelled).</summary>
+    private sealed class ScriptedHandler(string kind, params Func<TaskRun, CancellationToken, Task<TaskOutcome>>[] script) : ITaskHandler
+    {
+        public List<string> Runs { get; } = [];
+
+        public string Kind => kind;
+
+        public RetryPolicy Retry { get; init; } = new(5, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5));
+
+        public Func<TaskRecord, TaskOutcome, NewTask?>? Next { get; init; }
+
+        public Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
+        {
+            lock (Runs)
+            {
+                Runs.Add(run.Task.Id);
+                var step = script[Math.Min(Runs.Count, script.Length) - 1];
+                return step(run, cancellationToken);
+            }
+        }
+
+        public NewTask? FollowUp(TaskRecord task, TaskOutcome outcome) => Next?.Invoke(task, outcome);
+    }
+
+    private static Func<TaskRun, CancellationToken, Task<TaskOutcome>> Returns(TaskOutcome outcome) => (_, _) => Task.FromResult(outcome);
+
+    private static readonly Func<TaskRun, CancellationToken, Task<TaskOutcome>> Succeeds = Returns(TaskOutcome.Success(5, "etag"));
+
+    private TaskEngine Engine(TaskOptions? options, params ITaskHandler[] handlers) =>
+        new(_store, handlers, options ?? new TaskOptions(), _time, NullLogger<TaskEngine>.Instance);
+
+    private static NewTask Queued(string kind = "test", int priority = 0, string host = "origin.example", string key = "k", string? dedup = null) =>
+        new(kind, "bucket-1250000000", key, host, priority, "{}", DedupKey: dedup);
+
+    private static async Task<int> RunDueAsync(TaskEngine engine)
+    {
+        var started = engine.StartDue();
+        await Task.WhenAll(started);
+        return started.Count;
+    }
+
+    [Fact]
+    public void Submit_IsDurableBeforeItReturns()
+    {
+        var engine = Engine(null, new ScriptedHandler("test", Succeeds));
+        var task = engine.Submit(Queued())!;
+
+        var stored = _store.Get(task.Id)!;
+        Assert.Equal(TaskState.Queued, stored.State);
+        Assert.DoesNotContain('/', task.Id);
+        Assert.DoesNotContain('+', task.Id);
+        Assert.DoesNotContain('=', task.Id);
+        Assert.Equal(22, task.Id.Length);
+    }
+
+    [Fact]
+    public async Task TransientFailure_IsRetriedAfterItsBackoff_ThenSucceeds()
+    {
+        var handler = new ScriptedHandler("test",
+            Returns(TaskOutcome.Retry("OriginError", "503")), Returns(TaskOutcome.Retry("OriginTimeout", "slow")), Succeeds);
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+
+        Assert.Equal(1, await RunDueAsync(engine));
+        var waiting = _store.Get(id)!;
+        Assert.Equal(TaskState.Queued, waiting.State);
+        Assert.Equal("OriginError", waiting.ResultCode);
+        Assert.InRange(waiting.NotBefore - _time.Now.ToUnixTimeMilliseconds(), 0, 2000);
+
+        // Not before its time (the bound of attempt 2 is 4 s).
+        _time.Advance(TimeSpan.FromMilliseconds(waiting.NotBefore - _time.Now.ToUnixTimeMilliseconds() - 1));
+        if (waiting.NotBefore > _time.Now.ToUnixTimeMilliseconds())
+        {
+            Assert.Equal(0, await RunDueAsync(engine));
+        }
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await RunDueAsync(engine));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await RunDueAsync(engine));
+
+        var done = _store.Get(id)!;
+        Assert.Equal(TaskState.Succeeded, done.State);
+        Assert.Equal(3, done.Attempts);
+        Assert.Equal(100, done.Percent);
+        Assert.Equal(3, handler.Runs.Count);
+    }
+
+    [Fact]
+    public async Task PermanentFailure_FailsAtOnce_WithoutRetry()
+    {
+        var handler = new ScriptedHandler("test", Returns(TaskOutcome.Permanent("NotFound", "404")), Succeeds);
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+
+        await RunDueAsync(engine);
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, await RunDueAsync(engine));
+
+        var task = _store.Get(id)!;
+        Assert.Equal(TaskState.Failed, task.State);
+        Assert.Equal("NotFound", task.ResultCode);
+        Assert.Equal(1, task.Attempts);
+        Assert.Single(handler.Runs);
+    }
+
+    [Fact]
+    public async Task TransientFailures_StopAtMaxAttempts()
+    {
+        var handler = new ScriptedHandler("test", Returns(TaskOutcome.Retry("OriginError", "503"))) { Retry = new(3, TimeSpan.Zero, TimeSpan.Zero) };
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await RunDueAsync(engine);
+        }
+
+        var task = _store.Get(id)!;
+        Assert.Equal(TaskState.Failed, task.State);
+        Assert.Equal(3, task.Attempts);
+        Assert.Equal(3, handler.Runs.Count);
+    }
+
+    [Fact]
+    public async Task Cancel_StopsARunningAttempt_AndNothingIsRecordedAfterIt()
+    {
+        var entered = new TaskCompletionSource();
+        var sawCancellation = false;
+        var handler = new ScriptedHandler("test", async (_, token) =>
+        {
+            entered.SetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            catch (OperationCanceledException)
+            {
+                sawCancellation = true;
+                throw;
+            }
+            return TaskOutcome.Success(1, "x");
+        });
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+
+        var started = engine.StartDue();
+        await entered.Task;
+        Assert.Equal(TaskState.Running, _store.Get(id)!.State);
+        Assert.Equal(CancelResult.Cancelled, engine.Cancel(id));
+        await Task.WhenAll(started);
+
+        Assert.True(sawCancellation);
+        Assert.Equal(TaskState.Cancelled, _store.Get(id)!.State);
+        Assert.Equal(CancelResult.AlreadyFinished, engine.Cancel(id));
+        Assert.Equal(CancelResult.NotFound, engine.Cancel("nope"));
+    }
+
+    [Fact]
+    public async Task CancelledTask_GetsNoFollowUp()
+    {
+        var followUps = 0;
+        var handler = new ScriptedHandler("test", Succeeds) { Next = (_, _) => { followUps++; return null; } };
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+        engine.Cancel(id);
+
+        Assert.Equal(0, await RunDueAsync(engine));
+        Assert.Equal(0, followUps);
+        Assert.Empty(handler.Runs);
+    }
+
+    [Fact]
+    public async Task Priority_HigherFirst_FifoWithin()
+    {
+        var handler = new ScriptedHandler("test", Succeeds);
+        var engine = Engine(new TaskOptions { Workers = 1 }, handler);
+        var low = engine.Submit(Queued(priority: -5))!.Id;
+        var first = engine.Submit(Queued(priority: 5))!.Id;
+        var normal = engine.Submit(Queued(priority: 0))!.Id;
+        var second = engine.Submit(Queued(priority: 5))!.Id;
+        var top = engine.Submit(Queued(priority: 10))!.Id;
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, await RunDueAsync(engine));
+        }
+
+        Assert.Equal([top, first, second, normal, low], handler.Runs);
+    }
+
+    [Fact]
+    public async Task PerHostCap_LeavesWorkersForOtherHosts()
+    {
+        var release = new TaskCompletionSource<TaskOutcome>();
+        var handler = new ScriptedHandler("test", (_, _) => release.Task);
+        var engine = Engine(new TaskOptions { Workers = 4, PerHostLimit = 2 }, handler);
+        for (var i = 0; i < 4; i++)
+        {
+            engine.Submit(Queued(host: "slow.example"));
+        }
+        var other = engine.Submit(Queued(host: "fast.example"))!.Id;
+
+        var started = engine.StartDue();
+
+        Assert.Equal(3, started.Count);
+        Assert.Equal(2, handler.Runs.Count(id => _store.Get(id)!.Host == "slow.example"));
+        Assert.Contains(other, handler.Runs);
+        release.SetResult(TaskOutcome.Success(1, "x"));
+        await Task.WhenAll(started);
+    }
+
+    [Fact]
+    public async Task Workers_BoundWhatRunsAtOnce()
+    {
+        var release = new TaskCompletionSource<TaskOutcome>();
+        var handler = new ScriptedHandler("test", (_, _) => release.Task);
+        var engine = Engine(new TaskOptions { Workers = 2, PerHostLimit = 10 }, handler);
+        for (var i = 0; i < 5; i++)
+        {
+            engine.Submit(Queued());
+        }
+
+        var started = engine.StartDue();
+        Assert.Equal(2, started.Count);
+        Assert.Empty(engine.StartDue());
+        release.SetResult(TaskOutcome.Success(1, "x"));
+        await Task.WhenAll(started);
+        Assert.Equal(2, await RunDueAsync(engine));
+    }
+
+    [Fact]
+    public void ExpiredLease_IsReclaimed_AndStartupReclaimsEveryRunningTaskOnSqlite()
+    {
+        var engine = Engine(null, new ScriptedHandler("test", Succeeds));
+        var a = engine.Submit(Queued())!.Id;
+        var b = engine.Submit(Queued())!.Id;
+        var now = _time.Now.ToUnixTimeMilliseconds();
+        Assert.NotNull(_store.Lease("dead-replica", now, now + 60_000, []));
+        Assert.NotNull(_store.Lease("dead-replica", now, now + 120_000, []));
+
+        Assert.Equal(0, _store.ReclaimExpired(now + 30_000));
+        Assert.Equal(1, _store.ReclaimExpired(now + 90_000));
+        Assert.Equal(TaskState.Queued, _store.Get(a)!.State);
+        Assert.Equal(TaskState.Running, _store.Get(b)!.State);
+        Assert.False(_store.Renew(a, "dead-replica", now + 200_000));
+
+        Assert.Equal(1, _store.ReclaimAtStartup());
+        Assert.Equal(TaskState.Queued, _store.Get(b)!.State);
+        Assert.Null(_store.Get(b)!.LeaseOwner);
+    }
+
+    [Fact]
+    public async Task FinishedTasks_ArePurgedAfterTheRetention()
+    {
+        var engine = Engine(new TaskOptions { Retention = TimeSpan.FromDays(7) }, new ScriptedHandler("test", Succeeds));
+        var old = engine.Submit(Queued())!.Id;
+        await RunDueAsync(engine);
+        _time.Advance(TimeSpan.FromDays(6));
+        var recent = engine.Submit(Queued())!.Id;
+        await RunDueAsync(engine);
+
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await RunDueAsync(engine);
+
+        Assert.Null(_store.Get(old));
+        Assert.NotNull(_store.Get(recent));
+    }
+
+    [Fact]
+    public async Task DedupKey_OneQueuedOrRunningTaskPerKey_FreedWhenItEnds()
+    {
+        var engine = Engine(null, new ScriptedHandler("test", Succeeds));
+        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nk")));
+        Assert.Null(engine.Submit(Queued(dedup: "store\nb\nk")));
+        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nother")));
+
+        await RunDueAsync(engine);
+
+        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nk")));
+    }
+
+    [Fact]
+    public async Task FollowUp_IsQueuedWithTheFinalOutcome_InTheSameTransaction()
+    {
+        var callbacks = new ScriptedHandler("callback", Succeeds);
+        var handler = new ScriptedHandler("test", Returns(TaskOutcome.Permanent("NotFound", "404")))
+        {
+            Next = (task, outcome) => new NewTask("callback", task.Bucket, task.Key, "receiver.example", 10, outcome.Code!, ParentId: task.Id),
+        };
+        var engine = Engine(null, handler, callbacks);
+        var id = engine.Submit(Queued())!.Id;
+
+        await RunDueAsync(engine);
+        Assert.Equal("pending", _store.Get(id)!.CallbackState);
+        await RunDueAsync(engine);
+
+        Assert.Single(callbacks.Runs);
+        Assert.Equal(id, _store.Get(callbacks.Runs[0])!.ParentId);
+    }
+
+    [Fact]
+    public async Task Progress_IsSavedWhileRunning()
+    {
+        var gate = new TaskCompletionSource<TaskOutcome>();
+        var reported = new TaskCompletionSource();
+        var handler = new ScriptedHandler("test", (run, _) =>
+        {
+            run.Progress(250, 1000);
+            reported.SetResult();
+            return gate.Task;
+        });
+        var engine = Engine(null, handler);
+        var id = engine.Submit(Queued())!.Id;
+
+        var started = engine.StartDue();
+        await reported.Task;
+        var running = _store.Get(id)!;
+        Assert.Equal(TaskState.Running, running.State);
+        Assert.Equal(25, running.Percent);
+        gate.SetResult(TaskOutcome.Success(1000, "x"));
+        await Task.WhenAll(started);
+    }
+
+    [Fact]
+    public void RetryPolicy_ExponentialWithFullJitter_Capped()
+    {
+        var policy = new RetryPolicy(5, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5));
+        Assert.Equal(TimeSpan.FromSeconds(2), policy.Bound(1));
+        Assert.Equal(TimeSpan.FromSeconds(4), policy.Bound(2));
+        Assert.Equal(TimeSpan.FromSeconds(16), policy.Bound(4));
+        Assert.Equal(TimeSpan.FromMinutes(5), policy.Bound(20));
+        var random = new Random(7);
+        var delays = Enumerable.Range(0, 200).Select(_ => policy.Delay(3, random)).ToList();
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(8)));
+        Assert.True(delays.Distinct().Count() > 150, "full jitter spreads the delays");
+        Assert.Contains(delays, d => d < TimeSpan.FromSeconds(2));
+    }
+}
