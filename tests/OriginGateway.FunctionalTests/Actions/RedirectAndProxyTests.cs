@@ -113,6 +113,37 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Proxy_PolicyNotAllowingTheService_ServesButStoresNothing()
+    {
+        var key = $"p/denied{Guid.NewGuid():N}/obj.bin";
+        var body = RandomNumberGenerator.GetBytes(70_000);
+        fixture.A.Serve("/" + key, body);
+        var policyUrl = fixture.Url("?policy");
+        var policy = $$"""
+            {"version":"2.0","Statement":[
+              {"Principal":{"service":"cos.qcloud.com"},"Effect":"Allow","Action":["name/cos:PutObject"],"Resource":["qcs::cos:*:uid/1250000000:{{GatewayProcess.DefaultBucket}}/*"]},
+              {"Principal":{"service":"cos.qcloud.com"},"Effect":"Deny","Action":["name/cos:PutObject"],"Resource":["qcs::cos:*:uid/1250000000:{{GatewayProcess.DefaultBucket}}/p/denied*"]}]}
+            """;
+        Assert.Equal(HttpStatusCode.NoContent, (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, policyUrl) { Content = new StringContent(policy) }.Sign())).StatusCode);
+        try
+        {
+            var full = await GetAsync(key);
+            Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+            Assert.Equal(body, await full.Content.ReadAsByteArrayAsync());
+            var ranged = await GetAsync(key, r => r.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 99));
+            Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+
+            await Task.Delay(500);
+            Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+            Assert.Equal(2, fixture.A.Count("/" + key));
+        }
+        finally
+        {
+            await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, policyUrl).Sign());
+        }
+    }
+
+    [Fact]
     public async Task Proxy_WithRedirectCode_RedirectsNow_AndStoresInTheBackground()
     {
         var key = Unique("pr/");
