@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OriginGateway.Egress;
+using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Tasks;
 
@@ -12,7 +13,7 @@ namespace OriginGateway.Callbacks;
 /// retried with backoff until a 2xx or the attempts run out; the delivery state is written on the
 /// task the callback reports.
 /// </summary>
-internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard, ITaskStore store, CallbackOptions options, TimeProvider time) : ITaskHandler
+internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard, ITaskStore store, CallbackOptions options, GatewayMetrics metrics, TimeProvider time) : ITaskHandler
 {
     public const string TaskKind = "callback";
 
@@ -32,9 +33,10 @@ internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard
         var task = run.Task;
         var payload = JsonSerializer.Deserialize(task.Payload, CallbackJsonContext.Default.CallbackPayload)!;
         var outcome = await DeliverAsync(payload, cancellationToken).ConfigureAwait(false);
+        var state = outcome.Succeeded ? "delivered" : outcome.Transient && task.Attempts < task.MaxAttempts ? "pending" : "failed";
+        metrics.Callback(state == "pending" ? "retry" : state);
         if (task.ParentId is { } parent)
         {
-            var state = outcome.Succeeded ? "delivered" : outcome.Transient && task.Attempts < task.MaxAttempts ? "pending" : "failed";
             store.SetCallback(parent, state, task.Attempts, outcome.Succeeded ? null : outcome.Message);
         }
         return outcome;

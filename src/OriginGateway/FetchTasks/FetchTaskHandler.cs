@@ -59,7 +59,7 @@ internal sealed class FetchTaskHandler(
             return TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + refused + ".");
         }
         var md5 = payload.Md5 is { Length: 32 } hex ? Convert.FromHexString(hex) : null;
-        return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url), md5, run, cancellationToken).ConfigureAwait(false);
+        return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url, TaskKind), md5, run, cancellationToken).ConfigureAwait(false);
     }
 
     public NewTask? FollowUp(TaskRecord task, TaskOutcome outcome)

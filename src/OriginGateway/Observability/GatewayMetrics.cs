@@ -23,10 +23,13 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _bytesStored;
     private readonly Counter<long> _commitsRejected;
     private readonly Counter<long> _egressDenials;
+    private readonly Histogram<double> _taskDuration;
+    private readonly Counter<long> _callbacks;
+    private readonly Meter _meter;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("origin_gateway.requests", "{request}", "Data requests by bucket, action (hit, mirror, proxy, redirect, miss) and status.");
         _requestDuration = meter.CreateHistogram<double>("origin_gateway.request.duration", "s", "Data request duration by action.");
         _originRequests = meter.CreateCounter<long>("origin_gateway.origin.requests", "{request}", "Origin requests by host and outcome.");
@@ -37,6 +40,28 @@ internal sealed class GatewayMetrics
         _bytesStored = meter.CreateCounter<long>("origin_gateway.bytes.stored", "By", "Bytes committed to the object store by origin pulls, by bucket.");
         _commitsRejected = meter.CreateCounter<long>("origin_gateway.commits.rejected", "{commit}", "Pulled objects not stored, by reason.");
         _egressDenials = meter.CreateCounter<long>("origin_gateway.egress.denials", "{connection}", "Outgoing connections refused by the egress guard.");
+        _taskDuration = meter.CreateHistogram<double>("origin_gateway.task.duration", "s", "Task attempt duration by kind (fetch, store, callback) and outcome (succeeded, retry, failed, stopped).");
+        _callbacks = meter.CreateCounter<long>("origin_gateway.callbacks", "{delivery}", "Callback delivery attempts by outcome (delivered, retry, failed).");
+    }
+
+    /// <summary>Registers the gauge of tasks by kind and state; read from the queue at each collection.</summary>
+    public void ObserveTasks(Func<IEnumerable<Measurement<long>>> observe) =>
+        _meter.CreateObservableGauge("origin_gateway.tasks", observe, "{task}", "Tasks in the control database by kind and state.");
+
+    public void TaskAttempt(string kind, string outcome, double seconds)
+    {
+        if (_taskDuration.Enabled)
+        {
+            _taskDuration.Record(seconds, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    public void Callback(string outcome)
+    {
+        if (_callbacks.Enabled)
+        {
+            _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     public bool RequestsEnabled => _requests.Enabled || _requestDuration.Enabled || _bytesServed.Enabled;

@@ -10,6 +10,7 @@ namespace OriginGateway.Origins;
 /// <param name="Range">A Range header to send, or null.</param>
 /// <param name="IfMatch">An If-Match header pinning the origin version, or null.</param>
 /// <param name="ClientUrl">A URL a client handed over (a task's): every hop must also use an <c>Egress:AllowedPorts</c> port.</param>
+/// <param name="MetricLabel">The <c>host</c> label of origin metrics when the host is not a rule host (task traffic: its kind).</param>
 internal sealed record OriginFetchRequest(
     string Scheme,
     string PathAndQuery,
@@ -19,11 +20,12 @@ internal sealed record OriginFetchRequest(
     IReadOnlySet<int> StandbyStatusCodes,
     string? Range = null,
     string? IfMatch = null,
-    bool ClientUrl = false)
+    bool ClientUrl = false,
+    string? MetricLabel = null)
 {
-    /// <summary>A plain GET of one absolute URL that a client handed over, following redirects.</summary>
-    public static OriginFetchRequest ForUrl(Uri url) => new(
-        url.Scheme, url.PathAndQuery, [], [url.Authority], FollowRedirects: true, StandbyStatusCodes: NoCodes, ClientUrl: true);
+    /// <summary>A plain GET of one absolute URL that a client handed over (a task of <paramref name="kind"/>), following redirects.</summary>
+    public static OriginFetchRequest ForUrl(Uri url, string kind) => new(
+        url.Scheme, url.PathAndQuery, [], [url.Authority], FollowRedirects: true, StandbyStatusCodes: NoCodes, ClientUrl: true, MetricLabel: "task:" + kind);
 
     private static readonly IReadOnlySet<int> NoCodes = new HashSet<int>();
 }

@@ -36,11 +36,14 @@ internal sealed partial class OriginFetcher(
             var host = request.Candidates[i];
             if (i > 0)
             {
-                metrics.Failover(request.Candidates[i - 1]);
+                metrics.Failover(request.MetricLabel ?? request.Candidates[i - 1]);
             }
             lastHost = host;
             attempts++;
-            var slot = await limiter.AcquireAsync(host, cancellationToken).ConfigureAwait(false);
+            // Client URLs (tasks) are capped per host by the task engine, and their hosts are not
+            // rule hosts: no per-host slot, no health record (both would grow without bound).
+            var slot = request.ClientUrl ? NoSlot.Instance : await limiter.AcquireAsync(host, cancellationToken).ConfigureAwait(false);
+            var hostHealth = request.ClientUrl ? null : health;
             var keepSlot = false;
             try
             {
@@ -52,7 +55,7 @@ internal sealed partial class OriginFetcher(
                     lastBody = null;
                     if (attempt.CountsAsHostFailure)
                     {
-                        health.Failed(host);
+                        hostHealth?.Failed(host);
                     }
                     if (attempt.Reason == "TooManyRedirects")
                     {
@@ -64,13 +67,13 @@ internal sealed partial class OriginFetcher(
                 var status = (int)response.StatusCode;
                 if (status is >= 200 and < 300)
                 {
-                    health.Succeeded(host);
+                    hostHealth?.Succeeded(host);
                     keepSlot = true;
                     return new OriginFetchResult(OriginOutcome.Success, response, attempt.Url, host, "", status, null, slot);
                 }
                 if (status is >= 300 and < 400)
                 {
-                    health.Succeeded(host);
+                    hostHealth?.Succeeded(host);
                     keepSlot = true;
                     return new OriginFetchResult(OriginOutcome.Redirect, response, attempt.Url, host, "", status, null, slot);
                 }
@@ -80,11 +83,11 @@ internal sealed partial class OriginFetcher(
                 response.Dispose();
                 if (status >= 500)
                 {
-                    health.Failed(host);
+                    hostHealth?.Failed(host);
                     reason = "OriginError";
                     continue;
                 }
-                health.Succeeded(host);
+                hostHealth?.Succeeded(host);
                 if (status == 404)
                 {
                     notFound++;
@@ -161,25 +164,25 @@ internal sealed partial class OriginFetcher(
                 }
                 catch (Exception e) when (EgressDeniedException.IsDenial(e, out var denial))
                 {
-                    metrics.OriginRequest(host, "egress_denied", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    metrics.OriginRequest(request.MetricLabel ?? host, "egress_denied", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, denial);
                     return new Attempt(null, url, "EgressDenied", false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    metrics.OriginRequest(host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    metrics.OriginRequest(request.MetricLabel ?? host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, "no response headers within OriginPull:ResponseHeadersTimeout");
                     return new Attempt(null, url, "OriginTimeout", true);
                 }
                 catch (HttpRequestException e)
                 {
-                    metrics.OriginRequest(host, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    metrics.OriginRequest(request.MetricLabel ?? host, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, e.Message);
                     return new Attempt(null, url, "OriginUnavailable", true);
                 }
             }
             var status = (int)response.StatusCode;
-            metrics.OriginRequest(host, status switch { < 300 => "ok", < 400 => "redirect", 404 => "not_found", < 500 => "client_error", _ => "server_error" },
+            metrics.OriginRequest(request.MetricLabel ?? host, status switch { < 300 => "ok", < 400 => "redirect", 404 => "not_found", < 500 => "client_error", _ => "server_error" },
                 Stopwatch.GetElapsedTime(started).TotalSeconds);
 
             if (status is >= 300 and < 400 && request.FollowRedirects && response.Headers.Location is { } location)
@@ -213,6 +216,15 @@ internal sealed partial class OriginFetcher(
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
             return [];
+        }
+    }
+
+    private sealed class NoSlot : IDisposable
+    {
+        public static readonly NoSlot Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 

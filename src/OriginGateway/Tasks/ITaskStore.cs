@@ -44,6 +44,9 @@ internal interface ITaskStore
     /// <summary>Deletes tasks that finished before the given time.</summary>
     int Purge(long finishedBefore);
 
+    /// <summary>How many tasks there are by kind and state (for the tasks gauge).</summary>
+    IReadOnlyList<(string Kind, TaskState State, long Count)> Counts();
+
     /// <summary>Records a follow-up's delivery on the task it reports (callbacks).</summary>
     void SetCallback(string id, string state, int attempts, string? error);
 }

@@ -176,6 +176,20 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         "UPDATE tasks SET callback_state = $state, callback_attempts = $attempts, callback_error = $error WHERE id = $id",
         ("$id", id), ("$state", state), ("$attempts", attempts), ("$error", error));
 
+    public IReadOnlyList<(string Kind, TaskState State, long Count)> Counts()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT kind, state, COUNT(*) FROM tasks GROUP BY kind, state";
+        using var reader = command.ExecuteReader();
+        var counts = new List<(string, TaskState, long)>();
+        while (reader.Read())
+        {
+            counts.Add((reader.GetString(0), TaskStates.Parse(reader.GetString(1)), reader.GetInt64(2)));
+        }
+        return counts;
+    }
+
     private int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
         using var connection = database.Open();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
 
 namespace OriginGateway.Tasks;
 
@@ -21,19 +22,23 @@ internal sealed partial class TaskEngine : BackgroundService
     private readonly TaskOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TaskEngine> _logger;
+    private readonly GatewayMetrics? _metrics;
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Lock _leaseLock = new();
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
 
-    public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger)
+    public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger, GatewayMetrics? metrics = null)
     {
         _store = store;
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
+        metrics?.ObserveTasks(() => _store.Counts().Select(c => new System.Diagnostics.Metrics.Measurement<long>(c.Count,
+            new KeyValuePair<string, object?>("kind", c.Kind), new KeyValuePair<string, object?>("state", TaskStates.ToText(c.State)))));
     }
 
     /// <summary>This replica's name in leases.</summary>
@@ -57,7 +62,7 @@ internal sealed partial class TaskEngine : BackgroundService
         {
             return null;
         }
-        _wake.Release();
+        Wake();
         return record;
     }
 
@@ -83,6 +88,15 @@ internal sealed partial class TaskEngine : BackgroundService
     }
 
     public TaskRecord? Get(string id) => _store.Get(id);
+
+    /// <summary>Wakes the loop; one pending wake-up is enough however many arrive.</summary>
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
 
     /// <summary>Cancels a queued or running task; a running one stops at once and commits nothing.</summary>
     public CancelResult Cancel(string id)
@@ -174,6 +188,7 @@ internal sealed partial class TaskEngine : BackgroundService
     {
         await Task.Yield();
         var task = running.Task;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         TaskOutcome? outcome = null;
         using var renewal = new CancellationTokenSource();
         var renewing = RenewAsync(running, renewal.Token);
@@ -213,6 +228,13 @@ internal sealed partial class TaskEngine : BackgroundService
                 outcome = null;
             }
             Complete(running, handler, outcome);
+            _metrics?.TaskAttempt(task.Kind, outcome switch
+            {
+                null => "stopped",
+                { Succeeded: true } => "succeeded",
+                { Transient: true } when task.Attempts < task.MaxAttempts => "retry",
+                _ => "failed",
+            }, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         finally
         {
@@ -220,7 +242,7 @@ internal sealed partial class TaskEngine : BackgroundService
             await renewing.ConfigureAwait(false);
             _running.TryRemove(task.Id, out _);
             running.Dispose();
-            _wake.Release();
+            Wake();
         }
     }
 
@@ -250,7 +272,7 @@ internal sealed partial class TaskEngine : BackgroundService
             : null;
         if (_store.Finish(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUp) && followUp is not null)
         {
-            _wake.Release();
+            Wake();
         }
         if (!outcome.Succeeded)
         {
