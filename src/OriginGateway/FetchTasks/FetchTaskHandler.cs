@@ -62,15 +62,15 @@ internal sealed class FetchTaskHandler(
         return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url, TaskKind), md5, run, cancellationToken).ConfigureAwait(false);
     }
 
-    public NewTask? FollowUp(TaskRecord task, TaskOutcome outcome)
+    public IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome)
     {
         var payload = Payload(task);
         var target = outcome.Succeeded ? payload.SuccessCallbackUrl : payload.FailureCallbackUrl;
         if (string.IsNullOrEmpty(target) || TaskUrl.Parse(target, schemeOptional: false, out _) is not { } url)
         {
-            return null;
+            return [];
         }
-        return CallbackHandler.Create(task, url, CallbackBody(task, payload, outcome));
+        return [CallbackHandler.Create(task, url, CallbackBody(task, payload, outcome))];
     }
 
     /// <summary>The callback's JSON body (§2.3).</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
+using OriginGateway.Vod;
 
 namespace OriginGateway.Hosting;
 
@@ -19,6 +20,10 @@ internal static class GatewayApplicationExtensions
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+        // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).
+        var vod = app.Services.GetRequiredService<VodApiEndpoint>();
+        app.MapPost("/", vod.HandleAsync);
 
         // COS fetch tasks (02-tasks.md §2.2).
         var fetch = app.Services.GetRequiredService<FetchTaskEndpoint>();

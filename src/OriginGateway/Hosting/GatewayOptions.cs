@@ -33,6 +33,8 @@ public sealed class GatewayOptions
 
     public Callbacks.CallbackOptions Callbacks { get; set; } = new();
 
+    public Vod.VodOptions Vod { get; set; } = new();
+
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

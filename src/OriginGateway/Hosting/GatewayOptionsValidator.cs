@@ -81,6 +81,7 @@ internal static partial class GatewayOptionsValidator
         ValidateEgress(options.Egress, errors);
         ValidateOriginPull(options.OriginPull, errors);
         ValidateTasks(options.Tasks, options.Callbacks, errors);
+        ValidateVod(options, errors);
         if (options.Database.Provider != "Sqlite")
         {
             errors.Add($"Database:Provider '{options.Database.Provider}' is not supported yet (Sqlite).");
@@ -111,6 +112,33 @@ internal static partial class GatewayOptionsValidator
             {
                 errors.Add($"Egress:AllowedPorts:{i} '{port}' must be a port number (1-65535) or * (any port).");
             }
+        }
+    }
+
+    private static void ValidateVod(GatewayOptions options, List<string> errors)
+    {
+        var vod = options.Vod;
+        foreach (var (section, map) in new[] { ("Vod:Buckets", vod.Buckets), ("Vod:RegionBuckets", vod.RegionBuckets) })
+        {
+            foreach (var (key, bucket) in map)
+            {
+                if (!options.Buckets.Any(b => b.Name == bucket))
+                {
+                    errors.Add($"{section}:{key} names '{bucket}', which is not a configured bucket.");
+                }
+            }
+        }
+        if (vod.MaxHlsFiles is < 1 or > 1_000_000)
+        {
+            errors.Add("Vod:MaxHlsFiles must be 1..1000000.");
+        }
+        if (vod.RequestsPerSecond < 1)
+        {
+            errors.Add("Vod:RequestsPerSecond must be at least 1.");
+        }
+        if (vod.EventCallbackUrl.Length > 0 && Tasks.TaskUrl.Parse(vod.EventCallbackUrl, schemeOptional: false, out var error) is null)
+        {
+            errors.Add($"Vod:EventCallbackUrl {error} (an absolute http or https URL is required).");
         }
     }
 

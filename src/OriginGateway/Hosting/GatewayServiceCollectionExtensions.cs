@@ -13,6 +13,7 @@ using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
+using OriginGateway.Vod;
 
 namespace OriginGateway.Hosting;
 
@@ -28,6 +29,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Egress);
         services.AddSingleton(options.Tasks);
         services.AddSingleton(options.Callbacks);
+        services.AddSingleton(options.Vod);
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
@@ -64,6 +66,15 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<TaskEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskEngine>());
         services.AddSingleton<FetchTaskEndpoint>();
+
+        // VOD PullUpload (TencentCloud API 3.0).
+        services.AddSingleton<Tc3Authenticator>();
+        services.AddSingleton<VodRateLimiter>();
+        services.AddSingleton<VodSessions>();
+        services.AddSingleton<HlsPull>();
+        services.AddSingleton<ITaskHandler, PullUploadHandler>();
+        services.AddSingleton<ITaskHandler, ExpireHandler>();
+        services.AddSingleton<VodApiEndpoint>();
 
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddSingleton<OriginConfigurationService>();

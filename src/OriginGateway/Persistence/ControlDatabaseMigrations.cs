@@ -56,5 +56,11 @@ internal static class ControlDatabaseMigrations
                 updated_at  TEXT NOT NULL
             );
             """),
+        new(4, "vod_sessions", """
+            CREATE TABLE vod_sessions (
+                session_id  TEXT NOT NULL PRIMARY KEY,
+                created_at  INTEGER NOT NULL
+            );
+            """),
     ];
 }

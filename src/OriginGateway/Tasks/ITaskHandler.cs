@@ -12,8 +12,8 @@ internal interface ITaskHandler
     /// <summary>One attempt. Cancellation means: stop, commit nothing.</summary>
     Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken);
 
-    /// <summary>A task to queue with the final outcome, in the same transaction (a callback), or null.</summary>
-    NewTask? FollowUp(TaskRecord task, TaskOutcome outcome) => null;
+    /// <summary>Tasks to queue with the final outcome, in the same transaction (a callback, a scheduled deletion).</summary>
+    IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome) => [];
 }
 
 /// <summary>One attempt of a task, as its handler sees it.</summary>

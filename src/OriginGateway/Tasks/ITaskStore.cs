@@ -21,8 +21,11 @@ internal interface ITaskStore
 
     void Progress(string id, string owner, long done, long? total);
 
-    /// <summary>Ends a running task (succeeded or failed) and queues its follow-up in the same transaction.</summary>
-    bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, TaskRecord? followUp);
+    /// <summary>
+    /// Ends a running task (succeeded or failed) and queues its follow-ups in the same transaction;
+    /// a follow-up of kind <c>callback</c> marks the task's callback <c>pending</c>.
+    /// </summary>
+    bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps);
 
     /// <summary>Puts a running task back in the queue until <paramref name="notBefore"/>, keeping the error.</summary>
     bool Retry(string id, string owner, long notBefore, string? code, string? message);

@@ -92,7 +92,7 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         "UPDATE tasks SET bytes_done = $done, bytes_total = $total WHERE id = $id AND lease_owner = $owner AND state = 'running'",
         ("$id", id), ("$owner", owner), ("$done", done), ("$total", total));
 
-    public bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, TaskRecord? followUp)
+    public bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
@@ -111,14 +111,14 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         command.Parameters.AddWithValue("$message", (object?)outcome.Message ?? DBNull.Value);
         command.Parameters.AddWithValue("$size", (object?)outcome.Size ?? DBNull.Value);
         command.Parameters.AddWithValue("$etag", (object?)outcome.ETag ?? DBNull.Value);
-        command.Parameters.AddWithValue("$followUp", followUp is not null);
+        command.Parameters.AddWithValue("$followUp", followUps.Any(f => f.Kind == Callbacks.CallbackHandler.TaskKind));
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$owner", owner);
         if (command.ExecuteNonQuery() != 1)
         {
             return false;
         }
-        if (followUp is not null)
+        foreach (var followUp in followUps)
         {
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;

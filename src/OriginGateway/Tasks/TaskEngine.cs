@@ -81,7 +81,7 @@ internal sealed partial class TaskEngine : BackgroundService
             Payload = task.Payload,
             ParentId = task.ParentId,
             MaxAttempts = handler.Retry.MaxAttempts,
-            NotBefore = now,
+            NotBefore = task.NotBefore?.ToUnixTimeMilliseconds() ?? now,
             CreatedAt = now,
             CallbackState = task.CallbackState,
         };
@@ -267,10 +267,11 @@ internal sealed partial class TaskEngine : BackgroundService
             return;
         }
         var state = outcome.Succeeded ? TaskState.Succeeded : TaskState.Failed;
-        var followUp = handler?.FollowUp(task, outcome) is { } next && _handlers.TryGetValue(next.Kind, out var nextHandler)
-            ? Record(next, nextHandler)
-            : null;
-        if (_store.Finish(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUp) && followUp is not null)
+        var followUps = (handler?.FollowUps(task, outcome) ?? [])
+            .Where(next => _handlers.ContainsKey(next.Kind))
+            .Select(next => Record(next, _handlers[next.Kind]))
+            .ToList();
+        if (_store.Finish(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUps) && followUps.Count > 0)
         {
             Wake();
         }

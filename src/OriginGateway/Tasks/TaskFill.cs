@@ -20,7 +20,15 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options,
     public static ObjectEntry? StoredBy(Bucket bucket, string key, string taskId) =>
         bucket.Store.Find(key) is { } entry && entry.GatewayMetadata.TryGetValue(TaskMetadata, out var id) && id == taskId ? entry : null;
 
-    public async Task<TaskOutcome> RunAsync(Bucket bucket, string key, OriginFetchRequest request, byte[]? expectedMd5, TaskRun run, CancellationToken cancellationToken)
+    /// <param name="bucket">Where to store.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="request">What to fetch.</param>
+    /// <param name="expectedMd5">The MD5 the content must have, or null.</param>
+    /// <param name="run">The attempt (progress, task id).</param>
+    /// <param name="cancellationToken">Cancel: nothing is committed.</param>
+    /// <param name="inspect">A check of the origin's response headers that may refuse it (a media type, a cover type).</param>
+    public async Task<TaskOutcome> RunAsync(Bucket bucket, string key, OriginFetchRequest request, byte[]? expectedMd5, TaskRun run, CancellationToken cancellationToken,
+        Func<HttpResponseMessage, TaskOutcome?>? inspect = null)
     {
         using var result = await fetcher.FetchAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Outcome != OriginOutcome.Success)
@@ -32,6 +40,10 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options,
         {
             metrics.CommitRejected(refused);
             return TaskOutcome.Permanent(refused, "The origin's answer cannot be stored whole: " + refused + ".");
+        }
+        if (inspect?.Invoke(response) is { } refusedByCaller)
+        {
+            return refusedByCaller;
         }
         var length = OriginResponseRules.DeclaredLength(response);
         if (length > options.MaxObjectSize)
@@ -64,7 +76,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options,
         {
             case ObjectWriteStatus.Committed:
                 metrics.BytesStored(bucket.Name, written);
-                return TaskOutcome.Success(written, commit.Entry!.Md5Hex);
+                return TaskOutcome.Success(written, commit.Entry!.Md5Hex) with { Keys = [key] };
             case ObjectWriteStatus.DigestMismatch:
                 metrics.CommitRejected("ChecksumMismatch");
                 return TaskOutcome.Permanent("MD5Mismatch", "The content's MD5 differs from the expected MD5; nothing was stored.");
@@ -77,7 +89,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options,
     }
 
     /// <summary>Connect errors, timeouts, 5xx, 408 and 429 are transient; other answers and denials are final.</summary>
-    private static TaskOutcome FetchFailure(OriginFetchResult result)
+    internal static TaskOutcome FetchFailure(OriginFetchResult result)
     {
         var status = result.Status;
         return result.Reason switch

@@ -107,11 +107,16 @@ internal sealed record TaskRecord
 
 /// <summary>A task to queue. The engine gives it its id and times.</summary>
 /// <param name="DedupKey">While a queued or running task holds this key, another with it is not queued.</param>
-internal sealed record NewTask(string Kind, string Bucket, string Key, string Host, int Priority, string Payload, string? ParentId = null, string? DedupKey = null, string? CallbackState = null);
+/// <param name="NotBefore">Not run before this time (a scheduled deletion); now when null.</param>
+internal sealed record NewTask(string Kind, string Bucket, string Key, string Host, int Priority, string Payload, string? ParentId = null, string? DedupKey = null,
+    string? CallbackState = null, DateTimeOffset? NotBefore = null);
 
 /// <summary>What a finished run reports.</summary>
 internal sealed record TaskOutcome(bool Succeeded, bool Transient, string? Code, string? Message, long? Size = null, string? ETag = null)
 {
+    /// <summary>The objects the attempt stored (kept in memory for follow-ups, not in the database).</summary>
+    public IReadOnlyList<string>? Keys { get; init; }
+
     public static TaskOutcome Success(long size, string etag, string? message = null) => new(true, false, null, message, size, etag);
 
     /// <summary>Fails at once: other 4xx, checksum mismatches, egress and policy denials.</summary>

@@ -28,13 +28,8 @@ internal static class CosSigner
     }
 
     /// <summary>A presigned URL for GET of <paramref name="uri"/>.</summary>
-    public static Uri Presign(Uri uri, DateTimeOffset start, TimeSpan validFor, string secretId = GatewayProcess.DevSecretId, string secretKey = GatewayProcess.DevSecretKey)
-    {
-        var time = $"{start.ToUnixTimeSeconds()};{(start + validFor).ToUnixTimeSeconds()}";
-        var signature = CosSignature.Compute(secretKey, time, time, "GET", DecodedPath(uri), [], [new("host", uri.Authority)]);
-        var query = $"q-sign-algorithm=sha1&q-ak={secretId}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list=&q-signature={signature}";
-        return new Uri(uri.GetLeftPart(UriPartial.Path) + "?" + query);
-    }
+    public static Uri Presign(Uri uri, DateTimeOffset start, TimeSpan validFor, string secretId = GatewayProcess.DevSecretId, string secretKey = GatewayProcess.DevSecretKey) =>
+        CosSignature.Presign(uri, secretId, secretKey, start, validFor);
 
     public static string DecodedPath(Uri uri)
     {

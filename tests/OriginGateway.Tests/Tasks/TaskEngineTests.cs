@@ -45,7 +45,7 @@ public sealed class TaskEngineTests : IDisposable
             }
         }
 
-        public NewTask? FollowUp(TaskRecord task, TaskOutcome outcome) => Next?.Invoke(task, outcome);
+        public IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome) => Next?.Invoke(task, outcome) is { } next ? [next] : [];
     }
 
     private static Func<TaskRun, CancellationToken, Task<TaskOutcome>> Returns(TaskOutcome outcome) => (_, _) => Task.FromResult(outcome);

@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace OriginGateway.Vod;
+
+/// <summary>What a PullUpload task keeps: the request as accepted and where its media goes.</summary>
+internal sealed record PullUploadPayload(
+    PullUploadRequest Request,
+    string FileId,
+    string Bucket,
+    string Key,
+    string? CoverKey,
+    string SecretId,
+    string? MediaType);
+
+/// <summary>The media and cover keys an <c>ExpireTime</c> deletes.</summary>
+internal sealed record ExpirePayload(string FileId, string[] Keys);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PullUploadPayload))]
+[JsonSerializable(typeof(ExpirePayload))]
+internal sealed partial class VodJsonContext : JsonSerializerContext;
