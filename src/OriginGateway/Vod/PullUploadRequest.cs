@@ -41,6 +41,36 @@ internal sealed record PullUploadRequest(
 
     public bool IsHls => KnownMediaType == "m3u8";
 
+    /// <summary>The media type a Content-Type names (video/mp4 → mp4, audio/mpeg → mp3, …), or null.</summary>
+    public static string? TypeFromContentType(string? contentType)
+    {
+        var type = contentType?.Split(';')[0].Trim().ToLowerInvariant();
+        return type switch
+        {
+            "video/mp4" => "mp4",
+            "video/x-flv" => "flv",
+            "video/quicktime" => "mov",
+            "video/mp2t" => "ts",
+            "video/webm" => "webm",
+            "video/x-matroska" => "mkv",
+            "video/x-msvideo" => "avi",
+            "video/x-ms-wmv" => "wmv",
+            "video/3gpp" => "3gp",
+            "video/mpeg" => "mpg",
+            "video/x-m4v" => "m4v",
+            "application/vnd.apple.mpegurl" or "application/x-mpegurl" => "m3u8",
+            "audio/mpeg" => "mp3",
+            "audio/mp4" or "audio/x-m4a" => "m4a",
+            "audio/aac" => "aac",
+            "audio/wav" or "audio/x-wav" => "wav",
+            "audio/flac" => "flac",
+            "audio/ogg" => "ogg",
+            "audio/x-ms-wma" => "wma",
+            _ when type?.StartsWith("video/", StringComparison.Ordinal) == true || type?.StartsWith("audio/", StringComparison.Ordinal) == true => type[(type.IndexOf('/') + 1)..],
+            _ => null,
+        };
+    }
+
     /// <summary>The extension of a URL's last path segment (no dot), or null.</summary>
     public static string? Extension(string url)
     {

@@ -123,7 +123,10 @@ internal sealed class VodApiEndpoint(
             await ErrorAsync(context, requestId, "InvalidParameterValue.SessionId", "This SessionId was used within the last 3 days.").ConfigureAwait(false);
             return;
         }
-        var coverKey = request.CoverUrl is { } cover ? $"{fileId}/cover.{(PullUploadRequest.Extension(cover) ?? "jpg").ToLowerInvariant()}" : null;
+        // The cover keeps its URL's extension; without one its stored Content-Type says what it is.
+        var coverKey = request.CoverUrl is { } cover
+            ? $"{fileId}/cover" + (PullUploadRequest.Extension(cover) is { } coverExtension ? "." + coverExtension.ToLowerInvariant() : "")
+            : null;
         var payload = new PullUploadPayload(request, fileId, bucket.Name, key, coverKey, credential.SecretId, request.KnownMediaType);
         var url = TaskUrl.Parse(request.MediaUrl, schemeOptional: false, out _)!;
         var task = engine.Submit(new NewTask(PullUploadHandler.TaskKind, bucket.Name, key, url.Authority, request.TasksPriority,
@@ -170,7 +173,7 @@ internal sealed class VodApiEndpoint(
             json.WriteNumber("Progress", task.Percent);
             json.WriteStartObject("MediaBasicInfo");
             json.WriteString("Name", payload.Request.MediaName ?? Path.GetFileNameWithoutExtension(FileName(payload.Request)));
-            json.WriteString("Type", payload.MediaType ?? "");
+            json.WriteString("Type", payload.MediaType ?? StoredType(payload) ?? "");
             json.WriteNumber("Size", task.Size ?? 0);
             json.WriteString("CreateTime", Iso(task.CreatedAt));
             json.WriteString("ExpireTime", payload.Request.ExpireTime is { } expire ? expire.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "9999-12-31T23:59:59Z");
@@ -188,6 +191,10 @@ internal sealed class VodApiEndpoint(
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }
+
+    /// <summary>A media type decided at run time: the stored object's Content-Type says it.</summary>
+    private string? StoredType(PullUploadPayload payload) =>
+        buckets.Find(payload.Bucket)?.Store.Find(payload.Key) is { } entry ? PullUploadRequest.TypeFromContentType(entry.ContentType) : null;
 
     /// <summary>The absolute data-endpoint URL of a stored object, presigned (7 days) when its bucket is not public-read.</summary>
     private string FileUrl(PullUploadPayload payload)
