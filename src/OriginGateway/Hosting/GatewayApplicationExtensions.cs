@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
+using OriginGateway.Oms;
 using OriginGateway.Vod;
 
 namespace OriginGateway.Hosting;
@@ -24,6 +25,16 @@ internal static class GatewayApplicationExtensions
         // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).
         var vod = app.Services.GetRequiredService<VodApiEndpoint>();
         app.MapPost("/", vod.HandleAsync);
+
+        // OMS-style sync tasks (02-tasks.md §2.5).
+        var sync = app.Services.GetRequiredService<SyncTaskEndpoint>();
+        app.MapPost("/v2/{project_id}/sync-tasks", (HttpContext c, string project_id) => sync.CreateAsync(c, project_id));
+        app.MapGet("/v2/{project_id}/sync-tasks", (HttpContext c, string project_id) => sync.ListAsync(c, project_id));
+        app.MapGet("/v2/{project_id}/sync-tasks/{id}", (HttpContext c, string project_id, string id) => sync.GetAsync(c, project_id, id));
+        app.MapDelete("/v2/{project_id}/sync-tasks/{id}", (HttpContext c, string project_id, string id) => sync.DeleteAsync(c, project_id, id));
+        app.MapPost("/v2/{project_id}/sync-tasks/{id}/start", (HttpContext c, string project_id, string id) => sync.StartAsync(c, project_id, id));
+        app.MapPost("/v2/{project_id}/sync-tasks/{id}/stop", (HttpContext c, string project_id, string id) => sync.StopAsync(c, project_id, id));
+        app.MapPost("/v2/{project_id}/sync-tasks/{id}/events", (HttpContext c, string project_id, string id) => sync.EventsAsync(c, project_id, id));
 
         // COS fetch tasks (02-tasks.md §2.2).
         var fetch = app.Services.GetRequiredService<FetchTaskEndpoint>();

@@ -35,6 +35,8 @@ public sealed class GatewayOptions
 
     public Vod.VodOptions Vod { get; set; } = new();
 
+    public Oms.OmsOptions Oms { get; set; } = new();
+
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

@@ -14,6 +14,7 @@ using OriginGateway.Security;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
 using OriginGateway.Vod;
+using OriginGateway.Oms;
 
 namespace OriginGateway.Hosting;
 
@@ -30,6 +31,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Tasks);
         services.AddSingleton(options.Callbacks);
         services.AddSingleton(options.Vod);
+        services.AddSingleton(options.Oms);
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
@@ -75,6 +77,17 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ITaskHandler, PullUploadHandler>();
         services.AddSingleton<ITaskHandler, ExpireHandler>();
         services.AddSingleton<VodApiEndpoint>();
+
+        // OMS-style sync tasks; keys in this replica's memory only.
+        services.AddSingleton<S3ClientFactory>();
+        services.AddSingleton<SyncTaskRepository>();
+        services.AddSingleton<SyncKeys>();
+        services.AddSingleton<SyncSource>();
+        services.AddSingleton<ITaskHandler, SyncCopyHandler>();
+        services.AddSingleton<ITaskLeaseFilter, SyncLeaseFilter>();
+        services.AddSingleton<SyncRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<SyncRunner>());
+        services.AddSingleton<SyncTaskEndpoint>();
 
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddSingleton<OriginConfigurationService>();

@@ -3,7 +3,7 @@ using OriginGateway.Egress;
 namespace OriginGateway.Origins;
 
 /// <summary>
-/// The one outgoing HTTP client, shared by the origin fetcher and the Proxy action's forwarder:
+/// The one outgoing HTTP client, shared by the origin fetcher, the Proxy action's forwarder, callbacks and the S3 client:
 /// every connection goes through the egress guard; no environment proxy, no cookies, no automatic
 /// decompression or redirects, an explicit connect timeout, no tracing headers added.
 /// </summary>
@@ -11,7 +11,7 @@ internal sealed class OriginHttpClient : IDisposable
 {
     public OriginHttpClient(EgressGuard guard, OriginPullOptions options)
     {
-        var handler = new SocketsHttpHandler
+        var handler = Handler = new SocketsHttpHandler
         {
             UseProxy = false,
             UseCookies = false,
@@ -28,6 +28,9 @@ internal sealed class OriginHttpClient : IDisposable
     }
 
     public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The guarded handler, for clients that need an <see cref="HttpClient"/> of their own (the S3 client).</summary>
+    public SocketsHttpHandler Handler { get; }
 
     public void Dispose() => Invoker.Dispose();
 }

@@ -62,5 +62,33 @@ internal static class ControlDatabaseMigrations
                 created_at  INTEGER NOT NULL
             );
             """),
+        new(5, "sync_tasks", """
+            CREATE TABLE sync_tasks (
+                id                  TEXT NOT NULL PRIMARY KEY,
+                project_id          TEXT NOT NULL,
+                source_type         TEXT NOT NULL,
+                source_cloud_type   TEXT NOT NULL,
+                source_endpoint     TEXT NOT NULL,
+                source_region       TEXT NOT NULL,
+                source_bucket       TEXT NOT NULL,
+                source_prefix       TEXT NOT NULL,
+                destination_bucket  TEXT NOT NULL,
+                destination_prefix  TEXT NOT NULL,
+                description         TEXT NOT NULL,
+                metadata_migration  INTEGER NOT NULL,
+                sync_interval       INTEGER NOT NULL,
+                status              TEXT NOT NULL,
+                create_time         INTEGER NOT NULL,
+                last_start_time     INTEGER NULL,
+                last_pass_time      INTEGER NULL,
+                listed              INTEGER NOT NULL,
+                copied              INTEGER NOT NULL,
+                skipped             INTEGER NOT NULL,
+                failed              INTEGER NOT NULL,
+                bytes               INTEGER NOT NULL,
+                last_error          TEXT NULL
+            );
+            CREATE INDEX sync_tasks_project ON sync_tasks (project_id);
+            """),
     ];
 }

@@ -23,14 +23,17 @@ internal sealed partial class TaskEngine : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<TaskEngine> _logger;
     private readonly GatewayMetrics? _metrics;
+    private readonly IReadOnlyList<ITaskLeaseFilter> _filters;
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Lock _leaseLock = new();
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
 
-    public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger, GatewayMetrics? metrics = null)
+    public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger,
+        GatewayMetrics? metrics = null, IEnumerable<ITaskLeaseFilter>? filters = null)
     {
+        _filters = filters?.ToList() ?? [];
         _store = store;
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
         _options = options;
@@ -165,10 +168,11 @@ internal sealed partial class TaskEngine : BackgroundService
         var started = new List<Task>();
         lock (_leaseLock)
         {
+            var filtered = _running.Count < _options.Workers ? _filters.SelectMany(f => f.ExcludedHosts()).ToList() : [];
             while (_running.Count < _options.Workers)
             {
                 var saturated = _running.Values.GroupBy(r => r.Task.Host, StringComparer.Ordinal)
-                    .Where(g => g.Count() >= _options.PerHostLimit).Select(g => g.Key).ToList();
+                    .Where(g => g.Count() >= _options.PerHostLimit).Select(g => g.Key).Concat(filtered).Distinct(StringComparer.Ordinal).ToList();
                 var leaseNow = _time.GetUtcNow();
                 var task = _store.Lease(Owner, leaseNow.ToUnixTimeMilliseconds(), (leaseNow + _options.Lease).ToUnixTimeMilliseconds(), saturated);
                 if (task is null)

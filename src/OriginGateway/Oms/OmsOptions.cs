@@ -1,0 +1,11 @@
+namespace OriginGateway.Oms;
+
+/// <summary>OMS-style sync tasks (<c>Oms</c> section, <c>02-tasks.md</c> §2.5).</summary>
+public sealed class OmsOptions
+{
+    /// <summary>The <c>X-Auth-Token</c> of each project (<c>Oms:Tokens:&lt;project_id&gt;</c>).</summary>
+    public Dictionary<string, string> Tokens { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sync tasks per project. Default 5.</summary>
+    public int MaxTasksPerProject { get; set; } = 5;
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OriginGateway.Buckets;
+using OriginGateway.Egress;
+using OriginGateway.Origins;
+using OriginGateway.Security;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Oms;
+
+/// <summary>
+/// One object of a sync task (kind <c>sync-copy</c>, priority −2, host <c>sync:&lt;task id&gt;</c>):
+/// run only by the replica holding the task's keys — <see cref="SyncLeaseFilter"/> keeps the others
+/// (and every replica after a restart) from leasing it, so it waits, parked, until the task is
+/// started again with its keys.
+/// </summary>
+internal sealed class SyncCopyHandler(
+    SyncTaskRepository repository,
+    SyncKeys keys,
+    SyncSource source,
+    BucketRegistry buckets,
+    BucketPolicyService policies,
+    EgressGuard guard,
+    TaskFill fill,
+    TaskOptions options) : ITaskHandler
+{
+    public const string TaskKind = "sync-copy";
+
+    public const int Priority = -2;
+
+    public string Kind => TaskKind;
+
+    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+
+    public static string Host(string syncTaskId) => "sync:" + syncTaskId;
+
+    public static NewTask Create(SyncTask task, SourceObject item) => new(
+        TaskKind, task.DestinationBucket, task.DestinationPrefix + item.DestinationName, Host(task.Id), Priority,
+        JsonSerializer.Serialize(new SyncCopyPayload(task.Id, item.SourceKey, item.ETag), SyncJsonContext.Default.SyncCopyPayload),
+        DedupKey: $"{TaskKind}\n{task.Id}\n{task.DestinationPrefix}{item.DestinationName}");
+
+    public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.Deserialize(run.Task.Payload, SyncJsonContext.Default.SyncCopyPayload)!;
+        if (repository.Get(payload.SyncTaskId) is not { } task)
+        {
+            return TaskOutcome.Permanent("NoSuchSyncTask", "The sync task was deleted.");
+        }
+        if (keys.Get(task.Id) is not { } credentials)
+        {
+            // Leased here without the keys (the lease filter normally prevents it): wait for the owner.
+            return TaskOutcome.Retry("NotOwner", "This replica does not hold the sync task's keys.");
+        }
+        var outcome = await CopyAsync(task, credentials, payload, run, cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded || !outcome.Transient || run.Task.Attempts >= run.Task.MaxAttempts)
+        {
+            repository.CopyDone(task.Id, outcome.Succeeded, outcome.Size ?? 0, outcome.Succeeded ? null : $"{run.Task.Key}: {outcome.Code}");
+        }
+        return outcome;
+    }
+
+    private async Task<TaskOutcome> CopyAsync(SyncTask task, SyncCredentials credentials, SyncCopyPayload payload, TaskRun run, CancellationToken cancellationToken)
+    {
+        if (buckets.Find(task.DestinationBucket) is not { } bucket)
+        {
+            return TaskOutcome.Permanent("NoSuchBucket", "The destination bucket is no longer configured.");
+        }
+        if (!policies.ServiceMayWrite(bucket, run.Task.Key))
+        {
+            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+        }
+        var url = source.CopyUrl(task, credentials, payload.SourceKey);
+        if (guard.CheckClientUrl(url) is { } refused)
+        {
+            return TaskOutcome.Permanent("EgressDenied", "The source is not allowed: " + refused + ".");
+        }
+        return await fill.RunAsync(bucket, run.Task.Key, OriginFetchRequest.ForUrl(url, TaskKind), null, run, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+internal sealed record SyncCopyPayload(string SyncTaskId, string SourceKey, string? ETag);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SyncCopyPayload))]
+internal sealed partial class SyncJsonContext : JsonSerializerContext;

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Oms;
+
+/// <summary>
+/// Runs the passes of the sync tasks this replica owns (<c>02-tasks.md</c> §2.5): list the source,
+/// compare each object with the destination (size and ETag for S3 sources; presence for URL lists),
+/// queue a copy for what is missing or changed, and again every <c>sync_interval</c>. At start-up every
+/// task is stopped: no replica holds keys after a restart.
+/// </summary>
+internal sealed partial class SyncRunner(
+    SyncTaskRepository repository,
+    SyncKeys keys,
+    SyncSource source,
+    BucketRegistry buckets,
+    TaskEngine engine,
+    TimeProvider time,
+    ILogger<SyncRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        repository.StopAll();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var task in repository.All())
+            {
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                if (task.Status != "SYNCHRONIZING" || keys.Get(task.Id) is not { } credentials
+                    || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
+                {
+                    continue;
+                }
+                await PassAsync(task, credentials, stoppingToken).ConfigureAwait(false);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>One pass: returns the copies queued.</summary>
+    internal async Task<int> PassAsync(SyncTask task, SyncCredentials credentials, CancellationToken cancellationToken)
+    {
+        long listed = 0, skipped = 0;
+        var queued = 0;
+        string? error = null;
+        try
+        {
+            var bucket = buckets.Find(task.DestinationBucket) ?? throw new InvalidOperationException("the destination bucket is not configured");
+            foreach (var item in await source.ListAsync(task, credentials, cancellationToken).ConfigureAwait(false))
+            {
+                listed++;
+                var existing = bucket.Store.Find(task.DestinationPrefix + item.DestinationName);
+                var unchanged = existing is not null && (task.SourceType == "URLList"
+                    || (existing.Length == item.Size && existing.GatewayMetadata.TryGetValue("origin-etag", out var etag) && etag.Trim('"') == item.ETag));
+                if (unchanged)
+                {
+                    skipped++;
+                    continue;
+                }
+                if (engine.Submit(SyncCopyHandler.Create(task, item)) is not null)
+                {
+                    queued++;
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = e.GetType().Name + ": " + Redact(e.Message, credentials);
+            LogPassFailed(logger, task.Id, e.GetType().Name);
+        }
+        repository.PassDone(task.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), listed, skipped, error);
+        return queued;
+    }
+
+    /// <summary>Errors are stored and shown: whatever a source echoes, the keys are cut out first.</summary>
+    internal static string Redact(string message, SyncCredentials credentials)
+    {
+        foreach (var secret in new[] { credentials.SourceAk, credentials.SourceSk, credentials.DestinationAk, credentials.DestinationSk, credentials.CdnAuthenticationKey })
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                message = message.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+        return message;
+    }
+
+    /// <summary>Copies named keys now (<c>POST …/events</c>).</summary>
+    public int CopyNow(SyncTask task, IEnumerable<string> objectKeys)
+    {
+        var queued = 0;
+        foreach (var key in objectKeys)
+        {
+            var sourceKey = task.SourceType == "URLList" ? key : task.SourcePrefix + key;
+            var name = task.SourceType == "URLList" ? Uri.UnescapeDataString(new Uri(key).AbsolutePath.TrimStart('/')) : key;
+            if (engine.Submit(SyncCopyHandler.Create(task, new SourceObject(sourceKey, name, null, null))) is not null)
+            {
+                queued++;
+            }
+        }
+        return queued;
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Sync task {TaskId}: pass failed ({Error})")]
+    private static partial void LogPassFailed(ILogger logger, string taskId, string error);
+}

@@ -1,0 +1,376 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Buckets;
+using OriginGateway.Egress;
+using OriginGateway.Security;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Oms;
+
+/// <summary>
+/// OMS-style sync tasks on the control endpoint (<c>/v2/{project_id}/sync-tasks</c>, <c>02-tasks.md</c>
+/// §2.5), authenticated with <c>X-Auth-Token</c>; errors <c>{"error_code":"OMS.xxxx","error_msg":"…"}</c>.
+/// Keys arrive with create and start, live in <see cref="SyncKeys"/> only, and are never echoed.
+/// </summary>
+internal sealed class SyncTaskEndpoint(
+    OmsOptions options,
+    SyncTaskRepository repository,
+    SyncKeys keys,
+    SyncRunner runner,
+    BucketRegistry buckets,
+    CredentialStore credentials,
+    EgressGuard guard,
+    TimeProvider time)
+{
+    /// <summary>OMS cloud names accepted as aliases of S3 (any S3-compatible endpoint).</summary>
+    private static readonly HashSet<string> S3Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "S3", "AWS", "Aliyun", "Tencent", "HuaweiCloud", "Qiniu", "QingCloud", "Baidu", "KingsoftCloud", "UCloud", "Azure", "Google",
+    };
+
+    public async Task CreateAsync(HttpContext context, string projectId)
+    {
+        if (await BeginAsync(context, projectId).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+        var cloudType = Text(body, "src_cloud_type");
+        var sourceType = cloudType is null ? null : cloudType.Equals("URLList", StringComparison.OrdinalIgnoreCase) ? "URLList" : S3Aliases.Contains(cloudType) ? "S3" : null;
+        if (sourceType is null)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "src_cloud_type must be S3 (or an OMS cloud name such as AWS, Aliyun, Tencent, HuaweiCloud, Qiniu) or URLList.").ConfigureAwait(false);
+            return;
+        }
+        var endpoint = Text(body, "src_endpoint") ?? "";
+        var dstBucket = Text(body, "dst_bucket") ?? "";
+        if (sourceType == "S3" && (string.IsNullOrEmpty(Text(body, "src_bucket")) || endpoint.Length == 0))
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "src_endpoint and src_bucket are required for an S3 source.").ConfigureAwait(false);
+            return;
+        }
+        if (TaskUrl.Parse(sourceType == "S3" && !endpoint.Contains("://", StringComparison.Ordinal) ? "https://" + endpoint : endpoint, schemeOptional: false, out var urlError) is not { } endpointUrl)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "src_endpoint " + urlError + ".").ConfigureAwait(false);
+            return;
+        }
+        if (guard.CheckClientUrl(endpointUrl) is { } refused)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "src_endpoint is not allowed: " + refused + ".").ConfigureAwait(false);
+            return;
+        }
+        var interval = Number(body, "sync_interval") ?? 60;
+        if (interval is < 1 or > 86_400 * 30)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "sync_interval must be 1 .. 2592000 seconds.").ConfigureAwait(false);
+            return;
+        }
+        if (Keys(body, sourceType, dstBucket, out var problem) is not { } credentialsGiven)
+        {
+            await ErrorAsync(context, problem!.Value.Status, problem.Value.Code, problem.Value.Message).ConfigureAwait(false);
+            return;
+        }
+        var task = new SyncTask
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            ProjectId = projectId,
+            SourceType = sourceType,
+            SourceCloudType = cloudType!,
+            SourceEndpoint = endpointUrl.OriginalString,
+            SourceRegion = Text(body, "src_region") ?? "",
+            SourceBucket = Text(body, "src_bucket") ?? "",
+            SourcePrefix = Text(body, "src_prefix") ?? "",
+            DestinationBucket = dstBucket,
+            DestinationPrefix = Text(body, "dst_prefix") ?? "",
+            Description = Text(body, "description") ?? "",
+            MetadataMigration = body.TryGetProperty("enable_metadata_migration", out var m) && m.ValueKind == JsonValueKind.True,
+            SyncInterval = (int)interval,
+            Status = "SYNCHRONIZING",
+            CreateTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            LastStartTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        if (!repository.Insert(task, options.MaxTasksPerProject))
+        {
+            await ErrorAsync(context, 400, "OMS.0006", $"A project may have at most {options.MaxTasksPerProject} sync tasks.").ConfigureAwait(false);
+            return;
+        }
+        keys.Set(task.Id, credentialsGiven);
+        repository.SetStatus(task.Id, "SYNCHRONIZING", task.LastStartTime);
+        await JsonAsync(context, 200, json => json.WriteString("id", task.Id)).ConfigureAwait(false);
+    }
+
+    public async Task StartAsync(HttpContext context, string projectId, string id)
+    {
+        if (await BeginAsync(context, projectId).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+        if (repository.Get(projectId, id) is not { } task)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (task.Status == "SYNCHRONIZING")
+        {
+            await ErrorAsync(context, 400, "OMS.0005", "The sync task is already synchronizing.").ConfigureAwait(false);
+            return;
+        }
+        if (Keys(body, task.SourceType, task.DestinationBucket, out var problem) is not { } given)
+        {
+            await ErrorAsync(context, problem!.Value.Status, problem.Value.Code, problem.Value.Message).ConfigureAwait(false);
+            return;
+        }
+        keys.Set(task.Id, given);
+        repository.SetStatus(task.Id, "SYNCHRONIZING", time.GetUtcNow().ToUnixTimeMilliseconds());
+        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(HttpContext context, string projectId, string id)
+    {
+        if (await BeginAsync(context, projectId, readBody: false).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+        if (repository.Get(projectId, id) is not { } task)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+        repository.SetStatus(task.Id, "STOPPED", null);
+        keys.Forget(task.Id);
+        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+    }
+
+    public async Task GetAsync(HttpContext context, string projectId, string id)
+    {
+        if (await BeginAsync(context, projectId, readBody: false).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+        if (repository.Get(projectId, id) is not { } task)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+        await JsonAsync(context, 200, json => Write(json, task)).ConfigureAwait(false);
+    }
+
+    public async Task ListAsync(HttpContext context, string projectId)
+    {
+        if (await BeginAsync(context, projectId, readBody: false).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+        var query = context.Request.Query;
+        if (!TryQueryNumber(query["limit"], 10, 1, 100, out var limit) || !TryQueryNumber(query["offset"], 0, 0, int.MaxValue, out var offset))
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "limit must be 1..100 and offset 0 or more.").ConfigureAwait(false);
+            return;
+        }
+        var status = query["status"].ToString();
+        var tasks = repository.List(projectId).Where(t => status.Length == 0 || t.Status == status).ToList();
+        await JsonAsync(context, 200, json =>
+        {
+            json.WriteStartArray("tasks");
+            foreach (var task in tasks.Skip(offset).Take(limit))
+            {
+                json.WriteStartObject();
+                Write(json, task);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("count", tasks.Count);
+        }).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(HttpContext context, string projectId, string id)
+    {
+        if (await BeginAsync(context, projectId, readBody: false).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+        if (repository.Get(projectId, id) is not { } task)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (task.Status == "SYNCHRONIZING")
+        {
+            await ErrorAsync(context, 400, "OMS.0005", "Stop the sync task before deleting it.").ConfigureAwait(false);
+            return;
+        }
+        repository.Delete(projectId, id);
+        keys.Forget(id);
+        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+    }
+
+    public async Task EventsAsync(HttpContext context, string projectId, string id)
+    {
+        if (await BeginAsync(context, projectId).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+        if (repository.Get(projectId, id) is not { } task)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (!body.TryGetProperty("object_keys", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() is < 1 or > 100
+            || list.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(k.GetString())))
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "object_keys must be an array of 1 to 100 non-empty strings.").ConfigureAwait(false);
+            return;
+        }
+        if (task.Status != "SYNCHRONIZING")
+        {
+            await ErrorAsync(context, 400, "OMS.0005", "The sync task is stopped; start it with its keys first.").ConfigureAwait(false);
+            return;
+        }
+        var queued = runner.CopyNow(task, list.EnumerateArray().Select(k => k.GetString()!));
+        await JsonAsync(context, 200, json => json.WriteNumber("queued", queued)).ConfigureAwait(false);
+    }
+
+    private static void Write(Utf8JsonWriter json, SyncTask task)
+    {
+        json.WriteString("sync_task_id", task.Id);
+        json.WriteString("status", task.Status);
+        json.WriteString("src_cloud_type", task.SourceCloudType);
+        json.WriteString("src_endpoint", task.SourceEndpoint);
+        json.WriteString("src_region", task.SourceRegion);
+        json.WriteString("src_bucket", task.SourceBucket);
+        json.WriteString("src_prefix", task.SourcePrefix);
+        json.WriteString("dst_bucket", task.DestinationBucket);
+        json.WriteString("dst_prefix", task.DestinationPrefix);
+        json.WriteString("description", task.Description);
+        json.WriteBoolean("enable_metadata_migration", task.MetadataMigration);
+        json.WriteNumber("sync_interval", task.SyncInterval);
+        json.WriteNumber("create_time", task.CreateTime);
+        if (task.LastStartTime is { } started)
+        {
+            json.WriteNumber("last_start_time", started);
+        }
+        json.WriteNumber("object_listed_num", task.Listed);
+        json.WriteNumber("object_synchronized_num", task.Copied);
+        json.WriteNumber("object_skipped_num", task.Skipped);
+        json.WriteNumber("object_failed_num", task.Failed);
+        json.WriteNumber("object_synchronized_size", task.Bytes);
+        if (task.LastError is { } error)
+        {
+            json.WriteString("last_error", error);
+        }
+    }
+
+    /// <summary>The keys of a create or start body; the destination pair must be a credential the gateway accepts for the bucket.</summary>
+    private SyncCredentials? Keys(JsonElement body, string sourceType, string destinationBucket, out (int Status, string Code, string Message)? problem)
+    {
+        problem = null;
+        var srcAk = Text(body, "src_ak");
+        var srcSk = Text(body, "src_sk");
+        var dstAk = Text(body, "dst_ak");
+        var dstSk = Text(body, "dst_sk");
+        var cdn = Text(body, "source_cdn_authentication_key");
+        if (sourceType == "S3" && (string.IsNullOrEmpty(srcAk) || string.IsNullOrEmpty(srcSk)))
+        {
+            problem = (400, "OMS.0001", "src_ak and src_sk are required for an S3 source.");
+            return null;
+        }
+        if (string.IsNullOrEmpty(dstAk) || string.IsNullOrEmpty(dstSk))
+        {
+            problem = (400, "OMS.0001", "dst_ak and dst_sk are required.");
+            return null;
+        }
+        if (new[] { srcAk, srcSk, dstAk, dstSk }.Any(k => k?.Length > 100) || cdn?.Length > 255)
+        {
+            problem = (400, "OMS.0001", "Access keys are at most 100 characters, the CDN key at most 255.");
+            return null;
+        }
+        if (buckets.Find(destinationBucket) is not { } bucket)
+        {
+            problem = (400, "OMS.0001", "dst_bucket is not a bucket of this gateway.");
+            return null;
+        }
+        if (credentials.Find(dstAk) is not { } credential
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credential.SecretKey), Encoding.UTF8.GetBytes(dstSk))
+            || !credential.MayUse(bucket.Name))
+        {
+            problem = (403, "OMS.0003", "dst_ak/dst_sk is not a credential this gateway accepts for dst_bucket.");
+            return null;
+        }
+        return new SyncCredentials(srcAk, srcSk, dstAk, dstSk, string.IsNullOrEmpty(cdn) ? null : cdn);
+    }
+
+    /// <summary>Checks the token; returns the JSON body (an empty object when none is read), or null after answering an error.</summary>
+    private async Task<JsonElement?> BeginAsync(HttpContext context, string projectId, bool readBody = true)
+    {
+        var token = context.Request.Headers["X-Auth-Token"].ToString();
+        if (token.Length == 0 || !options.Tokens.TryGetValue(projectId, out var expected)
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(expected)))
+        {
+            await ErrorAsync(context, 401, "OMS.0002", "X-Auth-Token is missing or not valid for this project.").ConfigureAwait(false);
+            return null;
+        }
+        if (!readBody)
+        {
+            return default(JsonElement);
+        }
+        var bytes = await Rules.OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "The body is larger than 1 MiB.").ConfigureAwait(false);
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes, new JsonDocumentOptions { MaxDepth = 8 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                await ErrorAsync(context, 400, "OMS.0001", "The body must be a JSON object.").ConfigureAwait(false);
+                return null;
+            }
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "The body is not valid JSON.").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static string? Text(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static long? Number(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+
+    private static bool TryQueryNumber(Microsoft.Extensions.Primitives.StringValues value, int fallback, int min, int max, out int number)
+    {
+        number = fallback;
+        return value.Count == 0 || (int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out number) && number >= min && number <= max);
+    }
+
+    private static Task NotFoundAsync(HttpContext context) => ErrorAsync(context, 404, "OMS.0004", "The sync task does not exist in this project.");
+
+    private static Task ErrorAsync(HttpContext context, int status, string code, string message) => JsonAsync(context, status, json =>
+    {
+        json.WriteString("error_code", code);
+        json.WriteString("error_msg", message);
+    });
+
+    private static Task JsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            write(json);
+            json.WriteEndObject();
+        }
+        var bytes = buffer.ToArray();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        return context.Response.Body.WriteAsync(bytes).AsTask();
+    }
+}

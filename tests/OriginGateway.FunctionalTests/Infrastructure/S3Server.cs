@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace OriginGateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// A real S3-compatible server (<c>@20minutes/s3rver</c>, installed by the test command's
+/// <c>npm ci</c>) as a child process on a free loopback port, killed by process id when disposed.
+/// s3rver accepts the access key <c>S3RVER</c> with the secret <c>S3RVER</c>.
+/// </summary>
+public sealed class S3Server : IAsyncDisposable
+{
+    public const string AccessKey = "S3RVER";
+    public const string SecretKey = "S3RVER";
+
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private S3Server(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    public static async Task<S3Server> StartAsync(params string[] buckets)
+    {
+        NodeScript.RequirePackage("@20minutes/s3rver");
+        var directory = TestPaths.NewTempDirectory("og-s3rver");
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = NodeScript.Directory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("s3rver.js");
+        start.ArgumentList.Add(directory);
+        foreach (var bucket in buckets)
+        {
+            start.ArgumentList.Add(bucket);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node s3rver.js");
+        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (line is null || !line.StartsWith("port ", StringComparison.Ordinal))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"s3rver did not start: {line} {await process.StandardError.ReadToEndAsync()}");
+        }
+        return new S3Server(process, directory, int.Parse(line[5..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public AmazonS3Client Client() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
+    {
+        ServiceURL = Endpoint,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    public async Task PutAsync(string bucket, string key, byte[] body)
+    {
+        using var client = Client();
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body), UseChunkEncoding = false });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,286 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Oms;
+
+/// <summary>OMS-style sync tasks against a real S3-compatible server and a scripted URL-list origin (<c>02-tasks.md</c> §2.5).</summary>
+public sealed class SyncTaskTests : IAsyncLifetime
+{
+    private const string Project = "proj-1";
+    private const string Token = "oms-token-for-tests";
+    private const string SourceBucket = "src-bucket";
+    private const string CdnKey = "cdn-secret-key-7f3a";
+
+    private S3Server _s3 = null!;
+    private FaultOrigin _origin = null!;
+    private GatewayProcess _gateway = null!;
+
+    private static readonly string[] Settings =
+    [
+        $"--Oms:Tokens:{Project}=" + Token,
+        "--Tasks:PollInterval=00:00:00.05",
+        "--Tasks:Workers=4",
+        "--Tasks:PerHostLimit=4",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        _s3 = await S3Server.StartAsync(SourceBucket);
+        _origin = await FaultOrigin.StartAsync();
+        _gateway = await GatewayProcess.StartAsync(Settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _origin.DisposeAsync();
+        await _s3.DisposeAsync();
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Json)> CallAsync(HttpMethod method, string path, object? body = null, string? token = Token, GatewayProcess? gateway = null)
+    {
+        gateway ??= _gateway;
+        using var request = new HttpRequestMessage(method, new Uri(gateway.ControlUrl, $"v2/{Project}/sync-tasks{path}"));
+        if (body is not null)
+        {
+            request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        }
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Auth-Token", token);
+        }
+        using var response = await gateway.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        return (response.StatusCode, document.RootElement.Clone());
+    }
+
+    private object S3Task(string prefix, int interval = 1) => new
+    {
+        src_cloud_type = "AWS",
+        src_endpoint = _s3.Endpoint,
+        src_region = "us-east-1",
+        src_bucket = SourceBucket,
+        src_prefix = prefix,
+        src_ak = S3Server.AccessKey,
+        src_sk = S3Server.SecretKey,
+        dst_bucket = GatewayProcess.DefaultBucket,
+        dst_prefix = "synced/" + prefix,
+        dst_ak = GatewayProcess.DevSecretId,
+        dst_sk = GatewayProcess.DevSecretKey,
+        description = "test",
+        sync_interval = interval,
+    };
+
+    private async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> until, GatewayProcess? gateway = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var (status, json) = await CallAsync(HttpMethod.Get, "/" + id, gateway: gateway);
+            Assert.Equal(HttpStatusCode.OK, status);
+            if (until(json))
+            {
+                return json;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"sync task {id}: {json}\n{(gateway ?? _gateway).Output}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<byte[]> ObjectAsync(string key, GatewayProcess? gateway = null)
+    {
+        gateway ??= _gateway;
+        var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, key));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{key}: {response.StatusCode}");
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    [Fact]
+    public async Task S3Source_FullPassThenEveryInterval_CopiesNewAndChanged_SkipsUnchanged()
+    {
+        var prefix = $"p{Guid.NewGuid():N}/";
+        var a = RandomNumberGenerator.GetBytes(10_000);
+        var b = RandomNumberGenerator.GetBytes(20_000);
+        var c = RandomNumberGenerator.GetBytes(30_000);
+        await _s3.PutAsync(SourceBucket, prefix + "a.bin", a);
+        await _s3.PutAsync(SourceBucket, prefix + "dir/b.bin", b);
+        await _s3.PutAsync(SourceBucket, prefix + "c.bin", c);
+        await _s3.PutAsync(SourceBucket, "elsewhere/x.bin", a);
+
+        var (status, created) = await CallAsync(HttpMethod.Post, "", S3Task(prefix));
+        Assert.True(status == HttpStatusCode.OK, created.ToString());
+        var id = created.GetProperty("id").GetString()!;
+        var first = await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 3);
+        Assert.Equal("SYNCHRONIZING", first.GetProperty("status").GetString());
+        Assert.Equal(60_000, first.GetProperty("object_synchronized_size").GetInt64());
+        Assert.Equal(a, await ObjectAsync($"synced/{prefix}a.bin"));
+        Assert.Equal(b, await ObjectAsync($"synced/{prefix}dir/b.bin"));
+        Assert.Equal(c, await ObjectAsync($"synced/{prefix}c.bin"));
+
+        // Next passes: a new object and a changed one are copied; the rest is skipped.
+        var changed = RandomNumberGenerator.GetBytes(11_000);
+        var added = RandomNumberGenerator.GetBytes(5_000);
+        await _s3.PutAsync(SourceBucket, prefix + "a.bin", changed);
+        await _s3.PutAsync(SourceBucket, prefix + "d.bin", added);
+        var later = await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 5 && t.GetProperty("object_skipped_num").GetInt64() >= 2);
+        Assert.Equal(changed, await ObjectAsync($"synced/{prefix}a.bin"));
+        Assert.Equal(added, await ObjectAsync($"synced/{prefix}d.bin"));
+        Assert.True(later.GetProperty("object_listed_num").GetInt64() >= 7);
+        Assert.Equal(0, later.GetProperty("object_failed_num").GetInt64());
+
+        // The keys are nowhere: not in answers, the database, or the log.
+        var (_, list) = await CallAsync(HttpMethod.Get, "?limit=10&offset=0");
+        foreach (var text in new[] { list.ToString(), later.ToString(), _gateway.Output, DatabaseText(_gateway) })
+        {
+            Assert.DoesNotContain(S3Server.SecretKey, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(GatewayProcess.DevSecretKey, text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Every byte of the control database and its WAL, as text.</summary>
+    private static string DatabaseText(GatewayProcess gateway) =>
+        string.Concat(Directory.GetFiles(gateway.DataDirectory, "control.db*").Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return Encoding.Latin1.GetString(buffer.ToArray());
+        }));
+
+    [Fact]
+    public async Task UrlList_WithCdnTypeASigning_StoresUnderTheListedKeys()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var a = RandomNumberGenerator.GetBytes(7_000);
+        var b = RandomNumberGenerator.GetBytes(8_000);
+        foreach (var (path, body) in new[] { ($"/{run}/files/a.bin", a), ($"/{run}/files/b.bin", b) })
+        {
+            _origin.On(path, async context =>
+            {
+                // CDN type-A: auth_key=<timestamp>-<rand>-0-<md5("/path-timestamp-rand-0-key")>
+                var parts = context.Request.Query["auth_key"].ToString().Split('-');
+                var expected = parts.Length == 4 ? Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes($"{path}-{parts[0]}-{parts[1]}-0-{CdnKey}"))) : "";
+                if (parts.Length != 4 || parts[2] != "0" || parts[3] != expected)
+                {
+                    context.Response.StatusCode = 403;
+                    return;
+                }
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body);
+            });
+        }
+        _origin.Serve($"/{run}/list.txt", Encoding.UTF8.GetBytes($"http://{_origin.Host}/{run}/files/a.bin\nhttp://{_origin.Host}/{run}/files/b.bin\tcustom/{run}/b.bin\n"));
+
+        var (status, created) = await CallAsync(HttpMethod.Post, "", new
+        {
+            src_cloud_type = "URLList",
+            src_endpoint = $"http://{_origin.Host}/{run}/list.txt",
+            dst_bucket = GatewayProcess.DefaultBucket,
+            dst_prefix = "fromlist/",
+            dst_ak = GatewayProcess.DevSecretId,
+            dst_sk = GatewayProcess.DevSecretKey,
+            source_cdn_authentication_key = CdnKey,
+            sync_interval = 3600,
+        });
+        Assert.True(status == HttpStatusCode.OK, created.ToString());
+        var id = created.GetProperty("id").GetString()!;
+        await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 2);
+
+        Assert.Equal(a, await ObjectAsync($"fromlist/{run}/files/a.bin"));
+        Assert.Equal(b, await ObjectAsync($"fromlist/custom/{run}/b.bin"));
+        Assert.DoesNotContain(CdnKey, DatabaseText(_gateway), StringComparison.Ordinal);
+        Assert.DoesNotContain(CdnKey, _gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Errors_AreOmsShaped()
+    {
+        var (noToken, noTokenJson) = await CallAsync(HttpMethod.Get, "", token: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken);
+        Assert.Equal("OMS.0002", noTokenJson.GetProperty("error_code").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CallAsync(HttpMethod.Get, "", token: "wrong")).Status);
+
+        var (badType, badTypeJson) = await CallAsync(HttpMethod.Post, "", new { src_cloud_type = "Floppy", dst_bucket = GatewayProcess.DefaultBucket });
+        Assert.Equal(HttpStatusCode.BadRequest, badType);
+        Assert.False(string.IsNullOrEmpty(badTypeJson.GetProperty("error_msg").GetString()));
+
+        var wrongDestination = JsonSerializer.SerializeToElement(S3Task("x/"));
+        var body = JsonSerializer.Deserialize<Dictionary<string, object>>(wrongDestination.GetRawText())!;
+        body["dst_sk"] = "not-the-secret";
+        Assert.Equal(HttpStatusCode.Forbidden, (await CallAsync(HttpMethod.Post, "", body)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await CallAsync(HttpMethod.Get, "/nope")).Status);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (status, json) = await CallAsync(HttpMethod.Post, "", S3Task($"limit{i}/", 3600));
+            Assert.Equal(HttpStatusCode.OK, status);
+            ids.Add(json.GetProperty("id").GetString()!);
+        }
+        var (sixth, sixthJson) = await CallAsync(HttpMethod.Post, "", S3Task("limit6/", 3600));
+        Assert.Equal(HttpStatusCode.BadRequest, sixth);
+        Assert.Equal("OMS.0006", sixthJson.GetProperty("error_code").GetString());
+
+        var startBody = new { src_ak = S3Server.AccessKey, src_sk = S3Server.SecretKey, dst_ak = GatewayProcess.DevSecretId, dst_sk = GatewayProcess.DevSecretKey };
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(HttpMethod.Post, $"/{ids[0]}/start", startBody)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(HttpMethod.Delete, $"/{ids[0]}")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(HttpMethod.Post, $"/{ids[0]}/stop")).Status);
+        Assert.Equal("STOPPED", (await CallAsync(HttpMethod.Get, $"/{ids[0]}")).Json.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(HttpMethod.Post, $"/{ids[0]}/events", new { object_keys = new[] { "a" } })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(HttpMethod.Delete, $"/{ids[0]}")).Status);
+        var (_, stopped) = await CallAsync(HttpMethod.Get, "?status=SYNCHRONIZING&limit=2");
+        Assert.Equal(4, stopped.GetProperty("count").GetInt32());
+        Assert.Equal(2, stopped.GetProperty("tasks").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(HttpMethod.Post, $"/{ids[1]}/events", new { object_keys = Array.Empty<string>() })).Status);
+    }
+
+    [Fact]
+    public async Task Events_CopyNamedKeysNow()
+    {
+        var prefix = $"e{Guid.NewGuid():N}/";
+        var (_, created) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, 3600));
+        var id = created.GetProperty("id").GetString()!;
+        await WaitAsync(id, t => t.TryGetProperty("object_listed_num", out _));
+        var body = RandomNumberGenerator.GetBytes(4_000);
+        await _s3.PutAsync(SourceBucket, prefix + "now.bin", body);
+
+        var (status, _) = await CallAsync(HttpMethod.Post, $"/{id}/events", new { object_keys = new[] { "now.bin" } });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(body, await ObjectAsync($"synced/{prefix}now.bin"));
+    }
+
+    [Fact]
+    public async Task AfterARestart_TasksAreStopped_CopiesWaitForTheKeys()
+    {
+        var prefix = $"r{Guid.NewGuid():N}/";
+        var first = RandomNumberGenerator.GetBytes(3_000);
+        await _s3.PutAsync(SourceBucket, prefix + "one.bin", first);
+        var (_, created) = await CallAsync(HttpMethod.Post, "", S3Task(prefix));
+        var id = created.GetProperty("id").GetString()!;
+        await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+
+        await _gateway.StopAsync();
+        await using var restarted = await GatewayProcess.StartAsync(Settings, dataDirectory: _gateway.DataDirectory);
+        var status = await WaitAsync(id, t => true, restarted);
+        Assert.Equal("STOPPED", status.GetProperty("status").GetString());
+
+        var second = RandomNumberGenerator.GetBytes(3_000);
+        await _s3.PutAsync(SourceBucket, prefix + "two.bin", second);
+        await Task.Delay(1500);
+        Assert.Equal(HttpStatusCode.NotFound, (await restarted.Client.GetAsync(new Uri(restarted.DataUrl, $"synced/{prefix}two.bin"))).StatusCode);
+
+        var start = new { src_ak = S3Server.AccessKey, src_sk = S3Server.SecretKey, dst_ak = GatewayProcess.DevSecretId, dst_sk = GatewayProcess.DevSecretKey };
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(HttpMethod.Post, $"/{id}/start", start, gateway: restarted)).Status);
+        await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 2, restarted);
+        Assert.Equal(second, await ObjectAsync($"synced/{prefix}two.bin", restarted));
+    }
+}
