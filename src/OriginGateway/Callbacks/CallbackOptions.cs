@@ -3,6 +3,9 @@ namespace OriginGateway.Callbacks;
 /// <summary>Task callbacks (<c>Callbacks</c> section, <c>02-tasks.md</c> §2.3).</summary>
 public sealed class CallbackOptions
 {
+    /// <summary>The Development configuration's documented secret; refused in Production.</summary>
+    public const string DevelopmentSecret = "origin-gateway-development-callback-secret";
+
     /// <summary>
     /// The HMAC-SHA256 key of <c>X-Origin-Gateway-Signature</c>. Empty: callbacks are sent unsigned
     /// (a warning is logged at start-up).

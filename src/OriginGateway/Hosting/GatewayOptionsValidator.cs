@@ -74,6 +74,22 @@ internal static partial class GatewayOptionsValidator
             }
         }
 
+        foreach (var (project, token) in options.Oms.Tokens)
+        {
+            if (string.IsNullOrEmpty(token) || token.Length < 16)
+            {
+                errors.Add($"Oms:Tokens:{project} must be at least 16 characters.");
+            }
+            if (isProduction && token == Oms.OmsOptions.DevelopmentToken)
+            {
+                errors.Add($"Oms:Tokens:{project} is the published development token, which is refused in Production.");
+            }
+        }
+        if (options.Callbacks.Secret.Length > 0 && isProduction && options.Callbacks.Secret == Callbacks.CallbackOptions.DevelopmentSecret)
+        {
+            errors.Add("Callbacks:Secret is the published development secret, which is refused in Production.");
+        }
+
         if (options.Limits.MaxPutSize <= 0)
         {
             errors.Add("Limits:MaxPutSize must be a positive number of bytes.");

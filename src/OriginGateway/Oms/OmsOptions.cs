@@ -3,6 +3,9 @@ namespace OriginGateway.Oms;
 /// <summary>OMS-style sync tasks (<c>Oms</c> section, <c>02-tasks.md</c> §2.5).</summary>
 public sealed class OmsOptions
 {
+    /// <summary>The token of the Development configuration's project <c>dev-project</c>; refused in Production.</summary>
+    public const string DevelopmentToken = "origin-gateway-development-oms-token";
+
     /// <summary>The <c>X-Auth-Token</c> of each project (<c>Oms:Tokens:&lt;project_id&gt;</c>).</summary>
     public Dictionary<string, string> Tokens { get; set; } = new(StringComparer.Ordinal);
 

@@ -56,4 +56,37 @@ public sealed class GatewayOptionsValidatorTests
 
         Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.Contains("different ports", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_TaskVodAndOmsSettings()
+    {
+        var options = Valid();
+        options.Tasks.Workers = 0;
+        options.Tasks.Lease = TimeSpan.FromSeconds(1);
+        options.Callbacks.MaxAttempts = 0;
+        options.Egress.AllowedPorts = ["80", "http"];
+        options.Vod.Buckets["0"] = "missing-1250000000";
+        options.Vod.EventCallbackUrl = "ftp://x";
+        options.Oms.Tokens["p"] = "short";
+
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+
+        foreach (var setting in new[] { "Tasks:Workers", "Tasks:Lease", "Callbacks:MaxAttempts", "Egress:AllowedPorts:1", "Vod:Buckets:0", "Vod:EventCallbackUrl", "Oms:Tokens:p" })
+        {
+            Assert.Contains(errors, e => e.StartsWith(setting, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Validate_Production_RefusesTheDevelopmentTokenAndCallbackSecret()
+    {
+        var options = Valid();
+        options.Oms.Tokens["dev-project"] = OriginGateway.Oms.OmsOptions.DevelopmentToken;
+        options.Callbacks.Secret = OriginGateway.Callbacks.CallbackOptions.DevelopmentSecret;
+
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: true);
+        Assert.Contains(errors, e => e.StartsWith("Oms:Tokens:dev-project", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Callbacks:Secret", StringComparison.Ordinal));
+    }
 }
