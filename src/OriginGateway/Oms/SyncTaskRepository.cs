@@ -55,19 +55,19 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
 
     public IReadOnlyList<SyncTask> All() => Query("ORDER BY create_time, id");
 
-    public bool Delete(string projectId, string id) => Execute("DELETE FROM sync_tasks WHERE project_id = $p AND id = $id", ("$p", projectId), ("$id", id)) == 1;
+    public bool Delete(string projectId, string id) => database.Execute("DELETE FROM sync_tasks WHERE project_id = $p AND id = $id", ("$p", projectId), ("$id", id)) == 1;
 
-    public void SetStatus(string id, string status, long? startedAt) => Execute(
+    public void SetStatus(string id, string status, long? startedAt) => database.Execute(
         "UPDATE sync_tasks SET status = $s, last_start_time = COALESCE($t, last_start_time) WHERE id = $id", ("$id", id), ("$s", status), ("$t", startedAt));
 
     /// <summary>After a restart no replica holds any keys: every task is stopped until started again.</summary>
-    public int StopAll() => Execute("UPDATE sync_tasks SET status = 'STOPPED' WHERE status <> 'STOPPED'");
+    public int StopAll() => database.Execute("UPDATE sync_tasks SET status = 'STOPPED' WHERE status <> 'STOPPED'");
 
-    public void PassDone(string id, long at, long listed, long skipped, string? error) => Execute(
+    public void PassDone(string id, long at, long listed, long skipped, string? error) => database.Execute(
         "UPDATE sync_tasks SET last_pass_time = $t, listed = listed + $l, skipped = skipped + $k, last_error = COALESCE($e, last_error) WHERE id = $id",
         ("$id", id), ("$t", at), ("$l", listed), ("$k", skipped), ("$e", error));
 
-    public void CopyDone(string id, bool copied, long bytes, string? error) => Execute(
+    public void CopyDone(string id, bool copied, long bytes, string? error) => database.Execute(
         "UPDATE sync_tasks SET copied = copied + $c, failed = failed + $f, bytes = bytes + $b, last_error = COALESCE($e, last_error) WHERE id = $id",
         ("$id", id), ("$c", copied ? 1 : 0), ("$f", copied ? 0 : 1), ("$b", bytes), ("$e", error));
 
@@ -87,18 +87,6 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
             tasks.Add(Read(reader));
         }
         return tasks;
-    }
-
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command.ExecuteNonQuery();
     }
 
     private static SyncTask Read(SqliteDataReader r) => new()

@@ -87,6 +87,19 @@ internal sealed partial class ControlDatabase
         return count;
     }
 
+    /// <summary>One statement on its own connection; returns the rows it changed.</summary>
+    public int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>A cheap round trip, for readiness.</summary>
     public bool Ping(out string? problem)
     {

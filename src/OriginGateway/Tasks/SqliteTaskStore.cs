@@ -84,11 +84,11 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         return reader.Read() ? Read(reader) : null;
     }
 
-    public bool Renew(string id, string owner, long leaseUntil) => Execute(
+    public bool Renew(string id, string owner, long leaseUntil) => database.Execute(
         "UPDATE tasks SET lease_until = $until WHERE id = $id AND lease_owner = $owner AND state = 'running'",
         ("$id", id), ("$owner", owner), ("$until", leaseUntil)) == 1;
 
-    public void Progress(string id, string owner, long done, long? total) => Execute(
+    public void Progress(string id, string owner, long done, long? total) => database.Execute(
         "UPDATE tasks SET bytes_done = $done, bytes_total = $total WHERE id = $id AND lease_owner = $owner AND state = 'running'",
         ("$id", id), ("$owner", owner), ("$done", done), ("$total", total));
 
@@ -129,7 +129,7 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         return true;
     }
 
-    public bool Retry(string id, string owner, long notBefore, string? code, string? message) => Execute(
+    public bool Retry(string id, string owner, long notBefore, string? code, string? message) => database.Execute(
         """
         UPDATE tasks SET state = 'queued', not_before = $notBefore, lease_owner = NULL, lease_until = NULL,
                          result_code = $code, result_message = $message
@@ -137,7 +137,7 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         """,
         ("$id", id), ("$owner", owner), ("$notBefore", notBefore), ("$code", code), ("$message", message)) == 1;
 
-    public bool Release(string id, string owner) => Execute(
+    public bool Release(string id, string owner) => database.Execute(
         """
         UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0)
         WHERE id = $id AND lease_owner = $owner AND state = 'running'
@@ -161,18 +161,18 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         return Get(id) is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
     }
 
-    public int ReclaimExpired(long now) => Execute(
+    public int ReclaimExpired(long now) => database.Execute(
         "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running' AND lease_until < $now",
         ("$now", now));
 
-    public int ReclaimAtStartup() => Execute(
+    public int ReclaimAtStartup() => database.Execute(
         "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'");
 
-    public int Purge(long finishedBefore) => Execute(
+    public int Purge(long finishedBefore) => database.Execute(
         "DELETE FROM tasks WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before",
         ("$before", finishedBefore));
 
-    public void SetCallback(string id, string state, int attempts, string? error) => Execute(
+    public void SetCallback(string id, string state, int attempts, string? error) => database.Execute(
         "UPDATE tasks SET callback_state = $state, callback_attempts = $attempts, callback_error = $error WHERE id = $id",
         ("$id", id), ("$state", state), ("$attempts", attempts), ("$error", error));
 
@@ -188,18 +188,6 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
             counts.Add((reader.GetString(0), TaskStates.Parse(reader.GetString(1)), reader.GetInt64(2)));
         }
         return counts;
-    }
-
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command.ExecuteNonQuery();
     }
 
     private static TaskRecord Read(SqliteDataReader reader) => new()
