@@ -33,6 +33,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
         state.Keys[Normal(masterUrl)] = masterKey;
         state.Playlists.Enqueue(masterUrl);
         long bytes = 0;
+        // 1. Every playlist, read and rewritten in memory: the whole stream is known (and bounded) before anything is stored.
         while (state.Playlists.TryDequeue(out var playlistUrl))
         {
             var outcome = await PlaylistAsync(state, playlistUrl, cancellationToken).ConfigureAwait(false);
@@ -41,6 +42,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
                 return outcome;
             }
         }
+        // 2. Segments, keys and maps.
         foreach (var (url, key) in state.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -49,6 +51,10 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
                 var outcome = await FileAsync(bucket, key, url, run, cancellationToken).ConfigureAwait(false);
                 if (!outcome.Succeeded)
                 {
+                    if (!outcome.Transient || run.Task.Attempts >= run.Task.MaxAttempts)
+                    {
+                        RemoveStored(state);
+                    }
                     return outcome with { Message = $"{url}: {outcome.Message}" };
                 }
                 bytes += outcome.Size ?? 0;
@@ -56,8 +62,35 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
             state.Done++;
             run.Progress(state.Done, state.Total);
         }
+        // 3. The playlists, the master last: the stored stream is playable only once it is whole.
+        foreach (var (key, body) in state.Rewritten.OrderBy(p => p.Key == masterKey ? 1 : 0))
+        {
+            var write = new ObjectWrite("application/vnd.apple.mpegurl", [], null, body.Length, pull.MaxObjectSize,
+                new Dictionary<string, string>(StringComparer.Ordinal) { [TaskFill.TaskMetadata] = run.Task.Id });
+            using var content = new MemoryStream(body);
+            var result = await bucket.Store.PutAsync(key, content, write, cancellationToken).ConfigureAwait(false);
+            if (result.Status != ObjectWriteStatus.Committed)
+            {
+                return TaskOutcome.Retry("StoreFailed", "A playlist could not be stored.");
+            }
+            bytes += body.Length;
+            state.Done++;
+            run.Progress(state.Done, state.Total);
+        }
         var master = bucket.Store.Find(masterKey);
         return TaskOutcome.Success(bytes, master?.Md5Hex ?? "", $"HLS: {state.Total} files") with { Keys = [.. state.Keys.Values] };
+    }
+
+    /// <summary>A stream that failed for good leaves nothing behind: the files this task stored are removed.</summary>
+    private static void RemoveStored(Pull state)
+    {
+        foreach (var (_, key) in state.Files)
+        {
+            if (TaskFill.StoredBy(state.Bucket, key, state.Run.Task.Id) is not null)
+            {
+                state.Bucket.Store.Delete(key);
+            }
+        }
     }
 
     private sealed class Pull(Bucket bucket, Uri master, Uri masterDirectory, string masterDirectoryKey, TaskRun run)
@@ -76,6 +109,9 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
         public Dictionary<string, string> Keys { get; } = new(StringComparer.Ordinal);
 
         public Queue<Uri> Playlists { get; } = new();
+
+        /// <summary>Rewritten playlists by key, stored last.</summary>
+        public Dictionary<string, byte[]> Rewritten { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Segments, keys and maps to fetch, in order.</summary>
         public List<(Uri Url, string Key)> Files { get; } = [];
@@ -146,17 +182,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
         {
             return TaskOutcome.Permanent("TooManyFiles", $"The stream names more than Vod:MaxHlsFiles ({vod.MaxHlsFiles}) files.");
         }
-        var body = Encoding.UTF8.GetBytes(rewritten.ToString().TrimEnd('\n') + "\n");
-        var write = new ObjectWrite("application/vnd.apple.mpegurl", [], null, body.Length, pull.MaxObjectSize,
-            new Dictionary<string, string>(StringComparer.Ordinal) { [TaskFill.TaskMetadata] = state.Run.Task.Id, ["origin-url"] = url.GetLeftPart(UriPartial.Path) });
-        using var content = new MemoryStream(body);
-        var result = await state.Bucket.Store.PutAsync(playlistKey, content, write, cancellationToken).ConfigureAwait(false);
-        if (result.Status != ObjectWriteStatus.Committed)
-        {
-            return TaskOutcome.Retry("StoreFailed", "A playlist could not be stored.");
-        }
-        state.Done++;
-        state.Run.Progress(state.Done, state.Total);
+        state.Rewritten[playlistKey] = Encoding.UTF8.GetBytes(rewritten.ToString().TrimEnd('\n') + "\n");
         return null;
     }
 

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Vod;
+
+/// <summary>An HLS pull that cannot be whole leaves nothing behind: over Vod:MaxHlsFiles, or a segment that fails for good.</summary>
+public sealed class VodHlsLimitsTests : IAsyncLifetime
+{
+    private FaultOrigin _origin = null!;
+    private GatewayProcess _gateway = null!;
+    private Tc3Client _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin = await FaultOrigin.StartAsync();
+        _gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4"]);
+        _api = new Tc3Client(_gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _origin.DisposeAsync();
+    }
+
+    private void Stream(string directory, int segments, int missing = -1)
+    {
+        var playlist = new StringBuilder("#EXTM3U\n#EXT-X-TARGETDURATION:4\n");
+        for (var i = 0; i < segments; i++)
+        {
+            playlist.Append("#EXTINF:4.0,\n").Append($"seg{i}.ts\n");
+            if (i != missing)
+            {
+                _origin.Serve($"{directory}/seg{i}.ts", RandomNumberGenerator.GetBytes(2_000));
+            }
+        }
+        _origin.Serve($"{directory}/master.m3u8", Encoding.UTF8.GetBytes(playlist.Append("#EXT-X-ENDLIST\n").ToString()), "application/vnd.apple.mpegurl");
+    }
+
+    [Fact]
+    public async Task OverMaxHlsFiles_Fails_WithoutFetchingASegment()
+    {
+        var directory = "/big/" + Guid.NewGuid().ToString("N");
+        Stream(directory, 6);
+
+        var submitted = await _api.CallAsync("PullUpload", new { MediaUrl = $"http://{_origin.Host}{directory}/master.m3u8", MediaStoragePath = directory + "/master.m3u8" });
+        var task = (await _api.WaitAsync(submitted.GetProperty("TaskId").GetString()!)).GetProperty("PullUploadTask");
+
+        Assert.Equal(40000, task.GetProperty("ErrCode").GetInt32());
+        Assert.Contains("TooManyFiles", task.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, _origin.Count($"{directory}/seg0.ts"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, directory.TrimStart('/') + "/master.m3u8"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASegmentThatFailsForGood_RemovesWhatWasStored()
+    {
+        var directory = "/broken/" + Guid.NewGuid().ToString("N");
+        Stream(directory, 3, missing: 2);
+
+        var submitted = await _api.CallAsync("PullUpload", new { MediaUrl = $"http://{_origin.Host}{directory}/master.m3u8", MediaStoragePath = directory + "/master.m3u8" });
+        var task = (await _api.WaitAsync(submitted.GetProperty("TaskId").GetString()!)).GetProperty("PullUploadTask");
+
+        Assert.Equal(60000, task.GetProperty("ErrCode").GetInt32());
+        Assert.Equal(1, _origin.Count($"{directory}/seg0.ts"));
+        foreach (var name in new[] { "seg0.ts", "seg1.ts", "master.m3u8" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, directory.TrimStart('/') + "/" + name))).StatusCode);
+        }
+    }
+}
