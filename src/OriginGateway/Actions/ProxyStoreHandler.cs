@@ -28,7 +28,7 @@ internal sealed partial class ProxyStoreHandler(
 
     public string Kind => TaskKind;
 
-    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+    public RetryPolicy Retry { get; } = options.RetryPolicy();
 
     /// <summary>The task that stores <paramref name="key"/> from the origin request a Proxy rule built.</summary>
     public static NewTask Create(string bucket, string key, OriginFetchRequest request)

@@ -26,7 +26,7 @@ internal sealed class FetchTaskHandler(
 
     public string Kind => TaskKind;
 
-    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+    public RetryPolicy Retry { get; } = options.RetryPolicy();
 
     public static FetchTaskPayload Payload(TaskRecord task) => JsonSerializer.Deserialize(task.Payload, FetchTaskJsonContext.Default.FetchTaskPayload)!;
 

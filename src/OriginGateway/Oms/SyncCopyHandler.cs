@@ -30,7 +30,7 @@ internal sealed class SyncCopyHandler(
 
     public string Kind => TaskKind;
 
-    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+    public RetryPolicy Retry { get; } = options.RetryPolicy();
 
     public static string Host(string syncTaskId) => "sync:" + syncTaskId;
 

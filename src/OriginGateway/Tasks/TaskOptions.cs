@@ -27,3 +27,9 @@ public sealed class TaskOptions
     /// <summary>How often the queue is looked at when nothing wakes the engine (retries due, other replicas' tasks). Default 1 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
+
+/// <summary>The retry policy of task fills, from <see cref="TaskOptions"/>.</summary>
+internal static class TaskOptionsExtensions
+{
+    public static RetryPolicy RetryPolicy(this TaskOptions options) => new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+}

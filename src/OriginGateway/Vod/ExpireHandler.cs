@@ -14,7 +14,7 @@ internal sealed class ExpireHandler(BucketRegistry buckets, TaskOptions options)
 
     public string Kind => TaskKind;
 
-    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+    public RetryPolicy Retry { get; } = options.RetryPolicy();
 
     public static NewTask Create(TaskRecord media, string fileId, IReadOnlyList<string> keys, DateTimeOffset at) => new(
         TaskKind, media.Bucket, media.Key, "expire", 0,

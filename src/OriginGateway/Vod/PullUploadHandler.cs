@@ -28,7 +28,7 @@ internal sealed class PullUploadHandler(
 
     public string Kind => TaskKind;
 
-    public RetryPolicy Retry { get; } = new(options.MaxAttempts, options.RetryBase, options.RetryCap);
+    public RetryPolicy Retry { get; } = options.RetryPolicy();
 
     /// <summary>DescribeTaskDetail's ErrCode and Message: 0 | 40000 bad parameters | 60000 source error | 70000 internal.</summary>
     public static (int ErrCode, string Message) ErrorOf(TaskRecord task)

@@ -239,7 +239,16 @@ public sealed class TaskEngineTests : IDisposable
     public async Task Workers_BoundWhatRunsAtOnce()
     {
         var release = new TaskCompletionSource<TaskOutcome>();
-        var handler = new ScriptedHandler("test", (_, _) => release.Task);
+        int running = 0, most = 0, done = 0;
+        var handler = new ScriptedHandler("test", async (_, _) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref most, now);
+            var outcome = await release.Task;
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref done);
+            return outcome;
+        });
         var engine = Engine(new TaskOptions { Workers = 2, PerHostLimit = 10 }, handler);
         for (var i = 0; i < 5; i++)
         {
@@ -251,7 +260,21 @@ public sealed class TaskEngineTests : IDisposable
         Assert.Empty(engine.StartDue());
         release.SetResult(TaskOutcome.Success(1, "x"));
         await Task.WhenAll(started);
-        Assert.Equal(2, await RunDueAsync(engine));
+        while (Volatile.Read(ref done) < 5)
+        {
+            await RunDueAsync(engine);
+        }
+
+        Assert.Equal(2, most);
+        Assert.Equal(5, handler.Runs.Count);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
     }
 
     [Fact]
