@@ -24,7 +24,7 @@ internal sealed class DataPlaneHandler(
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
     {
         "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
-        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "delete", "versions",
+        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "versions",
     };
 
     public Task HandleAsync(HttpContext context) => metrics.RequestsEnabled ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
@@ -152,6 +152,13 @@ internal sealed class DataPlaneHandler(
                 if (name == "origin")
                 {
                     return Denied(request, BucketOperation.Configure) ?? originEndpoint.HandleAsync(request);
+                }
+                if (name == "delete")
+                {
+                    return Denied(request, BucketOperation.Write)
+                        ?? (HttpMethods.IsPost(request.Context.Request.Method)
+                            ? BatchDeleteHandler.HandleAsync(request)
+                            : request.ErrorAsync(405, "MethodNotAllowed", "?delete takes POST."));
                 }
                 if (name == "policy")
                 {

@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Rules;
+
+namespace OriginGateway.Buckets;
+
+/// <summary>
+/// <c>POST /?delete</c> — Delete Multiple Objects (COS/S3): up to 1000 keys per request, verbose
+/// (every key reported) or quiet (errors only). A key that cannot be a key is reported as an
+/// <c>Error</c> entry; the others are still deleted. Deleting a missing key succeeds.
+/// </summary>
+internal static class BatchDeleteHandler
+{
+    public const int MaxKeys = 1000;
+
+    /// <summary>1000 keys of 850 bytes fit with room for the XML around them.</summary>
+    public const int MaxBodyBytes = 2 * 1024 * 1024;
+
+    public static async Task HandleAsync(DataRequest request)
+    {
+        var context = request.Context;
+        var body = await OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            await request.ErrorAsync(400, "MalformedXML", $"The Delete document is larger than {MaxBodyBytes} bytes.").ConfigureAwait(false);
+            return;
+        }
+        var contentMd5 = context.Request.Headers.ContentMD5;
+        if (contentMd5.Count > 0)
+        {
+            var expected = new byte[16];
+            if (!Convert.TryFromBase64String(contentMd5.ToString(), expected, out var written) || written != 16)
+            {
+                await request.ErrorAsync(400, "InvalidDigest", "The Content-MD5 you specified is not valid.").ConfigureAwait(false);
+                return;
+            }
+            if (!CryptographicOperations.FixedTimeEquals(expected, MD5.HashData(body)))
+            {
+                await request.ErrorAsync(400, "BadDigest", "The Content-MD5 you specified did not match what was received.").ConfigureAwait(false);
+                return;
+            }
+        }
+        if (Parse(body, out var quiet, out var error) is not { } keys)
+        {
+            await request.ErrorAsync(400, "MalformedXML", error!).ConfigureAwait(false);
+            return;
+        }
+
+        var result = new XElement("DeleteResult");
+        foreach (var key in keys)
+        {
+            switch (KeyDecoding.Check(key))
+            {
+                case KeyStatus.Valid when key.Length > 0:
+                    request.Bucket.Store.Delete(key);
+                    if (!quiet)
+                    {
+                        result.Add(new XElement("Deleted", new XElement("Key", key)));
+                    }
+                    break;
+                case KeyStatus.TooLong:
+                    result.Add(Error(key, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes."));
+                    break;
+                default:
+                    result.Add(Error(key, "InvalidArgument", "The key is not valid: empty, or it contains a control character."));
+                    break;
+            }
+        }
+        var bytes = Encoding.UTF8.GetBytes(new XDeclaration("1.0", "UTF-8", null) + "\n" + result.ToString(SaveOptions.DisableFormatting));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/xml";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static XElement Error(string key, string code, string message) =>
+        new("Error", new XElement("Key", key), new XElement("Code", code), new XElement("Message", message));
+
+    /// <summary>The keys of a <c>Delete</c> document (DTDs refused); null with a reason when it is not one.</summary>
+    internal static List<string>? Parse(byte[] body, out bool quiet, out string? error)
+    {
+        quiet = false;
+        XDocument document;
+        try
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = MaxBodyBytes };
+            using var reader = XmlReader.Create(new MemoryStream(body), settings);
+            document = XDocument.Load(reader);
+        }
+        catch (XmlException e)
+        {
+            error = "The Delete document is not well-formed XML: " + e.Message;
+            return null;
+        }
+        var root = document.Root;
+        if (root is null || root.Name.LocalName != "Delete")
+        {
+            error = "The document's root must be <Delete>.";
+            return null;
+        }
+        var quietText = root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value.Trim();
+        if (quietText is not null && !bool.TryParse(quietText, out quiet))
+        {
+            error = "<Quiet> must be true or false.";
+            return null;
+        }
+        var keys = new List<string>();
+        foreach (var item in root.Elements().Where(e => e.Name.LocalName == "Object"))
+        {
+            if (item.Elements().FirstOrDefault(e => e.Name.LocalName == "Key") is not { } key)
+            {
+                error = "Every <Object> needs a <Key>.";
+                return null;
+            }
+            keys.Add(key.Value);
+        }
+        if (keys.Count is 0 or > MaxKeys)
+        {
+            error = $"A Delete document names 1 to {MaxKeys} objects.";
+            return null;
+        }
+        error = null;
+        return keys;
+    }
+}
