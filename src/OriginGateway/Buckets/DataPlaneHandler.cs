@@ -127,7 +127,7 @@ internal sealed class DataPlaneHandler(
         }
         if (HttpMethods.IsPut(method))
         {
-            return writes.PutAsync(request);
+            return ObjectWriteHandler.CopySource(request.Context.Request) is { } source ? writes.CopyAsync(request, source) : writes.PutAsync(request);
         }
         ObjectWriteHandler.Delete(request);
         return Task.CompletedTask;

@@ -7,8 +7,10 @@ using OriginGateway.Storage;
 namespace OriginGateway.Buckets;
 
 /// <summary>PUT and DELETE of objects. A PUT streams into staging and commits whole or not at all.</summary>
-internal sealed partial class ObjectWriteHandler(LimitsOptions limits, ILogger<ObjectWriteHandler> logger)
+internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketRegistry buckets, ILogger<ObjectWriteHandler> logger)
 {
+    private const int CopyChunk = 64 * 1024;
+
     /// <summary>Response headers a PUT stores with the object (names in lower case).</summary>
     private static readonly string[] StoredHeaders = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
 
@@ -34,15 +36,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, ILogger<O
             }
         }
 
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var (name, value) in httpRequest.Headers)
-        {
-            var lower = name.ToLowerInvariant();
-            if (Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal))
-            {
-                headers.Add(new(lower, value.ToString()));
-            }
-        }
+        var headers = RequestHeaders(httpRequest);
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
@@ -84,6 +78,160 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, ILogger<O
                 await request.ErrorAsync(400, "IncompleteBody", "The request body does not match its Content-Length.").ConfigureAwait(false);
                 return;
         }
+    }
+
+    /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
+    private static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in httpRequest.Headers)
+        {
+            var lower = name.ToLowerInvariant();
+            if (Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal))
+            {
+                headers.Add(new(lower, value.ToString()));
+            }
+        }
+        return headers;
+    }
+
+    /// <summary>The copy source header of a PUT, if any (<c>x-cos-copy-source</c>, or S3's <c>x-amz-copy-source</c>).</summary>
+    public static string? CopySource(HttpRequest request) =>
+        request.Headers["x-cos-copy-source"] is { Count: > 0 } cos ? cos.ToString()
+        : request.Headers["x-amz-copy-source"] is { Count: > 0 } amz ? amz.ToString() : null;
+
+    /// <summary>
+    /// <c>PUT</c> with <c>x-cos-copy-source</c> (<c>&lt;bucket&gt;.cos.&lt;region&gt;.myqcloud.com/&lt;key&gt;</c>,
+    /// a host of a gateway bucket, or <c>/bucket/key</c>; the key URL-encoded): the source — in this
+    /// bucket or another gateway bucket the caller may read — is copied whole and committed atomically,
+    /// its metadata kept (<c>x-cos-metadata-directive: Copy</c>, the default) or taken from the request
+    /// (<c>Replaced</c>). Answers <c>CopyObjectResult</c>.
+    /// </summary>
+    public async Task CopyAsync(DataRequest request, string source)
+    {
+        var context = request.Context;
+        if (ParseSource(source) is not var (bucketName, key) || KeyDecoding.Check(key) != KeyStatus.Valid || key.Length == 0)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source must name a bucket and a key: <bucket>.cos.<region>.myqcloud.com/<key> or /<bucket>/<key>.").ConfigureAwait(false);
+            return;
+        }
+        if (buckets.Find(bucketName) is not { } sourceBucket)
+        {
+            await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
+            return;
+        }
+        if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
+        {
+            await request.ErrorAsync(403, "AccessDenied", "Copy source: " + denied).ConfigureAwait(false);
+            return;
+        }
+        var directive = (context.Request.Headers["x-cos-metadata-directive"].ToString() is { Length: > 0 } d ? d : context.Request.Headers["x-amz-metadata-directive"].ToString()).ToLowerInvariant();
+        var replace = directive switch
+        {
+            "" or "copy" => false,
+            "replaced" or "replace" => true,
+            _ => (bool?)null,
+        };
+        if (replace is null)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced.").ConfigureAwait(false);
+            return;
+        }
+        if (sourceBucket == request.Bucket && key == request.Key && replace == false)
+        {
+            await request.ErrorAsync(400, "InvalidRequest", "Copying an object onto itself needs x-cos-metadata-directive: Replaced.").ConfigureAwait(false);
+            return;
+        }
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            if (sourceBucket.Store.Find(key) is not { } entry)
+            {
+                break;
+            }
+            using var reader = sourceBucket.Store.Open(entry);
+            if (reader is null)
+            {
+                continue;
+            }
+            var write = replace == true
+                ? new ObjectWrite(context.Request.ContentType, RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true)
+                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true);
+            var result = await CopyBodyAsync(request, reader, write, context.RequestAborted).ConfigureAwait(false);
+            if (result.Status != ObjectWriteStatus.Committed)
+            {
+                await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
+                return;
+            }
+            var body = System.Text.Encoding.UTF8.GetBytes(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult><ETag>" + result.Entry!.ETag.Replace("\"", "&quot;", StringComparison.Ordinal)
+                + "</ETag><LastModified>" + result.Entry.LastModified.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'.000Z'", System.Globalization.CultureInfo.InvariantCulture)
+                + "</LastModified></CopyObjectResult>\n");
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/xml";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        await request.ErrorAsync(404, "NoSuchKey", "The copy source key does not exist.").ConfigureAwait(false);
+    }
+
+    private static async Task<ObjectWriteResult> CopyBodyAsync(DataRequest request, ObjectReader reader, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        using var session = request.Bucket.Store.BeginWrite(request.Key);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = await reader.ReadAsync(buffer.AsMemory(0, CopyChunk), offset, cancellationToken).ConfigureAwait(false)) > 0 && offset < reader.Length)
+            {
+                read = (int)Math.Min(read, reader.Length - offset);
+                await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                offset += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>(bucket, decoded key) of a copy source, or null.</summary>
+    internal (string Bucket, string Key)? ParseSource(string source)
+    {
+        source = source.Trim();
+        var query = source.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            source = source[..query];
+        }
+        if (source.StartsWith('/'))
+        {
+            source = source[1..];
+        }
+        var slash = source.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return null;
+        }
+        var head = source[..slash];
+        if (KeyDecoding.TryDecodePath(source.AsSpan(slash), out var decoded) != KeyStatus.Valid)
+        {
+            return null;
+        }
+        var key = decoded[1..];
+        if (!head.Contains('.', StringComparison.Ordinal))
+        {
+            return (head, key);
+        }
+        // A host: a gateway bucket's virtual host, or COS's <bucket>.cos.<region>.myqcloud.com.
+        if (buckets.Resolve(head.Split(':')[0], "/", out _, out var pathStyle) is { } byHost && !pathStyle)
+        {
+            return (byHost.Name, key);
+        }
+        var cos = head.IndexOf(".cos.", StringComparison.Ordinal);
+        return cos > 0 ? (head[..cos], key) : null;
     }
 
     public static void Delete(DataRequest request)
