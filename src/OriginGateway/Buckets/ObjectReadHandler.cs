@@ -22,6 +22,11 @@ internal static class ObjectReadHandler
     public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit")
     {
         var context = request.Context;
+        if (request.Query is { } overrides && ResponseOverrides.Check(overrides, request.Auth.IsAnonymous) is { } refused)
+        {
+            await request.ErrorAsync(400, refused.Code, refused.Message).ConfigureAwait(false);
+            return;
+        }
         var store = request.Bucket.Store;
         var isHead = HttpMethods.IsHead(context.Request.Method);
         int bucketStatus;
@@ -97,6 +102,10 @@ internal static class ObjectReadHandler
 
         CopyStoredHeaders(headers, entry, cachingOnly: false);
         headers.ContentType = entry.ContentType;
+        if (request.Query is { } query)
+        {
+            ResponseOverrides.Apply(headers, query);
+        }
         if (range.Kind == RangeKind.Single)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;
