@@ -65,7 +65,16 @@ internal sealed partial class ProxyAction(
             return;
         }
         var request = new OriginFetchRequest(pull.Plan.Scheme, pull.Plan.PathAndQuery, pull.Plan.Headers, hosts.Candidates(pull.Rule), pull.Rule.FollowRedirection, pull.Rule.StandbyStatusCodes);
-        engine.Submit(ProxyStoreHandler.Create(pull.Request.Bucket.Name, pull.Request.Key, request));
+        try
+        {
+            engine.Submit(ProxyStoreHandler.Create(pull.Request.Bucket.Name, pull.Request.Key, request));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // The client already has its answer; a store that could not be queued is only a later miss.
+            _metrics.CommitRejected("QueueFailed");
+            LogQueueFailed(_logger, pull.Request.Bucket.Name, e);
+        }
     }
 
     /// <summary>Stores are the service principal's writes: the bucket policy must allow them.</summary>
@@ -169,6 +178,9 @@ internal sealed partial class ProxyAction(
             }
         }
     }
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Proxy in bucket {Bucket}: the background store could not be queued")]
+    private static partial void LogQueueFailed(ILogger logger, string bucket, Exception exception);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Proxy in bucket {Bucket}: not stored, the bucket policy does not let the service principal write the key")]
     private static partial void LogStoreDenied(ILogger logger, string bucket);
