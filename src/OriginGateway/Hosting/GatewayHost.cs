@@ -99,7 +99,7 @@ internal static partial class GatewayHost
         var defaultBucket = options.Buckets.FirstOrDefault(b => b.Name == options.DefaultBucket);
         output.WriteLine($"OriginGateway is running ({environment}).");
         output.WriteLine($"  data endpoint:    {binding.DataUrl}");
-        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz, COS fetch tasks)");
+        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz, fetch tasks, VOD API, sync tasks)");
         output.WriteLine($"  data directory:   {options.DataDirectoryFullPath}");
         if (defaultBucket is not null)
         {
