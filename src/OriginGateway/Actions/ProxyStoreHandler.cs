@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
-using OriginGateway.Security;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.Actions;
@@ -15,8 +14,6 @@ namespace OriginGateway.Actions;
 /// principal — a bucket policy that does not allow it means nothing is stored (logged, counted).
 /// </summary>
 internal sealed partial class ProxyStoreHandler(
-    BucketRegistry buckets,
-    BucketPolicyService policies,
     TaskFill fill,
     TaskOptions options,
     GatewayMetrics metrics,
@@ -42,15 +39,14 @@ internal sealed partial class ProxyStoreHandler(
     public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
     {
         var task = run.Task;
-        if (buckets.Find(task.Bucket) is not { } bucket)
+        if (fill.Target(task.Bucket, task.Key, out var bucket) is { } refused)
         {
-            return TaskOutcome.Permanent("NoSuchBucket", "The bucket is no longer configured.");
-        }
-        if (!policies.ServiceMayWrite(bucket, task.Key))
-        {
-            metrics.CommitRejected("AccessDenied");
-            LogDenied(logger, bucket.Name);
-            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+            if (refused.Code == "AccessDenied")
+            {
+                metrics.CommitRejected("AccessDenied");
+                LogDenied(logger, task.Bucket);
+            }
+            return refused;
         }
         var payload = JsonSerializer.Deserialize(task.Payload, StoreJsonContext.Default.StorePayload)!;
         var request = new OriginFetchRequest(payload.Scheme, payload.PathAndQuery,

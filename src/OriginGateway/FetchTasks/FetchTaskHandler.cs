@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OriginGateway.Buckets;
 using OriginGateway.Callbacks;
-using OriginGateway.Egress;
 using OriginGateway.Origins;
-using OriginGateway.Security;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.FetchTasks;
@@ -15,9 +13,6 @@ namespace OriginGateway.FetchTasks;
 /// signed callback queued with the final outcome.
 /// </summary>
 internal sealed class FetchTaskHandler(
-    BucketRegistry buckets,
-    BucketPolicyService policies,
-    EgressGuard guard,
     TaskFill fill,
     TaskOptions options,
     TimeProvider time) : ITaskHandler
@@ -34,13 +29,9 @@ internal sealed class FetchTaskHandler(
     {
         var task = run.Task;
         var payload = Payload(task);
-        if (buckets.Find(task.Bucket) is not { } bucket)
+        if (fill.Target(task.Bucket, task.Key, out var bucket) is { } refusedTarget)
         {
-            return TaskOutcome.Permanent("NoSuchBucket", "The bucket is no longer configured.");
-        }
-        if (!policies.ServiceMayWrite(bucket, task.Key))
-        {
-            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+            return refusedTarget;
         }
         if (TaskFill.StoredBy(bucket, task.Key, task.Id) is { } stored)
         {
@@ -53,10 +44,6 @@ internal sealed class FetchTaskHandler(
         if (TaskUrl.Parse(payload.Url, schemeOptional: true, out var error) is not { } url)
         {
             return TaskOutcome.Permanent("InvalidArgument", "Url " + error + ".");
-        }
-        if (guard.CheckClientUrl(url) is { } refused)
-        {
-            return TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + refused + ".");
         }
         var md5 = payload.Md5 is { Length: 32 } hex ? Convert.FromHexString(hex) : null;
         return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url, TaskKind), md5, run, cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OriginGateway.Buckets;
-using OriginGateway.Egress;
 using OriginGateway.Origins;
-using OriginGateway.Security;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.Oms;
@@ -18,9 +16,6 @@ internal sealed class SyncCopyHandler(
     SyncTaskRepository repository,
     SyncKeys keys,
     SyncSource source,
-    BucketRegistry buckets,
-    BucketPolicyService policies,
-    EgressGuard guard,
     TaskFill fill,
     TaskOptions options) : ITaskHandler
 {
@@ -61,19 +56,11 @@ internal sealed class SyncCopyHandler(
 
     private async Task<TaskOutcome> CopyAsync(SyncTask task, SyncCredentials credentials, SyncCopyPayload payload, TaskRun run, CancellationToken cancellationToken)
     {
-        if (buckets.Find(task.DestinationBucket) is not { } bucket)
+        if (fill.Target(task.DestinationBucket, run.Task.Key, out var bucket) is { } refused)
         {
-            return TaskOutcome.Permanent("NoSuchBucket", "The destination bucket is no longer configured.");
-        }
-        if (!policies.ServiceMayWrite(bucket, run.Task.Key))
-        {
-            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+            return refused;
         }
         var url = source.CopyUrl(task, credentials, payload.SourceKey);
-        if (guard.CheckClientUrl(url) is { } refused)
-        {
-            return TaskOutcome.Permanent("EgressDenied", "The source is not allowed: " + refused + ".");
-        }
         return await fill.RunAsync(bucket, run.Task.Key, OriginFetchRequest.ForUrl(url, TaskKind), null, run, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -82,6 +82,9 @@ internal sealed class OriginFetchResult : IDisposable
     /// <summary>The last error body (up to 64 KiB), for TransparentErrorCode.</summary>
     public byte[]? ErrorBody { get; }
 
+    /// <summary>Why the last attempt failed, in words (the egress guard's reason for a denial), or null.</summary>
+    public string? Detail { get; init; }
+
     public void Dispose()
     {
         Response?.Dispose();

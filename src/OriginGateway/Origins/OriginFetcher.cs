@@ -31,6 +31,7 @@ internal sealed partial class OriginFetcher(
         var notFound = 0;
         var attempts = 0;
         string? lastHost = null;
+        string? lastDetail = null;
         for (var i = 0; i < request.Candidates.Count; i++)
         {
             var host = request.Candidates[i];
@@ -51,6 +52,7 @@ internal sealed partial class OriginFetcher(
                 if (attempt.Response is not { } response)
                 {
                     reason = attempt.Reason;
+                    lastDetail = attempt.Detail;
                     lastStatus = null;
                     lastBody = null;
                     if (attempt.CountsAsHostFailure)
@@ -116,7 +118,7 @@ internal sealed partial class OriginFetcher(
         {
             return new OriginFetchResult(OriginOutcome.NotFound, null, null, lastHost, "NotFound", 404, lastBody, null);
         }
-        return new OriginFetchResult(OriginOutcome.Failed, null, null, lastHost, reason, lastStatus, lastBody, null);
+        return new OriginFetchResult(OriginOutcome.Failed, null, null, lastHost, reason, lastStatus, lastBody, null) { Detail = lastDetail };
     }
 
     private async Task<Attempt> SendFollowingRedirectsAsync(OriginFetchRequest request, string host, CancellationToken cancellationToken)
@@ -137,7 +139,7 @@ internal sealed partial class OriginFetcher(
             {
                 metrics.EgressDenied();
                 LogOriginFailure(logger, host, "EgressDenied: " + refused);
-                return new Attempt(null, url, "EgressDenied", false);
+                return new Attempt(null, url, "EgressDenied", false, refused);
             }
             using var message = new HttpRequestMessage(HttpMethod.Get, url) { Version = HttpVersion.Version11 };
             foreach (var (name, value) in request.Headers)
@@ -166,7 +168,7 @@ internal sealed partial class OriginFetcher(
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "egress_denied", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, denial);
-                    return new Attempt(null, url, "EgressDenied", false);
+                    return new Attempt(null, url, "EgressDenied", false, denial);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -228,7 +230,7 @@ internal sealed partial class OriginFetcher(
         }
     }
 
-    private readonly record struct Attempt(HttpResponseMessage? Response, Uri? Url, string Reason, bool CountsAsHostFailure);
+    private readonly record struct Attempt(HttpResponseMessage? Response, Uri? Url, string Reason, bool CountsAsHostFailure, string? Detail = null);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);

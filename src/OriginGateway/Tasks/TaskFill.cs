@@ -11,8 +11,27 @@ namespace OriginGateway.Tasks;
 /// The task id is kept with the object, so an attempt that runs again after a crash between the
 /// commit and the task's own update finds its object and does not store it twice.
 /// </summary>
-internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options, GatewayMetrics metrics, TimeProvider time)
+internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Security.BucketPolicyService policies, OriginPullOptions options, GatewayMetrics metrics, TimeProvider time)
 {
+    /// <summary>
+    /// Where a task writes, checked when it runs: the bucket still configured, and the bucket policy
+    /// letting the service principal write the key. Null with <paramref name="target"/> set when it may.
+    /// </summary>
+    public TaskOutcome? Target(string bucketName, string key, out Bucket target)
+    {
+        target = null!;
+        if (buckets.Find(bucketName) is not { } bucket)
+        {
+            return TaskOutcome.Permanent("NoSuchBucket", "The bucket is no longer configured.");
+        }
+        if (!policies.ServiceMayWrite(bucket, key))
+        {
+            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write this key.");
+        }
+        target = bucket;
+        return null;
+    }
+
     /// <summary>The gateway-metadata entry naming the task that stored an object.</summary>
     public const string TaskMetadata = "task-id";
 
@@ -94,7 +113,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginPullOptions options,
         var status = result.Status;
         return result.Reason switch
         {
-            "EgressDenied" => TaskOutcome.Permanent("EgressDenied", "The URL (or a redirect hop) is not allowed by the egress guard."),
+            "EgressDenied" => TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + (result.Detail ?? "refused by the egress guard") + "."),
             "TooManyRedirects" => TaskOutcome.Permanent("TooManyRedirects", "The origin redirected too many times."),
             "OriginTimeout" => TaskOutcome.Retry("OriginTimeout", "The origin did not answer in time."),
             "OriginUnavailable" when status is null => TaskOutcome.Retry("OriginUnavailable", "The origin could not be reached."),

@@ -1,6 +1,5 @@
 using System.Text;
 using OriginGateway.Buckets;
-using OriginGateway.Egress;
 using OriginGateway.Origins;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
@@ -14,7 +13,7 @@ namespace OriginGateway.Vod;
 /// with every stored playlist rewritten to relative URIs so the copy plays from the bucket. Bounded
 /// by <see cref="VodOptions.MaxHlsFiles"/>; progress is files done over files known.
 /// </summary>
-internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill fill, OriginPullOptions pull, VodOptions vod)
+internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOptions pull, VodOptions vod)
 {
     /// <summary>The largest playlist read into memory.</summary>
     public const int MaxPlaylistBytes = 4 * 1024 * 1024;
@@ -250,10 +249,6 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
 
     private async Task<TaskOutcome> FileAsync(Bucket bucket, string key, Uri url, TaskRun run, CancellationToken cancellationToken)
     {
-        if (guard.CheckClientUrl(url) is { } refused)
-        {
-            return TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + refused + ".");
-        }
         // Per-file progress is not the task's: files done over files known is.
         var quiet = new TaskRun(run.Task, (_, _) => { });
         return await fill.RunAsync(bucket, key, OriginFetchRequest.ForUrl(url, PullUploadHandler.TaskKind), null, quiet, cancellationToken).ConfigureAwait(false);
@@ -261,10 +256,6 @@ internal sealed class HlsPull(OriginFetcher fetcher, EgressGuard guard, TaskFill
 
     private async Task<(string? Text, TaskOutcome? Failure)> ReadAsync(Uri url, CancellationToken cancellationToken)
     {
-        if (guard.CheckClientUrl(url) is { } refused)
-        {
-            return (null, TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + refused + "."));
-        }
         using var result = await fetcher.FetchAsync(OriginFetchRequest.ForUrl(url, PullUploadHandler.TaskKind), cancellationToken).ConfigureAwait(false);
         if (result.Outcome != OriginOutcome.Success)
         {

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OriginGateway.Buckets;
 using OriginGateway.Callbacks;
-using OriginGateway.Egress;
 using OriginGateway.Origins;
-using OriginGateway.Security;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.Vod;
@@ -16,8 +14,6 @@ namespace OriginGateway.Vod;
 /// </summary>
 internal sealed class PullUploadHandler(
     BucketRegistry buckets,
-    BucketPolicyService policies,
-    EgressGuard guard,
     TaskFill fill,
     HlsPull hls,
     VodOptions vod,
@@ -53,13 +49,9 @@ internal sealed class PullUploadHandler(
     public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
     {
         var payload = Payload(run.Task);
-        if (buckets.Find(payload.Bucket) is not { } bucket)
+        if (fill.Target(payload.Bucket, payload.Key, out var bucket) is { } refusedTarget)
         {
-            return TaskOutcome.Permanent("NoSuchBucket", "The media bucket is no longer configured.");
-        }
-        if (!policies.ServiceMayWrite(bucket, payload.Key))
-        {
-            return TaskOutcome.Permanent("AccessDenied", "The bucket policy does not let the service principal write the media.");
+            return refusedTarget;
         }
         if (payload.CoverKey is { } coverKey && TaskFill.StoredBy(bucket, coverKey, run.Task.Id) is null)
         {
@@ -85,10 +77,6 @@ internal sealed class PullUploadHandler(
         if (TaskUrl.Parse(urlText, schemeOptional: false, out var error) is not { } url)
         {
             return TaskOutcome.Permanent("InvalidArgument", "The URL " + error + ".");
-        }
-        if (guard.CheckClientUrl(url) is { } refused)
-        {
-            return TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + refused + ".");
         }
         return await fill.RunAsync(bucket, key, OriginFetchRequest.ForUrl(url, TaskKind), null, run, cancellationToken, inspect).ConfigureAwait(false);
     }
