@@ -97,7 +97,6 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         keys.Set(task.Id, credentialsGiven);
-        repository.SetStatus(task.Id, "SYNCHRONIZING", task.LastStartTime);
         await JsonAsync(context, 200, json => json.WriteString("id", task.Id)).ConfigureAwait(false);
     }
 

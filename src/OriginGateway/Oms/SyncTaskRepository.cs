@@ -26,7 +26,7 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         }
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO sync_tasks ({Columns}) VALUES ($id, $p, $st, $sct, $se, $sr, $sb, $sp, $db, $dp, $d, $m, $i, $s, $c, NULL, NULL, 0, 0, 0, 0, 0, NULL)";
+        insert.CommandText = $"INSERT INTO sync_tasks ({Columns}) VALUES ($id, $p, $st, $sct, $se, $sr, $sb, $sp, $db, $dp, $d, $m, $i, $s, $c, $started, NULL, 0, 0, 0, 0, 0, NULL)";
         insert.Parameters.AddWithValue("$id", task.Id);
         insert.Parameters.AddWithValue("$p", task.ProjectId);
         insert.Parameters.AddWithValue("$st", task.SourceType);
@@ -42,6 +42,7 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         insert.Parameters.AddWithValue("$i", task.SyncInterval);
         insert.Parameters.AddWithValue("$s", task.Status);
         insert.Parameters.AddWithValue("$c", task.CreateTime);
+        insert.Parameters.AddWithValue("$started", (object?)task.LastStartTime ?? DBNull.Value);
         insert.ExecuteNonQuery();
         transaction.Commit();
         return true;
@@ -71,23 +72,8 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         "UPDATE sync_tasks SET copied = copied + $c, failed = failed + $f, bytes = bytes + $b, last_error = COALESCE($e, last_error) WHERE id = $id",
         ("$id", id), ("$c", copied ? 1 : 0), ("$f", copied ? 0 : 1), ("$b", bytes), ("$e", error));
 
-    private List<SyncTask> Query(string where, params (string Name, object? Value)[] parameters)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM sync_tasks {where}";
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        using var reader = command.ExecuteReader();
-        var tasks = new List<SyncTask>();
-        while (reader.Read())
-        {
-            tasks.Add(Read(reader));
-        }
-        return tasks;
-    }
+    private List<SyncTask> Query(string where, params (string Name, object? Value)[] parameters) =>
+        database.Query($"SELECT {Columns} FROM sync_tasks {where}", Read, parameters);
 
     private static SyncTask Read(SqliteDataReader r) => new()
     {

@@ -100,6 +100,25 @@ internal sealed partial class ControlDatabase
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>One query on its own connection; every row mapped by <paramref name="read"/>.</summary>
+    public List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
     /// <summary>A cheap round trip, for readiness.</summary>
     public bool Ping(out string? problem)
     {

@@ -44,15 +44,8 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         command.Parameters.AddWithValue("$callback", (object?)task.CallbackState ?? DBNull.Value);
     }
 
-    public TaskRecord? Get(string id)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM tasks WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
-    }
+    public TaskRecord? Get(string id) =>
+        database.Query($"SELECT {Columns} FROM tasks WHERE id = $id", Read, ("$id", id)) is [var task, ..] ? task : null;
 
     public TaskRecord? Lease(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts)
     {
@@ -176,19 +169,9 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
         "UPDATE tasks SET callback_state = $state, callback_attempts = $attempts, callback_error = $error WHERE id = $id",
         ("$id", id), ("$state", state), ("$attempts", attempts), ("$error", error));
 
-    public IReadOnlyList<(string Kind, TaskState State, long Count)> Counts()
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT kind, state, COUNT(*) FROM tasks GROUP BY kind, state";
-        using var reader = command.ExecuteReader();
-        var counts = new List<(string, TaskState, long)>();
-        while (reader.Read())
-        {
-            counts.Add((reader.GetString(0), TaskStates.Parse(reader.GetString(1)), reader.GetInt64(2)));
-        }
-        return counts;
-    }
+    public IReadOnlyList<(string Kind, TaskState State, long Count)> Counts() =>
+        database.Query("SELECT kind, state, COUNT(*) FROM tasks GROUP BY kind, state",
+            r => (r.GetString(0), TaskStates.Parse(r.GetString(1)), r.GetInt64(2)));
 
     private static TaskRecord Read(SqliteDataReader reader) => new()
     {
