@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OriginGateway.Buckets;
+using OriginGateway.Hosting;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Tasks;
@@ -184,44 +185,18 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
         return credential.MayUse(bucket.Name) ? null : ErrorAsync(context, 403, "AccessDenied", "This credential may not use this bucket.", requestId);
     }
 
-    public static Task ErrorAsync(HttpContext context, int status, string code, string message, string requestId)
+    public static Task ErrorAsync(HttpContext context, int status, string code, string message, string requestId) => JsonAnswer.WriteAsync(context, status, json =>
     {
-        var response = context.Response;
-        response.StatusCode = status;
-        return Json(context, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("code", code);
-            json.WriteString("message", message);
-            json.WriteString("request_id", requestId);
-            json.WriteEndObject();
-        });
-    }
+        json.WriteString("code", code);
+        json.WriteString("message", message);
+        json.WriteString("request_id", requestId);
+    });
 
-    private static Task WriteAsync(HttpContext context, int status, string requestId, Action<Utf8JsonWriter> data)
+    private static Task WriteAsync(HttpContext context, int status, string requestId, Action<Utf8JsonWriter> data) => JsonAnswer.WriteAsync(context, status, json =>
     {
-        context.Response.StatusCode = status;
-        return Json(context, json =>
-        {
-            json.WriteStartObject();
-            json.WriteNumber("code", 0);
-            json.WriteString("message", "SUCCESS");
-            json.WriteString("request_id", requestId);
-            data(json);
-            json.WriteEndObject();
-        });
-    }
-
-    private static Task Json(HttpContext context, Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            write(json);
-        }
-        var bytes = buffer.ToArray();
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = bytes.Length;
-        return context.Response.Body.WriteAsync(bytes).AsTask();
-    }
+        json.WriteNumber("code", 0);
+        json.WriteString("message", "SUCCESS");
+        json.WriteString("request_id", requestId);
+        data(json);
+    });
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
 using OriginGateway.Egress;
+using OriginGateway.Hosting;
 using OriginGateway.Security;
 using OriginGateway.Tasks;
 
@@ -97,7 +98,7 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         keys.Set(task.Id, credentialsGiven);
-        await JsonAsync(context, 200, json => json.WriteString("id", task.Id)).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, json => json.WriteString("id", task.Id)).ConfigureAwait(false);
     }
 
     public async Task StartAsync(HttpContext context, string projectId, string id)
@@ -123,7 +124,7 @@ internal sealed class SyncTaskEndpoint(
         }
         keys.Set(task.Id, given);
         repository.SetStatus(task.Id, "SYNCHRONIZING", time.GetUtcNow().ToUnixTimeMilliseconds());
-        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
 
     public async Task StopAsync(HttpContext context, string projectId, string id)
@@ -139,7 +140,7 @@ internal sealed class SyncTaskEndpoint(
         }
         repository.SetStatus(task.Id, "STOPPED", null);
         keys.Forget(task.Id);
-        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context, string projectId, string id)
@@ -153,7 +154,7 @@ internal sealed class SyncTaskEndpoint(
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
         }
-        await JsonAsync(context, 200, json => Write(json, task)).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, json => Write(json, task)).ConfigureAwait(false);
     }
 
     public async Task ListAsync(HttpContext context, string projectId)
@@ -170,7 +171,7 @@ internal sealed class SyncTaskEndpoint(
         }
         var status = query["status"].ToString();
         var tasks = repository.List(projectId).Where(t => status.Length == 0 || t.Status == status).ToList();
-        await JsonAsync(context, 200, json =>
+        await JsonAnswer.WriteAsync(context, 200, json =>
         {
             json.WriteStartArray("tasks");
             foreach (var task in tasks.Skip(offset).Take(limit))
@@ -202,7 +203,7 @@ internal sealed class SyncTaskEndpoint(
         }
         repository.Delete(projectId, id);
         keys.Forget(id);
-        await JsonAsync(context, 200, _ => { }).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
 
     public async Task EventsAsync(HttpContext context, string projectId, string id)
@@ -228,7 +229,7 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         var queued = runner.CopyNow(task, list.EnumerateArray().Select(k => k.GetString()!));
-        await JsonAsync(context, 200, json => json.WriteNumber("queued", queued)).ConfigureAwait(false);
+        await JsonAnswer.WriteAsync(context, 200, json => json.WriteNumber("queued", queued)).ConfigureAwait(false);
     }
 
     private static void Write(Utf8JsonWriter json, SyncTask task)
@@ -351,25 +352,10 @@ internal sealed class SyncTaskEndpoint(
 
     private static Task NotFoundAsync(HttpContext context) => ErrorAsync(context, 404, "OMS.0004", "The sync task does not exist in this project.");
 
-    private static Task ErrorAsync(HttpContext context, int status, string code, string message) => JsonAsync(context, status, json =>
+    private static Task ErrorAsync(HttpContext context, int status, string code, string message) => JsonAnswer.WriteAsync(context, status, json =>
     {
         json.WriteString("error_code", code);
         json.WriteString("error_msg", message);
     });
 
-    private static Task JsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            write(json);
-            json.WriteEndObject();
-        }
-        var bytes = buffer.ToArray();
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = bytes.Length;
-        return context.Response.Body.WriteAsync(bytes).AsTask();
-    }
 }

@@ -232,22 +232,11 @@ internal sealed class VodApiEndpoint(
         json.WriteEndObject();
     });
 
-    private static Task WriteAsync(HttpContext context, string requestId, Action<Utf8JsonWriter> response)
+    private static Task WriteAsync(HttpContext context, string requestId, Action<Utf8JsonWriter> response) => JsonAnswer.WriteAsync(context, 200, json =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("Response");
-            response(json);
-            json.WriteString("RequestId", requestId);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        var bytes = buffer.ToArray();
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = bytes.Length;
-        return context.Response.Body.WriteAsync(bytes).AsTask();
-    }
+        json.WriteStartObject("Response");
+        response(json);
+        json.WriteString("RequestId", requestId);
+        json.WriteEndObject();
+    });
 }
