@@ -126,7 +126,7 @@ internal sealed class PullUploadHandler(
             json.WriteString("FileId", payload.FileId);
             json.WriteStartObject("MediaBasicInfo");
             json.WriteString("Name", payload.Request.MediaName ?? Path.GetFileNameWithoutExtension(payload.Key));
-            json.WriteString("Type", payload.MediaType ?? PullUploadRequest.TypeFromContentType(buckets.Find(payload.Bucket)?.Store.Find(payload.Key)?.ContentType) ?? "");
+            json.WriteString("Type", payload.MediaTypeIn(buckets) ?? "");
             json.WriteNumber("Size", outcome.Size ?? 0);
             json.WriteString("CreateTime", DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             json.WriteString("StorageRegion", payload.Request.StorageRegion ?? "");

@@ -10,7 +10,12 @@ internal sealed record PullUploadPayload(
     string Key,
     string? CoverKey,
     string SecretId,
-    string? MediaType);
+    string? MediaType)
+{
+    /// <summary>The media type: known at submit, or decided at run time and then named by the stored object's Content-Type.</summary>
+    public string? MediaTypeIn(Buckets.BucketRegistry buckets) =>
+        MediaType ?? PullUploadRequest.TypeFromContentType(buckets.Find(Bucket)?.Store.Find(Key)?.ContentType);
+}
 
 /// <summary>The media and cover keys an <c>ExpireTime</c> deletes.</summary>
 internal sealed record ExpirePayload(string FileId, string[] Keys);

@@ -173,7 +173,7 @@ internal sealed class VodApiEndpoint(
             json.WriteNumber("Progress", task.Percent);
             json.WriteStartObject("MediaBasicInfo");
             json.WriteString("Name", payload.Request.MediaName ?? Path.GetFileNameWithoutExtension(FileName(payload.Request)));
-            json.WriteString("Type", payload.MediaType ?? StoredType(payload) ?? "");
+            json.WriteString("Type", payload.MediaTypeIn(buckets) ?? "");
             json.WriteNumber("Size", task.Size ?? 0);
             json.WriteString("CreateTime", Iso(task.CreatedAt));
             json.WriteString("ExpireTime", payload.Request.ExpireTime is { } expire ? expire.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "9999-12-31T23:59:59Z");
@@ -191,10 +191,6 @@ internal sealed class VodApiEndpoint(
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }
-
-    /// <summary>A media type decided at run time: the stored object's Content-Type says it.</summary>
-    private string? StoredType(PullUploadPayload payload) =>
-        buckets.Find(payload.Bucket)?.Store.Find(payload.Key) is { } entry ? PullUploadRequest.TypeFromContentType(entry.ContentType) : null;
 
     /// <summary>The absolute data-endpoint URL of a stored object, presigned (7 days) when its bucket is not public-read.</summary>
     private string FileUrl(PullUploadPayload payload)
