@@ -6,5 +6,5 @@ namespace OriginGateway.Oms;
 internal sealed class SyncLeaseFilter(SyncTaskRepository repository, SyncKeys keys) : ITaskLeaseFilter
 {
     public IEnumerable<string> ExcludedHosts() =>
-        repository.All().Where(t => !keys.Owns(t.Id)).Select(t => SyncCopyHandler.Host(t.Id));
+        repository.Ids().Where(id => !keys.Owns(id)).Select(SyncCopyHandler.Host);
 }

@@ -54,6 +54,9 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
 
     public IReadOnlyList<SyncTask> List(string projectId) => Query("WHERE project_id = $p ORDER BY create_time, id", ("$p", projectId));
 
+    /// <summary>Every task's id (what the lease filter needs, without reading whole rows).</summary>
+    public IReadOnlyList<string> Ids() => database.Query("SELECT id FROM sync_tasks", r => r.GetString(0));
+
     public IReadOnlyList<SyncTask> All() => Query("ORDER BY create_time, id");
 
     public bool Delete(string projectId, string id) => database.Execute("DELETE FROM sync_tasks WHERE project_id = $p AND id = $id", ("$p", projectId), ("$id", id)) == 1;
