@@ -181,11 +181,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
         {
-            long offset = 0;
-            int read;
-            while ((read = await reader.ReadAsync(buffer.AsMemory(0, CopyChunk), offset, cancellationToken).ConfigureAwait(false)) > 0 && offset < reader.Length)
+            // The body only: the file goes on with the metadata trailer after it.
+            for (long offset = 0; offset < reader.Length;)
             {
-                read = (int)Math.Min(read, reader.Length - offset);
+                var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(CopyChunk, reader.Length - offset)), offset, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
                 await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 offset += read;
             }
