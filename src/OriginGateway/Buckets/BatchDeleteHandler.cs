@@ -1,9 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Rules;
 
 namespace OriginGateway.Buckets;
 
@@ -22,26 +20,15 @@ internal static class BatchDeleteHandler
     public static async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;
-        var body = await OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await request.ErrorAsync(400, "MalformedXML", $"The Delete document is larger than {MaxBodyBytes} bytes.").ConfigureAwait(false);
             return;
         }
-        var contentMd5 = context.Request.Headers.ContentMD5;
-        if (contentMd5.Count > 0)
+        if (!await ContentMd5.CheckAsync(request, body).ConfigureAwait(false))
         {
-            var expected = new byte[16];
-            if (!Convert.TryFromBase64String(contentMd5.ToString(), expected, out var written) || written != 16)
-            {
-                await request.ErrorAsync(400, "InvalidDigest", "The Content-MD5 you specified is not valid.").ConfigureAwait(false);
-                return;
-            }
-            if (!CryptographicOperations.FixedTimeEquals(expected, MD5.HashData(body)))
-            {
-                await request.ErrorAsync(400, "BadDigest", "The Content-MD5 you specified did not match what was received.").ConfigureAwait(false);
-                return;
-            }
+            return;
         }
         if (Parse(body, out var quiet, out var error) is not { } keys)
         {

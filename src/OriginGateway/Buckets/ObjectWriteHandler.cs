@@ -24,16 +24,10 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             return;
         }
 
-        byte[]? md5 = null;
-        var contentMd5 = httpRequest.Headers.ContentMD5;
-        if (contentMd5.Count > 0)
+        if (!ContentMd5.TryRead(httpRequest, out var md5))
         {
-            md5 = new byte[16];
-            if (contentMd5.Count != 1 || !Convert.TryFromBase64String(contentMd5.ToString(), md5, out var written) || written != 16)
-            {
-                await request.ErrorAsync(400, "InvalidDigest", "The Content-MD5 you specified is not valid.").ConfigureAwait(false);
-                return;
-            }
+            await ContentMd5.WriteInvalidAsync(request).ConfigureAwait(false);
+            return;
         }
 
         var headers = RequestHeaders(httpRequest);
@@ -69,7 +63,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 context.Response.ContentLength = 0;
                 return;
             case ObjectWriteStatus.DigestMismatch:
-                await request.ErrorAsync(400, "BadDigest", "The Content-MD5 you specified did not match what was received.").ConfigureAwait(false);
+                await ContentMd5.WriteMismatchAsync(request).ConfigureAwait(false);
                 return;
             case ObjectWriteStatus.TooLarge:
                 await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);

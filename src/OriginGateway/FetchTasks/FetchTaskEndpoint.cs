@@ -28,7 +28,7 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
             await refused.ConfigureAwait(false);
             return;
         }
-        var body = await OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await ErrorAsync(context, 400, "InvalidArgument", $"The body is larger than {MaxBodyBytes} bytes.", requestId).ConfigureAwait(false);

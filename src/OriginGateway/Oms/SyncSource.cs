@@ -56,7 +56,7 @@ internal sealed class SyncSource(S3ClientFactory s3, OriginFetcher fetcher, Time
             throw new HttpRequestException($"the URL list could not be read ({result.Reason} {result.Status})");
         }
         await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = await Rules.OriginConfigurationEndpoint.ReadCappedAsync(stream, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false)
+        var body = await Hosting.BoundedRead.ReadAsync(stream, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the URL list is larger than 16 MiB");
         var objects = new List<SourceObject>();
         foreach (var raw in Encoding.UTF8.GetString(body).Split('\n'))

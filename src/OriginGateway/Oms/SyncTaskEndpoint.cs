@@ -315,7 +315,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return default(JsonElement);
         }
-        var bytes = await Rules.OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var bytes = await Hosting.BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (bytes is null)
         {
             await ErrorAsync(context, 400, "OMS.0001", "The body is larger than 1 MiB.").ConfigureAwait(false);

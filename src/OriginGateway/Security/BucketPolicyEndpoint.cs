@@ -26,7 +26,7 @@ internal sealed class BucketPolicyEndpoint(BucketPolicyService policies)
         }
         else if (HttpMethods.IsPut(method))
         {
-            var body = await OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, BucketPolicy.MaxDocumentBytes, context.RequestAborted).ConfigureAwait(false);
+            var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, BucketPolicy.MaxDocumentBytes, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
                 await request.ErrorAsync(400, "MalformedPolicy", $"The policy is larger than {BucketPolicy.MaxDocumentBytes} bytes.").ConfigureAwait(false);

@@ -265,7 +265,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
         try
         {
             await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            body = await Rules.OriginConfigurationEndpoint.ReadCappedAsync(stream, MaxPlaylistBytes, cancellationToken).ConfigureAwait(false);
+            body = await Hosting.BoundedRead.ReadAsync(stream, MaxPlaylistBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {

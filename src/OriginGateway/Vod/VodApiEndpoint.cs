@@ -34,7 +34,7 @@ internal sealed class VodApiEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         var requestId = Guid.NewGuid().ToString();
-        var body = await OriginConfigurationEndpoint.ReadCappedAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await ErrorAsync(context, requestId, "InvalidParameter", "The request body is larger than 1 MiB.").ConfigureAwait(false);
