@@ -1,5 +1,4 @@
 using System.Text;
-using System.Xml;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 
@@ -70,16 +69,9 @@ internal static class BatchDeleteHandler
     internal static List<string>? Parse(byte[] body, out bool quiet, out string? error)
     {
         quiet = false;
-        XDocument document;
-        try
+        if (RequestXml.TryLoad(body, MaxBodyBytes, out error) is not { } document)
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = MaxBodyBytes };
-            using var reader = XmlReader.Create(new MemoryStream(body), settings);
-            document = XDocument.Load(reader);
-        }
-        catch (XmlException e)
-        {
-            error = "The Delete document is not well-formed XML: " + e.Message;
+            error = "The Delete document: " + error;
             return null;
         }
         var root = document.Root;
@@ -88,16 +80,16 @@ internal static class BatchDeleteHandler
             error = "The document's root must be <Delete>.";
             return null;
         }
-        var quietText = root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value.Trim();
+        var quietText = RequestXml.Child(root, "Quiet")?.Value.Trim();
         if (quietText is not null && !bool.TryParse(quietText, out quiet))
         {
             error = "<Quiet> must be true or false.";
             return null;
         }
         var keys = new List<string>();
-        foreach (var item in root.Elements().Where(e => e.Name.LocalName == "Object"))
+        foreach (var item in RequestXml.Children(root, "Object"))
         {
-            if (item.Elements().FirstOrDefault(e => e.Name.LocalName == "Key") is not { } key)
+            if (RequestXml.Child(item, "Key") is not { } key)
             {
                 error = "Every <Object> needs a <Key>.";
                 return null;

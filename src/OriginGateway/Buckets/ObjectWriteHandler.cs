@@ -9,39 +9,48 @@ namespace OriginGateway.Buckets;
 /// <summary>PUT and DELETE of objects. A PUT streams into staging and commits whole or not at all.</summary>
 internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketRegistry buckets, ILogger<ObjectWriteHandler> logger)
 {
-    private const int CopyChunk = 64 * 1024;
-
     /// <summary>Response headers a PUT stores with the object (names in lower case).</summary>
     private static readonly string[] StoredHeaders = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
 
     public async Task PutAsync(DataRequest request)
+    {
+        var httpRequest = request.Context.Request;
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, httpRequest.ContentType, RequestHeaders(httpRequest)).ConfigureAwait(false) is { } entry)
+        {
+            request.Context.Response.Headers.ETag = entry.ETag;
+            request.Context.Response.ContentLength = 0;
+        }
+    }
+
+    /// <summary>
+    /// Streams the request body into <paramref name="store"/> under <paramref name="key"/>, checking
+    /// <c>Content-MD5</c>, <c>Content-Length</c> and <c>Limits:MaxPutSize</c>: the committed entry, or
+    /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike.
+    /// </summary>
+    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         var context = request.Context;
         var httpRequest = context.Request;
         if (httpRequest.ContentLength is { } declared && declared > limits.MaxPutSize)
         {
             await request.ErrorAsync(400, "EntityTooLarge", $"Your proposed upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
-            return;
+            return null;
         }
-
         if (!ContentMd5.TryRead(httpRequest, out var md5))
         {
             await ContentMd5.WriteInvalidAsync(request).ConfigureAwait(false);
-            return;
+            return null;
         }
-
-        var headers = RequestHeaders(httpRequest);
-
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(httpRequest.ContentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true);
+        var write = new ObjectWrite(contentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true);
         ObjectWriteResult result;
         try
         {
-            result = await request.Bucket.Store.PutAsync(request.Key, httpRequest.Body, write, context.RequestAborted).ConfigureAwait(false);
+            result = await store.PutAsync(key, httpRequest.Body, write, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
@@ -53,37 +62,36 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 await request.ErrorAsync(400, tooLarge ? "EntityTooLarge" : "IncompleteBody",
                     tooLarge ? "Your upload exceeds the maximum allowed object size." : "The request body ended before its declared length.").ConfigureAwait(false);
             }
-            return;
+            return null;
         }
 
         switch (result.Status)
         {
             case ObjectWriteStatus.Committed:
-                context.Response.Headers.ETag = result.Entry!.ETag;
-                context.Response.ContentLength = 0;
-                return;
+                return result.Entry!;
             case ObjectWriteStatus.DigestMismatch:
                 await ContentMd5.WriteMismatchAsync(request).ConfigureAwait(false);
-                return;
+                return null;
             case ObjectWriteStatus.TooLarge:
                 await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
-                return;
+                return null;
             default:
                 await request.ErrorAsync(400, "IncompleteBody", "The request body does not match its Content-Length.").ConfigureAwait(false);
-                return;
+                return null;
         }
     }
 
     /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
-    private static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest)
+    internal static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest)
     {
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in httpRequest.Headers)
         {
             var lower = name.ToLowerInvariant();
-            if (Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal))
+            // An empty value is no value (the COS SDK sends an empty Cache-Control when it has none).
+            if ((Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal)) && value.ToString() is { Length: > 0 } text)
             {
-                headers.Add(new(lower, value.ToString()));
+                headers.Add(new(lower, text));
             }
         }
         return headers;
@@ -172,24 +180,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     private static async Task<ObjectWriteResult> CopyBodyAsync(DataRequest request, ObjectReader reader, ObjectWrite write, CancellationToken cancellationToken)
     {
         using var session = request.Bucket.Store.BeginWrite(request.Key);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
         {
-            // The body only: the file goes on with the metadata trailer after it.
-            for (long offset = 0; offset < reader.Length;)
-            {
-                var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(CopyChunk, reader.Length - offset)), offset, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                offset += read;
-            }
+            await session.AppendAsync(reader, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (IOException)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            // The source file was cut short behind the gateway's back: nothing is committed.
+            return new(ObjectWriteStatus.LengthMismatch, null);
         }
         return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
     }

@@ -30,26 +30,9 @@ internal static class OriginConfigurationXml
             return Invalid("OriginConfiguration: DTDs and entity declarations are not allowed.");
         }
 
-        XDocument xml;
-        try
+        if (Buckets.RequestXml.TryLoad(document, MaxDocumentBytes, out var error) is not { } xml)
         {
-            var settings = new XmlReaderSettings
-            {
-                DtdProcessing = DtdProcessing.Prohibit,
-                XmlResolver = null,
-                MaxCharactersInDocument = MaxDocumentBytes,
-                MaxCharactersFromEntities = 1024,
-                IgnoreComments = true,
-                IgnoreProcessingInstructions = true,
-                IgnoreWhitespace = true,
-            };
-            using var stream = new MemoryStream(document.ToArray(), writable: false);
-            using var reader = XmlReader.Create(stream, settings);
-            xml = XDocument.Load(reader, LoadOptions.None);
-        }
-        catch (XmlException e)
-        {
-            return new OriginConfigurationParseResult(null, [$"The XML is not well-formed: {e.Message}"], Malformed: true);
+            return new OriginConfigurationParseResult(null, [error!], Malformed: true);
         }
 
         var errors = new RuleErrors();

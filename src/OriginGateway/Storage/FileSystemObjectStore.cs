@@ -162,7 +162,8 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 _store._time.GetUtcNow().ToUnixTimeMilliseconds(),
                 write.ContentType ?? "application/octet-stream",
                 write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
-                write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null);
+                write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
+                write.ETag);
             _file.Write(ObjectFileFormat.EncodeTrailer(trailer));
             _file.Flush(write.Durable && _store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
@@ -379,7 +380,8 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         DateTimeOffset.FromUnixTimeMilliseconds(trailer.LastModifiedUnixMs),
         trailer.ContentType,
         trailer.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray(),
-        trailer.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>());
+        trailer.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+        trailer.ETag);
 
     private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
 

@@ -8,7 +8,7 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal sealed class ObjectEntry
 {
-    public ObjectEntry(string key, string path, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata)
+    public ObjectEntry(string key, string path, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata, string? etag = null)
     {
         Key = key;
         Path = path;
@@ -19,7 +19,7 @@ internal sealed class ObjectEntry
         ContentType = contentType;
         Headers = headers;
         GatewayMetadata = gatewayMetadata;
-        ETag = "\"" + md5Hex + "\"";
+        ETag = etag ?? "\"" + md5Hex + "\"";
         LastModifiedHeader = LastModified.ToString("R", CultureInfo.InvariantCulture);
     }
 
@@ -46,7 +46,7 @@ internal sealed class ObjectEntry
     /// <summary>Metadata the gateway keeps for itself (origin URL, origin ETag, pull time, ...).</summary>
     public IReadOnlyDictionary<string, string> GatewayMetadata { get; }
 
-    /// <summary>Quoted lowercase hex MD5 of the content.</summary>
+    /// <summary>Quoted lowercase hex MD5 of the content; for a multipart object, <c>"&lt;md5 of the parts' md5s&gt;-N"</c>.</summary>
     public string ETag { get; }
 
     public string LastModifiedHeader { get; }

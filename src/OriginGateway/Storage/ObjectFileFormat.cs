@@ -70,7 +70,9 @@ internal sealed record ObjectTrailer(
     [property: JsonPropertyName("t")] long LastModifiedUnixMs,
     [property: JsonPropertyName("c")] string ContentType,
     [property: JsonPropertyName("h")] string[][] Headers,
-    [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway);
+    [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway,
+    [property: JsonPropertyName("e")] string? ETag = null);
 
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ObjectTrailer))]
 internal sealed partial class ObjectTrailerJsonContext : JsonSerializerContext;

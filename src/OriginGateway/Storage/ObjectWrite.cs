@@ -7,6 +7,9 @@ namespace OriginGateway.Storage;
 /// <param name="ExpectedLength">When set, the body must be exactly this long or nothing is stored.</param>
 /// <param name="MaxLength">Bodies longer than this are refused.</param>
 /// <param name="GatewayMetadata">Gateway-private metadata kept with the object.</param>
+/// <param name="ETag">
+/// The ETag to keep when it is not the content's MD5 (a multipart object's <c>"&lt;md5 of part md5s&gt;-N"</c>, quoted).
+/// </param>
 /// <param name="Durable">
 /// Flush to stable storage before the commit (where the store is configured to): true for client
 /// writes, which exist nowhere else; false for origin pulls, which can be pulled again.
@@ -18,7 +21,8 @@ internal sealed record ObjectWrite(
     long? ExpectedLength,
     long MaxLength,
     IReadOnlyDictionary<string, string>? GatewayMetadata = null,
-    bool Durable = false);
+    bool Durable = false,
+    string? ETag = null);
 
 /// <summary>How a write ended; failures are values, not exceptions.</summary>
 internal enum ObjectWriteStatus

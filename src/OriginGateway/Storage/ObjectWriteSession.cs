@@ -20,4 +20,28 @@ internal abstract class ObjectWriteSession : IDisposable
     public abstract Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken);
 
     public abstract void Dispose();
+
+    /// <summary>Appends a stored object's body (only the body: reads stop at its length).</summary>
+    public async Task AppendAsync(ObjectReader reader, CancellationToken cancellationToken)
+    {
+        const int Chunk = 128 * 1024;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
+        try
+        {
+            for (long offset = 0; offset < reader.Length;)
+            {
+                var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(Chunk, reader.Length - offset)), offset, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException("The stored body ended before its recorded length.");
+                }
+                await WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                offset += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
