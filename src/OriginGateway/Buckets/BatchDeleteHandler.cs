@@ -1,4 +1,3 @@
-using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 
@@ -55,11 +54,7 @@ internal static class BatchDeleteHandler
                     break;
             }
         }
-        var bytes = Encoding.UTF8.GetBytes(new XDeclaration("1.0", "UTF-8", null) + "\n" + result.ToString(SaveOptions.DisableFormatting));
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/xml";
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
     }
 
     private static XElement Error(string key, string code, string message) =>

@@ -1,10 +1,11 @@
+using OriginGateway.Multipart;
 using OriginGateway.Rules;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Buckets;
 
-/// <summary>A configured bucket at run time: its store, its access settings, its current rule set.</summary>
-internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, string originFile)
+/// <summary>A configured bucket at run time: its store and uploads in progress, its access settings, its current rule set.</summary>
+internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, MultipartUploads uploads, string originFile)
 {
     private volatile CompiledRuleSet _rules = CompiledRuleSet.Empty;
 
@@ -20,6 +21,9 @@ internal sealed class Bucket(string name, string region, bool publicRead, bool p
     public bool PublicList { get; } = publicList;
 
     public IObjectStore Store { get; } = store;
+
+    /// <summary>Multipart uploads in progress, kept apart from the objects.</summary>
+    public MultipartUploads Uploads { get; } = uploads;
 
     /// <summary>The rule file loaded at start-up when it exists (absolute path).</summary>
     public string OriginFile { get; } = originFile;

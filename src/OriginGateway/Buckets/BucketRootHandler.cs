@@ -64,7 +64,7 @@ internal static class BucketRootHandler
         foreach (var entry in result.Contents)
         {
             xml.Append("<Contents><Key>").Append(Text(entry.Key)).Append("</Key>")
-                .Append("<LastModified>").Append(entry.LastModified.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append("</LastModified>")
+                .Append("<LastModified>").Append(XmlAnswer.Timestamp(entry.LastModified)).Append("</LastModified>")
                 .Append("<ETag>").Append(SecurityElement.Escape(entry.ETag)).Append("</ETag>")
                 .Append("<Size>").Append(entry.Length.ToString(CultureInfo.InvariantCulture)).Append("</Size>")
                 .Append("<Owner><ID>").Append(owner).Append("</ID><DisplayName>").Append(owner).Append("</DisplayName></Owner>")

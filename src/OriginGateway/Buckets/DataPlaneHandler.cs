@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OriginGateway.Actions;
+using OriginGateway.Multipart;
 using OriginGateway.Observability;
 using OriginGateway.Rules;
 using OriginGateway.Security;
@@ -15,6 +16,7 @@ internal sealed class DataPlaneHandler(
     BucketRegistry buckets,
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
+    MultipartHandler multipart,
     OriginConfigurationEndpoint originEndpoint,
     BucketPolicyEndpoint policyEndpoint,
     OriginPullDispatcher originPull,
@@ -24,7 +26,7 @@ internal sealed class DataPlaneHandler(
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
     {
         "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
-        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "uploads", "versions",
+        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "versions",
     };
 
     public Task HandleAsync(HttpContext context) => metrics.RequestsEnabled ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
@@ -108,6 +110,10 @@ internal sealed class DataPlaneHandler(
 
     private Task ObjectAsync(DataRequest request)
     {
+        if (request.Query is not null && MultipartHandler.Wants(request))
+        {
+            return Denied(request, BucketOperation.Write) ?? multipart.HandleAsync(request);
+        }
         var method = request.Context.Request.Method;
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         var isWrite = HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
@@ -159,6 +165,13 @@ internal sealed class DataPlaneHandler(
                         ?? (HttpMethods.IsPost(request.Context.Request.Method)
                             ? BatchDeleteHandler.HandleAsync(request)
                             : request.ErrorAsync(405, "MethodNotAllowed", "?delete takes POST."));
+                }
+                if (name == "uploads")
+                {
+                    return Denied(request, BucketOperation.Write)
+                        ?? (HttpMethods.IsGet(request.Context.Request.Method)
+                            ? MultipartHandler.ListUploadsAsync(request)
+                            : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on a bucket takes GET."));
                 }
                 if (name == "policy")
                 {

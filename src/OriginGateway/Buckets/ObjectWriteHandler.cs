@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -164,14 +165,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
                 return;
             }
-            var body = System.Text.Encoding.UTF8.GetBytes(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult><ETag>" + result.Entry!.ETag.Replace("\"", "&quot;", StringComparison.Ordinal)
-                + "</ETag><LastModified>" + result.Entry.LastModified.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'.000Z'", System.Globalization.CultureInfo.InvariantCulture)
-                + "</LastModified></CopyObjectResult>\n");
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/xml";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            await XmlAnswer.WriteAsync(request, new XElement("CopyObjectResult",
+                new XElement("ETag", result.Entry!.ETag),
+                new XElement("LastModified", XmlAnswer.Timestamp(result.Entry.LastModified)))).ConfigureAwait(false);
             return;
         }
         await request.ErrorAsync(404, "NoSuchKey", "The copy source key does not exist.").ConfigureAwait(false);

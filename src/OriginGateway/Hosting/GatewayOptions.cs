@@ -37,6 +37,8 @@ public sealed class GatewayOptions
 
     public Oms.OmsOptions Oms { get; set; } = new();
 
+    public Multipart.MultipartOptions Multipart { get; set; } = new();
+
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

@@ -97,6 +97,7 @@ internal static partial class GatewayOptionsValidator
         ValidateEgress(options.Egress, errors);
         ValidateOriginPull(options.OriginPull, errors);
         ValidateTasks(options.Tasks, options.Callbacks, errors);
+        ValidateMultipart(options.Multipart, errors);
         ValidateVod(options, errors);
         if (options.Database.Provider != "Sqlite")
         {
@@ -160,13 +161,6 @@ internal static partial class GatewayOptionsValidator
 
     private static void ValidateTasks(Tasks.TaskOptions t, Callbacks.CallbackOptions c, List<string> errors)
     {
-        void Range(TimeSpan value, string name, TimeSpan min, TimeSpan max)
-        {
-            if (value < min || value > max)
-            {
-                errors.Add($"{name} {value} is outside {min} .. {max} (write durations as hh:mm:ss or d.hh:mm:ss).");
-            }
-        }
         if (t.Workers is < 1 or > 256)
         {
             errors.Add("Tasks:Workers must be 1..256.");
@@ -179,34 +173,42 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add("Tasks:MaxAttempts must be 1..100.");
         }
-        Range(t.Lease, "Tasks:Lease", TimeSpan.FromSeconds(3), TimeSpan.FromHours(1));
-        Range(t.RetryBase, "Tasks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
-        Range(t.RetryCap, "Tasks:RetryCap", t.RetryBase, TimeSpan.FromDays(1));
-        Range(t.Retention, "Tasks:Retention", TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650));
-        Range(t.PollInterval, "Tasks:PollInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        Range(errors, t.Lease, "Tasks:Lease", TimeSpan.FromSeconds(3), TimeSpan.FromHours(1));
+        Range(errors, t.RetryBase, "Tasks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(errors, t.RetryCap, "Tasks:RetryCap", t.RetryBase, TimeSpan.FromDays(1));
+        Range(errors, t.Retention, "Tasks:Retention", TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650));
+        Range(errors, t.PollInterval, "Tasks:PollInterval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         if (c.MaxAttempts is < 1 or > 100)
         {
             errors.Add("Callbacks:MaxAttempts must be 1..100.");
         }
-        Range(c.RetryBase, "Callbacks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
-        Range(c.RetryCap, "Callbacks:RetryCap", c.RetryBase, TimeSpan.FromDays(1));
-        Range(c.Timeout, "Callbacks:Timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        Range(errors, c.RetryBase, "Callbacks:RetryBase", TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(errors, c.RetryCap, "Callbacks:RetryCap", c.RetryBase, TimeSpan.FromDays(1));
+        Range(errors, c.Timeout, "Callbacks:Timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+    }
+
+    private static void ValidateMultipart(Multipart.MultipartOptions m, List<string> errors)
+    {
+        Range(errors, m.AbandonAfter, "Multipart:AbandonAfter", TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650));
+        Range(errors, m.SweepInterval, "Multipart:SweepInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
+    }
+
+    /// <summary>A duration setting must lie in [min, max].</summary>
+    private static void Range(List<string> errors, TimeSpan value, string name, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{name} {value} is outside {min} .. {max} (write durations as hh:mm:ss or d.hh:mm:ss).");
+        }
     }
 
     private static void ValidateOriginPull(Origins.OriginPullOptions o, List<string> errors)
     {
-        void Range(TimeSpan value, string name, TimeSpan min, TimeSpan max)
-        {
-            if (value < min || value > max)
-            {
-                errors.Add($"OriginPull:{name} {value} is outside {min} .. {max} (write durations as hh:mm:ss).");
-            }
-        }
-        Range(o.ConnectTimeout, "ConnectTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        Range(o.ResponseHeadersTimeout, "ResponseHeadersTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
-        Range(o.BodyIdleTimeout, "BodyIdleTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
-        Range(o.NegativeCacheTtl, "NegativeCacheTtl", TimeSpan.Zero, TimeSpan.FromDays(1));
-        Range(o.CoolDown, "CoolDown", TimeSpan.Zero, TimeSpan.FromHours(1));
+        Range(errors, o.ConnectTimeout, "OriginPull:ConnectTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        Range(errors, o.ResponseHeadersTimeout, "OriginPull:ResponseHeadersTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(errors, o.BodyIdleTimeout, "OriginPull:BodyIdleTimeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(errors, o.NegativeCacheTtl, "OriginPull:NegativeCacheTtl", TimeSpan.Zero, TimeSpan.FromDays(1));
+        Range(errors, o.CoolDown, "OriginPull:CoolDown", TimeSpan.Zero, TimeSpan.FromHours(1));
         if (o.MaxRedirects is < 0 or > 20)
         {
             errors.Add("OriginPull:MaxRedirects must be 0..20.");

@@ -14,6 +14,7 @@ using OriginGateway.Security;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
 using OriginGateway.Vod;
+using OriginGateway.Multipart;
 using OriginGateway.Oms;
 
 namespace OriginGateway.Hosting;
@@ -32,6 +33,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Callbacks);
         services.AddSingleton(options.Vod);
         services.AddSingleton(options.Oms);
+        services.AddSingleton(options.Multipart);
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
@@ -93,6 +95,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<OriginConfigurationService>();
         services.AddSingleton<OriginConfigurationEndpoint>();
         services.AddSingleton<ObjectWriteHandler>();
+        services.AddSingleton<MultipartHandler>();
+        services.AddHostedService<MultipartSweeper>();
         services.AddSingleton<DataPlaneHandler>();
 
         services.AddHealthChecks()
@@ -107,8 +111,10 @@ internal static class GatewayServiceCollectionExtensions
         var storeLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<FileSystemObjectStore>();
         var buckets = options.Buckets.Select(b =>
         {
-            var store = new FileSystemObjectStore(options.StorePath(b), b.Storage.FlushToDisk, time, storeLogger);
-            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, GatewayOptions.OriginFilePath(b));
+            var root = options.StorePath(b);
+            var store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
+            var uploads = new MultipartUploads(new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger), time);
+            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploads, GatewayOptions.OriginFilePath(b));
             return (bucket, (IReadOnlyList<string>)b.Hosts);
         });
         return new BucketRegistry(buckets.ToList(), options.DefaultBucket);

@@ -1,0 +1,398 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Hosting;
+using OriginGateway.Security;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Multipart;
+
+/// <summary>
+/// Multipart upload, COS/S3 style: <c>POST /key?uploads</c> (initiate), <c>PUT /key?partNumber=N&amp;uploadId=U</c>
+/// (a part, <c>Content-MD5</c> checked), <c>GET /key?uploadId=U</c> (ListParts), <c>POST /key?uploadId=U</c>
+/// (complete), <c>DELETE /key?uploadId=U</c> (abort) and <c>GET /?uploads</c> (ListMultipartUploads).
+/// The object appears only when the upload completes, whole, through one commit; its ETag is
+/// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
+/// </summary>
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogger<MultipartHandler> logger)
+{
+    private const int MaxListed = 1000;
+
+    /// <summary>10 000 parts of about 100 bytes of XML each, with room for whitespace.</summary>
+    private const int MaxCompleteBodyBytes = 4 * 1024 * 1024;
+
+    /// <summary>Whether an object request is a multipart operation (<c>?uploads</c> or <c>?uploadId</c>).</summary>
+    public static bool Wants(DataRequest request) =>
+        request.Query is { } query && (QueryParameters.Get(query, "uploadId") is not null || QueryParameters.Get(query, "uploads") is not null);
+
+    /// <summary>Handles an object-level multipart request (see <see cref="Wants"/>).</summary>
+    public Task HandleAsync(DataRequest request)
+    {
+        var method = request.Context.Request.Method;
+        if (QueryParameters.Get(request.Query, "uploadId") is { } uploadId)
+        {
+            return method switch
+            {
+                _ when HttpMethods.IsPut(method) => UploadPartAsync(request, uploadId),
+                _ when HttpMethods.IsGet(method) => ListPartsAsync(request, uploadId),
+                _ when HttpMethods.IsPost(method) => CompleteAsync(request, uploadId),
+                _ when HttpMethods.IsDelete(method) => AbortAsync(request, uploadId),
+                _ => request.ErrorAsync(405, "MethodNotAllowed", "?uploadId takes PUT, GET, POST or DELETE."),
+            };
+        }
+        return HttpMethods.IsPost(method) ? InitiateAsync(request) : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on an object takes POST.");
+    }
+
+    public async Task InitiateAsync(DataRequest request)
+    {
+        var httpRequest = request.Context.Request;
+        var contentType = string.IsNullOrEmpty(httpRequest.ContentType) ? null : httpRequest.ContentType;
+        var upload = await request.Bucket.Uploads.InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), request.Context.RequestAborted).ConfigureAwait(false);
+        LogInitiated(logger, request.Bucket.Name, upload.Id);
+        await XmlAnswer.WriteAsync(request, new XElement("InitiateMultipartUploadResult",
+            new XElement("Bucket", request.Bucket.Name),
+            new XElement("Key", request.Key),
+            new XElement("UploadId", upload.Id))).ConfigureAwait(false);
+    }
+
+    public async Task UploadPartAsync(DataRequest request, string uploadId)
+    {
+        if (ObjectWriteHandler.CopySource(request.Context.Request) is not null)
+        {
+            await request.ErrorAsync(501, "NotImplemented", "Upload Part - Copy is not implemented by this gateway; copy whole objects with PUT and x-cos-copy-source.").ConfigureAwait(false);
+            return;
+        }
+        var numberText = QueryParameters.Get(request.Query, "partNumber");
+        if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MultipartUploads.MaxPartNumber)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", $"partNumber must be an integer from 1 to {MultipartUploads.MaxPartNumber}.").ConfigureAwait(false);
+            return;
+        }
+        var uploads = request.Bucket.Uploads;
+        if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
+        {
+            return;
+        }
+        var partKey = MultipartUploads.PartKey(upload, number);
+        if (await writes.ReceiveAsync(request, uploads.Store, partKey, null, []).ConfigureAwait(false) is not { } part)
+        {
+            return;
+        }
+        if (uploads.Find(upload.Id) is null)
+        {
+            // Completed or aborted while the part was arriving: the part belongs to nothing.
+            uploads.Store.Delete(partKey);
+            await NoSuchUploadAsync(request).ConfigureAwait(false);
+            return;
+        }
+        request.Context.Response.Headers.ETag = part.ETag;
+        request.Context.Response.ContentLength = 0;
+    }
+
+    public static async Task ListPartsAsync(DataRequest request, string uploadId)
+    {
+        if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
+        {
+            return;
+        }
+        if (!TryReadCount(request, "max-parts", out var maxParts) || !TryReadCount(request, "part-number-marker", out var marker, 0)
+            || !TryReadEncoding(request, out var urlEncode))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "max-parts and part-number-marker must be non-negative integers; encoding-type must be 'url'.").ConfigureAwait(false);
+            return;
+        }
+        var parts = request.Bucket.Uploads.Parts(upload).Where(p => p.Number > marker).ToList();
+        var listed = parts.Take(maxParts).ToList();
+        var truncated = parts.Count > listed.Count;
+        var owner = Owner(request, "Owner");
+        var result = new XElement("ListPartsResult",
+            new XElement("Bucket", request.Bucket.Name),
+            urlEncode ? new XElement("EncodingType", "url") : null,
+            new XElement("Key", Text(request.Key, urlEncode)),
+            new XElement("UploadId", upload.Id),
+            Owner(request, "Initiator"),
+            owner,
+            new XElement("PartNumberMarker", marker),
+            listed.Select(p => new XElement("Part",
+                new XElement("PartNumber", p.Number),
+                new XElement("LastModified", XmlAnswer.Timestamp(p.Entry.LastModified)),
+                new XElement("ETag", p.Entry.ETag),
+                new XElement("Size", p.Entry.Length))),
+            new XElement("NextPartNumberMarker", listed.Count > 0 ? listed[^1].Number : marker),
+            new XElement("StorageClass", "STANDARD"),
+            new XElement("MaxParts", maxParts),
+            new XElement("IsTruncated", truncated ? "true" : "false"));
+        await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
+    }
+
+    public async Task CompleteAsync(DataRequest request, string uploadId)
+    {
+        var context = request.Context;
+        if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
+        {
+            return;
+        }
+        var body = await BoundedRead.ReadAsync(context.Request.Body, MaxCompleteBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            await request.ErrorAsync(400, "MalformedXML", $"The CompleteMultipartUpload document is larger than {MaxCompleteBodyBytes} bytes.").ConfigureAwait(false);
+            return;
+        }
+        if (!await ContentMd5.CheckAsync(request, body).ConfigureAwait(false))
+        {
+            return;
+        }
+        if (ParseCompletion(body, out var error) is not { } requested)
+        {
+            await request.ErrorAsync(400, "MalformedXML", error!).ConfigureAwait(false);
+            return;
+        }
+
+        var uploads = request.Bucket.Uploads;
+        var stored = uploads.Parts(upload).ToDictionary(p => p.Number);
+        var chosen = new List<UploadedPart>(requested.Count);
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var (number, etag) = requested[i];
+            if (i > 0 && number <= requested[i - 1].Number)
+            {
+                await request.ErrorAsync(400, "InvalidPartOrder", "The parts must be listed in ascending part-number order, each once.").ConfigureAwait(false);
+                return;
+            }
+            if (!stored.TryGetValue(number, out var part) || !string.Equals(Unquote(part.Entry.ETag), Unquote(etag), StringComparison.OrdinalIgnoreCase))
+            {
+                await request.ErrorAsync(400, "InvalidPart", $"Part {number} was not uploaded, or its ETag is not {etag}.").ConfigureAwait(false);
+                return;
+            }
+            chosen.Add(part);
+        }
+        if (chosen.SkipLast(1).FirstOrDefault(p => p.Entry.Length < MultipartUploads.MinPartSize) is { } small)
+        {
+            await request.ErrorAsync(400, "EntityTooSmall", $"Part {small.Number} is {small.Entry.Length} bytes; every part but the last must be at least {MultipartUploads.MinPartSize} bytes.").ConfigureAwait(false);
+            return;
+        }
+
+        var committed = await AssembleAsync(request, upload, chosen, context.RequestAborted).ConfigureAwait(false);
+        if (committed is null)
+        {
+            await request.ErrorAsync(400, "InvalidPart", "A part vanished while the upload was being completed; nothing was stored.").ConfigureAwait(false);
+            return;
+        }
+        uploads.Remove(upload);
+        LogCompleted(logger, request.Bucket.Name, upload.Id, chosen.Count, committed.Length);
+
+        var location = $"{context.Request.Scheme}://{context.Request.Host}{request.RawPath}";
+        await XmlAnswer.WriteAsync(request, new XElement("CompleteMultipartUploadResult",
+            new XElement("Location", location),
+            new XElement("Bucket", request.Bucket.Name),
+            new XElement("Key", request.Key),
+            new XElement("ETag", committed.ETag))).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part could not be read whole.</summary>
+    private static async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
+    {
+        var uploads = request.Bucket.Uploads;
+        using var session = request.Bucket.Store.BeginWrite(upload.Key);
+        var digests = new byte[parts.Count * 16];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            Convert.FromHexString(parts[i].Entry.Md5Hex, digests.AsSpan(i * 16, 16), out _, out _);
+            using var reader = uploads.Store.Open(parts[i].Entry);
+            if (reader is null)
+            {
+                return null;
+            }
+            try
+            {
+                await session.AppendAsync(reader, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+        var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
+        var total = parts.Sum(p => p.Entry.Length);
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag);
+        var result = await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        return result.Status == ObjectWriteStatus.Committed ? result.Entry : null;
+    }
+
+    public async Task AbortAsync(DataRequest request, string uploadId)
+    {
+        if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
+        {
+            return;
+        }
+        request.Bucket.Uploads.Remove(upload);
+        LogAborted(logger, request.Bucket.Name, upload.Id);
+        request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary><c>GET /?uploads</c>: uploads in progress by key then id, with prefix, delimiter, markers and max-uploads.</summary>
+    public static async Task ListUploadsAsync(DataRequest request)
+    {
+        var query = request.Query;
+        var prefix = QueryParameters.Get(query, "prefix") ?? "";
+        var delimiter = QueryParameters.Get(query, "delimiter") is { Length: > 0 } d ? d : null;
+        var keyMarker = QueryParameters.Get(query, "key-marker") ?? "";
+        var idMarker = keyMarker.Length > 0 ? QueryParameters.Get(query, "upload-id-marker") ?? "" : "";
+        if (!TryReadCount(request, "max-uploads", out var maxUploads) || !TryReadEncoding(request, out var urlEncode))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "max-uploads must be a non-negative integer; encoding-type must be 'url'.").ConfigureAwait(false);
+            return;
+        }
+
+        var uploads = request.Bucket.Uploads.All()
+            .Where(u => u.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(u => u.Key, Utf8OrdinalComparer.Instance).ThenBy(u => u.Id, StringComparer.Ordinal);
+        var listed = new List<MultipartUpload>();
+        var prefixes = new List<string>();
+        var truncated = false;
+        MultipartUpload? last = null;
+        foreach (var upload in uploads)
+        {
+            var afterMarker = Utf8OrdinalComparer.Instance.Compare(upload.Key, keyMarker) is var c && (c > 0 || (c == 0 && idMarker.Length > 0 && string.CompareOrdinal(upload.Id, idMarker) > 0));
+            if (!afterMarker)
+            {
+                continue;
+            }
+            string? common = null;
+            if (delimiter is not null && upload.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0)
+            {
+                common = upload.Key[..(at + delimiter.Length)];
+                if (prefixes.Count > 0 && prefixes[^1] == common)
+                {
+                    continue;
+                }
+            }
+            if (listed.Count + prefixes.Count == maxUploads)
+            {
+                truncated = true;
+                break;
+            }
+            if (common is not null)
+            {
+                prefixes.Add(common);
+            }
+            else
+            {
+                listed.Add(upload);
+                last = upload;
+            }
+        }
+
+        var result = new XElement("ListMultipartUploadsResult",
+            new XElement("Bucket", request.Bucket.Name),
+            urlEncode ? new XElement("EncodingType", "url") : null,
+            new XElement("KeyMarker", Text(keyMarker, urlEncode)),
+            new XElement("UploadIdMarker", idMarker),
+            new XElement("NextKeyMarker", truncated && last is not null ? Text(last.Key, urlEncode) : ""),
+            new XElement("NextUploadIdMarker", truncated && last is not null ? last.Id : ""),
+            new XElement("Prefix", Text(prefix, urlEncode)),
+            delimiter is not null ? new XElement("Delimiter", Text(delimiter, urlEncode)) : null,
+            new XElement("MaxUploads", maxUploads),
+            new XElement("IsTruncated", truncated ? "true" : "false"),
+            listed.Select(u => new XElement("Upload",
+                new XElement("Key", Text(u.Key, urlEncode)),
+                new XElement("UploadId", u.Id),
+                new XElement("StorageClass", "STANDARD"),
+                Owner(request, "Initiator"),
+                Owner(request, "Owner"),
+                new XElement("Initiated", XmlAnswer.Timestamp(u.Initiated)))),
+            prefixes.Select(p => new XElement("CommonPrefixes", new XElement("Prefix", Text(p, urlEncode)))));
+        await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>(PartNumber, ETag)</c> list of a CompleteMultipartUpload document; null with a reason when it is not one.</summary>
+    internal static List<(int Number, string ETag)>? ParseCompletion(byte[] body, out string? error)
+    {
+        if (RequestXml.TryLoad(body, MaxCompleteBodyBytes, out error) is not { Root: { } root })
+        {
+            error = "CompleteMultipartUpload: " + error;
+            return null;
+        }
+        if (root.Name.LocalName != "CompleteMultipartUpload")
+        {
+            error = "The document's root must be <CompleteMultipartUpload>.";
+            return null;
+        }
+        var parts = new List<(int, string)>();
+        foreach (var part in RequestXml.Children(root, "Part"))
+        {
+            var numberText = RequestXml.Child(part, "PartNumber")?.Value.Trim();
+            var etag = RequestXml.Child(part, "ETag")?.Value.Trim();
+            if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MultipartUploads.MaxPartNumber || string.IsNullOrEmpty(etag))
+            {
+                error = $"Every <Part> needs a <PartNumber> from 1 to {MultipartUploads.MaxPartNumber} and an <ETag>.";
+                return null;
+            }
+            parts.Add((number, etag));
+        }
+        if (parts.Count == 0)
+        {
+            error = "A CompleteMultipartUpload document names at least one <Part>.";
+            return null;
+        }
+        error = null;
+        return parts;
+    }
+
+    private static async Task<MultipartUpload?> FindAsync(DataRequest request, string uploadId)
+    {
+        if (request.Bucket.Uploads.Find(uploadId) is { } upload && upload.Key == request.Key)
+        {
+            return upload;
+        }
+        await NoSuchUploadAsync(request).ConfigureAwait(false);
+        return null;
+    }
+
+    private static Task NoSuchUploadAsync(DataRequest request) =>
+        request.ErrorAsync(404, "NoSuchUpload", "The specified multipart upload does not exist: it was completed, aborted or swept, or the id is wrong.");
+
+    private static bool TryReadCount(DataRequest request, string name, out int value, int absent = MaxListed)
+    {
+        value = absent;
+        if (QueryParameters.Get(request.Query, name) is not { } text)
+        {
+            return true;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
+        {
+            return false;
+        }
+        if (absent == MaxListed)
+        {
+            value = Math.Min(value, MaxListed);
+        }
+        return true;
+    }
+
+    private static bool TryReadEncoding(DataRequest request, out bool url)
+    {
+        var encoding = QueryParameters.Get(request.Query, "encoding-type");
+        url = encoding == "url";
+        return encoding is null || url;
+    }
+
+    private static string Text(string value, bool urlEncode) => urlEncode ? CosUrlEncoding.Encode(value) : value;
+
+    private static XElement Owner(DataRequest request, string element) =>
+        new(element, new XElement("ID", request.Bucket.AppId), new XElement("DisplayName", request.Bucket.AppId));
+
+    private static string Unquote(string etag) => etag.Trim('"');
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
+    private static partial void LogInitiated(ILogger logger, string bucket, string uploadId);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
+    private static partial void LogCompleted(ILogger logger, string bucket, string uploadId, int parts, long bytes);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
+    private static partial void LogAborted(ILogger logger, string bucket, string uploadId);
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+
+namespace OriginGateway.Multipart;
+
+/// <summary>
+/// Aborts multipart uploads left unfinished longer than <c>Multipart:AbandonAfter</c>, and removes parts
+/// that outlived their upload: at start-up, then every <c>Multipart:SweepInterval</c>.
+/// </summary>
+internal sealed partial class MultipartSweeper(BucketRegistry buckets, MultipartOptions options, TimeProvider time, ILogger<MultipartSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SweepInterval, time);
+        do
+        {
+            SweepOnce();
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>One pass over every bucket; returns the uploads aborted.</summary>
+    internal int SweepOnce()
+    {
+        var cutoff = time.GetUtcNow() - options.AbandonAfter;
+        var total = 0;
+        foreach (var bucket in buckets.All)
+        {
+            try
+            {
+                var swept = bucket.Uploads.Sweep(cutoff);
+                if (swept > 0)
+                {
+                    LogSwept(logger, swept, bucket.Name);
+                }
+                total += swept;
+            }
+            catch (IOException e)
+            {
+                LogSweepFailed(logger, bucket.Name, e);
+            }
+        }
+        return total;
+    }
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
+    private static partial void LogSwept(ILogger logger, int count, string bucket);
+
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
+    private static partial void LogSweepFailed(ILogger logger, string bucket, Exception exception);
+}

@@ -1,0 +1,52 @@
+// Multipart upload through Tencent's official COS Node.js SDK (cos-nodejs-sdk-v5 3.x) against a running gateway.
+// Usage: node cos-multipart-check.js <port> <secretId> <secretKey> <bucket> <file> <keyPrefix>
+// uploadFile (1 MiB slices, Content-MD5 on every part), sliceUploadFile (4 MiB slices), then an
+// initiated-and-aborted upload. Prints one JSON document; exits non-zero on the first failure.
+'use strict';
+const COS = require('cos-nodejs-sdk-v5');
+
+const [port, secretId, secretKey, bucket, file, prefix] = process.argv.slice(2);
+const client = (options) => new COS({ SecretId: secretId, SecretKey: secretKey, Protocol: 'http:', Domain: `127.0.0.1:${port}`, ...options });
+const Region = 'ap-guangzhou';
+const call = (cos, method, params) => new Promise((resolve, reject) =>
+  cos[method]({ Bucket: bucket, Region, ...params }, (err, data) => (err ? reject(Object.assign(new Error(`${method} failed`), { detail: err })) : resolve(data))));
+const failure = async (promise) => {
+  try {
+    await promise;
+    return 'succeeded';
+  } catch (e) {
+    return (e.detail && (e.detail.code || e.detail.statusCode)) || String(e);
+  }
+};
+
+(async () => {
+  const result = {};
+  const checked = client({ UploadCheckContentMd5: true });
+  const plain = client({ ChunkParallelLimit: 4 });
+
+  const uploaded = await call(checked, 'uploadFile', { Key: `${prefix}/upload-file.bin`, FilePath: file, ContentType: 'application/x-test', Headers: { 'x-cos-meta-via': 'uploadFile' } });
+  result.uploadFile = { statusCode: uploaded.statusCode, etag: uploaded.ETag };
+
+  const sliced = await call(plain, 'sliceUploadFile', { Key: `${prefix}/slice-upload.bin`, FilePath: file, ChunkSize: 4 * 1024 * 1024 });
+  result.sliceUploadFile = { statusCode: sliced.statusCode, etag: sliced.ETag };
+
+  const abortKey = `${prefix}/aborted.bin`;
+  const init = await call(plain, 'multipartInit', { Key: abortKey });
+  await call(plain, 'multipartUpload', { Key: abortKey, UploadId: init.UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 7) });
+  const listedParts = await call(plain, 'multipartListPart', { Key: abortKey, UploadId: init.UploadId });
+  const listedUploads = await call(plain, 'multipartList', { Prefix: `${prefix}/` });
+  await call(plain, 'multipartAbort', { Key: abortKey, UploadId: init.UploadId });
+  result.aborted = {
+    uploadId: init.UploadId,
+    partsBeforeAbort: listedParts.Part.map((p) => ({ PartNumber: Number(p.PartNumber), Size: Number(p.Size), ETag: p.ETag })),
+    uploadsBeforeAbort: listedUploads.Upload.map((u) => u.Key),
+    listPartsAfterAbort: await failure(call(plain, 'multipartListPart', { Key: abortKey, UploadId: init.UploadId })),
+    headAfterAbort: await failure(call(plain, 'headObject', { Key: abortKey })),
+  };
+  const left = await call(plain, 'multipartList', { Prefix: `${prefix}/` });
+  result.uploadsLeft = left.Upload.length;
+  console.log(JSON.stringify(result));
+})().catch((e) => {
+  console.error(JSON.stringify({ error: e.message, detail: e.detail }, null, 1));
+  process.exit(1);
+});
