@@ -5,7 +5,7 @@ using OriginGateway.Storage;
 namespace OriginGateway.Buckets;
 
 /// <summary>A configured bucket at run time: its store and uploads in progress, its access settings, its current rule set.</summary>
-internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, MultipartUploads uploads, string originFile)
+internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, MultipartUploads uploads, string originFile, DateTimeOffset createdAt)
 {
     private volatile CompiledRuleSet _rules = CompiledRuleSet.Empty;
 
@@ -24,6 +24,9 @@ internal sealed class Bucket(string name, string region, bool publicRead, bool p
 
     /// <summary>Multipart uploads in progress, kept apart from the objects.</summary>
     public MultipartUploads Uploads { get; } = uploads;
+
+    /// <summary>When the bucket's store was created (its directory's creation time), for ListAllMyBuckets.</summary>
+    public DateTimeOffset CreatedAt { get; } = createdAt;
 
     /// <summary>The rule file loaded at start-up when it exists (absolute path).</summary>
     public string OriginFile { get; } = originFile;

@@ -11,8 +11,11 @@ internal sealed class BucketRegistry
     private readonly Dictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _byNameSpan;
     private readonly Dictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _byHostSpan;
 
-    public BucketRegistry(IEnumerable<(Bucket Bucket, IReadOnlyList<string> Hosts)> buckets, string? defaultBucket)
+    private readonly string[] _serviceHosts;
+
+    public BucketRegistry(IEnumerable<(Bucket Bucket, IReadOnlyList<string> Hosts)> buckets, string? defaultBucket, IReadOnlyList<string>? serviceHosts = null)
     {
+        _serviceHosts = serviceHosts?.ToArray() ?? [];
         _byName = new(StringComparer.Ordinal);
         _byHost = new(StringComparer.OrdinalIgnoreCase);
         foreach (var (bucket, hosts) in buckets)
@@ -33,6 +36,40 @@ internal sealed class BucketRegistry
     public Bucket? Default { get; }
 
     public Bucket? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Whether a host name is the service endpoint (<c>ServiceHosts</c>; <c>*</c> stands for one label,
+    /// as in <c>cos.*.myqcloud.com</c>): <c>GET /</c> there lists the caller's buckets.
+    /// </summary>
+    public bool IsServiceHost(ReadOnlySpan<char> host)
+    {
+        foreach (var pattern in _serviceHosts)
+        {
+            if (HostMatches(pattern, host))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    internal static bool HostMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> host)
+    {
+        var star = pattern.IndexOf('*');
+        if (star < 0)
+        {
+            return host.Equals(pattern, StringComparison.OrdinalIgnoreCase);
+        }
+        var head = pattern[..star];
+        var tail = pattern[(star + 1)..];
+        if (host.Length <= head.Length + tail.Length
+            || !host.StartsWith(head, StringComparison.OrdinalIgnoreCase)
+            || !host.EndsWith(tail, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        return host[head.Length..^tail.Length].IndexOf('.') < 0;
+    }
 
     /// <summary>
     /// Resolves a request. <paramref name="rawPath"/> is the raw path (starting with '/');

@@ -62,12 +62,15 @@ internal sealed class DataPlaneHandler(
             return CosError.WriteAsync(context, 400, "InvalidArgument", "The request target is not a path.", rawTarget);
         }
 
-        var bucket = buckets.Resolve(HostWithoutPort(context.Request.Headers.Host), rawPath, out var keyStart, out _);
-        if (bucket is null)
+        var host = HostWithoutPort(context.Request.Headers.Host);
+        var bucket = buckets.Resolve(host, rawPath, out var keyStart, out var pathStyle);
+        // GET / on the service endpoint, or where nothing names a bucket: ListAllMyBuckets.
+        var service = rawPath.Length == 1 && (bucket is null || (!pathStyle && buckets.IsServiceHost(host)));
+        if (bucket is null && !service)
         {
             return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
         }
-        if (measurement is not null)
+        if (measurement is not null && bucket is not null)
         {
             measurement.Bucket = bucket.Name;
         }
@@ -104,7 +107,11 @@ internal sealed class DataPlaneHandler(
             }
         }
 
-        var request = new DataRequest(context, bucket, key, rawPath, rawQuery, query, auth);
+        if (service)
+        {
+            return ServiceHandler.HandleAsync(context, buckets, auth, query, rawPath);
+        }
+        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
         return key.Length == 0 ? BucketRootAsync(request) : ObjectAsync(request);
     }
 

@@ -19,6 +19,16 @@ public sealed class GatewayOptions
 
     public List<BucketOptions> Buckets { get; set; } = [];
 
+    /// <summary>
+    /// Host names of the service endpoint, where <c>GET /</c> lists the caller's buckets (ListAllMyBuckets);
+    /// <c>*</c> stands for one label. Default <c>service.cos.myqcloud.com</c> and <c>cos.*.myqcloud.com</c>,
+    /// the names the COS SDKs use. Without a default bucket, <c>GET /</c> on any host that names no bucket lists them too.
+    /// </summary>
+    public List<string>? ServiceHosts { get; set; }
+
+    /// <summary><see cref="ServiceHosts"/>, or its defaults when it is not set.</summary>
+    public IReadOnlyList<string> ServiceHostsOrDefault => ServiceHosts ?? ["service.cos.myqcloud.com", "cos.*.myqcloud.com"];
+
     public List<CredentialOptions> Credentials { get; set; } = [];
 
     public LimitsOptions Limits { get; set; } = new();

@@ -45,10 +45,22 @@ internal static partial class GatewayOptionsValidator
                 {
                     errors.Add($"{prefix}:Hosts:{h} '{bucket.Hosts[h]}' selects more than one bucket.");
                 }
+                else if (options.ServiceHostsOrDefault.FirstOrDefault(p => Buckets.BucketRegistry.HostMatches(p, bucket.Hosts[h])) is { } service)
+                {
+                    errors.Add($"{prefix}:Hosts:{h} '{bucket.Hosts[h]}' is a service host (ServiceHosts '{service}'), where GET / lists buckets.");
+                }
             }
             if (bucket.Storage.Kind != "FileSystem")
             {
                 errors.Add($"{prefix}:Storage:Kind '{bucket.Storage.Kind}' is not supported yet (FileSystem).");
+            }
+        }
+        for (var i = 0; i < options.ServiceHostsOrDefault.Count; i++)
+        {
+            var host = options.ServiceHostsOrDefault[i];
+            if (string.IsNullOrWhiteSpace(host) || host.Contains(':', StringComparison.Ordinal) || host.Contains('/', StringComparison.Ordinal) || host.Count(c => c == '*') > 1)
+            {
+                errors.Add($"ServiceHosts:{i} '{host}' must be a host name without scheme, port or path, with at most one '*' label.");
             }
         }
         if (options.DefaultBucket.Length > 0 && !names.Contains(options.DefaultBucket))

@@ -114,9 +114,9 @@ internal static class GatewayServiceCollectionExtensions
             var root = options.StorePath(b);
             var store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
             var uploads = new MultipartUploads(new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger), time);
-            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploads, GatewayOptions.OriginFilePath(b));
+            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploads, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));
             return (bucket, (IReadOnlyList<string>)b.Hosts);
         });
-        return new BucketRegistry(buckets.ToList(), options.DefaultBucket);
+        return new BucketRegistry(buckets.ToList(), options.DefaultBucket, options.ServiceHostsOrDefault);
     }
 }

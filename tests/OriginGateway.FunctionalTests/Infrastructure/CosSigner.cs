@@ -12,7 +12,7 @@ internal static class CosSigner
     {
         var uri = request.RequestUri ?? throw new InvalidOperationException("absolute URI required");
         var from = start ?? DateTimeOffset.UtcNow;
-        var headers = new List<KeyValuePair<string, string>> { new("host", uri.Authority) };
+        var headers = new List<KeyValuePair<string, string>> { new("host", request.Headers.Host ?? uri.Authority) };
         if (request.Content?.Headers.ContentType is { } contentType)
         {
             headers.Add(new("content-type", contentType.ToString()));

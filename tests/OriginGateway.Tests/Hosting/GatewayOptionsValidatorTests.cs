@@ -89,4 +89,20 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Oms:Tokens:dev-project", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Callbacks:Secret", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_RefusesABucketHostThatIsAServiceHost_AndBadServiceHostsAndMultipartDurations()
+    {
+        var options = Valid();
+        options.Buckets[0].Hosts = ["cos.ap-guangzhou.myqcloud.com"];
+        options.ServiceHosts = ["service.example.com:8080", "*.*.example.com", "cos.*.myqcloud.com"];
+        options.Multipart.SweepInterval = TimeSpan.Zero;
+
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Hosts:0", StringComparison.Ordinal) && e.Contains("service host", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ServiceHosts:0", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ServiceHosts:1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Multipart:SweepInterval", StringComparison.Ordinal));
+    }
 }
