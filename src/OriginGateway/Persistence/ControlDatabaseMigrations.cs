@@ -90,5 +90,12 @@ internal static class ControlDatabaseMigrations
             );
             CREATE INDEX sync_tasks_project ON sync_tasks (project_id);
             """),
+        new(6, "bucket_cors", """
+            CREATE TABLE bucket_cors (
+                bucket      TEXT NOT NULL PRIMARY KEY,
+                document    TEXT NOT NULL,
+                updated_at  TEXT NOT NULL
+            );
+            """),
     ];
 }
