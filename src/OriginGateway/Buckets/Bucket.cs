@@ -8,6 +8,7 @@ namespace OriginGateway.Buckets;
 internal sealed class Bucket(string name, string region, bool publicRead, bool publicList, IObjectStore store, MultipartUploads uploads, string originFile, DateTimeOffset createdAt)
 {
     private volatile CompiledRuleSet _rules = CompiledRuleSet.Empty;
+    private volatile Cors.CorsConfiguration? _cors;
 
     public string Name { get; } = name;
 
@@ -36,5 +37,12 @@ internal sealed class Bucket(string name, string region, bool publicRead, bool p
     {
         get => _rules;
         set => _rules = value;
+    }
+
+    /// <summary>The CORS configuration; null when the bucket has none (then no CORS headers are added).</summary>
+    public Cors.CorsConfiguration? Cors
+    {
+        get => _cors;
+        set => _cors = value;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OriginGateway.Actions;
+using OriginGateway.Cors;
 using OriginGateway.Multipart;
 using OriginGateway.Observability;
 using OriginGateway.Rules;
@@ -19,13 +20,14 @@ internal sealed class DataPlaneHandler(
     MultipartHandler multipart,
     OriginConfigurationEndpoint originEndpoint,
     BucketPolicyEndpoint policyEndpoint,
+    CorsEndpoint corsEndpoint,
     OriginPullDispatcher originPull,
     GatewayMetrics metrics)
 {
     /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
     {
-        "acl", "cors", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
+        "acl", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
         "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "versions",
     };
 
@@ -70,9 +72,20 @@ internal sealed class DataPlaneHandler(
         {
             return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
         }
-        if (measurement is not null && bucket is not null)
+        if (bucket is not null)
         {
-            measurement.Bucket = bucket.Name;
+            if (measurement is not null)
+            {
+                measurement.Bucket = bucket.Name;
+            }
+            if (HttpMethods.IsOptions(context.Request.Method))
+            {
+                return CorsResponder.PreflightAsync(context, bucket, rawPath);
+            }
+            if (bucket.Cors is { } cors && context.Request.Headers.Origin is { Count: > 0 } origin)
+            {
+                CorsResponder.AddHeaders(context, cors, origin.ToString());
+            }
         }
 
         var keyStatus = KeyDecoding.TryDecodePath(rawPath.AsSpan(keyStart), out var key);
@@ -179,6 +192,10 @@ internal sealed class DataPlaneHandler(
                         ?? (HttpMethods.IsGet(request.Context.Request.Method)
                             ? MultipartHandler.ListUploadsAsync(request)
                             : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on a bucket takes GET."));
+                }
+                if (name == "cors")
+                {
+                    return Denied(request, BucketOperation.Configure) ?? corsEndpoint.HandleAsync(request);
                 }
                 if (name == "policy")
                 {

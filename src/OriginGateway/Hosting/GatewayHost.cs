@@ -59,10 +59,11 @@ internal static partial class GatewayHost
         {
             app.Services.GetRequiredService<ControlDatabase>().Migrate(ControlDatabaseMigrations.All);
             app.Services.GetRequiredService<BucketRegistry>();
-            var ruleProblems = app.Services.GetRequiredService<OriginConfigurationService>().LoadAll();
+            var ruleProblems = app.Services.GetRequiredService<OriginConfigurationService>().LoadAll()
+                .Concat(app.Services.GetRequiredService<Cors.CorsService>().LoadAll()).ToList();
             if (ruleProblems.Count > 0)
             {
-                await error.WriteLineAsync("Cannot start: invalid origin rules:").ConfigureAwait(false);
+                await error.WriteLineAsync("Cannot start: invalid bucket configuration:").ConfigureAwait(false);
                 foreach (var problem in ruleProblems)
                 {
                     await error.WriteLineAsync("  " + problem).ConfigureAwait(false);

@@ -38,6 +38,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
         services.AddSingleton<BucketPolicyRepository>();
+        services.AddSingleton<CorsConfigurationRepository>();
         services.AddSingleton<BucketPolicyService>();
         services.AddSingleton<BucketPolicyEndpoint>();
 
@@ -94,6 +95,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddSingleton<OriginConfigurationService>();
         services.AddSingleton<OriginConfigurationEndpoint>();
+        services.AddSingleton<Cors.CorsService>();
+        services.AddSingleton<Cors.CorsEndpoint>();
         services.AddSingleton<ObjectWriteHandler>();
         services.AddSingleton<MultipartHandler>();
         services.AddHostedService<MultipartSweeper>();

@@ -1,0 +1,43 @@
+using System.Text;
+using OriginGateway.Buckets;
+using OriginGateway.Persistence;
+
+namespace OriginGateway.Cors;
+
+/// <summary>Owns each bucket's CORS configuration: parse → store → swap into the bucket; loaded at start-up.</summary>
+internal sealed class CorsService(BucketRegistry buckets, CorsConfigurationRepository repository)
+{
+    /// <summary>Loads every bucket's stored configuration. Returns the ones that no longer parse (they stop start-up).</summary>
+    public IReadOnlyList<string> LoadAll()
+    {
+        var problems = new List<string>();
+        foreach (var bucket in buckets.All)
+        {
+            if (repository.Get(bucket.Name) is not { } stored)
+            {
+                bucket.Cors = null;
+                continue;
+            }
+            bucket.Cors = CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out var errors, out _);
+            if (bucket.Cors is null)
+            {
+                problems.Add($"the stored CORS configuration of bucket {bucket.Name} no longer parses: {string.Join("; ", errors)}");
+            }
+        }
+        return problems;
+    }
+
+    public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
+
+    public void Put(Bucket bucket, CorsConfiguration configuration)
+    {
+        repository.Put(bucket.Name, configuration.Write());
+        bucket.Cors = configuration;
+    }
+
+    public void Delete(Bucket bucket)
+    {
+        repository.Delete(bucket.Name);
+        bucket.Cors = null;
+    }
+}
