@@ -1,7 +1,7 @@
 // Multipart upload through Tencent's official COS Node.js SDK (cos-nodejs-sdk-v5 3.x) against a running gateway.
 // Usage: node cos-multipart-check.js <port> <secretId> <secretKey> <bucket> <file> <keyPrefix>
-// uploadFile (1 MiB slices, Content-MD5 on every part), sliceUploadFile (4 MiB slices), then an
-// initiated-and-aborted upload. Prints one JSON document; exits non-zero on the first failure.
+// uploadFile (1 MiB slices, Content-MD5 on every part), sliceUploadFile (4 MiB slices), sliceCopyFile
+// (Upload Part - Copy in 10 MiB ranges), then an initiated-and-aborted upload. Prints one JSON document; exits non-zero on the first failure.
 'use strict';
 const COS = require('cos-nodejs-sdk-v5');
 
@@ -29,6 +29,9 @@ const failure = async (promise) => {
 
   const sliced = await call(plain, 'sliceUploadFile', { Key: `${prefix}/slice-upload.bin`, FilePath: file, ChunkSize: 4 * 1024 * 1024 });
   result.sliceUploadFile = { statusCode: sliced.statusCode, etag: sliced.ETag };
+
+  const copied = await call(plain, 'sliceCopyFile', { Key: `${prefix}/slice-copy.bin`, CopySource: `${bucket}.cos.${Region}.myqcloud.com/${prefix}/upload-file.bin` });
+  result.sliceCopyFile = { statusCode: copied.statusCode, etag: copied.ETag };
 
   const abortKey = `${prefix}/aborted.bin`;
   const init = await call(plain, 'multipartInit', { Key: abortKey });

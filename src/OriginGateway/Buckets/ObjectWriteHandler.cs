@@ -113,19 +113,8 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     public async Task CopyAsync(DataRequest request, string source)
     {
         var context = request.Context;
-        if (ParseSource(source) is not var (bucketName, key) || KeyDecoding.Check(key) != KeyStatus.Valid || key.Length == 0)
+        if (await ResolveSourceAsync(request, source).ConfigureAwait(false) is not var (sourceBucket, key))
         {
-            await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source must name a bucket and a key: <bucket>.cos.<region>.myqcloud.com/<key> or /<bucket>/<key>.").ConfigureAwait(false);
-            return;
-        }
-        if (buckets.Find(bucketName) is not { } sourceBucket)
-        {
-            await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
-            return;
-        }
-        if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
-        {
-            await request.ErrorAsync(403, "AccessDenied", "Copy source: " + denied).ConfigureAwait(false);
             return;
         }
         var directive = (context.Request.Headers["x-cos-metadata-directive"].ToString() is { Length: > 0 } d ? d : context.Request.Headers["x-amz-metadata-directive"].ToString()).ToLowerInvariant();
@@ -145,21 +134,16 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, "InvalidRequest", "Copying an object onto itself needs x-cos-metadata-directive: Replaced.").ConfigureAwait(false);
             return;
         }
-        for (var attempt = 0; attempt < 2; attempt++)
+        if (await OpenSourceAsync(request, sourceBucket, key).ConfigureAwait(false) is not var (entry, reader))
         {
-            if (sourceBucket.Store.Find(key) is not { } entry)
-            {
-                break;
-            }
-            using var reader = sourceBucket.Store.Open(entry);
-            if (reader is null)
-            {
-                continue;
-            }
+            return;
+        }
+        using (reader)
+        {
             var write = replace == true
                 ? new ObjectWrite(context.Request.ContentType, RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true)
                 : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true);
-            var result = await CopyBodyAsync(request, reader, write, context.RequestAborted).ConfigureAwait(false);
+            var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)
             {
                 await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
@@ -168,17 +152,59 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await XmlAnswer.WriteAsync(request, new XElement("CopyObjectResult",
                 new XElement("ETag", result.Entry!.ETag),
                 new XElement("LastModified", XmlAnswer.Timestamp(result.Entry.LastModified)))).ConfigureAwait(false);
-            return;
         }
-        await request.ErrorAsync(404, "NoSuchKey", "The copy source key does not exist.").ConfigureAwait(false);
     }
 
-    private static async Task<ObjectWriteResult> CopyBodyAsync(DataRequest request, ObjectReader reader, ObjectWrite write, CancellationToken cancellationToken)
+    /// <summary>
+    /// The bucket and key a copy source header names, when the bucket exists and the caller may read it;
+    /// otherwise null once the error has been answered.
+    /// </summary>
+    public async Task<(Bucket Bucket, string Key)?> ResolveSourceAsync(DataRequest request, string source)
     {
-        using var session = request.Bucket.Store.BeginWrite(request.Key);
+        if (ParseSource(source) is not var (bucketName, key) || KeyDecoding.Check(key) != KeyStatus.Valid || key.Length == 0)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source must name a bucket and a key: <bucket>.cos.<region>.myqcloud.com/<key> or /<bucket>/<key>.").ConfigureAwait(false);
+            return null;
+        }
+        if (buckets.Find(bucketName) is not { } sourceBucket)
+        {
+            await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
+            return null;
+        }
+        if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
+        {
+            await request.ErrorAsync(403, "AccessDenied", "Copy source: " + denied).ConfigureAwait(false);
+            return null;
+        }
+        return (sourceBucket, key);
+    }
+
+    /// <summary>The source object, opened (the caller disposes the reader); null once 404 NoSuchKey has been answered.</summary>
+    public static async Task<(ObjectEntry Entry, ObjectReader Reader)?> OpenSourceAsync(DataRequest request, Bucket bucket, string key)
+    {
+        // A version replaced between the lookup and the open is looked up once more.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            if (bucket.Store.Find(key) is not { } entry)
+            {
+                break;
+            }
+            if (bucket.Store.Open(entry) is { } reader)
+            {
+                return (entry, reader);
+            }
+        }
+        await request.ErrorAsync(404, "NoSuchKey", "The copy source key does not exist.").ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Copies <paramref name="length"/> bytes of a stored body from <paramref name="offset"/> into a new object of <paramref name="store"/> and commits it.</summary>
+    public static async Task<ObjectWriteResult> CopyBodyAsync(IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        using var session = store.BeginWrite(key);
         try
         {
-            await session.AppendAsync(reader, cancellationToken).ConfigureAwait(false);
+            await session.AppendAsync(reader, offset, length, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException)
         {

@@ -17,7 +17,7 @@ namespace OriginGateway.Multipart;
 /// The object appears only when the upload completes, whole, through one commit; its ETag is
 /// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
 /// </summary>
-internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogger<MultipartHandler> logger)
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, ILogger<MultipartHandler> logger)
 {
     private const int MaxListed = 1000;
 
@@ -46,7 +46,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
         return HttpMethods.IsPost(method) ? InitiateAsync(request) : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on an object takes POST.");
     }
 
-    public async Task InitiateAsync(DataRequest request)
+    private async Task InitiateAsync(DataRequest request)
     {
         var httpRequest = request.Context.Request;
         var contentType = string.IsNullOrEmpty(httpRequest.ContentType) ? null : httpRequest.ContentType;
@@ -58,13 +58,8 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
             new XElement("UploadId", upload.Id))).ConfigureAwait(false);
     }
 
-    public async Task UploadPartAsync(DataRequest request, string uploadId)
+    private async Task UploadPartAsync(DataRequest request, string uploadId)
     {
-        if (ObjectWriteHandler.CopySource(request.Context.Request) is not null)
-        {
-            await request.ErrorAsync(501, "NotImplemented", "Upload Part - Copy is not implemented by this gateway; copy whole objects with PUT and x-cos-copy-source.").ConfigureAwait(false);
-            return;
-        }
         var numberText = QueryParameters.Get(request.Query, "partNumber");
         if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MultipartUploads.MaxPartNumber)
         {
@@ -77,7 +72,11 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
             return;
         }
         var partKey = MultipartUploads.PartKey(upload, number);
-        if (await writes.ReceiveAsync(request, uploads.Store, partKey, null, []).ConfigureAwait(false) is not { } part)
+        var copySource = ObjectWriteHandler.CopySource(request.Context.Request);
+        var part = copySource is null
+            ? await writes.ReceiveAsync(request, uploads.Store, partKey, null, []).ConfigureAwait(false)
+            : await CopyPartAsync(request, copySource, partKey).ConfigureAwait(false);
+        if (part is null)
         {
             return;
         }
@@ -88,11 +87,55 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
             await NoSuchUploadAsync(request).ConfigureAwait(false);
             return;
         }
-        request.Context.Response.Headers.ETag = part.ETag;
-        request.Context.Response.ContentLength = 0;
+        if (copySource is null)
+        {
+            request.Context.Response.Headers.ETag = part.ETag;
+            request.Context.Response.ContentLength = 0;
+            return;
+        }
+        await XmlAnswer.WriteAsync(request, new XElement("CopyPartResult",
+            new XElement("ETag", part.ETag),
+            new XElement("LastModified", XmlAnswer.Timestamp(part.LastModified)))).ConfigureAwait(false);
     }
 
-    public static async Task ListPartsAsync(DataRequest request, string uploadId)
+    /// <summary>
+    /// Upload Part – Copy: the part is a stored object of this or another bucket the caller may read, whole
+    /// or the byte range of <c>x-cos-copy-source-range: bytes=first-last</c>. Null once an error has been answered.
+    /// </summary>
+    private async Task<ObjectEntry?> CopyPartAsync(DataRequest request, string copySource, string partKey)
+    {
+        if (await writes.ResolveSourceAsync(request, copySource).ConfigureAwait(false) is not var (bucket, key)
+            || await ObjectWriteHandler.OpenSourceAsync(request, bucket, key).ConfigureAwait(false) is not var (entry, reader))
+        {
+            return null;
+        }
+        using (reader)
+        {
+            var headers = request.Context.Request.Headers;
+            var rangeHeader = headers["x-cos-copy-source-range"] is { Count: > 0 } cos ? cos : headers["x-amz-copy-source-range"];
+            var (start, length) = (0L, entry.Length);
+            if (rangeHeader.Count > 0 && !TryParseCopyRange(rangeHeader.ToString(), entry.Length, out start, out length))
+            {
+                await request.ErrorAsync(400, "InvalidArgument", $"x-cos-copy-source-range must be bytes=first-last within the source's {entry.Length} bytes.").ConfigureAwait(false);
+                return null;
+            }
+            if (length > limits.MaxPutSize)
+            {
+                await request.ErrorAsync(400, "EntityTooLarge", $"A part is at most {limits.MaxPutSize} bytes.").ConfigureAwait(false);
+                return null;
+            }
+            var write = new ObjectWrite(null, [], null, length, limits.MaxPutSize, Durable: true);
+            var result = await ObjectWriteHandler.CopyBodyAsync(request.Bucket.Uploads.Store, partKey, reader, start, length, write, request.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Status != ObjectWriteStatus.Committed)
+            {
+                await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
+                return null;
+            }
+            return result.Entry;
+        }
+    }
+
+    private static async Task ListPartsAsync(DataRequest request, string uploadId)
     {
         if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
         {
@@ -128,7 +171,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
         await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
     }
 
-    public async Task CompleteAsync(DataRequest request, string uploadId)
+    private async Task CompleteAsync(DataRequest request, string uploadId)
     {
         var context = request.Context;
         if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
@@ -222,7 +265,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
         return result.Status == ObjectWriteStatus.Committed ? result.Entry : null;
     }
 
-    public async Task AbortAsync(DataRequest request, string uploadId)
+    private async Task AbortAsync(DataRequest request, string uploadId)
     {
         if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
         {
@@ -308,6 +351,27 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
         await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
     }
 
+    /// <summary><c>bytes=first-last</c>, both inclusive, inside an object of <paramref name="size"/> bytes (no open or suffix forms).</summary>
+    internal static bool TryParseCopyRange(string header, long size, out long start, out long length)
+    {
+        start = length = 0;
+        var value = header.Trim();
+        if (!value.StartsWith("bytes=", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var dash = value.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0
+            || !long.TryParse(value.AsSpan(6, dash - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            || !long.TryParse(value.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            || first > last || last >= size)
+        {
+            return false;
+        }
+        (start, length) = (first, last - first + 1);
+        return true;
+    }
+
     /// <summary>The <c>(PartNumber, ETag)</c> list of a CompleteMultipartUpload document; null with a reason when it is not one.</summary>
     internal static List<(int Number, string ETag)>? ParseCompletion(byte[] body, out string? error)
     {
@@ -387,12 +451,12 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, ILogge
 
     private static string Unquote(string etag) => etag.Trim('"');
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
     private static partial void LogInitiated(ILogger logger, string bucket, string uploadId);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
     private static partial void LogCompleted(ILogger logger, string bucket, string uploadId, int parts, long bytes);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
     private static partial void LogAborted(ILogger logger, string bucket, string uploadId);
 }

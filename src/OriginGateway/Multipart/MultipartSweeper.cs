@@ -44,9 +44,9 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
         return total;
     }
 
-    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
+    [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
     private static partial void LogSwept(ILogger logger, int count, string bucket);
 
-    [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
+    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
     private static partial void LogSweepFailed(ILogger logger, string bucket, Exception exception);
 }

@@ -21,16 +21,20 @@ internal abstract class ObjectWriteSession : IDisposable
 
     public abstract void Dispose();
 
-    /// <summary>Appends a stored object's body (only the body: reads stop at its length).</summary>
-    public async Task AppendAsync(ObjectReader reader, CancellationToken cancellationToken)
+    /// <summary>Appends a stored object's whole body (only the body: reads stop at its length).</summary>
+    public Task AppendAsync(ObjectReader reader, CancellationToken cancellationToken) => AppendAsync(reader, 0, reader.Length, cancellationToken);
+
+    /// <summary>Appends <paramref name="length"/> bytes of a stored body from <paramref name="start"/>.</summary>
+    public async Task AppendAsync(ObjectReader reader, long start, long length, CancellationToken cancellationToken)
     {
         const int Chunk = 128 * 1024;
+        var end = start + length;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
-            for (long offset = 0; offset < reader.Length;)
+            for (var offset = start; offset < end;)
             {
-                var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(Chunk, reader.Length - offset)), offset, cancellationToken).ConfigureAwait(false);
+                var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(Chunk, end - offset)), offset, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw new IOException("The stored body ended before its recorded length.");

@@ -24,7 +24,7 @@ public sealed class MultipartSdkAndSweepTests
     }
 
     [Fact]
-    public async Task OfficialNodeSdk_UploadFileAndSliceUploadFile_Of50MiB_StoreTheSameBytes()
+    public async Task OfficialNodeSdk_UploadFileSliceUploadFileAndSliceCopyFile_Of50MiB_StoreTheSameBytes()
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
         await using var gateway = await GatewayProcess.StartAsync();
@@ -40,19 +40,24 @@ public sealed class MultipartSdkAndSweepTests
         using var result = JsonDocument.Parse(stdout);
         var root = result.RootElement;
 
-        // uploadFile: 1 MiB slices (50 parts); sliceUploadFile: 4 MiB slices (13 parts, the last 2 MiB).
+        // uploadFile: 1 MiB slices (50 parts); sliceUploadFile: 4 MiB slices (13 parts, the last 2 MiB);
+        // sliceCopyFile: Upload Part - Copy of 10 MiB ranges of the first (5 parts).
         Assert.Equal(ExpectedETag(data, MiB), root.GetProperty("uploadFile").GetProperty("etag").GetString());
         Assert.Equal(ExpectedETag(data, 4 * MiB), root.GetProperty("sliceUploadFile").GetProperty("etag").GetString());
-        foreach (var (key, etag) in new[] { ($"{prefix}/upload-file.bin", ExpectedETag(data, MiB)), ($"{prefix}/slice-upload.bin", ExpectedETag(data, 4 * MiB)) })
+        Assert.Equal(ExpectedETag(data, 10 * MiB), root.GetProperty("sliceCopyFile").GetProperty("etag").GetString());
+        foreach (var (key, etag) in new[] { ($"{prefix}/upload-file.bin", ExpectedETag(data, MiB)), ($"{prefix}/slice-upload.bin", ExpectedETag(data, 4 * MiB)), ($"{prefix}/slice-copy.bin", ExpectedETag(data, 10 * MiB)) })
         {
             var get = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.DataUrl, key)).Sign());
             Assert.Equal(HttpStatusCode.OK, get.StatusCode);
             Assert.Equal(SHA256.HashData(data), SHA256.HashData(await get.Content.ReadAsByteArrayAsync()));
             Assert.Equal(etag, get.Headers.ETag!.Tag);
         }
-        var head = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, $"{prefix}/upload-file.bin")).Sign());
-        Assert.Equal("application/x-test", head.Content.Headers.ContentType!.MediaType);
-        Assert.Equal("uploadFile", head.Headers.GetValues("x-cos-meta-via").Single());
+        foreach (var key in new[] { $"{prefix}/upload-file.bin", $"{prefix}/slice-copy.bin" })
+        {
+            var head = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, key)).Sign());
+            Assert.Equal("application/x-test", head.Content.Headers.ContentType!.MediaType);
+            Assert.Equal("uploadFile", head.Headers.GetValues("x-cos-meta-via").Single());
+        }
 
         var aborted = root.GetProperty("aborted");
         var part = aborted.GetProperty("partsBeforeAbort").EnumerateArray().Single();

@@ -236,4 +236,42 @@ public sealed class MultipartUploadTests(GatewayFixture fixture) : IClassFixture
         }
         Assert.Empty((await ListAsync("")).Elements("Upload"));
     }
+
+    [Fact]
+    public async Task UploadPartCopy_TakesAWholeObjectOrARange()
+    {
+        var source = Unique("copy-source.bin");
+        var sourceBody = RandomNumberGenerator.GetBytes(MiB);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, Url(source), new ByteArrayContent(sourceBody))).Status);
+        var key = Unique("copy-target.bin");
+        var uploadId = await InitiateAsync(key);
+        var copySource = "/" + GatewayProcess.DefaultBucket + "/" + Uri.EscapeDataString(source).Replace("%2F", "/", StringComparison.Ordinal);
+
+        async Task<(HttpStatusCode Status, string Body)> CopyPartAsync(int number, string? range, string? from = null)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Put, Url(key, $"?partNumber={number}&uploadId={uploadId}")) { Content = new ByteArrayContent([]) };
+            request.Headers.TryAddWithoutValidation("x-cos-copy-source", from ?? copySource);
+            if (range is not null)
+            {
+                request.Headers.TryAddWithoutValidation("x-cos-copy-source-range", range);
+            }
+            var response = await Gateway.Client.SendAsync(request.Sign());
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var (wholeStatus, whole) = await CopyPartAsync(1, null);
+        Assert.True(wholeStatus == HttpStatusCode.OK, whole);
+        Assert.Equal(Md5Quoted(sourceBody), XElement.Parse(whole).Element("ETag")!.Value);
+        var (rangeStatus, ranged) = await CopyPartAsync(2, "bytes=100-199");
+        Assert.True(rangeStatus == HttpStatusCode.OK, ranged);
+        Assert.Equal(Md5Quoted(sourceBody[100..200]), XElement.Parse(ranged).Element("ETag")!.Value);
+
+        Assert.Equal("InvalidArgument", Code((await CopyPartAsync(3, "bytes=0-" + sourceBody.Length)).Body));
+        Assert.Equal("InvalidArgument", Code((await CopyPartAsync(3, "items=1-2")).Body));
+        Assert.Equal("NoSuchKey", Code((await CopyPartAsync(3, null, from: "/" + GatewayProcess.DefaultBucket + "/no/such/key")).Body));
+
+        var (status, body, _) = await CompleteAsync(key, uploadId, Completion((1, Md5Quoted(sourceBody)), (2, Md5Quoted(sourceBody[100..200]))));
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal(sourceBody.Concat(sourceBody[100..200]).ToArray(), await (await Gateway.Client.GetAsync(Url(key))).Content.ReadAsByteArrayAsync());
+    }
 }
