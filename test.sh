@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages the tests start as real processes. Node.js drives the official SDKs.
-APT_PACKAGES=()
+# System packages the tests start as real processes. Node.js drives the official SDKs; prometheus
+# brings promtool and a real Prometheus for the metrics tests.
+APT_PACKAGES=(prometheus)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()

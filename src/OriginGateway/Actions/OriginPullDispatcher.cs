@@ -77,20 +77,21 @@ internal sealed partial class OriginPullDispatcher(
             }
         }
 
-        if (logger.IsEnabled(LogLevel.Debug))
+        if (logger.IsEnabled(LogLevel.Information))
         {
             var keyHash = KeyHash(request.Key);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var bytes = context.Response.ContentLength ?? 0;
             var requestId = headers[RequestIds.HeaderName].ToString();
-            LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, elapsed, requestId);
+            LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, bytes, elapsed, requestId);
         }
         return true;
     }
 
     /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
-    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+    internal static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Debug,
-        Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} in {DurationMs:F1} ms request {RequestId}")]
-    private static partial void LogDecision(ILogger logger, string bucket, string keyHash, int rule, string action, string originHost, int status, double durationMs, string requestId);
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information,
+        Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId}")]
+    private static partial void LogDecision(ILogger logger, string bucket, string keyHash, int rule, string action, string originHost, int status, long bytes, double durationMs, string requestId);
 }

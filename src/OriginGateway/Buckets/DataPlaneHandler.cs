@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using OriginGateway.Actions;
 using OriginGateway.Cors;
 using OriginGateway.Multipart;
@@ -13,7 +14,7 @@ namespace OriginGateway.Buckets;
 /// The data endpoint: raw request target → bucket and key → signature → access → operation.
 /// A guard chain with no routing tables, so an object GET costs a few lookups.
 /// </summary>
-internal sealed class DataPlaneHandler(
+internal sealed partial class DataPlaneHandler(
     BucketRegistry buckets,
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
@@ -22,8 +23,14 @@ internal sealed class DataPlaneHandler(
     BucketPolicyEndpoint policyEndpoint,
     CorsEndpoint corsEndpoint,
     OriginPullDispatcher originPull,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics,
+    ILoggerFactory loggers)
 {
+    /// <summary>The optional access log: one line per data request, on when <c>Logging:LogLevel:OriginGateway.AccessLog</c> is Information.</summary>
+    public const string AccessLogCategory = "OriginGateway.AccessLog";
+
+    private readonly ILogger _accessLog = loggers.CreateLogger(AccessLogCategory);
+
     /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
     private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
     {
@@ -31,9 +38,10 @@ internal sealed class DataPlaneHandler(
         "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "versions",
     };
 
-    public Task HandleAsync(HttpContext context) => metrics.RequestsEnabled ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
+    public Task HandleAsync(HttpContext context) =>
+        metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
 
-    /// <summary>Only when something listens: time the request and count it by bucket, action and status.</summary>
+    /// <summary>Only when something listens: time the request, count it by bucket, action and status, and log it when the access log is on.</summary>
     private async Task HandleMeasuredAsync(HttpContext context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -46,13 +54,28 @@ internal sealed class DataPlaneHandler(
         {
             metrics.BytesServed("store", served);
         }
+        if (_accessLog.IsEnabled(LogLevel.Information))
+        {
+            // The key is logged as a short hash, never the path or query (presigned URLs carry signatures).
+            var keyHash = measurement.Key is { Length: > 0 } key ? OriginPullDispatcher.KeyHash(key) : "-";
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var requestId = response.Headers[RequestIds.HeaderName].ToString();
+            var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
+            LogAccess(_accessLog, context.Request.Method, measurement.Bucket, keyHash, action, response.StatusCode, response.ContentLength ?? 0, elapsed, requestId, client);
+        }
     }
 
     /// <summary>What the measured path learns from the request as it is handled.</summary>
     private sealed class Measurement
     {
         public string Bucket { get; set; } = "none";
+
+        public string? Key { get; set; }
     }
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information,
+        Message = "{Method} bucket {Bucket} key#{KeyHash} {Action} {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId} client {Client}")]
+    private static partial void LogAccess(ILogger logger, string method, string bucket, string keyHash, string action, int status, long bytes, double durationMs, string requestId, string client);
 
     private Task HandleCoreAsync(HttpContext context, Measurement? measurement)
     {
@@ -100,6 +123,11 @@ internal sealed class DataPlaneHandler(
                 : CosError.WriteAsync(context, 400, "InvalidArgument", "The key is not valid: malformed percent-encoding, invalid UTF-8 or a control character.", rawPath);
         }
 
+        if (measurement is not null)
+        {
+            measurement.Key = key;
+        }
+
         List<KeyValuePair<string, string>>? query = null;
         if (rawQuery is not null && !QueryParameters.TryParse(rawQuery, out query))
         {
@@ -130,7 +158,7 @@ internal sealed class DataPlaneHandler(
 
     private Task ObjectAsync(DataRequest request)
     {
-        if (request.Query is not null && MultipartHandler.Wants(request))
+        if (MultipartHandler.Wants(request))
         {
             return Denied(request, BucketOperation.Write) ?? multipart.HandleAsync(request);
         }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
+using OriginGateway.Observability;
 using OriginGateway.Oms;
 using OriginGateway.Vod;
 
@@ -21,6 +22,8 @@ internal static class GatewayApplicationExtensions
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        var metrics = app.Services.GetRequiredService<MetricsCollector>();
+        app.MapGet("/metrics", (HttpContext context) => PrometheusText.WriteAsync(context, metrics));
 
         // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).
         var vod = app.Services.GetRequiredService<VodApiEndpoint>();

@@ -9,7 +9,11 @@ namespace OriginGateway.Hosting;
 /// </summary>
 internal static class GatewayCommandLine
 {
-    private static readonly HashSet<string> CliOptions = new(StringComparer.Ordinal) { "--help", "--version", "--scheme", "--query", "--header" };
+    private static readonly HashSet<string> CliOptions = new(StringComparer.Ordinal)
+    {
+        "--help", "--version", "--scheme", "--query", "--header",
+        "--gateway", "--bucket", "--secret-id", "--secret-key", "--url", "--key", "--md5", "--on-key-exist", "--success-callback-url", "--failure-callback-url",
+    };
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
@@ -22,6 +26,13 @@ internal static class GatewayCommandLine
 
             Without a command it serves (same as 'serve'). Any setting can be given as
             --Section:Key=value, e.g. --Endpoints:Data=http://127.0.0.1:9000 --DataDirectory=/srv/og
+
+            Examples:
+              OriginGateway                                   serve with appsettings.json
+              OriginGateway rules validate my-rules.xml       check a rule file offline
+              OriginGateway rules explain my-rules.xml img/a.jpg
+              OriginGateway tasks submit --url https://example.com/a.jpg --key img/a.jpg
+              OriginGateway tasks status <taskid>
             """);
 
         var serve = new Command("serve", "Run the gateway (the default). Settings: --Section:Key=value.");
@@ -44,6 +55,7 @@ internal static class GatewayCommandLine
         explain.SetAction(result => ExplainRules(result.GetValue(explainFile)!, result.GetValue(explainKey)!, result.GetValue(scheme)!, result.GetValue(query), result.GetValue(header) ?? [], output, error));
         var rules = new Command("rules", "Work with origin-rule files offline.") { validate, explain };
         root.Subcommands.Add(rules);
+        root.Subcommands.Add(FetchTasks.FetchTaskCli.Create(output, error));
 
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await root.Parse(commandArgs).InvokeAsync(configuration).ConfigureAwait(false);

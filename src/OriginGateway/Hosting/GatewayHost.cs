@@ -44,6 +44,16 @@ internal static partial class GatewayHost
             return 2;
         }
 
+        // The slim builder brings the simple console format only; Logging:Console:FormatterName picks another.
+        switch (builder.Configuration["Logging:Console:FormatterName"]?.ToLowerInvariant())
+        {
+            case "json":
+                builder.Logging.AddJsonConsole();
+                break;
+            case "systemd":
+                builder.Logging.AddSystemdConsole();
+                break;
+        }
         builder.Services.AddOriginGateway(options);
         var binding = new EndpointBinding(options.Endpoints);
         builder.Services.AddSingleton(binding);
@@ -82,7 +92,20 @@ internal static partial class GatewayHost
             LogUnsignedCallbacks(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway.Callbacks"));
         }
         app.MapOriginGateway();
-        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(output, options, binding, app.Environment.EnvironmentName));
+        var jsonLogs = string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase);
+        var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (jsonLogs)
+            {
+                // Structured logs stay machine-readable: the banner is one event.
+                LogListening(startupLogger, app.Environment.EnvironmentName, binding.DataUrl, binding.ControlUrl, options.DataDirectoryFullPath);
+            }
+            else
+            {
+                PrintBanner(output, options, binding, app.Environment.EnvironmentName);
+            }
+        });
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -115,6 +138,9 @@ internal static partial class GatewayHost
         output.WriteLine($"  curl -i {binding.ControlUrl}/readyz");
         output.Flush();
     }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "OriginGateway is running ({Environment}); data endpoint: {DataUrl} control endpoint: {ControlUrl} data directory: {DataDirectory}")]
+    private static partial void LogListening(ILogger logger, string environment, string dataUrl, string controlUrl, string dataDirectory);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
     private static partial void LogUnsignedCallbacks(ILogger logger);

@@ -46,6 +46,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CosAuthenticator>();
 
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<MetricsCollector>();
         services.AddSingleton(new EgressAddressClassifier(options.Egress.AllowedNetworks, options.Egress.DeniedNetworks));
         services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
         services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());

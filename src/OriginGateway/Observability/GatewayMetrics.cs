@@ -5,7 +5,7 @@ namespace OriginGateway.Observability;
 
 /// <summary>
 /// Every instrument the gateway records, in one place (names of <c>04-operations.md</c> §4.4; the
-/// Prometheus exporter renders <c>origin_gateway.requests</c> as <c>origin_gateway_requests_total</c>).
+/// Prometheus exporter renders <c>origin_gateway.requests</c> as <c>origin_gateway_requests_total</c>; see <see cref="PrometheusText"/>).
 /// Tag values are bounded: bucket names, actions, statuses, hosts named in rules, reason codes —
 /// never keys. Each method checks <c>Enabled</c> before building tags.
 /// </summary>
@@ -36,8 +36,8 @@ internal sealed class GatewayMetrics
         _originFetchDuration = meter.CreateHistogram<double>("origin_gateway.origin.fetch.duration", "s", "Time to an origin's response headers, by host.");
         _failovers = meter.CreateCounter<long>("origin_gateway.origin.failovers", "{failover}", "Moves to a standby origin host, by the host that failed.");
         _coalesced = meter.CreateCounter<long>("origin_gateway.fills.coalesced", "{request}", "Requests that joined a fill already in flight.");
-        _bytesServed = meter.CreateCounter<long>("origin_gateway.bytes.served", "By", "Body bytes sent to clients, by source (store, origin).");
-        _bytesStored = meter.CreateCounter<long>("origin_gateway.bytes.stored", "By", "Bytes committed to the object store by origin pulls, by bucket.");
+        _bytesServed = meter.CreateCounter<long>("origin_gateway.served.bytes", "By", "Body bytes sent to clients, by source (store, origin).");
+        _bytesStored = meter.CreateCounter<long>("origin_gateway.stored.bytes", "By", "Bytes committed to the object store by origin pulls, by bucket.");
         _commitsRejected = meter.CreateCounter<long>("origin_gateway.commits.rejected", "{commit}", "Pulled objects not stored, by reason.");
         _egressDenials = meter.CreateCounter<long>("origin_gateway.egress.denials", "{connection}", "Outgoing connections refused by the egress guard.");
         _taskDuration = meter.CreateHistogram<double>("origin_gateway.task.duration", "s", "Task attempt duration by kind (fetch, store, callback) and outcome (succeeded, retry, failed, stopped).");

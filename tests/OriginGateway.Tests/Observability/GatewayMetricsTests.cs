@@ -53,8 +53,8 @@ public sealed class GatewayMetricsTests : IDisposable
         Assert.Contains(_measurements, m => m.Name == "origin_gateway.origin.fetch.duration");
         Assert.Contains(_measurements, m => m.Name == "origin_gateway.origin.failovers");
         Assert.Contains(_measurements, m => m.Name == "origin_gateway.fills.coalesced");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.bytes.served" && m.Value == 1024 && (string?)m.Tags["source"] == "store");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.bytes.stored" && m.Value == 2048);
+        Assert.Contains(_measurements, m => m.Name == "origin_gateway.served.bytes" && m.Value == 1024 && (string?)m.Tags["source"] == "store");
+        Assert.Contains(_measurements, m => m.Name == "origin_gateway.stored.bytes" && m.Value == 2048);
         Assert.Contains(_measurements, m => m.Name == "origin_gateway.commits.rejected" && (string?)m.Tags["reason"] == "Truncated");
         Assert.Contains(_measurements, m => m.Name == "origin_gateway.egress.denials");
         Assert.DoesNotContain(_measurements, m => m.Tags.ContainsKey("key"));

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace OriginGateway.FunctionalTests.Infrastructure;
+
+/// <summary>Programs the test command installs with apt (promtool, prometheus, chromium): found, or a loud failure saying how to get them.</summary>
+internal static class ExternalTool
+{
+    public static string Require(string program, string aptPackage)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/local/bin"))
+        {
+            var path = Path.Combine(directory, program);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        throw new InvalidOperationException($"'{program}' is not installed. Run the README's test command (./test.sh), which installs the apt package '{aptPackage}'.");
+    }
+
+    /// <summary>Runs a program to its end (at most 2 minutes), feeding <paramref name="stdin"/>; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, IEnumerable<string> arguments, string? stdin = null)
+    {
+        var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + path);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{path} did not finish within 2 minutes");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
