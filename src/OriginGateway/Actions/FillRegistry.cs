@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Origins;
@@ -21,7 +20,7 @@ internal sealed partial class FillRegistry(
     NegativeCache negativeCache,
     GatewayMetrics metrics,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
+    Hosting.ShutdownSignal shutdown,
     ILogger<FillRegistry> logger)
 {
     private readonly ConcurrentDictionary<(string Bucket, string Key), Fill> _fills = new();
@@ -57,7 +56,8 @@ internal sealed partial class FillRegistry(
 
     private async Task RunAsync(Bucket bucket, Fill fill, OriginFetchRequest request)
     {
-        var cancellation = lifetime.ApplicationStopping;
+        // On SIGTERM a fill may finish within the grace period; after it, it is aborted (nothing kept).
+        var cancellation = shutdown.Aborted;
         var final = FillState.Failed;
         var reason = "OriginUnavailable";
         long written = 0;
@@ -100,7 +100,6 @@ internal sealed partial class FillRegistry(
             {
                 fill.Start(start, staging);
             }
-
             else
             {
                 pendingStaging = staging;
@@ -149,10 +148,12 @@ internal sealed partial class FillRegistry(
         catch (OperationCanceledException)
         {
             reason = "ShuttingDown";
+            written = session?.Length ?? 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
         {
             reason = "StoreFailed";
+            written = session?.Length ?? 0;
             LogFillError(logger, bucket.Name, e);
         }
         finally

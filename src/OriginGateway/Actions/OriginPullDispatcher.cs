@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Rules;
 
@@ -20,6 +21,8 @@ internal sealed partial class OriginPullDispatcher(
     ProxyAction proxy,
     FillRegistry fills,
     NegativeCache negativeCache,
+    RecentDecisions decisions,
+    TimeProvider time,
     ILogger<OriginPullDispatcher> logger)
 {
     public const string RuleHeader = "x-origin-rule";
@@ -77,12 +80,13 @@ internal sealed partial class OriginPullDispatcher(
             }
         }
 
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var bytes = context.Response.ContentLength ?? 0;
+        var requestId = headers[RequestIds.HeaderName].ToString();
+        decisions.Add(new OriginDecision(time.GetUtcNow(), request.Bucket.Name, request.Key, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, bytes, elapsed, requestId));
         if (logger.IsEnabled(LogLevel.Information))
         {
             var keyHash = KeyHash(request.Key);
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var bytes = context.Response.ContentLength ?? 0;
-            var requestId = headers[RequestIds.HeaderName].ToString();
             LogDecision(logger, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, bytes, elapsed, requestId);
         }
         return true;

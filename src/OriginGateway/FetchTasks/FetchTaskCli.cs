@@ -12,15 +12,11 @@ namespace OriginGateway.FetchTasks;
 /// </summary>
 internal static class FetchTaskCli
 {
-    private const string DevelopmentSecretId = "AKIDORIGINGATEWAYDEV";
-    private const string DevelopmentSecretKey = "origin-gateway-development-secret";
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var gateway = new Option<string>("--gateway") { Description = "The gateway's control endpoint.", DefaultValueFactory = _ => "http://127.0.0.1:8081" };
         var bucket = new Option<string>("--bucket") { Description = "The bucket (name-APPID).", DefaultValueFactory = _ => "examplebucket-1250000000" };
-        var secretId = new Option<string?>("--secret-id") { Description = "SecretId to sign with (default: $ORIGIN_GATEWAY_SECRET_ID, else the development credential)." };
-        var secretKey = new Option<string?>("--secret-key") { Description = "SecretKey to sign with (default: $ORIGIN_GATEWAY_SECRET_KEY, else the development credential)." };
+        var (secretId, secretKey) = SignCli.CredentialOptions();
 
         var url = new Option<string>("--url") { Description = "The URL to pull (http or https; a scheme-less URL means http).", Required = true };
         var key = new Option<string>("--key") { Description = "The object key to store it under.", Required = true };
@@ -68,8 +64,7 @@ internal static class FetchTaskCli
                 await error.WriteLineAsync("--gateway must be an http(s) URL, e.g. http://127.0.0.1:8081").ConfigureAwait(false);
                 return 2;
             }
-            var id = result.GetValue(secretId) ?? Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_SECRET_ID") ?? DevelopmentSecretId;
-            var secret = result.GetValue(secretKey) ?? Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_SECRET_KEY") ?? DevelopmentSecretKey;
+            var (id, secret) = SignCli.Credential(result.GetValue(secretId), result.GetValue(secretKey));
             var decodedPath = "/" + result.GetValue(bucket) + "/" + path;
             var target = new Uri(baseUri, "/" + Uri.EscapeDataString(result.GetValue(bucket)!) + "/" + Uri.EscapeDataString(path));
             using var request = new HttpRequestMessage(method, target);

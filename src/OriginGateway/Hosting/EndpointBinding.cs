@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -6,9 +7,10 @@ namespace OriginGateway.Hosting;
 
 /// <summary>
 /// Binds the data and control listeners and tells, per request, which one a connection came in
-/// on (by local port; a port of 0 is read back from the listener once it is bound).
+/// on (by local port; a port of 0 is read back from the listener once it is bound). An <c>https</c>
+/// endpoint serves TLS with the certificate of <c>Kestrel:Certificates:Default</c>.
 /// </summary>
-internal sealed class EndpointBinding(EndpointsOptions endpoints) : Egress.IGatewayListeners
+internal sealed class EndpointBinding(EndpointsOptions endpoints, X509Certificate2? certificate = null) : Egress.IGatewayListeners
 {
     private ListenOptions? _data;
     private ListenOptions? _control;
@@ -16,8 +18,8 @@ internal sealed class EndpointBinding(EndpointsOptions endpoints) : Egress.IGate
 
     public void Configure(KestrelServerOptions kestrel)
     {
-        _data = Listen(kestrel, new Uri(endpoints.Data));
-        _control = Listen(kestrel, new Uri(endpoints.Control));
+        _data = Listen(kestrel, new Uri(endpoints.Data), certificate);
+        _control = Listen(kestrel, new Uri(endpoints.Control), certificate);
     }
 
     /// <summary>The data endpoint's port once bound.</summary>
@@ -25,9 +27,9 @@ internal sealed class EndpointBinding(EndpointsOptions endpoints) : Egress.IGate
 
     public int ControlPort => BoundPort(_control, endpoints.Control);
 
-    public string DataUrl => $"http://{new Uri(endpoints.Data).Host}:{DataPort}";
+    public string DataUrl => $"{new Uri(endpoints.Data).Scheme}://{new Uri(endpoints.Data).Host}:{DataPort}";
 
-    public string ControlUrl => $"http://{new Uri(endpoints.Control).Host}:{ControlPort}";
+    public string ControlUrl => $"{new Uri(endpoints.Control).Scheme}://{new Uri(endpoints.Control).Host}:{ControlPort}";
 
     public bool IsData(HttpContext context) => context.Connection.LocalPort == DataPort;
 
@@ -52,10 +54,17 @@ internal sealed class EndpointBinding(EndpointsOptions endpoints) : Egress.IGate
         }
     }
 
-    private static ListenOptions Listen(KestrelServerOptions kestrel, Uri uri)
+    private static ListenOptions Listen(KestrelServerOptions kestrel, Uri uri, X509Certificate2? certificate)
     {
         ListenOptions? captured = null;
-        Action<ListenOptions> capture = o => captured = o;
+        Action<ListenOptions> capture = o =>
+        {
+            captured = o;
+            if (uri.Scheme == "https")
+            {
+                o.UseHttps(certificate ?? throw new InvalidOperationException("an https endpoint needs Kestrel:Certificates:Default:Path"));
+            }
+        };
         if (uri.Host is "localhost")
         {
             kestrel.ListenLocalhost(uri.Port, capture);

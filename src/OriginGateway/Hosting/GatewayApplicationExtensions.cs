@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using OriginGateway.Admin;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
 using OriginGateway.Observability;
@@ -15,6 +17,23 @@ internal static class GatewayApplicationExtensions
 {
     public static WebApplication MapOriginGateway(this WebApplication app)
     {
+        // Behind a TLS-terminating proxy: only the configured proxies' X-Forwarded-* count (none by default).
+        var proxies = app.Services.GetRequiredService<GatewayOptions>().ForwardedHeaders.KnownProxies;
+        if (proxies.Count > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions
+            {
+                ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost,
+            };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+            app.UseForwardedHeaders(forwarded);
+        }
+
         var binding = app.Services.GetRequiredService<EndpointBinding>();
         var data = app.Services.GetRequiredService<DataPlaneHandler>();
         app.Use((context, next) => binding.IsData(context) ? data.HandleAsync(context) : next(context));
@@ -24,6 +43,7 @@ internal static class GatewayApplicationExtensions
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         var metrics = app.Services.GetRequiredService<MetricsCollector>();
         app.MapGet("/metrics", (HttpContext context) => PrometheusText.WriteAsync(context, metrics));
+        app.MapAdmin();
 
         // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).
         var vod = app.Services.GetRequiredService<VodApiEndpoint>();

@@ -13,9 +13,14 @@ internal static class GatewayCommandLine
     {
         "--help", "--version", "--scheme", "--query", "--header",
         "--gateway", "--bucket", "--secret-id", "--secret-key", "--url", "--key", "--md5", "--on-key-exist", "--success-callback-url", "--failure-callback-url",
+        "--presign", "--expires",
     };
 
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var console = BufferedConsole.Install();
+        return await RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -33,6 +38,7 @@ internal static class GatewayCommandLine
               OriginGateway rules explain my-rules.xml img/a.jpg
               OriginGateway tasks submit --url https://example.com/a.jpg --key img/a.jpg
               OriginGateway tasks status <taskid>
+              OriginGateway sign PUT http://127.0.0.1:8080/a.txt     an Authorization value for curl
             """);
 
         var serve = new Command("serve", "Run the gateway (the default). Settings: --Section:Key=value.");
@@ -56,6 +62,7 @@ internal static class GatewayCommandLine
         var rules = new Command("rules", "Work with origin-rule files offline.") { validate, explain };
         root.Subcommands.Add(rules);
         root.Subcommands.Add(FetchTasks.FetchTaskCli.Create(output, error));
+        root.Subcommands.Add(Security.SignCli.Create(output, error));
 
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await root.Parse(commandArgs).InvokeAsync(configuration).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -54,8 +55,19 @@ internal static partial class GatewayHost
                 builder.Logging.AddSystemdConsole();
                 break;
         }
+        X509Certificate2? certificate = null;
+        if (options.Endpoints.Data.StartsWith("https:", StringComparison.OrdinalIgnoreCase) || options.Endpoints.Control.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+        {
+            if (LoadCertificate(builder.Configuration.GetSection("Kestrel:Certificates:Default"), out var certificateError) is not { } loaded)
+            {
+                await error.WriteLineAsync("Invalid configuration:\n  " + certificateError).ConfigureAwait(false);
+                return 2;
+            }
+            certificate = loaded;
+        }
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Shutdown.GracePeriod + TimeSpan.FromSeconds(5));
         builder.Services.AddOriginGateway(options);
-        var binding = new EndpointBinding(options.Endpoints);
+        var binding = new EndpointBinding(options.Endpoints, certificate);
         builder.Services.AddSingleton(binding);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -116,6 +128,34 @@ internal static partial class GatewayHost
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>The TLS certificate of https endpoints: <c>Path</c> (PFX with <c>Password</c>, or PEM with <c>KeyPath</c>).</summary>
+    private static X509Certificate2? LoadCertificate(IConfigurationSection section, out string? problem)
+    {
+        var path = section["Path"];
+        problem = null;
+        if (string.IsNullOrEmpty(path))
+        {
+            problem = "Kestrel:Certificates:Default:Path must name the certificate of the https endpoints (PFX, or PEM with Kestrel:Certificates:Default:KeyPath).";
+            return null;
+        }
+        try
+        {
+            var keyPath = section["KeyPath"];
+            if (!string.IsNullOrEmpty(keyPath))
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(path, keyPath);
+                // Re-imported so the private key is usable by TLS on every platform.
+                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            return X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"]);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            problem = $"Kestrel:Certificates:Default:Path '{path}' could not be loaded: {e.Message}";
+            return null;
+        }
     }
 
     private static void PrintBanner(TextWriter output, GatewayOptions options, EndpointBinding binding, string environment)

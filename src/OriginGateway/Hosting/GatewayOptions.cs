@@ -49,6 +49,12 @@ public sealed class GatewayOptions
 
     public Multipart.MultipartOptions Multipart { get; set; } = new();
 
+    public ShutdownOptions Shutdown { get; set; } = new();
+
+    public Observability.MetricsOptions Metrics { get; set; } = new();
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     /// <summary>The absolute data directory.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

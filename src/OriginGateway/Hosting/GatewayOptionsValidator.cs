@@ -110,6 +110,7 @@ internal static partial class GatewayOptionsValidator
         ValidateOriginPull(options.OriginPull, errors);
         ValidateTasks(options.Tasks, options.Callbacks, errors);
         ValidateMultipart(options.Multipart, errors);
+        ValidateOperations(options, errors);
         ValidateVod(options, errors);
         if (options.Database.Provider != "Sqlite")
         {
@@ -205,6 +206,18 @@ internal static partial class GatewayOptionsValidator
         Range(errors, m.SweepInterval, "Multipart:SweepInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
     }
 
+    private static void ValidateOperations(GatewayOptions options, List<string> errors)
+    {
+        Range(errors, options.Shutdown.GracePeriod, "Shutdown:GracePeriod", TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        for (var i = 0; i < options.ForwardedHeaders.KnownProxies.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(options.ForwardedHeaders.KnownProxies[i], out _))
+            {
+                errors.Add($"ForwardedHeaders:KnownProxies:{i} '{options.ForwardedHeaders.KnownProxies[i]}' is not an IP address.");
+            }
+        }
+    }
+
     /// <summary>A duration setting must lie in [min, max].</summary>
     private static void Range(List<string> errors, TimeSpan value, string name, TimeSpan min, TimeSpan max)
     {
@@ -241,9 +254,10 @@ internal static partial class GatewayOptionsValidator
 
     private static Uri? CheckEndpoint(string value, string setting, List<string> errors)
     {
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.AbsolutePath != "/" || uri.IsDefaultPort && !value.Contains(":80", StringComparison.Ordinal))
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/"
+            || uri.IsDefaultPort && !value.Contains(uri.Scheme == "http" ? ":80" : ":443", StringComparison.Ordinal))
         {
-            errors.Add($"{setting} '{value}' must be an http URL with an explicit port, e.g. http://127.0.0.1:8080.");
+            errors.Add($"{setting} '{value}' must be an http or https URL with an explicit port, e.g. http://127.0.0.1:8080.");
             return null;
         }
         return uri;

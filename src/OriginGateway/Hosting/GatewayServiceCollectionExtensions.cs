@@ -34,6 +34,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Vod);
         services.AddSingleton(options.Oms);
         services.AddSingleton(options.Multipart);
+        services.AddSingleton(options.Shutdown);
+        services.AddSingleton<ShutdownSignal>();
 
         services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
@@ -46,7 +48,9 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<CosAuthenticator>();
 
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<MetricsCollector>();
+        services.AddSingleton(sp => new MetricsCollector(options.Metrics));
+        services.AddSingleton<RecentDecisions>();
+        services.AddSingleton<Admin.AdminSession>();
         services.AddSingleton(new EgressAddressClassifier(options.Egress.AllowedNetworks, options.Egress.DeniedNetworks));
         services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
         services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());
@@ -105,7 +109,8 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
-            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
+            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
+            .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
         return services;
     }
 

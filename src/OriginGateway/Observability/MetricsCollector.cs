@@ -13,8 +13,8 @@ namespace OriginGateway.Observability;
 /// </summary>
 internal sealed class MetricsCollector : IDisposable
 {
-    /// <summary>Meters exported besides the gateway's own.</summary>
-    public static readonly string[] FrameworkMeters =
+    /// <summary>Meters exported besides the gateway's own unless <c>Metrics:FrameworkMeters</c> names others.</summary>
+    public static readonly string[] DefaultFrameworkMeters =
     [
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
@@ -33,11 +33,12 @@ internal sealed class MetricsCollector : IDisposable
     private readonly Lock _instrumentsLock = new();
     private readonly List<InstrumentState> _instruments = [];
 
-    public MetricsCollector()
+    public MetricsCollector(MetricsOptions? options = null)
     {
+        var framework = options?.FrameworkMeters ?? DefaultFrameworkMeters.ToList();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == GatewayMetrics.MeterName || Array.IndexOf(FrameworkMeters, instrument.Meter.Name) >= 0)
+            if (instrument.Meter.Name == GatewayMetrics.MeterName || framework.Contains(instrument.Meter.Name))
             {
                 var state = new InstrumentState(instrument);
                 lock (_instrumentsLock)

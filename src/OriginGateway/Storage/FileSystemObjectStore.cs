@@ -130,7 +130,15 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             // Page-cache writes are short: written inline, not queued to the thread pool as an
             // asynchronous write on a synchronous handle would be.
             _hash.AppendData(data.Span);
-            _file.Write(data.Span);
+            try
+            {
+                _file.Write(data.Span);
+            }
+            catch (IOException e)
+            {
+                _store.RecordWriteFailure(e);
+                throw;
+            }
             Volatile.Write(ref _length, _length + data.Length);
             return ValueTask.CompletedTask;
         }
@@ -164,8 +172,16 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
                 write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
                 write.ETag);
-            _file.Write(ObjectFileFormat.EncodeTrailer(trailer));
-            _file.Flush(write.Durable && _store._flushToDisk);
+            try
+            {
+                _file.Write(ObjectFileFormat.EncodeTrailer(trailer));
+                _file.Flush(write.Durable && _store._flushToDisk);
+            }
+            catch (IOException e)
+            {
+                _store.RecordWriteFailure(e);
+                throw;
+            }
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await _file.DisposeAsync().ConfigureAwait(false);
             var entry = _store.Commit(_key, _path, trailer);
@@ -260,12 +276,27 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         return new ListResult(contents, prefixes, truncated, truncated ? nextMarker : null);
     }
 
+    /// <summary>How long a failed write (a full disk) keeps the store not ready.</summary>
+    private static readonly TimeSpan WriteFailureMemory = TimeSpan.FromSeconds(60);
+
+    private volatile WriteFailure? _lastWriteFailure;
+
+    private void RecordWriteFailure(IOException e) => _lastWriteFailure = new WriteFailure(_time.GetUtcNow(), e.Message);
+
+    private sealed record WriteFailure(DateTimeOffset At, string Message);
+
     public bool IsHealthy(out string? problem)
     {
+        if (_lastWriteFailure is { } failure && _time.GetUtcNow() - failure.At < WriteFailureMemory)
+        {
+            problem = $"object store at {Root}: a write failed {(_time.GetUtcNow() - failure.At).TotalSeconds:F0} s ago ({failure.Message})";
+            return false;
+        }
         try
         {
+            // A probe with some bytes in it: an empty file can still be created on a full disk.
             var probe = Path.Combine(_stagingDirectory, ".ready-" + Environment.ProcessId);
-            File.WriteAllBytes(probe, []);
+            File.WriteAllBytes(probe, new byte[4096]);
             File.Delete(probe);
             problem = null;
             return true;

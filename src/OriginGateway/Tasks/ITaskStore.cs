@@ -47,6 +47,9 @@ internal interface ITaskStore
     /// <summary>Deletes tasks that finished before the given time.</summary>
     int Purge(long finishedBefore);
 
+    /// <summary>The newest tasks (newest first) of the given buckets, for the admin page.</summary>
+    IReadOnlyList<TaskRecord> Recent(int limit, IReadOnlyCollection<string> buckets);
+
     /// <summary>How many tasks there are by kind and state (for the tasks gauge).</summary>
     IReadOnlyList<(string Kind, TaskState State, long Count)> Counts();
 

@@ -47,6 +47,18 @@ internal sealed class SqliteTaskStore(ControlDatabase database) : ITaskStore
     public TaskRecord? Get(string id) =>
         database.Query($"SELECT {Columns} FROM tasks WHERE id = $id", Read, ("$id", id)) is [var task, ..] ? task : null;
 
+    public IReadOnlyList<TaskRecord> Recent(int limit, IReadOnlyCollection<string> buckets)
+    {
+        if (buckets.Count == 0)
+        {
+            return [];
+        }
+        var names = buckets.ToList();
+        var placeholders = string.Join(", ", names.Select((_, i) => "$b" + i));
+        var parameters = names.Select((b, i) => ("$b" + i, (object?)b)).Append(("$limit", limit)).ToArray();
+        return database.Query($"SELECT {Columns} FROM tasks WHERE bucket IN ({placeholders}) ORDER BY seq DESC LIMIT $limit", Read, parameters);
+    }
+
     public TaskRecord? Lease(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts)
     {
         using var connection = database.Open();

@@ -68,4 +68,25 @@ public sealed class TaskCliTests
         Assert.Contains("--url", tasksHelp, StringComparison.Ordinal);
         Assert.Contains("--gateway", tasksHelp, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sign_GivesCurlAnAuthorizationValue_AndAPresignedUrl()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([$"--Buckets:1:Name={GatewayFixture.PrivateBucket}"]);
+        var url = new Uri(gateway.DataUrl, $"{GatewayFixture.PrivateBucket}/signed/a.txt");
+
+        var (exit, authorization) = await GatewayProcess.RunToExitAsync(["sign", "PUT", url.ToString()]);
+        Assert.True(exit == 0, authorization);
+        var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StringContent("signed by the CLI") };
+        put.Headers.TryAddWithoutValidation("Authorization", authorization.Trim());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.Client.SendAsync(put)).StatusCode);
+
+        var (presignExit, presigned) = await GatewayProcess.RunToExitAsync(["sign", "GET", url.ToString(), "--presign", "--expires", "60"]);
+        Assert.True(presignExit == 0, presigned);
+        Assert.Equal("signed by the CLI", await gateway.Client.GetStringAsync(new Uri(presigned.Trim())));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await gateway.Client.GetAsync(url)).StatusCode);
+
+        var (wrongExit, _) = await GatewayProcess.RunToExitAsync(["sign", "GET", "not a url"]);
+        Assert.Equal(2, wrongExit);
+    }
 }

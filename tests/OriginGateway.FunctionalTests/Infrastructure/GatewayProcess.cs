@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -18,11 +19,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly bool _ownsDataDirectory;
 
-    private GatewayProcess(Process process, string dataDirectory, bool ownsDataDirectory)
+    private GatewayProcess(Process process, string dataDirectory, bool ownsDataDirectory, X509Certificate2? trusted)
     {
         _process = process;
         DataDirectory = dataDirectory;
         _ownsDataDirectory = ownsDataDirectory;
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        if (trusted is not null)
+        {
+            // An https gateway with a test's self-signed certificate: that certificate, and no other.
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == trusted.GetCertHashString();
+        }
+        Client = new HttpClient(handler);
     }
 
     public string DataDirectory { get; }
@@ -42,7 +50,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public int DataPort => DataUrl.Port;
 
-    public HttpClient Client { get; } = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false });
+    public HttpClient Client { get; }
+
+    public bool HasExited => _process.HasExited;
 
     public string Output
     {
@@ -59,9 +69,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="settings">Extra <c>--Section:Key=value</c> settings.</param>
     /// <param name="environment">Development (the default, as <c>dotnet run</c>) or Production.</param>
     /// <param name="dataDirectory">Reuse a data directory (restarts); a new one otherwise.</param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null)
+    /// <param name="trusted">The self-signed certificate of https endpoints, which <see cref="Client"/> then accepts.</param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -84,8 +95,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null)
     {
+        var given = arguments?.ToList() ?? [];
         if (!File.Exists(TestPaths.GatewayDll))
         {
             throw new InvalidOperationException($"The gateway is not built at {TestPaths.GatewayDll}; run the README's test command.");
@@ -100,22 +112,27 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             WorkingDirectory = dataDirectory,
         };
         start.ArgumentList.Add(TestPaths.GatewayDll);
-        foreach (var argument in arguments ?? [])
+        foreach (var argument in given)
         {
             start.ArgumentList.Add(argument);
         }
         if (addEndpoints)
         {
-            start.ArgumentList.Add("--Endpoints:Data=http://127.0.0.1:0");
-            start.ArgumentList.Add("--Endpoints:Control=http://127.0.0.1:0");
-            start.ArgumentList.Add($"--DataDirectory={dataDirectory}");
+            // Free loopback ports unless the test names its own endpoints (https ones, say).
+            foreach (var setting in new[] { "--Endpoints:Data=http://127.0.0.1:0", "--Endpoints:Control=http://127.0.0.1:0", $"--DataDirectory={dataDirectory}" })
+            {
+                if (!given.Any(a => a.StartsWith(setting[..(setting.IndexOf('=', StringComparison.Ordinal) + 1)], StringComparison.Ordinal)))
+                {
+                    start.ArgumentList.Add(setting);
+                }
+            }
         }
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment.Remove("ASPNETCORE_URLS");
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process, dataDirectory, owns);
+        var gateway = new GatewayProcess(process, dataDirectory, owns, trusted);
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.Start();
@@ -164,6 +181,33 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         throw new TimeoutException($"The gateway did not start within 60 s:\n{Output}");
     }
 
+    /// <summary>Waits (up to <paramref name="timeout"/>) until the output contains <paramref name="text"/>; the gateway flushes its log every 100 ms.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Sends SIGTERM (by process id) and waits for the exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+        }
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
     /// <summary>Stops the process (kill by id) and keeps the data directory for a restart.</summary>
     public async Task StopAsync()
     {
@@ -198,9 +242,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"data endpoint:\s+(http://\S+)")]
+    [GeneratedRegex(@"data endpoint:\s+(https?://\S+)")]
     private static partial Regex DataLine();
 
-    [GeneratedRegex(@"control endpoint:\s+(http://\S+)")]
+    [GeneratedRegex(@"control endpoint:\s+(https?://\S+)")]
     private static partial Regex ControlLine();
 }

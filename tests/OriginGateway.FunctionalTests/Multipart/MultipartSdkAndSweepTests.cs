@@ -99,7 +99,7 @@ public sealed class MultipartSdkAndSweepTests
 
         Assert.Equal("NoSuchUpload", code);
         Assert.Empty(Directory.EnumerateFiles(uploadsDirectory, "*.obj", SearchOption.AllDirectories));
-        Assert.Contains("abandoned multipart uploads", gateway.Output, StringComparison.Ordinal);
+        Assert.True(await gateway.WaitForOutputAsync("abandoned multipart uploads", TimeSpan.FromSeconds(5)), gateway.Output);
         Assert.Equal(kept, await (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "swept/kept.bin"))).Content.ReadAsByteArrayAsync());
     }
 }

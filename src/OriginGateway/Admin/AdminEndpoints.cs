@@ -1,0 +1,252 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OriginGateway.Buckets;
+using OriginGateway.Hosting;
+using OriginGateway.Observability;
+using OriginGateway.Rules;
+using OriginGateway.Security;
+using OriginGateway.Tasks;
+
+namespace OriginGateway.Admin;
+
+/// <summary>
+/// <c>/admin</c> on the control endpoint (<c>04-operations.md</c> §4.6): one static page and its JSON API —
+/// the buckets the logged-in credential may use, each bucket's rules as a table, the explain box, the
+/// latest tasks with their progress, the latest origin-pull decisions and headline figures.
+/// Everything but the page and the login answers 401 without a session.
+/// </summary>
+internal static class AdminEndpoints
+{
+    private const int Listed = 50;
+
+    private static readonly string[] ReadActions = ["hit", "mirror", "proxy", "redirect", "miss"];
+
+    public static void MapAdmin(this IEndpointRouteBuilder routes)
+    {
+        var services = routes.ServiceProvider;
+        var session = services.GetRequiredService<AdminSession>();
+        var buckets = services.GetRequiredService<BucketRegistry>();
+        var tasks = services.GetRequiredService<ITaskStore>();
+        var decisions = services.GetRequiredService<RecentDecisions>();
+        var metrics = services.GetRequiredService<MetricsCollector>();
+        var page = LoadPage();
+
+        routes.MapGet("/admin", (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return context.Response.Body.WriteAsync(page).AsTask();
+        });
+
+        routes.MapPost("/admin/api/login", async (HttpContext context) =>
+        {
+            Login? login = null;
+            try
+            {
+                login = await JsonSerializer.DeserializeAsync(context.Request.Body, AdminJsonContext.Default.Login, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                // Answered below.
+            }
+            if (login is not { SecretId: { Length: > 0 } id, SecretKey: { Length: > 0 } key } || session.LogIn(context, id, key) is not { } credential)
+            {
+                await JsonAnswer.WriteAsync(context, 401, json => json.WriteString("error", "Wrong SecretId or SecretKey.")).ConfigureAwait(false);
+                return;
+            }
+            await JsonAnswer.WriteAsync(context, 200, json => json.WriteString("secretId", credential.SecretId)).ConfigureAwait(false);
+        });
+
+        routes.MapPost("/admin/api/logout", (HttpContext context) =>
+        {
+            AdminSession.LogOut(context);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        });
+
+        routes.MapGet("/admin/api/overview", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        {
+            json.WriteString("secretId", credential.SecretId);
+            json.WriteStartArray("buckets");
+            foreach (var bucket in buckets.All.Where(b => credential.MayUse(b.Name)).OrderBy(b => b.Name, StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("name", bucket.Name);
+                json.WriteString("region", bucket.Region);
+                json.WriteBoolean("publicRead", bucket.PublicRead);
+                json.WriteBoolean("publicList", bucket.PublicList);
+                json.WriteNumber("rules", bucket.Rules.Rules.Count);
+                json.WriteBoolean("cors", bucket.Cors is not null);
+                json.WriteNumber("objects", bucket.Store.List(new Storage.ListRequest("", null, "", 1001)).Contents.Count);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            WriteFigures(json, metrics.Collect(), name => credential.MayUse(name));
+        })));
+
+        routes.MapGet("/admin/api/buckets/{bucket}/rules", (HttpContext context, string bucket) => WithBucket(context, bucket, b => JsonAnswer.WriteAsync(context, 200, json =>
+        {
+            json.WriteStartArray("rules");
+            foreach (var rule in b.Rules.Rules)
+            {
+                WriteRule(json, rule);
+            }
+            json.WriteEndArray();
+        })));
+
+        routes.MapGet("/admin/api/buckets/{bucket}/explain", (HttpContext context, string bucket) => WithBucket(context, bucket, b =>
+        {
+            var key = context.Request.Query["key"].ToString();
+            if (key.Length == 0 || KeyDecoding.Check(key) != KeyStatus.Valid)
+            {
+                return JsonAnswer.WriteAsync(context, 400, json => json.WriteString("error", "Give a valid object key."));
+            }
+            var scheme = context.Request.Query["scheme"].ToString() is "https" ? "https" : "http";
+            var query = context.Request.Query["query"].ToString();
+            var explanation = OriginExplanation.Explain(b.Rules, key, scheme, query.Length > 0 ? query : null, new HeaderDictionary());
+            context.Response.ContentType = "application/json; charset=utf-8";
+            return context.Response.Body.WriteAsync(explanation).AsTask();
+        }));
+
+        routes.MapGet("/admin/api/tasks", (HttpContext context) => WithSession(context, credential =>
+        {
+            var visible = buckets.All.Where(b => credential.MayUse(b.Name)).Select(b => b.Name).ToList();
+            var recent = tasks.Recent(Listed, visible);
+            return JsonAnswer.WriteAsync(context, 200, json =>
+            {
+                json.WriteStartArray("tasks");
+                foreach (var task in recent)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", task.Id);
+                    json.WriteString("kind", task.Kind);
+                    json.WriteString("bucket", task.Bucket);
+                    json.WriteString("key", task.Key);
+                    json.WriteString("state", TaskStates.ToText(task.State));
+                    json.WriteNumber("percent", task.Percent);
+                    json.WriteNumber("bytesDone", task.BytesDone);
+                    if (task.BytesTotal is { } total)
+                    {
+                        json.WriteNumber("bytesTotal", total);
+                    }
+                    json.WriteNumber("attempts", task.Attempts);
+                    json.WriteString("created", DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAt).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    if (task.ResultCode is { } code)
+                    {
+                        json.WriteString("error", code);
+                    }
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            });
+        }));
+
+        routes.MapGet("/admin/api/decisions", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        {
+            json.WriteStartArray("decisions");
+            foreach (var d in decisions.Latest(Listed, credential.MayUse))
+            {
+                json.WriteStartObject();
+                json.WriteString("time", d.Time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("bucket", d.Bucket);
+                json.WriteString("key", d.Key);
+                json.WriteNumber("rule", d.Rule);
+                json.WriteString("action", d.Action);
+                json.WriteString("origin", d.OriginHost);
+                json.WriteNumber("status", d.Status);
+                json.WriteNumber("bytes", d.Bytes);
+                json.WriteNumber("ms", Math.Round(d.DurationMs, 1));
+                json.WriteString("requestId", d.RequestId);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        })));
+
+        Task WithSession(HttpContext context, Func<Credential, Task> handle) =>
+            session.Current(context) is { } credential
+                ? handle(credential)
+                : JsonAnswer.WriteAsync(context, 401, json => json.WriteString("error", "Log in first."));
+
+        Task WithBucket(HttpContext context, string name, Func<Bucket, Task> handle) => WithSession(context, credential =>
+            buckets.Find(name) is { } bucket && credential.MayUse(bucket.Name)
+                ? handle(bucket)
+                : JsonAnswer.WriteAsync(context, 404, json => json.WriteString("error", "No such bucket for this credential.")));
+    }
+
+    private static void WriteRule(Utf8JsonWriter json, CompiledRule rule)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("priority", rule.Priority);
+        json.WriteString("action", rule.ActionName);
+        json.WriteString("status", rule.Source.Condition?.HttpStatusCode ?? "404");
+        json.WriteString("prefix", rule.Prefix);
+        json.WriteString("protocol", rule.Protocol.ToString().ToUpperInvariant());
+        json.WriteStartArray("hosts");
+        foreach (var host in rule.Hosts)
+        {
+            json.WriteStartObject();
+            json.WriteString("host", host.HostName);
+            json.WriteNumber("weight", host.Weight);
+            json.WriteStartArray("standbys");
+            foreach (var standby in host.Standbys)
+            {
+                json.WriteStringValue(standby);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteBoolean("followQueryString", rule.FollowQueryString);
+        json.WriteBoolean("followRedirection", rule.FollowRedirection);
+        json.WriteBoolean("stores", rule.Stores);
+        if (rule.Type == OriginType.Redirect || rule.ExplicitRedirectCode is not null)
+        {
+            json.WriteNumber("redirectCode", rule.RedirectCode);
+        }
+        json.WriteString("keyMapping", rule.FixedFilePath is { } fixedPath ? "fixed " + fixedPath
+            : rule.NewPrefix is not null || rule.Suffix.Length > 0 ? $"{rule.NewPrefix ?? ""}<key>{rule.Suffix}" : "<key>");
+        json.WriteEndObject();
+    }
+
+    /// <summary>Hit ratio, bytes from origins, failovers: read from the same series as <c>/metrics</c>.</summary>
+    private static void WriteFigures(Utf8JsonWriter json, List<MetricsCollector.InstrumentSnapshot> instruments, Func<string, bool> bucketVisible)
+    {
+        double Sum(string instrument, Func<Dictionary<string, string>, bool> take) =>
+            instruments.Where(i => i.Name == instrument).SelectMany(i => i.Series)
+                .Where(s => take(s.Labels.ToDictionary(l => l.Key, l => l.Value))).Sum(s => s.Value);
+        var byAction = ReadActions.ToDictionary(
+            a => a, a => Sum("origin_gateway.requests", l => l.GetValueOrDefault("action") == a && bucketVisible(l.GetValueOrDefault("bucket") ?? "")));
+        var reads = byAction.Values.Sum();
+        json.WriteStartObject("figures");
+        foreach (var (action, count) in byAction)
+        {
+            json.WriteNumber(action, count);
+        }
+        json.WriteNumber("hitRatio", reads > 0 ? Math.Round(byAction["hit"] / reads, 4) : 0);
+        json.WriteNumber("bytesFromOrigin", Sum("origin_gateway.served.bytes", l => l.GetValueOrDefault("source") == "origin"));
+        json.WriteNumber("bytesStored", Sum("origin_gateway.stored.bytes", l => bucketVisible(l.GetValueOrDefault("bucket") ?? "")));
+        json.WriteNumber("failovers", Sum("origin_gateway.origin.failovers", _ => true));
+        json.WriteEndObject();
+    }
+
+    private static byte[] LoadPage()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("OriginGateway.Admin.admin.html")
+            ?? throw new InvalidOperationException("the admin page is not embedded");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>The login body.</summary>
+internal sealed record Login(string? SecretId, string? SecretKey);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Login))]
+internal sealed partial class AdminJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,11 @@
+namespace OriginGateway.Observability;
+
+/// <summary>What <c>/metrics</c> exports besides the gateway's own families (<c>Metrics</c> section).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>
+    /// Framework meters to export; default <c>Microsoft.AspNetCore.Hosting</c>, <c>Microsoft.AspNetCore.Server.Kestrel</c>,
+    /// <c>System.Net.Http</c>, <c>System.Runtime</c>. A meter that is not listed costs nothing on the request path.
+    /// </summary>
+    public List<string>? FrameworkMeters { get; set; }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using OriginGateway.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OriginGateway.FunctionalTests.Admin;
+
+/// <summary><c>/admin</c>: the page in headless Chromium through Playwright, and its API's access rules.</summary>
+public sealed class AdminTests(ITestOutputHelper output)
+{
+    private static async Task<(GatewayProcess Gateway, FaultOrigin Origin)> StartAsync()
+    {
+        var origin = await FaultOrigin.StartAsync();
+        var gateway = await GatewayProcess.StartAsync(
+        [
+            "--Egress:AllowedNetworks:0=127.0.0.1/32",
+            $"--Buckets:1:Name={GatewayFixture.PrivateBucket}",
+            $"--Credentials:1:SecretId={GatewayFixture.LimitedSecretId}",
+            $"--Credentials:1:SecretKey={GatewayFixture.LimitedSecretKey}",
+            $"--Credentials:1:Buckets:0={GatewayFixture.PrivateBucket}",
+        ]);
+        var rules = OriginPullFixture.Rules(
+            OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host, standbys: ["127.0.0.1:1"]),
+            OriginPullFixture.Rule(2, "Redirect", "r/", "cdn.example.com", status: "404", parameter: "<Protocol>HTTPS</Protocol><HttpRedirectCode>301</HttpRedirectCode>"));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+        return (gateway, origin);
+    }
+
+    [Fact]
+    public async Task Browser_LogsIn_SeesRules_ExplainsAKey_WatchesATaskReach100_AndTheLatestDecisions()
+    {
+        NodeScript.RequirePackage("playwright-core");
+        ExternalTool.Require("chromium", "chromium");
+        var (gateway, origin) = await StartAsync();
+        await using var _ = gateway;
+        await using var __ = origin;
+        origin.Serve("/m/seen.txt", Encoding.UTF8.GetBytes("mirrored for the admin page"), "text/plain");
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/seen.txt"))).StatusCode);
+        // A task slow enough to be watched: 3 MiB in 64 KiB steps, 100 ms apart.
+        origin.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(100));
+        var tasks = new FetchTaskClient(gateway);
+        var submitted = await tasks.SubmitAsync(new { Url = $"http://{origin.Host}/slow/big.bin", Key = "slow/big.bin" });
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "admin-ui.png");
+        File.Delete(screenshot);
+
+        var (exit, stdout, stderr) = await NodeScript.RunAsync("admin-ui-check.js",
+            new Uri(gateway.ControlUrl, "admin").ToString(), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, submitted.TaskId, "m/dir/photo.jpg", screenshot);
+
+        Assert.True(exit == 0, $"the browser script failed:\n{stderr}\n{stdout}\n{gateway.Output}");
+        output.WriteLine("admin page screenshot: " + screenshot);
+        using var result = JsonDocument.Parse(stdout);
+        var root = result.RootElement;
+        Assert.Contains("Wrong SecretId or SecretKey", root.GetProperty("loginError").GetString(), StringComparison.Ordinal);
+        Assert.Equal(GatewayProcess.DevSecretId, root.GetProperty("who").GetString());
+        Assert.Equal([GatewayProcess.DefaultBucket, GatewayFixture.PrivateBucket], root.GetProperty("buckets").EnumerateArray().Select(b => b.GetString()));
+        var rules = root.GetProperty("rules").EnumerateArray().Select(r => r.GetString()!).ToList();
+        Assert.Equal(2, rules.Count);
+        Assert.Contains("mirror", rules[0], StringComparison.Ordinal);
+        Assert.Contains(origin.Host, rules[0], StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:1", rules[0], StringComparison.Ordinal);
+        Assert.Contains("redirect 301", rules[1], StringComparison.Ordinal);
+        Assert.Equal($"Rule 1 fires: mirror → http://{origin.Host}/m/dir/photo.jpg", root.GetProperty("explain").GetString());
+        var seen = root.GetProperty("progressSeen").EnumerateArray().Select(p => p.GetInt32()).ToList();
+        Assert.Equal(100, seen[^1]);
+        Assert.True(seen.Count >= 2, "the progress bar should have been seen below 100 % first: " + string.Join(", ", seen));
+        Assert.Equal(100, root.GetProperty("progressValue").GetInt32());
+        Assert.Equal("succeeded", root.GetProperty("taskState").GetString());
+        Assert.Contains(root.GetProperty("decisions").EnumerateArray(), d => d.GetString()!.Contains("m/seen.txt", StringComparison.Ordinal) && d.GetString()!.Contains("mirror", StringComparison.Ordinal));
+        Assert.Contains(root.GetProperty("figures").EnumerateArray(), f => f.GetString()!.Contains("Hit ratio", StringComparison.Ordinal));
+        Assert.True(root.GetProperty("loggedOut").GetBoolean());
+        Assert.Empty(root.GetProperty("consoleErrors").EnumerateArray());
+        Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is missing or empty");
+    }
+
+    [Fact]
+    public async Task Api_NeedsASession_ScopedToTheCredentialsBuckets_AndRefusesTamperedCookies()
+    {
+        var (gateway, origin) = await StartAsync();
+        await using var _ = gateway;
+        await using var __ = origin;
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false });
+        Uri Url(string path) => new(gateway.ControlUrl, path);
+
+        var page = await client.GetAsync(Url("admin"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        foreach (var path in new[] { "admin/api/overview", "admin/api/tasks", "admin/api/decisions", $"admin/api/buckets/{GatewayProcess.DefaultBucket}/rules" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(Url(path))).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync(Url("admin/api/login"), new { secretId = GatewayFixture.LimitedSecretId, secretKey = "wrong" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync(Url("admin/api/login"), new StringContent("not json"))).StatusCode);
+
+        var login = await client.PostAsJsonAsync(Url("admin/api/login"), new { secretId = GatewayFixture.LimitedSecretId, secretKey = GatewayFixture.LimitedSecretKey });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var setCookie = login.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/admin", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(GatewayFixture.LimitedSecretKey, setCookie, StringComparison.Ordinal);
+        var cookie = setCookie.Split(';')[0];
+
+        async Task<HttpResponseMessage> GetAsync(string path, string sessionCookie)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url(path));
+            request.Headers.Add("Cookie", sessionCookie);
+            return await client.SendAsync(request);
+        }
+        using var overview = JsonDocument.Parse(await (await GetAsync("admin/api/overview", cookie)).Content.ReadAsStringAsync());
+        Assert.Equal([GatewayFixture.PrivateBucket], overview.RootElement.GetProperty("buckets").EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"admin/api/buckets/{GatewayProcess.DefaultBucket}/rules", cookie)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"admin/api/buckets/{GatewayFixture.PrivateBucket}/rules", cookie)).StatusCode);
+
+        // The same cookie with another SecretId, or a flipped signature, is no session.
+        var value = cookie[(cookie.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        var parts = value.Split('.');
+        var payload = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(parts[0]));
+        var forged = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.Replace(GatewayFixture.LimitedSecretId, GatewayProcess.DevSecretId, StringComparison.Ordinal))) + "." + parts[1];
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("admin/api/overview", "og_admin=" + forged)).StatusCode);
+        var flipped = parts[0] + "." + (parts[1][0] == '0' ? "1" : "0") + parts[1][1..];
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("admin/api/overview", "og_admin=" + flipped)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("admin/api/overview", "og_admin=garbage")).StatusCode);
+    }
+}

@@ -1,0 +1,87 @@
+// Drives the gateway's /admin page in Debian's headless Chromium through Playwright (playwright-core).
+// Usage: node admin-ui-check.js <adminUrl> <secretId> <secretKey> <bucket> <taskId> <explainKey> <screenshot.png>
+// Prints one JSON document with what the page showed; exits non-zero on the first failure.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot] = process.argv.slice(2);
+
+(async () => {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
+  const browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const result = {};
+  try {
+    const page = await browser.newPage();
+    const consoleErrors = [];
+    // 401s are expected (the page probes its session, and the test tries a wrong key first).
+    page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('status of 401')) consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(adminUrl);
+
+    // A wrong key is refused on the page; the right one opens the app.
+    await page.locator('#login').waitFor({ state: 'visible' });
+    await page.fill('#secret-id', secretId);
+    await page.fill('#secret-key', 'not-the-key');
+    await page.click('#login-button');
+    await page.locator('#login-error').filter({ hasText: /Wrong/ }).waitFor();
+    result.loginError = await page.textContent('#login-error');
+    await page.fill('#secret-key', secretKey);
+    await page.click('#login-button');
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.getElementById('who').textContent.length > 0);
+    result.who = await page.textContent('#who');
+
+    await page.locator('#buckets tbody tr').first().waitFor();
+    result.buckets = await page.locator('#buckets tbody tr td:first-child').allTextContents();
+    await page.selectOption('#bucket-select', bucket);
+    await page.locator('#rules tbody tr').first().waitFor();
+    result.rules = await page.locator('#rules tbody tr').allInnerTexts();
+
+    await page.fill('#explain-key', explainKey);
+    await page.click('#explain-button');
+    await page.locator('#explain-summary').filter({ hasText: /fires|No rule/ }).waitFor();
+    result.explain = await page.textContent('#explain-summary');
+
+    // The task's progress bar, watched until it reaches 100 %.
+    const row = page.locator(`#tasks tr[data-id="${taskId}"]`);
+    await row.waitFor();
+    const seen = [];
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      const percent = Number(await row.getAttribute('data-percent'));
+      if (seen[seen.length - 1] !== percent) seen.push(percent);
+      if (percent === 100) break;
+      await page.waitForTimeout(200);
+    }
+    result.progressSeen = seen;
+    result.progressValue = await row.locator('progress').evaluate((p) => p.value);
+    result.taskState = await row.getAttribute('data-state');
+
+    await page.locator('#decisions tbody tr').first().waitFor();
+    result.decisions = await page.locator('#decisions tbody tr').allInnerTexts();
+    result.figures = await page.locator('#figures .figure').allInnerTexts();
+    await page.screenshot({ path: screenshot, fullPage: true });
+    result.screenshot = screenshot;
+
+    await page.click('#logout');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    result.loggedOut = true;
+    result.consoleErrors = consoleErrors;
+    console.log(JSON.stringify(result));
+  } finally {
+    await browser.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+})().catch((e) => {
+  console.error(e && e.stack ? e.stack : String(e));
+  process.exit(1);
+});
