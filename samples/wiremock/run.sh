@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Local origin-rule testing: two WireMock origins and the gateway with samples/origin-rules/mixed.xml
+# on the default bucket. Then follow the walkthrough in the README ("Try the rules with WireMock").
+#
+#   healthy origin   http://127.0.0.1:9001   samples/wiremock/healthy   (logo, live status, reports, an archive)
+#   failing origin   http://127.0.0.1:9002   samples/wiremock/failing   (503 for everything)
+#   gateway          http://127.0.0.1:8080 (data)   http://127.0.0.1:8081 (control, /metrics, /admin)
+#
+# Ctrl-C stops all three. Other ports: OG_DATA_PORT, OG_CONTROL_PORT, OG_HEALTHY_PORT, OG_FAILING_PORT.
+# OG_GATEWAY replaces the gateway command (default: dotnet run --project src/OriginGateway --).
+# Needs Java 17 and npm (WireMock comes from the npm package `wiremock`, installed into tests/node).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+data_port=${OG_DATA_PORT:-8080}
+control_port=${OG_CONTROL_PORT:-8081}
+healthy_port=${OG_HEALTHY_PORT:-9001}
+failing_port=${OG_FAILING_PORT:-9002}
+gateway=${OG_GATEWAY:-dotnet run --project "$repo/src/OriginGateway" --}
+
+jar=$repo/tests/node/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar
+if [ ! -f "$jar" ]; then
+  echo "run.sh: installing WireMock (npm ci in tests/node)"
+  (cd "$repo/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+command -v java >/dev/null || { echo "run.sh: Java 17 is needed for WireMock (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  # Each child leads its own process group: stop the group (dotnet run starts the gateway as a grandchild).
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() { # url, what
+  for _ in $(seq 1 120); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.5
+  done
+  echo "run.sh: $2 did not start; see $work/*.log" >&2
+  exit 1
+}
+
+start_origin() { # name, port
+  mkdir -p "$work/$1"
+  cp -r "$repo/samples/wiremock/$1/mappings" "$work/$1/"
+  setsid java -jar "$jar" --port "$2" --bind-address 127.0.0.1 --disable-banner --root-dir "$work/$1" > "$work/$1.log" 2>&1 &
+  pids+=($!)
+}
+start_origin healthy "$healthy_port"
+start_origin failing "$failing_port"
+wait_for "http://127.0.0.1:$healthy_port/__admin/mappings" "the healthy WireMock origin"
+wait_for "http://127.0.0.1:$failing_port/__admin/mappings" "the failing WireMock origin"
+
+# The sample rules name ports 9001 and 9002; other ports are written into a copy.
+sed -e "s/127\.0\.0\.1:9001/127.0.0.1:$healthy_port/g" -e "s/127\.0\.0\.1:9002/127.0.0.1:$failing_port/g" \
+  "$repo/samples/origin-rules/mixed.xml" > "$work/rules.xml"
+
+DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development setsid $gateway \
+  --Endpoints:Data=http://127.0.0.1:$data_port --Endpoints:Control=http://127.0.0.1:$control_port \
+  --DataDirectory="$work/data" --Buckets:0:OriginFile="$work/rules.xml" > "$work/gateway.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$control_port/readyz" "the gateway"
+
+cat <<TXT
+Ready:
+  healthy origin  http://127.0.0.1:$healthy_port   failing origin  http://127.0.0.1:$failing_port
+  gateway         http://127.0.0.1:$data_port (data)   http://127.0.0.1:$control_port (control: /metrics, /admin)
+  rules           samples/origin-rules/mixed.xml on examplebucket-1250000000
+Follow the walkthrough in the README in another terminal; Ctrl-C here stops everything.
+Gateway log: $work/gateway.log
+TXT
+wait "${pids[@]}"
