@@ -36,8 +36,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() { # url, what
-  for _ in $(seq 1 120); do
+wait_for() { # url, what, seconds
+  for _ in $(seq 1 $(( ${3:-60} * 2 ))); do
     if curl -s -o /dev/null "$1"; then return 0; fi
     sleep 0.5
   done
@@ -64,7 +64,8 @@ DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development setsid $gatewa
   --Endpoints:Data=http://127.0.0.1:$data_port --Endpoints:Control=http://127.0.0.1:$control_port \
   --DataDirectory="$work/data" --Buckets:0:OriginFile="$work/rules.xml" > "$work/gateway.log" 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$control_port/readyz" "the gateway"
+# The first `dotnet run` restores and builds the project: give it a few minutes.
+wait_for "http://127.0.0.1:$control_port/readyz" "the gateway" 300
 
 cat <<TXT
 Ready:

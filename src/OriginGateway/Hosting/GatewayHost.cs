@@ -46,7 +46,8 @@ internal static partial class GatewayHost
         }
 
         // The slim builder brings the simple console format only; Logging:Console:FormatterName picks another.
-        switch (builder.Configuration["Logging:Console:FormatterName"]?.ToLowerInvariant())
+        var logFormat = builder.Configuration["Logging:Console:FormatterName"]?.ToLowerInvariant();
+        switch (logFormat)
         {
             case "json":
                 builder.Logging.AddJsonConsole();
@@ -104,7 +105,7 @@ internal static partial class GatewayHost
             LogUnsignedCallbacks(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway.Callbacks"));
         }
         app.MapOriginGateway();
-        var jsonLogs = string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase);
+        var jsonLogs = logFormat == "json";
         var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway");
         app.Lifetime.ApplicationStarted.Register(() =>
         {

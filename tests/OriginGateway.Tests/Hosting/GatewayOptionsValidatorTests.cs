@@ -105,4 +105,23 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:1", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Multipart:SweepInterval", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_HttpsEndpoints_KnownProxies_AndTheGracePeriod()
+    {
+        var options = Valid();
+        options.Endpoints.Data = "https://0.0.0.0:8443";
+        options.Endpoints.Control = "https://127.0.0.1:8444";
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: true));
+
+        options.Endpoints.Data = "ftp://0.0.0.0:21";
+        options.ForwardedHeaders.KnownProxies = ["10.0.0.1", "not-an-address"];
+        options.Shutdown.GracePeriod = TimeSpan.FromHours(1);
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+
+        Assert.Contains(errors, e => e.StartsWith("Endpoints:Data", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ForwardedHeaders:KnownProxies:1", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.StartsWith("ForwardedHeaders:KnownProxies:0", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Shutdown:GracePeriod", StringComparison.Ordinal));
+    }
 }
