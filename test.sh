@@ -6,8 +6,9 @@ cd "$(dirname "$0")"
 
 # System packages the tests start as real processes. Node.js drives the official SDKs; prometheus
 # brings promtool and a real Prometheus for the metrics tests; chromium runs the admin page tests
-# (driven by Playwright from tests/node, which never downloads a browser of its own).
-APT_PACKAGES=(prometheus chromium)
+# (driven by Playwright from tests/node, which never downloads a browser of its own); postgresql for the
+# control-database suites on PostgreSQL (the tests start a private cluster of their own).
+APT_PACKAGES=(prometheus chromium postgresql)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()

@@ -69,7 +69,7 @@ internal sealed partial class ProxyAction(
         {
             engine.Submit(ProxyStoreHandler.Create(pull.Request.Bucket.Name, pull.Request.Key, request));
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (System.Data.Common.DbException e)
         {
             // The client already has its answer; a store that could not be queued is only a later miss.
             _metrics.CommitRejected("QueueFailed");

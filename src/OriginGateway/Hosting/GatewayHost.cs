@@ -94,7 +94,7 @@ internal static partial class GatewayHost
                 return 1;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
             await error.WriteLineAsync($"Cannot start: {e.Message} (DataDirectory: {options.DataDirectoryFullPath})").ConfigureAwait(false);
             return 1;

@@ -68,8 +68,8 @@ public sealed class GatewayOptions
         bucket.OriginFile.Length > 0 ? bucket.OriginFile : Path.Combine("config", "origin", bucket.Name + ".xml"),
         AppContext.BaseDirectory);
 
-    /// <summary>The SQLite connection string: <c>Database:ConnectionString</c>, else <c>{DataDirectory}/control.db</c>.</summary>
-    public string SqliteConnectionString => Database.ConnectionString.Length > 0
+    /// <summary>The control database's connection string: <c>Database:ConnectionString</c>, else (SQLite) <c>{DataDirectory}/control.db</c>.</summary>
+    public string ControlDatabaseConnectionString => Database.ConnectionString.Length > 0
         ? Database.ConnectionString
         : $"Data Source={Path.Combine(DataDirectoryFullPath, "control.db")}";
 }

@@ -112,9 +112,13 @@ internal static partial class GatewayOptionsValidator
         ValidateMultipart(options.Multipart, errors);
         ValidateOperations(options, errors);
         ValidateVod(options, errors);
-        if (options.Database.Provider != "Sqlite")
+        if (options.Database.Provider is not ("Sqlite" or "Postgres"))
         {
-            errors.Add($"Database:Provider '{options.Database.Provider}' is not supported yet (Sqlite).");
+            errors.Add($"Database:Provider '{options.Database.Provider}' must be Sqlite or Postgres.");
+        }
+        else if (options.Database.Provider == "Postgres" && options.Database.ConnectionString.Length == 0)
+        {
+            errors.Add("Database:ConnectionString must name the PostgreSQL server when Database:Provider is Postgres (Host=…;Port=…;Database=…;Username=…;Password=…).");
         }
         return errors;
     }

@@ -37,7 +37,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Shutdown);
         services.AddSingleton<ShutdownSignal>();
 
-        services.AddSingleton(sp => new ControlDatabase(options.SqliteConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
+        services.AddSingleton(sp => new ControlDatabase(options.Database.Provider, options.ControlDatabaseConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
         services.AddSingleton<OriginConfigurationRepository>();
         services.AddSingleton<BucketPolicyRepository>();
         services.AddSingleton<CorsConfigurationRepository>();
@@ -68,7 +68,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHttpForwarder();
 
         // The one task engine and the kinds of task it runs.
-        services.AddSingleton<ITaskStore, SqliteTaskStore>();
+        services.AddSingleton<ITaskStore, SqlTaskStore>();
         services.AddSingleton<TaskFill>();
         services.AddSingleton<ITaskHandler, FetchTaskHandler>();
         services.AddSingleton<ITaskHandler, ProxyStoreHandler>();

@@ -12,8 +12,8 @@ internal abstract class BucketDocumentRepository(ControlDatabase database, TimeP
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT document FROM {table} WHERE bucket = $b";
-        command.Parameters.AddWithValue("$b", bucket);
+        command.CommandText = $"SELECT document FROM {table} WHERE bucket = @b";
+        command.Bind("@b", bucket);
         return command.ExecuteScalar() as string;
     }
 
@@ -26,20 +26,20 @@ internal abstract class BucketDocumentRepository(ControlDatabase database, TimeP
         using var command = connection.CreateCommand();
         command.CommandText = hasSource
             ? $"""
-              INSERT INTO {table} (bucket, document, source, updated_at) VALUES ($b, $d, $s, $t)
+              INSERT INTO {table} (bucket, document, source, updated_at) VALUES (@b, @d, @s, @t)
               ON CONFLICT (bucket) DO UPDATE SET document = excluded.document, source = excluded.source, updated_at = excluded.updated_at
               """
             : $"""
-              INSERT INTO {table} (bucket, document, updated_at) VALUES ($b, $d, $t)
+              INSERT INTO {table} (bucket, document, updated_at) VALUES (@b, @d, @t)
               ON CONFLICT (bucket) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
               """;
-        command.Parameters.AddWithValue("$b", bucket);
-        command.Parameters.AddWithValue("$d", document);
+        command.Bind("@b", bucket);
+        command.Bind("@d", document);
         if (hasSource)
         {
-            command.Parameters.AddWithValue("$s", source);
+            command.Bind("@s", source);
         }
-        command.Parameters.AddWithValue("$t", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        command.Bind("@t", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         command.ExecuteNonQuery();
     }
 
@@ -47,8 +47,8 @@ internal abstract class BucketDocumentRepository(ControlDatabase database, TimeP
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {table} WHERE bucket = $b";
-        command.Parameters.AddWithValue("$b", bucket);
+        command.CommandText = $"DELETE FROM {table} WHERE bucket = @b";
+        command.Bind("@b", bucket);
         return command.ExecuteNonQuery() > 0;
     }
 }

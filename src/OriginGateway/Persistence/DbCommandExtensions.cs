@@ -1,0 +1,16 @@
+using System.Data.Common;
+
+namespace OriginGateway.Persistence;
+
+/// <summary>Provider-neutral parameter binding for the control database's commands (<c>@name</c> placeholders).</summary>
+internal static class DbCommandExtensions
+{
+    /// <summary>Binds a parameter; null becomes <see cref="DBNull"/>.</summary>
+    public static void Bind(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace OriginGateway.Tests;
+
+/// <summary>
+/// A private PostgreSQL cluster for a test class: <c>initdb</c> under a temp directory (as the
+/// <c>postgres</c> user when the tests run as root, since initdb refuses root), a server on a free
+/// loopback port with fsync off, stopped by <c>pg_ctl -m immediate</c> at the end. The test command
+/// installs PostgreSQL (apt <c>postgresql</c>); without it the tests fail saying so.
+/// </summary>
+public sealed class PostgresFixture : IDisposable
+{
+    private readonly string _directory;
+    private readonly string _bin;
+    private readonly string _admin;
+    private readonly bool _asPostgres;
+
+    public PostgresFixture()
+    {
+        _bin = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb"))) ?? ""
+            : "";
+        if (_bin.Length == 0)
+        {
+            throw new InvalidOperationException("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Run the README's test command (./test.sh), which installs the apt package 'postgresql'.");
+        }
+        _asPostgres = Environment.UserName == "root";
+        _directory = Directory.CreateTempSubdirectory("og-pg").FullName;
+        if (_asPostgres)
+        {
+            Run("/bin/chown", ["-R", "postgres:postgres", _directory]);
+        }
+        Port = FreePort();
+        Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
+        Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+        _admin = $"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false";
+    }
+
+    public int Port { get; }
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public string NewDatabase()
+    {
+        var name = "og_" + Guid.NewGuid().ToString("N");
+        using (var connection = new NpgsqlConnection(_admin))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE DATABASE {name}";
+            command.ExecuteNonQuery();
+        }
+        return $"Host=127.0.0.1;Port={Port};Username=og;Database={name}";
+    }
+
+    public void Dispose()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-m", "immediate", "stop"]);
+        }
+        finally
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private void Tool(string name, string[] arguments)
+    {
+        var path = Path.Combine(_bin, name);
+        if (_asPostgres)
+        {
+            Run("/usr/sbin/runuser", ["-u", "postgres", "--", path, .. arguments]);
+        }
+        else
+        {
+            Run(path, arguments);
+        }
+    }
+
+    private static void Run(string program, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + program);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within 60 s");
+        }
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stdout.Result}{stderr.Result}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
