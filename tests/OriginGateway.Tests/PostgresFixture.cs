@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace OriginGateway.Tests;
@@ -33,7 +31,7 @@ public sealed class PostgresFixture : IDisposable
         {
             Run("/bin/chown", ["-R", "postgres:postgres", _directory]);
         }
-        Port = FreePort();
+        Port = TestPorts.Free();
         Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
         Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
         _admin = $"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false";
@@ -100,12 +98,5 @@ public sealed class PostgresFixture : IDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stdout.Result}{stderr.Result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

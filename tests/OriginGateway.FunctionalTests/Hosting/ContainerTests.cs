@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Tests;
 
 namespace OriginGateway.FunctionalTests.Hosting;
 
@@ -55,28 +54,23 @@ public sealed partial class ContainerTests
             var environment = EnvLines().Matches(string.Join('\n', dockerfile.SkipWhile(l => !l.Contains(" AS runtime", StringComparison.Ordinal))))
                 .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
             Assert.Equal("Production", environment["DOTNET_ENVIRONMENT"]);
-            var (data, control) = (FreePort(), FreePort());
+            var (data, control) = (TestPorts.Free(), TestPorts.Free());
             environment["Endpoints__Data"] = $"http://127.0.0.1:{data}";
             environment["Endpoints__Control"] = $"http://127.0.0.1:{control}";
             environment["DataDirectory"] = Path.Combine(work, "data");
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = output, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = output };
             start.ArgumentList.Add("OriginGateway.dll");
             foreach (var (name, value) in environment)
             {
                 start.Environment[name] = value;
             }
             start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
-            using var process = Process.Start(start)!;
-            var log = new StringBuilder();
-            process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            var process = ChildProcess.Start(start);
             try
             {
                 using var client = new HttpClient();
                 HttpStatusCode? status = null;
-                for (var i = 0; i < 120 && status != HttpStatusCode.OK && !process.HasExited; i++)
+                for (var i = 0; i < 120 && status != HttpStatusCode.OK && !process.Process.HasExited; i++)
                 {
                     await Task.Delay(250);
                     try
@@ -87,23 +81,30 @@ public sealed partial class ContainerTests
                     {
                     }
                 }
-                string Log() { lock (log) { return log.ToString(); } }
-                Assert.True(status == HttpStatusCode.OK, "the published gateway never answered /healthz:\n" + Log());
-                Assert.Contains("(Production)", Log(), StringComparison.Ordinal);
-                Assert.Contains("no credentials are configured", Log(), StringComparison.Ordinal);
+                Assert.True(status == HttpStatusCode.OK, "the published gateway never answered /healthz:\n" + process.Output);
+                Assert.True(await WaitForAsync(() => process.Output.Contains("no credentials are configured", StringComparison.Ordinal)), process.Output);
+                Assert.Contains("(Production)", process.Output, StringComparison.Ordinal);
                 // Production, no settings: the default bucket is not public.
                 Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"http://127.0.0.1:{data}/any.txt")).StatusCode);
             }
             finally
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                await process.DisposeAsync();
             }
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private static async Task<bool> WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 50 && !condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+        return condition();
     }
 
     private static void CopyTree(string from, string to)
@@ -142,13 +143,6 @@ public sealed partial class ContainerTests
         using var cancel = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cancel.Token);
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary><c>NAME=value</c> pairs of ENV instructions (one per line or continued with <c>\</c>).</summary>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Tests;
 
 namespace OriginGateway.FunctionalTests.Hosting;
 
@@ -22,33 +22,24 @@ public sealed partial class WalkthroughTests
         var readme = await File.ReadAllTextAsync(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
         var block = WalkthroughBlock().Match(readme);
         Assert.True(block.Success, "README.md has no walkthrough block between <!-- walkthrough:begin --> and <!-- walkthrough:end -->");
-        var (data, control, healthy, failing) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (data, control, healthy, failing) = (TestPorts.Free(), TestPorts.Free(), TestPorts.Free(), TestPorts.Free());
         var gatewayCommand = $"dotnet {TestPaths.GatewayDll}";
 
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = TestPaths.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = TestPaths.RepositoryRoot };
         start.ArgumentList.Add("samples/wiremock/run.sh");
         start.Environment["OG_DATA_PORT"] = data.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["OG_CONTROL_PORT"] = control.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["OG_HEALTHY_PORT"] = healthy.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["OG_FAILING_PORT"] = failing.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["OG_GATEWAY"] = gatewayCommand;
-        using var runner = Process.Start(start)!;
-        var log = new StringBuilder();
         var ready = new TaskCompletionSource();
-        runner.OutputDataReceived += (_, e) =>
+        var runner = ChildProcess.Start(start, line =>
         {
-            lock (log)
-            {
-                log.AppendLine(e.Data);
-            }
-            if (e.Data?.StartsWith("Ready:", StringComparison.Ordinal) == true)
+            if (line.StartsWith("Ready:", StringComparison.Ordinal))
             {
                 ready.TrySetResult();
             }
-        };
-        runner.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        runner.BeginOutputReadLine();
-        runner.BeginErrorReadLine();
+        });
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(90));
@@ -60,8 +51,7 @@ public sealed partial class WalkthroughTests
                 .Replace("127.0.0.1:9002", $"127.0.0.1:{failing}", StringComparison.Ordinal)
                 .Replace("dotnet run --project src/OriginGateway --", gatewayCommand, StringComparison.Ordinal);
             var (exit, stdout, stderr) = await ExternalTool.RunAsync("/bin/bash", ["-euo", "pipefail", "-c", $"cd {TestPaths.RepositoryRoot}\n{commands}"]);
-            string Log() { lock (log) { return log.ToString(); } }
-            Assert.True(exit == 0, $"the walkthrough failed ({exit}):\n{stdout}\n{stderr}\n{Log()}");
+            Assert.True(exit == 0, $"the walkthrough failed ({exit}):\n{stdout}\n{stderr}\n{runner.Output}");
 
             var output = stdout.Replace("\r", "", StringComparison.Ordinal);
             Assert.Matches(@"(?im)^HTTP/1\.1 301", output);
@@ -79,24 +69,18 @@ public sealed partial class WalkthroughTests
         finally
         {
             // run.sh stops its origins and the gateway on SIGTERM.
-            using (var kill = Process.Start("kill", ["-TERM", runner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            using (var kill = Process.Start("kill", ["-TERM", runner.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await runner.WaitForExitAsync(timeout.Token);
+            await runner.Process.WaitForExitAsync(timeout.Token);
+            await runner.DisposeAsync();
         }
         foreach (var port in new[] { data, control, healthy, failing })
         {
             Assert.False(await IsListeningAsync(port), $"port {port} still answers after run.sh stopped");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<bool> IsListeningAsync(int port)

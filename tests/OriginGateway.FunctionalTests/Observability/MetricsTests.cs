@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Tests;
 
 namespace OriginGateway.FunctionalTests.Observability;
 
@@ -105,18 +105,13 @@ public sealed class MetricsTests
         Assert.Contains("127.0.0.1:8081", sample, StringComparison.Ordinal);
         var config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, sample.Replace("127.0.0.1:8081", gateway.ControlUrl.Authority, StringComparison.Ordinal).Replace("scrape_interval: 5s", "scrape_interval: 1s", StringComparison.Ordinal));
-        var port = FreePort();
-        var start = new ProcessStartInfo(prometheus) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var port = TestPorts.Free();
+        var start = new ProcessStartInfo(prometheus);
         foreach (var argument in new[] { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(directory, "data")}", $"--web.listen-address=127.0.0.1:{port}" })
         {
             start.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(start)!;
-        var log = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var server = ChildProcess.Start(start);
         try
         {
             using var client = new HttpClient();
@@ -137,23 +132,15 @@ public sealed class MetricsTests
                     // Not listening yet.
                 }
             }
-            Assert.True(value is not null, "Prometheus never had the gateway's metric:\n" + log);
+            Assert.True(value is not null, "Prometheus never had the gateway's metric:\n" + server.Output);
             Assert.Equal("1", value);
             using var targets = JsonDocument.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/api/v1/targets")));
             Assert.Equal("up", targets.RootElement.GetProperty("data").GetProperty("activeTargets")[0].GetProperty("health").GetString());
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await server.DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -95,7 +95,7 @@ public sealed class SqliteControlDatabaseTests : ControlDatabaseTests
     private readonly string _path;
 
     public SqliteControlDatabaseTests()
-        : this(Path.Combine(Path.GetTempPath(), "og-db-" + Guid.NewGuid().ToString("N") + ".db"))
+        : this(SqliteTestFile.NewPath())
     {
     }
 
@@ -105,11 +105,7 @@ public sealed class SqliteControlDatabaseTests : ControlDatabaseTests
     public override void Dispose()
     {
         base.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(file);
-        }
+        SqliteTestFile.Delete(_path);
     }
 }
 

@@ -402,7 +402,7 @@ public sealed class SqliteTaskEngineTests : TaskEngineTests
     private readonly string _path;
 
     public SqliteTaskEngineTests()
-        : this(Path.Combine(Path.GetTempPath(), "og-tasks-" + Guid.NewGuid().ToString("N") + ".db"))
+        : this(SqliteTestFile.NewPath())
     {
     }
 
@@ -412,11 +412,7 @@ public sealed class SqliteTaskEngineTests : TaskEngineTests
     public override void Dispose()
     {
         base.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(file);
-        }
+        SqliteTestFile.Delete(_path);
     }
 }
 
