@@ -20,7 +20,8 @@ internal sealed partial class ControlDatabase : IDisposable
     private const long MigrationLock = 0x4f47_4d49_4752;
 
     private readonly string _connectionString;
-    private readonly NpgsqlDataSource? _postgres;
+    /// <summary>PostgreSQL's data source; typed as the ADO.NET base so a SQLite gateway never loads Npgsql.</summary>
+    private readonly DbDataSource? _postgres;
     private readonly ILogger<ControlDatabase> _logger;
 
     /// <summary>A SQLite database (<c>Data Source=…</c>).</summary>
@@ -37,7 +38,7 @@ internal sealed partial class ControlDatabase : IDisposable
         _logger = logger;
         if (string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase))
         {
-            _postgres = NpgsqlDataSource.Create(connectionString);
+            _postgres = PostgresDataSource.Create(connectionString);
             _connectionString = connectionString;
             return;
         }
@@ -183,4 +184,10 @@ internal sealed partial class ControlDatabase : IDisposable
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Control database migrated to version {Version} ({Name})")]
     private static partial void LogMigrated(ILogger logger, int version, string name);
+}
+
+/// <summary>Npgsql, touched only when the provider is PostgreSQL.</summary>
+internal static class PostgresDataSource
+{
+    public static DbDataSource Create(string connectionString) => NpgsqlDataSource.Create(connectionString);
 }
