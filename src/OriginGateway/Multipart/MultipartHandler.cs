@@ -141,7 +141,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return;
         }
-        if (!TryReadCount(request, "max-parts", out var maxParts) || !TryReadCount(request, "part-number-marker", out var marker, 0)
+        if (!TryReadCount(request, "max-parts", out var maxParts) || !TryReadCount(request, "part-number-marker", out var marker, absent: 0, max: int.MaxValue)
             || !TryReadEncoding(request, out var urlEncode))
         {
             await request.ErrorAsync(400, "InvalidArgument", "max-parts and part-number-marker must be non-negative integers; encoding-type must be 'url'.").ConfigureAwait(false);
@@ -419,7 +419,8 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     private static Task NoSuchUploadAsync(DataRequest request) =>
         request.ErrorAsync(404, "NoSuchUpload", "The specified multipart upload does not exist: it was completed, aborted or swept, or the id is wrong.");
 
-    private static bool TryReadCount(DataRequest request, string name, out int value, int absent = MaxListed)
+    /// <summary>A non-negative integer parameter, <paramref name="absent"/> when it is not given, at most <paramref name="max"/>.</summary>
+    private static bool TryReadCount(DataRequest request, string name, out int value, int absent = MaxListed, int max = MaxListed)
     {
         value = absent;
         if (QueryParameters.Get(request.Query, name) is not { } text)
@@ -430,10 +431,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return false;
         }
-        if (absent == MaxListed)
-        {
-            value = Math.Min(value, MaxListed);
-        }
+        value = Math.Min(value, max);
         return true;
     }
 

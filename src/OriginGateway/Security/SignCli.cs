@@ -11,7 +11,7 @@ namespace OriginGateway.Security;
 /// </summary>
 internal static class SignCli
 {
-    private const string DevelopmentSecretId = "AKIDORIGINGATEWAYDEV";
+    /// <summary>The development credential's key, as <c>appsettings.Development.json</c> configures it.</summary>
     private const string DevelopmentSecretKey = "origin-gateway-development-secret";
 
     /// <summary>The options naming a credential, shared by the commands that sign.</summary>
@@ -23,7 +23,7 @@ internal static class SignCli
 
     public static (string SecretId, string SecretKey) Credential(string? secretId, string? secretKey) =>
     (
-        secretId ?? Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_SECRET_ID") ?? DevelopmentSecretId,
+        secretId ?? Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_SECRET_ID") ?? CredentialStore.DevelopmentSecretId,
         secretKey ?? Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_SECRET_KEY") ?? DevelopmentSecretKey
     );
 
