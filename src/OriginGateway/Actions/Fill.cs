@@ -43,7 +43,7 @@ internal sealed class Fill(string bucket, string key)
     public string FailureReason { get; private set; } = "";
 
     /// <summary>Called by the pump once the origin's headers are in.</summary>
-    public void Start(FillStart start, ObjectReader? staging)
+    public void Start(FillStart start, FileObjectReader? staging)
     {
         if (staging is not null)
         {
@@ -100,9 +100,9 @@ internal sealed class Fill(string bucket, string key)
     internal sealed class SharedReader
     {
         private int _references = 1;
-        private ObjectReader? _inner;
+        private FileObjectReader? _inner;
 
-        public void Set(ObjectReader reader) => _inner = reader;
+        public void Set(FileObjectReader reader) => _inner = reader;
 
         public Lease? TryAcquire()
         {
@@ -119,7 +119,7 @@ internal sealed class Fill(string bucket, string key)
             return null;
         }
 
-        public ObjectReader Inner => _inner ?? throw new InvalidOperationException("the fill has no body");
+        public FileObjectReader Inner => _inner ?? throw new InvalidOperationException("the fill has no body");
 
         /// <summary>Clients reading now (plus the fill itself while it runs).</summary>
         public int References => Volatile.Read(ref _references);
@@ -136,7 +136,7 @@ internal sealed class Fill(string bucket, string key)
         {
             private int _released;
 
-            public ObjectReader Reader => owner.Inner;
+            public FileObjectReader Reader => owner.Inner;
 
             /// <summary>How many share this staging copy now.</summary>
             public int Sharers => owner.References;

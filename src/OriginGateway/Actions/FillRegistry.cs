@@ -62,7 +62,7 @@ internal sealed partial class FillRegistry(
         var reason = "OriginUnavailable";
         long written = 0;
         ObjectWriteSession? session = null;
-        ObjectReader? pendingStaging = null;
+        FileObjectReader? pendingStaging = null;
         try
         {
             using var result = await fetcher.FetchAsync(request, cancellation).ConfigureAwait(false);

@@ -87,7 +87,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
     }
 
     /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails.</summary>
-    private async Task StreamAsync(HttpContext context, Fill fill, Storage.ObjectReader reader, long offset, long? count, int chunkSize)
+    private async Task StreamAsync(HttpContext context, Fill fill, Storage.FileObjectReader reader, long offset, long? count, int chunkSize)
     {
         var writer = context.Response.BodyWriter;
         var end = count is { } c ? offset + c : long.MaxValue;

@@ -69,25 +69,34 @@ internal static class AdminEndpoints
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
 
-        routes.MapGet("/admin/api/overview", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        routes.MapGet("/admin/api/overview", (HttpContext context) => WithSession(context, async credential =>
         {
-            json.WriteString("secretId", credential.SecretId);
-            json.WriteStartArray("buckets");
-            foreach (var bucket in buckets.All.Where(b => credential.MayUse(b.Name)).OrderBy(b => b.Name, StringComparer.Ordinal))
+            var visible = buckets.All.Where(b => credential.MayUse(b.Name)).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+            var objects = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var bucket in visible)
             {
-                json.WriteStartObject();
-                json.WriteString("name", bucket.Name);
-                json.WriteString("region", bucket.Region);
-                json.WriteBoolean("publicRead", bucket.PublicRead);
-                json.WriteBoolean("publicList", bucket.PublicList);
-                json.WriteNumber("rules", bucket.Rules.Rules.Count);
-                json.WriteBoolean("cors", bucket.Cors is not null);
-                json.WriteNumber("objects", bucket.Store.List(new Storage.ListRequest("", null, "", 1001)).Contents.Count);
-                json.WriteEndObject();
+                objects[bucket.Name] = (await bucket.Store.ListAsync(new Storage.ListRequest("", null, "", 1001), context.RequestAborted).ConfigureAwait(false)).Contents.Count;
             }
-            json.WriteEndArray();
-            WriteFigures(json, metrics.Collect(), name => credential.MayUse(name));
-        })));
+            await JsonAnswer.WriteAsync(context, 200, json =>
+            {
+                json.WriteString("secretId", credential.SecretId);
+                json.WriteStartArray("buckets");
+                foreach (var bucket in visible)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", bucket.Name);
+                    json.WriteString("region", bucket.Region);
+                    json.WriteBoolean("publicRead", bucket.PublicRead);
+                    json.WriteBoolean("publicList", bucket.PublicList);
+                    json.WriteNumber("rules", bucket.Rules.Rules.Count);
+                    json.WriteBoolean("cors", bucket.Cors is not null);
+                    json.WriteNumber("objects", objects[bucket.Name]);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                WriteFigures(json, metrics.Collect(), name => credential.MayUse(name));
+            }).ConfigureAwait(false);
+        }));
 
         routes.MapGet("/admin/api/buckets/{bucket}/rules", (HttpContext context, string bucket) => WithBucket(context, bucket, b => JsonAnswer.WriteAsync(context, 200, json =>
         {

@@ -40,7 +40,7 @@ internal static class BatchDeleteHandler
             switch (KeyDecoding.Check(key))
             {
                 case KeyStatus.Valid when key.Length > 0:
-                    request.Bucket.Store.Delete(key);
+                    await request.Bucket.Store.DeleteAsync(key, request.Context.RequestAborted).ConfigureAwait(false);
                     if (!quiet)
                     {
                         result.Add(new XElement("Deleted", new XElement("Key", key)));

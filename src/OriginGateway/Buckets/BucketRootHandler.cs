@@ -33,7 +33,7 @@ internal static class BucketRootHandler
         }
         maxKeys = Math.Min(maxKeys, MaxKeys);
 
-        var result = request.Bucket.Store.List(new ListRequest(prefix, delimiter, marker, maxKeys));
+        var result = await request.Bucket.Store.ListAsync(new ListRequest(prefix, delimiter, marker, maxKeys), request.Context.RequestAborted).ConfigureAwait(false);
         var urlEncode = encodingType == "url";
         string Text(string value) => SecurityElement.Escape(urlEncode ? CosUrlEncoding.Encode(value) : value);
 

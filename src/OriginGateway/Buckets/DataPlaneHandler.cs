@@ -183,8 +183,7 @@ internal sealed partial class DataPlaneHandler(
         {
             return ObjectWriteHandler.CopySource(request.Context.Request) is { } source ? writes.CopyAsync(request, source) : writes.PutAsync(request);
         }
-        ObjectWriteHandler.Delete(request);
-        return Task.CompletedTask;
+        return ObjectWriteHandler.DeleteAsync(request);
     }
 
     /// <summary>A read the bucket refuses is a 403 — unless a Redirect rule takes 403s.</summary>

@@ -32,28 +32,22 @@ internal static class ObjectReadHandler
         int bucketStatus;
         try
         {
-            // Two tries: a commit may replace the file between lookup and open.
+            // Two tries: a commit may replace the object between lookup and open.
             for (var attempt = 0; attempt < 2; attempt++)
             {
-                var entry = store.Find(request.Key);
+                var entry = await store.FindAsync(request.Key, context.RequestAborted).ConfigureAwait(false);
                 if (entry is null)
                 {
                     break;
                 }
-                var reader = store.Open(entry);
-                if (reader is null)
+                if (await ServeAsync(request, store, entry, isHead, action).ConfigureAwait(false))
                 {
-                    continue;
+                    return;
                 }
-                using (reader)
-                {
-                    await ServeAsync(request, entry, reader, isHead, action).ConfigureAwait(false);
-                }
-                return;
             }
             bucketStatus = 404;
         }
-        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !context.Response.HasStarted)
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or HttpRequestException) && !context.Response.HasStarted)
         {
             bucketStatus = 500;
         }
@@ -68,7 +62,8 @@ internal static class ObjectReadHandler
             : request.ErrorAsync(500, "InternalError", "The object store failed to read the object.")).ConfigureAwait(false);
     }
 
-    private static async Task ServeAsync(DataRequest request, ObjectEntry entry, ObjectReader reader, bool isHead, string action)
+    /// <summary>Answers from the entry; false when its body vanished before it could be opened (nothing was sent).</summary>
+    private static async Task<bool> ServeAsync(DataRequest request, IObjectStore store, ObjectEntry entry, bool isHead, string action)
     {
         var context = request.Context;
         var response = context.Response;
@@ -83,10 +78,10 @@ internal static class ObjectReadHandler
             case PreconditionOutcome.NotModified:
                 CopyStoredHeaders(headers, entry, cachingOnly: true);
                 response.StatusCode = StatusCodes.Status304NotModified;
-                return;
+                return true;
             case PreconditionOutcome.Failed:
                 await request.ErrorAsync(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold.").ConfigureAwait(false);
-                return;
+                return true;
         }
 
         headers.AcceptRanges = "bytes";
@@ -97,9 +92,23 @@ internal static class ObjectReadHandler
         {
             headers.ContentRange = "bytes */" + entry.Length.ToString(CultureInfo.InvariantCulture);
             await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
-            return;
+            return true;
         }
 
+        ObjectReader? reader = null;
+        if (!isHead && range.Length > 0)
+        {
+            reader = await store.OpenAsync(entry, range.Start, range.Length, context.RequestAborted).ConfigureAwait(false);
+            if (reader is null)
+            {
+                headers.Remove(ActionHeader);
+                headers.Remove("ETag");
+                headers.Remove("Last-Modified");
+                headers.Remove("Accept-Ranges");
+                return false;
+            }
+        }
+        using var held = reader;
         CopyStoredHeaders(headers, entry, cachingOnly: false);
         headers.ContentType = entry.ContentType;
         if (request.Query is { } query)
@@ -112,11 +121,11 @@ internal static class ObjectReadHandler
             headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.Start + range.Length - 1}/{entry.Length}");
         }
         response.ContentLength = range.Length;
-        if (isHead || range.Length == 0)
+        if (reader is not null)
         {
-            return;
+            await WriteBodyAsync(context, reader, range.Start, range.Length).ConfigureAwait(false);
         }
-        await WriteBodyAsync(context, reader, range.Start, range.Length).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Copies body bytes from the store into the response pipe without intermediate buffers.</summary>
@@ -128,7 +137,7 @@ internal static class ObjectReadHandler
         {
             var memory = writer.GetMemory((int)Math.Min(count, ChunkSize));
             var want = (int)Math.Min(memory.Length, count);
-            var read = reader.Read(memory.Span[..want], offset);
+            var read = await reader.ReadAsync(memory[..want], offset, cancellation).ConfigureAwait(false);
             if (read == 0)
             {
                 // The file shrank under us: never end a response short but clean.

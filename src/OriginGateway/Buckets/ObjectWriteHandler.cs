@@ -185,11 +185,11 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         // A version replaced between the lookup and the open is looked up once more.
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (bucket.Store.Find(key) is not { } entry)
+            if (await bucket.Store.FindAsync(key, request.Context.RequestAborted).ConfigureAwait(false) is not { } entry)
             {
                 break;
             }
-            if (bucket.Store.Open(entry) is { } reader)
+            if (await bucket.Store.OpenAsync(entry, request.Context.RequestAborted).ConfigureAwait(false) is { } reader)
             {
                 return (entry, reader);
             }
@@ -251,9 +251,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         return cos > 0 ? (head[..cos], key) : null;
     }
 
-    public static void Delete(DataRequest request)
+    public static async Task DeleteAsync(DataRequest request)
     {
-        request.Bucket.Store.Delete(request.Key);
+        await request.Bucket.Store.DeleteAsync(request.Key, request.Context.RequestAborted).ConfigureAwait(false);
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

@@ -33,11 +33,11 @@ internal sealed class FetchTaskHandler(
         {
             return refusedTarget;
         }
-        if (TaskFill.StoredBy(bucket, task.Key, task.Id) is { } stored)
+        if (await TaskFill.StoredByAsync(bucket, task.Key, task.Id, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             return TaskOutcome.Success(stored.Length, stored.Md5Hex, "Stored by an earlier attempt.");
         }
-        if ((payload.IgnoreSameKey || payload.OnKeyExist == "ignore") && bucket.Store.Find(task.Key) is { } existing)
+        if ((payload.IgnoreSameKey || payload.OnKeyExist == "ignore") && await bucket.Store.FindAsync(task.Key, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             return TaskOutcome.Success(existing.Length, existing.Md5Hex, "The key exists; skipped.");
         }

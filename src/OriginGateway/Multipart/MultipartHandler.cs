@@ -80,10 +80,10 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return;
         }
-        if (uploads.Find(upload.Id) is null)
+        if (await uploads.FindAsync(upload.Id, request.Context.RequestAborted).ConfigureAwait(false) is null)
         {
             // Completed or aborted while the part was arriving: the part belongs to nothing.
-            uploads.Store.Delete(partKey);
+            await uploads.Store.DeleteAsync(partKey, request.Context.RequestAborted).ConfigureAwait(false);
             await NoSuchUploadAsync(request).ConfigureAwait(false);
             return;
         }
@@ -147,7 +147,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, "InvalidArgument", "max-parts and part-number-marker must be non-negative integers; encoding-type must be 'url'.").ConfigureAwait(false);
             return;
         }
-        var parts = request.Bucket.Uploads.Parts(upload).Where(p => p.Number > marker).ToList();
+        var parts = (await request.Bucket.Uploads.PartsAsync(upload, request.Context.RequestAborted).ConfigureAwait(false)).Where(p => p.Number > marker).ToList();
         var listed = parts.Take(maxParts).ToList();
         var truncated = parts.Count > listed.Count;
         var owner = Owner(request, "Owner");
@@ -195,7 +195,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
 
         var uploads = request.Bucket.Uploads;
-        var stored = uploads.Parts(upload).ToDictionary(p => p.Number);
+        var stored = (await uploads.PartsAsync(upload, context.RequestAborted).ConfigureAwait(false)).ToDictionary(p => p.Number);
         var chosen = new List<UploadedPart>(requested.Count);
         for (var i = 0; i < requested.Count; i++)
         {
@@ -224,7 +224,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, "InvalidPart", "A part vanished while the upload was being completed; nothing was stored.").ConfigureAwait(false);
             return;
         }
-        uploads.Remove(upload);
+        await uploads.RemoveAsync(upload, CancellationToken.None).ConfigureAwait(false);
         LogCompleted(logger, request.Bucket.Name, upload.Id, chosen.Count, committed.Length);
 
         var location = $"{context.Request.Scheme}://{context.Request.Host}{request.RawPath}";
@@ -244,7 +244,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         for (var i = 0; i < parts.Count; i++)
         {
             Convert.FromHexString(parts[i].Entry.Md5Hex, digests.AsSpan(i * 16, 16), out _, out _);
-            using var reader = uploads.Store.Open(parts[i].Entry);
+            using var reader = await uploads.Store.OpenAsync(parts[i].Entry, cancellationToken).ConfigureAwait(false);
             if (reader is null)
             {
                 return null;
@@ -271,7 +271,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return;
         }
-        request.Bucket.Uploads.Remove(upload);
+        await request.Bucket.Uploads.RemoveAsync(upload, request.Context.RequestAborted).ConfigureAwait(false);
         LogAborted(logger, request.Bucket.Name, upload.Id);
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
@@ -290,7 +290,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
 
-        var uploads = request.Bucket.Uploads.All()
+        var uploads = (await request.Bucket.Uploads.AllAsync(request.Context.RequestAborted).ConfigureAwait(false))
             .Where(u => u.Key.StartsWith(prefix, StringComparison.Ordinal))
             .OrderBy(u => u.Key, Utf8OrdinalComparer.Instance).ThenBy(u => u.Id, StringComparer.Ordinal);
         var listed = new List<MultipartUpload>();
@@ -408,7 +408,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 
     private static async Task<MultipartUpload?> FindAsync(DataRequest request, string uploadId)
     {
-        if (request.Bucket.Uploads.Find(uploadId) is { } upload && upload.Key == request.Key)
+        if (await request.Bucket.Uploads.FindAsync(uploadId, request.Context.RequestAborted).ConfigureAwait(false) is { } upload && upload.Key == request.Key)
         {
             return upload;
         }

@@ -15,13 +15,13 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
         using var timer = new PeriodicTimer(options.SweepInterval, time);
         do
         {
-            SweepOnce();
+            await SweepOnceAsync(stoppingToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     /// <summary>One pass over every bucket; returns the uploads aborted.</summary>
-    internal int SweepOnce()
+    internal async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - options.AbandonAfter;
         var total = 0;
@@ -29,14 +29,14 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
         {
             try
             {
-                var swept = bucket.Uploads.Sweep(cutoff);
+                var swept = await bucket.Uploads.SweepAsync(cutoff, cancellationToken).ConfigureAwait(false);
                 if (swept > 0)
                 {
                     LogSwept(logger, swept, bucket.Name);
                 }
                 total += swept;
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
             {
                 LogSweepFailed(logger, bucket.Name, e);
             }

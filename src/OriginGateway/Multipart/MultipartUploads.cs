@@ -45,17 +45,17 @@ internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
     }
 
     /// <summary>The upload with this id, or null (unknown, completed or aborted; or not an id at all).</summary>
-    public MultipartUpload? Find(string uploadId) =>
-        IsId(uploadId) && Store.Find(uploadId) is { } record ? ToUpload(record) : null;
+    public async ValueTask<MultipartUpload?> FindAsync(string uploadId, CancellationToken cancellationToken) =>
+        IsId(uploadId) && await Store.FindAsync(uploadId, cancellationToken).ConfigureAwait(false) is { } record ? ToUpload(record) : null;
 
     /// <summary>The store key of a part.</summary>
     public static string PartKey(MultipartUpload upload, int number) => upload.Id + "/" + number.ToString("D5", CultureInfo.InvariantCulture);
 
     /// <summary>The upload's parts in part-number order.</summary>
-    public List<UploadedPart> Parts(MultipartUpload upload)
+    public async Task<List<UploadedPart>> PartsAsync(MultipartUpload upload, CancellationToken cancellationToken)
     {
         var parts = new List<UploadedPart>();
-        foreach (var entry in Enumerate(upload.Id + "/", null))
+        await foreach (var entry in EnumerateAsync(upload.Id + "/", cancellationToken).ConfigureAwait(false))
         {
             if (int.TryParse(entry.Key.AsSpan(upload.Id.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
@@ -66,86 +66,85 @@ internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
     }
 
     /// <summary>Every upload in progress, oldest id first.</summary>
-    public List<MultipartUpload> All()
+    public async Task<List<MultipartUpload>> AllAsync(CancellationToken cancellationToken)
     {
         var uploads = new List<MultipartUpload>();
-        foreach (var entry in Enumerate("", "/"))
+        await foreach (var page in PagesAsync("", "/", cancellationToken).ConfigureAwait(false))
         {
-            if (ToUpload(entry) is { } upload)
-            {
-                uploads.Add(upload);
-            }
+            uploads.AddRange(page.Contents.Select(ToUpload).OfType<MultipartUpload>());
         }
         return uploads;
     }
 
     /// <summary>Ends an upload: the record first (so no new part is accepted and lists drop it), then its parts.</summary>
-    public void Remove(MultipartUpload upload)
+    public async Task RemoveAsync(MultipartUpload upload, CancellationToken cancellationToken)
     {
-        Store.Delete(upload.Id);
-        RemoveParts(upload.Id);
+        await Store.DeleteAsync(upload.Id, cancellationToken).ConfigureAwait(false);
+        await RemovePartsAsync(upload.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Aborts uploads initiated before <paramref name="initiatedBefore"/> and removes parts whose upload is
     /// gone (a part that arrived while its upload was completed or aborted). Returns the uploads aborted.
     /// </summary>
-    public int Sweep(DateTimeOffset initiatedBefore)
+    public async Task<int> SweepAsync(DateTimeOffset initiatedBefore, CancellationToken cancellationToken)
     {
         var swept = 0;
-        foreach (var upload in All())
+        foreach (var upload in await AllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (upload.Initiated < initiatedBefore)
             {
-                Remove(upload);
+                await RemoveAsync(upload, cancellationToken).ConfigureAwait(false);
                 swept++;
             }
         }
-        foreach (var prefix in Prefixes())
+        var prefixes = new List<string>();
+        await foreach (var page in PagesAsync("", "/", cancellationToken).ConfigureAwait(false))
+        {
+            prefixes.AddRange(page.CommonPrefixes);
+        }
+        foreach (var prefix in prefixes)
         {
             var id = prefix[..^1];
-            if (Store.Find(id) is null)
+            if (await Store.FindAsync(id, cancellationToken).ConfigureAwait(false) is null)
             {
-                RemoveParts(id);
+                await RemovePartsAsync(id, cancellationToken).ConfigureAwait(false);
             }
         }
         return swept;
     }
 
-    private void RemoveParts(string id)
+    private async Task RemovePartsAsync(string id, CancellationToken cancellationToken)
     {
-        foreach (var part in Enumerate(id + "/", null).ToList())
+        var parts = new List<string>();
+        await foreach (var part in EnumerateAsync(id + "/", cancellationToken).ConfigureAwait(false))
         {
-            Store.Delete(part.Key);
+            parts.Add(part.Key);
+        }
+        foreach (var key in parts)
+        {
+            await Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private List<string> Prefixes()
+    private async IAsyncEnumerable<ObjectEntry> EnumerateAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefixes = new List<string>();
-        var marker = "";
-        while (true)
+        await foreach (var page in PagesAsync(prefix, null, cancellationToken).ConfigureAwait(false))
         {
-            var page = Store.List(new ListRequest("", "/", marker, PageSize));
-            prefixes.AddRange(page.CommonPrefixes);
-            if (!page.IsTruncated || page.NextMarker is null)
-            {
-                return prefixes;
-            }
-            marker = page.NextMarker;
-        }
-    }
-
-    private IEnumerable<ObjectEntry> Enumerate(string prefix, string? delimiter)
-    {
-        var marker = "";
-        while (true)
-        {
-            var page = Store.List(new ListRequest(prefix, delimiter, marker, PageSize));
             foreach (var entry in page.Contents)
             {
                 yield return entry;
             }
+        }
+    }
+
+    private async IAsyncEnumerable<ListResult> PagesAsync(string prefix, string? delimiter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var marker = "";
+        while (true)
+        {
+            var page = await Store.ListAsync(new ListRequest(prefix, delimiter, marker, PageSize), cancellationToken).ConfigureAwait(false);
+            yield return page;
             if (!page.IsTruncated || page.NextMarker is null)
             {
                 yield break;

@@ -6,15 +6,15 @@ namespace OriginGateway.Observability;
 /// <summary>Readiness: every bucket's object store accepts writes.</summary>
 internal sealed class StoreHealthCheck(BucketRegistry buckets) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         foreach (var bucket in buckets.All)
         {
-            if (!bucket.Store.IsHealthy(out var problem))
+            if (await bucket.Store.CheckHealthAsync(cancellationToken).ConfigureAwait(false) is { } problem)
             {
-                return Task.FromResult(HealthCheckResult.Unhealthy(problem));
+                return HealthCheckResult.Unhealthy(problem);
             }
         }
-        return Task.FromResult(HealthCheckResult.Healthy());
+        return HealthCheckResult.Healthy();
     }
 }

@@ -58,7 +58,7 @@ internal sealed partial class SyncRunner(
             foreach (var item in await source.ListAsync(task, credentials, cancellationToken).ConfigureAwait(false))
             {
                 listed++;
-                var existing = bucket.Store.Find(task.DestinationPrefix + item.DestinationName);
+                var existing = await bucket.Store.FindAsync(task.DestinationPrefix + item.DestinationName, cancellationToken).ConfigureAwait(false);
                 var unchanged = existing is not null && (task.SourceType == "URLList"
                     || (existing.Length == item.Size && existing.GatewayMetadata.TryGetValue("origin-etag", out var etag) && etag.Trim('"') == item.ETag));
                 if (unchanged)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,7 +16,6 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal sealed partial class FileSystemObjectStore : IObjectStore
 {
-    private const int CopyBufferSize = 128 * 1024;
     private const string FileSuffix = ".obj";
 
     private readonly string _objectsDirectory;
@@ -51,12 +49,17 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     public ObjectEntry? Find(string key) => _entries.TryGetValue(key, out var entry) ? entry : null;
 
-    public ObjectReader? Open(ObjectEntry entry)
+    public ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Find(key));
+
+    public ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ObjectReader?>(Open(entry));
+
+    public FileObjectReader? Open(ObjectEntry entry)
     {
         try
         {
-            var handle = File.OpenHandle(entry.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return new ObjectReader(handle, entry.Length);
+            var handle = File.OpenHandle(entry.Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return new FileObjectReader(handle, entry.Length);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -77,129 +80,32 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     public ObjectWriteSession BeginWrite(string key) =>
         new StagingSession(this, key, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
 
-    public async Task<ObjectWriteResult> PutAsync(string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
+    /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit, then one rename.</summary>
+    private sealed class StagingSession(FileSystemObjectStore store, string key, string path)
+        : StagingFileSession(key, path, store.RecordWriteFailure)
     {
-        using var session = BeginWrite(key);
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
+        protected override async Task<ObjectEntry> CommitVerifiedAsync(ObjectWrite write, string md5Hex, CancellationToken cancellationToken)
         {
-            int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                if (session.Length > write.MaxLength)
-                {
-                    return new(ObjectWriteStatus.TooLarge, null);
-                }
-                if (session.Length > write.ExpectedLength)
-                {
-                    return new(ObjectWriteStatus.LengthMismatch, null);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit.</summary>
-    private sealed class StagingSession : ObjectWriteSession
-    {
-        private readonly FileSystemObjectStore _store;
-        private readonly string _key;
-        private readonly string _path;
-        private readonly FileStream _file;
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        private long _length;
-        private bool _done;
-
-        public StagingSession(FileSystemObjectStore store, string key, string path)
-        {
-            _store = store;
-            _key = key;
-            _path = path;
-            _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        }
-
-        public override long Length => Volatile.Read(ref _length);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-        {
-            // Page-cache writes are short: written inline, not queued to the thread pool as an
-            // asynchronous write on a synchronous handle would be.
-            _hash.AppendData(data.Span);
-            try
-            {
-                _file.Write(data.Span);
-            }
-            catch (IOException e)
-            {
-                _store.RecordWriteFailure(e);
-                throw;
-            }
-            Volatile.Write(ref _length, _length + data.Length);
-            return ValueTask.CompletedTask;
-        }
-
-        public override ObjectReader OpenStagingReader() =>
-            new(File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), long.MaxValue);
-
-        public override async Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken)
-        {
-            ObjectDisposedException.ThrowIf(_done, this);
-            if (_length > write.MaxLength)
-            {
-                return new(ObjectWriteStatus.TooLarge, null);
-            }
-            if (write.ExpectedLength is { } expectedLength && _length != expectedLength)
-            {
-                return new(ObjectWriteStatus.LengthMismatch, null);
-            }
-            var md5 = _hash.GetHashAndReset();
-            if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
-            {
-                return new(ObjectWriteStatus.DigestMismatch, null);
-            }
-
             var trailer = new ObjectTrailer(
-                _key,
-                _length,
-                Convert.ToHexStringLower(md5),
-                _store._time.GetUtcNow().ToUnixTimeMilliseconds(),
+                Key,
+                Length,
+                md5Hex,
+                store._time.GetUtcNow().ToUnixTimeMilliseconds(),
                 write.ContentType ?? "application/octet-stream",
                 write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
                 write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
                 write.ETag);
-            try
-            {
-                _file.Write(ObjectFileFormat.EncodeTrailer(trailer));
-                _file.Flush(write.Durable && _store._flushToDisk);
-            }
-            catch (IOException e)
-            {
-                _store.RecordWriteFailure(e);
-                throw;
-            }
+            File.Write(ObjectFileFormat.EncodeTrailer(trailer));
+            File.Flush(write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
-            await _file.DisposeAsync().ConfigureAwait(false);
-            var entry = _store.Commit(_key, _path, trailer);
-            _done = true;
-            return new(ObjectWriteStatus.Committed, entry);
-        }
-
-        public override void Dispose()
-        {
-            _file.Dispose();
-            _hash.Dispose();
-            if (!_done)
-            {
-                _done = true;
-                TryDelete(_path);
-            }
+            await File.DisposeAsync().ConfigureAwait(false);
+            return store.Commit(Key, StagingPath, trailer);
         }
     }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Delete(key));
+
+    public ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(List(request));
 
     public bool Delete(string key)
     {
@@ -210,7 +116,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 return false;
             }
             // The file goes first: a crash after it leaves nothing to resurrect at start-up.
-            TryDelete(entry.Path);
+            TryDelete(entry.Location);
             RemoveFromIndex(key);
             return true;
         }
@@ -285,6 +191,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     private sealed record WriteFailure(DateTimeOffset At, string Message);
 
+    public ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(IsHealthy(out var problem) ? null : problem);
+
     public bool IsHealthy(out string? problem)
     {
         if (_lastWriteFailure is { } failure && _time.GetUtcNow() - failure.At < WriteFailureMemory)
@@ -336,7 +245,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             }
             else
             {
-                TryDelete(previous.Path);
+                TryDelete(previous.Location);
             }
             return entry;
         }

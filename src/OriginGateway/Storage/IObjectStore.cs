@@ -6,27 +6,61 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal interface IObjectStore
 {
-    /// <summary>The committed entry for a key, from memory; null when the key is absent.</summary>
-    ObjectEntry? Find(string key);
+    /// <summary>The committed entry for a key; null when the key is absent.</summary>
+    ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Opens the entry's content for reading. Returns null when the object vanished since
-    /// <see cref="Find"/> (replaced, deleted, or removed behind the gateway's back); the caller
-    /// looks the key up again.
+    /// Opens <paramref name="length"/> bytes of the entry's body from <paramref name="offset"/> for
+    /// reading (a reader may read other ranges too, at a cost). Returns null when the object vanished
+    /// or changed since <see cref="FindAsync"/>; the caller looks the key up again.
     /// </summary>
-    ObjectReader? Open(ObjectEntry entry);
+    ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken);
 
     /// <summary>Starts writing a new version of a key; nothing is visible until it is committed.</summary>
     ObjectWriteSession BeginWrite(string key);
 
-    /// <summary>Streams a body into staging, verifies it, and commits it atomically.</summary>
-    Task<ObjectWriteResult> PutAsync(string key, Stream body, ObjectWrite write, CancellationToken cancellationToken);
-
     /// <summary>Removes a key; true when it existed.</summary>
-    bool Delete(string key);
+    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 
-    ListResult List(ListRequest request);
+    ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Checks the store can be used (for readiness).</summary>
-    bool IsHealthy(out string? problem);
+    /// <summary>Checks the store can be used (for readiness): null when it can, else the problem.</summary>
+    ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken);
+}
+
+internal static class ObjectStoreExtensions
+{
+    private const int CopyBufferSize = 128 * 1024;
+
+    /// <summary>Opens the entry's whole body.</summary>
+    public static ValueTask<ObjectReader?> OpenAsync(this IObjectStore store, ObjectEntry entry, CancellationToken cancellationToken) =>
+        store.OpenAsync(entry, 0, entry.Length, cancellationToken);
+
+    /// <summary>Streams a body into a write session, verifies it, and commits it atomically.</summary>
+    public static async Task<ObjectWriteResult> PutAsync(this IObjectStore store, string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        using var session = store.BeginWrite(key);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                if (session.Length > write.MaxLength)
+                {
+                    return new(ObjectWriteStatus.TooLarge, null);
+                }
+                if (session.Length > write.ExpectedLength)
+                {
+                    return new(ObjectWriteStatus.LengthMismatch, null);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -8,10 +8,10 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal sealed class ObjectEntry
 {
-    public ObjectEntry(string key, string path, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata, string? etag = null)
+    public ObjectEntry(string key, string location, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata, string? etag = null, string? storeTag = null)
     {
         Key = key;
-        Path = path;
+        Location = location;
         Version = version;
         Length = length;
         Md5Hex = md5Hex;
@@ -20,15 +20,16 @@ internal sealed class ObjectEntry
         Headers = headers;
         GatewayMetadata = gatewayMetadata;
         ETag = etag ?? "\"" + md5Hex + "\"";
+        StoreTag = storeTag;
         LastModifiedHeader = LastModified.ToString("R", CultureInfo.InvariantCulture);
     }
 
     public string Key { get; }
 
-    /// <summary>The file that holds this version (body first, metadata trailer after it).</summary>
-    public string Path { get; }
+    /// <summary>Where the store keeps this version: the filesystem store's file (body first, metadata trailer after it), the S3 store's object key.</summary>
+    public string Location { get; }
 
-    /// <summary>Monotonic per key; the highest version on disk is the current one.</summary>
+    /// <summary>Filesystem store: monotonic per key, the highest version on disk is the current one. S3 store: unused (0).</summary>
     public long Version { get; }
 
     public long Length { get; }
@@ -50,4 +51,7 @@ internal sealed class ObjectEntry
     public string ETag { get; }
 
     public string LastModifiedHeader { get; }
+
+    /// <summary>The backing store's own version tag (the S3 object's ETag), which pins reads to this version; null for the filesystem store.</summary>
+    public string? StoreTag { get; }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace OriginGateway.Storage;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal abstract class ObjectWriteSession : IDisposable
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>Opens the bytes written so far (and later) for positional reads.</summary>
-    public abstract ObjectReader OpenStagingReader();
+    public abstract FileObjectReader OpenStagingReader();
 
     /// <summary>Verifies the body against <paramref name="write"/> and commits it atomically.</summary>
     public abstract Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken);
@@ -46,6 +48,118 @@ internal abstract class ObjectWriteSession : IDisposable
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>
+/// A write that streams into a local staging file while hashing it: what every store's session
+/// shares. The body starts at offset 0 of the file, so the staging copy can be read while it
+/// grows; <see cref="CommitAsync"/> checks size and digest and hands over to the store's own
+/// commit. An uncommitted file is deleted on dispose.
+/// </summary>
+internal abstract class StagingFileSession : ObjectWriteSession
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private readonly Action<IOException> _onWriteFailure;
+    private long _length;
+    private bool _done;
+
+    protected StagingFileSession(string key, string path, Action<IOException> onWriteFailure)
+    {
+        Key = key;
+        StagingPath = path;
+        _onWriteFailure = onWriteFailure;
+        File = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    }
+
+    protected string Key { get; }
+
+    protected string StagingPath { get; }
+
+    protected FileStream File { get; }
+
+    public override long Length => Volatile.Read(ref _length);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        // Page-cache writes are short: written inline, not queued to the thread pool as an
+        // asynchronous write on a synchronous handle would be.
+        _hash.AppendData(data.Span);
+        try
+        {
+            File.Write(data.Span);
+        }
+        catch (IOException e)
+        {
+            _onWriteFailure(e);
+            throw;
+        }
+        Volatile.Write(ref _length, _length + data.Length);
+        return Written(_length, cancellationToken);
+    }
+
+    /// <summary>Called after each write with the staged length (the S3 store uploads full parts).</summary>
+    protected virtual ValueTask Written(long length, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override FileObjectReader OpenStagingReader() =>
+        new(System.IO.File.OpenHandle(StagingPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), long.MaxValue);
+
+    public sealed override async Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (_length > write.MaxLength)
+        {
+            return new(ObjectWriteStatus.TooLarge, null);
+        }
+        if (write.ExpectedLength is { } expectedLength && _length != expectedLength)
+        {
+            return new(ObjectWriteStatus.LengthMismatch, null);
+        }
+        var md5 = _hash.GetHashAndReset();
+        if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
+        {
+            return new(ObjectWriteStatus.DigestMismatch, null);
+        }
+        try
+        {
+            var entry = await CommitVerifiedAsync(write, Convert.ToHexStringLower(md5), cancellationToken).ConfigureAwait(false);
+            _done = true;
+            return new(ObjectWriteStatus.Committed, entry);
+        }
+        catch (IOException e)
+        {
+            _onWriteFailure(e);
+            throw;
+        }
+    }
+
+    /// <summary>Makes the verified body visible as the key's new version.</summary>
+    protected abstract Task<ObjectEntry> CommitVerifiedAsync(ObjectWrite write, string md5Hex, CancellationToken cancellationToken);
+
+    /// <summary>Releases what an uncommitted write holds in the store (an S3 multipart upload).</summary>
+    protected virtual void Discard()
+    {
+    }
+
+    public override void Dispose()
+    {
+        File.Dispose();
+        _hash.Dispose();
+        if (!_done)
+        {
+            _done = true;
+            Discard();
+        }
+        // The filesystem store renamed a committed file away; the S3 store uploaded it.
+        try
+        {
+            System.IO.File.Delete(StagingPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Swept at the next start; never visible as an object.
         }
     }
 }

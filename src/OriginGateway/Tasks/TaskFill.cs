@@ -36,8 +36,9 @@ internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Se
     public const string TaskMetadata = "task-id";
 
     /// <summary>The object a previous attempt of this task committed, if it is still the current one.</summary>
-    public static ObjectEntry? StoredBy(Bucket bucket, string key, string taskId) =>
-        bucket.Store.Find(key) is { } entry && entry.GatewayMetadata.TryGetValue(TaskMetadata, out var id) && id == taskId ? entry : null;
+    public static async ValueTask<ObjectEntry?> StoredByAsync(Bucket bucket, string key, string taskId, CancellationToken cancellationToken) =>
+        await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is { } entry
+            && entry.GatewayMetadata.TryGetValue(TaskMetadata, out var id) && id == taskId ? entry : null;
 
     /// <param name="bucket">Where to store.</param>
     /// <param name="key">The object's key.</param>

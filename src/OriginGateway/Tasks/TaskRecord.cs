@@ -117,6 +117,9 @@ internal sealed record TaskOutcome(bool Succeeded, bool Transient, string? Code,
     /// <summary>The objects the attempt stored (kept in memory for follow-ups, not in the database).</summary>
     public IReadOnlyList<string>? Keys { get; init; }
 
+    /// <summary>The stored object's Content-Type, where a follow-up needs it (in memory only).</summary>
+    public string? ContentType { get; init; }
+
     public static TaskOutcome Success(long size, string etag, string? message = null) => new(true, false, null, message, size, etag);
 
     /// <summary>Fails at once: other 4xx, checksum mismatches, egress and policy denials.</summary>

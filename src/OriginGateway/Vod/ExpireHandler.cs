@@ -21,14 +21,21 @@ internal sealed class ExpireHandler(BucketRegistry buckets, TaskOptions options)
         JsonSerializer.Serialize(new ExpirePayload(fileId, [.. keys]), VodJsonContext.Default.ExpirePayload),
         ParentId: media.Id, NotBefore: at);
 
-    public Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
+    public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
     {
         var payload = JsonSerializer.Deserialize(run.Task.Payload, VodJsonContext.Default.ExpirePayload)!;
         if (buckets.Find(run.Task.Bucket) is not { } bucket)
         {
-            return Task.FromResult(TaskOutcome.Permanent("NoSuchBucket", "The media bucket is no longer configured."));
+            return TaskOutcome.Permanent("NoSuchBucket", "The media bucket is no longer configured.");
         }
-        var deleted = payload.Keys.Count(bucket.Store.Delete);
-        return Task.FromResult(TaskOutcome.Success(deleted, "", $"{deleted} object(s) of {payload.FileId} deleted at ExpireTime."));
+        var deleted = 0;
+        foreach (var key in payload.Keys)
+        {
+            if (await bucket.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+        return TaskOutcome.Success(deleted, "", $"{deleted} object(s) of {payload.FileId} deleted at ExpireTime.");
     }
 }

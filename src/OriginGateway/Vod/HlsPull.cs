@@ -45,14 +45,14 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
         foreach (var (url, key) in state.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (TaskFill.StoredBy(bucket, key, run.Task.Id) is null)
+            if (await TaskFill.StoredByAsync(bucket, key, run.Task.Id, cancellationToken).ConfigureAwait(false) is null)
             {
                 var outcome = await FileAsync(bucket, key, url, run, cancellationToken).ConfigureAwait(false);
                 if (!outcome.Succeeded)
                 {
                     if (!outcome.Transient || run.Task.Attempts >= run.Task.MaxAttempts)
                     {
-                        RemoveStored(state);
+                        await RemoveStoredAsync(state).ConfigureAwait(false);
                     }
                     return outcome with { Message = $"{url}: {outcome.Message}" };
                 }
@@ -76,18 +76,18 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
             state.Done++;
             run.Progress(state.Done, state.Total);
         }
-        var master = bucket.Store.Find(masterKey);
+        var master = await bucket.Store.FindAsync(masterKey, cancellationToken).ConfigureAwait(false);
         return TaskOutcome.Success(bytes, master?.Md5Hex ?? "", $"HLS: {state.Total} files") with { Keys = [.. state.Keys.Values] };
     }
 
     /// <summary>A stream that failed for good leaves nothing behind: the files this task stored are removed.</summary>
-    private static void RemoveStored(Pull state)
+    private static async Task RemoveStoredAsync(Pull state)
     {
         foreach (var (_, key) in state.Files)
         {
-            if (TaskFill.StoredBy(state.Bucket, key, state.Run.Task.Id) is not null)
+            if (await TaskFill.StoredByAsync(state.Bucket, key, state.Run.Task.Id, CancellationToken.None).ConfigureAwait(false) is not null)
             {
-                state.Bucket.Store.Delete(key);
+                await state.Bucket.Store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

@@ -13,7 +13,6 @@ namespace OriginGateway.Vod;
 /// <c>NewFileUpload</c> event and, with <c>ExpireTime</c>, the deletion queued for that time.
 /// </summary>
 internal sealed class PullUploadHandler(
-    BucketRegistry buckets,
     TaskFill fill,
     HlsPull hls,
     VodOptions vod,
@@ -53,7 +52,7 @@ internal sealed class PullUploadHandler(
         {
             return refusedTarget;
         }
-        if (payload.CoverKey is { } coverKey && TaskFill.StoredBy(bucket, coverKey, run.Task.Id) is null)
+        if (payload.CoverKey is { } coverKey && await TaskFill.StoredByAsync(bucket, coverKey, run.Task.Id, cancellationToken).ConfigureAwait(false) is null)
         {
             var cover = await FetchAsync(bucket, coverKey, payload.Request.CoverUrl!, run, CoverCheck, cancellationToken).ConfigureAwait(false);
             if (!cover.Succeeded)
@@ -65,11 +64,14 @@ internal sealed class PullUploadHandler(
         {
             return await hls.PullAsync(bucket, payload.Key, payload.Request.MediaUrl, run, cancellationToken).ConfigureAwait(false);
         }
-        if (TaskFill.StoredBy(bucket, payload.Key, run.Task.Id) is { } stored)
+        if (await TaskFill.StoredByAsync(bucket, payload.Key, run.Task.Id, cancellationToken).ConfigureAwait(false) is { } stored)
         {
-            return TaskOutcome.Success(stored.Length, stored.Md5Hex, "Stored by an earlier attempt.");
+            return TaskOutcome.Success(stored.Length, stored.Md5Hex, "Stored by an earlier attempt.") with { ContentType = stored.ContentType };
         }
-        return await FetchAsync(bucket, payload.Key, payload.Request.MediaUrl, run, payload.MediaType is null ? MediaCheck : null, cancellationToken).ConfigureAwait(false);
+        var outcome = await FetchAsync(bucket, payload.Key, payload.Request.MediaUrl, run, payload.MediaType is null ? MediaCheck : null, cancellationToken).ConfigureAwait(false);
+        return outcome.Succeeded && payload.MediaType is null
+            ? outcome with { ContentType = (await bucket.Store.FindAsync(payload.Key, cancellationToken).ConfigureAwait(false))?.ContentType }
+            : outcome;
     }
 
     private async Task<TaskOutcome> FetchAsync(Bucket bucket, string key, string urlText, TaskRun run, Func<HttpResponseMessage, TaskOutcome?>? inspect, CancellationToken cancellationToken)
@@ -126,7 +128,7 @@ internal sealed class PullUploadHandler(
             json.WriteString("FileId", payload.FileId);
             json.WriteStartObject("MediaBasicInfo");
             json.WriteString("Name", payload.Request.MediaName ?? Path.GetFileNameWithoutExtension(payload.Key));
-            json.WriteString("Type", payload.MediaTypeIn(buckets) ?? "");
+            json.WriteString("Type", payload.MediaType ?? PullUploadRequest.TypeFromContentType(outcome.ContentType) ?? "");
             json.WriteNumber("Size", outcome.Size ?? 0);
             json.WriteString("CreateTime", DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             json.WriteString("StorageRegion", payload.Request.StorageRegion ?? "");

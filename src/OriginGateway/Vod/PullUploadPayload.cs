@@ -13,8 +13,10 @@ internal sealed record PullUploadPayload(
     string? MediaType)
 {
     /// <summary>The media type: known at submit, or decided at run time and then named by the stored object's Content-Type.</summary>
-    public string? MediaTypeIn(Buckets.BucketRegistry buckets) =>
-        MediaType ?? PullUploadRequest.TypeFromContentType(buckets.Find(Bucket)?.Store.Find(Key)?.ContentType);
+    public async ValueTask<string?> MediaTypeInAsync(Buckets.BucketRegistry buckets, CancellationToken cancellationToken) =>
+        MediaType ?? (buckets.Find(Bucket) is { } bucket
+            ? PullUploadRequest.TypeFromContentType((await bucket.Store.FindAsync(Key, cancellationToken).ConfigureAwait(false))?.ContentType)
+            : null);
 }
 
 /// <summary>The media and cover keys an <c>ExpireTime</c> deletes.</summary>

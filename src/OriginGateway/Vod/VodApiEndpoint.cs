@@ -154,6 +154,7 @@ internal sealed class VodApiEndpoint(
             TaskState.Running => "PROCESSING",
             _ => "FINISH",
         };
+        var mediaType = await payload.MediaTypeInAsync(buckets, context.RequestAborted).ConfigureAwait(false);
         await WriteAsync(context, requestId, json =>
         {
             json.WriteString("TaskType", "PullUpload");
@@ -173,7 +174,7 @@ internal sealed class VodApiEndpoint(
             json.WriteNumber("Progress", task.Percent);
             json.WriteStartObject("MediaBasicInfo");
             json.WriteString("Name", payload.Request.MediaName ?? Path.GetFileNameWithoutExtension(FileName(payload.Request)));
-            json.WriteString("Type", payload.MediaTypeIn(buckets) ?? "");
+            json.WriteString("Type", mediaType ?? "");
             json.WriteNumber("Size", task.Size ?? 0);
             json.WriteString("CreateTime", Iso(task.CreatedAt));
             json.WriteString("ExpireTime", payload.Request.ExpireTime is { } expire ? expire.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "9999-12-31T23:59:59Z");

@@ -29,15 +29,15 @@ public sealed class MultipartUploadsTests : IDisposable
         await PutPartAsync(uploads, upload, 10000, 1);
 
         var reopened = new MultipartUploads(OpenStore(), _time);
-        var found = reopened.Find(upload.Id);
+        var found = (await reopened.FindAsync(upload.Id, default));
 
         Assert.NotNull(found);
         Assert.Equal("dir/é key", found.Key);
         Assert.Equal("video/mp4", found.ContentType);
         Assert.Equal([new KeyValuePair<string, string>("x-cos-meta-a", "b")], found.Headers);
         Assert.Equal(_time.Now, found.Initiated);
-        Assert.Equal([2, 10, 10000], reopened.Parts(found).Select(p => p.Number));
-        Assert.Equal([upload.Id], reopened.All().Select(u => u.Id));
+        Assert.Equal([2, 10, 10000], (await reopened.PartsAsync(found, default)).Select(p => p.Number));
+        Assert.Equal([upload.Id], (await reopened.AllAsync(default)).Select(u => u.Id));
     }
 
     [Theory]
@@ -51,8 +51,8 @@ public sealed class MultipartUploadsTests : IDisposable
         var upload = await uploads.InitiateAsync("k", null, [], CancellationToken.None);
         await PutPartAsync(uploads, upload, 1, 1);
 
-        Assert.Null(uploads.Find(id));
-        Assert.Null(uploads.Find(MultipartUploads.PartKey(upload, 1)));
+        Assert.Null((await uploads.FindAsync(id, default)));
+        Assert.Null(await uploads.FindAsync(MultipartUploads.PartKey(upload, 1), default));
     }
 
     [Fact]
@@ -70,13 +70,13 @@ public sealed class MultipartUploadsTests : IDisposable
         await PutPartAsync(uploads, orphan, 7, 10);
         store.Delete(orphan.Id);
 
-        var swept = uploads.Sweep(_time.Now - TimeSpan.FromHours(1));
+        var swept = await uploads.SweepAsync(_time.Now - TimeSpan.FromHours(1), default);
 
         Assert.Equal(1, swept);
-        Assert.Null(uploads.Find(old.Id));
-        Assert.NotNull(uploads.Find(recent.Id));
+        Assert.Null((await uploads.FindAsync(old.Id, default)));
+        Assert.NotNull((await uploads.FindAsync(recent.Id, default)));
         Assert.Equal([recent.Id + "/00001"], store.List(new ListRequest("", null, "", 100)).Contents.Select(e => e.Key).Where(k => k.Contains('/')));
-        Assert.Equal([recent.Id], uploads.All().Select(u => u.Id));
+        Assert.Equal([recent.Id], (await uploads.AllAsync(default)).Select(u => u.Id));
     }
 
     [Fact]

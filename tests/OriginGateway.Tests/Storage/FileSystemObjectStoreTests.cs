@@ -49,7 +49,7 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         Assert.Equal(entry.LastModified, reloaded.LastModified);
         Assert.Equal("text/plain", reloaded.ContentType);
         Assert.Equal(entry.Headers, reloaded.Headers);
-        Assert.Equal("hello"u8.ToArray(), ReadAll("dir/a b.txt"));
+        Assert.Equal("hello"u8.ToArray(), await ReadAll("dir/a b.txt"));
         Assert.Equal(2, _store.Count);
     }
 
@@ -57,8 +57,8 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
     public async Task Restart_SweepsStagingLeftovers_AndKeepsOnlyTheNewestVersion()
     {
         var entry = await PutAsync("k", "new"u8.ToArray());
-        var stale = Path.Combine(Path.GetDirectoryName(entry.Path)!, Path.GetFileName(entry.Path).Replace($".{entry.Version:x16}.", $".{entry.Version - 1:x16}.", StringComparison.Ordinal));
-        File.Copy(entry.Path, stale);
+        var stale = Path.Combine(Path.GetDirectoryName(entry.Location)!, Path.GetFileName(entry.Location).Replace($".{entry.Version:x16}.", $".{entry.Version - 1:x16}.", StringComparison.Ordinal));
+        File.Copy(entry.Location, stale);
         var leftover = Path.Combine(_bucketDirectory, "staging", "crashed.tmp");
         await File.WriteAllTextAsync(leftover, "half an object");
 
@@ -66,14 +66,14 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
 
         Assert.False(File.Exists(leftover));
         Assert.False(File.Exists(stale));
-        Assert.Equal("new"u8.ToArray(), ReadAll("k"));
+        Assert.Equal("new"u8.ToArray(), await ReadAll("k"));
     }
 
     [Fact]
     public async Task Restart_DiscardsATruncatedObjectFile()
     {
         var entry = await PutAsync("t", new byte[5000]);
-        using (var file = new FileStream(entry.Path, FileMode.Open))
+        using (var file = new FileStream(entry.Location, FileMode.Open))
         {
             file.SetLength(4000);
         }
@@ -81,14 +81,14 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         _store = Open();
 
         Assert.Null(_store.Find("t"));
-        Assert.False(File.Exists(entry.Path));
+        Assert.False(File.Exists(entry.Location));
     }
 
     [Fact]
     public async Task ObjectRemovedBehindTheGatewaysBack_DegradesToAMiss()
     {
         var entry = await PutAsync("removed", "x"u8.ToArray());
-        File.Delete(entry.Path);
+        File.Delete(entry.Location);
 
         Assert.Null(_store.Open(entry));
         Assert.Null(_store.Find("removed"));
@@ -101,8 +101,8 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         var first = await PutAsync("o", "1"u8.ToArray());
         var second = await PutAsync("o", "2"u8.ToArray());
 
-        Assert.False(File.Exists(first.Path));
-        Assert.True(File.Exists(second.Path));
+        Assert.False(File.Exists(first.Location));
+        Assert.True(File.Exists(second.Location));
         Assert.True(second.Version > first.Version);
     }
 

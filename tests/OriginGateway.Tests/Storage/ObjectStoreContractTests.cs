@@ -19,15 +19,15 @@ public abstract class ObjectStoreContractTests
         return result.Entry!;
     }
 
-    private protected byte[] ReadAll(string key)
+    private protected async Task<byte[]> ReadAll(string key)
     {
-        var entry = Store.Find(key) ?? throw new Xunit.Sdk.XunitException($"key '{key}' not found");
-        using var reader = Store.Open(entry) ?? throw new Xunit.Sdk.XunitException("object vanished");
+        var entry = (await Store.FindAsync(key, default)) ?? throw new Xunit.Sdk.XunitException($"key '{key}' not found");
+        using var reader = (await Store.OpenAsync(entry, default)) ?? throw new Xunit.Sdk.XunitException("object vanished");
         var buffer = new byte[reader.Length];
         var offset = 0;
         while (offset < buffer.Length)
         {
-            var read = reader.Read(buffer.AsSpan(offset), offset);
+            var read = await reader.ReadAsync(buffer.AsMemory(offset), offset, default);
             Assert.True(read > 0, "short read");
             offset += read;
         }
@@ -50,7 +50,7 @@ public abstract class ObjectStoreContractTests
 
         var entry = await PutAsync(key, body);
 
-        Assert.Equal(body, ReadAll(key));
+        Assert.Equal(body, await ReadAll(key));
         Assert.Equal(key, entry.Key);
         Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(body)) + "\"", entry.ETag);
     }
@@ -63,10 +63,10 @@ public abstract class ObjectStoreContractTests
         await PutAsync("a/", "3"u8.ToArray());
         await PutAsync("a//b", "4"u8.ToArray());
 
-        Assert.Equal("1"u8.ToArray(), ReadAll("a"));
-        Assert.Equal("2"u8.ToArray(), ReadAll("a/b"));
-        Assert.Equal("3"u8.ToArray(), ReadAll("a/"));
-        Assert.Equal("4"u8.ToArray(), ReadAll("a//b"));
+        Assert.Equal("1"u8.ToArray(), await ReadAll("a"));
+        Assert.Equal("2"u8.ToArray(), await ReadAll("a/b"));
+        Assert.Equal("3"u8.ToArray(), await ReadAll("a/"));
+        Assert.Equal("4"u8.ToArray(), await ReadAll("a//b"));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public abstract class ObjectStoreContractTests
     {
         await PutAsync("m", "x"u8.ToArray(), Write(contentType: "image/png", headers: [new("cache-control", "max-age=60"), new("x-cos-meta-owner", "me")]));
 
-        var entry = Store.Find("m")!;
+        var entry = (await Store.FindAsync("m", default))!;
         Assert.Equal("image/png", entry.ContentType);
         Assert.Contains(new KeyValuePair<string, string>("x-cos-meta-owner", "me"), entry.Headers);
         Assert.Contains(new KeyValuePair<string, string>("cache-control", "max-age=60"), entry.Headers);
@@ -86,7 +86,7 @@ public abstract class ObjectStoreContractTests
         var result = await Store.PutAsync("d", new MemoryStream("abc"u8.ToArray()), Write(md5: MD5.HashData("xyz"u8)), CancellationToken.None);
 
         Assert.Equal(ObjectWriteStatus.DigestMismatch, result.Status);
-        Assert.Null(Store.Find("d"));
+        Assert.Null((await Store.FindAsync("d", default)));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public abstract class ObjectStoreContractTests
         var result = await Store.PutAsync("d", new MemoryStream("new"u8.ToArray()), Write(md5: MD5.HashData("other"u8)), CancellationToken.None);
 
         Assert.Equal(ObjectWriteStatus.DigestMismatch, result.Status);
-        Assert.Equal("old"u8.ToArray(), ReadAll("d"));
+        Assert.Equal("old"u8.ToArray(), await ReadAll("d"));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public abstract class ObjectStoreContractTests
         var result = await Store.PutAsync("big", new MemoryStream(new byte[101]), Write(max: 100), CancellationToken.None);
 
         Assert.Equal(ObjectWriteStatus.TooLarge, result.Status);
-        Assert.Null(Store.Find("big"));
+        Assert.Null((await Store.FindAsync("big", default)));
     }
 
     [Theory]
@@ -117,7 +117,7 @@ public abstract class ObjectStoreContractTests
         var result = await Store.PutAsync("short", new MemoryStream(new byte[11]), Write(length: declared), CancellationToken.None);
 
         Assert.Equal(ObjectWriteStatus.LengthMismatch, result.Status);
-        Assert.Null(Store.Find("short"));
+        Assert.Null((await Store.FindAsync("short", default)));
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public abstract class ObjectStoreContractTests
 
         await Assert.ThrowsAsync<IOException>(() => Store.PutAsync("f", new FailingStream(), Write(), CancellationToken.None));
 
-        Assert.Equal("old"u8.ToArray(), ReadAll("f"));
+        Assert.Equal("old"u8.ToArray(), await ReadAll("f"));
     }
 
     [Fact]
@@ -135,9 +135,9 @@ public abstract class ObjectStoreContractTests
     {
         await PutAsync("gone", "x"u8.ToArray());
 
-        Assert.True(Store.Delete("gone"));
-        Assert.Null(Store.Find("gone"));
-        Assert.False(Store.Delete("gone"));
+        Assert.True((await Store.DeleteAsync("gone", default)));
+        Assert.Null((await Store.FindAsync("gone", default)));
+        Assert.False((await Store.DeleteAsync("gone", default)));
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public abstract class ObjectStoreContractTests
         var oldBody = new byte[100_000];
         Array.Fill(oldBody, (byte)'o');
         await PutAsync("v", oldBody);
-        var entry = Store.Find("v")!;
-        using var reader = Store.Open(entry)!;
+        var entry = (await Store.FindAsync("v", default))!;
+        using var reader = (await Store.OpenAsync(entry, default))!;
 
         await PutAsync("v", "new"u8.ToArray());
 
@@ -155,10 +155,10 @@ public abstract class ObjectStoreContractTests
         var offset = 0;
         while (offset < buffer.Length)
         {
-            offset += reader.Read(buffer.AsSpan(offset), offset);
+            offset += await reader.ReadAsync(buffer.AsMemory(offset), offset, default);
         }
         Assert.Equal(oldBody, buffer);
-        Assert.Equal("new"u8.ToArray(), ReadAll("v"));
+        Assert.Equal("new"u8.ToArray(), await ReadAll("v"));
     }
 
     [Fact]
@@ -177,14 +177,14 @@ public abstract class ObjectStoreContractTests
             }
             stop.Cancel();
         });
-        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             var reads = 0;
             while (!stop.IsCancellationRequested || reads == 0)
             {
-                var entry = Store.Find("hot");
+                var entry = (await Store.FindAsync("hot", default));
                 Assert.NotNull(entry);
-                using var reader = Store.Open(entry);
+                using var reader = (await Store.OpenAsync(entry, default));
                 if (reader is null)
                 {
                     continue; // replaced between lookup and open: the caller looks again
@@ -193,7 +193,7 @@ public abstract class ObjectStoreContractTests
                 var offset = 0;
                 while (offset < buffer.Length)
                 {
-                    offset += reader.Read(buffer.AsSpan(offset), offset);
+                    offset += await reader.ReadAsync(buffer.AsMemory(offset), offset, default);
                 }
                 Assert.Equal(size, buffer.Length);
                 Assert.True(buffer.All(b => b == buffer[0]), "a reader saw a mix of two versions");
@@ -214,7 +214,7 @@ public abstract class ObjectStoreContractTests
             await PutAsync(key, "x"u8.ToArray());
         }
 
-        var listed = Store.List(new ListRequest("", null, "", 1000)).Contents.Select(e => e.Key).ToArray();
+        var listed = (await Store.ListAsync(new ListRequest("", null, "", 1000), default)).Contents.Select(e => e.Key).ToArray();
 
         var expected = keys.OrderBy(k => Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y))).ToArray();
         Assert.Equal(expected, listed);
@@ -229,15 +229,15 @@ public abstract class ObjectStoreContractTests
             await PutAsync(key, "x"u8.ToArray());
         }
 
-        var root = Store.List(new ListRequest("", "/", "", 1000));
+        var root = (await Store.ListAsync(new ListRequest("", "/", "", 1000), default));
         Assert.Equal(["readme"], root.Contents.Select(e => e.Key));
         Assert.Equal(["photos/", "videos/"], root.CommonPrefixes);
 
-        var photos = Store.List(new ListRequest("photos/", "/", "", 1000));
+        var photos = (await Store.ListAsync(new ListRequest("photos/", "/", "", 1000), default));
         Assert.Equal(["photos/", "photos/top.jpg"], photos.Contents.Select(e => e.Key));
         Assert.Equal(["photos/2024/", "photos/2025/"], photos.CommonPrefixes);
 
-        var afterMarker = Store.List(new ListRequest("photos/", null, "photos/2024/b.jpg", 1000));
+        var afterMarker = (await Store.ListAsync(new ListRequest("photos/", null, "photos/2024/b.jpg", 1000), default));
         Assert.Equal(["photos/2025/c.jpg", "photos/top.jpg"], afterMarker.Contents.Select(e => e.Key));
     }
 
@@ -254,7 +254,7 @@ public abstract class ObjectStoreContractTests
         var marker = "";
         for (var page = 0; page < 100; page++)
         {
-            var result = Store.List(new ListRequest("", "/", marker, 2));
+            var result = (await Store.ListAsync(new ListRequest("", "/", marker, 2), default));
             seen.AddRange(result.Contents.Select(e => e.Key));
             seen.AddRange(result.CommonPrefixes);
             if (!result.IsTruncated)
@@ -275,12 +275,12 @@ public abstract class ObjectStoreContractTests
             await PutAsync(key, "x"u8.ToArray());
         }
 
-        var page = Store.List(new ListRequest("", null, "", 2));
+        var page = (await Store.ListAsync(new ListRequest("", null, "", 2), default));
 
         Assert.True(page.IsTruncated);
         Assert.Equal("b", page.NextMarker);
         Assert.Equal(["a", "b"], page.Contents.Select(e => e.Key));
-        Assert.False(Store.List(new ListRequest("", null, "", 3)).IsTruncated);
+        Assert.False((await Store.ListAsync(new ListRequest("", null, "", 3), default)).IsTruncated);
     }
 
     private sealed class FailingStream : Stream
