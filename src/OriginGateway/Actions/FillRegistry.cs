@@ -90,7 +90,7 @@ internal sealed partial class FillRegistry(
 
             var length = OriginResponseRules.DeclaredLength(response);
             var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
-            session = bucket.Store.BeginWrite(fill.Key);
+            session = bucket.Store.BeginWrite(fill.Key, write);
             var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode);
             var staging = session.OpenStagingReader();
             // A body that fits one read is read and committed before the clients wake: one hand-off
@@ -129,7 +129,7 @@ internal sealed partial class FillRegistry(
                 }
                 return;
             }
-            var commit = await session.CommitAsync(write, cancellation).ConfigureAwait(false);
+            var commit = await session.CommitAsync(cancellation).ConfigureAwait(false);
             if (commit.Status != ObjectWriteStatus.Committed)
             {
                 reason = OriginResponseRules.Reason(commit.Status);

@@ -136,7 +136,8 @@ internal sealed partial class ProxyAction(
                 {
                     return proceed;
                 }
-                _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key);
+                var write = OriginResponseRules.Write(proxyResponse, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
+                _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, write);
                 _tee = new TeeStream(httpContext.Response.Body, _session);
                 httpContext.Response.Body = _tee;
             }
@@ -156,8 +157,7 @@ internal sealed partial class ProxyAction(
                     pull.Request.Context.Response.Body = _tee.Inner;
                     if (error == ForwarderError.None && !_tee.Failed)
                     {
-                        var write = OriginResponseRules.Write(_response, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
-                        var result = await _session.CommitAsync(write, CancellationToken.None).ConfigureAwait(false);
+                        var result = await _session.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                         if (result.Status == ObjectWriteStatus.Committed)
                         {
                             owner._metrics.BytesStored(pull.Request.Bucket.Name, result.Entry!.Length);

@@ -201,7 +201,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// <summary>Copies <paramref name="length"/> bytes of a stored body from <paramref name="offset"/> into a new object of <paramref name="store"/> and commits it.</summary>
     public static async Task<ObjectWriteResult> CopyBodyAsync(IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write, CancellationToken cancellationToken)
     {
-        using var session = store.BeginWrite(key);
+        using var session = store.BeginWrite(key, write);
         try
         {
             await session.AppendAsync(reader, offset, length, cancellationToken).ConfigureAwait(false);
@@ -211,7 +211,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             // The source file was cut short behind the gateway's back: nothing is committed.
             return new(ObjectWriteStatus.LengthMismatch, null);
         }
-        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        return await session.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>(bucket, decoded key) of a copy source, or null.</summary>

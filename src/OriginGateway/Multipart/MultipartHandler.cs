@@ -239,12 +239,18 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     private static async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
     {
         var uploads = request.Bucket.Uploads;
-        using var session = request.Bucket.Store.BeginWrite(upload.Key);
         var digests = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
-            Convert.FromHexString(parts[i].Entry.Md5Hex, digests.AsSpan(i * 16, 16), out _, out _);
-            using var reader = await uploads.Store.OpenAsync(parts[i].Entry, cancellationToken).ConfigureAwait(false);
+            PartDigest(parts[i].Entry, digests.AsSpan(i * 16, 16));
+        }
+        var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
+        var total = parts.Sum(p => p.Entry.Length);
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag);
+        using var session = request.Bucket.Store.BeginWrite(upload.Key, write);
+        foreach (var part in parts)
+        {
+            using var reader = await uploads.Store.OpenAsync(part.Entry, cancellationToken).ConfigureAwait(false);
             if (reader is null)
             {
                 return null;
@@ -258,11 +264,20 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
                 return null;
             }
         }
-        var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
-        var total = parts.Sum(p => p.Entry.Length);
-        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag);
-        var result = await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        var result = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result.Status == ObjectWriteStatus.Committed ? result.Entry : null;
+    }
+
+    /// <summary>
+    /// A part's binary MD5 for the completed object's ETag. A part too large for one S3 request is kept
+    /// as an S3 multipart object whose MD5 is not recorded: its (unique) ETag text is hashed instead.
+    /// </summary>
+    private static void PartDigest(ObjectEntry part, Span<byte> destination)
+    {
+        if (part.Md5Hex.Length != 32 || Convert.FromHexString(part.Md5Hex, destination, out _, out _) != System.Buffers.OperationStatus.Done)
+        {
+            MD5.HashData(System.Text.Encoding.ASCII.GetBytes(part.ETag), destination);
+        }
     }
 
     private async Task AbortAsync(DataRequest request, string uploadId)

@@ -77,26 +77,31 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public ObjectWriteSession BeginWrite(string key) =>
-        new StagingSession(this, key, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+    public ObjectWriteSession BeginWrite(string key, ObjectWrite write) =>
+        new StagingSession(this, key, write, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+
+    /// <summary>Nothing to forget: this replica's disk is the only copy.</summary>
+    public void Forget(string key)
+    {
+    }
 
     /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit, then one rename.</summary>
-    private sealed class StagingSession(FileSystemObjectStore store, string key, string path)
-        : StagingFileSession(key, path, store.RecordWriteFailure)
+    private sealed class StagingSession(FileSystemObjectStore store, string key, ObjectWrite write, string path)
+        : StagingFileSession(key, write, path, store.RecordWriteFailure)
     {
-        protected override async Task<ObjectEntry> CommitVerifiedAsync(ObjectWrite write, string md5Hex, CancellationToken cancellationToken)
+        protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
         {
             var trailer = new ObjectTrailer(
                 Key,
                 Length,
                 md5Hex,
                 store._time.GetUtcNow().ToUnixTimeMilliseconds(),
-                write.ContentType ?? "application/octet-stream",
-                write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
-                write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
-                write.ETag);
+                Write.ContentType ?? "application/octet-stream",
+                Write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
+                Write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
+                Write.ETag);
             File.Write(ObjectFileFormat.EncodeTrailer(trailer));
-            File.Flush(write.Durable && store._flushToDisk);
+            File.Flush(Write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await File.DisposeAsync().ConfigureAwait(false);
             return store.Commit(Key, StagingPath, trailer);

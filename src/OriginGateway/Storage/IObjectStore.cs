@@ -16,8 +16,14 @@ internal interface IObjectStore
     /// </summary>
     ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken);
 
-    /// <summary>Starts writing a new version of a key; nothing is visible until it is committed.</summary>
-    ObjectWriteSession BeginWrite(string key);
+    /// <summary>
+    /// Starts writing a new version of a key, declared by <paramref name="write"/> (metadata, and what the
+    /// body must be); nothing is visible until it is committed.
+    /// </summary>
+    ObjectWriteSession BeginWrite(string key, ObjectWrite write);
+
+    /// <summary>Drops whatever this replica remembers about a key (another replica may have changed it).</summary>
+    void Forget(string key);
 
     /// <summary>Removes a key; true when it existed.</summary>
     ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken);
@@ -39,7 +45,7 @@ internal static class ObjectStoreExtensions
     /// <summary>Streams a body into a write session, verifies it, and commits it atomically.</summary>
     public static async Task<ObjectWriteResult> PutAsync(this IObjectStore store, string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
     {
-        using var session = store.BeginWrite(key);
+        using var session = store.BeginWrite(key, write);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
@@ -61,6 +67,6 @@ internal static class ObjectStoreExtensions
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-        return await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        return await session.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

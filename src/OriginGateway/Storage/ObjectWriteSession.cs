@@ -18,8 +18,8 @@ internal abstract class ObjectWriteSession : IDisposable
     /// <summary>Opens the bytes written so far (and later) for positional reads.</summary>
     public abstract FileObjectReader OpenStagingReader();
 
-    /// <summary>Verifies the body against <paramref name="write"/> and commits it atomically.</summary>
-    public abstract Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken);
+    /// <summary>Verifies the body against the write's declaration and commits it atomically.</summary>
+    public abstract Task<ObjectWriteResult> CommitAsync(CancellationToken cancellationToken);
 
     public abstract void Dispose();
 
@@ -65,15 +65,18 @@ internal abstract class StagingFileSession : ObjectWriteSession
     private long _length;
     private bool _done;
 
-    protected StagingFileSession(string key, string path, Action<IOException> onWriteFailure)
+    protected StagingFileSession(string key, ObjectWrite write, string path, Action<IOException> onWriteFailure)
     {
         Key = key;
+        Write = write;
         StagingPath = path;
         _onWriteFailure = onWriteFailure;
         File = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
     }
 
     protected string Key { get; }
+
+    protected ObjectWrite Write { get; }
 
     protected string StagingPath { get; }
 
@@ -106,8 +109,9 @@ internal abstract class StagingFileSession : ObjectWriteSession
     public override FileObjectReader OpenStagingReader() =>
         new(System.IO.File.OpenHandle(StagingPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), long.MaxValue);
 
-    public sealed override async Task<ObjectWriteResult> CommitAsync(ObjectWrite write, CancellationToken cancellationToken)
+    public sealed override async Task<ObjectWriteResult> CommitAsync(CancellationToken cancellationToken)
     {
+        var write = Write;
         ObjectDisposedException.ThrowIf(_done, this);
         if (_length > write.MaxLength)
         {
@@ -124,7 +128,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
         }
         try
         {
-            var entry = await CommitVerifiedAsync(write, Convert.ToHexStringLower(md5), cancellationToken).ConfigureAwait(false);
+            var entry = await CommitVerifiedAsync(Convert.ToHexStringLower(md5), cancellationToken).ConfigureAwait(false);
             _done = true;
             return new(ObjectWriteStatus.Committed, entry);
         }
@@ -136,7 +140,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
     }
 
     /// <summary>Makes the verified body visible as the key's new version.</summary>
-    protected abstract Task<ObjectEntry> CommitVerifiedAsync(ObjectWrite write, string md5Hex, CancellationToken cancellationToken);
+    protected abstract Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken);
 
     /// <summary>Releases what an uncommitted write holds in the store (an S3 multipart upload).</summary>
     protected virtual void Discard()

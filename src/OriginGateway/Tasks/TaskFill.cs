@@ -80,7 +80,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Se
         write = write with { ExpectedMd5 = expectedMd5 ?? originMd5, GatewayMetadata = metadata };
 
         run.Progress(0, length);
-        using var session = bucket.Store.BeginWrite(key);
+        using var session = bucket.Store.BeginWrite(key, write);
         var (written, reason) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken)
             .ConfigureAwait(false);
         if (reason.Length > 0 || (length is { } declared && written != declared))
@@ -91,7 +91,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Se
         }
         // Cancelled while receiving: nothing is committed.
         cancellationToken.ThrowIfCancellationRequested();
-        var commit = await session.CommitAsync(write, cancellationToken).ConfigureAwait(false);
+        var commit = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         switch (commit.Status)
         {
             case ObjectWriteStatus.Committed:
