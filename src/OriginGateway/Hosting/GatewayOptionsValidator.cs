@@ -50,10 +50,7 @@ internal static partial class GatewayOptionsValidator
                     errors.Add($"{prefix}:Hosts:{h} '{bucket.Hosts[h]}' is a service host (ServiceHosts '{service}'), where GET / lists buckets.");
                 }
             }
-            if (bucket.Storage.Kind != "FileSystem")
-            {
-                errors.Add($"{prefix}:Storage:Kind '{bucket.Storage.Kind}' is not supported yet (FileSystem).");
-            }
+            ValidateStorage(bucket.Storage, prefix + ":Storage", errors);
         }
         for (var i = 0; i < options.ServiceHostsOrDefault.Count; i++)
         {
@@ -265,6 +262,44 @@ internal static partial class GatewayOptionsValidator
             return null;
         }
         return uri;
+    }
+
+    private static void ValidateStorage(Storage.StorageOptions storage, string prefix, List<string> errors)
+    {
+        switch (storage.Kind)
+        {
+            case "FileSystem":
+                return;
+            case "S3":
+                break;
+            default:
+                errors.Add($"{prefix}:Kind '{storage.Kind}' is not one of FileSystem, S3.");
+                return;
+        }
+        if (!Uri.TryCreate(storage.ServiceUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"{prefix}:ServiceUrl '{storage.ServiceUrl}' must be an absolute http(s) URL of the S3 endpoint.");
+        }
+        if (string.IsNullOrEmpty(storage.BucketName))
+        {
+            errors.Add($"{prefix}:BucketName is required for S3 storage.");
+        }
+        if (string.IsNullOrEmpty(storage.AccessKey) || string.IsNullOrEmpty(storage.SecretKey))
+        {
+            errors.Add($"{prefix}:AccessKey and {prefix}:SecretKey are required for S3 storage.");
+        }
+        if (storage.Prefix.StartsWith(storage.UploadsPrefix, StringComparison.Ordinal) || storage.UploadsPrefix.StartsWith(storage.Prefix, StringComparison.Ordinal))
+        {
+            errors.Add($"{prefix}:Prefix '{storage.Prefix}' and {prefix}:UploadsPrefix '{storage.UploadsPrefix}' overlap: parts would be listed as objects.");
+        }
+        if (storage.PartSize is < 5L * 1024 * 1024 or > 5L * 1024 * 1024 * 1024)
+        {
+            errors.Add($"{prefix}:PartSize {storage.PartSize} must be from 5 MiB to 5 GiB (S3's part limits).");
+        }
+        if (storage.CacheTtl < TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:CacheTtl must not be negative.");
+        }
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]

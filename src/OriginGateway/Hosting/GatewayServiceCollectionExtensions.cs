@@ -88,6 +88,7 @@ internal static class GatewayServiceCollectionExtensions
 
         // OMS-style sync tasks; keys in this replica's memory only.
         services.AddSingleton<S3ClientFactory>();
+        services.AddSingleton<Coordination.IClusterBus, Coordination.LocalClusterBus>();
         services.AddSingleton<SyncTaskRepository>();
         services.AddSingleton<SyncKeys>();
         services.AddSingleton<SyncSource>();
@@ -118,11 +119,25 @@ internal static class GatewayServiceCollectionExtensions
     {
         var time = services.GetRequiredService<TimeProvider>();
         var storeLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<FileSystemObjectStore>();
+        var s3Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<S3ObjectStore>();
+        var bus = services.GetRequiredService<Coordination.IClusterBus>();
         var buckets = options.Buckets.Select(b =>
         {
             var root = options.StorePath(b);
-            var store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
-            var uploads = new MultipartUploads(new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger), time);
+            IObjectStore store, uploadStore;
+            if (b.Storage.Kind == "S3")
+            {
+                var s = b.Storage;
+                var client = services.GetRequiredService<S3ClientFactory>().CreateForStorage(s.ServiceUrl, s.Region, s.AccessKey, s.SecretKey);
+                store = new S3ObjectStore(client, s.BucketName, s.Prefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger);
+                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, Path.Combine(root, "uploads-staging"), s.PartSize, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger);
+            }
+            else
+            {
+                store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
+                uploadStore = new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger);
+            }
+            var uploads = new MultipartUploads(uploadStore, time);
             var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploads, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));
             return (bucket, (IReadOnlyList<string>)b.Hosts);
         });

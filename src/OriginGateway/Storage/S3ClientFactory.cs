@@ -7,13 +7,40 @@ using OriginGateway.Origins;
 namespace OriginGateway.Storage;
 
 /// <summary>
-/// The one way the gateway builds S3 clients (sync sources now, the S3 object store later):
-/// path-style addressing against any S3-compatible endpoint, checksums only when required (plain
-/// http endpoints), and every connection through the egress guard (the shared guarded handler).
+/// The one way the gateway builds S3 clients: path-style addressing against any S3-compatible
+/// endpoint, checksums only when required (plain http endpoints). Sync sources — endpoints a task
+/// submitter names — connect through the egress guard (the shared guarded handler); the S3 object
+/// store's endpoint is the operator's own infrastructure, configured like the database and Redis,
+/// and gets a pooled handler of its own.
 /// </summary>
-internal sealed class S3ClientFactory(OriginHttpClient http)
+internal sealed class S3ClientFactory(OriginHttpClient http) : IDisposable
 {
-    public AmazonS3Client Create(string endpoint, string region, string accessKey, string secretKey)
+    private readonly Lazy<SocketsHttpHandler> _storageHandler = new(() => new SocketsHttpHandler
+    {
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        MaxConnectionsPerServer = 256,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        UseCookies = false,
+    });
+
+    /// <summary>A client for a task's S3 source: every connection passes the egress guard.</summary>
+    public AmazonS3Client Create(string endpoint, string region, string accessKey, string secretKey) =>
+        Create(endpoint, region, accessKey, secretKey, http.Handler);
+
+    /// <summary>A client for the S3 object store's own endpoint.</summary>
+    public AmazonS3Client CreateForStorage(string endpoint, string region, string accessKey, string secretKey) =>
+        Create(endpoint, region, accessKey, secretKey, _storageHandler.Value);
+
+    public void Dispose()
+    {
+        if (_storageHandler.IsValueCreated)
+        {
+            _storageHandler.Value.Dispose();
+        }
+    }
+
+    internal static AmazonS3Client Create(string endpoint, string region, string accessKey, string secretKey, HttpMessageHandler handler)
     {
         var config = new AmazonS3Config
         {
@@ -22,16 +49,16 @@ internal sealed class S3ClientFactory(OriginHttpClient http)
             AuthenticationRegion = string.IsNullOrEmpty(region) ? "us-east-1" : region,
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            HttpClientFactory = new GuardedHttpClientFactory(http, secretKey),
+            HttpClientFactory = new SharedHandlerClientFactory(handler, secretKey),
             MaxErrorRetry = 2,
         };
         return new AmazonS3Client(new BasicAWSCredentials(accessKey, secretKey), config);
     }
 
-    /// <summary>Hands the SDK clients over the guarded handler (never disposed by the SDK).</summary>
-    private sealed class GuardedHttpClientFactory(OriginHttpClient http, string secretKey) : HttpClientFactory
+    /// <summary>Hands the SDK clients over a shared handler (never disposed by the SDK).</summary>
+    private sealed class SharedHandlerClientFactory(HttpMessageHandler handler, string secretKey) : HttpClientFactory
     {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new BucketPathHandler(http.Handler, secretKey), disposeHandler: false);
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new BucketPathHandler(handler, secretKey), disposeHandler: false);
 
         public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
 

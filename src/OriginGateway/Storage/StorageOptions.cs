@@ -3,10 +3,10 @@ namespace OriginGateway.Storage;
 /// <summary>Where a bucket's objects live (<c>Buckets:N:Storage</c>).</summary>
 public sealed class StorageOptions
 {
-    /// <summary><c>FileSystem</c> (default). <c>S3</c> arrives with the scale-out work.</summary>
+    /// <summary><c>FileSystem</c> (default) or <c>S3</c> (an S3-compatible bucket, for several replicas).</summary>
     public string Kind { get; set; } = "FileSystem";
 
-    /// <summary>FileSystem: the bucket's directory; empty = <c>{DataDirectory}/buckets/{Name}</c>.</summary>
+    /// <summary>FileSystem: the bucket's directory; S3: the local staging directory. Empty = <c>{DataDirectory}/buckets/{Name}</c>.</summary>
     public string Path { get; set; } = "";
 
     /// <summary>FileSystem: fsync each client-written object before its commit rename (default true). Origin pulls are not fsynced: they can be pulled again, and a torn file is discarded at start-up.</summary>
@@ -26,4 +26,16 @@ public sealed class StorageOptions
 
     /// <summary>S3: secret key.</summary>
     public string SecretKey { get; set; } = "";
+
+    /// <summary>S3: where the bucket's objects live in the S3 bucket (key <c>k</c> is <c>{Prefix}k</c>).</summary>
+    public string Prefix { get; set; } = "objects/";
+
+    /// <summary>S3: where multipart-upload parts live; must not overlap <see cref="Prefix"/>.</summary>
+    public string UploadsPrefix { get; set; } = "uploads/";
+
+    /// <summary>S3: bodies longer than this stream into an S3 multipart upload of parts this long (5 MiB to 5 GiB; default 8 MiB).</summary>
+    public long PartSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>S3: how long a replica trusts a lookup it made (other replicas' changes arrive through Coordination sooner). Zero: no cache.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 }

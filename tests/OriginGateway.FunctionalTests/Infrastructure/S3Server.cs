@@ -29,6 +29,16 @@ public sealed class S3Server : IAsyncDisposable
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
+    /// <summary>
+    /// The multipart uploads s3rver holds open in a bucket, read from its directory (s3rver does not
+    /// implement ListMultipartUploads): one directory per upload id.
+    /// </summary>
+    public IReadOnlyList<string> OpenMultipartUploads(string bucket)
+    {
+        var uploads = Path.Combine(_directory, bucket, "._S3rver_uploads");
+        return Directory.Exists(uploads) ? Directory.GetDirectories(uploads).Select(d => Path.GetFileName(d)).ToList() : [];
+    }
+
     public static async Task<S3Server> StartAsync(params string[] buckets)
     {
         NodeScript.RequirePackage("@20minutes/s3rver");

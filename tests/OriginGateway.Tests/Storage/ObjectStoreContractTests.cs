@@ -9,6 +9,19 @@ public abstract class ObjectStoreContractTests
 {
     private protected abstract IObjectStore Store { get; }
 
+    /// <summary>
+    /// Whether the server behind the store can hold a key. Always for the filesystem store and for S3;
+    /// s3rver, the tests' S3 stand-in, keeps each key as a file path, so it cannot hold a path segment
+    /// over 255 bytes, nor <c>a//b</c> beside <c>a/b</c>.
+    /// </summary>
+    private protected virtual bool CanHold(string key) => true;
+
+    /// <summary>
+    /// Whether the server keeps a version readable, unchanged, while a new one replaces it (the
+    /// filesystem store and S3 do; s3rver rewrites an object's file in place).
+    /// </summary>
+    private protected virtual bool ReplacesAtomically => true;
+
     private protected static ObjectWrite Write(long max = 1 << 30, byte[]? md5 = null, long? length = null, string? contentType = null, params KeyValuePair<string, string>[] headers) =>
         new(contentType, headers, md5, length, max);
 
@@ -46,6 +59,10 @@ public abstract class ObjectStoreContractTests
     [MemberData(nameof(LegalKeys))]
     public async Task Put_LegalKey_RoundTrips(string key)
     {
+        if (!CanHold(key))
+        {
+            return;
+        }
         var body = Encoding.UTF8.GetBytes("body of " + key);
 
         var entry = await PutAsync(key, body);
@@ -61,12 +78,15 @@ public abstract class ObjectStoreContractTests
         await PutAsync("a", "1"u8.ToArray());
         await PutAsync("a/b", "2"u8.ToArray());
         await PutAsync("a/", "3"u8.ToArray());
-        await PutAsync("a//b", "4"u8.ToArray());
+        if (CanHold("a//b"))
+        {
+            await PutAsync("a//b", "4"u8.ToArray());
+            Assert.Equal("4"u8.ToArray(), await ReadAll("a//b"));
+        }
 
         Assert.Equal("1"u8.ToArray(), await ReadAll("a"));
         Assert.Equal("2"u8.ToArray(), await ReadAll("a/b"));
         Assert.Equal("3"u8.ToArray(), await ReadAll("a/"));
-        Assert.Equal("4"u8.ToArray(), await ReadAll("a//b"));
     }
 
     [Fact]
@@ -164,6 +184,10 @@ public abstract class ObjectStoreContractTests
     [Fact]
     public async Task ConcurrentReaders_DuringOverwrites_NeverSeeAMixedOrPartialObject()
     {
+        if (!ReplacesAtomically)
+        {
+            return;
+        }
         const int size = 256 * 1024;
         var bodies = new[] { (byte)'A', (byte)'B' }.Select(b => Enumerable.Repeat(b, size).ToArray()).ToArray();
         await PutAsync("hot", bodies[0]);

@@ -1,0 +1,542 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Coordination;
+
+namespace OriginGateway.Storage;
+
+/// <summary>
+/// A bucket's objects in an S3-compatible bucket, under a key prefix: key <c>k</c> is S3 object
+/// <c>{prefix}k</c>, so LIST is S3's own listing (UTF-8 binary order) and other S3 tools see the
+/// objects as they are. Writes stream into a local staging file (joiners of a fill read it while it
+/// grows); a body up to one part is sent with one PUT at commit, a larger one streams into an S3
+/// multipart upload part by part as it arrives and is completed only after the gateway's checks
+/// pass — otherwise the upload is aborted, so S3 never shows a partial object. The gateway's own
+/// metadata (MD5, COS ETag, stored headers, origin data) travels in one <c>x-amz-meta-og</c> value.
+/// Lookups are cached per replica for <see cref="StorageOptions.CacheTtl"/>; commits and deletes
+/// are announced on the cluster bus so other replicas drop their copy at once.
+/// </summary>
+internal sealed partial class S3ObjectStore : IObjectStore
+{
+    private const string RecordMetadata = "x-amz-meta-og";
+    private const int MaxCacheEntries = 100_000;
+    private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WriteFailureMemory = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(5);
+
+    private readonly IAmazonS3 _client;
+    private readonly string _bucketName;
+    private readonly string _prefix;
+    private readonly string _stagingDirectory;
+    private readonly long _partSize;
+    private readonly TimeSpan _cacheTtl;
+    private readonly IClusterBus _bus;
+    private readonly string _scope;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
+    private volatile WriteFailure? _lastWriteFailure;
+    private volatile HealthProbe? _lastProbe;
+
+    /// <param name="client">The S3 client (the store's own endpoint).</param>
+    /// <param name="bucketName">The S3 bucket.</param>
+    /// <param name="prefix">Prepended to every key.</param>
+    /// <param name="stagingDirectory">A local directory for bodies being written (swept here: no other store uses it).</param>
+    /// <param name="partSize">Bodies longer than this stream as a multipart upload of parts this long (at least 5 MiB).</param>
+    /// <param name="cacheTtl">How long a lookup is trusted without a notification (zero: never cached).</param>
+    /// <param name="bus">Where commits and deletes are announced to other replicas and heard from them.</param>
+    /// <param name="scope">This store's name on the bus (unique per bucket and use).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger)
+    {
+        _client = client;
+        _bucketName = bucketName;
+        _prefix = prefix;
+        _stagingDirectory = Path.GetFullPath(stagingDirectory);
+        _partSize = partSize;
+        _cacheTtl = cacheTtl;
+        _bus = bus;
+        _scope = scope;
+        _time = time;
+        _logger = logger;
+        Directory.CreateDirectory(_stagingDirectory);
+        foreach (var leftover in Directory.EnumerateFiles(_stagingDirectory))
+        {
+            TryDelete(leftover);
+        }
+        bus.Received += OnClusterMessage;
+        bus.Reconnected += _cache.Clear;
+    }
+
+    public string Description => $"s3 bucket {_bucketName} prefix '{_prefix}'";
+
+    public async ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        if (_cache.TryGetValue(key, out var slot) && slot.ExpiresAt > now)
+        {
+            return slot.Entry;
+        }
+        ObjectEntry? entry;
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
+            entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            entry = null;
+        }
+        Remember(key, entry);
+        return entry;
+    }
+
+    public async ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken)
+    {
+        var reader = new S3ObjectReader(this, entry);
+        if (entry.Length == 0)
+        {
+            return reader;
+        }
+        if (!await reader.TryOpenAsync(offset, offset + Math.Max(length, 1), cancellationToken).ConfigureAwait(false))
+        {
+            reader.Dispose();
+            Forget(entry.Key);
+            return null;
+        }
+        return reader;
+    }
+
+    public ObjectWriteSession BeginWrite(string key, ObjectWrite write) =>
+        new S3WriteSession(this, key, write, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+
+    public void Forget(string key) => _cache.TryRemove(key, out _);
+
+    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        // S3 answers a DELETE of an absent key with success too: the lookup says whether it existed.
+        Forget(key);
+        var existed = await FindAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
+        Remember(key, null);
+        _bus.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, _scope, key));
+        return existed;
+    }
+
+    public async ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken)
+    {
+        if (request.MaxKeys <= 0)
+        {
+            return new ListResult([], [], false, null);
+        }
+        var delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter;
+        var startAfter = request.Marker;
+        // A marker that is a common prefix stands for its whole group: start after every key in it.
+        if (delimiter is not null && startAfter.Length > request.Prefix.Length && startAfter.StartsWith(request.Prefix, StringComparison.Ordinal)
+            && startAfter.EndsWith(delimiter, StringComparison.Ordinal) && startAfter.IndexOf(delimiter, request.Prefix.Length, StringComparison.Ordinal) == startAfter.Length - delimiter.Length)
+        {
+            startAfter += "\U0010FFFF";
+        }
+        // ListObjects (version 1): S3-compatible servers implement it most widely.
+        var response = await _client.ListObjectsAsync(new ListObjectsRequest
+        {
+            BucketName = _bucketName,
+            Prefix = _prefix + request.Prefix,
+            Delimiter = delimiter,
+            Marker = startAfter.Length > 0 ? _prefix + startAfter : null,
+            MaxKeys = request.MaxKeys,
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Keys and common prefixes in one order, as COS pages them.
+        var items = new List<(string Key, ObjectEntry? Entry)>();
+        foreach (var o in response.S3Objects ?? [])
+        {
+            var key = o.Key[_prefix.Length..];
+            items.Add((key, ToEntry(key, o.Size ?? 0, o.ETag, o.LastModified ?? DateTime.UtcNow, null, null)));
+        }
+        foreach (var p in response.CommonPrefixes ?? [])
+        {
+            items.Add((p[_prefix.Length..], null));
+        }
+        items.Sort((a, b) => Utf8OrdinalComparer.Instance.Compare(a.Key, b.Key));
+        var contents = items.Where(i => i.Entry is not null).Select(i => i.Entry!).ToList();
+        var prefixes = items.Where(i => i.Entry is null).Select(i => i.Key).ToList();
+        var truncated = response.IsTruncated == true;
+        return new ListResult(contents, prefixes, truncated, truncated && items.Count > 0 ? items[^1].Key : null);
+    }
+
+    public async ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_lastWriteFailure is { } failure && now - failure.At < WriteFailureMemory)
+        {
+            return $"{Description}: a write failed {(now - failure.At).TotalSeconds:F0} s ago ({failure.Message})";
+        }
+        if (_lastProbe is { } probe && now - probe.At < HealthProbeInterval)
+        {
+            return probe.Problem;
+        }
+        string? problem = null;
+        try
+        {
+            await _client.ListObjectsAsync(new ListObjectsRequest { BucketName = _bucketName, Prefix = _prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            problem = $"{Description} cannot be listed: {e.Message}";
+        }
+        _lastProbe = new HealthProbe(now, problem);
+        return problem;
+    }
+
+    private void OnClusterMessage(ClusterMessage message)
+    {
+        if (message.Kind == ClusterMessageKind.ObjectChanged && message.Scope == _scope)
+        {
+            Forget(message.Key);
+        }
+    }
+
+    private void Remember(string key, ObjectEntry? entry)
+    {
+        var ttl = entry is null ? (_cacheTtl < NegativeTtl ? _cacheTtl : NegativeTtl) : _cacheTtl;
+        if (ttl <= TimeSpan.Zero)
+        {
+            return;
+        }
+        if (_cache.Count >= MaxCacheEntries)
+        {
+            _cache.Clear();
+        }
+        _cache[key] = new CacheSlot(entry, _time.GetTimestamp() + (long)(ttl.TotalSeconds * _time.TimestampFrequency));
+    }
+
+    private void Committed(string key, ObjectEntry entry)
+    {
+        Remember(key, entry);
+        _bus.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, _scope, key));
+    }
+
+    private ObjectEntry ToEntry(string key, long length, string? s3ETag, DateTime lastModified, string? contentType, string? recordText)
+    {
+        var record = S3ObjectRecord.Decode(recordText);
+        var etag = s3ETag ?? "\"\"";
+        var plainMd5 = etag.Trim('"') is { Length: 32 } hex && hex.All(char.IsAsciiHexDigit) ? hex.ToLowerInvariant() : "";
+        return new ObjectEntry(
+            key,
+            _prefix + key,
+            0,
+            length,
+            record?.Md5Hex ?? plainMd5,
+            new DateTimeOffset(DateTime.SpecifyKind(lastModified.ToUniversalTime(), DateTimeKind.Utc)),
+            string.IsNullOrEmpty(contentType) ? "application/octet-stream" : contentType,
+            record?.Headers?.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray() ?? [],
+            record?.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+            record?.ETag ?? etag,
+            etag);
+    }
+
+    private void RecordWriteFailure(IOException e) => _lastWriteFailure = new WriteFailure(_time.GetUtcNow(), e.Message);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private readonly record struct CacheSlot(ObjectEntry? Entry, long ExpiresAt);
+
+    private sealed record WriteFailure(DateTimeOffset At, string Message);
+
+    private sealed record HealthProbe(DateTimeOffset At, string? Problem);
+
+    /// <summary>
+    /// Reads one version of an object (pinned by its S3 ETag): a ranged GET, read sequentially; a read
+    /// elsewhere opens another ranged GET. A version replaced meanwhile fails the read, never mixes.
+    /// </summary>
+    private sealed class S3ObjectReader(S3ObjectStore store, ObjectEntry entry) : ObjectReader
+    {
+        private GetObjectResponse? _response;
+        private Stream? _body;
+        private long _position;
+        private long _end;
+
+        public override long Length => entry.Length;
+
+        public async Task<bool> TryOpenAsync(long start, long end, CancellationToken cancellationToken)
+        {
+            Close();
+            end = Math.Min(end, entry.Length);
+            try
+            {
+                _response = await store._client.GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = store._bucketName,
+                    Key = entry.Location,
+                    ByteRange = new ByteRange(start, end - 1),
+                    EtagToMatch = entry.StoreTag,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+            {
+                return false;
+            }
+            // Checked here too: not every S3-compatible server honours If-Match on GET.
+            if (entry.StoreTag is { } tag && !string.Equals(_response.ETag, tag, StringComparison.Ordinal))
+            {
+                Close();
+                return false;
+            }
+            _body = _response.ResponseStream;
+            _position = start;
+            _end = end;
+            return true;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            if (offset >= entry.Length || buffer.Length == 0)
+            {
+                return 0;
+            }
+            if (_body is null || offset != _position || _position >= _end)
+            {
+                if (!await TryOpenAsync(offset, entry.Length, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new IOException($"The object was replaced or removed while it was read ({entry.Key}).");
+                }
+            }
+            var read = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _end - _position)], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new IOException("The S3 response ended before the requested range.");
+            }
+            _position += read;
+            return read;
+        }
+
+        private void Close()
+        {
+            _body?.Dispose();
+            _response?.Dispose();
+            _body = null;
+            _response = null;
+        }
+
+        public override void Dispose() => Close();
+    }
+
+    /// <summary>
+    /// A write to S3: staged locally; whole parts are uploaded while the body arrives (one in flight,
+    /// the next waits for it), the rest at commit; an uncommitted upload is aborted.
+    /// </summary>
+    private sealed class S3WriteSession(S3ObjectStore store, string key, ObjectWrite write, string path)
+        : StagingFileSession(key, write, path, store.RecordWriteFailure)
+    {
+        private readonly List<PartETag> _parts = [];
+        private string? _uploadId;
+        private long _uploaded;
+        private Task? _inFlight;
+
+        protected override async ValueTask Written(long length, CancellationToken cancellationToken)
+        {
+            // A part is sent only once more bytes follow it, so the last part is never empty.
+            if (length - _uploaded <= store._partSize || length > Write.MaxLength || length > Write.ExpectedLength)
+            {
+                return;
+            }
+            try
+            {
+                if (_inFlight is not null)
+                {
+                    await _inFlight.ConfigureAwait(false);
+                }
+                _uploadId ??= (await store._client.InitiateMultipartUploadAsync(Describe(new InitiateMultipartUploadRequest(), md5Hex: null), cancellationToken).ConfigureAwait(false)).UploadId;
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            {
+                throw new IOException($"{store.Description}: a part upload failed: {e.Message}", e);
+            }
+            var start = _uploaded;
+            _uploaded += store._partSize;
+            _inFlight = UploadPartAsync(start, store._partSize, cancellationToken);
+        }
+
+        private async Task UploadPartAsync(long start, long size, CancellationToken cancellationToken)
+        {
+            var number = _parts.Count + 1;
+            var response = await store._client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = store._bucketName,
+                Key = store._prefix + Key,
+                UploadId = _uploadId,
+                PartNumber = number,
+                FilePath = StagingPath,
+                FilePosition = start,
+                PartSize = size,
+                UseChunkEncoding = false,
+            }, cancellationToken).ConfigureAwait(false);
+            _parts.Add(new PartETag(number, response.ETag));
+        }
+
+        protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
+        {
+            await File.FlushAsync(cancellationToken).ConfigureAwait(false);
+            string s3ETag;
+            try
+            {
+                if (_uploadId is null)
+                {
+                    var put = Describe(new PutObjectRequest
+                    {
+                        BucketName = store._bucketName,
+                        Key = store._prefix + Key,
+                        FilePath = StagingPath,
+                        MD5Digest = Convert.ToBase64String(Convert.FromHexString(md5Hex)),
+                        UseChunkEncoding = false,
+                        AutoCloseStream = true,
+                    }, md5Hex);
+                    s3ETag = (await store._client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false)).ETag;
+                }
+                else
+                {
+                    await _inFlight!.ConfigureAwait(false);
+                    await UploadPartAsync(_uploaded, Length - _uploaded, cancellationToken).ConfigureAwait(false);
+                    var completed = await store._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    {
+                        BucketName = store._bucketName,
+                        Key = store._prefix + Key,
+                        UploadId = _uploadId,
+                        PartETags = _parts,
+                    }, cancellationToken).ConfigureAwait(false);
+                    _uploadId = null;
+                    s3ETag = completed.ETag;
+                }
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            {
+                throw new IOException($"{store.Description}: the commit of a write failed: {e.Message}", e);
+            }
+            var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, store._time.GetUtcNow(),
+                Write.ContentType ?? "application/octet-stream", Write.Headers,
+                Write.GatewayMetadata ?? new Dictionary<string, string>(), Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag);
+            store.Committed(Key, entry);
+            return entry;
+        }
+
+        /// <summary>Content-Type, the stored headers S3 knows natively, and the gateway's record.</summary>
+        private T Describe<T>(T request, string? md5Hex)
+            where T : Amazon.Runtime.AmazonWebServiceRequest
+        {
+            var (headers, metadata) = request switch
+            {
+                PutObjectRequest p => (p.Headers, p.Metadata),
+                InitiateMultipartUploadRequest i => (i.Headers, i.Metadata),
+                _ => throw new ArgumentException("not a write request", nameof(request)),
+            };
+            switch (request)
+            {
+                case PutObjectRequest p:
+                    p.ContentType = Write.ContentType ?? "application/octet-stream";
+                    break;
+                case InitiateMultipartUploadRequest i:
+                    i.BucketName = store._bucketName;
+                    i.Key = store._prefix + Key;
+                    i.ContentType = Write.ContentType ?? "application/octet-stream";
+                    break;
+            }
+            foreach (var (name, value) in Write.Headers)
+            {
+                switch (name)
+                {
+                    case "cache-control":
+                        headers.CacheControl = value;
+                        break;
+                    case "content-disposition":
+                        headers.ContentDisposition = value;
+                        break;
+                    case "content-encoding":
+                        headers.ContentEncoding = value;
+                        break;
+                }
+            }
+            metadata.Add("og", new S3ObjectRecord(md5Hex, Write.ETag, [.. Write.Headers.Select(h => new[] { h.Key, h.Value })],
+                Write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null).Encode());
+            return request;
+        }
+
+        protected override void Discard()
+        {
+            if (_uploadId is { } uploadId)
+            {
+                _ = AbortAsync(uploadId);
+            }
+        }
+
+        private async Task AbortAsync(string uploadId)
+        {
+            try
+            {
+                if (_inFlight is not null)
+                {
+                    await _inFlight.ConfigureAwait(false);
+                }
+            }
+            catch (Exception)
+            {
+                // The part failed; the upload is aborted all the same.
+            }
+            try
+            {
+                await store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            {
+                LogAbortFailed(store._logger, store.Description, e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not abort an unfinished multipart upload in {Store}; the stale-upload sweep will")]
+    private static partial void LogAbortFailed(ILogger logger, string store, Exception exception);
+}
+
+/// <summary>The gateway's metadata of an S3 object, as base64url JSON in <c>x-amz-meta-og</c>.</summary>
+internal sealed record S3ObjectRecord(
+    [property: JsonPropertyName("m")] string? Md5Hex,
+    [property: JsonPropertyName("e")] string? ETag,
+    [property: JsonPropertyName("h")] string[][]? Headers,
+    [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway)
+{
+    public string Encode() => System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, S3ObjectRecordJsonContext.Default.S3ObjectRecord));
+
+    public static S3ObjectRecord? Decode(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(System.Buffers.Text.Base64Url.DecodeFromChars(text), S3ObjectRecordJsonContext.Default.S3ObjectRecord);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(S3ObjectRecord))]
+internal sealed partial class S3ObjectRecordJsonContext : JsonSerializerContext;
