@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 # System packages the tests start as real processes. Node.js drives the official SDKs; prometheus
 # brings promtool and a real Prometheus for the metrics tests; chromium runs the admin page tests
 # (driven by Playwright from tests/node, which never downloads a browser of its own); postgresql for the
-# control-database suites on PostgreSQL (the tests start a private cluster of their own).
-APT_PACKAGES=(prometheus chromium postgresql)
+# control-database suites on PostgreSQL (the tests start a private cluster of their own); redis-server
+# for the coordination suites and the two-replica test (started per test on a free port).
+APT_PACKAGES=(prometheus chromium postgresql redis-server)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()

@@ -18,6 +18,7 @@ internal sealed partial class FillRegistry(
     OriginFetcher fetcher,
     OriginPullOptions options,
     NegativeCache negativeCache,
+    Coordination.IFillLocks locks,
     GatewayMetrics metrics,
     TimeProvider time,
     Hosting.ShutdownSignal shutdown,
@@ -63,8 +64,19 @@ internal sealed partial class FillRegistry(
         long written = 0;
         ObjectWriteSession? session = null;
         FileObjectReader? pendingStaging = null;
+        IAsyncDisposable? claim = null;
         try
         {
+            claim = await ClaimAsync(bucket, fill.Key, cancellation).ConfigureAwait(false);
+            if (claim is null)
+            {
+                var elsewhere = await negativeCache.ContainsAsync(bucket.Name, fill.Key).ConfigureAwait(false)
+                    ? new FillStart(FillStartKind.NotFound, Status: 404)
+                    : new FillStart(FillStartKind.StoredElsewhere);
+                fill.Start(elsewhere, null);
+                final = FillState.Completed;
+                return;
+            }
             using var result = await fetcher.FetchAsync(request, cancellation).ConfigureAwait(false);
             if (result.Outcome != OriginOutcome.Success)
             {
@@ -158,6 +170,10 @@ internal sealed partial class FillRegistry(
         }
         finally
         {
+            if (claim is not null)
+            {
+                await claim.DisposeAsync().ConfigureAwait(false);
+            }
             session?.Dispose();
             pendingStaging?.Dispose();
             if (!fill.Started.IsCompleted)
@@ -173,6 +189,32 @@ internal sealed partial class FillRegistry(
             }
         }
     }
+
+    /// <summary>
+    /// This replica's claim on filling the key; null once another replica's fill of it committed (or
+    /// answered 404). While another replica holds the claim, the store is looked at again until the
+    /// object appears or the claim is free (the other fill failed, or its replica died and the claim
+    /// expired) — then this replica fills.
+    /// </summary>
+    private async Task<IAsyncDisposable?> ClaimAsync(Bucket bucket, string key, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await locks.TryClaimAsync(bucket.Name, key).ConfigureAwait(false) is { } claim)
+            {
+                return claim;
+            }
+            await Task.Delay(ClaimPollInterval, time, cancellationToken).ConfigureAwait(false);
+            bucket.Store.Forget(key);
+            if (await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is not null
+                || await negativeCache.ContainsAsync(bucket.Name, key).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+    }
+
+    private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(100);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} discarded ({Reason}) after {Bytes} bytes; clients still receiving were aborted")]
     private static partial void LogFillFailed(ILogger logger, string bucket, string reason, long bytes);

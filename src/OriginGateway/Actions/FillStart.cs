@@ -8,6 +8,9 @@ internal enum FillStartKind
     /// <summary>A 3xx handed back to the client (FollowRedirection=false).</summary>
     Redirect,
     Failed,
+
+    /// <summary>Another replica filled the key meanwhile: the object is in the store.</summary>
+    StoredElsewhere,
 }
 
 /// <summary>How a fill began, known once the origin's headers are in: what every waiting client answers.</summary>

@@ -43,6 +43,11 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         while (lease is null && ++attempts < 3 && fill.State != FillState.Committed);
         using var held = lease;
         var start = await fill.Started.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        if (start.Kind == FillStartKind.StoredElsewhere)
+        {
+            await ObjectReadHandler.HandleAsync(request, origin: null, action: pull.Action).ConfigureAwait(false);
+            return;
+        }
         if (start.Kind != FillStartKind.Streaming)
         {
             await AnswerWithoutBodyAsync(pull, start).ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal sealed partial class OriginPullDispatcher(
             // A rule that points at the gateway itself must end here, not wait on its own fill.
             await request.ErrorAsync(508, "LoopDetected", "The origin request came back to this gateway for a key it is filling.").ConfigureAwait(false);
         }
-        else if (rule.Type == OriginType.Mirror && negativeCache.Contains(request.Bucket.Name, request.Key))
+        else if (rule.Type == OriginType.Mirror && await negativeCache.ContainsAsync(request.Bucket.Name, request.Key).ConfigureAwait(false))
         {
             await request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist (the origin answered 404 recently).").ConfigureAwait(false);
         }

@@ -5,8 +5,28 @@ using OriginGateway.Persistence;
 namespace OriginGateway.Cors;
 
 /// <summary>Owns each bucket's CORS configuration: parse → store → swap into the bucket; loaded at start-up.</summary>
-internal sealed class CorsService(BucketRegistry buckets, CorsConfigurationRepository repository)
+internal sealed class CorsService
 {
+    private readonly BucketRegistry buckets;
+    private readonly CorsConfigurationRepository repository;
+    private readonly Coordination.IClusterBus bus;
+
+    /// <summary>Other replicas' changes arrive on <paramref name="bus"/> and are reloaded from the control database.</summary>
+    public CorsService(BucketRegistry buckets, CorsConfigurationRepository repository, Coordination.IClusterBus bus)
+    {
+        this.buckets = buckets;
+        this.repository = repository;
+        this.bus = bus;
+        bus.Received += message =>
+        {
+            if (message.Kind == Coordination.ClusterMessageKind.CorsChanged && buckets.Find(message.Scope) is { } bucket)
+            {
+                bucket.Cors = repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null;
+            }
+        };
+        bus.Reconnected += () => LoadAll();
+    }
+
     /// <summary>Loads every bucket's stored configuration. Returns the ones that no longer parse (they stop start-up).</summary>
     public IReadOnlyList<string> LoadAll()
     {
@@ -33,11 +53,13 @@ internal sealed class CorsService(BucketRegistry buckets, CorsConfigurationRepos
     {
         repository.Put(bucket.Name, configuration.Write());
         bucket.Cors = configuration;
+        bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }
 
     public void Delete(Bucket bucket)
     {
         repository.Delete(bucket.Name);
         bucket.Cors = null;
+        bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }
 }

@@ -35,6 +35,9 @@ public sealed class GatewayOptions
 
     public DatabaseOptions Database { get; set; } = new();
 
+    /// <summary>How replicas coordinate: <c>Local</c> (default) or <c>Redis</c>.</summary>
+    public Coordination.CoordinationOptions Coordination { get; set; } = new();
+
     public EgressOptions Egress { get; set; } = new();
 
     public OriginPullOptions OriginPull { get; set; } = new();

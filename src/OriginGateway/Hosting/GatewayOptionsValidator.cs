@@ -52,6 +52,7 @@ internal static partial class GatewayOptionsValidator
             }
             ValidateStorage(bucket.Storage, prefix + ":Storage", errors);
         }
+        ValidateCoordination(options.Coordination, errors);
         for (var i = 0; i < options.ServiceHostsOrDefault.Count; i++)
         {
             var host = options.ServiceHostsOrDefault[i];
@@ -262,6 +263,43 @@ internal static partial class GatewayOptionsValidator
             return null;
         }
         return uri;
+    }
+
+    private static void ValidateCoordination(Coordination.CoordinationOptions coordination, List<string> errors)
+    {
+        switch (coordination.Provider)
+        {
+            case "Local":
+                return;
+            case "Redis":
+                break;
+            default:
+                errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis.");
+                return;
+        }
+        if (string.IsNullOrWhiteSpace(coordination.Redis))
+        {
+            errors.Add("Coordination:Redis (host:port[,password=…]) is required when Coordination:Provider is Redis.");
+        }
+        else
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(coordination.Redis);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"Coordination:Redis does not parse: {e.Message}");
+            }
+        }
+        if (coordination.FillLockTtl < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Coordination:FillLockTtl must be at least 1 second.");
+        }
+        if (coordination.OperationTimeout <= TimeSpan.Zero || coordination.BreakerOpenFor <= TimeSpan.Zero || coordination.BreakerFailures < 1)
+        {
+            errors.Add("Coordination:OperationTimeout and Coordination:BreakerOpenFor must be positive, Coordination:BreakerFailures at least 1.");
+        }
     }
 
     private static void ValidateStorage(Storage.StorageOptions storage, string prefix, List<string> errors)

@@ -88,7 +88,20 @@ internal static class GatewayServiceCollectionExtensions
 
         // OMS-style sync tasks; keys in this replica's memory only.
         services.AddSingleton<S3ClientFactory>();
-        services.AddSingleton<Coordination.IClusterBus, Coordination.LocalClusterBus>();
+        if (options.Coordination.Provider == "Redis")
+        {
+            services.AddSingleton(options.Coordination);
+            services.AddSingleton<Coordination.RedisConnection>();
+            services.AddSingleton<Coordination.IClusterBus, Coordination.RedisClusterBus>();
+            services.AddSingleton<Coordination.IClusterState, Coordination.RedisClusterState>();
+            services.AddSingleton<Coordination.IFillLocks, Coordination.RedisFillLocks>();
+        }
+        else
+        {
+            services.AddSingleton<Coordination.IClusterBus, Coordination.LocalClusterBus>();
+            services.AddSingleton<Coordination.IClusterState, Coordination.LocalClusterState>();
+            services.AddSingleton<Coordination.IFillLocks, Coordination.LocalFillLocks>();
+        }
         services.AddSingleton<SyncTaskRepository>();
         services.AddSingleton<SyncKeys>();
         services.AddSingleton<SyncSource>();
@@ -108,10 +121,14 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService<MultipartSweeper>();
         services.AddSingleton<DataPlaneHandler>();
 
-        services.AddHealthChecks()
+        var health = services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
             .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
+        if (options.Coordination.Provider == "Redis")
+        {
+            health.AddCheck<Coordination.CoordinationHealthCheck>("coordination", tags: ["ready"]);
+        }
         return services;
     }
 

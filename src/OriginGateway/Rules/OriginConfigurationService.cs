@@ -11,8 +11,47 @@ namespace OriginGateway.Rules;
 /// loads the stored configurations, and a bucket's rule file, when it exists, replaces its stored
 /// configuration at every start.
 /// </summary>
-internal sealed partial class OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, EgressGuard egress, ILogger<OriginConfigurationService> logger)
+internal sealed partial class OriginConfigurationService
 {
+    private readonly BucketRegistry buckets;
+    private readonly OriginConfigurationRepository repository;
+    private readonly EgressGuard egress;
+    private readonly Coordination.IClusterBus bus;
+    private readonly ILogger<OriginConfigurationService> logger;
+
+    /// <summary>Other replicas' changes arrive on <paramref name="bus"/> and are reloaded from the control database.</summary>
+    public OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, EgressGuard egress, Coordination.IClusterBus bus, ILogger<OriginConfigurationService> logger)
+    {
+        this.buckets = buckets;
+        this.repository = repository;
+        this.egress = egress;
+        this.bus = bus;
+        this.logger = logger;
+        bus.Received += message =>
+        {
+            if (message.Kind == Coordination.ClusterMessageKind.OriginChanged && buckets.Find(message.Scope) is { } bucket)
+            {
+                Reload(bucket);
+            }
+        };
+        bus.Reconnected += () =>
+        {
+            foreach (var bucket in buckets.All)
+            {
+                Reload(bucket);
+            }
+        };
+    }
+
+    /// <summary>Activates what the control database holds for the bucket (another replica changed it).</summary>
+    private void Reload(Bucket bucket)
+    {
+        var stored = repository.Get(bucket.Name);
+        var parsed = stored is null ? null : OriginConfigurationXml.Parse(Encoding.UTF8.GetBytes(stored));
+        bucket.Rules = parsed is { IsValid: true } ? new CompiledRuleSet(parsed.Configuration) : CompiledRuleSet.Empty;
+        LogReloaded(logger, bucket.Name, bucket.Rules.Rules.Count);
+    }
+
     /// <summary>Parses, validates, and refuses origin hosts that are literal IPs the egress guard denies.</summary>
     public OriginConfigurationParseResult Parse(ReadOnlySpan<byte> document)
     {
@@ -87,6 +126,7 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
         if (result.IsValid)
         {
             Apply(bucket, result.Configuration!, source: "api");
+            bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.OriginChanged, bucket.Name, ""));
             LogReplaced(logger, bucket.Name, result.Configuration!.Rules.Count);
         }
         return result;
@@ -96,6 +136,7 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
     {
         repository.Delete(bucket.Name);
         bucket.Rules = CompiledRuleSet.Empty;
+        bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.OriginChanged, bucket.Name, ""));
         LogDeleted(logger, bucket.Name);
     }
 
@@ -104,6 +145,9 @@ internal sealed partial class OriginConfigurationService(BucketRegistry buckets,
         repository.Put(bucket.Name, OriginConfigurationXml.Write(configuration), source);
         bucket.Rules = new CompiledRuleSet(configuration);
     }
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration reloaded after another replica changed it ({Count} rule(s))")]
+    private static partial void LogReloaded(ILogger logger, string bucket, int count);
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Bucket {Bucket}: {Count} origin rule(s) loaded from {File}; it replaces the stored configuration until the next start")]
     private static partial void LogLoadedFromFile(ILogger logger, string bucket, int count, string file);

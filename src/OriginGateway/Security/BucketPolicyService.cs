@@ -9,11 +9,28 @@ namespace OriginGateway.Security;
 /// Bucket policies: stored in the control database, parsed once per change, and asked whether the
 /// service principal may write a key. A bucket with no policy lets the service write (§3.1).
 /// </summary>
-internal sealed class BucketPolicyService(BucketPolicyRepository repository)
+internal sealed class BucketPolicyService
 {
     public const string PutObject = "name/cos:PutObject";
 
     private readonly ConcurrentDictionary<string, Holder> _policies = new(StringComparer.Ordinal);
+    private readonly BucketPolicyRepository repository;
+    private readonly Coordination.IClusterBus bus;
+
+    /// <summary>Policies are read from the control database when first needed, and again after another replica changed them.</summary>
+    public BucketPolicyService(BucketPolicyRepository repository, Coordination.IClusterBus bus)
+    {
+        this.repository = repository;
+        this.bus = bus;
+        bus.Received += message =>
+        {
+            if (message.Kind == Coordination.ClusterMessageKind.PolicyChanged)
+            {
+                _policies.TryRemove(message.Scope, out _);
+            }
+        };
+        bus.Reconnected += _policies.Clear;
+    }
 
     /// <summary>Whether asynchronous origin-pull writes (tasks, Proxy background stores) may store this key.</summary>
     public bool ServiceMayWrite(Bucket bucket, string key) =>
@@ -30,6 +47,7 @@ internal sealed class BucketPolicyService(BucketPolicyRepository repository)
         }
         repository.Put(bucket, Encoding.UTF8.GetString(document));
         _policies[bucket] = new Holder(policy);
+        bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
         return null;
     }
 
@@ -37,6 +55,7 @@ internal sealed class BucketPolicyService(BucketPolicyRepository repository)
     {
         repository.Delete(bucket);
         _policies[bucket] = new Holder(null);
+        bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
     }
 
     private BucketPolicy? Load(string bucket) => _policies.GetOrAdd(bucket, name =>

@@ -47,7 +47,7 @@ internal sealed class VodApiEndpoint(
             return;
         }
         var credential = auth.Credential!;
-        if (!limiter.TryAcquire(credential.SecretId))
+        if (!await limiter.TryAcquireAsync(credential.SecretId).ConfigureAwait(false))
         {
             await ErrorAsync(context, requestId, "RequestLimitExceeded", $"More than {options.RequestsPerSecond} requests per second for this SecretId.").ConfigureAwait(false);
             return;

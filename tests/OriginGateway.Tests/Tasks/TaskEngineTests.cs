@@ -209,9 +209,11 @@ public abstract class TaskEngineTests : IDisposable
         var second = engine.Submit(Queued(priority: 5))!.Id;
         var top = engine.Submit(Queued(priority: 10))!.Id;
 
-        for (var i = 0; i < 5; i++)
+        // One worker: one lease per pass — or more, when an attempt ends before the pass looks again
+        // (its slot is free then); each lease still takes the highest-priority task due.
+        for (var pass = 0; pass < 5 && handler.Runs.Count < 5; pass++)
         {
-            Assert.Equal(1, await RunDueAsync(engine));
+            Assert.InRange(await RunDueAsync(engine), 1, 5);
         }
 
         Assert.Equal([top, first, second, normal, low], handler.Runs);

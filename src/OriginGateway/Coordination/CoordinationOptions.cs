@@ -1,0 +1,25 @@
+namespace OriginGateway.Coordination;
+
+/// <summary>How replicas coordinate (<c>Coordination</c> section, <c>04-operations.md</c> §4.3).</summary>
+public sealed class CoordinationOptions
+{
+    /// <summary><c>Local</c> (default: one replica, everything in process) or <c>Redis</c>.</summary>
+    public string Provider { get; set; } = "Local";
+
+    /// <summary>Redis: a StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379,password=…</c>.</summary>
+    public string Redis { get; set; } = "";
+
+    /// <summary>Redis: names every key and channel, so several gateways can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = "og:";
+
+    /// <summary>How long a replica's claim on a fill lasts unless renewed (renewed every third of it while the fill runs).</summary>
+    public TimeSpan FillLockTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A Redis call that takes longer counts as failed and its caller falls back to local coordination.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After this many failures in a row Redis is not asked for <see cref="BreakerOpenFor"/>.</summary>
+    public int BreakerFailures { get; set; } = 3;
+
+    public TimeSpan BreakerOpenFor { get; set; } = TimeSpan.FromSeconds(5);
+}

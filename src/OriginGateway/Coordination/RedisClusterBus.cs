@@ -1,0 +1,46 @@
+using System.Text;
+using StackExchange.Redis;
+
+namespace OriginGateway.Coordination;
+
+/// <summary>
+/// Change notifications over Redis pub/sub (one channel per gateway cluster). A replica ignores its
+/// own messages; publishing is fire-and-forget and skipped while the breaker is open.
+/// </summary>
+internal sealed class RedisClusterBus : IClusterBus
+{
+    private const char Separator = '\u001f';
+    private readonly RedisConnection _redis;
+    private readonly RedisChannel _channel;
+
+    public RedisClusterBus(RedisConnection redis)
+    {
+        _redis = redis;
+        _channel = new RedisChannel(redis.Prefix + "events", RedisChannel.PatternMode.Literal);
+        redis.Subscriber.Subscribe(_channel, (_, value) => Deliver(value));
+        redis.Restored += () => Reconnected?.Invoke();
+    }
+
+    public event Action<ClusterMessage>? Received;
+
+    public event Action? Reconnected;
+
+    public void Publish(ClusterMessage message)
+    {
+        if (!_redis.Available)
+        {
+            return;
+        }
+        var text = string.Join(Separator, _redis.ReplicaId, message.Kind.ToString(), message.Scope, message.Key);
+        _ = _redis.RunAsync(async _ => await _redis.Subscriber.PublishAsync(_channel, text).ConfigureAwait(false), 0L);
+    }
+
+    private void Deliver(RedisValue value)
+    {
+        var parts = ((string?)value ?? "").Split(Separator, 4);
+        if (parts.Length == 4 && parts[0] != _redis.ReplicaId && Enum.TryParse<ClusterMessageKind>(parts[1], out var kind))
+        {
+            Received?.Invoke(new ClusterMessage(kind, parts[2], parts[3]));
+        }
+    }
+}

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.S3;
+using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Tests;
+using Xunit.Abstractions;
+
+namespace OriginGateway.FunctionalTests.Hosting;
+
+/// <summary>
+/// Everything two replicas share, each a real server started by the test: a private PostgreSQL
+/// cluster (control database), redis-server (coordination), s3rver (objects) and a fault origin.
+/// </summary>
+public sealed class ReplicaSet : IAsyncLifetime
+{
+    public const string S3Bucket = "replicas";
+
+    private readonly PostgresFixture _postgres = new();
+    private string _database = "";
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public S3Server S3 { get; private set; } = null!;
+
+    public FaultOrigin Origin { get; private set; } = null!;
+
+    public GatewayProcess A { get; private set; } = null!;
+
+    public GatewayProcess B { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = _postgres.NewDatabase();
+        Redis = await RedisServer.StartAsync();
+        S3 = await S3Server.StartAsync(S3Bucket);
+        Origin = await FaultOrigin.StartAsync();
+        A = await StartReplicaAsync();
+        B = await StartReplicaAsync();
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", Origin.Host));
+        Assert.Equal(HttpStatusCode.OK, (await A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(A.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+    }
+
+    /// <summary>One more replica of the set (its own data directory and ports).</summary>
+    public Task<GatewayProcess> StartReplicaAsync(params string[] extra) => GatewayProcess.StartAsync(
+    [
+        "--Database:Provider=Postgres",
+        $"--Database:ConnectionString={_database}",
+        "--Coordination:Provider=Redis",
+        $"--Coordination:Redis={Redis.Configuration}",
+        "--Buckets:0:Storage:Kind=S3",
+        $"--Buckets:0:Storage:ServiceUrl={S3.Endpoint}",
+        $"--Buckets:0:Storage:BucketName={S3Bucket}",
+        $"--Buckets:0:Storage:AccessKey={S3Server.AccessKey}",
+        $"--Buckets:0:Storage:SecretKey={S3Server.SecretKey}",
+        "--Egress:AllowedNetworks:0=127.0.0.1/32",
+        "--Tasks:Lease=00:00:04",
+        "--Tasks:PollInterval=00:00:00.200",
+        .. extra,
+    ]);
+
+    public async Task DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+        await Origin.DisposeAsync();
+        await S3.DisposeAsync();
+        await Redis.DisposeAsync();
+        _postgres.Dispose();
+    }
+}
+
+/// <summary>Two gateway processes sharing PostgreSQL, Redis and an S3 server act as one gateway.</summary>
+public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) : IClassFixture<ReplicaSet>
+{
+    [Fact]
+    public async Task AnOriginConfigurationPutThroughA_IsUsedByB_WithinTwoSeconds()
+    {
+        set.Origin.Serve("/cfg/x.txt", "configured"u8.ToArray(), "text/plain");
+        var rules = OriginPullFixture.Rules(
+            OriginPullFixture.Rule(1, "Mirror", "m/", set.Origin.Host),
+            OriginPullFixture.Rule(2, "Mirror", "cfg/", set.Origin.Host));
+        Assert.Equal(HttpStatusCode.NotFound, (await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "cfg/x.txt"))).StatusCode);
+
+        var put = await set.A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(set.A.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var clock = Stopwatch.StartNew();
+        HttpResponseMessage get;
+        do
+        {
+            get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "cfg/x.txt"));
+        }
+        while (get.StatusCode != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(5) && await Delay(50));
+        output.WriteLine($"B used the new rule {clock.ElapsedMilliseconds} ms after A stored it");
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("configured", await get.Content.ReadAsStringAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"B used the rule after {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task FiftyColdGets_SplitAcrossAandB_MakeOneOriginRequest_AndEveryClientGetsTheBytes()
+    {
+        var body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        set.Origin.ServeSlowly("/m/herd.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(60));
+        var expected = Convert.ToHexString(SHA256.HashData(body));
+
+        var clients = Enumerable.Range(0, 50).Select(async i =>
+        {
+            var replica = i % 2 == 0 ? set.A : set.B;
+            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "m/herd.bin"));
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            return (response.StatusCode, Hash: Convert.ToHexString(SHA256.HashData(bytes)), Action: response.Headers.GetValues("x-origin-action").Single());
+        }).ToList();
+        var results = await Task.WhenAll(clients);
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(results, r => Assert.Equal(expected, r.Hash));
+        Assert.Equal(1, set.Origin.Count("/m/herd.bin"));
+        output.WriteLine(string.Join(", ", results.GroupBy(r => r.Action).Select(g => $"{g.Key}: {g.Count()}")));
+    }
+
+    [Fact]
+    public async Task HundredFetchTasksSubmittedToA_CompleteWithOneOriginFetchEach_OnBothReplicas()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            set.Origin.ServeSlowly($"/t/{i}.bin", Encoding.UTF8.GetBytes($"task object {i}"), 64, TimeSpan.FromMilliseconds(100));
+        }
+        var before = (Ran(await MetricsAsync(set.A)), Ran(await MetricsAsync(set.B)));
+        var tasks = new FetchTaskClient(set.A);
+        var ids = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Origin.Host}/t/{i}.bin", Key = $"t/{i}.bin" })).TaskId);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("TASK_SUCCESS", (await tasks.WaitAsync(id)).State);
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(1, set.Origin.Count($"/t/{i}.bin"));
+        }
+        var get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "t/42.bin"));
+        Assert.Equal("task object 42", await get.Content.ReadAsStringAsync());
+        var ranOnA = Ran(await MetricsAsync(set.A)) - before.Item1;
+        var ranOnB = Ran(await MetricsAsync(set.B)) - before.Item2;
+        output.WriteLine($"tasks run by A: {ranOnA}, by B: {ranOnB}");
+        Assert.Equal(100, ranOnA + ranOnB);
+        Assert.True(ranOnA > 0 && ranOnB > 0, $"the tasks were not spread: A {ranOnA}, B {ranOnB}");
+    }
+
+    [Fact]
+    public async Task AReplicaKilledMidFill_LeavesNoPartialObject_AndTheOtherFinishesItsTasks()
+    {
+        var victim = await set.StartReplicaAsync("--Tasks:Workers=8");
+        var big = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+        // About 6 s per body: the replica dies in the middle of every one of them.
+        set.Origin.ServeSlowly("/m/cut.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
+        for (var i = 0; i < 3; i++)
+        {
+            set.Origin.ServeSlowly($"/k/{i}.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
+        }
+        // Submitted to the victim, which leases them at once (A and B poll the shared queue too, and may take some).
+        var tasks = new FetchTaskClient(victim);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Origin.Host}/k/{i}.bin", Key = $"k/{i}.bin" })).TaskId);
+        }
+        var mirror = victim.Client.GetAsync(new Uri(victim.DataUrl, "m/cut.bin"), HttpCompletionOption.ResponseHeadersRead);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((set.Origin.Count("/m/cut.bin") == 0 || Enumerable.Range(0, 3).Any(i => set.Origin.Count($"/k/{i}.bin") == 0)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        await Task.Delay(1500);
+
+        Process.GetProcessById(victim.ProcessId).Kill();
+        await victim.DisposeAsync();
+        try
+        {
+            using var cut = await mirror;
+            await Assert.ThrowsAnyAsync<Exception>(() => cut.Content.ReadAsByteArrayAsync());
+        }
+        catch (HttpRequestException)
+        {
+            // Killed before the headers went out.
+        }
+
+        // Nothing partial anywhere: not in S3, not through B.
+        using var s3 = set.S3.Client();
+        foreach (var key in new[] { "objects/m/cut.bin", "objects/k/0.bin", "objects/k/1.bin", "objects/k/2.bin" })
+        {
+            try
+            {
+                Assert.Equal(big.Length, (await s3.GetObjectMetadataAsync(ReplicaSet.S3Bucket, key)).ContentLength);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Absent: the fill never completed.
+            }
+        }
+        var head = await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(set.B.DataUrl, "k/0.bin")));
+        Assert.True(head.StatusCode == HttpStatusCode.NotFound || head.Content.Headers.ContentLength == big.Length);
+
+        // The victim's leases expire (4 s) and the surviving replicas finish its tasks.
+        var survivors = new FetchTaskClient(set.B);
+        foreach (var id in ids)
+        {
+            Assert.Equal("TASK_SUCCESS", (await survivors.WaitAsync(id)).State);
+        }
+        var fetches = Enumerable.Range(0, 3).Select(i => set.Origin.Count($"/k/{i}.bin")).ToList();
+        output.WriteLine("origin fetches per task: " + string.Join(", ", fetches));
+        Assert.True(fetches.Sum() > 3, "no task was cut by the kill and fetched again by a survivor");
+        for (var i = 0; i < 3; i++)
+        {
+            using var get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, $"k/{i}.bin"));
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(big)), Convert.ToHexString(SHA256.HashData(await get.Content.ReadAsByteArrayAsync())));
+        }
+    }
+
+    [Fact]
+    public async Task RedisStoppedForTenSeconds_BothReplicasKeepServing_AndCoordinationRecovers()
+    {
+        set.Origin.Serve("/m/before.txt", "stored before"u8.ToArray(), "text/plain");
+        Assert.Equal(HttpStatusCode.OK, (await set.A.Client.GetAsync(new Uri(set.A.DataUrl, "m/before.txt"))).StatusCode);
+        for (var i = 0; i < 40; i++)
+        {
+            set.Origin.Serve($"/m/outage-{i}.txt", Encoding.UTF8.GetBytes($"outage {i}"), "text/plain");
+        }
+
+        await set.Redis.StopAsync();
+        var outage = Stopwatch.StartNew();
+        var served = 0;
+        var slowest = TimeSpan.Zero;
+        var i2 = 0;
+        while (outage.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            foreach (var replica in new[] { set.A, set.B })
+            {
+                var request = Stopwatch.StartNew();
+                var hit = await replica.Client.GetAsync(new Uri(replica.DataUrl, "m/before.txt"));
+                Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+                var key = $"m/outage-{i2++ % 40}.txt";
+                var miss = await replica.Client.GetAsync(new Uri(replica.DataUrl, key));
+                Assert.Equal(HttpStatusCode.OK, miss.StatusCode);
+                Assert.Equal(key["m/".Length..^".txt".Length].Replace("outage-", "outage ", StringComparison.Ordinal), await miss.Content.ReadAsStringAsync());
+                slowest = request.Elapsed > slowest ? request.Elapsed : slowest;
+                served += 2;
+            }
+            await Task.Delay(100);
+        }
+        output.WriteLine($"{served} requests during the outage, slowest pair {slowest.TotalMilliseconds:F0} ms");
+
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            Assert.Equal("Degraded", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")));
+        }
+        await set.Redis.StartAgainAsync();
+        // Both replicas reach Redis again (readiness stops saying Degraded).
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            var ready = DateTime.UtcNow.AddSeconds(30);
+            while (await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")) != "Healthy" && DateTime.UtcNow < ready)
+            {
+                await Task.Delay(200);
+            }
+            Assert.Equal("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")));
+        }
+        // Recovered: a configuration change through B reaches A through Redis again.
+        set.Origin.Serve("/back/x.txt", "after the outage"u8.ToArray(), "text/plain");
+        var rules = OriginPullFixture.Rules(
+            OriginPullFixture.Rule(1, "Mirror", "m/", set.Origin.Host),
+            OriginPullFixture.Rule(2, "Mirror", "back/", set.Origin.Host));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpResponseMessage get;
+        do
+        {
+            // Re-sent until the replicas are connected again (a change made while they are not is not announced).
+            await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(set.B.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
+            await Task.Delay(300);
+            get = await set.A.Client.GetAsync(new Uri(set.A.DataUrl, "back/x.txt"));
+        }
+        while (get.StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Contains("Redis circuit breaker closed", set.A.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> Delay(int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        return true;
+    }
+
+    private static async Task<string> MetricsAsync(GatewayProcess replica) =>
+        await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "metrics"));
+
+    /// <summary>Fetch-task attempts that succeeded on a replica, from its own metrics.</summary>
+    private static long Ran(string metrics) => metrics.Split('\n')
+        .Where(l => l.StartsWith("origin_gateway_task_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("kind=\"fetch\"", StringComparison.Ordinal) && l.Contains("outcome=\"succeeded\"", StringComparison.Ordinal))
+        .Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+}

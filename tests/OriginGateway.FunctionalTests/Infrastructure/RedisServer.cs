@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using OriginGateway.Tests;
+
+namespace OriginGateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> (apt <c>redis-server</c>, installed by the test command) as a child
+/// process on a free loopback port, nothing persisted. It can be stopped (killed by process id) and
+/// started again on the same port, as an outage would.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private ChildProcess? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    /// <summary>The gateway's <c>Coordination:Redis</c> value.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer(TestPorts.Free());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var executable = ExternalTool.Require("redis-server", "apt-get install redis-server (./test.sh installs it)");
+        var start = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        _process = ChildProcess.Start(start);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.Process.HasExited)
+            {
+                await Task.Delay(50);
+            }
+            catch (SocketException)
+            {
+                throw new InvalidOperationException("redis-server did not start: " + _process.Output);
+            }
+        }
+    }
+
+    /// <summary>Kills the server (its process id); the port stays reserved for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+}
