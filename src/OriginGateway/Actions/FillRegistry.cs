@@ -191,26 +191,33 @@ internal sealed partial class FillRegistry(
     }
 
     /// <summary>
-    /// This replica's claim on filling the key; null once another replica's fill of it committed (or
-    /// answered 404). While another replica holds the claim, the store is looked at again until the
-    /// object appears or the claim is free (the other fill failed, or its replica died and the claim
-    /// expired) — then this replica fills.
+    /// This replica's claim on filling the key; null when another replica's fill of it committed (or
+    /// answered 404). While another replica holds the claim this one waits for it to be released
+    /// (that fill ended) or to expire (its replica died), takes it, and only then looks at the store:
+    /// a claim is released after the commit, so what the store shows then is whole.
     /// </summary>
     private async Task<IAsyncDisposable?> ClaimAsync(Bucket bucket, string key, CancellationToken cancellationToken)
     {
+        var waited = false;
         while (true)
         {
             if (await locks.TryClaimAsync(bucket.Name, key).ConfigureAwait(false) is { } claim)
             {
-                return claim;
-            }
-            await Task.Delay(ClaimPollInterval, time, cancellationToken).ConfigureAwait(false);
-            bucket.Store.Forget(key);
-            if (await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is not null
-                || await negativeCache.ContainsAsync(bucket.Name, key).ConfigureAwait(false))
-            {
+                if (!waited)
+                {
+                    return claim;
+                }
+                bucket.Store.Forget(key);
+                if (await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is null
+                    && !await negativeCache.ContainsAsync(bucket.Name, key).ConfigureAwait(false))
+                {
+                    return claim;
+                }
+                await claim.DisposeAsync().ConfigureAwait(false);
                 return null;
             }
+            waited = true;
+            await Task.Delay(ClaimPollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
