@@ -17,6 +17,7 @@ internal sealed partial class RedisConnection : IDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly Lock _lock = new();
     private int _failures;
+    private long _attempts;
     private long _openUntil;
     private bool _open;
 
@@ -50,6 +51,9 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>Whether calls are being made (the breaker is closed or probing).</summary>
     public bool Available => !_open || _time.GetTimestamp() >= Volatile.Read(ref _openUntil);
 
+    /// <summary>Calls actually sent to Redis (not answered by the open breaker).</summary>
+    internal long Attempts => Interlocked.Read(ref _attempts);
+
     /// <summary>Runs <paramref name="operation"/> within the deadline; <paramref name="fallback"/> when the breaker is open or the call fails.</summary>
     public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, T fallback)
     {
@@ -57,6 +61,7 @@ internal sealed partial class RedisConnection : IDisposable
         {
             return fallback;
         }
+        Interlocked.Increment(ref _attempts);
         try
         {
             var result = await operation(_multiplexer.GetDatabase()).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);

@@ -242,7 +242,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         var digests = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
-            PartDigest(parts[i].Entry, digests.AsSpan(i * 16, 16));
+            Convert.FromHexString(parts[i].Entry.Md5Hex, digests.AsSpan(i * 16, 16), out _, out _);
         }
         var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
         var total = parts.Sum(p => p.Entry.Length);
@@ -266,18 +266,6 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         var result = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result.Status == ObjectWriteStatus.Committed ? result.Entry : null;
-    }
-
-    /// <summary>
-    /// A part's binary MD5 for the completed object's ETag. A part too large for one S3 request is kept
-    /// as an S3 multipart object whose MD5 is not recorded: its (unique) ETag text is hashed instead.
-    /// </summary>
-    private static void PartDigest(ObjectEntry part, Span<byte> destination)
-    {
-        if (part.Md5Hex.Length != 32 || Convert.FromHexString(part.Md5Hex, destination, out _, out _) != System.Buffers.OperationStatus.Done)
-        {
-            MD5.HashData(System.Text.Encoding.ASCII.GetBytes(part.ETag), destination);
-        }
     }
 
     private async Task AbortAsync(DataRequest request, string uploadId)

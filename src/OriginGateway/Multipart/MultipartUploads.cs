@@ -71,7 +71,15 @@ internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
         var uploads = new List<MultipartUpload>();
         await foreach (var page in PagesAsync("", "/", cancellationToken).ConfigureAwait(false))
         {
-            uploads.AddRange(page.Contents.Select(ToUpload).OfType<MultipartUpload>());
+            foreach (var entry in page.Contents)
+            {
+                // A listing may carry only key, size and ETag (the S3 store): the record is then looked up.
+                var record = entry.GatewayMetadata.Count > 0 ? entry : await Store.FindAsync(entry.Key, cancellationToken).ConfigureAwait(false);
+                if (record is not null && ToUpload(record) is { } upload)
+                {
+                    uploads.Add(upload);
+                }
+            }
         }
         return uploads;
     }

@@ -22,6 +22,9 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal sealed partial class S3ObjectStore : IObjectStore
 {
+    /// <summary>The most S3 takes in one PUT.</summary>
+    public const long MaxSinglePut = 5L * 1024 * 1024 * 1024;
+
     private const string RecordMetadata = "x-amz-meta-og";
     private const int MaxCacheEntries = 100_000;
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);

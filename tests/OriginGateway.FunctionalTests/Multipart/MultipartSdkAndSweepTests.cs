@@ -23,11 +23,19 @@ public sealed class MultipartSdkAndSweepTests
         return $"\"{Convert.ToHexStringLower(MD5.HashData(digests.ToArray()))}-{parts}\"";
     }
 
-    [Fact]
-    public async Task OfficialNodeSdk_UploadFileSliceUploadFileAndSliceCopyFile_Of50MiB_StoreTheSameBytes()
+    [Theory]
+    [InlineData("FileSystem")]
+    [InlineData("S3")]
+    public async Task OfficialNodeSdk_UploadFileSliceUploadFileAndSliceCopyFile_Of50MiB_StoreTheSameBytes(string storage)
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
-        await using var gateway = await GatewayProcess.StartAsync();
+        await using var s3 = storage == "S3" ? await S3Server.StartAsync("gateway") : null;
+        string[] settings = s3 is null ? [] :
+        [
+            "--Buckets:0:Storage:Kind=S3", $"--Buckets:0:Storage:ServiceUrl={s3.Endpoint}", "--Buckets:0:Storage:BucketName=gateway",
+            $"--Buckets:0:Storage:AccessKey={S3Server.AccessKey}", $"--Buckets:0:Storage:SecretKey={S3Server.SecretKey}",
+        ];
+        await using var gateway = await GatewayProcess.StartAsync(settings);
         var data = RandomNumberGenerator.GetBytes(50 * MiB);
         var file = Path.Combine(gateway.DataDirectory, "upload-source.bin");
         await File.WriteAllBytesAsync(file, data);

@@ -124,4 +124,43 @@ public sealed class GatewayOptionsValidatorTests
         Assert.DoesNotContain(errors, e => e.StartsWith("ForwardedHeaders:KnownProxies:0", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Shutdown:GracePeriod", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_S3Storage_NeedsEndpointBucketKeys_AndSeparatePrefixes()
+    {
+        var options = Valid();
+        options.Buckets[0].Storage = new OriginGateway.Storage.StorageOptions { Kind = "S3", ServiceUrl = "s3.example", Prefix = "data/", UploadsPrefix = "data/uploads/", PartSize = 1024, CacheTtl = TimeSpan.FromSeconds(-1) };
+        options.Buckets.Add(new BucketOptions { Name = "other-1250000000", Storage = new OriginGateway.Storage.StorageOptions { Kind = "Tape" } });
+
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:ServiceUrl", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:BucketName", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:AccessKey", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:Prefix", StringComparison.Ordinal) && e.Contains("overlap", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:PartSize", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:CacheTtl", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Buckets:1:Storage:Kind 'Tape'", StringComparison.Ordinal));
+
+        options.Buckets.RemoveAt(1);
+        options.Buckets[0].Storage = new OriginGateway.Storage.StorageOptions { Kind = "S3", ServiceUrl = "http://127.0.0.1:9000", BucketName = "objects", AccessKey = "ak", SecretKey = "sk" };
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+    }
+
+    [Fact]
+    public void Validate_RedisCoordination_NeedsAConfiguration_AndSaneTimings()
+    {
+        var options = Valid();
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis", FillLockTtl = TimeSpan.FromMilliseconds(10), BreakerFailures = 0 };
+
+        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+
+        Assert.Contains(errors, e => e.StartsWith("Coordination:Redis", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Coordination:FillLockTtl", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Coordination:BreakerFailures", StringComparison.Ordinal));
+        Assert.Contains(GatewayOptionsValidator.Validate(new GatewayOptions { Coordination = { Provider = "Zookeeper" } }, isProduction: false), e => e.StartsWith("Coordination:Provider", StringComparison.Ordinal));
+
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis", Redis = "127.0.0.1:6379,password=secret" };
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+    }
 }

@@ -1,0 +1,152 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Coordination;
+using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Origins;
+using OriginGateway.Vod;
+using StackExchange.Redis;
+
+namespace OriginGateway.FunctionalTests.Coordination;
+
+/// <summary>The Redis implementations of the coordination interfaces, against a real redis-server, two "replicas" per test.</summary>
+public sealed class RedisCoordinationTests : IAsyncLifetime
+{
+    private readonly List<RedisConnection> _connections = [];
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            connection.Dispose();
+        }
+        await _redis.DisposeAsync();
+    }
+
+    private RedisConnection Connect(CoordinationOptions? options = null)
+    {
+        options ??= new CoordinationOptions();
+        options.Provider = "Redis";
+        options.Redis = _redis.Configuration;
+        var connection = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        _connections.Add(connection);
+        return connection;
+    }
+
+    [Fact]
+    public async Task FillClaims_AreExclusiveAcrossReplicas_ReleasedWhenDone_AndExpireWhenTheHolderDies()
+    {
+        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(1.5) };
+        var a = new RedisFillLocks(Connect(options), options, TimeProvider.System);
+        var b = new RedisFillLocks(Connect(options), options, TimeProvider.System);
+
+        var claim = await a.TryClaimAsync("bucket", "key");
+        Assert.NotNull(claim);
+        Assert.Null(await b.TryClaimAsync("bucket", "key"));
+        Assert.NotNull(await b.TryClaimAsync("bucket", "other key"));
+
+        // Renewed while held: still A's well past the TTL.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Null(await b.TryClaimAsync("bucket", "key"));
+        await claim.DisposeAsync();
+        var taken = await b.TryClaimAsync("bucket", "key");
+        Assert.NotNull(taken);
+
+        // A holder that dies stops renewing: a claim left in Redis (as by a killed replica) expires.
+        using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var keys = raw.GetServer(_redis.Configuration).Keys(pattern: "og:fill:bucket:*").ToList();
+        Assert.Equal(2, keys.Count);
+        await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "x", TimeSpan.FromSeconds(1));
+        Assert.False(await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "y", TimeSpan.FromSeconds(1), When.NotExists));
+        await Task.Delay(TimeSpan.FromSeconds(1.3));
+        Assert.True(await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "y", TimeSpan.FromSeconds(1), When.NotExists));
+    }
+
+    [Fact]
+    public async Task TheBus_DeliversToOtherReplicasOnly()
+    {
+        var a = new RedisClusterBus(Connect());
+        var b = new RedisClusterBus(Connect());
+        var atA = new List<ClusterMessage>();
+        var atB = new TaskCompletionSource<ClusterMessage>();
+        a.Received += atA.Add;
+        b.Received += m => atB.TrySetResult(m);
+        await Task.Delay(300); // subscriptions established
+
+        a.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "dir/key with spaces é"));
+
+        Assert.Equal(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "dir/key with spaces é"), await atB.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        await Task.Delay(200);
+        Assert.Empty(atA);
+    }
+
+    [Fact]
+    public async Task TheNegativeCacheAndTheVodRateLimit_AreSharedBetweenReplicas()
+    {
+        var pull = new OriginPullOptions { NegativeCacheTtl = TimeSpan.FromSeconds(1) };
+        var stateA = new RedisClusterState(Connect());
+        var stateB = new RedisClusterState(Connect());
+        var cacheA = new NegativeCache(pull, TimeProvider.System, stateA);
+        var cacheB = new NegativeCache(pull, TimeProvider.System, stateB);
+
+        cacheA.Add("bucket", "gone.txt");
+        await Task.Delay(100); // the shared write is fire-and-forget
+        Assert.True(await cacheB.ContainsAsync("bucket", "gone.txt"));
+        Assert.False(await cacheB.ContainsAsync("bucket", "other.txt"));
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.False(await cacheB.ContainsAsync("bucket", "gone.txt"));
+        cacheA.Add("bucket", "back.txt");
+        cacheB.Remove("bucket", "back.txt");
+        await Task.Delay(100);
+        Assert.False(await new NegativeCache(pull, TimeProvider.System, stateA).ContainsAsync("bucket", "back.txt"));
+
+        var vod = new VodOptions { RequestsPerSecond = 10 };
+        var limiterA = new VodRateLimiter(vod, TimeProvider.System, stateA);
+        var limiterB = new VodRateLimiter(vod, TimeProvider.System, stateB);
+        // Aligned to the start of a second so that all twenty fall in one.
+        await Task.Delay(1000 - DateTime.UtcNow.Millisecond + 20);
+        var allowed = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            allowed += await limiterA.TryAcquireAsync("AKIDSHARED") ? 1 : 0;
+            allowed += await limiterB.TryAcquireAsync("AKIDSHARED") ? 1 : 0;
+        }
+        Assert.Equal(10, allowed);
+    }
+
+    [Fact]
+    public async Task AnOutage_OpensTheBreaker_SoCallsFallBackAtOnce_AndItClosesWhenRedisReturns()
+    {
+        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(300), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
+        var redis = Connect(options);
+        var restored = 0;
+        redis.Restored += () => Interlocked.Increment(ref restored);
+        var state = new RedisClusterState(redis);
+        Assert.Equal(1, await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+
+        await _redis.StopAsync();
+        Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+        Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+        Assert.False(redis.Available);
+        // While open, no call is sent: the fallback comes without waiting for any timeout.
+        var attempts = redis.Attempts;
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Null(await state.ContainsAsync("x"));
+        }
+        Assert.Equal(attempts, redis.Attempts);
+
+        await _redis.StartAgainAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long? count = null;
+        while (count is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            count = await state.IncrementAsync("fresh", TimeSpan.FromMinutes(1));
+        }
+        Assert.Equal(1, count);
+        Assert.True(redis.Available);
+        Assert.Equal(1, restored);
+    }
+}
