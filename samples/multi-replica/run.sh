@@ -9,7 +9,8 @@
 #
 # The replicas' shared settings are in samples/multi-replica/replicas.env (read as environment
 # variables, Section__Key=value). Other ports: OG_A_PORT, OG_B_PORT (data; control is +1),
-# OG_PG_PORT, OG_REDIS_PORT, OG_S3_PORT. Needs the .NET SDK, apt postgresql and redis-server, and npm
+# OG_PG_PORT, OG_REDIS_PORT, OG_S3_PORT. OG_GATEWAY_DLL runs an already built OriginGateway.dll
+# instead of building src/OriginGateway. Needs the .NET SDK, apt postgresql and redis-server, and npm
 # (s3rver comes from the npm package @20minutes/s3rver, installed into tests/node).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -66,9 +67,12 @@ setsid bash -c "cd '$repo/tests/node' && tail -f /dev/null | S3RVER_PORT=$s3_por
 pids+=($!)
 wait_for "http://127.0.0.1:$s3_port/" "s3rver"
 
-echo "run.sh: building the gateway"
-dotnet build "$repo/src/OriginGateway" -c Release -v q -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-dll=$repo/src/OriginGateway/bin/Release/net10.0/OriginGateway.dll
+dll=${OG_GATEWAY_DLL:-}
+if [ -z "$dll" ]; then
+  echo "run.sh: building the gateway"
+  dotnet build "$repo/src/OriginGateway" -c Release -v q -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  dll=$repo/src/OriginGateway/bin/Release/net10.0/OriginGateway.dll
+fi
 
 set -a
 # shellcheck source=replicas.env
