@@ -28,28 +28,12 @@ if [ ! -d "$repo/tests/node/node_modules/@20minutes/s3rver" ]; then
   (cd "$repo/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-work=$(mktemp -d)
+# shellcheck source=../lib.sh
+. "$repo/samples/lib.sh"
 chmod 755 "$work"
-pids=()
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for() { # url, what, seconds
-  for _ in $(seq 1 $(( ${3:-60} * 2 ))); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
-    sleep 0.5
-  done
-  echo "run.sh: $2 did not start; see $work/*.log" >&2
-  exit 1
-}
+stop_postgres() { as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1; }
+stop_hooks+=(stop_postgres)
 
 # PostgreSQL: a private cluster (initdb refuses to run as root: the postgres user owns it then).
 mkdir -p "$work/pg"

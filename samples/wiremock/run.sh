@@ -24,26 +24,8 @@ if [ ! -f "$jar" ]; then
 fi
 command -v java >/dev/null || { echo "run.sh: Java 17 is needed for WireMock (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  trap - EXIT INT TERM
-  # Each child leads its own process group: stop the group (dotnet run starts the gateway as a grandchild).
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for() { # url, what, seconds
-  for _ in $(seq 1 $(( ${3:-60} * 2 ))); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
-    sleep 0.5
-  done
-  echo "run.sh: $2 did not start; see $work/*.log" >&2
-  exit 1
-}
+# shellcheck source=../lib.sh
+. "$repo/samples/lib.sh"
 
 start_origin() { # name, port
   mkdir -p "$work/$1"
