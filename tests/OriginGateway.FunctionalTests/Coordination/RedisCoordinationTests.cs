@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
 using OriginGateway.Origins;
+using OriginGateway.Tests;
 using OriginGateway.Vod;
 using StackExchange.Redis;
 
@@ -90,22 +91,23 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var cacheA = new NegativeCache(pull, TimeProvider.System, stateA);
         var cacheB = new NegativeCache(pull, TimeProvider.System, stateB);
 
+        // Shared writes are fire-and-forget: what another replica sees is waited for.
         cacheA.Add("bucket", "gone.txt");
-        await Task.Delay(100); // the shared write is fire-and-forget
-        Assert.True(await cacheB.ContainsAsync("bucket", "gone.txt"));
+        Assert.True(await EventuallyAsync(() => cacheB.ContainsAsync("bucket", "gone.txt")));
         Assert.False(await cacheB.ContainsAsync("bucket", "other.txt"));
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         Assert.False(await cacheB.ContainsAsync("bucket", "gone.txt"));
         cacheA.Add("bucket", "back.txt");
+        Assert.True(await EventuallyAsync(() => cacheB.ContainsAsync("bucket", "back.txt")));
         cacheB.Remove("bucket", "back.txt");
-        await Task.Delay(100);
-        Assert.False(await new NegativeCache(pull, TimeProvider.System, stateA).ContainsAsync("bucket", "back.txt"));
+        var fresh = new NegativeCache(pull, TimeProvider.System, stateA);
+        Assert.True(await EventuallyAsync(async () => !await fresh.ContainsAsync("bucket", "back.txt")));
 
+        // Both replicas' clocks stand in one second: twenty requests, ten allowed between them; the next second allows again.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var vod = new VodOptions { RequestsPerSecond = 10 };
-        var limiterA = new VodRateLimiter(vod, TimeProvider.System, stateA);
-        var limiterB = new VodRateLimiter(vod, TimeProvider.System, stateB);
-        // Aligned to the start of a second so that all twenty fall in one.
-        await Task.Delay(1000 - DateTime.UtcNow.Millisecond + 20);
+        var limiterA = new VodRateLimiter(vod, clock, stateA);
+        var limiterB = new VodRateLimiter(vod, clock, stateB);
         var allowed = 0;
         for (var i = 0; i < 10; i++)
         {
@@ -113,6 +115,18 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
             allowed += await limiterB.TryAcquireAsync("AKIDSHARED") ? 1 : 0;
         }
         Assert.Equal(10, allowed);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await limiterB.TryAcquireAsync("AKIDSHARED"));
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<ValueTask<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!await condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        return await condition();
     }
 
     [Fact]
