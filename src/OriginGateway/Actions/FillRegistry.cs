@@ -129,10 +129,14 @@ internal sealed partial class FillRegistry(
                 metrics.CommitRejected(reason);
                 return;
             }
-            if (written > options.MaxObjectSize)
+            var notKept = written > options.MaxObjectSize ? "TooLarge"
+                : !OriginResponseRules.EndIsVerifiable(response, write.ExpectedMd5) ? "Unframed"
+                : null;
+            if (notKept is not null)
             {
-                // Whole, but too large to keep: clients get every byte, nothing is stored.
-                metrics.CommitRejected("TooLarge");
+                // Too large to keep, or whole as far as anyone can tell: clients get every byte, nothing is stored.
+                metrics.CommitRejected(notKept);
+                LogServedNotStored(logger, bucket.Name, OriginPullDispatcher.KeyHash(fill.Key), notKept, written);
                 final = FillState.Completed;
                 if (pendingStaging is not null)
                 {
@@ -183,9 +187,9 @@ internal sealed partial class FillRegistry(
             // Out of the registry before the last byte is published: the next GET is a hit.
             _fills.TryRemove(new KeyValuePair<(string, string), Fill>((bucket.Name, fill.Key), fill));
             fill.Finish(final, written, final == FillState.Failed ? reason : "");
-            if (final == FillState.Failed && written > 0)
+            if (final == FillState.Failed)
             {
-                LogFillFailed(logger, bucket.Name, reason, written);
+                LogFillFailed(logger, bucket.Name, OriginPullDispatcher.KeyHash(fill.Key), reason, written);
             }
         }
     }
@@ -223,8 +227,11 @@ internal sealed partial class FillRegistry(
 
     private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(100);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} discarded ({Reason}) after {Bytes} bytes; clients still receiving were aborted")]
-    private static partial void LogFillFailed(ILogger logger, string bucket, string reason, long bytes);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} failed ({Reason}) after {Bytes} bytes: nothing stored; clients still receiving were aborted")]
+    private static partial void LogFillFailed(ILogger logger, string bucket, string keyHash, string reason, long bytes);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} served but not stored ({Reason}) after {Bytes} bytes")]
+    private static partial void LogServedNotStored(ILogger logger, string bucket, string keyHash, string reason, long bytes);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Fill in bucket {Bucket} failed on the store")]
     private static partial void LogFillError(ILogger logger, string bucket, Exception exception);

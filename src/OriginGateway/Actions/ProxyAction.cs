@@ -130,7 +130,8 @@ internal sealed partial class ProxyAction(
             }
             var status = proxyResponse.StatusCode;
             if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
-                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
+                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize
+                && OriginResponseRules.EndIsVerifiable(proxyResponse, OriginResponseRules.DeclaredMd5(proxyResponse)))
             {
                 if (!owner.MayStore(pull))
                 {

@@ -33,13 +33,14 @@ internal static class OriginBodyCopy
             ValueTask<int> pending = default;
             while (true)
             {
+                // The idle clock restarts for every wait, also for a read carried over from the last batch.
+                idle.CancelAfter(idleTimeout);
                 if (!hasPending)
                 {
                     if (end == ChunkSize)
                     {
                         start = end = 0;
                     }
-                    idle.CancelAfter(idleTimeout);
                     pending = body.ReadAsync(buffer.AsMemory(end, ChunkSize - end), idle.Token);
                 }
                 hasPending = false;

@@ -34,6 +34,15 @@ internal static class OriginResponseRules
         return null;
     }
 
+    /// <summary>
+    /// Whether the end of the body can be told from a cut: delimited by Content-Length or chunked framing
+    /// (HTTP/2 and later frame every body), or checked against an MD5. A body that simply ends when the
+    /// connection closes cannot be, and is served but not stored.
+    /// </summary>
+    public static bool EndIsVerifiable(HttpResponseMessage response, byte[]? expectedMd5) =>
+        response.Version.Major >= 2 || response.Headers.TransferEncodingChunked == true
+        || response.Content.Headers.ContentLength is not null || expectedMd5 is not null;
+
     /// <summary>The body length the origin declared, if any.</summary>
     public static long? DeclaredLength(HttpResponseMessage response) =>
         response.Headers.TransferEncodingChunked == true ? null : response.Content.Headers.ContentLength;

@@ -76,6 +76,11 @@ internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Se
         {
             return TaskOutcome.Permanent("MD5Mismatch", "The origin's Content-MD5 differs from the task's MD5.");
         }
+        if (!OriginResponseRules.EndIsVerifiable(response, expectedMd5 ?? originMd5))
+        {
+            metrics.CommitRejected("Unframed");
+            return TaskOutcome.Permanent("UnverifiableBody", "The origin's body has neither Content-Length nor chunked framing nor a Content-MD5: its end cannot be told from a cut connection.");
+        }
         var metadata = new Dictionary<string, string>(write.GatewayMetadata!, StringComparer.Ordinal) { [TaskMetadata] = run.Task.Id };
         write = write with { ExpectedMd5 = expectedMd5 ?? originMd5, GatewayMetadata = metadata };
 

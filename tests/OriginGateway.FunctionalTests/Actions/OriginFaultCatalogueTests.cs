@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Actions;
+
+/// <summary>
+/// The catalogue of origin faults (<c>03-security.md</c> §3.2–3.3, <c>01-data-plane.md</c> §1.4): for each,
+/// what the client gets, that nothing partial is stored (nor left in staging), the metric that counts
+/// it and the log event that records it. Mirror rules against a raw-socket origin (framing faults) and
+/// a scripted origin; 127.0.0.2 and ::1 play the forbidden internal host (egress allows 127.0.0.1/32).
+/// </summary>
+public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClassFixture<OriginPullFixture>
+{
+    private const string Bucket = GatewayProcess.DefaultBucket;
+
+    /// <summary>What a fault must produce.</summary>
+    /// <param name="Status">The status the client gets; null: no clean answer (a refusal ≥ 400 or a cut connection).</param>
+    /// <param name="Body">The body a client must get whole (and that must then be stored); null: nothing stored.</param>
+    /// <param name="Metric">A series (name and label fragments) that must grow by at least one.</param>
+    /// <param name="Log">Text the gateway's log must gain.</param>
+    private sealed record Expectation(int? Status, byte[]? Body, string[] Metric, string Log);
+
+    public static TheoryData<string> Faults() =>
+    [
+        "truncated body with Content-Length",
+        "close-delimited body",
+        "chunked body without its last chunk",
+        "two Content-Length values",
+        "Content-Length with Transfer-Encoding",
+        "reset mid-body",
+        "stall mid-body",
+        "stall before the headers",
+        "1 byte per second drip",
+        "huge headers",
+        "redirect loop",
+        "redirect to 127.0.0.2",
+        "redirect to [::1]",
+        "redirect to decimal 2130706434",
+        "redirect to hex 0x7f000002",
+        "redirect to octal 0177.0.0.2",
+        "redirect to IPv4-mapped [::ffff:127.0.0.2]",
+        "206 to a request without Range",
+        "wrong Content-MD5",
+        "gzip Content-Encoding",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task OriginFault_IsAnsweredAsSpecified_StoresNothingPartial_IsCountedAndLogged(string fault)
+    {
+        var key = (fault.StartsWith("redirect", StringComparison.Ordinal) || fault is "stall before the headers" or "wrong Content-MD5" or "gzip Content-Encoding" ? "m/" : "raw/")
+            + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var expected = Script(fault, "/" + key);
+        var metricBefore = Metric(await MetricsAsync(), expected.Metric);
+        var logBefore = Count(fixture.Gateway.Output, expected.Log);
+
+        var (status, body) = await FetchAsync(key);
+
+        if (expected.Status is { } wanted)
+        {
+            Assert.Equal(wanted, status);
+        }
+        else
+        {
+            Assert.True(status is null or >= 400, $"a lying origin produced a clean {status} answer");
+        }
+        if (expected.Body is { } whole)
+        {
+            Assert.Equal(whole, body);
+            await fixture.WaitForHitAsync(key);
+            var hit = await fixture.Gateway.Client.GetAsync(fixture.Url(key));
+            Assert.Equal("hit", hit.Headers.GetValues("x-origin-action").Single());
+            Assert.Equal(whole, await hit.Content.ReadAsByteArrayAsync());
+        }
+        else
+        {
+            await Task.Delay(300);
+            Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+        }
+        await WaitForAsync(() => !Directory.EnumerateFiles(Path.Combine(fixture.Gateway.DataDirectory, "buckets", Bucket, "staging")).Any(), "staging leftovers");
+        await WaitForAsync(async () => Metric(await MetricsAsync(), expected.Metric) > metricBefore, $"the metric {string.Join(' ', expected.Metric)} did not grow");
+        await WaitForAsync(() => Count(fixture.Gateway.Output, expected.Log) > logBefore, $"no new log line '{expected.Log}'");
+    }
+
+    private Expectation Script(string fault, string path)
+    {
+        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(path[1..])).AsSpan(0, 8));
+        var port = fixture.A.Port.ToString(CultureInfo.InvariantCulture);
+        Expectation Rejected(string reason) => new(null, null, ["origin_gateway_commits_rejected_total{", $"reason=\"{reason}\""], $"key#{keyHash} failed ({reason})");
+        Expectation Denied(string location)
+        {
+            fixture.A.Redirect(path, location.Replace("{port}", port, StringComparison.Ordinal));
+            return new(424, null, ["origin_gateway_egress_denials_total"], "Egress denied to");
+        }
+
+        switch (fault)
+        {
+            case "truncated body with Content-Length":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", RandomNumberGenerator.GetBytes(40_000));
+                return Rejected("Truncated");
+            case "close-delimited body":
+                // Its end is the connection's: nothing tells it from a cut one. Served, never stored.
+                var unframed = RandomNumberGenerator.GetBytes(100_000);
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nConnection: close", unframed);
+                return new(200, null, ["origin_gateway_commits_rejected_total{", "reason=\"Unframed\""], $"key#{keyHash} served but not stored (Unframed)");
+            case "chunked body without its last chunk":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nConnection: close", "5\r\nhello\r\n5\r\nworld\r\n"u8.ToArray());
+                return Rejected("Truncated");
+            case "two Content-Length values":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\nConnection: close", "hello!"u8.ToArray());
+                return Rejected("ConflictingContentLength");
+            case "Content-Length with Transfer-Encoding":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 5\nTransfer-Encoding: chunked\nConnection: close", "5\r\nhello\r\n0\r\n\r\n"u8.ToArray());
+                return Rejected("ContentLengthWithTransferEncoding");
+            case "reset mid-body":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 500000", RandomNumberGenerator.GetBytes(100_000), closeAbruptly: true);
+                return Rejected("Truncated");
+            case "stall mid-body":
+                fixture.Raw.On(path, async stream =>
+                {
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"u8.ToArray());
+                    await stream.WriteAsync(RandomNumberGenerator.GetBytes(50_000));
+                    await Task.Delay(TimeSpan.FromSeconds(6));
+                });
+                return Rejected("OriginTimeout");
+            case "stall before the headers":
+                fixture.A.On(path, async context => await Task.Delay(TimeSpan.FromSeconds(8), context.RequestAborted));
+                return new(424, null, ["origin_gateway_origin_requests_total{", "outcome=\"timeout\""], $"key#{keyHash} failed (OriginTimeout)");
+            case "1 byte per second drip":
+                // Slow but honest: every gap is under the idle timeout (2 s here), so it is served and stored whole.
+                fixture.Raw.On(path, async stream =>
+                {
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"u8.ToArray());
+                    foreach (var b in "drip"u8.ToArray())
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(1));
+                        await stream.WriteAsync(new[] { b });
+                        await stream.FlushAsync();
+                    }
+                });
+                return new(200, "drip"u8.ToArray(), ["origin_gateway_stored_bytes_total{", $"bucket=\"{Bucket}\""], $"key#{keyHash} rule 6 action mirror origin {fixture.Raw.Host} status 200");
+            case "huge headers":
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nX-Padding: " + new string('x', 200_000) + "\nContent-Length: 5\nConnection: close", "hello"u8.ToArray());
+                return new(424, null, ["origin_gateway_origin_requests_total{", "outcome=\"error\""], $"key#{keyHash} failed (");
+            case "redirect loop":
+                fixture.A.Redirect(path, path);
+                return new(424, null, ["origin_gateway_origin_requests_total{", "outcome=\"redirect\""], $"key#{keyHash} failed (TooManyRedirects)");
+            case "redirect to 127.0.0.2":
+                return Denied("http://127.0.0.2:{port}/x");
+            case "redirect to [::1]":
+                return Denied("http://[::1]:{port}/x");
+            case "redirect to decimal 2130706434":
+                return Denied("http://2130706434:{port}/x");
+            case "redirect to hex 0x7f000002":
+                return Denied("http://0x7f000002:{port}/x");
+            case "redirect to octal 0177.0.0.2":
+                return Denied("http://0177.0.0.2:{port}/x");
+            case "redirect to IPv4-mapped [::ffff:127.0.0.2]":
+                return Denied("http://[::ffff:127.0.0.2]:{port}/x");
+            case "206 to a request without Range":
+                fixture.Raw.Reply(path, "HTTP/1.1 206 Partial Content\nContent-Range: bytes 0-4/100\nContent-Length: 5\nConnection: close", "hello"u8.ToArray());
+                return Rejected("UnexpectedPartialContent");
+            case "wrong Content-MD5":
+                fixture.A.Serve(path, RandomNumberGenerator.GetBytes(50_000), "application/octet-stream", ("Content-MD5", Convert.ToBase64String(MD5.HashData("other"u8))));
+                return Rejected("ChecksumMismatch");
+            case "gzip Content-Encoding":
+                // Stored and served as the origin sent it: never decompressed, Content-Encoding kept.
+                var gz = RandomNumberGenerator.GetBytes(3000);
+                fixture.A.Serve(path, gz, "text/plain", ("Content-Encoding", "gzip"));
+                return new(200, gz, ["origin_gateway_stored_bytes_total{", $"bucket=\"{Bucket}\""], $"key#{keyHash} rule 1 action mirror origin {fixture.A.Host} status 200");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, "not in the catalogue");
+        }
+    }
+
+    /// <summary>The client's view: the status, and the whole body — or null when the connection was cut.</summary>
+    private async Task<(int? Status, byte[]? Body)> FetchAsync(string key)
+    {
+        try
+        {
+            using var response = await fixture.Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if ((int)response.StatusCode < 300 && response.Content.Headers.ContentLength is { } length && length != body.Length)
+            {
+                return (null, null);
+            }
+            if (response.StatusCode == HttpStatusCode.OK && response.Content.Headers.ContentEncoding.Count > 0)
+            {
+                Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+            }
+            return ((int)response.StatusCode, body);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return (null, null);
+        }
+    }
+
+    private Task<string> MetricsAsync() => fixture.Gateway.Client.GetStringAsync(new Uri(fixture.Gateway.ControlUrl, "metrics"));
+
+    /// <summary>The sum of the series whose line holds every fragment.</summary>
+    private static double Metric(string metrics, string[] fragments) => metrics.Split('\n')
+        .Where(l => !l.StartsWith('#') && fragments.All(f => l.Contains(f, StringComparison.Ordinal)))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    private static int Count(string text, string fragment)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(fragment, StringComparison.Ordinal); at >= 0; at = text.IndexOf(fragment, at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static Task WaitForAsync(Func<bool> condition, string what) => WaitForAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, what);
+            await Task.Delay(100);
+        }
+    }
+}
