@@ -73,6 +73,9 @@ internal static partial class GatewayHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel:Limits:* (header size and count, header and keep-alive timeouts, connections) as
+            // ASP.NET Core documents them; the body limit is the gateway's own Limits:MaxPutSize.
+            builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxPutSize;
             binding.Configure(kestrel);
         });
