@@ -182,20 +182,24 @@ const gatewayStats = (pid) => {
     }
   };
 
-  const end = Date.now() + minutes * 60000;
+  const loadStart = Date.now();
+  const end = loadStart + minutes * 60000;
   let nextSample = Date.now();
   const inflight = new Set();
   while (Date.now() < end) {
     if (Date.now() >= nextSample) {
       const s = gatewayStats(gateway.pid);
-      samples.push({ t: Math.round((Date.now() - started) / 1000), ...s, flapping: flappingNow() ? 'down' : 'up', inflight: inflight.size });
-      log(`t=${samples.at(-1).t}s rss ${s.rss.toFixed(0)} MiB fds ${s.fds} sockets ${s.sockets} in flight ${inflight.size}`);
+      samples.push({ t: Math.round((Date.now() - started) / 1000), ...s, flapping: flappingNow() ? 'down' : 'up', inflight: inflight.size, stored: stored.size });
+      log(`t=${samples.at(-1).t}s rss ${s.rss.toFixed(0)} MiB fds ${s.fds} sockets ${s.sockets} in flight ${inflight.size} objects ${stored.size}`);
       nextSample += 10000;
     }
     const p = one(n++).finally(() => inflight.delete(p));
     inflight.add(p);
-    await new Promise((r) => setTimeout(r, 1000 / rate));
+    // The n-th request leaves at loadStart + n/rate: a steady rate whatever each step costs.
+    const wait = loadStart + (n * 1000) / rate - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
+  const loadSeconds = (Date.now() - loadStart) / 1000;
   await Promise.all(inflight);
   log('load done; waiting for tasks, then verifying every stored object');
 
@@ -222,12 +226,16 @@ const gatewayStats = (pid) => {
   agent.destroy();
   await new Promise((r) => setTimeout(r, 6000));
   const final = gatewayStats(gateway.pid);
-  samples.push({ t: Math.round((Date.now() - started) / 1000), ...final, flapping: '-', inflight: 0 });
+  samples.push({ t: Math.round((Date.now() - started) / 1000), ...final, flapping: '-', inflight: 0, stored: stored.size });
   const errors = Object.entries(counts).flatMap(([kind, outcomes]) => Object.entries(outcomes).filter(([o]) => o.startsWith('bad')).map(([o, c]) => `${kind}: ${o} ×${c}`));
   const pct = (a, q) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) * q)]; };
   const steady = samples.slice(Math.floor(samples.length / 4), -1);
+  const [first, last] = [steady[0], steady.at(-1)];
+  const perObject = last.stored > first.stored ? ((last.rss - first.rss) * 1024) / (last.stored - first.stored) : 0;
   const report = [
     `# Soak, ${new Date(started).toISOString().slice(0, 16)}Z — ${minutes} min at ${rate} req/s (\`node bench/soak.js --minutes ${minutes} --rate ${rate}\`)`,
+    '',
+    `${n} requests in ${loadSeconds.toFixed(0)} s: ${(n / loadSeconds).toFixed(1)} req/s achieved.`,
     '',
     `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}. Gateway: Release build, Development settings, filesystem store, SQLite.`,
     'Mix per 20 requests: 11 hits (200 warm keys), 4 Mirror misses (new keys, stable origin), 3 Proxy (stable origin), 1 Mirror miss on the flapping origin (30 s up, 30 s 503), 1 fetch task.',
@@ -243,10 +251,10 @@ const gatewayStats = (pid) => {
     '',
     '## Gateway process over time',
     '',
-    `RSS over the last three quarters of the load: ${Math.min(...steady.map((s) => s.rss)).toFixed(0)}–${Math.max(...steady.map((s) => s.rss)).toFixed(0)} MiB; open descriptors ${Math.min(...steady.map((s) => s.fds))}–${Math.max(...steady.map((s) => s.fds))}, sockets ${Math.min(...steady.map((s) => s.sockets))}–${Math.max(...steady.map((s) => s.sockets))}. After the load, idle connections closed: ${final.fds} descriptors, ${final.sockets} sockets, RSS ${final.rss.toFixed(0)} MiB.`,
+    `RSS over the last three quarters of the load: ${Math.min(...steady.map((s) => s.rss)).toFixed(0)}–${Math.max(...steady.map((s) => s.rss)).toFixed(0)} MiB while the bucket grew from ${first.stored} to ${last.stored} objects (${perObject.toFixed(2)} KiB of RSS per stored object: the filesystem store keeps its key index in memory); open descriptors ${Math.min(...steady.map((s) => s.fds))}–${Math.max(...steady.map((s) => s.fds))}, sockets ${Math.min(...steady.map((s) => s.sockets))}–${Math.max(...steady.map((s) => s.sockets))}. After the load, idle connections closed: ${final.fds} descriptors, ${final.sockets} sockets, RSS ${final.rss.toFixed(0)} MiB.`,
     '',
-    '| t (s) | RSS (MiB) | open fds | sockets | requests in flight | flapping origin |', '|---|---|---|---|---|---|',
-    ...samples.map((s) => `| ${s.t} | ${s.rss.toFixed(0)} | ${s.fds} | ${s.sockets} | ${s.inflight} | ${s.flapping} |`),
+    '| t (s) | RSS (MiB) | objects stored | open fds | sockets | requests in flight | flapping origin |', '|---|---|---|---|---|---|---|',
+    ...samples.map((s) => `| ${s.t} | ${s.rss.toFixed(0)} | ${s.stored} | ${s.fds} | ${s.sockets} | ${s.inflight} | ${s.flapping} |`),
     '',
   ].join('\n');
   fs.writeFileSync(out, report);

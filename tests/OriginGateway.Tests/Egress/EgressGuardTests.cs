@@ -109,6 +109,45 @@ public sealed class EgressGuardTests
         }
     }
 
+    /// <summary>Answers a name differently at every call, as a rebinding DNS server would.</summary>
+    private sealed class RebindingResolver(params string[] answers) : IEgressResolver
+    {
+        public int Calls { get; private set; }
+
+        public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+            Task.FromResult(new[] { IPAddress.Parse(answers[Math.Min(Calls++, answers.Length - 1)]) });
+    }
+
+    [Fact]
+    public async Task ANameWhoseAnswerChanges_IsDialledAtTheAddressThatWasChecked_AndDeniedWhenItTurnsInternal()
+    {
+        // Allowed: 127.0.0.1 only. The name first resolves there, then to 127.0.0.2 (the internal host).
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            _ = await stream.ReadAsync(buffer);
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray());
+            return ((IPEndPoint)client.Client.LocalEndPoint!).Address;
+        });
+        var resolver = new RebindingResolver("127.0.0.1", "127.0.0.2");
+        var guard = new EgressGuard(new EgressOptions(), new EgressAddressClassifier(["127.0.0.1/32"], []), resolver, new FixedListeners(), new GatewayMetrics(new NoMeters()), NullLogger<EgressGuard>.Instance);
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectCallback = guard.ConnectAsync, PooledConnectionLifetime = TimeSpan.Zero });
+
+        Assert.Equal("ok", await http.GetStringAsync($"http://rebinding.example:{port}/"));
+        Assert.Equal(IPAddress.Loopback, await served);
+        Assert.Equal(1, resolver.Calls);
+
+        // The next connection asks again, gets the internal address, and is refused before any dial.
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync($"http://rebinding.example:{port}/"));
+        Assert.IsType<EgressDeniedException>(refused.InnerException);
+        Assert.Equal(2, resolver.Calls);
+    }
+
     [Fact]
     public async Task OwnListeners_AreAlwaysDenied_EvenInsideAllowedNetworks()
     {
