@@ -6,8 +6,10 @@
 // what the origin serves. Writes a Markdown report. Everything on 127.0.0.1; the gateway and the
 // origins are stopped by process id at the end (also on Ctrl-C).
 //
-//   node bench/soak.js [--minutes 10] [--rate 120] [--out report.md] [--dll path/to/OriginGateway.dll]
+//   node bench/soak.js [--minutes 10] [--rate 120] [--keys 2000] [--out report.md] [--dll path/to/OriginGateway.dll]
 //
+// Stored keys cycle over --keys names, and a Mirror miss deletes its object once it is verified, so
+// misses stay misses and the bucket stays bounded: memory that still grows is not the key index.
 // Without --dll the gateway is built (dotnet build -c Release) and its build output is run.
 'use strict';
 const http = require('http');
@@ -20,6 +22,7 @@ const { spawn, execFileSync } = require('child_process');
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const minutes = Number(args.minutes || 10);
 const rate = Number(args.rate || 120); // requests per second, all kinds together
+const keys = Number(args.keys || 2000); // names each stored kind cycles over
 const repo = path.resolve(__dirname, '..');
 const out = args.out || path.join(os.tmpdir(), `soak-${Date.now()}.md`);
 const secretId = 'AKIDORIGINGATEWAYDEV';
@@ -31,14 +34,19 @@ const servers = [];
 
 const log = (...m) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...m);
 
-// --- deterministic bodies: the origin's content for a path, so the end can verify every stored object ---
-const bodyOf = (p) => {
-  const size = 1024 + (crypto.createHash('md5').update(p).digest().readUInt32BE(0) % (256 * 1024));
-  const out = Buffer.alloc(size);
-  for (let i = 0, block = 0; i < size; i += 32, block++) {
-    crypto.createHash('sha256').update(`${p}#${block}`).digest().copy(out, i);
-  }
+// --- deterministic bodies: the origin's content for a path (1 KiB – 257 KiB at a path-dependent offset of
+// one fixed pseudo-random megabyte), so the end can verify every stored object without the harness
+// spending its CPU on generating bodies ---
+const corpus = (() => {
+  const out = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < out.length; i += 32) crypto.createHash('sha256').update(`soak#${i}`).digest().copy(out, i);
   return out;
+})();
+const bodyOf = (p) => {
+  const digest = crypto.createHash('md5').update(p).digest();
+  const size = 1024 + (digest.readUInt32BE(0) % (256 * 1024));
+  const offset = digest.readUInt32BE(4) % (corpus.length - size);
+  return corpus.subarray(offset, offset + size);
 };
 
 // --- origins: a stable one, and one that flaps (30 s healthy, 30 s 503) ---
@@ -96,6 +104,13 @@ const cleanup = () => {
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 process.on('SIGTERM', () => { cleanup(); process.exit(143); });
 
+/** Objects in the default bucket's store: its object files. */
+const objectCount = () => {
+  const root = path.join(work, 'data', 'buckets', bucket, 'objects');
+  if (!fs.existsSync(root)) return 0;
+  return fs.readdirSync(root).reduce((n, shard) => n + fs.readdirSync(path.join(root, shard)).length, 0);
+};
+
 const gatewayStats = (pid) => {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
@@ -141,6 +156,10 @@ const gatewayStats = (pid) => {
   const counts = {};
   const count = (kind, outcome) => { counts[kind] ??= {}; counts[kind][outcome] = (counts[kind][outcome] || 0) + 1; };
   const stored = new Set(hitKeys);
+  const busy = new Set();
+  // Each kind cycles over its own `keys` names.
+  const cursors = {};
+  const next = (kind) => { cursors[kind] = ((cursors[kind] ?? -1) + 1) % keys; return cursors[kind]; };
   const tasks = [];
   const samples = [];
   const latencies = {};
@@ -153,32 +172,39 @@ const gatewayStats = (pid) => {
       const r = await request(data, 'GET', `/${k}`);
       count('hit', r.status === 200 && r.body.equals(bodyOf(`/${k}`)) ? 'ok' : `bad ${r.status} ${r.error || ''}`);
       (latencies.hit ??= []).push(r.ms);
-    } else if (pick < 15) { // Mirror misses on the stable origin
-      const k = `m/cold/${i}.bin`;
+    } else if (pick < 15) { // Mirror misses on the stable origin, deleted once verified (the next one is a miss again)
+      const k = `m/cold/${next('mirror')}.bin`;
+      if (busy.has(k)) return;
+      busy.add(k);
       const r = await request(data, 'GET', `/${k}`);
       const ok = r.status === 200 && r.body.equals(bodyOf(`/${k}`));
-      count('mirror', ok ? 'ok' : `bad ${r.status} ${r.error || ''}`);
-      if (ok) stored.add(k);
+      count('mirror', ok ? r.headers['x-origin-action'] : `bad ${r.status} ${r.error || ''}`);
+      if (ok) {
+        const d = await request(data, 'DELETE', `/${k}`, { headers: { Authorization: sign('DELETE', `/${k}`, `127.0.0.1:${data}`) } });
+        count('delete', d.status === 204 ? 'ok' : `bad ${d.status} ${d.error || ''}`);
+      }
+      busy.delete(k);
     } else if (pick < 18) { // Proxy
       const k = `p/${i % 500}.bin`;
       const r = await request(data, 'GET', `/${k}`);
       count('proxy', r.status === 200 && r.body.equals(bodyOf(`/${k}`)) ? 'ok' : `bad ${r.status} ${r.error || ''}`);
     } else if (pick < 19) { // Mirror on the flapping origin: 200 while it is up, 424 while it is down
-      const k = `f/${i}.bin`;
+      const k = `f/${next('flapping')}.bin`;
       const r = await request(data, 'GET', `/${k}`);
       const ok = r.status === 200 && r.body.equals(bodyOf(`/${k}`));
       count('flapping', ok ? 'ok' : r.status === 424 || r.status === 502 ? `origin down (${r.status})` : `bad ${r.status} ${r.error || ''}`);
       if (ok) stored.add(k);
     } else { // a fetch task
-      const k = `task/${i}.bin`;
+      const t = next('task');
+      const k = `task/${t}.bin`;
       const p = `/${bucket}/`;
       const r = await request(control, 'POST', p, {
-        body: JSON.stringify({ Url: `http://${stableHost}/t/${i}.bin`, Key: k }),
+        body: JSON.stringify({ Url: `http://${stableHost}/t/${t}.bin`, Key: k }),
         headers: { 'Content-Type': 'application/json', Authorization: sign('POST', p, `127.0.0.1:${control}`) },
       });
       const id = r.status === 200 ? JSON.parse(r.body).data?.taskid : null;
       count('task submit', id ? 'ok' : `bad ${r.status} ${r.error || ''}`);
-      if (id) tasks.push({ id, key: k, origin: `/t/${i}.bin` });
+      if (id) tasks.push({ id, key: k });
     }
   };
 
@@ -189,8 +215,8 @@ const gatewayStats = (pid) => {
   while (Date.now() < end) {
     if (Date.now() >= nextSample) {
       const s = gatewayStats(gateway.pid);
-      samples.push({ t: Math.round((Date.now() - started) / 1000), ...s, flapping: flappingNow() ? 'down' : 'up', inflight: inflight.size, stored: stored.size });
-      log(`t=${samples.at(-1).t}s rss ${s.rss.toFixed(0)} MiB fds ${s.fds} sockets ${s.sockets} in flight ${inflight.size} objects ${stored.size}`);
+      samples.push({ t: Math.round((Date.now() - started) / 1000), ...s, flapping: flappingNow() ? 'down' : 'up', inflight: inflight.size, stored: objectCount() });
+      log(`t=${samples.at(-1).t}s rss ${s.rss.toFixed(0)} MiB fds ${s.fds} sockets ${s.sockets} in flight ${inflight.size} objects ${samples.at(-1).stored}`);
       nextSample += 10000;
     }
     const p = one(n++).finally(() => inflight.delete(p));
@@ -226,19 +252,19 @@ const gatewayStats = (pid) => {
   agent.destroy();
   await new Promise((r) => setTimeout(r, 6000));
   const final = gatewayStats(gateway.pid);
-  samples.push({ t: Math.round((Date.now() - started) / 1000), ...final, flapping: '-', inflight: 0, stored: stored.size });
+  samples.push({ t: Math.round((Date.now() - started) / 1000), ...final, flapping: '-', inflight: 0, stored: objectCount() });
   const errors = Object.entries(counts).flatMap(([kind, outcomes]) => Object.entries(outcomes).filter(([o]) => o.startsWith('bad')).map(([o, c]) => `${kind}: ${o} ×${c}`));
   const pct = (a, q) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor((s.length - 1) * q)]; };
   const steady = samples.slice(Math.floor(samples.length / 4), -1);
   const [first, last] = [steady[0], steady.at(-1)];
-  const perObject = last.stored > first.stored ? ((last.rss - first.rss) * 1024) / (last.stored - first.stored) : 0;
+  const slope = ((last.rss - first.rss) / Math.max(1, last.t - first.t)) * 60;
   const report = [
     `# Soak, ${new Date(started).toISOString().slice(0, 16)}Z — ${minutes} min at ${rate} req/s (\`node bench/soak.js --minutes ${minutes} --rate ${rate}\`)`,
     '',
     `${n} requests in ${loadSeconds.toFixed(0)} s: ${(n / loadSeconds).toFixed(1)} req/s achieved.`,
     '',
     `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}. Gateway: Release build, Development settings, filesystem store, SQLite.`,
-    'Mix per 20 requests: 11 hits (200 warm keys), 4 Mirror misses (new keys, stable origin), 3 Proxy (stable origin), 1 Mirror miss on the flapping origin (30 s up, 30 s 503), 1 fetch task.',
+    `Mix per 20 requests: 11 hits (200 warm keys), 4 Mirror misses on the stable origin (each deleted once verified, so the next is a miss again), 3 Proxy (stable origin), 1 Mirror miss on the flapping origin (30 s up, 30 s 503), 1 fetch task. Stored keys cycle over ${keys} names per kind, so the bucket stays bounded.`,
     '',
     '## Answers',
     '',
@@ -251,7 +277,7 @@ const gatewayStats = (pid) => {
     '',
     '## Gateway process over time',
     '',
-    `RSS over the last three quarters of the load: ${Math.min(...steady.map((s) => s.rss)).toFixed(0)}–${Math.max(...steady.map((s) => s.rss)).toFixed(0)} MiB while the bucket grew from ${first.stored} to ${last.stored} objects (${perObject.toFixed(2)} KiB of RSS per stored object: the filesystem store keeps its key index in memory); open descriptors ${Math.min(...steady.map((s) => s.fds))}–${Math.max(...steady.map((s) => s.fds))}, sockets ${Math.min(...steady.map((s) => s.sockets))}–${Math.max(...steady.map((s) => s.sockets))}. After the load, idle connections closed: ${final.fds} descriptors, ${final.sockets} sockets, RSS ${final.rss.toFixed(0)} MiB.`,
+    `RSS over the last three quarters of the load: ${Math.min(...steady.map((s) => s.rss)).toFixed(0)}–${Math.max(...steady.map((s) => s.rss)).toFixed(0)} MiB (${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MiB/min from t=${first.t} s to t=${last.t} s) with ${first.stored}–${last.stored} objects in the bucket; open descriptors ${Math.min(...steady.map((s) => s.fds))}–${Math.max(...steady.map((s) => s.fds))}, sockets ${Math.min(...steady.map((s) => s.sockets))}–${Math.max(...steady.map((s) => s.sockets))}. After the load, idle connections closed: ${final.fds} descriptors, ${final.sockets} sockets, RSS ${final.rss.toFixed(0)} MiB.`,
     '',
     '| t (s) | RSS (MiB) | objects stored | open fds | sockets | requests in flight | flapping origin |', '|---|---|---|---|---|---|---|',
     ...samples.map((s) => `| ${s.t} | ${s.rss.toFixed(0)} | ${s.stored} | ${s.fds} | ${s.sockets} | ${s.inflight} | ${s.flapping} |`),
