@@ -129,9 +129,15 @@ internal sealed partial class ProxyAction(
                 return proceed;
             }
             var status = proxyResponse.StatusCode;
-            if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
-                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize
-                && OriginResponseRules.EndIsVerifiable(proxyResponse, OriginResponseRules.DeclaredMd5(proxyResponse)))
+            // A whole answer whose end cannot be told from a cut is neither teed nor fetched again to be stored.
+            var wholeButUnframed = status == HttpStatusCode.OK && range is null
+                && !OriginResponseRules.EndIsVerifiable(proxyResponse, OriginResponseRules.DeclaredMd5(proxyResponse));
+            if (wholeButUnframed)
+            {
+                owner._metrics.CommitRejected("Unframed");
+            }
+            else if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
+                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
             {
                 if (!owner.MayStore(pull))
                 {

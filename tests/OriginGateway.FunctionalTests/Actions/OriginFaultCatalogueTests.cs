@@ -176,6 +176,24 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         }
     }
 
+    [Fact]
+    public async Task Proxy_OfACloseDelimitedBody_PassesItThrough_AndNeitherStoresNorFetchesItAgain()
+    {
+        var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var body = RandomNumberGenerator.GetBytes(80_000);
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nConnection: close", body);
+        var before = Metric(await MetricsAsync(), ["origin_gateway_commits_rejected_total{", "reason=\"Unframed\""]);
+
+        var (status, received) = await FetchAsync(key);
+
+        Assert.Equal(200, status);
+        Assert.Equal(body, received);
+        await Task.Delay(1000);
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+        Assert.Equal(1, fixture.Raw.Count("/" + key));
+        Assert.True(Metric(await MetricsAsync(), ["origin_gateway_commits_rejected_total{", "reason=\"Unframed\""]) > before);
+    }
+
     /// <summary>The client's view: the status, and the whole body — or null when the connection was cut.</summary>
     private async Task<(int? Status, byte[]? Body)> FetchAsync(string key)
     {

@@ -48,7 +48,8 @@ public sealed class OriginPullFixture : IAsyncLifetime
                 <HttpHeader><FollowHttpHeaders><Header><Key>Referer</Key></Header></FollowHttpHeaders>
                 <NewHttpHeaders><Header><Key>x-cos-ContentType</Key><Value>csv</Value></Header></NewHttpHeaders></HttpHeader>
                 """),
-            Rule(15, "Mirror", "pre/", A.Host, fileInfo: "<FileInfo><PrefixConfiguration><Prefix>origin-files/</Prefix></PrefixConfiguration><SuffixConfiguration><Suffix>.bin</Suffix></SuffixConfiguration></FileInfo>"));
+            Rule(15, "Mirror", "pre/", A.Host, fileInfo: "<FileInfo><PrefixConfiguration><Prefix>origin-files/</Prefix></PrefixConfiguration><SuffixConfiguration><Suffix>.bin</Suffix></SuffixConfiguration></FileInfo>"),
+            Rule(16, "Proxy", "rawp/", Raw.Host));
         var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         if (put.StatusCode != HttpStatusCode.OK)
         {
