@@ -23,6 +23,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private readonly bool _flushToDisk;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly WriteFailureLatch _writeFailures;
     private readonly ConcurrentDictionary<string, ObjectEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _order = new(Utf8OrdinalComparer.Instance);
     private readonly Lock _orderLock = new();
@@ -37,9 +38,10 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         _flushToDisk = flushToDisk;
         _time = time;
         _logger = logger;
+        _writeFailures = new WriteFailureLatch(time);
         Directory.CreateDirectory(_objectsDirectory);
         Directory.CreateDirectory(_stagingDirectory);
-        SweepStaging();
+        StagingFileSession.Sweep(_stagingDirectory);
         LoadIndex();
     }
 
@@ -87,7 +89,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit, then one rename.</summary>
     private sealed class StagingSession(FileSystemObjectStore store, string key, ObjectWrite write, string path)
-        : StagingFileSession(key, write, path, store.RecordWriteFailure)
+        : StagingFileSession(key, write, path, store._writeFailures.Record)
     {
         protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
         {
@@ -187,23 +189,14 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         return new ListResult(contents, prefixes, truncated, truncated ? nextMarker : null);
     }
 
-    /// <summary>How long a failed write (a full disk) keeps the store not ready.</summary>
-    private static readonly TimeSpan WriteFailureMemory = TimeSpan.FromSeconds(60);
-
-    private volatile WriteFailure? _lastWriteFailure;
-
-    private void RecordWriteFailure(IOException e) => _lastWriteFailure = new WriteFailure(_time.GetUtcNow(), e.Message);
-
-    private sealed record WriteFailure(DateTimeOffset At, string Message);
-
     public ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(IsHealthy(out var problem) ? null : problem);
 
     public bool IsHealthy(out string? problem)
     {
-        if (_lastWriteFailure is { } failure && _time.GetUtcNow() - failure.At < WriteFailureMemory)
+        if (_writeFailures.Problem($"object store at {Root}") is { } failed)
         {
-            problem = $"object store at {Root}: a write failed {(_time.GetUtcNow() - failure.At).TotalSeconds:F0} s ago ({failure.Message})";
+            problem = failed;
             return false;
         }
         try
@@ -262,14 +255,6 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         lock (_orderLock)
         {
             _order.Remove(key);
-        }
-    }
-
-    private void SweepStaging()
-    {
-        foreach (var leftover in Directory.EnumerateFiles(_stagingDirectory))
-        {
-            TryDelete(leftover);
         }
     }
 
@@ -333,17 +318,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     /// <summary>The key's file name stem: lowercase hex SHA-256 of its UTF-8 bytes.</summary>
     internal static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A leftover is swept at the next start; it is never visible as an object.
-        }
-    }
+    private static void TryDelete(string path) => StagingFileSession.TryDelete(path);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Object file with key hash {KeyHash} vanished from disk; the key is now a miss")]
     private static partial void LogVanished(ILogger logger, string keyHash);

@@ -157,13 +157,27 @@ internal abstract class StagingFileSession : ObjectWriteSession
             Discard();
         }
         // The filesystem store renamed a committed file away; the S3 store uploaded it.
+        TryDelete(StagingPath);
+    }
+
+    /// <summary>Removes what writes interrupted by a crash left in a staging directory (at start-up).</summary>
+    public static void Sweep(string stagingDirectory)
+    {
+        foreach (var leftover in Directory.EnumerateFiles(stagingDirectory))
+        {
+            TryDelete(leftover);
+        }
+    }
+
+    /// <summary>Deletes a file, leaving it when it cannot be (it is swept at the next start, never visible as an object).</summary>
+    internal static void TryDelete(string path)
+    {
         try
         {
-            System.IO.File.Delete(StagingPath);
+            System.IO.File.Delete(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Swept at the next start; never visible as an object.
         }
     }
 }

@@ -28,7 +28,6 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private const string RecordMetadata = "x-amz-meta-og";
     private const int MaxCacheEntries = 100_000;
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan WriteFailureMemory = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(5);
 
     private readonly IAmazonS3 _client;
@@ -42,7 +41,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
-    private volatile WriteFailure? _lastWriteFailure;
+    private readonly WriteFailureLatch _writeFailures;
     private volatile HealthProbe? _lastProbe;
 
     /// <param name="client">The S3 client (the store's own endpoint).</param>
@@ -67,11 +66,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
         _scope = scope;
         _time = time;
         _logger = logger;
+        _writeFailures = new WriteFailureLatch(time);
         Directory.CreateDirectory(_stagingDirectory);
-        foreach (var leftover in Directory.EnumerateFiles(_stagingDirectory))
-        {
-            TryDelete(leftover);
-        }
+        StagingFileSession.Sweep(_stagingDirectory);
         bus.Received += OnClusterMessage;
         bus.Reconnected += _cache.Clear;
     }
@@ -176,9 +173,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
     public async ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_lastWriteFailure is { } failure && now - failure.At < WriteFailureMemory)
+        if (_writeFailures.Problem(Description) is { } failed)
         {
-            return $"{Description}: a write failed {(now - failure.At).TotalSeconds:F0} s ago ({failure.Message})";
+            return failed;
         }
         if (_lastProbe is { } probe && now - probe.At < HealthProbeInterval)
         {
@@ -244,22 +241,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             etag);
     }
 
-    private void RecordWriteFailure(IOException e) => _lastWriteFailure = new WriteFailure(_time.GetUtcNow(), e.Message);
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
     private readonly record struct CacheSlot(ObjectEntry? Entry, long ExpiresAt);
-
-    private sealed record WriteFailure(DateTimeOffset At, string Message);
 
     private sealed record HealthProbe(DateTimeOffset At, string? Problem);
 
@@ -344,7 +326,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// the next waits for it), the rest at commit; an uncommitted upload is aborted.
     /// </summary>
     private sealed class S3WriteSession(S3ObjectStore store, string key, ObjectWrite write, string path)
-        : StagingFileSession(key, write, path, store.RecordWriteFailure)
+        : StagingFileSession(key, write, path, store._writeFailures.Record)
     {
         private readonly List<PartETag> _parts = [];
         private string? _uploadId;
