@@ -67,12 +67,9 @@ internal sealed partial class FillRegistry(
         IAsyncDisposable? claim = null;
         try
         {
-            claim = await ClaimAsync(bucket, fill.Key, cancellation).ConfigureAwait(false);
-            if (claim is null)
+            (claim, var elsewhere) = await ClaimAsync(bucket, fill.Key, cancellation).ConfigureAwait(false);
+            if (elsewhere is not null)
             {
-                var elsewhere = await negativeCache.ContainsAsync(bucket.Name, fill.Key).ConfigureAwait(false)
-                    ? new FillStart(FillStartKind.NotFound, Status: 404)
-                    : new FillStart(FillStartKind.StoredElsewhere);
                 fill.Start(elsewhere, null);
                 final = FillState.Completed;
                 return;
@@ -195,12 +192,12 @@ internal sealed partial class FillRegistry(
     }
 
     /// <summary>
-    /// This replica's claim on filling the key; null when another replica's fill of it committed (or
-    /// answered 404). While another replica holds the claim this one waits for it to be released
+    /// This replica's claim on filling the key — or, when another replica's fill of it committed (or
+    /// answered 404), what this one's clients answer instead. While another replica holds the claim this one waits for it to be released
     /// (that fill ended) or to expire (its replica died), takes it, and only then looks at the store:
     /// a claim is released after the commit, so what the store shows then is whole.
     /// </summary>
-    private async Task<IAsyncDisposable?> ClaimAsync(Bucket bucket, string key, CancellationToken cancellationToken)
+    private async Task<(IAsyncDisposable? Claim, FillStart? Elsewhere)> ClaimAsync(Bucket bucket, string key, CancellationToken cancellationToken)
     {
         var waited = false;
         while (true)
@@ -209,16 +206,19 @@ internal sealed partial class FillRegistry(
             {
                 if (!waited)
                 {
-                    return claim;
+                    return (claim, null);
                 }
                 bucket.Store.Forget(key);
-                if (await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is null
-                    && !await negativeCache.ContainsAsync(bucket.Name, key).ConfigureAwait(false))
+                FillStart? elsewhere = await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is not null
+                    ? new FillStart(FillStartKind.StoredElsewhere)
+                    : await negativeCache.ContainsAsync(bucket.Name, key).ConfigureAwait(false) ? new FillStart(FillStartKind.NotFound, Status: 404)
+                    : null;
+                if (elsewhere is null)
                 {
-                    return claim;
+                    return (claim, null);
                 }
                 await claim.DisposeAsync().ConfigureAwait(false);
-                return null;
+                return (null, elsewhere);
             }
             waited = true;
             await Task.Delay(ClaimPollInterval, time, cancellationToken).ConfigureAwait(false);
