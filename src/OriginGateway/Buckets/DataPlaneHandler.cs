@@ -3,9 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Actions;
 using OriginGateway.Cors;
-using OriginGateway.Multipart;
 using OriginGateway.Observability;
-using OriginGateway.Rules;
 using OriginGateway.Security;
 
 namespace OriginGateway.Buckets;
@@ -18,10 +16,8 @@ internal sealed partial class DataPlaneHandler(
     BucketRegistry buckets,
     CosAuthenticator authenticator,
     ObjectWriteHandler writes,
-    MultipartHandler multipart,
-    OriginConfigurationEndpoint originEndpoint,
-    BucketPolicyEndpoint policyEndpoint,
-    CorsEndpoint corsEndpoint,
+    SubresourceTable subresources,
+    BucketPolicyService policies,
     OriginPullDispatcher originPull,
     GatewayMetrics metrics,
     ILoggerFactory loggers)
@@ -30,13 +26,6 @@ internal sealed partial class DataPlaneHandler(
     public const string AccessLogCategory = "OriginGateway.AccessLog";
 
     private readonly ILogger _accessLog = loggers.CreateLogger(AccessLogCategory);
-
-    /// <summary>Bucket sub-resources this gateway does not implement (answered 501, never treated as a listing).</summary>
-    private static readonly HashSet<string> UnsupportedSubresources = new(StringComparer.Ordinal)
-    {
-        "acl", "lifecycle", "tagging", "versioning", "website", "referer", "logging", "inventory", "replication",
-        "domain", "encryption", "intelligenttiering", "object-lock", "accelerate", "versions",
-    };
 
     public Task HandleAsync(HttpContext context) =>
         metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
@@ -153,15 +142,20 @@ internal sealed partial class DataPlaneHandler(
             return ServiceHandler.HandleAsync(context, buckets, auth, query, rawPath);
         }
         var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
-        return key.Length == 0 ? BucketRootAsync(request) : ObjectAsync(request);
+        var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
+        // Every sub-resource is answered for what it is, before any body is read or anything changes.
+        var match = subresources.Match(query, target, context.Request.Method);
+        if (!match.IsNone)
+        {
+            return match.Route is { } route
+                ? Denied(request, route.Access) ?? route.HandleAsync(request)
+                : Denied(request, BucketOperation.Configure) ?? request.ErrorAsync(match.Status, match.Code!, match.Message!);
+        }
+        return target == ResourceTarget.Bucket ? BucketRootAsync(request) : ObjectAsync(request);
     }
 
     private Task ObjectAsync(DataRequest request)
     {
-        if (MultipartHandler.Wants(request))
-        {
-            return Denied(request, BucketOperation.Write) ?? multipart.HandleAsync(request);
-        }
         var method = request.Context.Request.Method;
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         var isWrite = HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
@@ -171,9 +165,17 @@ internal sealed partial class DataPlaneHandler(
         }
         if (isRead)
         {
-            return BucketAccess.Check(request.Auth, request.Bucket.Name, request.Bucket.PublicRead, request.Bucket.PublicList, BucketOperation.ReadObject) is { } message
-                ? RefusedReadAsync(request, message)
-                : ObjectReadHandler.HandleAsync(request, originPull);
+            var refusal = BucketAccess.Check(request.Auth, request.Bucket.Name, request.Bucket.PublicRead, request.Bucket.PublicList, BucketOperation.ReadObject);
+            if (refusal is null && request.Auth.Credential is not null)
+            {
+                return ObjectReadHandler.HandleAsync(request, originPull);
+            }
+            // Not the owner: an explicit Deny of the bucket policy wins, then the bucket and the object's ACL decide.
+            if (policies.DeniesAnyone(request.Bucket, HttpMethods.IsGet(method) ? "name/cos:GetObject" : "name/cos:HeadObject", request.Key))
+            {
+                return ObjectReadHandler.RefusedAsync(request, originPull, "Access denied by the bucket policy.");
+            }
+            return ObjectReadHandler.HandleAsync(request, originPull, access: ReadAccess.Anyone(refusal));
         }
         if (Denied(request, BucketOperation.Write) is { } denied)
         {
@@ -186,60 +188,8 @@ internal sealed partial class DataPlaneHandler(
         return ObjectWriteHandler.DeleteAsync(request);
     }
 
-    /// <summary>A read the bucket refuses is a 403 — unless a Redirect rule takes 403s.</summary>
-    private async Task RefusedReadAsync(DataRequest request, string message)
+    private static Task BucketRootAsync(DataRequest request)
     {
-        if (!await originPull.TryHandleAsync(request, 403).ConfigureAwait(false))
-        {
-            request.Context.Response.Headers[ObjectReadHandler.ActionHeader] = "miss";
-            await request.ErrorAsync(403, "AccessDenied", message).ConfigureAwait(false);
-        }
-    }
-
-    private Task BucketRootAsync(DataRequest request)
-    {
-        if (request.Query is { } query)
-        {
-            foreach (var (name, _) in query)
-            {
-                if (name == "origin")
-                {
-                    return Denied(request, BucketOperation.Configure) ?? originEndpoint.HandleAsync(request);
-                }
-                if (name == "delete")
-                {
-                    return Denied(request, BucketOperation.Write)
-                        ?? (HttpMethods.IsPost(request.Context.Request.Method)
-                            ? BatchDeleteHandler.HandleAsync(request)
-                            : request.ErrorAsync(405, "MethodNotAllowed", "?delete takes POST."));
-                }
-                if (name == "uploads")
-                {
-                    return Denied(request, BucketOperation.Write)
-                        ?? (HttpMethods.IsGet(request.Context.Request.Method)
-                            ? MultipartHandler.ListUploadsAsync(request)
-                            : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on a bucket takes GET."));
-                }
-                if (name == "cors")
-                {
-                    return Denied(request, BucketOperation.Configure) ?? corsEndpoint.HandleAsync(request);
-                }
-                if (name == "policy")
-                {
-                    return Denied(request, BucketOperation.Configure) ?? policyEndpoint.HandleAsync(request);
-                }
-                if (name == "origin-explain")
-                {
-                    return Denied(request, BucketOperation.Configure) ?? OriginExplainEndpoint.HandleAsync(request);
-                }
-                if (UnsupportedSubresources.Contains(name))
-                {
-                    return Denied(request, BucketOperation.Configure)
-                        ?? request.ErrorAsync(501, "NotImplemented", $"The ?{name} sub-resource is not implemented by this gateway.");
-                }
-            }
-        }
-
         var method = request.Context.Request.Method;
         if (HttpMethods.IsGet(method))
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Actions;
+using OriginGateway.Security;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Buckets;
@@ -19,7 +20,8 @@ internal static class ObjectReadHandler
     /// <param name="request">The request.</param>
     /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
     /// <param name="action">The x-origin-action of a response served from the store: hit, or the action whose fill stored it.</param>
-    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit")
+    /// <param name="access">Who reads: the bucket's owner (the default), or someone whom the bucket and the object's ACL decide for.</param>
+    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit", ReadAccess access = default)
     {
         var context = request.Context;
         if (request.Query is { } overrides && ResponseOverrides.Check(overrides, request.Auth.IsAnonymous) is { } refused)
@@ -40,12 +42,23 @@ internal static class ObjectReadHandler
                 {
                     break;
                 }
+                if (!access.Owner && !ObjectAcl.AllowsAnonymousRead(entry.Attributes, access.Refusal is null))
+                {
+                    await RefusedAsync(request, origin, ObjectAcl.OverridesBucket(entry.Attributes) ? "Access denied: the object's ACL does not allow this read." : access.Refusal!).ConfigureAwait(false);
+                    return;
+                }
                 if (await ServeAsync(request, store, entry, isHead, action).ConfigureAwait(false))
                 {
                     return;
                 }
             }
             bucketStatus = 404;
+            if (access.Refusal is { } refusal)
+            {
+                // Nothing stored that the caller may read: the bucket's refusal stands.
+                await RefusedAsync(request, origin, refusal).ConfigureAwait(false);
+                return;
+            }
         }
         catch (Exception e) when ((e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or HttpRequestException) && !context.Response.HasStarted)
         {
@@ -60,6 +73,16 @@ internal static class ObjectReadHandler
         await (bucketStatus == 404
             ? request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.")
             : request.ErrorAsync(500, "InternalError", "The object store failed to read the object.")).ConfigureAwait(false);
+    }
+
+    /// <summary>A read the caller may not make is a 403 — unless a Redirect rule takes 403s.</summary>
+    public static async Task RefusedAsync(DataRequest request, OriginPullDispatcher? origin, string message)
+    {
+        if (origin is null || !await origin.TryHandleAsync(request, 403).ConfigureAwait(false))
+        {
+            request.Context.Response.Headers[ActionHeader] = "miss";
+            await request.ErrorAsync(403, "AccessDenied", message).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Answers from the entry; false when its body vanished before it could be opened (nothing was sent).</summary>
@@ -111,6 +134,10 @@ internal static class ObjectReadHandler
         using var held = reader;
         CopyStoredHeaders(headers, entry, cachingOnly: false);
         headers.ContentType = entry.ContentType;
+        if (entry.Attributes.Tags.Count > 0)
+        {
+            headers["x-cos-tagging-count"] = entry.Attributes.Tags.Count.ToString(CultureInfo.InvariantCulture);
+        }
         if (request.Query is { } query)
         {
             ResponseOverrides.Apply(headers, query);
@@ -165,4 +192,16 @@ internal static class ObjectReadHandler
             }
         }
     }
+}
+
+/// <summary>
+/// Who reads an object: the bucket's owner (a credential that may use the bucket: <see cref="Owner"/>), or
+/// anyone else, whom the bucket refuses (<see cref="Refusal"/>, its 403 message) or lets read, and whom
+/// the object's ACL may open or close the object to.
+/// </summary>
+internal readonly record struct ReadAccess(bool NotOwner, string? Refusal)
+{
+    public bool Owner => !NotOwner;
+
+    public static ReadAccess Anyone(string? bucketRefusal) => new(true, bucketRefusal);
 }

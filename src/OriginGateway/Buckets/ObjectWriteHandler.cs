@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Hosting;
+using OriginGateway.Security;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Buckets;
@@ -16,7 +17,12 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     public async Task PutAsync(DataRequest request)
     {
         var httpRequest = request.Context.Request;
-        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, httpRequest.ContentType, RequestHeaders(httpRequest)).ConfigureAwait(false) is { } entry)
+        if (RequestAttributes(request, inheritedTags: null, out var code, out var error) is not { } attributes)
+        {
+            await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
+            return;
+        }
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, httpRequest.ContentType, RequestHeaders(httpRequest), attributes).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers.ETag = entry.ETag;
             request.Context.Response.ContentLength = 0;
@@ -28,7 +34,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// <c>Content-MD5</c>, <c>Content-Length</c> and <c>Limits:MaxPutSize</c>: the committed entry, or
     /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike.
     /// </summary>
-    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers)
+    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null)
     {
         var context = request.Context;
         var httpRequest = context.Request;
@@ -47,7 +53,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(contentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true);
+        var write = new ObjectWrite(contentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true, Attributes: attributes);
         ObjectWriteResult result;
         try
         {
@@ -80,6 +86,29 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 await request.ErrorAsync(400, "IncompleteBody", "The request body does not match its Content-Length.").ConfigureAwait(false);
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The ACL and tags a new object gets from the request (<c>x-cos-acl</c>, <c>x-cos-grant-*</c>,
+    /// <c>x-cos-tagging</c>; <paramref name="inheritedTags"/> when it names no tags); null with the code and
+    /// message of a 400 when a value is not valid.
+    /// </summary>
+    internal static ObjectAttributes? RequestAttributes(DataRequest request, IReadOnlyList<KeyValuePair<string, string>>? inheritedTags, out string? code, out string? error)
+    {
+        var headers = request.Context.Request.Headers;
+        if (ObjectAcl.FromHeaders(headers, ObjectAcl.OwnerId(request.Bucket), out error) is not var (acl, grants))
+        {
+            code = "InvalidArgument";
+            return null;
+        }
+        IReadOnlyList<KeyValuePair<string, string>>? tags = inheritedTags ?? [];
+        if (headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging && (tags = ObjectTagging.FromHeader(tagging, out error)) is null)
+        {
+            code = "InvalidTag";
+            return null;
+        }
+        code = null;
+        return new ObjectAttributes(acl, grants, tags);
     }
 
     /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
@@ -129,6 +158,12 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, "InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced.").ConfigureAwait(false);
             return;
         }
+        var taggingDirective = context.Request.Headers["x-cos-tagging-directive"].ToString().ToLowerInvariant();
+        if (taggingDirective is not ("" or "copy" or "replaced" or "replace"))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-tagging-directive must be Copy or Replaced.").ConfigureAwait(false);
+            return;
+        }
         if (sourceBucket == request.Bucket && key == request.Key && replace == false)
         {
             await request.ErrorAsync(400, "InvalidRequest", "Copying an object onto itself needs x-cos-metadata-directive: Replaced.").ConfigureAwait(false);
@@ -140,9 +175,16 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         }
         using (reader)
         {
+            // The copy gets the request's ACL (never the source's), and the source's tags unless told to replace them.
+            var inheritedTags = taggingDirective is "replaced" or "replace" ? null : entry.Attributes.Tags;
+            if (RequestAttributes(request, inheritedTags, out var code, out var error) is not { } attributes)
+            {
+                await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
+                return;
+            }
             var write = replace == true
-                ? new ObjectWrite(context.Request.ContentType, RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true)
-                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true);
+                ? new ObjectWrite(context.Request.ContentType, RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes)
+                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes);
             var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)
             {

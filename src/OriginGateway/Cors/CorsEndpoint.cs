@@ -2,12 +2,20 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
 using OriginGateway.Hosting;
+using OriginGateway.Security;
 
 namespace OriginGateway.Cors;
 
 /// <summary><c>GET/PUT/DELETE /?cors</c> (200 / 200 / 204) with COS <c>CORSConfiguration</c> XML.</summary>
-internal sealed class CorsEndpoint(CorsService service)
+internal sealed class CorsEndpoint(CorsService service) : ISubresourceProvider
 {
+    public IEnumerable<SubresourceRoute> Routes =>
+    [
+        new("cors", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Configure, HandleAsync),
+        new("cors", ResourceTarget.Bucket, HttpMethods.Put, BucketOperation.Configure, HandleAsync),
+        new("cors", ResourceTarget.Bucket, HttpMethods.Delete, BucketOperation.Configure, HandleAsync),
+    ];
+
     public async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;

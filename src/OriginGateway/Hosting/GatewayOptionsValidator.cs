@@ -330,6 +330,13 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add($"{prefix}:Prefix '{storage.Prefix}' and {prefix}:UploadsPrefix '{storage.UploadsPrefix}' overlap: parts would be listed as objects.");
         }
+        foreach (var (name, other) in new[] { ("Prefix", storage.Prefix), ("UploadsPrefix", storage.UploadsPrefix) })
+        {
+            if (storage.AttributesPrefix.Length == 0 || storage.AttributesPrefix.StartsWith(other, StringComparison.Ordinal) || other.StartsWith(storage.AttributesPrefix, StringComparison.Ordinal))
+            {
+                errors.Add($"{prefix}:AttributesPrefix '{storage.AttributesPrefix}' and {prefix}:{name} '{other}' overlap: attribute objects would be listed as objects or parts.");
+            }
+        }
         if (storage.PartSize is < 5L * 1024 * 1024 or > 5L * 1024 * 1024 * 1024)
         {
             errors.Add($"{prefix}:PartSize {storage.PartSize} must be from 5 MiB to 5 GiB (S3's part limits).");

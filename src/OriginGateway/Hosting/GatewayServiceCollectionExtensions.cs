@@ -119,6 +119,16 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<ObjectWriteHandler>();
         services.AddSingleton<MultipartHandler>();
         services.AddHostedService<MultipartSweeper>();
+
+        // Every feature's sub-resources, in the one table the data endpoint consults.
+        services.AddSingleton<ISubresourceProvider, BucketSubresources>();
+        services.AddSingleton<ISubresourceProvider, ObjectAttributesEndpoint>();
+        services.AddSingleton<ISubresourceProvider, OriginExplainEndpoint>();
+        services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<OriginConfigurationEndpoint>());
+        services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<Cors.CorsEndpoint>());
+        services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<BucketPolicyEndpoint>());
+        services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<MultipartHandler>());
+        services.AddSingleton<SubresourceTable>();
         services.AddSingleton<DataPlaneHandler>();
 
         var health = services.AddHealthChecks()
@@ -146,10 +156,10 @@ internal static class GatewayServiceCollectionExtensions
             {
                 var s = b.Storage;
                 var client = services.GetRequiredService<S3ClientFactory>().CreateForStorage(s.ServiceUrl, s.Region, s.AccessKey, s.SecretKey);
-                store = new S3ObjectStore(client, s.BucketName, s.Prefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger);
+                store = new S3ObjectStore(client, s.BucketName, s.Prefix, s.AttributesPrefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger);
                 // Parts go up in one PUT each (S3 takes up to 5 GiB in one, more than a part may be), so
                 // every part's MD5 is known for the completed object's ETag.
-                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger);
+                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, null, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger);
             }
             else
             {

@@ -17,40 +17,35 @@ namespace OriginGateway.Multipart;
 /// The object appears only when the upload completes, whole, through one commit; its ETag is
 /// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
 /// </summary>
-internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, ILogger<MultipartHandler> logger)
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, ILogger<MultipartHandler> logger) : ISubresourceProvider
 {
     private const int MaxListed = 1000;
 
     /// <summary>10 000 parts of about 100 bytes of XML each, with room for whitespace.</summary>
     private const int MaxCompleteBodyBytes = 4 * 1024 * 1024;
 
-    /// <summary>Whether an object request is a multipart operation (<c>?uploads</c> or <c>?uploadId</c>).</summary>
-    public static bool Wants(DataRequest request) =>
-        request.Query is { } query && (QueryParameters.Get(query, "uploadId") is not null || QueryParameters.Get(query, "uploads") is not null);
+    public IEnumerable<SubresourceRoute> Routes =>
+    [
+        new("uploads", ResourceTarget.Object, HttpMethods.Post, BucketOperation.Write, InitiateAsync),
+        new("uploadId", ResourceTarget.Object, HttpMethods.Put, BucketOperation.Write, r => UploadPartAsync(r, UploadId(r)), "partNumber"),
+        new("uploadId", ResourceTarget.Object, HttpMethods.Get, BucketOperation.Write, r => ListPartsAsync(r, UploadId(r))),
+        new("uploadId", ResourceTarget.Object, HttpMethods.Post, BucketOperation.Write, r => CompleteAsync(r, UploadId(r))),
+        new("uploadId", ResourceTarget.Object, HttpMethods.Delete, BucketOperation.Write, r => AbortAsync(r, UploadId(r))),
+        new("uploads", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Write, ListUploadsAsync),
+    ];
 
-    /// <summary>Handles an object-level multipart request (see <see cref="Wants"/>).</summary>
-    public Task HandleAsync(DataRequest request)
-    {
-        var method = request.Context.Request.Method;
-        if (QueryParameters.Get(request.Query, "uploadId") is { } uploadId)
-        {
-            return method switch
-            {
-                _ when HttpMethods.IsPut(method) => UploadPartAsync(request, uploadId),
-                _ when HttpMethods.IsGet(method) => ListPartsAsync(request, uploadId),
-                _ when HttpMethods.IsPost(method) => CompleteAsync(request, uploadId),
-                _ when HttpMethods.IsDelete(method) => AbortAsync(request, uploadId),
-                _ => request.ErrorAsync(405, "MethodNotAllowed", "?uploadId takes PUT, GET, POST or DELETE."),
-            };
-        }
-        return HttpMethods.IsPost(method) ? InitiateAsync(request) : request.ErrorAsync(405, "MethodNotAllowed", "?uploads on an object takes POST.");
-    }
+    private static string UploadId(DataRequest request) => QueryParameters.Get(request.Query, "uploadId")!;
 
     private async Task InitiateAsync(DataRequest request)
     {
         var httpRequest = request.Context.Request;
+        if (ObjectWriteHandler.RequestAttributes(request, inheritedTags: null, out var code, out var error) is not { } attributes)
+        {
+            await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
+            return;
+        }
         var contentType = string.IsNullOrEmpty(httpRequest.ContentType) ? null : httpRequest.ContentType;
-        var upload = await request.Bucket.Uploads.InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), request.Context.RequestAborted).ConfigureAwait(false);
+        var upload = await request.Bucket.Uploads.InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), attributes, request.Context.RequestAborted).ConfigureAwait(false);
         LogInitiated(logger, request.Bucket.Name, upload.Id);
         await XmlAnswer.WriteAsync(request, new XElement("InitiateMultipartUploadResult",
             new XElement("Bucket", request.Bucket.Name),
@@ -246,7 +241,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
         var total = parts.Sum(p => p.Entry.Length);
-        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag);
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag, Attributes: upload.Attributes);
         using var session = request.Bucket.Store.BeginWrite(upload.Key, write);
         foreach (var part in parts)
         {

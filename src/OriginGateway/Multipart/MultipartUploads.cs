@@ -10,7 +10,7 @@ namespace OriginGateway.Multipart;
 /// <param name="Initiated">When it was initiated (whole seconds).</param>
 /// <param name="ContentType">The Content-Type given at initiation, kept for the object.</param>
 /// <param name="Headers">Response headers and <c>x-cos-meta-*</c> given at initiation, kept for the object.</param>
-internal sealed record MultipartUpload(string Id, string Key, DateTimeOffset Initiated, string ContentType, IReadOnlyList<KeyValuePair<string, string>> Headers);
+internal sealed record MultipartUpload(string Id, string Key, DateTimeOffset Initiated, string ContentType, IReadOnlyList<KeyValuePair<string, string>> Headers, ObjectAttributes Attributes);
 
 /// <summary>A part of an upload as stored.</summary>
 internal sealed record UploadedPart(int Number, ObjectEntry Entry);
@@ -30,15 +30,20 @@ internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
     public const long MinPartSize = 1024 * 1024;
 
     private const string KeyMetadata = "upload-key";
+    private const string AttributesMetadata = "upload-attributes";
     private const int PageSize = 1000;
 
     /// <summary>Where the parts are written.</summary>
     public IObjectStore Store { get; } = store;
 
-    public async Task<MultipartUpload> InitiateAsync(string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    public async Task<MultipartUpload> InitiateAsync(string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes attributes, CancellationToken cancellationToken)
     {
         var id = time.GetUtcNow().ToUnixTimeSeconds().ToString("x10", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [KeyMetadata] = key };
+        if (attributes.ToJson() is { } json)
+        {
+            metadata[AttributesMetadata] = json;
+        }
         var record = new ObjectWrite(contentType, headers, null, 0, 0, metadata, Durable: true);
         var result = await Store.PutAsync(id, Stream.Null, record, cancellationToken).ConfigureAwait(false);
         return ToUpload(result.Entry!)!;
@@ -163,7 +168,7 @@ internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
 
     private static MultipartUpload? ToUpload(ObjectEntry record) =>
         record.GatewayMetadata.TryGetValue(KeyMetadata, out var key)
-            ? new MultipartUpload(record.Key, key, record.LastModified, record.ContentType, record.Headers)
+            ? new MultipartUpload(record.Key, key, record.LastModified, record.ContentType, record.Headers, ObjectAttributes.FromJson(record.GatewayMetadata.GetValueOrDefault(AttributesMetadata)))
             : null;
 
     private static bool IsId(string value) => value.Length is > 0 and <= 64 && value.All(char.IsAsciiHexDigitLower);

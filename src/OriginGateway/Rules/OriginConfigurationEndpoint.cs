@@ -1,3 +1,4 @@
+using OriginGateway.Security;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
@@ -5,8 +6,15 @@ using OriginGateway.Buckets;
 namespace OriginGateway.Rules;
 
 /// <summary><c>GET/PUT/DELETE /?origin</c> (200 / 200 / 204).</summary>
-internal sealed class OriginConfigurationEndpoint(OriginConfigurationService service)
+internal sealed class OriginConfigurationEndpoint(OriginConfigurationService service) : ISubresourceProvider
 {
+    public IEnumerable<SubresourceRoute> Routes =>
+    [
+        new("origin", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Configure, HandleAsync),
+        new("origin", ResourceTarget.Bucket, HttpMethods.Put, BucketOperation.Configure, HandleAsync),
+        new("origin", ResourceTarget.Bucket, HttpMethods.Delete, BucketOperation.Configure, HandleAsync),
+    ];
+
     public async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;

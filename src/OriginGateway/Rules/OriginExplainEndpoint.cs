@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
+using OriginGateway.Security;
 
 namespace OriginGateway.Rules;
 
 /// <summary><c>GET /?origin-explain&amp;key=K[&amp;scheme=][&amp;query=][&amp;header=Name:Value…]</c>: the explanation as JSON.</summary>
-internal static class OriginExplainEndpoint
+internal sealed class OriginExplainEndpoint : ISubresourceProvider
 {
+    public IEnumerable<SubresourceRoute> Routes => [new("origin-explain", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Configure, HandleAsync)];
+
     public static async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;

@@ -5,8 +5,9 @@ namespace OriginGateway.Security;
 /// <summary>
 /// A COS bucket policy (<c>?policy</c>, <c>03-security.md</c> §3.1): statements of principal, effect,
 /// actions and resources. Only the service principal <c>{"service":"cos.qcloud.com"}</c> — the
-/// gateway's own asynchronous origin-pull writes — is evaluated; statements for other principals
-/// are kept and returned as written.
+/// gateway's own asynchronous origin-pull writes — is evaluated for allows; for everyone else
+/// (<c>qcs::cam::anyone:anyone</c>, <c>*</c>) the explicit denies of reads are enforced, so a Deny
+/// wins over a public-read bucket or object ACL. Other statements are kept and returned as written.
 /// </summary>
 internal sealed class BucketPolicy
 {
@@ -107,8 +108,28 @@ internal sealed class BucketPolicy
             }
         }
         var hasCondition = Property(element, "Condition") is { ValueKind: not JsonValueKind.Null };
-        return new Statement(effect == "allow", NamesService(principal), actions, resources, hasCondition);
+        return new Statement(effect == "allow", NamesService(principal), actions, resources, hasCondition, NamesAnyone(principal));
     }
+
+    /// <summary>Whether a principal names everyone: <c>"*"</c>, or <c>qcs::cam::anyone:anyone</c> / <c>*</c> under any key.</summary>
+    private static bool NamesAnyone(JsonElement principal)
+    {
+        static bool Anyone(string s) => s is "*" or "qcs::cam::anyone:anyone";
+        if (principal.ValueKind == JsonValueKind.String)
+        {
+            return Anyone(principal.GetString()!);
+        }
+        return principal.ValueKind == JsonValueKind.Object && principal.EnumerateObject().Any(p => (Strings(p.Value) ?? []).Any(Anyone));
+    }
+
+    /// <summary>
+    /// Whether an explicit Deny for everyone covers <paramref name="action"/> (e.g. <c>name/cos:GetObject</c>)
+    /// on the key. A Deny with a <c>Condition</c> the gateway cannot evaluate denies.
+    /// </summary>
+    public bool DeniesAnyone(string action, string bucket, string appId, string region, string key) =>
+        Statements.Any(statement => !statement.Allow && statement.Anyone
+            && statement.Actions.Any(a => ActionMatches(a, action))
+            && statement.Resources.Any(r => ResourceMatches(r, bucket, appId, region, key)));
 
     /// <summary>Whether a principal names the service: <c>{"service":"cos.qcloud.com"}</c> (a string or an array).</summary>
     private static bool NamesService(JsonElement principal)
@@ -204,7 +225,7 @@ internal sealed class BucketPolicy
         _ => null,
     };
 
-    internal sealed record Statement(bool Allow, bool Service, IReadOnlyList<string> Actions, IReadOnlyList<string> Resources, bool HasCondition);
+    internal sealed record Statement(bool Allow, bool Service, IReadOnlyList<string> Actions, IReadOnlyList<string> Resources, bool HasCondition, bool Anyone = false);
 
     /// <summary><c>*</c> matches any run of characters (including none); everything else literally.</summary>
     internal static class Wildcard

@@ -6,8 +6,15 @@ using OriginGateway.Rules;
 namespace OriginGateway.Security;
 
 /// <summary><c>GET/PUT/DELETE /?policy</c> (200 / 204 / 204) with COS policy JSON.</summary>
-internal sealed class BucketPolicyEndpoint(BucketPolicyService policies)
+internal sealed class BucketPolicyEndpoint(BucketPolicyService policies) : ISubresourceProvider
 {
+    public IEnumerable<SubresourceRoute> Routes =>
+    [
+        new("policy", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Configure, HandleAsync),
+        new("policy", ResourceTarget.Bucket, HttpMethods.Put, BucketOperation.Configure, HandleAsync),
+        new("policy", ResourceTarget.Bucket, HttpMethods.Delete, BucketOperation.Configure, HandleAsync),
+    ];
+
     public async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;

@@ -36,6 +36,10 @@ internal sealed class BucketPolicyService
     public bool ServiceMayWrite(Bucket bucket, string key) =>
         Load(bucket.Name) is not { } policy || policy.AllowsService(PutObject, bucket.Name, bucket.AppId, bucket.Region, key);
 
+    /// <summary>Whether the bucket policy explicitly denies everyone the read <paramref name="action"/> (<c>name/cos:GetObject</c> or <c>name/cos:HeadObject</c>) of this key.</summary>
+    public bool DeniesAnyone(Bucket bucket, string action, string key) =>
+        Load(bucket.Name) is { } policy && policy.DeniesAnyone(action, bucket.Name, bucket.AppId, bucket.Region, key);
+
     public string? GetDocument(string bucket) => repository.Get(bucket);
 
     /// <summary>Stores a policy; returns the MalformedPolicy message when it is refused.</summary>

@@ -11,12 +11,15 @@ namespace OriginGateway.Storage;
 /// file named by the SHA-256 of its key and a version number
 /// (<c>objects/ab/abcd….0000018f….obj</c>), holding the body followed by its metadata
 /// (<see cref="ObjectFileFormat"/>). Writes stream into <c>staging/</c> and are committed by one
-/// rename; the newest version of a key wins, older ones are deleted. An ordered in-memory index
+/// rename; the newest version of a key wins, older ones are deleted. ACL and tag changes after the
+/// write go into an attribute file beside the version (<c>….attr</c>, replaced by one rename), so the
+/// body is never rewritten for them. An ordered in-memory index
 /// (rebuilt from the files at start-up) answers lookups and LIST in UTF-8 binary order.
 /// </summary>
 internal sealed partial class FileSystemObjectStore : IObjectStore
 {
     private const string FileSuffix = ".obj";
+    private const string AttributesSuffix = ".attr";
 
     private readonly string _objectsDirectory;
     private readonly string _stagingDirectory;
@@ -101,12 +104,50 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 Write.ContentType ?? "application/octet-stream",
                 Write.Headers.Select(h => new[] { h.Key, h.Value }).ToArray(),
                 Write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null,
-                Write.ETag);
+                Write.ETag,
+                Write.Attributes?.ToRecord());
             File.Write(ObjectFileFormat.EncodeTrailer(trailer));
             File.Flush(Write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await File.DisposeAsync().ConfigureAwait(false);
             return store.Commit(Key, StagingPath, trailer);
+        }
+    }
+
+    public ValueTask<ObjectEntry?> SetAttributesAsync(ObjectEntry entry, ObjectAttributes attributes, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(SetAttributes(entry, attributes));
+
+    /// <summary>Writes the attribute file of the entry's version (staged, flushed, one rename) and updates the index.</summary>
+    public ObjectEntry? SetAttributes(ObjectEntry entry, ObjectAttributes attributes)
+    {
+        var staging = Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                file.Write(new ObjectAttributesFile(entry.VersionId, attributes.ToRecord()).Encode());
+                file.Flush(_flushToDisk);
+            }
+            lock (KeyLock(entry.Key))
+            {
+                if (!_entries.TryGetValue(entry.Key, out var current) || current.Version != entry.Version)
+                {
+                    return null;
+                }
+                File.Move(staging, AttributesPath(current.Location), overwrite: true);
+                var updated = current.WithAttributes(attributes);
+                _entries[entry.Key] = updated;
+                return updated;
+            }
+        }
+        catch (IOException e)
+        {
+            _writeFailures.Record(e);
+            throw;
+        }
+        finally
+        {
+            TryDelete(staging);
         }
     }
 
@@ -124,6 +165,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             }
             // The file goes first: a crash after it leaves nothing to resurrect at start-up.
             TryDelete(entry.Location);
+            TryDelete(AttributesPath(entry.Location));
             RemoveFromIndex(key);
             return true;
         }
@@ -244,6 +286,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             else
             {
                 TryDelete(previous.Location);
+                TryDelete(AttributesPath(previous.Location));
             }
             return entry;
         }
@@ -261,8 +304,18 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private void LoadIndex()
     {
         var newest = new Dictionary<string, (long Version, string Path)>(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(_objectsDirectory, "*" + FileSuffix, SearchOption.AllDirectories))
+        var attributeFiles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(_objectsDirectory, "*", SearchOption.AllDirectories))
         {
+            if (path.EndsWith(AttributesSuffix, StringComparison.Ordinal))
+            {
+                attributeFiles.Add(path);
+                continue;
+            }
+            if (!path.EndsWith(FileSuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
             var name = Path.GetFileNameWithoutExtension(path);
             var dot = name.IndexOf('.', StringComparison.Ordinal);
             if (dot != 64 || !long.TryParse(name.AsSpan(dot + 1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var version))
@@ -296,10 +349,34 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 TryDelete(path);
                 continue;
             }
-            _entries[trailer.Key] = ToEntry(trailer, path, version);
+            var entry = ToEntry(trailer, path, version);
+            var attributesPath = AttributesPath(path);
+            if (attributeFiles.Remove(attributesPath) && ReadAttributes(attributesPath, entry) is { } attributes)
+            {
+                entry = entry.WithAttributes(attributes);
+            }
+            _entries[trailer.Key] = entry;
             _order.Add(trailer.Key);
         }
+        // Attribute files of versions that are gone (a crash between a commit and its clean-up).
+        foreach (var orphan in attributeFiles)
+        {
+            TryDelete(orphan);
+        }
     }
+
+    private ObjectAttributes? ReadAttributes(string path, ObjectEntry entry)
+    {
+        if (ObjectAttributesFile.Decode(File.ReadAllBytes(path)) is { } file && file.Version == entry.VersionId)
+        {
+            return ObjectAttributes.FromRecord(file.Attributes);
+        }
+        LogCorrupt(_logger, path);
+        TryDelete(path);
+        return null;
+    }
+
+    private static string AttributesPath(string objectPath) => string.Concat(objectPath.AsSpan(0, objectPath.Length - FileSuffix.Length), AttributesSuffix);
 
     private static ObjectEntry ToEntry(ObjectTrailer trailer, string path, long version) => new(
         trailer.Key,
@@ -311,7 +388,8 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         trailer.ContentType,
         trailer.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray(),
         trailer.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
-        trailer.ETag);
+        trailer.ETag,
+        attributes: ObjectAttributes.FromRecord(trailer.Attributes));
 
     private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
 

@@ -25,6 +25,13 @@ internal interface IObjectStore
     /// <summary>Drops whatever this replica remembers about a key (another replica may have changed it).</summary>
     void Forget(string key);
 
+    /// <summary>
+    /// Replaces the ACL and tags of the version <paramref name="entry"/> describes, without touching its
+    /// body. Returns the updated entry, or null when that version is no longer the key's current one
+    /// (the caller looks the key up again).
+    /// </summary>
+    ValueTask<ObjectEntry?> SetAttributesAsync(ObjectEntry entry, ObjectAttributes attributes, CancellationToken cancellationToken);
+
     /// <summary>Removes a key; true when it existed.</summary>
     ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 

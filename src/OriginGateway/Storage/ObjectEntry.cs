@@ -8,7 +8,7 @@ namespace OriginGateway.Storage;
 /// </summary>
 internal sealed class ObjectEntry
 {
-    public ObjectEntry(string key, string location, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata, string? etag = null, string? storeTag = null)
+    public ObjectEntry(string key, string location, long version, long length, string md5Hex, DateTimeOffset lastModified, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers, IReadOnlyDictionary<string, string> gatewayMetadata, string? etag = null, string? storeTag = null, ObjectAttributes? attributes = null, string? versionId = null)
     {
         Key = key;
         Location = location;
@@ -21,6 +21,8 @@ internal sealed class ObjectEntry
         GatewayMetadata = gatewayMetadata;
         ETag = etag ?? "\"" + md5Hex + "\"";
         StoreTag = storeTag;
+        Attributes = attributes ?? ObjectAttributes.Default;
+        VersionId = versionId ?? version.ToString("x16", CultureInfo.InvariantCulture);
         LastModifiedHeader = LastModified.ToString("R", CultureInfo.InvariantCulture);
     }
 
@@ -54,4 +56,14 @@ internal sealed class ObjectEntry
 
     /// <summary>The backing store's own version tag (the S3 object's ETag), which pins reads to this version; null for the filesystem store.</summary>
     public string? StoreTag { get; }
+
+    /// <summary>The object's ACL and tags.</summary>
+    public ObjectAttributes Attributes { get; }
+
+    /// <summary>Identifies this version of the key within its store (attribute changes are tied to it).</summary>
+    public string VersionId { get; }
+
+    /// <summary>The same version with other attributes (the body and everything else unchanged).</summary>
+    public ObjectEntry WithAttributes(ObjectAttributes attributes) =>
+        new(Key, Location, Version, Length, Md5Hex, LastModified, ContentType, Headers, GatewayMetadata, ETag, StoreTag, attributes, VersionId);
 }

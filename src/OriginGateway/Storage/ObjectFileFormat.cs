@@ -71,7 +71,8 @@ internal sealed record ObjectTrailer(
     [property: JsonPropertyName("c")] string ContentType,
     [property: JsonPropertyName("h")] string[][] Headers,
     [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway,
-    [property: JsonPropertyName("e")] string? ETag = null);
+    [property: JsonPropertyName("e")] string? ETag = null,
+    [property: JsonPropertyName("a")] ObjectAttributesRecord? Attributes = null);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ObjectTrailer))]

@@ -10,6 +10,7 @@ namespace OriginGateway.Storage;
 /// <param name="ETag">
 /// The ETag to keep when it is not the content's MD5 (a multipart object's <c>"&lt;md5 of part md5s&gt;-N"</c>, quoted).
 /// </param>
+/// <param name="Attributes">The new object's ACL and tags (null: the defaults).</param>
 /// <param name="Durable">
 /// Flush to stable storage before the commit (where the store is configured to): true for client
 /// writes, which exist nowhere else; false for origin pulls, which can be pulled again.
@@ -22,7 +23,8 @@ internal sealed record ObjectWrite(
     long MaxLength,
     IReadOnlyDictionary<string, string>? GatewayMetadata = null,
     bool Durable = false,
-    string? ETag = null);
+    string? ETag = null,
+    ObjectAttributes? Attributes = null);
 
 /// <summary>How a write ended; failures are values, not exceptions.</summary>
 internal enum ObjectWriteStatus

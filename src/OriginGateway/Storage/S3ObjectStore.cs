@@ -16,7 +16,10 @@ namespace OriginGateway.Storage;
 /// grows); a body up to one part is sent with one PUT at commit, a larger one streams into an S3
 /// multipart upload part by part as it arrives and is completed only after the gateway's checks
 /// pass — otherwise the upload is aborted, so S3 never shows a partial object. The gateway's own
-/// metadata (MD5, COS ETag, stored headers, origin data) travels in one <c>x-amz-meta-og</c> value.
+/// metadata (MD5, COS ETag, stored headers, origin data, a random version id) travels in one
+/// <c>x-amz-meta-og</c> value. An object's ACL and tags live in a small attribute object per version,
+/// <c>{attributesPrefix}{key}.{version id}</c>, written before the version it belongs to becomes visible
+/// and replaced on its own, so changing them never touches the body.
 /// Lookups are cached per replica for <see cref="StorageOptions.CacheTtl"/>; commits and deletes
 /// are announced on the cluster bus so other replicas drop their copy at once.
 /// </summary>
@@ -33,6 +36,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private readonly IAmazonS3 _client;
     private readonly string _bucketName;
     private readonly string _prefix;
+    private readonly string? _attributesPrefix;
     private readonly string _stagingDirectory;
     private readonly long _partSize;
     private readonly TimeSpan _cacheTtl;
@@ -47,6 +51,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// <param name="client">The S3 client (the store's own endpoint).</param>
     /// <param name="bucketName">The S3 bucket.</param>
     /// <param name="prefix">Prepended to every key.</param>
+    /// <param name="attributesPrefix">Where the objects' ACL and tags live (null: this store keeps none, as for multipart parts).</param>
     /// <param name="stagingDirectory">A local directory for bodies being written (swept here: no other store uses it).</param>
     /// <param name="partSize">Bodies longer than this stream as a multipart upload of parts this long (at least 5 MiB).</param>
     /// <param name="cacheTtl">How long a lookup is trusted without a notification (zero: never cached).</param>
@@ -54,11 +59,12 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// <param name="scope">This store's name on the bus (unique per bucket and use).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger)
+    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string? attributesPrefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger)
     {
         _client = client;
         _bucketName = bucketName;
         _prefix = prefix;
+        _attributesPrefix = attributesPrefix;
         _stagingDirectory = Path.GetFullPath(stagingDirectory);
         _partSize = partSize;
         _cacheTtl = cacheTtl;
@@ -87,6 +93,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
         {
             var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
             entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
+            if (await ReadAttributesAsync(entry, cancellationToken).ConfigureAwait(false) is { } attributes)
+            {
+                entry = entry.WithAttributes(attributes);
+            }
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -117,12 +127,70 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     public void Forget(string key) => _cache.TryRemove(key, out _);
 
+    public async ValueTask<ObjectEntry?> SetAttributesAsync(ObjectEntry entry, ObjectAttributes attributes, CancellationToken cancellationToken)
+    {
+        if (_attributesPrefix is null)
+        {
+            throw new InvalidOperationException($"{Description} keeps no object attributes.");
+        }
+        await WriteAttributesAsync(entry.Key, entry.VersionId, attributes, cancellationToken).ConfigureAwait(false);
+        // Written for that version: if another replaced it meanwhile, the file belongs to nothing and is ignored.
+        Forget(entry.Key);
+        var current = await FindAsync(entry.Key, cancellationToken).ConfigureAwait(false);
+        _bus.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, _scope, entry.Key));
+        return current is not null && current.VersionId == entry.VersionId ? current : null;
+    }
+
+    private string AttributesKey(string key, string versionId) => _attributesPrefix + key + "." + versionId;
+
+    private async Task WriteAttributesAsync(string key, string versionId, ObjectAttributes attributes, CancellationToken cancellationToken)
+    {
+        var json = new ObjectAttributesFile(versionId, attributes.ToRecord()).Encode();
+        using var body = new MemoryStream(json);
+        await _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucketName,
+            Key = AttributesKey(key, versionId),
+            InputStream = body,
+            ContentType = "application/json",
+            MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(json)),
+            UseChunkEncoding = false,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The attributes written for the entry's version after (or with) its body; null when there are none.</summary>
+    private async Task<ObjectAttributes?> ReadAttributesAsync(ObjectEntry entry, CancellationToken cancellationToken)
+    {
+        if (_attributesPrefix is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucketName, Key = AttributesKey(entry.Key, entry.VersionId) }, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return ObjectAttributesFile.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is { } file && file.Version == entry.VersionId
+                ? ObjectAttributes.FromRecord(file.Attributes)
+                : null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         // S3 answers a DELETE of an absent key with success too: the lookup says whether it existed.
         Forget(key);
-        var existed = await FindAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+        var existing = await FindAsync(key, cancellationToken).ConfigureAwait(false);
         await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && _attributesPrefix is not null)
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, existing.VersionId) }, cancellationToken).ConfigureAwait(false);
+        }
+        var existed = existing is not null;
         Remember(key, null);
         _bus.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, _scope, key));
         return existed;
@@ -238,7 +306,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
             record?.Headers?.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray() ?? [],
             record?.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
             record?.ETag ?? etag,
-            etag);
+            etag,
+            versionId: record?.VersionId ?? etag.Trim('"'));
     }
 
     private readonly record struct CacheSlot(ObjectEntry? Entry, long ExpiresAt);
@@ -329,6 +398,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         : StagingFileSession(key, write, path, store._writeFailures.Record)
     {
         private readonly List<PartETag> _parts = [];
+        private readonly string _versionId = Guid.NewGuid().ToString("N");
         private string? _uploadId;
         private long _uploaded;
         private Task? _inFlight;
@@ -380,6 +450,11 @@ internal sealed partial class S3ObjectStore : IObjectStore
             string s3ETag;
             try
             {
+                // The version's attributes exist before the version is visible: a private object is never readable.
+                if (Write.Attributes is { IsDefault: false } attributes && store._attributesPrefix is not null)
+                {
+                    await store.WriteAttributesAsync(Key, _versionId, attributes, cancellationToken).ConfigureAwait(false);
+                }
                 if (_uploadId is null)
                 {
                     var put = Describe(new PutObjectRequest
@@ -414,7 +489,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
             }
             var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, store._time.GetUtcNow(),
                 Write.ContentType ?? "application/octet-stream", Write.Headers,
-                Write.GatewayMetadata ?? new Dictionary<string, string>(), Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag);
+                Write.GatewayMetadata ?? new Dictionary<string, string>(), Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag,
+                store._attributesPrefix is null ? null : Write.Attributes, _versionId);
             store.Committed(Key, entry);
             return entry;
         }
@@ -456,7 +532,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 }
             }
             metadata.Add("og", new S3ObjectRecord(md5Hex, Write.ETag, [.. Write.Headers.Select(h => new[] { h.Key, h.Value })],
-                Write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null).Encode());
+                Write.GatewayMetadata is { Count: > 0 } g ? new Dictionary<string, string>(g, StringComparer.Ordinal) : null, _versionId).Encode());
             return request;
         }
 
@@ -501,7 +577,8 @@ internal sealed record S3ObjectRecord(
     [property: JsonPropertyName("m")] string? Md5Hex,
     [property: JsonPropertyName("e")] string? ETag,
     [property: JsonPropertyName("h")] string[][]? Headers,
-    [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway)
+    [property: JsonPropertyName("g")] Dictionary<string, string>? Gateway,
+    [property: JsonPropertyName("v")] string? VersionId = null)
 {
     public string Encode() => System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, S3ObjectRecordJsonContext.Default.S3ObjectRecord));
 

@@ -33,6 +33,9 @@ public sealed class StorageOptions
     /// <summary>S3: where multipart-upload parts live; must not overlap <see cref="Prefix"/>.</summary>
     public string UploadsPrefix { get; set; } = "uploads/";
 
+    /// <summary>S3: where objects' ACLs and tags live (one small object per object version that has any); must not overlap the other prefixes.</summary>
+    public string AttributesPrefix { get; set; } = "attributes/";
+
     /// <summary>S3: bodies longer than this stream into an S3 multipart upload of parts this long (5 MiB to 5 GiB; default 8 MiB).</summary>
     public long PartSize { get; set; } = 8 * 1024 * 1024;
 

@@ -66,8 +66,10 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
 
     private protected override bool ReplacesAtomically => false;
 
+    private protected override IObjectStore Reopen() => Open(new LocalClusterBus(), TimeSpan.FromSeconds(30));
+
     private S3ObjectStore Open(IClusterBus bus, TimeSpan cacheTtl, string scope = "bucket") =>
-        new(_s3.Client, S3ServerFixture.Bucket, _prefix, Path.Combine(_staging, Guid.NewGuid().ToString("N")), PartSize, cacheTtl, bus, scope, TimeProvider.System, NullLogger.Instance);
+        new(_s3.Client, S3ServerFixture.Bucket, _prefix, "a" + _prefix, Path.Combine(_staging, Guid.NewGuid().ToString("N")), PartSize, cacheTtl, bus, scope, TimeProvider.System, NullLogger.Instance);
 
     public void Dispose() => Directory.Delete(_staging, recursive: true);
 

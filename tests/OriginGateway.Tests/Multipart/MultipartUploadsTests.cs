@@ -23,7 +23,7 @@ public sealed class MultipartUploadsTests : IDisposable
     public async Task AnUpload_KeepsItsKeyAndMetadata_AndSurvivesARestart_WithPartsInNumberOrder()
     {
         var uploads = new MultipartUploads(OpenStore(), _time);
-        var upload = await uploads.InitiateAsync("dir/é key", "video/mp4", [new("x-cos-meta-a", "b")], CancellationToken.None);
+        var upload = await uploads.InitiateAsync("dir/é key", "video/mp4", [new("x-cos-meta-a", "b")], ObjectAttributes.Default, CancellationToken.None);
         await PutPartAsync(uploads, upload, 10, 3);
         await PutPartAsync(uploads, upload, 2, 5);
         await PutPartAsync(uploads, upload, 10000, 1);
@@ -48,7 +48,7 @@ public sealed class MultipartUploadsTests : IDisposable
     public async Task Find_RefusesWhatIsNotAnUploadId_EvenAPartKey(string id)
     {
         var uploads = new MultipartUploads(OpenStore(), _time);
-        var upload = await uploads.InitiateAsync("k", null, [], CancellationToken.None);
+        var upload = await uploads.InitiateAsync("k", null, [], ObjectAttributes.Default, CancellationToken.None);
         await PutPartAsync(uploads, upload, 1, 1);
 
         Assert.Null((await uploads.FindAsync(id, default)));
@@ -60,13 +60,13 @@ public sealed class MultipartUploadsTests : IDisposable
     {
         var store = OpenStore();
         var uploads = new MultipartUploads(store, _time);
-        var old = await uploads.InitiateAsync("old", null, [], CancellationToken.None);
+        var old = await uploads.InitiateAsync("old", null, [], ObjectAttributes.Default, CancellationToken.None);
         await PutPartAsync(uploads, old, 1, 10);
         _time.Advance(TimeSpan.FromHours(2));
-        var recent = await uploads.InitiateAsync("recent", null, [], CancellationToken.None);
+        var recent = await uploads.InitiateAsync("recent", null, [], ObjectAttributes.Default, CancellationToken.None);
         await PutPartAsync(uploads, recent, 1, 10);
         // A part that arrived after its upload was completed or aborted.
-        var orphan = await uploads.InitiateAsync("orphan", null, [], CancellationToken.None);
+        var orphan = await uploads.InitiateAsync("orphan", null, [], ObjectAttributes.Default, CancellationToken.None);
         await PutPartAsync(uploads, orphan, 7, 10);
         store.Delete(orphan.Id);
 

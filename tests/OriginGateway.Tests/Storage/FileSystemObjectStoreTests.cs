@@ -18,6 +18,8 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
 
     private protected override IObjectStore Store => _store;
 
+    private protected override IObjectStore Reopen() => _store = Open();
+
     private FileSystemObjectStore Open() => new(_bucketDirectory, flushToDisk: false, TimeProvider.System, NullLogger.Instance);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

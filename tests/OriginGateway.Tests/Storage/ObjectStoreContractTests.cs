@@ -22,6 +22,66 @@ public abstract class ObjectStoreContractTests
     /// </summary>
     private protected virtual bool ReplacesAtomically => true;
 
+    /// <summary>The same store as another process (or replica) sees it: a new instance over the same data, nothing cached.</summary>
+    private protected abstract IObjectStore Reopen();
+
+    private static readonly ObjectAttributes PrivateTagged = new("private", [new ObjectGrant("FULL_CONTROL", "qcs::cam::uin/1:uin/1")], [new("k1", "v1"), new("k2", "v2")]);
+
+    [Fact]
+    public async Task Attributes_WrittenWithTheBody_AreKept_AndSurviveARestart()
+    {
+        var body = "attributes"u8.ToArray();
+        var write = Write(length: body.Length) with { Attributes = PrivateTagged };
+        var entry = await PutAsync("attr/with-body", body, write);
+        Assert.Equal(PrivateTagged, entry.Attributes);
+        Assert.Equal(PrivateTagged, (await Store.FindAsync("attr/with-body", default))!.Attributes);
+        var reopened = Reopen();
+        Assert.Equal(PrivateTagged, (await reopened.FindAsync("attr/with-body", default))!.Attributes);
+        Assert.Equal(body, await ReadAll("attr/with-body"));
+    }
+
+    [Fact]
+    public async Task SetAttributes_ChangesOnlyTheAttributes_SeenAfterARestart_AndGoWithTheObject()
+    {
+        var body = RandomNumberGenerator.GetBytes(70_000);
+        var entry = await PutAsync("attr/set", body);
+        Assert.Equal(ObjectAttributes.Default, entry.Attributes);
+
+        var updated = await Store.SetAttributesAsync(entry, PrivateTagged, default);
+        Assert.NotNull(updated);
+        Assert.Equal(PrivateTagged, updated.Attributes);
+        Assert.Equal((entry.ETag, entry.Length, entry.LastModified, entry.StoreTag, entry.Location), (updated.ETag, updated.Length, updated.LastModified, updated.StoreTag, updated.Location));
+
+        var seen = await Reopen().FindAsync("attr/set", default);
+        Assert.Equal(PrivateTagged, seen!.Attributes);
+        Assert.Equal((entry.ETag, entry.LastModified), (seen.ETag, seen.LastModified));
+        Assert.Equal(body, await ReadAll("attr/set"));
+
+        // Replaced again, then back to the defaults.
+        var cleared = await Store.SetAttributesAsync(seen, ObjectAttributes.Default, default);
+        Assert.Equal(ObjectAttributes.Default, cleared!.Attributes);
+        Assert.Equal(ObjectAttributes.Default, (await Reopen().FindAsync("attr/set", default))!.Attributes);
+
+        // Deleted with the object: the same key written again starts with the defaults.
+        await Store.SetAttributesAsync(cleared, PrivateTagged, default);
+        Assert.True(await Store.DeleteAsync("attr/set", default));
+        Assert.Null(await Store.FindAsync("attr/set", default));
+        var again = await PutAsync("attr/set", body);
+        Assert.Equal(ObjectAttributes.Default, again.Attributes);
+        Assert.Equal(ObjectAttributes.Default, (await Reopen().FindAsync("attr/set", default))!.Attributes);
+    }
+
+    [Fact]
+    public async Task SetAttributes_OfAVersionThatWasReplaced_ChangesNothing()
+    {
+        var old = await PutAsync("attr/replaced", "old"u8.ToArray());
+        await PutAsync("attr/replaced", "new!"u8.ToArray());
+        Assert.Null(await Store.SetAttributesAsync(old, PrivateTagged, default));
+        var current = await Reopen().FindAsync("attr/replaced", default);
+        Assert.Equal(ObjectAttributes.Default, current!.Attributes);
+        Assert.Equal(4, current.Length);
+    }
+
     private protected static ObjectWrite Write(long max = 1 << 30, byte[]? md5 = null, long? length = null, string? contentType = null, params KeyValuePair<string, string>[] headers) =>
         new(contentType, headers, md5, length, max);
 
