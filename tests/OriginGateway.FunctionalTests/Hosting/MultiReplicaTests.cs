@@ -101,6 +101,43 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task AnObjectsAclAndTagsSetThroughA_AreSeenByB_AndGoWithTheObject()
+    {
+        var url = (GatewayProcess replica, string query) => new Uri(replica.DataUrl, "acl/shared.txt" + query);
+        var put = new HttpRequestMessage(HttpMethod.Put, url(set.A, "")) { Content = CosSigner.Bytes("shared"u8.ToArray(), "text/plain") };
+        Assert.Equal(HttpStatusCode.OK, (await set.A.Client.SendAsync(put.Sign())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await set.B.Client.GetAsync(url(set.B, ""))).StatusCode); // B now holds the entry
+
+        var acl = new HttpRequestMessage(HttpMethod.Put, url(set.A, "?acl"));
+        acl.Headers.Add("x-cos-acl", "private");
+        Assert.Equal(HttpStatusCode.OK, (await set.A.Client.SendAsync(acl.Sign())).StatusCode);
+        var tagging = new HttpRequestMessage(HttpMethod.Put, url(set.A, "?tagging")) { Content = new StringContent("<Tagging><TagSet><Tag><Key>team</Key><Value>ops</Value></Tag></TagSet></Tagging>") };
+        Assert.Equal(HttpStatusCode.OK, (await set.A.Client.SendAsync(tagging.Sign())).StatusCode);
+        var clock = Stopwatch.StartNew();
+        HttpResponseMessage get;
+        do
+        {
+            get = await set.B.Client.GetAsync(url(set.B, ""));
+        }
+        while (get.StatusCode != HttpStatusCode.Forbidden && clock.Elapsed < TimeSpan.FromSeconds(5) && await Delay(20));
+        output.WriteLine($"B refused the now private object {clock.ElapsedMilliseconds} ms after A set its ACL");
+        Assert.Equal(HttpStatusCode.Forbidden, get.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"B saw the ACL after {clock.ElapsedMilliseconds} ms");
+        var tags = await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url(set.B, "?tagging")).Sign());
+        Assert.Contains("<Key>team</Key><Value>ops</Value>", await tags.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var signed = await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url(set.B, "")).Sign());
+        Assert.Equal("shared", await signed.Content.ReadAsStringAsync());
+        Assert.Equal("1", signed.Headers.GetValues("x-cos-tagging-count").Single());
+
+        // Deleted through B: gone with its attributes; written again through A, it starts with the defaults.
+        Assert.Equal(HttpStatusCode.NoContent, (await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url(set.B, "")).Sign())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await set.A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url(set.A, "?tagging")).Sign())).StatusCode);
+        put = new HttpRequestMessage(HttpMethod.Put, url(set.A, "")) { Content = CosSigner.Bytes("again"u8.ToArray(), "text/plain") };
+        Assert.Equal(HttpStatusCode.OK, (await set.A.Client.SendAsync(put.Sign())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await set.B.Client.GetAsync(url(set.B, ""))).StatusCode);
+    }
+
+    [Fact]
     public async Task FiftyColdGets_SplitAcrossAandB_MakeOneOriginRequest_AndEveryClientGetsTheBytes()
     {
         var body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
