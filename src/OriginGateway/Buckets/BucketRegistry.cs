@@ -53,6 +53,35 @@ internal sealed class BucketRegistry
         return false;
     }
 
+    /// <summary>
+    /// The bucket label of a COS bucket host name — <c>&lt;bucket&gt;.cos.&lt;region&gt;.myqcloud.com</c>,
+    /// <c>&lt;bucket&gt;.cos.&lt;region&gt;.tencentcos.cn</c> (also <c>cos-website</c> and <c>cos-internal</c>
+    /// forms) — or empty when the host is not one.
+    /// </summary>
+    internal static ReadOnlySpan<char> CosBucketLabel(ReadOnlySpan<char> host)
+    {
+        if (host.EndsWith('.'))
+        {
+            host = host[..^1];
+        }
+        if (!host.EndsWith(".myqcloud.com", StringComparison.OrdinalIgnoreCase) && !host.EndsWith(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+        var dot = host.IndexOf('.');
+        if (dot <= 0)
+        {
+            return [];
+        }
+        // <bucket> . cos[-website|-internal] . <region> . myqcloud . com — five labels or more.
+        var rest = host[(dot + 1)..];
+        var service = rest[..Math.Max(rest.IndexOf('.'), 0)];
+        var labels = host.Count('.') + 1;
+        return labels >= 5 && (service.Equals("cos", StringComparison.OrdinalIgnoreCase) || service.StartsWith("cos-", StringComparison.OrdinalIgnoreCase))
+            ? host[..dot]
+            : [];
+    }
+
     internal static bool HostMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> host)
     {
         var star = pattern.IndexOf('*');
@@ -73,15 +102,32 @@ internal sealed class BucketRegistry
 
     /// <summary>
     /// Resolves a request. <paramref name="rawPath"/> is the raw path (starting with '/');
-    /// <paramref name="keyStart"/> is where the still-encoded key begins in it.
+    /// <paramref name="keyStart"/> is where the still-encoded key begins in it. Null when nothing names a
+    /// bucket and there is no default, or when the host is a COS bucket host name
+    /// (<c>&lt;bucket&gt;.cos.&lt;region&gt;.myqcloud.com</c>) of a bucket the gateway does not have
+    /// (<paramref name="unknownBucketHost"/>).
     /// </summary>
-    public Bucket? Resolve(ReadOnlySpan<char> host, string rawPath, out int keyStart, out bool pathStyle)
+    public Bucket? Resolve(ReadOnlySpan<char> host, string rawPath, out int keyStart, out bool pathStyle) =>
+        Resolve(host, rawPath, out keyStart, out pathStyle, out _);
+
+    public Bucket? Resolve(ReadOnlySpan<char> host, string rawPath, out int keyStart, out bool pathStyle, out bool unknownBucketHost)
     {
         pathStyle = false;
         keyStart = 1;
+        unknownBucketHost = false;
         if (_byHost.Count > 0 && !host.IsEmpty && _byHostSpan.TryGetValue(host, out var byHost))
         {
             return byHost;
+        }
+        // A COS bucket host names its bucket in its first label: that bucket, or none — never the default.
+        if (CosBucketLabel(host) is { IsEmpty: false } label)
+        {
+            if (_byNameSpan.TryGetValue(label, out var byLabel))
+            {
+                return byLabel;
+            }
+            unknownBucketHost = true;
+            return null;
         }
 
         var segmentEnd = rawPath.IndexOf('/', 1);

@@ -77,9 +77,9 @@ internal sealed partial class DataPlaneHandler(
         }
 
         var host = HostWithoutPort(context.Request.Headers.Host);
-        var bucket = buckets.Resolve(host, rawPath, out var keyStart, out var pathStyle);
+        var bucket = buckets.Resolve(host, rawPath, out var keyStart, out var pathStyle, out var unknownBucketHost);
         // GET / on the service endpoint, or where nothing names a bucket: ListAllMyBuckets.
-        var service = rawPath.Length == 1 && (bucket is null || (!pathStyle && buckets.IsServiceHost(host)));
+        var service = rawPath.Length == 1 && !unknownBucketHost && (bucket is null || (!pathStyle && buckets.IsServiceHost(host)));
         if (bucket is null && !service)
         {
             return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
