@@ -119,12 +119,14 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         var signedHeaders = new List<KeyValuePair<string, string>>(headerNames.Length);
         foreach (var name in headerNames)
         {
-            var value = headers[Uri.UnescapeDataString(name)];
+            // The lists carry encoded names; the signature encodes the names itself.
+            var decodedName = Uri.UnescapeDataString(name);
+            var value = headers[decodedName];
             if (value.Count == 0)
             {
                 return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed header '{name}' is not in the request.");
             }
-            signedHeaders.Add(new(name, value.ToString()));
+            signedHeaders.Add(new(decodedName, value.ToString()));
         }
 
         // Every listed name covers all of its occurrences in the query, in request order.
@@ -136,7 +138,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             {
                 if (string.Equals(CosUrlEncoding.Encode(queryName).ToLowerInvariant(), name, StringComparison.Ordinal))
                 {
-                    signedParameters.Add(new(name, queryValue));
+                    signedParameters.Add(new(queryName, queryValue));
                     found = true;
                 }
             }
@@ -172,10 +174,11 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         return true;
     }
 
+    /// <summary>The fields of an Authorization value, exactly as sent: a SecretId with a stray space is another SecretId.</summary>
     private static Dictionary<string, string> ParseFields(string authorization)
     {
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var part in authorization.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in authorization.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq > 0)

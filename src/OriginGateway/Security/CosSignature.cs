@@ -45,14 +45,19 @@ internal static class CosSignature
         return $"q-sign-algorithm=sha1&q-ak={secretId}&q-sign-time={time}&q-key-time={time}&q-header-list={NameList(headers)}&q-url-param-list={NameList(parameters)}&q-signature={signature}";
     }
 
-    /// <summary>A presigned GET URL for <paramref name="url"/> (host signed), valid from <paramref name="start"/> for <paramref name="validFor"/>.</summary>
+    /// <summary>
+    /// A presigned GET URL for <paramref name="url"/> (host and the URL's own query parameters signed, the
+    /// parameters kept), valid from <paramref name="start"/> for <paramref name="validFor"/>.
+    /// </summary>
     public static Uri Presign(Uri url, string secretId, string secretKey, DateTimeOffset start, TimeSpan validFor)
     {
         var time = $"{start.ToUnixTimeSeconds()};{(start + validFor).ToUnixTimeSeconds()}";
         Buckets.KeyDecoding.TryDecodePath(url.AbsolutePath, out var decodedPath);
-        var signature = Compute(secretKey, time, time, "GET", decodedPath, [], [new("host", url.Authority)]);
-        var query = $"q-sign-algorithm=sha1&q-ak={Uri.EscapeDataString(secretId)}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list=&q-signature={signature}";
-        return new Uri(url.GetLeftPart(UriPartial.Path) + "?" + query);
+        var own = url.Query.TrimStart('?');
+        List<KeyValuePair<string, string>> parameters = own.Length > 0 && Buckets.QueryParameters.TryParse(own, out var parsed) ? parsed : [];
+        var signature = Compute(secretKey, time, time, "GET", decodedPath, parameters, [new("host", url.Authority)]);
+        var query = $"q-sign-algorithm=sha1&q-ak={Uri.EscapeDataString(secretId)}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list={Uri.EscapeDataString(NameList(parameters))}&q-signature={signature}";
+        return new Uri(url.GetLeftPart(UriPartial.Path) + "?" + (own.Length > 0 ? own + "&" : "") + query);
     }
 
     private static string Canonical(IEnumerable<KeyValuePair<string, string>> pairs) =>
