@@ -192,7 +192,8 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         hosts.Candidates(pull.Rule),
         pull.Rule.FollowRedirection,
         pull.Rule.StandbyStatusCodes,
-        IfMatch: ifMatch);
+        IfMatch: ifMatch,
+        FollowedRedirectCodes: pull.Rule.FollowedRedirectCodes);
 
     /// <summary>Answers a fill that produced no body: 404, a passed-through 3xx, or the failure.</summary>
     internal static Task AnswerWithoutBodyAsync(OriginPullContext pull, FillStart start)

@@ -22,7 +22,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
-        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, httpRequest.ContentType, RequestHeaders(httpRequest), attributes).ConfigureAwait(false) is { } entry)
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), RequestHeaders(httpRequest), attributes).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers.ETag = entry.ETag;
             request.Context.Response.ContentLength = 0;
@@ -183,7 +183,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 return;
             }
             var write = replace == true
-                ? new ObjectWrite(context.Request.ContentType, RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes)
+                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes)
                 : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes);
             var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)

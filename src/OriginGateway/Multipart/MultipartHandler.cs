@@ -44,7 +44,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
-        var contentType = string.IsNullOrEmpty(httpRequest.ContentType) ? null : httpRequest.ContentType;
+        var contentType = ContentTypes.For(httpRequest.ContentType, request.Key);
         var upload = await request.Bucket.Uploads.InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), attributes, request.Context.RequestAborted).ConfigureAwait(false);
         LogInitiated(logger, request.Bucket.Name, upload.Id);
         await XmlAnswer.WriteAsync(request, new XElement("InitiateMultipartUploadResult",

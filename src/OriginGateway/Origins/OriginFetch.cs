@@ -11,6 +11,7 @@ namespace OriginGateway.Origins;
 /// <param name="IfMatch">An If-Match header pinning the origin version, or null.</param>
 /// <param name="ClientUrl">A URL a client handed over (a task's): every hop must also use an <c>Egress:AllowedPorts</c> port.</param>
 /// <param name="MetricLabel">The <c>host</c> label of origin metrics when the host is not a rule host (task traffic: its kind).</param>
+/// <param name="FollowedRedirectCodes">With <paramref name="FollowRedirects"/>: only these 3xx are followed, others handed back (null: every 3xx).</param>
 internal sealed record OriginFetchRequest(
     string Scheme,
     string PathAndQuery,
@@ -21,7 +22,8 @@ internal sealed record OriginFetchRequest(
     string? Range = null,
     string? IfMatch = null,
     bool ClientUrl = false,
-    string? MetricLabel = null)
+    string? MetricLabel = null,
+    IReadOnlySet<int>? FollowedRedirectCodes = null)
 {
     /// <summary>A plain GET of one absolute URL that a client handed over (a task of <paramref name="kind"/>), following redirects.</summary>
     public static OriginFetchRequest ForUrl(Uri url, string kind) => new(

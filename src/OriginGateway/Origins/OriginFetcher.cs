@@ -187,7 +187,7 @@ internal sealed partial class OriginFetcher(
             metrics.OriginRequest(request.MetricLabel ?? host, status switch { < 300 => "ok", < 400 => "redirect", 404 => "not_found", < 500 => "client_error", _ => "server_error" },
                 Stopwatch.GetElapsedTime(started).TotalSeconds);
 
-            if (status is >= 300 and < 400 && request.FollowRedirects && response.Headers.Location is { } location)
+            if (status is >= 300 and < 400 && request.FollowRedirects && (request.FollowedRedirectCodes?.Contains(status) ?? true) && response.Headers.Location is { } location)
             {
                 response.Dispose();
                 if (hop >= options.MaxRedirects)

@@ -44,7 +44,8 @@ internal sealed class CompiledRule
         FollowQueryString = p?.FollowQueryString ?? true;
         FollowRedirection = p?.FollowRedirection ?? true;
         TransparentErrorCode = p?.TransparentErrorCode ?? false;
-        ExplicitRedirectCode = p?.HttpRedirectCode;
+        ExplicitRedirectCode = rule.Type != OriginType.Mirror && p?.HttpRedirectCodes is { Count: > 0 } codes ? codes[0] : null;
+        FollowedRedirectCodes = rule.Type == OriginType.Mirror && p?.HttpRedirectCodes is { Count: > 0 } followed ? followed.ToHashSet() : null;
         CopyOriginData = p?.CopyOriginData ?? true;
         var h = p?.HttpHeader;
         FollowAllHeaders = h?.FollowAllHeaders ?? false;
@@ -75,6 +76,9 @@ internal sealed class CompiledRule
     public bool FollowRedirection { get; }
 
     public bool TransparentErrorCode { get; }
+
+    /// <summary>Mirror: the origin redirect codes followed when the rule names some (HttpRedirectCode); null follows every 3xx.</summary>
+    public IReadOnlySet<int>? FollowedRedirectCodes { get; }
 
     /// <summary>HttpRedirectCode when the rule sets one.</summary>
     public int? ExplicitRedirectCode { get; }

@@ -32,7 +32,7 @@ internal sealed record OriginParameter(
     bool? FollowQueryString,
     OriginHttpHeader? HttpHeader,
     bool? FollowRedirection,
-    int? HttpRedirectCode,
+    IReadOnlyList<int>? HttpRedirectCodes,
     bool? CopyOriginData);
 
 internal sealed record OriginHttpHeader(

@@ -159,15 +159,23 @@ internal static class OriginConfigurationValidator
         {
             errors.Add($"{path}/Protocol", $"'{protocol}' is not one of HTTP, HTTPS, FOLLOW.");
         }
-        if (p.HttpRedirectCode is { } redirect)
+        if (p.HttpRedirectCodes is { } codes)
         {
+            // Mirror: the origin's redirects to follow (as the SDKs send them); Redirect and Proxy: the one code to answer.
             if (rule.Type == OriginType.Mirror)
             {
-                errors.Add($"{path}/HttpRedirectCode", "is not allowed on a Mirror rule.");
+                foreach (var code in codes.Where(c => c is not (301 or 302 or 303 or 307 or 308)))
+                {
+                    errors.Add($"{path}/HttpRedirectCode", $"{code} is not a redirect a Mirror rule can follow (301, 302, 303, 307, 308).");
+                }
             }
-            else if (redirect is not (301 or 302 or 307))
+            else if (codes.Count > 1)
             {
-                errors.Add($"{path}/HttpRedirectCode", $"{redirect} is not one of 301, 302, 307.");
+                errors.Add($"{path}/HttpRedirectCode", $"appears {codes.Count} times; a {rule.Type} rule answers one code.");
+            }
+            else if (codes[0] is not (301 or 302 or 307))
+            {
+                errors.Add($"{path}/HttpRedirectCode", $"{codes[0]} is not one of 301, 302, 307.");
             }
         }
         if (p.CopyOriginData is not null && rule.Type != OriginType.Proxy)

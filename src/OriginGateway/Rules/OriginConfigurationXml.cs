@@ -166,9 +166,12 @@ internal static class OriginConfigurationXml
         if (p.Child("HttpHeader") is { } headerElement)
         {
             var h = new ElementReader(headerElement, $"{path}/HttpHeader", errors);
+            // NewHttpHeader (singular) is how the official SDKs write NewHttpHeaders.
+            var added = ReadHeaders(h.Child("NewHttpHeaders"), $"{path}/HttpHeader/NewHttpHeaders", withValue: true, errors);
+            var addedBySdk = ReadHeaders(h.Child("NewHttpHeader"), $"{path}/HttpHeader/NewHttpHeader", withValue: true, errors);
             header = new OriginHttpHeader(
                 h.Bool("FollowAllHeaders"),
-                ReadHeaders(h.Child("NewHttpHeaders"), $"{path}/HttpHeader/NewHttpHeaders", withValue: true, errors),
+                added is null && addedBySdk is null ? null : [.. added ?? [], .. addedBySdk ?? []],
                 ReadHeaders(h.Child("FollowHttpHeaders"), $"{path}/HttpHeader/FollowHttpHeaders", withValue: false, errors)?.Select(k => k.Key).ToArray(),
                 ReadHeaders(h.Child("ForbidFollowHeaders"), $"{path}/HttpHeader/ForbidFollowHeaders", withValue: false, errors)?.Select(k => k.Key).ToArray());
             h.RejectOthers();
@@ -179,7 +182,7 @@ internal static class OriginConfigurationXml
             p.Bool("FollowQueryString"),
             header,
             p.Bool("FollowRedirection"),
-            p.Int("HttpRedirectCode"),
+            p.Ints("HttpRedirectCode"),
             p.Bool("CopyOriginData"));
         p.RejectOthers();
         return parameter;
@@ -382,7 +385,7 @@ internal static class OriginConfigurationXml
                 Optional("FollowQueryString", p.FollowQueryString),
                 header,
                 Optional("FollowRedirection", p.FollowRedirection),
-                p.HttpRedirectCode is { } code ? new XElement("HttpRedirectCode", code.ToString(CultureInfo.InvariantCulture)) : null,
+                p.HttpRedirectCodes?.Select(code => new XElement("HttpRedirectCode", code.ToString(CultureInfo.InvariantCulture))),
                 Optional("CopyOriginData", p.CopyOriginData)));
         }
         if (rule.StandbyStatusCodes is { } codes)
@@ -477,6 +480,25 @@ internal static class OriginConfigurationXml
             }
             errors.Add($"{path}/{name}", $"'{text}' is not true or false.");
             return null;
+        }
+
+        /// <summary>Every occurrence of a repeatable integer element (null when there is none).</summary>
+        public List<int>? Ints(string name)
+        {
+            _known.Add(name);
+            List<int>? values = null;
+            foreach (var child in element.Elements().Where(e => e.Name.LocalName == name))
+            {
+                if (!child.HasElements && int.TryParse(child.Value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                {
+                    (values ??= []).Add(value);
+                }
+                else
+                {
+                    errors.Add($"{path}/{name}", $"'{child.Value}' is not an integer.");
+                }
+            }
+            return values;
         }
 
         public int? Int(string name)

@@ -235,6 +235,22 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
     }
 
     [Fact]
+    public async Task HttpRedirectCodes_OnAMirrorRule_AreTheOnlyRedirectsFollowed()
+    {
+        var followed = Unique("f301/");
+        fixture.A.Redirect("/" + followed, $"/moved/{followed}", 301);
+        fixture.A.Serve($"/moved/{followed}", "followed"u8.ToArray());
+        Assert.Equal("followed", await (await GetAsync(followed)).Content.ReadAsStringAsync());
+
+        var passed = Unique("f301/");
+        fixture.A.Redirect("/" + passed, "https://elsewhere.example.com/y", 302);
+        var response = await GetAsync(passed);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal("https://elsewhere.example.com/y", response.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(passed)).StatusCode);
+    }
+
+    [Fact]
     public async Task RuleAimedAtTheGatewaysOwnListener_EndsAtOnce()
     {
         var response = await GetAsync(Unique("self/")).WaitAsync(TimeSpan.FromSeconds(10));

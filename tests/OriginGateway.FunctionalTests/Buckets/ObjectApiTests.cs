@@ -455,4 +455,29 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         }));
         await Task.WhenAll(readers.Append(writer));
     }
+
+    [Fact]
+    public async Task WithoutContentType_APutAndAMultipartUpload_TakeTheTypeOfTheKeysSuffix()
+    {
+        var zip = Unique("archive.zip");
+        var put = new HttpRequestMessage(HttpMethod.Put, Url(zip)) { Content = new ByteArrayContent("PK"u8.ToArray()) };
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.SendAsync(put.Sign())).StatusCode);
+        Assert.Equal("application/zip", (await Gateway.Client.GetAsync(Url(zip))).Content.Headers.ContentType!.ToString());
+
+        var bare = Unique("no-suffix");
+        put = new HttpRequestMessage(HttpMethod.Put, Url(bare)) { Content = new ByteArrayContent("x"u8.ToArray()) };
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.SendAsync(put.Sign())).StatusCode);
+        Assert.Equal("application/octet-stream", (await Gateway.Client.GetAsync(Url(bare))).Content.Headers.ContentType!.ToString());
+
+        var text = Unique("notes.txt");
+        var initiated = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(text + "?uploads")).Sign());
+        var uploadId = XDocument.Parse(await initiated.Content.ReadAsStringAsync()).Root!.Element("UploadId")!.Value;
+        var part = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, Url($"{text}?partNumber=1&uploadId={uploadId}")) { Content = new ByteArrayContent("hello"u8.ToArray()) }.Sign());
+        var complete = new HttpRequestMessage(HttpMethod.Post, Url($"{text}?uploadId={uploadId}"))
+        {
+            Content = new StringContent($"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part.Headers.ETag!.Tag}</ETag></Part></CompleteMultipartUpload>"),
+        };
+        Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.SendAsync(complete.Sign())).StatusCode);
+        Assert.Equal("text/plain", (await Gateway.Client.GetAsync(Url(text))).Content.Headers.ContentType!.ToString());
+    }
 }

@@ -106,7 +106,8 @@ public sealed class OriginConfigurationXmlTests
         { Rule(info: "<OriginInfo><HostInfo><HostName>a.com</HostName><StandbyHostName_0>b.com</StandbyHostName_0></HostInfo></OriginInfo>"), "numbered StandbyHostName_1 to StandbyHostName_10" },
         { Rule(info: "<OriginInfo><HostInfo><HostName>a.com</HostName><StandbyHostName_1>b.com</StandbyHostName_1><StandbyHostName_3>c.com</StandbyHostName_3></HostInfo></OriginInfo>"), "StandbyHostName_2 is missing" },
         { Rule(type: "Redirect", condition: "", parameter: "<OriginParameter><HttpRedirectCode>303</HttpRedirectCode></OriginParameter>"), "not one of 301, 302, 307" },
-        { Rule(type: "Mirror", parameter: "<OriginParameter><HttpRedirectCode>302</HttpRedirectCode></OriginParameter>"), "not allowed on a Mirror rule" },
+        { Rule(type: "Mirror", parameter: "<OriginParameter><HttpRedirectCode>304</HttpRedirectCode></OriginParameter>"), "not a redirect a Mirror rule can follow" },
+        { Rule(type: "Redirect", condition: "", parameter: "<OriginParameter><HttpRedirectCode>301</HttpRedirectCode><HttpRedirectCode>302</HttpRedirectCode></OriginParameter>"), "answers one code" },
         { Rule(parameter: "<OriginParameter><HttpHeader><NewHttpHeaders>" + string.Concat(Enumerable.Range(0, 11).Select(i => $"<Header><Key>x-h{i}</Key><Value>v</Value></Header>")) + "</NewHttpHeaders></HttpHeader></OriginParameter>"), "at most 10 are allowed" },
         { Rule(parameter: "<OriginParameter><HttpHeader><NewHttpHeaders><Header><Key>bad header</Key><Value>v</Value></Header></NewHttpHeaders></HttpHeader></OriginParameter>"), "not a valid HTTP header name" },
         { Rule(parameter: "<OriginParameter><HttpHeader><FollowHttpHeaders><Header><Key>a:b</Key></Header></FollowHttpHeaders></HttpHeader></OriginParameter>"), "not a valid HTTP header name" },
@@ -150,7 +151,7 @@ public sealed class OriginConfigurationXmlTests
     {
         var result = Parse(Document(
             Rule(type: "Cache"),
-            Rule(priority: "<RulePriority>2</RulePriority>", parameter: "<OriginParameter><HttpRedirectCode>302</HttpRedirectCode></OriginParameter>"),
+            Rule(priority: "<RulePriority>2</RulePriority>", parameter: "<OriginParameter><HttpRedirectCode>305</HttpRedirectCode></OriginParameter>"),
             Rule(priority: "<RulePriority>3</RulePriority>", info: "<OriginInfo><HostInfo><HostName>x/y</HostName><Weight>-1</Weight></HostInfo></OriginInfo>")));
 
         Assert.Equal("InvalidArgument", result.ErrorCode);
@@ -242,5 +243,25 @@ public sealed class OriginConfigurationXmlTests
             parameter: "<OriginParameter><HttpRedirectCode>301</HttpRedirectCode></OriginParameter>")));
 
         Assert.True(result.IsValid, result.Message);
+    }
+
+    /// <summary>The document cos-nodejs-sdk-v5's own test suite sends with putBucketOrigin.</summary>
+    [Fact]
+    public void Parse_TheOfficialSdksMirrorDocument_WithNewHttpHeaderAndRedirectCodes_IsAccepted()
+    {
+        var result = Parse("""
+            <OriginConfiguration><OriginRule><OriginType>Mirror</OriginType>
+            <OriginCondition><HTTPStatusCode>404</HTTPStatusCode><Prefix></Prefix></OriginCondition>
+            <OriginParameter><Protocol>HTTP</Protocol><FollowQueryString>true</FollowQueryString>
+            <HttpHeader><NewHttpHeader><Header><Key>a</Key><Value>a</Value></Header></NewHttpHeader></HttpHeader>
+            <FollowRedirection>true</FollowRedirection><HttpRedirectCode>301</HttpRedirectCode><HttpRedirectCode>302</HttpRedirectCode></OriginParameter>
+            <OriginInfo><HostInfo><HostName>qq.com</HostName></HostInfo><FileInfo><PrefixConfiguration><Prefix>p/</Prefix></PrefixConfiguration><SuffixConfiguration><Suffix>.jpg</Suffix></SuffixConfiguration></FileInfo></OriginInfo>
+            <RulePriority>1</RulePriority></OriginRule></OriginConfiguration>
+            """);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var parameter = result.Configuration!.Rules[0].Parameter!;
+        Assert.Equal([new KeyValuePair<string, string>("a", "a")], parameter.HttpHeader!.NewHttpHeaders!);
+        Assert.Equal([301, 302], parameter.HttpRedirectCodes!);
     }
 }
