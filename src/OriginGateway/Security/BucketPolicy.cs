@@ -51,12 +51,14 @@ internal sealed class BucketPolicy
                 error = "The policy needs a non-empty Statement array.";
                 return null;
             }
+            // The older form names one principal for every statement at the top level.
+            var sharedPrincipal = Property(root, "Principal");
             var statements = new List<Statement>();
             var index = 0;
             foreach (var element in statementArray.EnumerateArray())
             {
                 index++;
-                if (ParseStatement(element, out error) is not { } statement)
+                if (ParseStatement(element, sharedPrincipal, out error) is not { } statement)
                 {
                     error = $"Statement {index}: {error}";
                     return null;
@@ -68,7 +70,7 @@ internal sealed class BucketPolicy
         }
     }
 
-    private static Statement? ParseStatement(JsonElement element, out string? error)
+    private static Statement? ParseStatement(JsonElement element, JsonElement? sharedPrincipal, out string? error)
     {
         error = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -82,7 +84,7 @@ internal sealed class BucketPolicy
             error = "Effect must be \"allow\" or \"deny\".";
             return null;
         }
-        if (Property(element, "Principal") is not { } principal)
+        if ((Property(element, "Principal") ?? sharedPrincipal) is not { } principal)
         {
             error = "Principal is required.";
             return null;
@@ -171,6 +173,40 @@ internal sealed class BucketPolicy
             allowed |= !statement.HasCondition;
         }
         return allowed;
+    }
+
+    /// <summary>
+    /// The document as the gateway keeps and returns it: the older form (top-level lower-case
+    /// <c>statement</c>, one top-level <c>principal</c>) becomes the current one — <c>Statement</c>, each
+    /// statement with its <c>Principal</c> — everything else as written. A current document is kept as is.
+    /// </summary>
+    public static byte[] Normalize(byte[] document)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(document) is not System.Text.Json.Nodes.JsonObject root)
+        {
+            return document;
+        }
+        var statementName = root.Select(p => p.Key).FirstOrDefault(k => k.Equals("Statement", StringComparison.OrdinalIgnoreCase));
+        var principalName = root.Select(p => p.Key).FirstOrDefault(k => k.Equals("Principal", StringComparison.OrdinalIgnoreCase));
+        if (statementName is null || (statementName == "Statement" && principalName is null))
+        {
+            return document;
+        }
+        var statements = root[statementName]!.DeepClone();
+        if (principalName is not null)
+        {
+            foreach (var statement in statements.AsArray().OfType<System.Text.Json.Nodes.JsonObject>())
+            {
+                if (!statement.Any(p => p.Key.Equals("Principal", StringComparison.OrdinalIgnoreCase)))
+                {
+                    statement["Principal"] = root[principalName]!.DeepClone();
+                }
+            }
+            root.Remove(principalName);
+        }
+        root.Remove(statementName);
+        root["Statement"] = statements;
+        return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 
     private static bool ActionMatches(string pattern, string action) =>

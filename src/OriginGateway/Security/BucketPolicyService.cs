@@ -49,7 +49,7 @@ internal sealed class BucketPolicyService
         {
             return error;
         }
-        repository.Put(bucket, Encoding.UTF8.GetString(document));
+        repository.Put(bucket, Encoding.UTF8.GetString(BucketPolicy.Normalize(document)));
         _policies[bucket] = new Holder(policy);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
         return null;

@@ -101,4 +101,39 @@ public class BucketPolicyTests
     {
         Assert.Equal(matches, BucketPolicy.Wildcard.Matches(pattern, value));
     }
+
+    /// <summary>The older form the COS SDK's own tests send: one top-level lower-case principal and statement list.</summary>
+    [Fact]
+    public void TheOlderForm_IsAccepted_AndKeptInTheCurrentForm()
+    {
+        var older = """
+            {"version":"2.0","principal":{"qcs":["qcs::cam::anyone:anyone"]},"statement":[{"effect":"deny","action":["name/cos:GetObject"],
+             "resource":["qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/secret/*"]}]}
+            """;
+        var policy = Parse(older);
+        Assert.True(policy.DeniesAnyone("name/cos:GetObject", Bucket, AppId, "ap-guangzhou", "secret/a"));
+        Assert.False(policy.DeniesAnyone("name/cos:GetObject", Bucket, AppId, "ap-guangzhou", "open/a"));
+        Assert.False(policy.DeniesAnyone("name/cos:PutObject", Bucket, AppId, "ap-guangzhou", "secret/a"));
+
+        using var normalized = System.Text.Json.JsonDocument.Parse(BucketPolicy.Normalize(Encoding.UTF8.GetBytes(older)));
+        var statement = normalized.RootElement.GetProperty("Statement")[0];
+        Assert.Equal("qcs::cam::anyone:anyone", statement.GetProperty("Principal").GetProperty("qcs")[0].GetString());
+        Assert.Equal("deny", statement.GetProperty("effect").GetString());
+        Assert.False(normalized.RootElement.TryGetProperty("principal", out _));
+        Assert.NotNull(BucketPolicy.Parse(BucketPolicy.Normalize(Encoding.UTF8.GetBytes(older)), out _));
+
+        var current = Encoding.UTF8.GetBytes(Policy(Statement("allow", "*")));
+        Assert.Same(current, BucketPolicy.Normalize(current));
+    }
+
+    [Theory]
+    [InlineData("\"*\"")]
+    [InlineData("{\"qcs\":[\"qcs::cam::anyone:anyone\"]}")]
+    [InlineData("{\"qcs\":\"*\"}")]
+    public void ADenyForEveryone_DeniesAnonymousReads_AnAllowDoesNot(string principal)
+    {
+        Assert.True(Parse(Policy(Statement("deny", $"qcs::cos:*:uid/{AppId}:{Bucket}/*", "name/cos:GetObject", principal))).DeniesAnyone("name/cos:GetObject", Bucket, AppId, "ap-guangzhou", "k"));
+        Assert.False(Parse(Policy(Statement("allow", $"qcs::cos:*:uid/{AppId}:{Bucket}/*", "name/cos:GetObject", principal))).DeniesAnyone("name/cos:GetObject", Bucket, AppId, "ap-guangzhou", "k"));
+        Assert.False(Parse(Policy(Statement("deny", $"qcs::cos:*:uid/{AppId}:{Bucket}/*", "name/cos:GetObject"))).DeniesAnyone("name/cos:GetObject", Bucket, AppId, "ap-guangzhou", "k"));
+    }
 }
