@@ -36,19 +36,15 @@ secret_key=origin-gateway-development-secret
 bucket=test-1250000000
 region=ap-guangzhou
 
-# Two gateways on one data directory would race: one https gateway serves the suite, an http one
-# (a second process on its own directory) answers the few plain-http calls.
-start_gateway() { # <data endpoint> <control port> <dir> <log>
-  (cd "$3" && DOTNET_ENVIRONMENT=Development exec dotnet "$dll" \
-    --Endpoints:Data="$1" --Endpoints:Control="http://127.0.0.1:$2" --DataDirectory="$3" \
-    --Kestrel:Certificates:Default:Path="$work/cert.pem" --Kestrel:Certificates:Default:KeyPath="$work/key.pem" \
-    --Buckets:1:Name=$bucket --Buckets:1:Region=$region --Limits:MaxPutSize=1073741824 \
-    >"$4" 2>&1) &
-  pids+=($!)
-}
-mkdir -p "$work/tls" "$work/http"
-start_gateway "https://127.0.0.1:$tls_port" "$control_port" "$work/tls" "$work/gateway.log"
-start_gateway "http://127.0.0.1:$http_port" "$(free_port)" "$work/http" "$work/gateway-http.log"
+# One gateway on https; the SDK's plain-http cases reach it through bridge.js.
+mkdir -p "$work/data"
+(cd "$work/data" && DOTNET_ENVIRONMENT=Development exec dotnet "$dll" \
+  --Endpoints:Data="https://127.0.0.1:$tls_port" --Endpoints:Control="http://127.0.0.1:$control_port" --DataDirectory="$work/data" \
+  --Kestrel:Certificates:Default:Path="$work/cert.pem" --Kestrel:Certificates:Default:KeyPath="$work/key.pem" \
+  --Buckets:1:Name=$bucket --Buckets:1:Region=$region --Limits:MaxPutSize=1073741824 \
+  >"$work/gateway.log" 2>&1) &
+pids+=($!)
+node "$here/bridge.js" "$http_port" "$tls_port" & pids+=($!)
 node "$here/sts.js" "$sts_port" "$secret_id" "$secret_key" >/dev/null & pids+=($!)
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$control_port/healthz" && break

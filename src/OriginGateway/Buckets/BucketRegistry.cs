@@ -82,6 +82,15 @@ internal sealed class BucketRegistry
             : [];
     }
 
+    /// <summary>The region label of a COS bucket host name (the label after <c>cos</c>).</summary>
+    internal static ReadOnlySpan<char> CosRegionLabel(ReadOnlySpan<char> host)
+    {
+        var afterBucket = host[(host.IndexOf('.') + 1)..];
+        var afterService = afterBucket[(afterBucket.IndexOf('.') + 1)..];
+        var end = afterService.IndexOf('.');
+        return end < 0 ? [] : afterService[..end];
+    }
+
     internal static bool HostMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> host)
     {
         var star = pattern.IndexOf('*');
@@ -119,10 +128,10 @@ internal sealed class BucketRegistry
         {
             return byHost;
         }
-        // A COS bucket host names its bucket in its first label: that bucket, or none — never the default.
+        // A COS bucket host names its bucket (and region) in its first labels: that bucket, or none — never the default.
         if (CosBucketLabel(host) is { IsEmpty: false } label)
         {
-            if (_byNameSpan.TryGetValue(label, out var byLabel))
+            if (_byNameSpan.TryGetValue(label, out var byLabel) && (byLabel.Region.Length == 0 || CosRegionLabel(host).Equals(byLabel.Region, StringComparison.OrdinalIgnoreCase)))
             {
                 return byLabel;
             }

@@ -39,8 +39,11 @@ public sealed class BucketRegistryTests
 
         Assert.Null(registry.Resolve("nosuch-1250000000.cos.ap-guangzhou.myqcloud.com", "/a.txt", out _, out _, out var unknown));
         Assert.True(unknown);
-        Assert.Equal("other-1250000000", registry.Resolve("other-1250000000.cos.ap-beijing.myqcloud.com", "/a.txt", out _, out _, out unknown)!.Name);
+        Assert.Equal("other-1250000000", registry.Resolve("other-1250000000.cos.ap-guangzhou.myqcloud.com", "/a.txt", out _, out _, out unknown)!.Name);
         Assert.False(unknown);
+        // The bucket is in ap-guangzhou: the same name in another region is another bucket.
+        Assert.Null(registry.Resolve("other-1250000000.cos.ap-beijing.myqcloud.com", "/a.txt", out _, out _, out unknown));
+        Assert.True(unknown);
         Assert.Equal("other-1250000000", registry.Resolve("cdn.example.com", "/a.txt", out _, out _, out _)!.Name);
         Assert.Equal("examplebucket-1250000000", registry.Resolve("127.0.0.1", "/a.txt", out _, out _, out _)!.Name);
         Assert.Equal("examplebucket-1250000000", registry.Resolve("localhost", "/a.txt", out _, out _, out _)!.Name);
