@@ -4,13 +4,9 @@
 'use strict';
 const crypto = require('crypto');
 const http = require('http');
-const COS = require('cos-nodejs-sdk-v5');
 
 const [port, secretId, secretKey, bucket] = process.argv.slice(2);
-const cos = new COS({ SecretId: secretId, SecretKey: secretKey, Protocol: 'http:', Domain: `127.0.0.1:${port}` });
-const Region = 'ap-guangzhou';
-const call = (method, params) => new Promise((resolve, reject) =>
-  cos[method]({ Bucket: bucket, Region, ...params }, (err, data) => (err ? reject(Object.assign(new Error(`${method} failed`), { detail: err })) : resolve(data))));
+const { call } = require('./cos-client')(port, secretId, secretKey, bucket);
 const failed = (method, params) => call(method, params).then(() => 'succeeded', (e) => (e.detail && (e.detail.code || e.detail.statusCode)) || String(e));
 const anonymous = (key) => new Promise((resolve, reject) =>
   http.get({ host: '127.0.0.1', port, path: '/' + key.split('/').map(encodeURIComponent).join('/') }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject));

@@ -3,13 +3,9 @@
 // Prints one JSON document with what each call returned; exits non-zero on the first failure.
 'use strict';
 const crypto = require('crypto');
-const COS = require('cos-nodejs-sdk-v5');
 
 const [port, secretId, secretKey, bucket] = process.argv.slice(2);
-const cos = new COS({ SecretId: secretId, SecretKey: secretKey, Protocol: 'http:', Domain: `127.0.0.1:${port}` });
-const Region = 'ap-guangzhou';
-const call = (method, params) => new Promise((resolve, reject) =>
-  cos[method]({ Bucket: bucket, Region, ...params }, (err, data) => (err ? reject(Object.assign(new Error(`${method} failed`), { detail: err })) : resolve(data))));
+const { call } = require('./cos-client')(port, secretId, secretKey, bucket);
 
 (async () => {
   const key = `sdk-${Date.now()}/${crypto.randomUUID()}/对象 file+name.txt`;

@@ -48,7 +48,7 @@ public sealed class SubresourceTests
     public async Task EverySubresource_WithEveryMethod_OnAnExistingObject_IsAnsweredForWhatItIs_AndLeavesTheObjectWhole(string storage)
     {
         await using var s3 = storage == "S3" ? await S3Server.StartAsync("gateway") : null;
-        await using var gateway = await GatewayProcess.StartAsync(S3Settings(s3));
+        await using var gateway = await GatewayProcess.StartAsync(S3Server.GatewaySettings(s3));
         var key = "survivor/" + Guid.NewGuid().ToString("N") + ".txt";
         var url = new Uri(gateway.DataUrl, key);
         var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = CosSigner.Bytes(Body, "text/plain") };
@@ -106,12 +106,6 @@ public sealed class SubresourceTests
         Assert.Equal(HttpStatusCode.NoContent, (await gateway.Client.SendAsync(delete.Sign())).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, key))).StatusCode);
     }
-
-    internal static string[] S3Settings(S3Server? s3) => s3 is null ? [] :
-    [
-        "--Buckets:0:Storage:Kind=S3", $"--Buckets:0:Storage:ServiceUrl={s3.Endpoint}", "--Buckets:0:Storage:BucketName=gateway",
-        $"--Buckets:0:Storage:AccessKey={S3Server.AccessKey}", $"--Buckets:0:Storage:SecretKey={S3Server.SecretKey}",
-    ];
 
     /// <summary>Bytes (as a hash) and every header of the stored object that a sub-resource call must not change.</summary>
     private static async Task<string> SnapshotAsync(GatewayProcess gateway, Uri url)

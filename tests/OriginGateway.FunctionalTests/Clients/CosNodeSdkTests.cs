@@ -43,7 +43,7 @@ public sealed class CosNodeSdkTests
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
         await using var s3 = storage == "S3" ? await S3Server.StartAsync("gateway") : null;
-        await using var gateway = await GatewayProcess.StartAsync(Buckets.SubresourceTests.S3Settings(s3));
+        await using var gateway = await GatewayProcess.StartAsync(S3Server.GatewaySettings(s3));
 
         var (exit, stdout, stderr) = await NodeScript.RunAsync("cos-acl-tagging-check.js",
             gateway.DataPort.ToString(System.Globalization.CultureInfo.InvariantCulture), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket);

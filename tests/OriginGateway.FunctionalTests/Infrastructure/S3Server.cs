@@ -29,6 +29,13 @@ public sealed class S3Server : IAsyncDisposable
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
+    /// <summary>The settings that put the default bucket of a gateway on <paramref name="s3"/> (none: the filesystem store).</summary>
+    public static string[] GatewaySettings(S3Server? s3, string bucket = "gateway") => s3 is null ? [] :
+    [
+        "--Buckets:0:Storage:Kind=S3", $"--Buckets:0:Storage:ServiceUrl={s3.Endpoint}", $"--Buckets:0:Storage:BucketName={bucket}",
+        $"--Buckets:0:Storage:AccessKey={AccessKey}", $"--Buckets:0:Storage:SecretKey={SecretKey}",
+    ];
+
     /// <summary>
     /// The multipart uploads s3rver holds open in a bucket, read from its directory (s3rver does not
     /// implement ListMultipartUploads): one directory per upload id.

@@ -30,12 +30,7 @@ public sealed class MultipartSdkAndSweepTests
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
         await using var s3 = storage == "S3" ? await S3Server.StartAsync("gateway") : null;
-        string[] settings = s3 is null ? [] :
-        [
-            "--Buckets:0:Storage:Kind=S3", $"--Buckets:0:Storage:ServiceUrl={s3.Endpoint}", "--Buckets:0:Storage:BucketName=gateway",
-            $"--Buckets:0:Storage:AccessKey={S3Server.AccessKey}", $"--Buckets:0:Storage:SecretKey={S3Server.SecretKey}",
-        ];
-        await using var gateway = await GatewayProcess.StartAsync(settings);
+        await using var gateway = await GatewayProcess.StartAsync(S3Server.GatewaySettings(s3));
         var data = RandomNumberGenerator.GetBytes(50 * MiB);
         var file = Path.Combine(gateway.DataDirectory, "upload-source.bin");
         await File.WriteAllBytesAsync(file, data);
