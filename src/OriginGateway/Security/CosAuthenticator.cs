@@ -29,6 +29,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     {
         var authorization = headers.Authorization;
         string? presigned = null;
+        string? signParameter = null;
         if (query is not null)
         {
             foreach (var (name, value) in query)
@@ -36,6 +37,11 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
                 if (name.Equals("q-signature", StringComparison.OrdinalIgnoreCase) || name.Equals("q-ak", StringComparison.OrdinalIgnoreCase))
                 {
                     presigned = value;
+                }
+                // COS also takes a whole Authorization value in one `sign` parameter (the SDKs' getAuth links).
+                if (name == "sign" && value.Contains("q-signature=", StringComparison.Ordinal))
+                {
+                    signParameter = value;
                 }
                 if (name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase))
                 {
@@ -51,7 +57,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         Dictionary<string, string> fields;
         if (authorization.Count > 0)
         {
-            if (presigned is not null)
+            if (presigned is not null || signParameter is not null)
             {
                 return CosAuthResult.Fail(400, "InvalidArgument", "A request may carry an Authorization header or presigned query parameters, not both.");
             }
@@ -60,6 +66,14 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
                 return CosAuthResult.Fail(403, "AccessDenied", "More than one Authorization header.");
             }
             fields = ParseFields(authorization.ToString());
+        }
+        else if (signParameter is not null)
+        {
+            if (presigned is not null)
+            {
+                return CosAuthResult.Fail(400, "InvalidArgument", "A request may carry a sign parameter or presigned q-* parameters, not both.");
+            }
+            fields = ParseFields(signParameter);
         }
         else if (presigned is not null)
         {

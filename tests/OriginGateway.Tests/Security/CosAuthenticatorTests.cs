@@ -248,4 +248,19 @@ public sealed class CosAuthenticatorTests
         var tampered = query.Select(p => p.Key == "response-content-type" ? new KeyValuePair<string, string>(p.Key, "text/html") : p).ToList();
         Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", "/dir/a.txt", tampered, Headers()).ErrorCode);
     }
+
+    /// <summary>A whole Authorization value in one <c>sign</c> query parameter, as the COS SDKs' getAuth links carry it.</summary>
+    [Fact]
+    public void Authenticate_AnAuthorizationInTheSignParameter_IsChecked()
+    {
+        List<KeyValuePair<string, string>> signed = [new("a,b!*", "x y")];
+        var authorization = CosSignature.Authorization(SecretId, SecretKey, Now, Now.AddMinutes(10), "GET", "/a.txt", signed, [new("host", Host)]);
+        List<KeyValuePair<string, string>> query = [new("sign", authorization), .. signed];
+        IHeaderDictionary headers = new HeaderDictionary { ["Host"] = Host };
+
+        Assert.Equal(SecretId, _authenticator.Authenticate("GET", "/a.txt", query, headers).Credential?.SecretId);
+        List<KeyValuePair<string, string>> tampered = [new("sign", authorization), new("a,b!*", "x z")];
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", "/a.txt", tampered, headers).ErrorCode);
+        Assert.Equal("InvalidArgument", _authenticator.Authenticate("GET", "/a.txt", query, Headers(Sign(Now, Now.AddMinutes(5)))).ErrorCode);
+    }
 }
