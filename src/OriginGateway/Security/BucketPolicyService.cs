@@ -62,7 +62,8 @@ internal sealed class BucketPolicyService
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
     }
 
-    private BucketPolicy? Load(string bucket) => _policies.GetOrAdd(bucket, name =>
+    /// <summary>The bucket's parsed policy (read from the database once, then kept until it changes).</summary>
+    private BucketPolicy? Load(string bucket) => _policies.TryGetValue(bucket, out var held) ? held.Policy : _policies.GetOrAdd(bucket, name =>
         new Holder(repository.Get(name) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null)).Policy;
 
     private sealed record Holder(BucketPolicy? Policy);
