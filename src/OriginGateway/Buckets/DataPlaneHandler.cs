@@ -27,8 +27,67 @@ internal sealed partial class DataPlaneHandler(
 
     private readonly ILogger _accessLog = loggers.CreateLogger(AccessLogCategory);
 
-    public Task HandleAsync(HttpContext context) =>
-        metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
+    public Task HandleAsync(HttpContext context)
+    {
+        Task handled;
+        try
+        {
+            handled = metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
+        }
+        catch (Exception e)
+        {
+            return FailedAsync(context, e);
+        }
+        return handled.IsCompletedSuccessfully ? handled : GuardedAsync(context, handled);
+    }
+
+    private async Task GuardedAsync(HttpContext context, Task handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await FailedAsync(context, e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whatever a request's handler did not answer itself: a dependency's failure is a retryable 503
+    /// <c>ServiceUnavailable</c>, anything else a 500 <c>InternalError</c> — in COS XML, never an exception
+    /// page, never with the request's headers; a response already under way is cut.
+    /// </summary>
+    private Task FailedAsync(HttpContext context, Exception exception)
+    {
+        if (context.RequestAborted.IsCancellationRequested && exception is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            return Task.CompletedTask;
+        }
+        var dependency = Dependencies.DependencyFailure.Of(exception);
+        LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+        var requestId = context.Response.Headers[RequestIds.HeaderName].ToString();
+        context.Response.Clear();
+        context.Response.Headers[RequestIds.HeaderName] = requestId.Length > 0 ? requestId : RequestIds.Next();
+        if (dependency is not null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+        var path = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && TrySplitTarget(target, out var rawPath, out _) ? rawPath : "/";
+        return dependency is null
+            ? CosError.WriteAsync(context, 500, "InternalError", "The gateway failed to handle the request.", path)
+            : CosError.WriteAsync(context, 503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(dependency), path);
+    }
+
+    private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
+    private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
 
     /// <summary>Only when something listens: time the request, count it by bucket, action and status, and log it when the access log is on.</summary>
     private async Task HandleMeasuredAsync(HttpContext context)

@@ -59,15 +59,27 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         {
             result = await store.PutAsync(key, httpRequest.Body, write, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is BodyReadException || (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
         {
             // The client went away or sent a broken body: nothing was stored.
             LogIncompleteBody(logger, request.Bucket.Name, e);
             if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {
-                var tooLarge = e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
+                var tooLarge = e.InnerException is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
                 await request.ErrorAsync(400, tooLarge ? "EntityTooLarge" : "IncompleteBody",
                     tooLarge ? "Your upload exceeds the maximum allowed object size." : "The request body ended before its declared length.").ConfigureAwait(false);
+            }
+            return null;
+        }
+        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) is not null || e is OperationCanceledException)
+        {
+            // The store failed (or timed out) while the body was being written: nothing was stored, and
+            // the client may retry — never an error that blames its request.
+            LogStoreFailed(logger, request.Bucket.Name, e);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await request.ErrorAsync(503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(Dependencies.DependencyFailure.Store)).ConfigureAwait(false);
             }
             return null;
         }
@@ -301,4 +313,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "PUT into bucket {Bucket} ended without a whole body; nothing stored")]
     private static partial void LogIncompleteBody(ILogger logger, string bucket, Exception exception);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "PUT into bucket {Bucket} failed on the store; nothing stored, answered 503")]
+    private static partial void LogStoreFailed(ILogger logger, string bucket, Exception exception);
 }

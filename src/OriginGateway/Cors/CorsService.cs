@@ -21,10 +21,11 @@ internal sealed class CorsService
         {
             if (message.Kind == Coordination.ClusterMessageKind.CorsChanged && buckets.Find(message.Scope) is { } bucket)
             {
-                bucket.Cors = repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null;
+                Dependencies.DatabaseRetry.InBackground(() =>
+                    bucket.Cors = repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null);
             }
         };
-        bus.Reconnected += () => LoadAll();
+        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(() => LoadAll());
     }
 
     /// <summary>Loads every bucket's stored configuration. Returns the ones that no longer parse (they stop start-up).</summary>

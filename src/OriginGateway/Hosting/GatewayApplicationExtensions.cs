@@ -38,6 +38,21 @@ internal static class GatewayApplicationExtensions
         var data = app.Services.GetRequiredService<DataPlaneHandler>();
         app.Use((context, next) => binding.IsData(context) ? data.HandleAsync(context) : next(context));
 
+        // The control endpoint's APIs answer a failing dependency with a retryable 503 in their own format,
+        // anything else with a 500 — never an exception page, never echoing the request.
+        var failures = app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("OriginGateway.ControlEndpoint");
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                await ControlFailureAsync(context, e, failures).ConfigureAwait(false);
+            }
+        });
+
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
@@ -65,5 +80,33 @@ internal static class GatewayApplicationExtensions
         app.MapGet("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.GetAsync(context, bucket, taskid));
         app.MapDelete("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.CancelAsync(context, bucket, taskid));
         return app;
+    }
+
+    private static Task ControlFailureAsync(HttpContext context, Exception exception, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var dependency = Dependencies.DependencyFailure.Of(exception);
+        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, exception, "A {Method} request on the control endpoint failed ({Dependency})", context.Request.Method, dependency ?? "unexpected");
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+        context.Response.Clear();
+        var status = dependency is null ? 500 : 503;
+        var message = dependency is null ? "The gateway failed to handle the request." : Dependencies.DependencyFailure.Message(dependency);
+        if (dependency is not null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+        var path = context.Request.Path.Value ?? "/";
+        if (path.StartsWith("/v2/", StringComparison.Ordinal))
+        {
+            return SyncTaskEndpoint.ErrorAsync(context, status, dependency is null ? "OMS.0500" : "OMS.0503", message);
+        }
+        if (path == "/" && HttpMethods.IsPost(context.Request.Method))
+        {
+            return VodApiEndpoint.ErrorAsync(context, Guid.NewGuid().ToString(), dependency is null ? "InternalError" : "ServiceUnavailable", message);
+        }
+        return FetchTaskEndpoint.ErrorAsync(context, status, dependency is null ? "InternalError" : "ServiceUnavailable", message, RequestIds.Next());
     }
 }

@@ -66,7 +66,12 @@ internal static partial class GatewayHost
             }
             certificate = loaded;
         }
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Shutdown.GracePeriod + TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = options.Shutdown.GracePeriod + TimeSpan.FromSeconds(5);
+            // Every background loop outlives its dependencies' outages by itself; none may ever stop the host.
+            host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
         builder.Services.AddOriginGateway(options);
         var binding = new EndpointBinding(options.Endpoints, certificate);
         builder.Services.AddSingleton(binding);
@@ -84,7 +89,8 @@ internal static partial class GatewayHost
         try
         {
             app.Services.GetRequiredService<ControlDatabase>().Migrate(ControlDatabaseMigrations.All);
-            app.Services.GetRequiredService<BucketRegistry>();
+            var registry = app.Services.GetRequiredService<BucketRegistry>();
+            app.Services.GetRequiredService<Security.BucketPolicyService>().LoadAll(registry.All.Select(b => b.Name));
             var ruleProblems = app.Services.GetRequiredService<OriginConfigurationService>().LoadAll()
                 .Concat(app.Services.GetRequiredService<Cors.CorsService>().LoadAll()).ToList();
             if (ruleProblems.Count > 0)

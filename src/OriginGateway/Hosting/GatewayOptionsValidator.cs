@@ -118,6 +118,10 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add("Database:ConnectionString must name the PostgreSQL server when Database:Provider is Postgres (Host=…;Port=…;Database=…;Username=…;Password=…).");
         }
+        if (options.Database.Timeout < TimeSpan.FromSeconds(1) || options.Database.Timeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Database:Timeout {options.Database.Timeout} must be from 1 second to 5 minutes.");
+        }
         return errors;
     }
 

@@ -37,7 +37,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Shutdown);
         services.AddSingleton<ShutdownSignal>();
 
-        services.AddSingleton(sp => new ControlDatabase(options.Database.Provider, options.ControlDatabaseConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>()));
+        services.AddSingleton(sp => new ControlDatabase(options.Database.Provider, options.ControlDatabaseConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>(), options.Database.Timeout));
         services.AddSingleton<OriginConfigurationRepository>();
         services.AddSingleton<BucketPolicyRepository>();
         services.AddSingleton<CorsConfigurationRepository>();

@@ -10,15 +10,8 @@ namespace OriginGateway.Multipart;
 /// </summary>
 internal sealed partial class MultipartSweeper(BucketRegistry buckets, MultipartOptions options, TimeProvider time, ILogger<MultipartSweeper> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.SweepInterval, time);
-        do
-        {
-            await SweepOnceAsync(stoppingToken).ConfigureAwait(false);
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Dependencies.BackgroundLoop.RunAsync("Multipart sweeper", SweepOnceAsync, options.SweepInterval, time, logger, stoppingToken);
 
     /// <summary>One pass over every bucket; returns the uploads aborted.</summary>
     internal async Task<int> SweepOnceAsync(CancellationToken cancellationToken)

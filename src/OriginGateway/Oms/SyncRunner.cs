@@ -20,11 +20,16 @@ internal sealed partial class SyncRunner(
     TimeProvider time,
     ILogger<SyncRunner> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        repository.StopAll();
-        while (!stoppingToken.IsCancellationRequested)
+        var stopped = false;
+        return Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
         {
+            if (!stopped)
+            {
+                repository.StopAll();
+                stopped = true;
+            }
             foreach (var task in repository.All())
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -33,17 +38,9 @@ internal sealed partial class SyncRunner(
                 {
                     continue;
                 }
-                await PassAsync(task, credentials, stoppingToken).ConfigureAwait(false);
+                await PassAsync(task, credentials, cancellationToken).ConfigureAwait(false);
             }
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
+        }, TimeSpan.FromMilliseconds(200), time, logger, stoppingToken);
     }
 
     /// <summary>One pass: returns the copies queued.</summary>

@@ -352,7 +352,7 @@ internal sealed class SyncTaskEndpoint(
 
     private static Task NotFoundAsync(HttpContext context) => ErrorAsync(context, 404, "OMS.0004", "The sync task does not exist in this project.");
 
-    private static Task ErrorAsync(HttpContext context, int status, string code, string message) => JsonAnswer.WriteAsync(context, status, json =>
+    public static Task ErrorAsync(HttpContext context, int status, string code, string message) => JsonAnswer.WriteAsync(context, status, json =>
     {
         json.WriteString("error_code", code);
         json.WriteString("error_msg", message);

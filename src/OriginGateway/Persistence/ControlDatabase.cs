@@ -23,6 +23,7 @@ internal sealed partial class ControlDatabase : IDisposable
     /// <summary>PostgreSQL's data source; typed as the ADO.NET base so a SQLite gateway never loads Npgsql.</summary>
     private readonly DbDataSource? _postgres;
     private readonly ILogger<ControlDatabase> _logger;
+    private readonly TimeSpan _timeout;
 
     /// <summary>A SQLite database (<c>Data Source=…</c>).</summary>
     public ControlDatabase(string connectionString, ILogger<ControlDatabase> logger)
@@ -33,12 +34,14 @@ internal sealed partial class ControlDatabase : IDisposable
     /// <param name="provider"><c>Sqlite</c> or <c>Postgres</c>.</param>
     /// <param name="connectionString">The provider's connection string.</param>
     /// <param name="logger">Where migrations are logged.</param>
-    public ControlDatabase(string provider, string connectionString, ILogger<ControlDatabase> logger)
+    /// <param name="timeout">The deadline of connecting and of each command (default 5 s).</param>
+    public ControlDatabase(string provider, string connectionString, ILogger<ControlDatabase> logger, TimeSpan? timeout = null)
     {
         _logger = logger;
+        _timeout = timeout ?? TimeSpan.FromSeconds(5);
         if (string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase))
         {
-            _postgres = PostgresDataSource.Create(connectionString);
+            _postgres = PostgresDataSource.Create(connectionString, _timeout);
             _connectionString = connectionString;
             return;
         }
@@ -62,7 +65,7 @@ internal sealed partial class ControlDatabase : IDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+        pragma.CommandText = $"PRAGMA busy_timeout = {(int)_timeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
         pragma.ExecuteNonQuery();
         return connection;
     }
@@ -189,5 +192,11 @@ internal sealed partial class ControlDatabase : IDisposable
 /// <summary>Npgsql, touched only when the provider is PostgreSQL.</summary>
 internal static class PostgresDataSource
 {
-    public static DbDataSource Create(string connectionString) => NpgsqlDataSource.Create(connectionString);
+    /// <summary>The data source, with the gateway's deadline for connecting and for each command.</summary>
+    public static DbDataSource Create(string connectionString, TimeSpan timeout)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = seconds, CommandTimeout = seconds };
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
 }

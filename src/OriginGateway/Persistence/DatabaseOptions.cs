@@ -8,4 +8,10 @@ public sealed class DatabaseOptions
 
     /// <summary>Connection string; empty = <c>Data Source={DataDirectory}/control.db</c> (SQLite). PostgreSQL: an Npgsql connection string.</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// The deadline of every database call: connecting and each command (PostgreSQL's <c>Timeout</c> and
+    /// <c>Command Timeout</c>, SQLite's busy timeout). A frozen database fails a call after this, never hangs it.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -31,14 +31,14 @@ internal sealed partial class OriginConfigurationService
         {
             if (message.Kind == Coordination.ClusterMessageKind.OriginChanged && buckets.Find(message.Scope) is { } bucket)
             {
-                Reload(bucket);
+                Dependencies.DatabaseRetry.InBackground(() => Reload(bucket));
             }
         };
         bus.Reconnected += () =>
         {
             foreach (var bucket in buckets.All)
             {
-                Reload(bucket);
+                Dependencies.DatabaseRetry.InBackground(() => Reload(bucket));
             }
         };
     }

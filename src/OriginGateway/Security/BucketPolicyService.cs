@@ -22,15 +22,35 @@ internal sealed class BucketPolicyService
     {
         this.repository = repository;
         this.bus = bus;
+        // Another replica's change is read in the background; the policy in force stays until it is,
+        // so reads never wait on the database.
         bus.Received += message =>
         {
             if (message.Kind == Coordination.ClusterMessageKind.PolicyChanged)
             {
-                _policies.TryRemove(message.Scope, out _);
+                Dependencies.DatabaseRetry.InBackground(() => _policies[message.Scope] = Read(message.Scope));
             }
         };
-        bus.Reconnected += _policies.Clear;
+        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(() =>
+        {
+            foreach (var bucket in _policies.Keys)
+            {
+                _policies[bucket] = Read(bucket);
+            }
+        });
     }
+
+    /// <summary>Reads every bucket's policy once (at start-up), so that no request has to.</summary>
+    public void LoadAll(IEnumerable<string> bucketNames)
+    {
+        foreach (var bucket in bucketNames)
+        {
+            _policies[bucket] = Read(bucket);
+        }
+    }
+
+    private Holder Read(string bucket) =>
+        new(repository.Get(bucket) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null);
 
     /// <summary>Whether asynchronous origin-pull writes (tasks, Proxy background stores) may store this key.</summary>
     public bool ServiceMayWrite(Bucket bucket, string key) =>
@@ -63,8 +83,7 @@ internal sealed class BucketPolicyService
     }
 
     /// <summary>The bucket's parsed policy (read from the database once, then kept until it changes).</summary>
-    private BucketPolicy? Load(string bucket) => _policies.TryGetValue(bucket, out var held) ? held.Policy : _policies.GetOrAdd(bucket, name =>
-        new Holder(repository.Get(name) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null)).Policy;
+    private BucketPolicy? Load(string bucket) => _policies.TryGetValue(bucket, out var held) ? held.Policy : _policies.GetOrAdd(bucket, Read).Policy;
 
     private sealed record Holder(BucketPolicy? Policy);
 }

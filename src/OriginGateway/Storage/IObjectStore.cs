@@ -49,7 +49,11 @@ internal static class ObjectStoreExtensions
     public static ValueTask<ObjectReader?> OpenAsync(this IObjectStore store, ObjectEntry entry, CancellationToken cancellationToken) =>
         store.OpenAsync(entry, 0, entry.Length, cancellationToken);
 
-    /// <summary>Streams a body into a write session, verifies it, and commits it atomically.</summary>
+    /// <summary>
+    /// Streams a body into a write session, verifies it, and commits it atomically. A failure to read
+    /// <paramref name="body"/> (the client's side) is thrown as <see cref="BodyReadException"/>; anything
+    /// else thrown is the store's.
+    /// </summary>
     public static async Task<ObjectWriteResult> PutAsync(this IObjectStore store, string key, Stream body, ObjectWrite write, CancellationToken cancellationToken)
     {
         using var session = store.BeginWrite(key, write);
@@ -57,7 +61,7 @@ internal static class ObjectStoreExtensions
         try
         {
             int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await ReadBodyAsync(body, buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await session.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 if (session.Length > write.MaxLength)
@@ -76,4 +80,19 @@ internal static class ObjectStoreExtensions
         }
         return await session.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static async ValueTask<int> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new BodyReadException(e);
+        }
+    }
 }
+
+/// <summary>The body being stored could not be read: the client's request broke, not the store.</summary>
+internal sealed class BodyReadException(Exception inner) : IOException("The request body could not be read: " + inner.Message, inner);

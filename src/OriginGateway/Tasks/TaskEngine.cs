@@ -115,24 +115,41 @@ internal sealed partial class TaskEngine : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        var reclaimed = _store.ReclaimAtStartup();
-        if (reclaimed > 0)
-        {
-            LogReclaimed(_logger, reclaimed);
-        }
+        var startedUp = false;
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = _options.PollInterval;
             try
             {
+                if (!startedUp)
+                {
+                    var reclaimed = _store.ReclaimAtStartup();
+                    if (reclaimed > 0)
+                    {
+                        LogReclaimed(_logger, reclaimed);
+                    }
+                    startedUp = true;
+                }
                 StartDue();
+                if (failures > 0)
+                {
+                    LogLoopRecovered(_logger, failures);
+                    failures = 0;
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogLoopError(_logger, e);
+                // The database (or a bug) failed: log once, back off, resume; the host keeps running.
+                if (failures++ == 0)
+                {
+                    LogLoopError(_logger, e);
+                }
+                wait = Dependencies.BackgroundLoop.Backoff(failures);
             }
             try
             {
-                await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -201,7 +218,7 @@ internal sealed partial class TaskEngine : BackgroundService
             if (!_handlers.TryGetValue(task.Kind, out var handler))
             {
                 outcome = TaskOutcome.Permanent("UnknownTaskKind", $"No handler runs tasks of kind '{task.Kind}'.");
-                Complete(running, null, outcome);
+                await CompleteAsync(running, null, outcome).ConfigureAwait(false);
                 return;
             }
             var lastSaved = DateTimeOffset.MinValue;
@@ -211,7 +228,14 @@ internal sealed partial class TaskEngine : BackgroundService
                 if (now - lastSaved >= ProgressInterval || done == total)
                 {
                     lastSaved = now;
-                    _store.Progress(task.Id, Owner, done, total);
+                    try
+                    {
+                        _store.Progress(task.Id, Owner, done, total);
+                    }
+                    catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Database)
+                    {
+                        // Progress is a report, not a result: a database outage only delays the next one.
+                    }
                 }
             });
             try
@@ -231,7 +255,7 @@ internal sealed partial class TaskEngine : BackgroundService
             {
                 outcome = null;
             }
-            Complete(running, handler, outcome);
+            await CompleteAsync(running, handler, outcome).ConfigureAwait(false);
             _metrics?.TaskAttempt(task.Kind, outcome switch
             {
                 null => "stopped",
@@ -250,7 +274,24 @@ internal sealed partial class TaskEngine : BackgroundService
         }
     }
 
-    private void Complete(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome)
+    /// <summary>
+    /// Writes how an attempt ended. Through a database outage the write is retried for as long as the
+    /// lease could still be held; after that the task belongs to whoever reclaims it, and runs again.
+    /// </summary>
+    private async Task CompleteAsync(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome)
+    {
+        using var patience = new CancellationTokenSource(_stopping.IsCancellationRequested ? TimeSpan.FromSeconds(2) : _options.Lease, _time);
+        try
+        {
+            await Dependencies.DatabaseRetry.RunAsync(() => Complete(running, handler, outcome), patience.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (patience.IsCancellationRequested)
+        {
+            LogCompletionLost(_logger, running.Task.Id, running.Task.Kind);
+        }
+    }
+
+    private bool Complete(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome)
     {
         var task = running.Task;
         if (outcome is null)
@@ -260,7 +301,7 @@ internal sealed partial class TaskEngine : BackgroundService
             {
                 _store.Release(task.Id, Owner);
             }
-            return;
+            return true;
         }
         var now = _time.GetUtcNow();
         if (!outcome.Succeeded && outcome.Transient && task.Attempts < task.MaxAttempts && handler is not null)
@@ -268,7 +309,7 @@ internal sealed partial class TaskEngine : BackgroundService
             var delay = handler.Retry.Delay(task.Attempts, Random.Shared);
             _store.Retry(task.Id, Owner, (now + delay).ToUnixTimeMilliseconds(), outcome.Code, outcome.Message);
             LogRetry(_logger, task.Id, task.Kind, task.Attempts, outcome.Code ?? "", (long)delay.TotalMilliseconds);
-            return;
+            return true;
         }
         var state = outcome.Succeeded ? TaskState.Succeeded : TaskState.Failed;
         var followUps = (handler?.FollowUps(task, outcome) ?? [])
@@ -283,28 +324,52 @@ internal sealed partial class TaskEngine : BackgroundService
         {
             LogFailed(_logger, task.Id, task.Kind, outcome.Code ?? "", task.Attempts);
         }
+        return true;
     }
 
+    /// <summary>
+    /// Renews the lease every third of its length. A renewal the database cannot take is tried again
+    /// sooner; once the lease may have run out without one, the attempt stops and commits nothing.
+    /// </summary>
     private async Task RenewAsync(RunningTask running, CancellationToken cancellationToken)
     {
         var every = _options.Lease / 3;
+        var heldUntil = _time.GetUtcNow() + _options.Lease;
+        var wait = every;
         while (true)
         {
             try
             {
-                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            var until = (_time.GetUtcNow() + _options.Lease).ToUnixTimeMilliseconds();
-            if (!_store.Renew(running.Task.Id, Owner, until))
+            var now = _time.GetUtcNow();
+            bool renewed;
+            try
+            {
+                renewed = _store.Renew(running.Task.Id, Owner, (now + _options.Lease).ToUnixTimeMilliseconds());
+            }
+            catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Database)
+            {
+                if (now + every / 2 >= heldUntil)
+                {
+                    running.Cancel(RunEnd.LeaseLost);
+                    return;
+                }
+                wait = every / 4;
+                continue;
+            }
+            if (!renewed)
             {
                 // Cancelled elsewhere, or the lease was reclaimed: stop, commit nothing.
                 running.Cancel(RunEnd.LeaseLost);
                 return;
             }
+            heldUntil = now + _options.Lease;
+            wait = every;
         }
     }
 
@@ -364,6 +429,12 @@ internal sealed partial class TaskEngine : BackgroundService
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) threw")]
     private static partial void LogTaskError(ILogger logger, string taskId, string kind, Exception exception);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Task engine loop failed; retrying")]
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Task engine loop failed; retrying with back-off")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Task engine loop works again after {Failures} failed attempt(s)")]
+    private static partial void LogLoopRecovered(ILogger logger, int failures);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}): its result could not be written while the lease lasted; the task runs again")]
+    private static partial void LogCompletionLost(ILogger logger, string taskId, string kind);
 }
