@@ -33,11 +33,18 @@ public sealed class PostgresFixture : IDisposable
         }
         Port = TestPorts.Free();
         Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
-        Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+        Start();
         _admin = $"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false";
     }
 
     public int Port { get; }
+
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections.</summary>
+    public void Start() =>
+        Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+
+    /// <summary>Stops the server at once, as a crash would (<c>pg_ctl stop -m immediate</c>): connections are cut.</summary>
+    public void Stop() => Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-m", "immediate", "stop"]);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public string NewDatabase()
@@ -58,7 +65,10 @@ public sealed class PostgresFixture : IDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-m", "immediate", "stop"]);
+            if (File.Exists(Path.Combine(_directory, "pg", "postmaster.pid")))
+            {
+                Stop();
+            }
         }
         finally
         {

@@ -107,6 +107,8 @@ internal static class GatewayApplicationExtensions
         {
             return VodApiEndpoint.ErrorAsync(context, Guid.NewGuid().ToString(), dependency is null ? "InternalError" : "ServiceUnavailable", message);
         }
-        return FetchTaskEndpoint.ErrorAsync(context, status, dependency is null ? "InternalError" : "ServiceUnavailable", message, RequestIds.Next());
+        var requestId = RequestIds.Next();
+        context.Response.Headers[RequestIds.HeaderName] = requestId;
+        return FetchTaskEndpoint.ErrorAsync(context, status, dependency is null ? "InternalError" : "ServiceUnavailable", message, requestId);
     }
 }

@@ -21,6 +21,8 @@ public sealed class ReplicaSet : IAsyncLifetime
     private readonly PostgresFixture _postgres = new();
     private string _database = "";
 
+    public PostgresFixture Postgres => _postgres;
+
     public RedisServer Redis { get; private set; } = null!;
 
     public S3Server S3 { get; private set; } = null!;
