@@ -60,7 +60,7 @@ internal static class ObjectReadHandler
                 return;
             }
         }
-        catch (Exception e) when ((e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or HttpRequestException) && !context.Response.HasStarted)
+        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store && !context.Response.HasStarted)
         {
             bucketStatus = 500;
         }

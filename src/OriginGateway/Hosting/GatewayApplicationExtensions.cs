@@ -55,7 +55,7 @@ internal static class GatewayApplicationExtensions
 
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = Dependencies.DependencyMonitor.WriteReadinessAsync });
         var metrics = app.Services.GetRequiredService<MetricsCollector>();
         app.MapGet("/metrics", (HttpContext context) => PrometheusText.WriteAsync(context, metrics));
         app.MapAdmin();

@@ -345,6 +345,10 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add($"{prefix}:PartSize {storage.PartSize} must be from 5 MiB to 5 GiB (S3's part limits).");
         }
+        if (storage.Timeout < TimeSpan.FromMilliseconds(100) || storage.Timeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{prefix}:Timeout {storage.Timeout} must be from 100 ms to 10 minutes.");
+        }
         if (storage.CacheTtl < TimeSpan.Zero)
         {
             errors.Add($"{prefix}:CacheTtl must not be negative.");

@@ -131,13 +131,22 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<SubresourceTable>();
         services.AddSingleton<DataPlaneHandler>();
 
-        var health = services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
-            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
-            .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
+        // Readiness: the dependencies are probed in the background; /readyz reads the last results.
+        services.AddSingleton(sp => new Dependencies.DependencyProbe("database", ActivatorUtilities.CreateInstance<DatabaseHealthCheck>(sp)));
+        services.AddSingleton(sp => new Dependencies.DependencyProbe("stores", ActivatorUtilities.CreateInstance<StoreHealthCheck>(sp)));
         if (options.Coordination.Provider == "Redis")
         {
-            health.AddCheck<Coordination.CoordinationHealthCheck>("coordination", tags: ["ready"]);
+            services.AddSingleton(sp => new Dependencies.DependencyProbe("coordination", ActivatorUtilities.CreateInstance<Coordination.CoordinationHealthCheck>(sp)));
+        }
+        services.AddSingleton<Dependencies.DependencyMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Dependencies.DependencyMonitor>());
+        var health = services.AddHealthChecks()
+            .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
+        string[] monitored = options.Coordination.Provider == "Redis" ? ["database", "stores", "coordination"] : ["database", "stores"];
+        foreach (var name in monitored)
+        {
+            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(name,
+                sp => new Dependencies.MonitoredHealthCheck(sp.GetRequiredService<Dependencies.DependencyMonitor>(), name), null, ["ready"]));
         }
         return services;
     }
@@ -156,10 +165,10 @@ internal static class GatewayServiceCollectionExtensions
             {
                 var s = b.Storage;
                 var client = services.GetRequiredService<S3ClientFactory>().CreateForStorage(s.ServiceUrl, s.Region, s.AccessKey, s.SecretKey);
-                store = new S3ObjectStore(client, s.BucketName, s.Prefix, s.AttributesPrefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger);
+                store = new S3ObjectStore(client, s.BucketName, s.Prefix, s.AttributesPrefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger, s.Timeout);
                 // Parts go up in one PUT each (S3 takes up to 5 GiB in one, more than a part may be), so
                 // every part's MD5 is known for the completed object's ETag.
-                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, null, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger);
+                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, null, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger, s.Timeout);
             }
             else
             {

@@ -31,9 +31,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private const string RecordMetadata = "x-amz-meta-og";
     private const int MaxCacheEntries = 100_000;
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly IAmazonS3 _client;
+    private readonly TimeSpan _timeout;
     private readonly string _bucketName;
     private readonly string _prefix;
     private readonly string? _attributesPrefix;
@@ -59,8 +60,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// <param name="scope">This store's name on the bus (unique per bucket and use).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string? attributesPrefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger)
+    /// <param name="timeout">The deadline of each S3 call (transfers get one more second per MiB), and of each read of a body.</param>
+    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string? attributesPrefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger, TimeSpan? timeout = null)
     {
+        _timeout = timeout ?? TimeSpan.FromSeconds(5);
         _client = client;
         _bucketName = bucketName;
         _prefix = prefix;
@@ -81,6 +84,25 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     public string Description => $"s3 bucket {_bucketName} prefix '{_prefix}'";
 
+    /// <summary>
+    /// One S3 call under its deadline (<c>Timeout</c>, plus a second per MiB it moves): a frozen server fails
+    /// the call with a <see cref="TimeoutException"/> instead of holding the request.
+    /// </summary>
+    private async Task<T> CallAsync<T>(string what, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, long bytes = 0)
+    {
+        var deadline = _timeout + TimeSpan.FromSeconds(bytes / (1024.0 * 1024.0));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(deadline);
+        try
+        {
+            return await call(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Description}: {what} did not finish within {deadline.TotalSeconds:F0} s");
+        }
+    }
+
     public async ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
@@ -91,7 +113,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         ObjectEntry? entry;
         try
         {
-            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
+            var head = await CallAsync("HEAD", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
             entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
             if (await ReadAttributesAsync(entry, cancellationToken).ConfigureAwait(false) is { } attributes)
             {
@@ -147,7 +169,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     {
         var json = new ObjectAttributesFile(versionId, attributes.ToRecord()).Encode();
         using var body = new MemoryStream(json);
-        await _client.PutObjectAsync(new PutObjectRequest
+        await CallAsync("PUT of attributes", t => _client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _bucketName,
             Key = AttributesKey(key, versionId),
@@ -155,7 +177,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             ContentType = "application/json",
             MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(json)),
             UseChunkEncoding = false,
-        }, cancellationToken).ConfigureAwait(false);
+        }, t), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The attributes written for the entry's version after (or with) its body; null when there are none.</summary>
@@ -167,9 +189,13 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
         try
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucketName, Key = AttributesKey(entry.Key, entry.VersionId) }, cancellationToken).ConfigureAwait(false);
             using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await CallAsync("GET of attributes", async t =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucketName, Key = AttributesKey(entry.Key, entry.VersionId) }, t).ConfigureAwait(false);
+                await response.ResponseStream.CopyToAsync(buffer, t).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
             return ObjectAttributesFile.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is { } file && file.Version == entry.VersionId
                 ? ObjectAttributes.FromRecord(file.Attributes)
                 : null;
@@ -185,10 +211,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
         // S3 answers a DELETE of an absent key with success too: the lookup says whether it existed.
         Forget(key);
         var existing = await FindAsync(key, cancellationToken).ConfigureAwait(false);
-        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key }, cancellationToken).ConfigureAwait(false);
+        await CallAsync("DELETE", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
         if (existing is not null && _attributesPrefix is not null)
         {
-            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, existing.VersionId) }, cancellationToken).ConfigureAwait(false);
+            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, existing.VersionId) }, t), cancellationToken).ConfigureAwait(false);
         }
         var existed = existing is not null;
         Remember(key, null);
@@ -211,14 +237,14 @@ internal sealed partial class S3ObjectStore : IObjectStore
             startAfter += "\U0010FFFF";
         }
         // ListObjects (version 1): S3-compatible servers implement it most widely.
-        var response = await _client.ListObjectsAsync(new ListObjectsRequest
+        var response = await CallAsync("LIST", t => _client.ListObjectsAsync(new ListObjectsRequest
         {
             BucketName = _bucketName,
             Prefix = _prefix + request.Prefix,
             Delimiter = delimiter,
             Marker = startAfter.Length > 0 ? _prefix + startAfter : null,
             MaxKeys = request.MaxKeys,
-        }, cancellationToken).ConfigureAwait(false);
+        }, t), cancellationToken).ConfigureAwait(false);
 
         // Keys and common prefixes in one order, as COS pages them.
         var items = new List<(string Key, ObjectEntry? Entry)>();
@@ -238,28 +264,32 @@ internal sealed partial class S3ObjectStore : IObjectStore
         return new ListResult(contents, prefixes, truncated, truncated && items.Count > 0 ? items[^1].Key : null);
     }
 
+    /// <summary>
+    /// A LIST of the prefix under the deadline. Write failures are reported until a probe after them
+    /// succeeds: S3 that answers again is ready again at once (unlike a full disk, it does not keep failing).
+    /// </summary>
     public async ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_writeFailures.Problem(Description) is { } failed)
-        {
-            return failed;
-        }
         if (_lastProbe is { } probe && now - probe.At < HealthProbeInterval)
         {
-            return probe.Problem;
+            return probe.Problem ?? _writeFailures.Problem(Description);
         }
         string? problem = null;
         try
         {
-            await _client.ListObjectsAsync(new ListObjectsRequest { BucketName = _bucketName, Prefix = _prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            await CallAsync("LIST", t => _client.ListObjectsAsync(new ListObjectsRequest { BucketName = _bucketName, Prefix = _prefix, MaxKeys = 1 }, t), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
         {
             problem = $"{Description} cannot be listed: {e.Message}";
         }
         _lastProbe = new HealthProbe(now, problem);
-        return problem;
+        if (problem is null)
+        {
+            _writeFailures.ClearBefore(now);
+        }
+        return problem ?? _writeFailures.Problem(Description);
     }
 
     private void OnClusterMessage(ClusterMessage message)
@@ -333,13 +363,13 @@ internal sealed partial class S3ObjectStore : IObjectStore
             end = Math.Min(end, entry.Length);
             try
             {
-                _response = await store._client.GetObjectAsync(new GetObjectRequest
+                _response = await store.CallAsync("GET", t => store._client.GetObjectAsync(new GetObjectRequest
                 {
                     BucketName = store._bucketName,
                     Key = entry.Location,
                     ByteRange = new ByteRange(start, end - 1),
                     EtagToMatch = entry.StoreTag,
-                }, cancellationToken).ConfigureAwait(false);
+                }, t), cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
             {
@@ -370,7 +400,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
                     throw new IOException($"The object was replaced or removed while it was read ({entry.Key}).");
                 }
             }
-            var read = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _end - _position)], cancellationToken).ConfigureAwait(false);
+            // Each read under the deadline too: a server frozen in the middle of a body fails the read.
+            var read = await store.CallAsync("a body read", t => _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _end - _position)], t).AsTask(), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new IOException("The S3 response ended before the requested range.");
@@ -416,9 +447,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 {
                     await _inFlight.ConfigureAwait(false);
                 }
-                _uploadId ??= (await store._client.InitiateMultipartUploadAsync(Describe(new InitiateMultipartUploadRequest(), md5Hex: null), cancellationToken).ConfigureAwait(false)).UploadId;
+                _uploadId ??= (await store.CallAsync("multipart initiate", t => store._client.InitiateMultipartUploadAsync(Describe(new InitiateMultipartUploadRequest(), md5Hex: null), t), cancellationToken).ConfigureAwait(false)).UploadId;
             }
-            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
                 throw new IOException($"{store.Description}: a part upload failed: {e.Message}", e);
             }
@@ -430,7 +461,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         private async Task UploadPartAsync(long start, long size, CancellationToken cancellationToken)
         {
             var number = _parts.Count + 1;
-            var response = await store._client.UploadPartAsync(new UploadPartRequest
+            var response = await store.CallAsync("part upload", t => store._client.UploadPartAsync(new UploadPartRequest
             {
                 BucketName = store._bucketName,
                 Key = store._prefix + Key,
@@ -440,7 +471,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 FilePosition = start,
                 PartSize = size,
                 UseChunkEncoding = false,
-            }, cancellationToken).ConfigureAwait(false);
+            }, t), cancellationToken, size).ConfigureAwait(false);
             _parts.Add(new PartETag(number, response.ETag));
         }
 
@@ -466,24 +497,24 @@ internal sealed partial class S3ObjectStore : IObjectStore
                         UseChunkEncoding = false,
                         AutoCloseStream = true,
                     }, md5Hex);
-                    s3ETag = (await store._client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false)).ETag;
+                    s3ETag = (await store.CallAsync("PUT", t => store._client.PutObjectAsync(put, t), cancellationToken, Length).ConfigureAwait(false)).ETag;
                 }
                 else
                 {
                     await _inFlight!.ConfigureAwait(false);
                     await UploadPartAsync(_uploaded, Length - _uploaded, cancellationToken).ConfigureAwait(false);
-                    var completed = await store._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    var completed = await store.CallAsync("multipart completion", t => store._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
                     {
                         BucketName = store._bucketName,
                         Key = store._prefix + Key,
                         UploadId = _uploadId,
                         PartETags = _parts,
-                    }, cancellationToken).ConfigureAwait(false);
+                    }, t), cancellationToken).ConfigureAwait(false);
                     _uploadId = null;
                     s3ETag = completed.ETag;
                 }
             }
-            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
                 throw new IOException($"{store.Description}: the commit of a write failed: {e.Message}", e);
             }
@@ -559,9 +590,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
             }
             try
             {
-                await store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }).ConfigureAwait(false);
+                await store.CallAsync("multipart abort", t => store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }, t), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
                 LogAbortFailed(store._logger, store.Description, e);
             }

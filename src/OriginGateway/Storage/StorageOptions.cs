@@ -39,6 +39,9 @@ public sealed class StorageOptions
     /// <summary>S3: bodies longer than this stream into an S3 multipart upload of parts this long (5 MiB to 5 GiB; default 8 MiB).</summary>
     public long PartSize { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>S3: the deadline of each call to the S3 endpoint and of each read of a body (transfers get one more second per MiB); a frozen server fails the request with 503 after it.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>S3: how long a replica trusts a lookup it made (other replicas' changes arrive through Coordination sooner). Zero: no cache.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -121,6 +121,80 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.DoesNotContain("BackgroundService failed", a.Output + b.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// S3 frozen (SIGSTOP) past the storage deadline: every request that needs it fails with a retryable 503
+    /// within its deadline instead of hanging, readiness answers at once naming the store, and both turn
+    /// back as soon as S3 runs again.
+    /// </summary>
+    [Fact]
+    public async Task S3FrozenPastTheDeadline_RequestsFailWith503InTime_ReadinessNamesTheStore_AndRecovers()
+    {
+        await using var s3 = await S3Server.StartAsync("gateway");
+        await using var gateway = await GatewayProcess.StartAsync([.. S3Server.GatewaySettings(s3), "--Buckets:0:Storage:Timeout=00:00:01", "--Buckets:0:Storage:CacheTtl=00:00:00"]);
+        var url = (string key) => new Uri(gateway.DataUrl, key);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, url("frozen/a.txt")) { Content = CosSigner.Bytes("before"u8.ToArray()) }.Sign())).StatusCode);
+        Assert.StartsWith("Healthy\n", await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "readyz")), StringComparison.Ordinal);
+
+        await s3.FreezeAsync();
+        var clock = Stopwatch.StartNew();
+        var calls = new (string Name, Func<HttpRequestMessage> Request)[]
+        {
+            ("GET", () => new HttpRequestMessage(HttpMethod.Get, url("frozen/a.txt"))),
+            ("HEAD", () => new HttpRequestMessage(HttpMethod.Head, url("frozen/a.txt"))),
+            ("PUT", () => new HttpRequestMessage(HttpMethod.Put, url("frozen/b.txt")) { Content = CosSigner.Bytes(new byte[100_000]) }.Sign()),
+            ("DELETE", () => new HttpRequestMessage(HttpMethod.Delete, url("frozen/a.txt")).Sign()),
+            ("LIST", () => new HttpRequestMessage(HttpMethod.Get, url("?prefix=frozen/")).Sign()),
+            ("initiate", () => new HttpRequestMessage(HttpMethod.Post, url("frozen/c.bin?uploads")).Sign()),
+        };
+        foreach (var (name, request) in calls)
+        {
+            var started = clock.Elapsed;
+            using var response = await gateway.Client.SendAsync(request());
+            var took = clock.Elapsed - started;
+            output.WriteLine($"{name} with S3 frozen: {(int)response.StatusCode} in {took.TotalMilliseconds:F0} ms");
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            if (name != "HEAD")
+            {
+                Assert.Equal("ServiceUnavailable", XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Code")!.Value);
+            }
+            Assert.True(took < TimeSpan.FromSeconds(10), $"{name} waited {took} on a frozen store with a 1 s deadline");
+        }
+
+        // Readiness answers at once, and says what is wrong.
+        HttpResponseMessage ready;
+        string body;
+        var deadline = clock.Elapsed + TimeSpan.FromSeconds(10);
+        do
+        {
+            var asked = clock.Elapsed;
+            ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+            body = await ready.Content.ReadAsStringAsync();
+            Assert.True(clock.Elapsed - asked < TimeSpan.FromSeconds(1.5), $"/readyz took {(clock.Elapsed - asked).TotalMilliseconds:F0} ms");
+        }
+        while (ready.StatusCode != HttpStatusCode.ServiceUnavailable && clock.Elapsed < deadline && await Delay(200));
+        output.WriteLine(body);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("stores: Unhealthy", body, StringComparison.Ordinal);
+        Assert.Contains("database: Healthy", body, StringComparison.Ordinal);
+        var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "metrics"));
+        Assert.Contains("origin_gateway_dependency_up{dependency=\"stores\"} 0", metrics, StringComparison.Ordinal);
+
+        await s3.ThawAsync();
+        var thawed = clock.Elapsed;
+        do
+        {
+            ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+        }
+        while (ready.StatusCode != HttpStatusCode.OK && clock.Elapsed - thawed < TimeSpan.FromSeconds(30) && await Delay(200));
+        var back = clock.Elapsed - thawed;
+        output.WriteLine($"ready again {back.TotalMilliseconds:F0} ms after S3 was thawed");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.True(back < TimeSpan.FromSeconds(15), $"ready again only after {back}");
+        Assert.Equal("before", await gateway.Client.GetStringAsync(url("frozen/a.txt")));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, url("frozen/b.txt")) { Content = CosSigner.Bytes("after"u8.ToArray()) }.Sign())).StatusCode);
+        Assert.False(gateway.HasExited);
+    }
+
     private static async Task<bool> Delay(int milliseconds)
     {
         await Task.Delay(milliseconds);

@@ -299,18 +299,20 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
 
         foreach (var replica in new[] { set.A, set.B })
         {
-            Assert.Equal("Degraded", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")));
+            var degraded = await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"));
+            Assert.StartsWith("Degraded\n", degraded, StringComparison.Ordinal);
+            Assert.Contains("coordination: Degraded — Redis cannot be reached", degraded, StringComparison.Ordinal);
         }
         await set.Redis.StartAgainAsync();
         // Both replicas reach Redis again (readiness stops saying Degraded).
         foreach (var replica in new[] { set.A, set.B })
         {
             var ready = DateTime.UtcNow.AddSeconds(30);
-            while (await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")) != "Healthy" && DateTime.UtcNow < ready)
+            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy\n", StringComparison.Ordinal) && DateTime.UtcNow < ready)
             {
                 await Task.Delay(200);
             }
-            Assert.Equal("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")));
+            Assert.StartsWith("Healthy\n", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
         }
         // Recovered: a configuration change through B reaches A through Redis again.
         set.Origin.Serve("/back/x.txt", "after the outage"u8.ToArray(), "text/plain");

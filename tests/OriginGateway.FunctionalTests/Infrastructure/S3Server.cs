@@ -89,10 +89,26 @@ public sealed class S3Server : IAsyncDisposable
         await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body), UseChunkEncoding = false });
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host.</summary>
+    public Task FreezeAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a frozen server run again (SIGCONT).</summary>
+    public Task ThawAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var (exit, _, stderr) = await ExternalTool.RunAsync("/bin/kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {_process.Id} failed: {stderr}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
+            await ThawAsync();
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
