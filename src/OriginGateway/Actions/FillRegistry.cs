@@ -163,10 +163,11 @@ internal sealed partial class FillRegistry(
             reason = "ShuttingDown";
             written = session?.Length ?? 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
+        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store)
         {
             reason = "StoreFailed";
             written = session?.Length ?? 0;
+            metrics.CommitRejected(reason);
             LogFillError(logger, bucket.Name, e);
         }
         finally

@@ -110,7 +110,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                     var read = reader.Read(memory.Span[..Math.Min(want, memory.Length)], position);
                     if (read <= 0)
                     {
-                        context.Abort();
+                        ResponseCut.Abort(context);
                         return;
                     }
                     writer.Advance(read);
@@ -126,7 +126,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                 {
                     case FillState.Failed:
                         // Never a clean end on a body that is not whole.
-                        context.Abort();
+                        ResponseCut.Abort(context);
                         return;
                     case FillState.Committed or FillState.Completed when position >= fill.Published:
                         return;
@@ -181,7 +181,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
-            context.Abort();
+            ResponseCut.Abort(context);
         }
     }
 

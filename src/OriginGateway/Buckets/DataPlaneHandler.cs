@@ -68,7 +68,7 @@ internal sealed partial class DataPlaneHandler(
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
         if (context.Response.HasStarted)
         {
-            context.Abort();
+            ResponseCut.Abort(context);
             return Task.CompletedTask;
         }
         var requestId = context.Response.Headers[RequestIds.HeaderName].ToString();
@@ -97,7 +97,9 @@ internal sealed partial class DataPlaneHandler(
         await HandleCoreAsync(context, measurement).ConfigureAwait(false);
         var response = context.Response;
         var action = response.Headers[ObjectReadHandler.ActionHeader].ToString() is { Length: > 0 } a ? a : "api";
-        metrics.Request(measurement.Bucket, action, response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        // A response cut before its end (a fill that failed mid-body, a client gone) is no success: status "0".
+        var status = response.HasStarted && ResponseCut.WasCut(context) ? 0 : response.StatusCode;
+        metrics.Request(measurement.Bucket, action, status, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         if (action == "hit" && response.ContentLength is { } served && !HttpMethods.IsHead(context.Request.Method))
         {
             metrics.BytesServed("store", served);

@@ -174,7 +174,7 @@ internal static class ObjectReadHandler
             if (read == 0)
             {
                 // The file shrank under us: never end a response short but clean.
-                context.Abort();
+                ResponseCut.Abort(context);
                 return;
             }
             writer.Advance(read);

@@ -588,19 +588,53 @@ internal sealed partial class S3ObjectStore : IObjectStore
             {
                 // The part failed; the upload is aborted all the same.
             }
-            try
+            // Retried through an outage (1 s doubling to a minute, for up to an hour): an upload the store
+            // keeps holds its parts' space until it is aborted.
+            var started = store._time.GetUtcNow();
+            for (var attempt = 1; ; attempt++)
             {
-                await store.CallAsync("multipart abort", t => store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }, t), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
-            {
-                LogAbortFailed(store._logger, store.Description, e);
+                try
+                {
+                    await store.CallAsync("multipart abort", t => store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }, t), CancellationToken.None).ConfigureAwait(false);
+                    if (attempt > 1)
+                    {
+                        LogAbortedLate(store._logger, store.Description, attempt);
+                    }
+                    return;
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return; // gone already
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+                {
+                    LogAbortUnsupported(store._logger, store.Description);
+                    return;
+                }
+                catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
+                {
+                    if (attempt == 1)
+                    {
+                        LogAbortFailed(store._logger, store.Description, e);
+                    }
+                    if (store._time.GetUtcNow() - started > TimeSpan.FromHours(1))
+                    {
+                        return;
+                    }
+                }
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(attempt - 1, 6)))), store._time).ConfigureAwait(false);
             }
         }
     }
 
-    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not abort an unfinished multipart upload in {Store}; the stale-upload sweep will")]
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not abort an unfinished multipart upload in {Store}; retrying with back-off for up to an hour")]
     private static partial void LogAbortFailed(ILogger logger, string store, Exception exception);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Aborted an unfinished multipart upload in {Store} at attempt {Attempt}")]
+    private static partial void LogAbortedLate(ILogger logger, string store, int attempt);
+
+    [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "{Store} cannot abort multipart uploads; an AbortIncompleteMultipartUpload lifecycle rule must reclaim them")]
+    private static partial void LogAbortUnsupported(ILogger logger, string store);
 }
 
 /// <summary>The gateway's metadata of an S3 object, as base64url JSON in <c>x-amz-meta-og</c>.</summary>

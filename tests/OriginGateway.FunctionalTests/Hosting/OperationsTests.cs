@@ -194,8 +194,19 @@ public sealed class OperationsTests
             }
             Assert.False(whole);
 
-            var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+            // Readiness is probed in the background once a second: it turns within about that.
+            HttpResponseMessage ready;
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while ((ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < until)
+            {
+                await Task.Delay(100);
+            }
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("stores: Unhealthy", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // The metrics tell it: a fill the store failed, and a response cut before its end.
+            var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "metrics"));
+            Assert.Matches("origin_gateway_commits_rejected_total\\{reason=\"StoreFailed\"\\} [1-9]", metrics);
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "origin_gateway_requests_total\\{[^}]*action=\"mirror\"[^}]*status=\"0\"[^}]*\\} 1"), string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("origin_gateway_requests_total", StringComparison.Ordinal))));
             Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "m/big.bin")))).StatusCode);
             Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(mount, "staging")), f => !Path.GetFileName(f).StartsWith(".ready", StringComparison.Ordinal));
             Assert.True(await gateway.WaitForOutputAsync("failed on the store", TimeSpan.FromSeconds(5)), gateway.Output);
