@@ -195,6 +195,114 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(gateway.HasExited);
     }
 
+    /// <summary>
+    /// S3 killed while a Mirror fill streams into it and a client PUT streams into a multipart upload, then
+    /// restarted: neither client is told success, the PUT is not blamed on the client, nothing partial is
+    /// ever visible, readiness names the store during the outage, and everything works again after.
+    /// </summary>
+    [Fact]
+    public async Task S3KilledMidFillAndMidUpload_ThenRestarted_NothingPartial_TrueErrors_AndRecovery()
+    {
+        await using var s3 = await S3Server.StartAsync("gateway");
+        await using var origin = await FaultOrigin.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync([.. S3Server.GatewaySettings(s3), "--Buckets:0:Storage:Timeout=00:00:02", "--Buckets:0:Storage:PartSize=5242880",
+            "--Buckets:0:Storage:CacheTtl=00:00:00", "--Egress:AllowedNetworks:0=127.0.0.1/32"]);
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+        var mirrored = System.Security.Cryptography.RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        origin.ServeSlowly("/m/cut.bin", mirrored, 256 * 1024, TimeSpan.FromMilliseconds(100));
+        var uploaded = System.Security.Cryptography.RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+
+        var mirror = Task.Run(async () =>
+        {
+            try
+            {
+                using var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/cut.bin"));
+                var bytes = await response.Content.ReadAsByteArrayAsync();
+                return response.StatusCode == HttpStatusCode.OK && bytes.AsSpan().SequenceEqual(mirrored) ? "whole" : $"{(int)response.StatusCode} with {bytes.Length} bytes";
+            }
+            catch (HttpRequestException e)
+            {
+                return "cut: " + e.Message;
+            }
+        });
+        var upload = Task.Run(async () =>
+        {
+            var put = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = new SlowContent(uploaded, 512 * 1024, TimeSpan.FromMilliseconds(100)) };
+            try
+            {
+                using var response = await gateway.Client.SendAsync(put.Sign());
+                return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + await response.Content.ReadAsStringAsync();
+            }
+            catch (HttpRequestException e)
+            {
+                return "cut: " + e.Message;
+            }
+        });
+        await Task.Delay(1500);
+        await s3.KillAsync();
+        var mirrorEnd = await mirror;
+        var uploadEnd = await upload;
+        output.WriteLine($"mirror client: {mirrorEnd}\nupload client: {uploadEnd}");
+        Assert.NotEqual("whole", mirrorEnd);
+        Assert.True(uploadEnd.StartsWith("503", StringComparison.Ordinal) || uploadEnd.StartsWith("cut", StringComparison.Ordinal), uploadEnd);
+        if (uploadEnd.StartsWith("503", StringComparison.Ordinal))
+        {
+            Assert.Contains("<Code>ServiceUnavailable</Code>", uploadEnd, StringComparison.Ordinal);
+        }
+
+        var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (ready.StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < until && await Delay(100))
+        {
+            ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("stores: Unhealthy", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await s3.RestartAsync();
+        var restarted = Stopwatch.StartNew();
+        while ((ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.OK && restarted.Elapsed < TimeSpan.FromSeconds(20) && await Delay(100))
+        {
+        }
+        output.WriteLine($"ready {restarted.ElapsedMilliseconds} ms after S3 started again");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+
+        // Nothing partial is visible; both keys are absent (or, for the fill, whole).
+        var head = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "up/cut.bin")).Sign());
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        var listing = XDocument.Parse(await (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.DataUrl, "?prefix=")).Sign())).Content.ReadAsStringAsync());
+        foreach (var o in listing.Root!.Elements("Contents"))
+        {
+            Assert.True(o.Element("Key")!.Value == "m/cut.bin" && o.Element("Size")!.Value == mirrored.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{o} is in the store");
+        }
+        // And both work again.
+        Assert.Equal(mirrored, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/cut.bin")));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = CosSigner.Bytes(uploaded) }.Sign())).StatusCode);
+        Assert.Equal(uploaded, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "up/cut.bin")));
+        Assert.False(gateway.HasExited);
+    }
+
+    /// <summary>A request body sent a chunk at a time, as a slow client sends it.</summary>
+    private sealed class SlowContent(byte[] body, int chunk, TimeSpan delay) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var offset = 0; offset < body.Length; offset += chunk)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(chunk, body.Length - offset)));
+                await stream.FlushAsync();
+                await Task.Delay(delay);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
+    }
+
     private static async Task<bool> Delay(int milliseconds)
     {
         await Task.Delay(milliseconds);

@@ -15,13 +15,15 @@ public sealed class S3Server : IAsyncDisposable
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
 
-    private readonly Process _process;
     private readonly string _directory;
+    private readonly string[] _buckets;
+    private Process _process;
 
-    private S3Server(Process process, string directory, int port)
+    private S3Server(Process process, string directory, int port, string[] buckets)
     {
         _process = process;
         _directory = directory;
+        _buckets = buckets;
         Port = port;
     }
 
@@ -48,8 +50,28 @@ public sealed class S3Server : IAsyncDisposable
 
     public static async Task<S3Server> StartAsync(params string[] buckets)
     {
-        NodeScript.RequirePackage("@20minutes/s3rver");
         var directory = TestPaths.NewTempDirectory("og-s3rver");
+        var (process, port) = await LaunchAsync(directory, buckets, port: 0);
+        return new S3Server(process, directory, port, buckets);
+    }
+
+    /// <summary>Kills the server (SIGKILL), as a crash would: open connections are cut.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the server again on the same port over the same data.</summary>
+    public async Task RestartAsync()
+    {
+        _process.Dispose();
+        (_process, _) = await LaunchAsync(_directory, _buckets, Port);
+    }
+
+    private static async Task<(Process Process, int Port)> LaunchAsync(string directory, string[] buckets, int port)
+    {
+        NodeScript.RequirePackage("@20minutes/s3rver");
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = NodeScript.Directory,
@@ -59,6 +81,7 @@ public sealed class S3Server : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add("s3rver.js");
+        start.Environment["S3RVER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.ArgumentList.Add(directory);
         foreach (var bucket in buckets)
         {
@@ -71,7 +94,7 @@ public sealed class S3Server : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             throw new InvalidOperationException($"s3rver did not start: {line} {await process.StandardError.ReadToEndAsync()}");
         }
-        return new S3Server(process, directory, int.Parse(line[5..], System.Globalization.CultureInfo.InvariantCulture));
+        return (process, int.Parse(line[5..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public AmazonS3Client Client() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
