@@ -283,6 +283,54 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(gateway.HasExited);
     }
 
+    /// <summary>
+    /// Redis killed in the middle of a herd across both replicas: every client still gets the whole object,
+    /// each replica fills it at most once, readiness says Degraded (still 200) and Healthy again once Redis
+    /// is back.
+    /// </summary>
+    [Fact]
+    public async Task RedisKilledDuringAHerd_EveryClientGetsTheBytes_ReadinessDegradedThenHealthy()
+    {
+        var body = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        _set.Origin.ServeSlowly("/m/herd-drill.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(150));
+        var clients = Enumerable.Range(0, 40).Select(async i =>
+        {
+            await Task.Delay(i * 25);
+            var replica = i % 2 == 0 ? _set.A : _set.B;
+            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "m/herd-drill.bin"));
+            return (response.StatusCode, Whole: (await response.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(body));
+        }).ToList();
+        await Task.Delay(500);
+        await _set.Redis.StopAsync();
+        var results = await Task.WhenAll(clients);
+
+        Assert.All(results, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.Whole, $"{r.StatusCode}, whole: {r.Whole}"));
+        output.WriteLine($"origin requests for the herd: {_set.Origin.Count("/m/herd-drill.bin")}");
+        Assert.InRange(_set.Origin.Count("/m/herd-drill.bin"), 1, 2);
+        foreach (var replica in new[] { _set.A, _set.B })
+        {
+            var ready = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!(await ready.Content.ReadAsStringAsync()).StartsWith("Degraded", StringComparison.Ordinal) && DateTime.UtcNow < until && await Delay(100))
+            {
+                ready = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));
+            }
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("coordination: Degraded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        await _set.Redis.StartAgainAsync();
+        var back = Stopwatch.StartNew();
+        foreach (var replica in new[] { _set.A, _set.B })
+        {
+            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy", StringComparison.Ordinal) && back.Elapsed < TimeSpan.FromSeconds(30) && await Delay(100))
+            {
+            }
+            Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
+        }
+        output.WriteLine($"both Healthy {back.ElapsedMilliseconds} ms after Redis started again");
+        Assert.False(_set.A.HasExited || _set.B.HasExited);
+    }
+
     /// <summary>A request body sent a chunk at a time, as a slow client sends it.</summary>
     private sealed class SlowContent(byte[] body, int chunk, TimeSpan delay) : HttpContent
     {
