@@ -34,7 +34,7 @@ internal sealed partial class DataPlaneHandler(
         {
             handled = metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not BadHttpRequestException)
         {
             return FailedAsync(context, e);
         }
@@ -47,8 +47,9 @@ internal sealed partial class DataPlaneHandler(
         {
             await handled.ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not BadHttpRequestException)
         {
+            // A malformed request (BadHttpRequestException) is Kestrel's own 400.
             await FailedAsync(context, e).ConfigureAwait(false);
         }
     }

@@ -16,6 +16,8 @@ internal static class DependencyFailure
     public static string? Of(Exception exception) => exception switch
     {
         DbException => Database,
+        Storage.BodyReadException => null, // the client's body, not a dependency
+        Microsoft.AspNetCore.Http.BadHttpRequestException => null,
         InvalidOperationException { InnerException: DbException } => Database,
         Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException => Store,
         HttpRequestException => Store,

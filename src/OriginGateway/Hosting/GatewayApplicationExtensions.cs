@@ -47,7 +47,7 @@ internal static class GatewayApplicationExtensions
             {
                 await next(context).ConfigureAwait(false);
             }
-            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            catch (Exception e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
             {
                 await ControlFailureAsync(context, e, failures).ConfigureAwait(false);
             }
