@@ -1,6 +1,12 @@
 // Starts an S3-compatible server (@20minutes/s3rver) on 127.0.0.1 for the functional tests.
 // usage: node s3rver.js <directory> <bucket>...   prints "port <n>" once listening (a free port, or
 // S3RVER_PORT when set); stops when stdin closes or the process is killed (the tests kill it by process id).
+//
+// s3rver implements neither ListMultipartUploads nor AbortMultipartUpload; the gateway's sweep of
+// abandoned uploads needs both, so they are added here over s3rver's own on-disk layout
+// (<directory>/<bucket>/._S3rver_uploads/<uploadId>/key): path-style requests only, as the gateway sends.
+const fs = require("fs");
+const path = require("path");
 const S3rver = require("@20minutes/s3rver");
 
 const [directory, ...buckets] = process.argv.slice(2);
@@ -11,6 +17,47 @@ const server = new S3rver({
   directory,
   configureBuckets: buckets.map((name) => ({ name })),
 });
+
+const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const uploadsOf = (bucket) => path.join(directory, bucket, "._S3rver_uploads");
+
+async function multipartExtensions(ctx, next) {
+  const url = new URL(ctx.url, "http://s3");
+  const segments = url.pathname.split("/").slice(1);
+  const bucket = decodeURIComponent(segments[0] || "");
+  const key = segments.slice(1).map(decodeURIComponent).join("/");
+  if (ctx.method === "GET" && key === "" && url.searchParams.has("uploads")) {
+    const prefix = url.searchParams.get("prefix") || "";
+    const uploads = [];
+    const root = uploadsOf(bucket);
+    for (const id of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+      const keyFile = path.join(root, id, "key");
+      if (!fs.existsSync(keyFile)) continue;
+      const uploadKey = fs.readFileSync(keyFile, "utf8");
+      if (!uploadKey.startsWith(prefix)) continue;
+      const initiated = fs.statSync(keyFile).mtime.toISOString();
+      uploads.push(`<Upload><Key>${escape(uploadKey)}</Key><UploadId>${id}</UploadId><Initiated>${initiated}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`);
+    }
+    ctx.type = "application/xml";
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult><Bucket>${escape(bucket)}</Bucket><Prefix>${escape(prefix)}</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join("")}</ListMultipartUploadsResult>`;
+    return;
+  }
+  if (ctx.method === "DELETE" && key !== "" && url.searchParams.has("uploadId")) {
+    const dir = path.join(uploadsOf(bucket), path.basename(url.searchParams.get("uploadId")));
+    if (!fs.existsSync(dir)) {
+      ctx.status = 404;
+      ctx.type = "application/xml";
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+      return;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    ctx.status = 204;
+    return;
+  }
+  await next();
+}
+server.middleware.unshift(multipartExtensions);
+
 server
   .run()
   .then(({ port }) => console.log(`port ${port}`))

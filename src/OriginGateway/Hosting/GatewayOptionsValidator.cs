@@ -349,6 +349,10 @@ internal static partial class GatewayOptionsValidator
         {
             errors.Add($"{prefix}:Timeout {storage.Timeout} must be from 100 ms to 10 minutes.");
         }
+        if (storage.StaleUploadsAfter < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{prefix}:StaleUploadsAfter {storage.StaleUploadsAfter} must be at least 1 second.");
+        }
         if (storage.CacheTtl < TimeSpan.Zero)
         {
             errors.Add($"{prefix}:CacheTtl must not be negative.");

@@ -165,10 +165,10 @@ internal static class GatewayServiceCollectionExtensions
             {
                 var s = b.Storage;
                 var client = services.GetRequiredService<S3ClientFactory>().CreateForStorage(s.ServiceUrl, s.Region, s.AccessKey, s.SecretKey);
-                store = new S3ObjectStore(client, s.BucketName, s.Prefix, s.AttributesPrefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger, s.Timeout);
+                store = new S3ObjectStore(client, s.BucketName, s.Prefix, s.AttributesPrefix, Path.Combine(root, "staging"), s.PartSize, s.CacheTtl, bus, b.Name, time, s3Logger, s.Timeout, s.StaleUploadsAfter);
                 // Parts go up in one PUT each (S3 takes up to 5 GiB in one, more than a part may be), so
                 // every part's MD5 is known for the completed object's ETag.
-                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, null, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger, s.Timeout);
+                uploadStore = new S3ObjectStore(client, s.BucketName, s.UploadsPrefix, null, Path.Combine(root, "uploads-staging"), S3ObjectStore.MaxSinglePut, s.CacheTtl, bus, b.Name + "/uploads", time, s3Logger, s.Timeout, s.StaleUploadsAfter);
             }
             else
             {

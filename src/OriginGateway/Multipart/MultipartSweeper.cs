@@ -28,8 +28,15 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
                     LogSwept(logger, swept, bucket.Name);
                 }
                 total += swept;
+                // And what the stores themselves hold of writes nobody will finish.
+                var abandoned = await bucket.Store.SweepAbandonedWritesAsync(cancellationToken).ConfigureAwait(false)
+                    + await bucket.Uploads.Store.SweepAbandonedWritesAsync(cancellationToken).ConfigureAwait(false);
+                if (abandoned > 0)
+                {
+                    LogAbandonedWrites(logger, abandoned, bucket.Name);
+                }
             }
-            catch (Exception e) when (e is IOException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (Dependencies.DependencyFailure.Of(e) is not null)
             {
                 LogSweepFailed(logger, bucket.Name, e);
             }
@@ -39,6 +46,9 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
 
     [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
     private static partial void LogSwept(ILogger logger, int count, string bucket);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads the object store held for bucket {Bucket}")]
+    private static partial void LogAbandonedWrites(ILogger logger, int count, string bucket);
 
     [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
     private static partial void LogSweepFailed(ILogger logger, string bucket, Exception exception);

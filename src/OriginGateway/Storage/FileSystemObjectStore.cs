@@ -153,6 +153,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Delete(key));
 
+    /// <summary>Nothing to do: unfinished writes live only in <c>staging/</c>, swept at start-up.</summary>
+    public ValueTask<int> SweepAbandonedWritesAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
     public ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(List(request));
 
     public bool Delete(string key)

@@ -37,6 +37,13 @@ internal interface IObjectStore
 
     ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes what unfinished writes left in the store itself and nothing will finish (an S3 store's own
+    /// multipart uploads older than its <c>StaleUploadsAfter</c>, of a replica that died or an abort that
+    /// never got through); returns how many.
+    /// </summary>
+    ValueTask<int> SweepAbandonedWritesAsync(CancellationToken cancellationToken);
+
     /// <summary>Checks the store can be used (for readiness): null when it can, else the problem.</summary>
     ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken);
 }

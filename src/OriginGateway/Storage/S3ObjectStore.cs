@@ -46,6 +46,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _activeUploads = new(StringComparer.Ordinal);
+    private readonly TimeSpan _staleUploadsAfter;
     private readonly WriteFailureLatch _writeFailures;
     private volatile HealthProbe? _lastProbe;
 
@@ -60,9 +62,11 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// <param name="scope">This store's name on the bus (unique per bucket and use).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="staleUploadsAfter">The store's own multipart uploads older than this, and not in progress here, are aborted by the sweep.</param>
     /// <param name="timeout">The deadline of each S3 call (transfers get one more second per MiB), and of each read of a body.</param>
-    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string? attributesPrefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger, TimeSpan? timeout = null)
+    public S3ObjectStore(IAmazonS3 client, string bucketName, string prefix, string? attributesPrefix, string stagingDirectory, long partSize, TimeSpan cacheTtl, IClusterBus bus, string scope, TimeProvider time, ILogger logger, TimeSpan? timeout = null, TimeSpan? staleUploadsAfter = null)
     {
+        _staleUploadsAfter = staleUploadsAfter ?? TimeSpan.FromDays(1);
         _timeout = timeout ?? TimeSpan.FromSeconds(5);
         _client = client;
         _bucketName = bucketName;
@@ -161,6 +165,48 @@ internal sealed partial class S3ObjectStore : IObjectStore
         var current = await FindAsync(entry.Key, cancellationToken).ConfigureAwait(false);
         _bus.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, _scope, entry.Key));
         return current is not null && current.VersionId == entry.VersionId ? current : null;
+    }
+
+    /// <summary>
+    /// Lists the multipart uploads under this store's prefix and aborts those that began more than
+    /// <c>StaleUploadsAfter</c> ago and are not being written by this replica.
+    /// </summary>
+    public async ValueTask<int> SweepAbandonedWritesAsync(CancellationToken cancellationToken)
+    {
+        var before = (_time.GetUtcNow() - _staleUploadsAfter).UtcDateTime;
+        var swept = 0;
+        string? keyMarker = null, idMarker = null;
+        while (true)
+        {
+            var page = await CallAsync("multipart listing", t => _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest
+            {
+                BucketName = _bucketName,
+                Prefix = _prefix,
+                KeyMarker = keyMarker,
+                UploadIdMarker = idMarker,
+            }, t), cancellationToken).ConfigureAwait(false);
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is not { } initiated || initiated.ToUniversalTime() >= before || _activeUploads.ContainsKey(upload.UploadId))
+                {
+                    continue;
+                }
+                try
+                {
+                    await CallAsync("multipart abort", t => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucketName, Key = upload.Key, UploadId = upload.UploadId }, t), cancellationToken).ConfigureAwait(false);
+                    swept++;
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+                {
+                    // Finished or aborted meanwhile.
+                }
+            }
+            if (page.IsTruncated != true || (page.NextKeyMarker is null && page.NextUploadIdMarker is null))
+            {
+                return swept;
+            }
+            (keyMarker, idMarker) = (page.NextKeyMarker, page.NextUploadIdMarker);
+        }
     }
 
     private string AttributesKey(string key, string versionId) => _attributesPrefix + key + "." + versionId;
@@ -447,7 +493,11 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 {
                     await _inFlight.ConfigureAwait(false);
                 }
-                _uploadId ??= (await store.CallAsync("multipart initiate", t => store._client.InitiateMultipartUploadAsync(Describe(new InitiateMultipartUploadRequest(), md5Hex: null), t), cancellationToken).ConfigureAwait(false)).UploadId;
+                if (_uploadId is null)
+                {
+                    _uploadId = (await store.CallAsync("multipart initiate", t => store._client.InitiateMultipartUploadAsync(Describe(new InitiateMultipartUploadRequest(), md5Hex: null), t), cancellationToken).ConfigureAwait(false)).UploadId;
+                    store._activeUploads[_uploadId] = 0;
+                }
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
@@ -510,6 +560,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                         UploadId = _uploadId,
                         PartETags = _parts,
                     }, t), cancellationToken).ConfigureAwait(false);
+                    store._activeUploads.TryRemove(_uploadId, out _);
                     _uploadId = null;
                     s3ETag = completed.ETag;
                 }
@@ -571,7 +622,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         {
             if (_uploadId is { } uploadId)
             {
-                _ = AbortAsync(uploadId);
+                _ = AbortAsync(uploadId).ContinueWith(_ => store._activeUploads.TryRemove(uploadId, out var __), TaskScheduler.Default);
             }
         }
 

@@ -42,6 +42,9 @@ public sealed class StorageOptions
     /// <summary>S3: the deadline of each call to the S3 endpoint and of each read of a body (transfers get one more second per MiB); a frozen server fails the request with 503 after it.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>S3: the store's own multipart uploads (of large writes) older than this that no replica is writing are aborted by the sweep (every <c>Multipart:SweepInterval</c>).</summary>
+    public TimeSpan StaleUploadsAfter { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>S3: how long a replica trusts a lookup it made (other replicas' changes arrive through Coordination sooner). Zero: no cache.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 }

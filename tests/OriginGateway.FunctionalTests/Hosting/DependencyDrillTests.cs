@@ -280,7 +280,51 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(mirrored, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/cut.bin")));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = CosSigner.Bytes(uploaded) }.Sign())).StatusCode);
         Assert.Equal(uploaded, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "up/cut.bin")));
+        // The cut PUT's multipart upload is aborted once S3 is back (its abort is retried with back-off).
+        var aborted = Stopwatch.StartNew();
+        while (s3.OpenMultipartUploads("gateway").Count > 0 && aborted.Elapsed < TimeSpan.FromSeconds(30) && await Delay(200))
+        {
+        }
+        Assert.Empty(s3.OpenMultipartUploads("gateway"));
         Assert.False(gateway.HasExited);
+    }
+
+    /// <summary>
+    /// A replica killed while it streams a large PUT into an S3 multipart upload leaves that upload behind;
+    /// the sweep of another replica aborts it once it is older than <c>StaleUploadsAfter</c> — and not before.
+    /// </summary>
+    [Fact]
+    public async Task AnUploadLeftByAKilledReplica_IsAbortedByTheSweep_OnceStale()
+    {
+        await using var s3 = await S3Server.StartAsync("gateway");
+        string[] settings = [.. S3Server.GatewaySettings(s3), "--Buckets:0:Storage:PartSize=5242880", "--Multipart:SweepInterval=00:00:01"];
+        await using (var victim = await GatewayProcess.StartAsync(settings))
+        {
+            var put = new HttpRequestMessage(HttpMethod.Put, new Uri(victim.DataUrl, "left/behind.bin")) { Content = new SlowContent(new byte[12 * 1024 * 1024], 512 * 1024, TimeSpan.FromMilliseconds(100)) };
+            var sending = victim.Client.SendAsync(put.Sign());
+            var clock = Stopwatch.StartNew();
+            while (s3.OpenMultipartUploads("gateway").Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(20) && await Delay(100))
+            {
+            }
+            Assert.Single(s3.OpenMultipartUploads("gateway"));
+            await victim.StopAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => sending);
+        }
+
+        // A replica whose threshold (the default, a day) the upload has not reached leaves it alone.
+        await using (var young = await GatewayProcess.StartAsync(settings))
+        {
+            await Task.Delay(3000);
+            Assert.Single(s3.OpenMultipartUploads("gateway"));
+        }
+        await using var sweeper = await GatewayProcess.StartAsync([.. settings, "--Buckets:0:Storage:StaleUploadsAfter=00:00:01"]);
+        var swept = Stopwatch.StartNew();
+        while (s3.OpenMultipartUploads("gateway").Count > 0 && swept.Elapsed < TimeSpan.FromSeconds(20) && await Delay(200))
+        {
+        }
+        Assert.Empty(s3.OpenMultipartUploads("gateway"));
+        Assert.True(await sweeper.WaitForOutputAsync("abandoned multipart uploads the object store held", TimeSpan.FromSeconds(5)), sweeper.Output);
+        Assert.Equal(HttpStatusCode.NotFound, (await sweeper.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(sweeper.DataUrl, "left/behind.bin")).Sign())).StatusCode);
     }
 
     /// <summary>
