@@ -14,8 +14,16 @@ namespace OriginGateway.FunctionalTests.Hosting;
 /// Everything two replicas share, each a real server started by the test: a private PostgreSQL
 /// cluster (control database), redis-server (coordination), s3rver (objects) and a fault origin.
 /// </summary>
-public sealed class ReplicaSet : IAsyncLifetime
+public sealed class ReplicaSet(params string[] settings) : IAsyncLifetime, IAsyncDisposable
 {
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
+
+    /// <summary>The set the two-replica tests share (no extra settings).</summary>
+    public ReplicaSet()
+        : this([])
+    {
+    }
+
     public const string S3Bucket = "replicas";
 
     private readonly PostgresFixture _postgres = new();
@@ -60,6 +68,7 @@ public sealed class ReplicaSet : IAsyncLifetime
         "--Egress:AllowedNetworks:0=127.0.0.1/32",
         "--Tasks:Lease=00:00:04",
         "--Tasks:PollInterval=00:00:00.200",
+        .. settings,
         .. extra,
     ]);
 
