@@ -43,6 +43,35 @@ public sealed class PostgresFixture : IDisposable
     public void Start() =>
         Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
 
+    /// <summary>Freezes every process of the cluster (SIGSTOP to the postmaster and its children): connections stay open, nothing answers.</summary>
+    public void Freeze() => Signal("-STOP");
+
+    /// <summary>Lets a frozen cluster run again (SIGCONT).</summary>
+    public void Thaw() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        var postmaster = File.ReadLines(Path.Combine(_directory, "pg", "postmaster.pid")).First().Trim();
+        var processes = new List<string> { postmaster };
+        foreach (var stat in Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "stat")).Where(File.Exists))
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] == postmaster)
+                {
+                    processes.Add(Path.GetFileName(Path.GetDirectoryName(stat))!);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+        Run("/bin/kill", [signal, .. processes]);
+    }
+
     /// <summary>Stops the server at once, as a crash would (<c>pg_ctl stop -m immediate</c>): connections are cut.</summary>
     public void Stop() => Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-m", "immediate", "stop"]);
 

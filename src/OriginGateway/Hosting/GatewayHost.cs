@@ -85,6 +85,11 @@ internal static partial class GatewayHost
             binding.Configure(kestrel);
         });
 
+        // The control database's calls block a thread until they answer or reach Database:Timeout; while
+        // it hangs, requests that never need it must not wait for the pool to grow.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
+
         var app = builder.Build();
         try
         {
