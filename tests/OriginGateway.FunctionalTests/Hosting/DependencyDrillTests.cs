@@ -132,7 +132,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task PostgresFrozen_HitsAreServed_ApisFailIn503WithinTheDeadline_ReadinessNamesTheDatabase()
     {
-        await using var set = new ReplicaSet("--Database:Timeout=00:00:01");
+        await using var set = ReplicaSet.With("--Database:Timeout=00:00:01");
         await set.InitializeAsync();
         var (a, b) = (set.A, set.B);
         Assert.Equal(HttpStatusCode.OK, (await a.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(a.DataUrl, "pgfrozen/a.txt")) { Content = CosSigner.Bytes("kept"u8.ToArray()) }.Sign())).StatusCode);
@@ -193,7 +193,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task S3FrozenPastTheDeadline_RequestsFailWith503InTime_ReadinessNamesTheStore_AndRecovers()
     {
-        await using var set = new ReplicaSet(S3Drill);
+        await using var set = ReplicaSet.With(S3Drill);
         await set.InitializeAsync();
         var (a, b) = (set.A, set.B);
         Assert.Equal(HttpStatusCode.OK, (await a.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(a.DataUrl, "frozen/a.txt")) { Content = CosSigner.Bytes("before"u8.ToArray()) }.Sign())).StatusCode);
@@ -290,7 +290,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task S3KilledMidFillAndMidUpload_ThenRestarted_NothingPartial_TrueErrors_AndRecovery()
     {
-        await using var set = new ReplicaSet(S3Drill);
+        await using var set = ReplicaSet.With(S3Drill);
         await set.InitializeAsync();
         var (s3, origin, gateway, other) = (set.S3, set.Origin, set.A, set.B);
         var mirrored = System.Security.Cryptography.RandomNumberGenerator.GetBytes(8 * 1024 * 1024);

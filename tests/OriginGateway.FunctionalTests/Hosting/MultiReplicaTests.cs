@@ -14,15 +14,22 @@ namespace OriginGateway.FunctionalTests.Hosting;
 /// Everything two replicas share, each a real server started by the test: a private PostgreSQL
 /// cluster (control database), redis-server (coordination), s3rver (objects) and a fault origin.
 /// </summary>
-public sealed class ReplicaSet(params string[] settings) : IAsyncLifetime, IAsyncDisposable
+public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
 {
-    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
+    private readonly string[] _settings;
 
-    /// <summary>The set the two-replica tests share (no extra settings).</summary>
+    /// <summary>The set the two-replica tests share as a class fixture (no extra settings; xUnit needs one public constructor).</summary>
     public ReplicaSet()
         : this([])
     {
     }
+
+    private ReplicaSet(string[] settings) => _settings = settings;
+
+    /// <summary>A set whose replicas take extra settings (a drill's deadlines, say).</summary>
+    public static ReplicaSet With(params string[] settings) => new(settings);
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public const string S3Bucket = "replicas";
 
@@ -68,7 +75,7 @@ public sealed class ReplicaSet(params string[] settings) : IAsyncLifetime, IAsyn
         "--Egress:AllowedNetworks:0=127.0.0.1/32",
         "--Tasks:Lease=00:00:04",
         "--Tasks:PollInterval=00:00:00.200",
-        .. settings,
+        .. _settings,
         .. extra,
     ]);
 
@@ -142,10 +149,22 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
 
         // Deleted through B: gone with its attributes; written again through A, it starts with the defaults.
         Assert.Equal(HttpStatusCode.NoContent, (await set.B.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url(set.B, "")).Sign())).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await set.A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url(set.A, "?tagging")).Sign())).StatusCode);
+        // A hears of the delete through the bus (asynchronously, within milliseconds).
+        clock.Restart();
+        HttpStatusCode gone;
+        while ((gone = (await set.A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url(set.A, "?tagging")).Sign())).StatusCode) != HttpStatusCode.NotFound && clock.Elapsed < TimeSpan.FromSeconds(5) && await Delay(20))
+        {
+        }
+        Assert.Equal(HttpStatusCode.NotFound, gone);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"A saw the delete after {clock.ElapsedMilliseconds} ms");
         put = new HttpRequestMessage(HttpMethod.Put, url(set.A, "")) { Content = CosSigner.Bytes("again"u8.ToArray(), "text/plain") };
         Assert.Equal(HttpStatusCode.OK, (await set.A.Client.SendAsync(put.Sign())).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await set.B.Client.GetAsync(url(set.B, ""))).StatusCode);
+        clock.Restart();
+        HttpStatusCode back;
+        while ((back = (await set.B.Client.GetAsync(url(set.B, ""))).StatusCode) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(5) && await Delay(20))
+        {
+        }
+        Assert.Equal(HttpStatusCode.OK, back);
     }
 
     [Fact]
