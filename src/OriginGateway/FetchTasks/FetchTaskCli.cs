@@ -21,7 +21,8 @@ internal static class FetchTaskCli
         var url = new Option<string>("--url") { Description = "The URL to pull (http or https; a scheme-less URL means http).", Required = true };
         var key = new Option<string>("--key") { Description = "The object key to store it under.", Required = true };
         var md5 = new Option<string?>("--md5") { Description = "Expected MD5 (32 hex digits): a different body is not stored." };
-        var onKeyExist = new Option<string?>("--on-key-exist") { Description = "'overwrite' (default) or 'ignore' when the key exists." };
+        var onKeyExist = new Option<string?>("--on-key-exist") { Description = "'override' (the default: replace the stored object) or 'ignore' (keep it) when the key exists." };
+        onKeyExist.AcceptOnlyFromAmong("override", "ignore");
         var successCallback = new Option<string?>("--success-callback-url") { Description = "Where to POST the signed result when the task succeeds." };
         var failureCallback = new Option<string?>("--failure-callback-url") { Description = "Where to POST the signed result when it fails." };
         var submit = new Command("submit", "Queue a fetch task: the gateway pulls --url into --key of --bucket, with retries. Prints the task id.")

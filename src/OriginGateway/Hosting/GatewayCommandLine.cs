@@ -65,7 +65,18 @@ internal static class GatewayCommandLine
         root.Subcommands.Add(Security.SignCli.Create(output, error));
 
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
-        return await root.Parse(commandArgs).InvokeAsync(configuration).ConfigureAwait(false);
+        var parsed = root.Parse(commandArgs);
+        if (parsed.Errors.Count > 0)
+        {
+            // Bad arguments exit with 2, as the README's table says (the parser's own default is 1).
+            foreach (var problem in parsed.Errors)
+            {
+                await error.WriteLineAsync(problem.Message).ConfigureAwait(false);
+            }
+            await error.WriteLineAsync($"See '{string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? ["OriginGateway"] : ["OriginGateway", .. CommandPath(parsed.CommandResult)])} --help'.").ConfigureAwait(false);
+            return 2;
+        }
+        return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
     }
 
     internal static (string[] Command, string[] Configuration) Split(string[] args)
@@ -140,5 +151,15 @@ internal static class GatewayCommandLine
             error.WriteLine("  " + problem);
         }
         return 1;
+    }
+
+    private static List<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var current = result; current is not null && current.Parent is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, current.Command.Name);
+        }
+        return names;
     }
 }

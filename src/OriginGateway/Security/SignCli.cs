@@ -29,7 +29,14 @@ internal static class SignCli
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var method = new Argument<string>("method") { Description = "The HTTP method: GET, PUT, POST, DELETE or HEAD." };
+        var method = new Argument<string>("method") { Description = "The HTTP method: GET, PUT, POST, DELETE, HEAD or OPTIONS." };
+        method.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } verb && verb.ToUpperInvariant() is not ("GET" or "PUT" or "POST" or "DELETE" or "HEAD" or "OPTIONS"))
+            {
+                result.AddError($"'{verb}' is not an HTTP method the gateway takes (GET, PUT, POST, DELETE, HEAD, OPTIONS).");
+            }
+        });
         var url = new Argument<string>("url") { Description = "The whole URL, e.g. http://127.0.0.1:8080/dir/a.txt?acl" };
         var (secretId, secretKey) = CredentialOptions();
         var presign = new Option<bool>("--presign") { Description = "Print a presigned URL (GET) instead of an Authorization value." };
