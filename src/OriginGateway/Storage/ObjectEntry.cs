@@ -22,7 +22,7 @@ internal sealed class ObjectEntry
         ETag = etag ?? "\"" + md5Hex + "\"";
         StoreTag = storeTag;
         Attributes = attributes ?? ObjectAttributes.Default;
-        VersionId = versionId ?? version.ToString("x16", CultureInfo.InvariantCulture);
+        _versionId = versionId;
         LastModifiedHeader = LastModified.ToString("R", CultureInfo.InvariantCulture);
     }
 
@@ -60,10 +60,15 @@ internal sealed class ObjectEntry
     /// <summary>The object's ACL and tags.</summary>
     public ObjectAttributes Attributes { get; }
 
-    /// <summary>Identifies this version of the key within its store (attribute changes are tied to it).</summary>
-    public string VersionId { get; }
+    private readonly string? _versionId;
+
+    /// <summary>
+    /// Identifies this version of the key within its store (attribute changes are tied to it): the S3 store's
+    /// random id; for the filesystem store its version number, formatted only when asked (not kept per object).
+    /// </summary>
+    public string VersionId => _versionId ?? Version.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>The same version with other attributes (the body and everything else unchanged).</summary>
     public ObjectEntry WithAttributes(ObjectAttributes attributes) =>
-        new(Key, Location, Version, Length, Md5Hex, LastModified, ContentType, Headers, GatewayMetadata, ETag, StoreTag, attributes, VersionId);
+        new(Key, Location, Version, Length, Md5Hex, LastModified, ContentType, Headers, GatewayMetadata, ETag, StoreTag, attributes, _versionId);
 }
