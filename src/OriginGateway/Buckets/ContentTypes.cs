@@ -11,8 +11,6 @@ internal static class ContentTypes
 {
     public const string Default = "application/octet-stream";
 
-    private static readonly FileExtensionContentTypeProvider Provider = Create();
-
     /// <summary>The request's Content-Type when it has one, else the type the key's suffix names.</summary>
     public static string For(string? requested, string key) => string.IsNullOrWhiteSpace(requested) ? ForKey(key) : requested;
 
@@ -23,22 +21,24 @@ internal static class ContentTypes
         return name.LastIndexOf('.') > 0 && Provider.TryGetContentType(name, out var type) ? type : Default;
     }
 
+    /// <summary>Where the framework's table keeps a legacy or other type, the registered one COS answers.</summary>
+    private static readonly (string Suffix, string Type)[] Overrides =
+    [
+        (".zip", "application/zip"), (".gz", "application/gzip"), (".tgz", "application/gzip"), (".7z", "application/x-7z-compressed"),
+        (".js", "application/javascript"), (".mjs", "application/javascript"), (".md", "text/markdown"), (".yaml", "application/yaml"),
+        (".yml", "application/yaml"), (".webp", "image/webp"), (".m3u8", "application/vnd.apple.mpegurl"), (".ts", "video/mp2t"),
+    ];
+
+    // After Overrides: static fields initialise in the order they are written.
+    private static readonly FileExtensionContentTypeProvider Provider = Create();
+
     private static FileExtensionContentTypeProvider Create()
     {
         var provider = new FileExtensionContentTypeProvider();
-        // Where the framework's table keeps a legacy type, the registered one COS answers.
-        provider.Mappings[".zip"] = "application/zip";
-        provider.Mappings[".gz"] = "application/gzip";
-        provider.Mappings[".tgz"] = "application/gzip";
-        provider.Mappings[".7z"] = "application/x-7z-compressed";
-        provider.Mappings[".js"] = "application/javascript";
-        provider.Mappings[".mjs"] = "application/javascript";
-        provider.Mappings[".md"] = "text/markdown";
-        provider.Mappings[".yaml"] = "application/yaml";
-        provider.Mappings[".yml"] = "application/yaml";
-        provider.Mappings[".webp"] = "image/webp";
-        provider.Mappings[".m3u8"] = "application/vnd.apple.mpegurl";
-        provider.Mappings[".ts"] = "video/mp2t";
+        foreach (var (suffix, type) in Overrides)
+        {
+            provider.Mappings[suffix] = type;
+        }
         return provider;
     }
 }

@@ -7,6 +7,13 @@ namespace OriginGateway.Buckets;
 /// <summary>Writes the COS XML error body with its status (<c>01-data-plane.md</c> §1.2).</summary>
 internal static class CosError
 {
+    /// <summary>A failing dependency (the store, the control database): a retryable 503 <c>ServiceUnavailable</c> with <c>Retry-After</c>.</summary>
+    public static Task ServiceUnavailableAsync(HttpContext context, string dependency, string resource)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return WriteAsync(context, 503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(dependency), resource);
+    }
+
     public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource)
     {
         var response = context.Response;

@@ -75,14 +75,10 @@ internal sealed partial class DataPlaneHandler(
         var requestId = context.Response.Headers[RequestIds.HeaderName].ToString();
         context.Response.Clear();
         context.Response.Headers[RequestIds.HeaderName] = requestId.Length > 0 ? requestId : RequestIds.Next();
-        if (dependency is not null)
-        {
-            context.Response.Headers.RetryAfter = "1";
-        }
         var path = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && TrySplitTarget(target, out var rawPath, out _) ? rawPath : "/";
         return dependency is null
             ? CosError.WriteAsync(context, 500, "InternalError", "The gateway failed to handle the request.", path)
-            : CosError.WriteAsync(context, 503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(dependency), path);
+            : CosError.ServiceUnavailableAsync(context, dependency, path);
     }
 
     private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();

@@ -72,13 +72,7 @@ internal static class ObjectReadHandler
         context.Response.Headers[ActionHeader] = "miss";
         await (bucketStatus == 404
             ? request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.")
-            : StoreUnavailableAsync(request)).ConfigureAwait(false);
-    }
-
-    private static Task StoreUnavailableAsync(DataRequest request)
-    {
-        request.Context.Response.Headers.RetryAfter = "1";
-        return request.ErrorAsync(503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(Dependencies.DependencyFailure.Store));
+            : CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath)).ConfigureAwait(false);
     }
 
     /// <summary>A read the caller may not make is a 403 — unless a Redirect rule takes 403s.</summary>

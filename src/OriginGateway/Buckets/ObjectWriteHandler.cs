@@ -78,8 +78,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             LogStoreFailed(logger, request.Bucket.Name, e);
             if (!context.Response.HasStarted)
             {
-                context.Response.Headers.RetryAfter = "1";
-                await request.ErrorAsync(503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(Dependencies.DependencyFailure.Store)).ConfigureAwait(false);
+                await CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath).ConfigureAwait(false);
             }
             return null;
         }

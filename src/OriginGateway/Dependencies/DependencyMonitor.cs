@@ -45,8 +45,6 @@ internal sealed partial class DependencyMonitor : BackgroundService
             "{dependency}", "1 while a dependency's last readiness probe passed, 0 otherwise.");
     }
 
-    public IEnumerable<string> Names => _probes.Select(p => p.Name);
-
     /// <summary>The dependency's last probe result, described with its age; probed now (under the deadline) when it never was.</summary>
     public async Task<HealthCheckResult> ResultAsync(string name, CancellationToken cancellationToken)
     {

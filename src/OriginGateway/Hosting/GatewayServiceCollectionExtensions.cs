@@ -132,19 +132,18 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<DataPlaneHandler>();
 
         // Readiness: the dependencies are probed in the background; /readyz reads the last results.
-        services.AddSingleton(sp => new Dependencies.DependencyProbe("database", ActivatorUtilities.CreateInstance<DatabaseHealthCheck>(sp)));
-        services.AddSingleton(sp => new Dependencies.DependencyProbe("stores", ActivatorUtilities.CreateInstance<StoreHealthCheck>(sp)));
+        List<(string Name, Type Check)> probes = [("database", typeof(DatabaseHealthCheck)), ("stores", typeof(StoreHealthCheck))];
         if (options.Coordination.Provider == "Redis")
         {
-            services.AddSingleton(sp => new Dependencies.DependencyProbe("coordination", ActivatorUtilities.CreateInstance<Coordination.CoordinationHealthCheck>(sp)));
+            probes.Add(("coordination", typeof(Coordination.CoordinationHealthCheck)));
         }
         services.AddSingleton<Dependencies.DependencyMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Dependencies.DependencyMonitor>());
         var health = services.AddHealthChecks()
             .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
-        string[] monitored = options.Coordination.Provider == "Redis" ? ["database", "stores", "coordination"] : ["database", "stores"];
-        foreach (var name in monitored)
+        foreach (var (name, check) in probes)
         {
+            services.AddSingleton(sp => new Dependencies.DependencyProbe(name, (Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck)ActivatorUtilities.CreateInstance(sp, check)));
             health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(name,
                 sp => new Dependencies.MonitoredHealthCheck(sp.GetRequiredService<Dependencies.DependencyMonitor>(), name), null, ["ready"]));
         }

@@ -41,10 +41,6 @@ internal static partial class ObjectAcl
         return $"qcs::cam::uin/{account}:uin/{account}";
     }
 
-    /// <summary>Whether the request carries any ACL header (<c>x-cos-acl</c> or a grant).</summary>
-    public static bool HasHeaders(IHeaderDictionary headers) =>
-        headers.ContainsKey("x-cos-acl") || GrantHeaders.Any(g => headers[g.Header].ToString().Length > 0);
-
     /// <summary>
     /// The ACL the request's headers set (a PUT, a multipart initiate, a copy, or <c>PUT ?acl</c> without a
     /// body): the canned ACL and the grants it amounts to, owner included. Null with the 400 message when a
