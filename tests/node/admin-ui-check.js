@@ -1,5 +1,6 @@
 // Drives the gateway's /admin page in Debian's headless Chromium through Playwright (playwright-core).
-// Usage: node admin-ui-check.js <adminUrl> <secretId> <secretKey> <bucket> <taskId> <explainKey> <screenshot.png>
+// Usage: node admin-ui-check.js <adminUrl> <secretId> <secretKey> <bucket> <taskId> <explainKey> <screenshot.png> <bucketWithoutRules>
+// Takes a second screenshot at 700 px wide beside the first (<screenshot>-700.png).
 // Prints one JSON document with what the page showed; exits non-zero on the first failure.
 'use strict';
 const fs = require('fs');
@@ -7,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot] = process.argv.slice(2);
+const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bucketWithoutRules] = process.argv.slice(2);
 
 (async () => {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
@@ -42,8 +43,12 @@ const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot] = 
 
     await page.locator('#buckets tbody tr').first().waitFor();
     result.buckets = await page.locator('#buckets tbody tr td:first-child').allTextContents();
+    // A bucket without rules: its table says so.
+    await page.selectOption('#bucket-select', bucketWithoutRules);
+    await page.locator('#rules tbody tr.empty').waitFor();
+    result.emptyRules = await page.locator('#rules tbody tr').allInnerTexts();
     await page.selectOption('#bucket-select', bucket);
-    await page.locator('#rules tbody tr').first().waitFor();
+    await page.locator('#rules tbody tr:not(.empty)').first().waitFor();
     result.rules = await page.locator('#rules tbody tr').allInnerTexts();
 
     await page.fill('#explain-key', explainKey);
@@ -71,6 +76,36 @@ const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot] = 
     result.figures = await page.locator('#figures .figure').allInnerTexts();
     await page.screenshot({ path: screenshot, fullPage: true });
     result.screenshot = screenshot;
+
+    // The plots of the last hour: what each polyline carries, beside the JSON the page drew it from.
+    await page.waitForFunction(() => document.querySelectorAll('#plot-requests polyline').length === 5);
+    // The page redraws every second: after one more refresh the drawing is of the traffic the JSON has (none meanwhile).
+    await page.waitForTimeout(1500);
+    result.history = await page.evaluate(async () => (await fetch('/admin/api/history', { credentials: 'same-origin' })).json());
+    result.plots = await page.evaluate(() => {
+      const drawn = {};
+      for (const svg of document.querySelectorAll('.plot svg')) {
+        drawn[svg.id] = {};
+        for (const line of svg.querySelectorAll('polyline')) {
+          drawn[svg.id][line.dataset.series] = { values: line.dataset.values, points: line.getAttribute('points').split(' ').filter((p) => p).length };
+        }
+      }
+      return drawn;
+    });
+    result.externalResources = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => !n.startsWith(location.origin)));
+
+    // 700 px wide: nothing wider than the window, the header as wide as the page.
+    await page.setViewportSize({ width: 700, height: 1000 });
+    await page.waitForTimeout(300);
+    result.narrow = await page.evaluate(() => ({
+      window: window.innerWidth,
+      page: document.documentElement.scrollWidth,
+      header: Math.round(document.querySelector('header').getBoundingClientRect().width),
+      widestSection: Math.max(...[...document.querySelectorAll('section')].filter((s) => s.offsetParent).map((s) => Math.round(s.getBoundingClientRect().right))),
+    }));
+    const narrowShot = screenshot.replace(/\.png$/, '-700.png');
+    await page.screenshot({ path: narrowShot, fullPage: true });
+    result.narrowScreenshot = narrowShot;
 
     await page.click('#logout');
     await page.locator('#login').waitFor({ state: 'visible' });

@@ -93,14 +93,14 @@ internal sealed partial class FillRegistry(
             {
                 reason = refused;
                 metrics.CommitRejected(refused);
-                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: refused), null);
+                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: refused, Host: result.Host), null);
                 return;
             }
 
             var length = OriginResponseRules.DeclaredLength(response);
             var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
             session = bucket.Store.BeginWrite(fill.Key, write);
-            var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode);
+            var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host);
             var staging = session.OpenStagingReader();
             // A body that fits one read is read and committed before the clients wake: one hand-off
             // instead of three, and nothing is lost — it would have arrived in one piece anyway.

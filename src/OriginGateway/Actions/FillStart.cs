@@ -22,13 +22,14 @@ internal sealed record FillStart(
     int Status = 0,
     string? Location = null,
     string Reason = "",
-    byte[]? ErrorBody = null)
+    byte[]? ErrorBody = null,
+    string? Host = null)
 {
     /// <summary>What clients answer for a fetch that produced no body: 404, a passed-through 3xx, or the failure.</summary>
     public static FillStart WithoutBody(Origins.OriginFetchResult result, string? reason = null) => result.Outcome switch
     {
-        Origins.OriginOutcome.NotFound => new FillStart(FillStartKind.NotFound, Status: 404),
-        Origins.OriginOutcome.Redirect => new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString),
-        _ => new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: reason ?? result.Reason, ErrorBody: result.ErrorBody),
+        Origins.OriginOutcome.NotFound => new FillStart(FillStartKind.NotFound, Status: 404, Host: result.Host),
+        Origins.OriginOutcome.Redirect => new FillStart(FillStartKind.Redirect, Status: (int)result.Response!.StatusCode, Location: result.Response.Headers.Location?.OriginalString, Host: result.Host),
+        _ => new FillStart(FillStartKind.Failed, Status: result.Status ?? 0, Reason: reason ?? result.Reason, ErrorBody: result.ErrorBody, Host: result.Host),
     };
 }

@@ -43,6 +43,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         while (lease is null && ++attempts < 3 && fill.State != FillState.Committed);
         using var held = lease;
         var start = await fill.Started.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        pull.OriginHost = start.Host;
         if (start.Kind == FillStartKind.StoredElsewhere)
         {
             await ObjectReadHandler.HandleAsync(request, origin: null, action: pull.Action).ConfigureAwait(false);
@@ -88,11 +89,11 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             response.ContentLength = known;
         }
-        await StreamAsync(context, fill, lease.Reader, offset, count, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
+        pull.BytesSent = await StreamAsync(context, fill, lease.Reader, offset, count, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
     }
 
-    /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails.</summary>
-    private async Task StreamAsync(HttpContext context, Fill fill, Storage.FileObjectReader reader, long offset, long? count, int chunkSize)
+    /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails. Returns the bytes sent.</summary>
+    private async Task<long> StreamAsync(HttpContext context, Fill fill, Storage.FileObjectReader reader, long offset, long? count, int chunkSize)
     {
         var writer = context.Response.BodyWriter;
         var end = count is { } c ? offset + c : long.MaxValue;
@@ -111,14 +112,14 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                     if (read <= 0)
                     {
                         ResponseCut.Abort(context);
-                        return;
+                        return position - offset;
                     }
                     writer.Advance(read);
                     position += read;
                     var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
                     if (flush.IsCanceled || flush.IsCompleted)
                     {
-                        return;
+                        return position - offset;
                     }
                     continue;
                 }
@@ -127,9 +128,9 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                     case FillState.Failed:
                         // Never a clean end on a body that is not whole.
                         ResponseCut.Abort(context);
-                        return;
+                        return position - offset;
                     case FillState.Committed or FillState.Completed when position >= fill.Published:
-                        return;
+                        return position - offset;
                 }
                 await fill.WaitAsync(position, cancellation).ConfigureAwait(false);
             }
@@ -142,6 +143,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             metrics.BytesServed("origin", position - offset);
         }
+        return position - offset;
     }
 
     /// <summary>A ranged GET with no fill in flight: a ranged origin request for the client, and a pinned full fill behind it.</summary>
@@ -150,6 +152,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         var request = pull.Request;
         var context = request.Context;
         using var result = await fetcher.FetchAsync(FetchRequest(pull, ifMatch: null) with { Range = range }, context.RequestAborted).ConfigureAwait(false);
+        pull.OriginHost = result.Host;
         if (result.Outcome != OriginOutcome.Success)
         {
             await AnswerWithoutBodyAsync(pull, FillStart.WithoutBody(result)).ConfigureAwait(false);
@@ -175,14 +178,17 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             response.ContentLength = length;
         }
         await using var body = await origin.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        var counted = new TeeStream(response.Body, session: null);
         try
         {
-            await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            await body.CopyToAsync(counted, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
             ResponseCut.Abort(context);
         }
+        pull.BytesSent = counted.Written;
+        metrics.BytesServed("origin", counted.Written);
     }
 
     private OriginFetchRequest FetchRequest(OriginPullContext pull, string? ifMatch) => new(

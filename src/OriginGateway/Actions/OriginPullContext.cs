@@ -7,4 +7,10 @@ namespace OriginGateway.Actions;
 internal sealed record OriginPullContext(DataRequest Request, CompiledRule Rule, OriginRequestPlan Plan)
 {
     public string Action => Rule.ActionName;
+
+    /// <summary>The origin host that answered (after failover), once known; null when none was contacted for this client.</summary>
+    public string? OriginHost { get; set; }
+
+    /// <summary>The body bytes the action sent to the client, when it streamed one; else the response's own length counts.</summary>
+    public long? BytesSent { get; set; }
 }

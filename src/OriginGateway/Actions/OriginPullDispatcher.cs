@@ -43,6 +43,7 @@ internal sealed partial class OriginPullDispatcher(
         }
 
         var started = Stopwatch.GetTimestamp();
+        OriginPullContext? pull = null;
         var headers = context.Response.Headers;
         headers[ObjectReadHandler.ActionHeader] = rule.ActionName;
         headers[RuleHeader] = rule.Priority.ToString(CultureInfo.InvariantCulture);
@@ -65,11 +66,12 @@ internal sealed partial class OriginPullDispatcher(
         {
             // The origin request is built only once the guards above let the pull go ahead.
             var plan = OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
-            var pull = new OriginPullContext(request, rule, plan);
+            pull = new OriginPullContext(request, rule, plan);
             switch (rule.Type)
             {
                 case OriginType.Redirect:
                     RedirectAction.Handle(pull, rule.RedirectCode);
+                    pull.OriginHost = rule.Hosts[0].HostName;
                     break;
                 case OriginType.Proxy:
                     await proxy.HandleAsync(pull).ConfigureAwait(false);
@@ -81,9 +83,12 @@ internal sealed partial class OriginPullDispatcher(
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var bytes = context.Response.ContentLength ?? 0;
+        // What the client got: the body bytes the action sent (else the answer's own length), and the
+        // host that answered after any failover ("" when no origin was asked: a guard, a store read).
+        var bytes = pull?.BytesSent ?? context.Response.ContentLength ?? 0;
+        var originHost = pull?.OriginHost ?? "";
         var requestId = headers[RequestIds.HeaderName].ToString();
-        decisions.Add(new OriginDecision(time.GetUtcNow(), request.Bucket.Name, request.Key, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, bytes, elapsed, requestId));
+        decisions.Add(new OriginDecision(time.GetUtcNow(), request.Bucket.Name, request.Key, rule.Priority, rule.ActionName, originHost, context.Response.StatusCode, bytes, elapsed, requestId));
         // Pulls (Mirror, Proxy) wait on an origin anyway: their line is Information. A Redirect contacts
         // nothing and can run at a hundred thousand a second, where a line each would cost a quarter of
         // the throughput: its line is Debug (the access log and /admin show them too).
@@ -91,7 +96,7 @@ internal sealed partial class OriginPullDispatcher(
         if (logger.IsEnabled(level))
         {
             var keyHash = KeyHash(request.Key);
-            LogDecision(logger, level, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, rule.Hosts[0].HostName, context.Response.StatusCode, bytes, elapsed, requestId);
+            LogDecision(logger, level, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, originHost.Length > 0 ? originHost : "-", context.Response.StatusCode, bytes, elapsed, requestId);
         }
         return true;
     }

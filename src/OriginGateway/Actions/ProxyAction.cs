@@ -40,6 +40,8 @@ internal sealed partial class ProxyAction(
     {
         var request = pull.Request;
         var context = request.Context;
+        // Proxy does not fail over: the rule's first host is the one asked.
+        pull.OriginHost = pull.Rule.Hosts[0].HostName;
         if (pull.Rule.ExplicitRedirectCode is { } code)
         {
             RedirectAction.Handle(pull, code);
@@ -124,8 +126,13 @@ internal sealed partial class ProxyAction(
             headers[Buckets.RequestIds.HeaderName] = requestId;
             headers[Buckets.ObjectReadHandler.ActionHeader] = "proxy";
             headers[OriginPullDispatcher.RuleHeader] = pull.Rule.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (proxyResponse is null || !pull.Rule.CopyOriginData)
+            if (proxyResponse is null)
             {
+                return proceed;
+            }
+            if (!pull.Rule.CopyOriginData)
+            {
+                Count(httpContext, session: null);
                 return proceed;
             }
             var status = proxyResponse.StatusCode;
@@ -139,29 +146,39 @@ internal sealed partial class ProxyAction(
             else if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
                 && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
             {
-                if (!owner.MayStore(pull))
+                if (owner.MayStore(pull))
                 {
-                    return proceed;
+                    var write = OriginResponseRules.Write(proxyResponse, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
+                    _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, write);
                 }
-                var write = OriginResponseRules.Write(proxyResponse, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
-                _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, write);
-                _tee = new TeeStream(httpContext.Response.Body, _session);
-                httpContext.Response.Body = _tee;
             }
             else if (status is HttpStatusCode.OK or HttpStatusCode.PartialContent)
             {
                 _queueBackground = true;
             }
+            Count(httpContext, _session);
             return proceed;
+        }
+
+        /// <summary>The client's body through the tee: counted always, written into the store when a session is given.</summary>
+        private void Count(HttpContext httpContext, ObjectWriteSession? session)
+        {
+            _tee = new TeeStream(httpContext.Response.Body, session);
+            httpContext.Response.Body = _tee;
         }
 
         public async Task FinishAsync(ForwarderError error)
         {
+            if (_tee is not null)
+            {
+                pull.Request.Context.Response.Body = _tee.Inner;
+                pull.BytesSent = _tee.Written;
+                owner._metrics.BytesServed("origin", _tee.Written);
+            }
             using (_session)
             {
                 if (_session is not null && _tee is not null && _response is not null)
                 {
-                    pull.Request.Context.Response.Body = _tee.Inner;
                     if (error == ForwarderError.None && !_tee.Failed)
                     {
                         var result = await _session.CommitAsync(CancellationToken.None).ConfigureAwait(false);

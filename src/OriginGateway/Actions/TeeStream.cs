@@ -2,10 +2,16 @@ using OriginGateway.Storage;
 
 namespace OriginGateway.Actions;
 
-/// <summary>A response body that also writes every byte into a store write session (the Proxy action's tee).</summary>
-internal sealed class TeeStream(Stream inner, ObjectWriteSession session) : Stream
+/// <summary>
+/// A response body that counts what reaches the client and, given a store write session, also writes
+/// every byte into it (the Proxy action's tee).
+/// </summary>
+internal sealed class TeeStream(Stream inner, ObjectWriteSession? session) : Stream
 {
     public Stream Inner { get; } = inner;
+
+    /// <summary>The bytes written to the client.</summary>
+    public long Written { get; private set; }
 
     /// <summary>True once a write to the store failed; the client stream goes on, the copy is dropped.</summary>
     public bool Failed { get; private set; }
@@ -19,7 +25,8 @@ internal sealed class TeeStream(Stream inner, ObjectWriteSession session) : Stre
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await Inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        if (!Failed)
+        Written += buffer.Length;
+        if (session is not null && !Failed)
         {
             try
             {

@@ -33,6 +33,7 @@ internal static class AdminEndpoints
         var tasks = services.GetRequiredService<ITaskStore>();
         var decisions = services.GetRequiredService<RecentDecisions>();
         var metrics = services.GetRequiredService<MetricsCollector>();
+        var history = services.GetRequiredService<TrafficHistory>();
         var page = LoadPage();
 
         routes.MapGet("/admin", (HttpContext context) =>
@@ -176,6 +177,36 @@ internal static class AdminEndpoints
             json.WriteEndArray();
         })));
 
+        // The plots: the last hour minute by minute (the last minute runs up to now).
+        routes.MapGet("/admin/api/history", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        {
+            json.WriteStartArray("actions");
+            foreach (var action in TrafficHistory.Actions)
+            {
+                json.WriteStringValue(action);
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("minutes");
+            foreach (var minute in history.Recent(credential.MayUse))
+            {
+                json.WriteStartObject();
+                json.WriteString("start", minute.Start.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("end", minute.End.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteStartObject("requests");
+                foreach (var (action, count) in minute.Requests)
+                {
+                    json.WriteNumber(action, count);
+                }
+                json.WriteEndObject();
+                json.WriteNumber("originRequests", minute.OriginRequests);
+                WriteNumberOrNull(json, "originLatencyP50Ms", minute.OriginLatencyP50Ms);
+                WriteNumberOrNull(json, "originLatencyP99Ms", minute.OriginLatencyP99Ms);
+                json.WriteNumber("bytesFromOrigins", minute.BytesFromOrigins);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        })));
+
         Task WithSession(HttpContext context, Func<Credential, Task> handle) =>
             session.Current(context) is { } credential
                 ? handle(credential)
@@ -241,6 +272,18 @@ internal static class AdminEndpoints
         json.WriteNumber("bytesStored", Sum("origin_gateway.stored.bytes", l => bucketVisible(l.GetValueOrDefault("bucket") ?? "")));
         json.WriteNumber("failovers", Sum("origin_gateway.origin.failovers", _ => true));
         json.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     private static byte[] LoadPage()

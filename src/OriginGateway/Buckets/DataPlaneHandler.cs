@@ -34,7 +34,7 @@ internal sealed partial class DataPlaneHandler(
         {
             handled = metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
         }
-        catch (Exception e) when (e is not BadHttpRequestException)
+        catch (Exception e)
         {
             return FailedAsync(context, e);
         }
@@ -47,9 +47,8 @@ internal sealed partial class DataPlaneHandler(
         {
             await handled.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not BadHttpRequestException)
+        catch (Exception e)
         {
-            // A malformed request (BadHttpRequestException) is Kestrel's own 400.
             await FailedAsync(context, e).ConfigureAwait(false);
         }
     }
@@ -65,6 +64,23 @@ internal sealed partial class DataPlaneHandler(
         {
             return Task.CompletedTask;
         }
+        if (exception is BadHttpRequestException malformed)
+        {
+            // The client's request is malformed (a broken chunked body, a body too large or too slow):
+            // Kestrel closes the connection after this answer, in COS XML while it can still be given.
+            if (context.Response.HasStarted)
+            {
+                ResponseCut.Abort(context);
+                return Task.CompletedTask;
+            }
+            var (code, message) = malformed.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ("EntityTooLarge", "Your request body exceeds the allowed size."),
+                StatusCodes.Status408RequestTimeout => ("RequestTimeout", "Your request body was not sent fast enough."),
+                _ => ("IncompleteBody", "The request body is malformed or ended early."),
+            };
+            return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
+        }
         var dependency = Dependencies.DependencyFailure.Of(exception);
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
         if (context.Response.HasStarted)
@@ -72,14 +88,22 @@ internal sealed partial class DataPlaneHandler(
             ResponseCut.Abort(context);
             return Task.CompletedTask;
         }
+        return ErrorAsync(context, c => dependency is null
+            ? CosError.WriteAsync(c, 500, "InternalError", "The gateway failed to handle the request.", RawPath(c))
+            : CosError.ServiceUnavailableAsync(c, dependency, RawPath(c)));
+    }
+
+    /// <summary>A fresh error answer that keeps the request id already given to the request.</summary>
+    private static Task ErrorAsync(HttpContext context, Func<HttpContext, Task> write)
+    {
         var requestId = context.Response.Headers[RequestIds.HeaderName].ToString();
         context.Response.Clear();
         context.Response.Headers[RequestIds.HeaderName] = requestId.Length > 0 ? requestId : RequestIds.Next();
-        var path = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && TrySplitTarget(target, out var rawPath, out _) ? rawPath : "/";
-        return dependency is null
-            ? CosError.WriteAsync(context, 500, "InternalError", "The gateway failed to handle the request.", path)
-            : CosError.ServiceUnavailableAsync(context, dependency, path);
+        return write(context);
     }
+
+    private static string RawPath(HttpContext context) =>
+        context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && TrySplitTarget(target, out var rawPath, out _) ? rawPath : "/";
 
     private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
 

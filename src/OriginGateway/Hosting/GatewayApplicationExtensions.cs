@@ -40,6 +40,7 @@ internal static class GatewayApplicationExtensions
 
         // The control endpoint's APIs answer a failing dependency with a retryable 503 in their own format,
         // anything else with a 500 — never an exception page, never echoing the request.
+        var registry = app.Services.GetRequiredService<BucketRegistry>();
         var failures = app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("OriginGateway.ControlEndpoint");
         app.Use(async (context, next) =>
         {
@@ -50,6 +51,13 @@ internal static class GatewayApplicationExtensions
             catch (Exception e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
             {
                 await ControlFailureAsync(context, e, failures).ConfigureAwait(false);
+                return;
+            }
+            // No route took the request (an unknown path, or a known one with another method): routing
+            // leaves an empty 404/405; the answer says so in JSON like every other control error.
+            if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && (context.GetEndpoint() is null || context.Response.Headers.Allow.Count > 0))
+            {
+                await UnmatchedAsync(context, registry).ConfigureAwait(false);
             }
         });
 
@@ -80,6 +88,23 @@ internal static class GatewayApplicationExtensions
         app.MapGet("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.GetAsync(context, bucket, taskid));
         app.MapDelete("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.CancelAsync(context, bucket, taskid));
         return app;
+    }
+
+    private static Task UnmatchedAsync(HttpContext context, BucketRegistry buckets)
+    {
+        var requestId = RequestIds.Next();
+        context.Response.Headers[RequestIds.HeaderName] = requestId;
+        // "/x" and "/x/y" fit the fetch-task routes whatever x is: unless x is a bucket, such a path is unknown, not a wrong method.
+        var path = context.Request.Path.Value ?? "/";
+        var first = path.Length > 1 ? path[1..].Split('/')[0] : "";
+        var known = first.Length == 0 || first is "healthz" or "readyz" or "metrics" or "admin" or "v2" || buckets.Find(first) is not null;
+        if (!known)
+        {
+            context.Response.Headers.Allow = default;
+        }
+        return context.Response.StatusCode == 405 && known
+            ? FetchTaskEndpoint.ErrorAsync(context, 405, "MethodNotAllowed", $"This path takes only {context.Response.Headers.Allow}.", requestId)
+            : FetchTaskEndpoint.ErrorAsync(context, 404, "NotFound", "The control endpoint has no such path: it serves /healthz, /readyz, /metrics, /admin, /<bucket>/ (fetch tasks), POST / (VOD API) and /v2/<project>/sync-tasks.", requestId);
     }
 
     private static Task ControlFailureAsync(HttpContext context, Exception exception, Microsoft.Extensions.Logging.ILogger logger)

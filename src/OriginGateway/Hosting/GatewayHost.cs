@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +23,7 @@ internal static partial class GatewayHost
             Args = configurationArgs,
             // appsettings*.json travel with the binaries; data paths still resolve against the working directory.
             ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = BuildDefaultEnvironment(configurationArgs),
         });
 
         GatewayOptions options;
@@ -145,6 +147,23 @@ internal static partial class GatewayHost
         return 0;
     }
 
+    /// <summary>
+    /// The environment of a build when nothing names one (<c>DOTNET_ENVIRONMENT</c>,
+    /// <c>ASPNETCORE_ENVIRONMENT</c>, <c>--environment</c>): Development for a Debug build (its
+    /// <c>OriginGateway.DefaultEnvironment</c> metadata), else null — the host's Production.
+    /// </summary>
+    internal static string? BuildDefaultEnvironment(IReadOnlyList<string> args)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT"))
+            || args.Any(a => a.StartsWith("--environment", StringComparison.OrdinalIgnoreCase) || a.StartsWith("/environment", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+        return typeof(GatewayHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "OriginGateway.DefaultEnvironment")?.Value;
+    }
+
     /// <summary>The TLS certificate of https endpoints: <c>Path</c> (PFX with <c>Password</c>, or PEM with <c>KeyPath</c>).</summary>
     private static X509Certificate2? LoadCertificate(IConfigurationSection section, out string? problem)
     {
@@ -177,8 +196,12 @@ internal static partial class GatewayHost
     {
         var defaultBucket = options.Buckets.FirstOrDefault(b => b.Name == options.DefaultBucket);
         output.WriteLine($"OriginGateway is running ({environment}).");
-        output.WriteLine($"  data endpoint:    {binding.DataUrl}");
-        output.WriteLine($"  control endpoint: {binding.ControlUrl}   (/healthz, /readyz, fetch tasks, VOD API, sync tasks)");
+        output.WriteLine($"  data endpoint:    {binding.DataUrl}   (object API, origin pull)");
+        output.WriteLine($"  control endpoint: {binding.ControlUrl}");
+        output.WriteLine($"    {binding.ControlUrl}/admin      the admin page (log in with a configured credential)");
+        output.WriteLine($"    {binding.ControlUrl}/metrics    Prometheus metrics");
+        output.WriteLine($"    {binding.ControlUrl}/healthz    liveness; /readyz readiness");
+        output.WriteLine($"    {binding.ControlUrl}/<bucket>/  COS fetch tasks; POST / the VOD API; /v2/<project>/sync-tasks sync tasks");
         output.WriteLine($"  data directory:   {options.DataDirectoryFullPath}");
         if (defaultBucket is not null)
         {

@@ -51,6 +51,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new MetricsCollector(options.Metrics));
         services.AddSingleton<RecentDecisions>();
         services.AddSingleton<Admin.AdminSession>();
+        services.AddSingleton<Admin.TrafficHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<Admin.TrafficHistory>());
         services.AddSingleton(new EgressAddressClassifier(options.Egress.AllowedNetworks, options.Egress.DeniedNetworks));
         services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
         services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());

@@ -46,7 +46,7 @@ public sealed class AdminTests(ITestOutputHelper output)
         File.Delete(screenshot);
 
         var (exit, stdout, stderr) = await NodeScript.RunAsync("admin-ui-check.js",
-            new Uri(gateway.ControlUrl, "admin").ToString(), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, submitted.TaskId, "m/dir/photo.jpg", screenshot);
+            new Uri(gateway.ControlUrl, "admin").ToString(), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, submitted.TaskId, "m/dir/photo.jpg", screenshot, GatewayFixture.PrivateBucket);
 
         Assert.True(exit == 0, $"the browser script failed:\n{stderr}\n{stdout}\n{gateway.Output}");
         output.WriteLine("admin page screenshot: " + screenshot);
@@ -67,7 +67,42 @@ public sealed class AdminTests(ITestOutputHelper output)
         Assert.True(seen.Count >= 2, "the progress bar should have been seen below 100 % first: " + string.Join(", ", seen));
         Assert.Equal(100, root.GetProperty("progressValue").GetInt32());
         Assert.Equal("succeeded", root.GetProperty("taskState").GetString());
-        Assert.Contains(root.GetProperty("decisions").EnumerateArray(), d => d.GetString()!.Contains("m/seen.txt", StringComparison.Ordinal) && d.GetString()!.Contains("mirror", StringComparison.Ordinal));
+        Assert.Equal(["none yet"], root.GetProperty("emptyRules").EnumerateArray().Select(r => r.GetString()!.Trim()));
+        // The decision names the host that answered and the bytes the client got.
+        var decision = Assert.Single(root.GetProperty("decisions").EnumerateArray().Select(d => d.GetString()!), d => d.Contains("m/seen.txt", StringComparison.Ordinal));
+        Assert.Contains("mirror", decision, StringComparison.Ordinal);
+        Assert.Contains(origin.Host, decision, StringComparison.Ordinal);
+        Assert.Contains("27 B", decision, StringComparison.Ordinal);
+
+        // The plots: one Mirror request and its 27 bytes this hour, one origin fetch or more with a latency,
+        // and every polyline carries exactly the JSON's numbers, one point per minute.
+        var history = root.GetProperty("history");
+        var minutes = history.GetProperty("minutes").EnumerateArray().ToList();
+        Assert.NotEmpty(minutes);
+        Assert.Equal(["hit", "mirror", "proxy", "redirect", "miss"], history.GetProperty("actions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(1, minutes.Sum(m => m.GetProperty("requests").GetProperty("mirror").GetDouble()));
+        Assert.Equal(0, minutes.Sum(m => m.GetProperty("requests").GetProperty("hit").GetDouble()));
+        Assert.Equal(27, minutes.Sum(m => m.GetProperty("bytesFromOrigins").GetDouble()));
+        Assert.Contains(minutes, m => m.GetProperty("originRequests").GetInt64() >= 1 && m.GetProperty("originLatencyP50Ms").ValueKind == JsonValueKind.Number
+            && m.GetProperty("originLatencyP99Ms").GetDouble() >= m.GetProperty("originLatencyP50Ms").GetDouble());
+        var plots = root.GetProperty("plots");
+        static string Values(IEnumerable<JsonElement> values) => string.Join(",", values.Select(v => v.ValueKind == JsonValueKind.Null ? "" : v.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (var action in new[] { "hit", "mirror", "proxy", "redirect", "miss" })
+        {
+            var line = plots.GetProperty("plot-requests").GetProperty(action);
+            Assert.Equal(Values(minutes.Select(m => m.GetProperty("requests").GetProperty(action))), line.GetProperty("values").GetString());
+            Assert.Equal(minutes.Count, line.GetProperty("points").GetInt32());
+        }
+        Assert.Equal(Values(minutes.Select(m => m.GetProperty("originLatencyP99Ms"))), plots.GetProperty("plot-latency").GetProperty("p99").GetProperty("values").GetString());
+        Assert.Equal(Values(minutes.Select(m => m.GetProperty("bytesFromOrigins"))), plots.GetProperty("plot-bytes").GetProperty("bytes").GetProperty("values").GetString());
+        Assert.Empty(root.GetProperty("externalResources").EnumerateArray());
+
+        // 700 px wide: the page is no wider than the window and the header spans it.
+        var narrow = root.GetProperty("narrow");
+        Assert.True(narrow.GetProperty("page").GetInt32() <= 700, "the page is wider than a 700 px window: " + narrow);
+        Assert.Equal(narrow.GetProperty("page").GetInt32(), narrow.GetProperty("header").GetInt32());
+        Assert.True(narrow.GetProperty("widestSection").GetInt32() <= 700, "a section reaches past the window: " + narrow);
+        Assert.True(new FileInfo(root.GetProperty("narrowScreenshot").GetString()!).Length > 10_000, "the 700 px screenshot is missing or empty");
         Assert.Contains(root.GetProperty("figures").EnumerateArray(), f => f.GetString()!.Contains("Hit ratio", StringComparison.Ordinal));
         Assert.True(root.GetProperty("loggedOut").GetBoolean());
         Assert.Empty(root.GetProperty("consoleErrors").EnumerateArray());
@@ -88,7 +123,7 @@ public sealed class AdminTests(ITestOutputHelper output)
         Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
         Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
 
-        foreach (var path in new[] { "admin/api/overview", "admin/api/tasks", "admin/api/decisions", $"admin/api/buckets/{GatewayProcess.DefaultBucket}/rules" })
+        foreach (var path in new[] { "admin/api/overview", "admin/api/tasks", "admin/api/decisions", "admin/api/history", $"admin/api/buckets/{GatewayProcess.DefaultBucket}/rules" })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(Url(path))).StatusCode);
         }

@@ -104,6 +104,32 @@ public sealed class HostileClientTests(HostileGateway fixture) : IClassFixture<H
         await AssertNotStoredAsync(key);
     }
 
+    [Theory]
+    [InlineData("/?origin")]
+    [InlineData("/?cors")]
+    [InlineData("/{key}?tagging")]
+    public async Task MalformedChunkedBody_OnASubresource_IsACosError_WithRequestId_AndChangesNothing(string target)
+    {
+        // Kestrel finds the broken chunk while the handler reads the body: the gateway still answers, in COS XML.
+        var key = Unique("tagged.bin");
+        var path = target.Replace("{key}", key, StringComparison.Ordinal);
+        var decodedPath = path[..path.IndexOf('?', StringComparison.Ordinal)];
+        var put = await RawHttp.SendSignedAsync(Port, "PUT", "/" + key, "/" + key, "kept"u8.ToArray());
+        Assert.Equal(200, put.Status);
+        var before = await RawHttp.SendSignedAsync(Port, "GET", path, decodedPath);
+        var request = $"PUT {path} HTTP/1.1\r\nHost: {Host}\r\nAuthorization: {Authorization("PUT", decodedPath)}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<Tagg\r\nzz\r\nnot a chunk\r\n";
+
+        var exchange = await ExchangeAsync(Encoding.ASCII.GetBytes(request));
+
+        Assert.StartsWith("HTTP/1.1 400 ", exchange, StringComparison.Ordinal);
+        Assert.Contains("<Code>IncompleteBody</Code>", exchange, StringComparison.Ordinal);
+        Assert.Matches("(?im)^x-cos-request-id: \\S+", exchange);
+        var after = await RawHttp.SendSignedAsync(Port, "GET", path, decodedPath);
+        Assert.Equal(before.Status, after.Status);
+        static string WithoutRequestId(string text) => System.Text.RegularExpressions.Regex.Replace(text, "<RequestId>[^<]*</RequestId>", "");
+        Assert.Equal(WithoutRequestId(before.Text), WithoutRequestId(after.Text));
+    }
+
     [Fact]
     public async Task OversizedHeaders_Are431()
     {

@@ -1,0 +1,178 @@
+using Microsoft.Extensions.Hosting;
+using OriginGateway.Observability;
+
+namespace OriginGateway.Admin;
+
+/// <summary>One minute of the admin page's plots (the last one runs up to now).</summary>
+internal sealed record TrafficMinute(
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    IReadOnlyDictionary<string, double> Requests,
+    long OriginRequests,
+    double? OriginLatencyP50Ms,
+    double? OriginLatencyP99Ms,
+    double BytesFromOrigins);
+
+/// <summary>
+/// The last hour of traffic for the admin page's plots, in the gateway's memory: once a minute the
+/// totals of the same series <c>/metrics</c> shows (data requests by bucket and action, the origin
+/// fetch-duration histogram, bytes served from origins) are marked; a minute is the difference of
+/// two marks, and the running minute the difference between the last mark and now. 61 marks, a few
+/// kilobytes; nothing survives a restart, as with the counters themselves.
+/// </summary>
+internal sealed class TrafficHistory(MetricsCollector collector, TimeProvider time) : BackgroundService
+{
+    public const int Minutes = 60;
+
+    /// <summary>The actions plotted; the order of the legend.</summary>
+    public static readonly string[] Actions = ["hit", "mirror", "proxy", "redirect", "miss"];
+
+    private readonly Lock _lock = new();
+    private readonly LinkedList<Totals> _marks = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Mark();
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Mark();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>Takes a mark now (the timer does it once a minute).</summary>
+    internal void Mark()
+    {
+        var totals = Read();
+        lock (_lock)
+        {
+            _marks.AddLast(totals);
+            while (_marks.Count > Minutes + 1)
+            {
+                _marks.RemoveFirst();
+            }
+        }
+    }
+
+    /// <summary>The minutes since the first mark (at most the last hour), oldest first; requests of buckets <paramref name="bucketVisible"/> lets through.</summary>
+    public IReadOnlyList<TrafficMinute> Recent(Func<string, bool> bucketVisible)
+    {
+        List<Totals> marks;
+        lock (_lock)
+        {
+            marks = [.. _marks];
+        }
+        marks.Add(Read());
+        var minutes = new List<TrafficMinute>(marks.Count);
+        for (var i = 1; i < marks.Count; i++)
+        {
+            minutes.Add(Between(marks[i - 1], marks[i], bucketVisible));
+        }
+        // The first mark may be less than a minute before now: at least the running minute shows.
+        return minutes.Count > Minutes ? minutes[^Minutes..] : minutes;
+    }
+
+    private static TrafficMinute Between(Totals from, Totals to, Func<string, bool> bucketVisible)
+    {
+        var requests = Actions.ToDictionary(a => a, _ => 0.0, StringComparer.Ordinal);
+        foreach (var ((bucket, action), count) in to.Requests)
+        {
+            if (requests.ContainsKey(action) && bucketVisible(bucket))
+            {
+                requests[action] += count - from.Requests.GetValueOrDefault((bucket, action));
+            }
+        }
+        var counts = new long[to.Latency.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = to.Latency[i] - (i < from.Latency.Length ? from.Latency[i] : 0);
+        }
+        var total = counts.Sum();
+        return new TrafficMinute(from.At, to.At, requests, total,
+            Quantile(counts, to.Bounds, total, 0.50), Quantile(counts, to.Bounds, total, 0.99), to.OriginBytes - from.OriginBytes);
+    }
+
+    /// <summary>A quantile in milliseconds from per-bucket counts (linear within the bucket, as Prometheus' histogram_quantile); null without samples.</summary>
+    internal static double? Quantile(long[] counts, double[] bounds, long total, double q)
+    {
+        if (total <= 0)
+        {
+            return null;
+        }
+        var rank = q * total;
+        long seen = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] > 0 && seen + counts[i] >= rank)
+            {
+                var lower = i == 0 ? 0 : bounds[i - 1];
+                // Above the last bound there is no upper edge: the last bound is the best statement.
+                var upper = i < bounds.Length ? bounds[i] : bounds[^1];
+                var seconds = lower + ((upper - lower) * ((rank - seen) / counts[i]));
+                return Math.Round(seconds * 1000, 2);
+            }
+            seen += counts[i];
+        }
+        return Math.Round(bounds[^1] * 1000, 2);
+    }
+
+    private Totals Read()
+    {
+        var requests = new Dictionary<(string, string), double>();
+        long[] latency = [];
+        double[] bounds = [];
+        double originBytes = 0;
+        foreach (var instrument in collector.Collect())
+        {
+            switch (instrument.Name)
+            {
+                case "origin_gateway.requests":
+                    foreach (var series in instrument.Series)
+                    {
+                        var key = (Label(series, "bucket"), Label(series, "action"));
+                        requests[key] = requests.GetValueOrDefault(key) + series.Value;
+                    }
+                    break;
+                case "origin_gateway.origin.fetch.duration":
+                    if (latency.Length != instrument.Bounds.Length + 1)
+                    {
+                        bounds = instrument.Bounds;
+                        latency = new long[bounds.Length + 1];
+                    }
+                    foreach (var series in instrument.Series)
+                    {
+                        for (var i = 0; i < series.BucketCounts.Length && i < latency.Length; i++)
+                        {
+                            latency[i] += series.BucketCounts[i];
+                        }
+                    }
+                    break;
+                case "origin_gateway.served.bytes":
+                    originBytes += instrument.Series.Where(s => Label(s, "source") == "origin").Sum(s => s.Value);
+                    break;
+            }
+        }
+        return new Totals(time.GetUtcNow(), requests, latency, bounds, originBytes);
+    }
+
+    private static string Label(MetricsCollector.SeriesSnapshot series, string name)
+    {
+        foreach (var (key, value) in series.Labels)
+        {
+            if (key == name)
+            {
+                return value;
+            }
+        }
+        return "";
+    }
+
+    private sealed record Totals(DateTimeOffset At, Dictionary<(string Bucket, string Action), double> Requests, long[] Latency, double[] Bounds, double OriginBytes);
+}
