@@ -26,17 +26,22 @@ command -v java >/dev/null || { echo "run.sh: Java 17 is needed for WireMock (ap
 
 # shellcheck source=../lib.sh
 . "$repo/samples/lib.sh"
+require_free_port "$healthy_port" "the healthy WireMock origin" OG_HEALTHY_PORT
+require_free_port "$failing_port" "the failing WireMock origin" OG_FAILING_PORT
+require_free_port "$data_port" "the gateway's data endpoint" OG_DATA_PORT
+require_free_port "$control_port" "the gateway's control endpoint" OG_CONTROL_PORT
 
 start_origin() { # name, port
   mkdir -p "$work/$1"
   cp -r "$repo/samples/wiremock/$1/mappings" "$work/$1/"
   setsid java -jar "$jar" --port "$2" --bind-address 127.0.0.1 --disable-banner --root-dir "$work/$1" > "$work/$1.log" 2>&1 &
   pids+=($!)
+  printf -v "${1}_pid" '%s' "$!"
 }
 start_origin healthy "$healthy_port"
 start_origin failing "$failing_port"
-wait_for "http://127.0.0.1:$healthy_port/__admin/mappings" "the healthy WireMock origin"
-wait_for "http://127.0.0.1:$failing_port/__admin/mappings" "the failing WireMock origin"
+wait_for "http://127.0.0.1:$healthy_port/__admin/mappings" "the healthy WireMock origin" 60 "$healthy_pid" "$work/healthy.log"
+wait_for "http://127.0.0.1:$failing_port/__admin/mappings" "the failing WireMock origin" 60 "$failing_pid" "$work/failing.log"
 
 # The sample rules name ports 9001 and 9002; other ports are written into a copy.
 sed -e "s/127\.0\.0\.1:9001/127.0.0.1:$healthy_port/g" -e "s/127\.0\.0\.1:9002/127.0.0.1:$failing_port/g" \
@@ -46,8 +51,9 @@ DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development setsid $gatewa
   --Endpoints:Data=http://127.0.0.1:$data_port --Endpoints:Control=http://127.0.0.1:$control_port \
   --DataDirectory="$work/data" --Buckets:0:OriginFile="$work/rules.xml" > "$work/gateway.log" 2>&1 &
 pids+=($!)
+gateway_pid=$!
 # The first `dotnet run` restores and builds the project: give it a few minutes.
-wait_for "http://127.0.0.1:$control_port/readyz" "the gateway" 300
+wait_for "http://127.0.0.1:$control_port/readyz" "the gateway" 300 "$gateway_pid" "$work/gateway.log"
 
 cat <<TXT
 Ready:
@@ -57,4 +63,7 @@ Ready:
 Follow the walkthrough in the README in another terminal; Ctrl-C here stops everything.
 Gateway log: $work/gateway.log
 TXT
-wait "${pids[@]}"
+# If any of the three stops, the others stop too.
+wait -n "${pids[@]}" || true
+echo "run.sh: a process of the sample stopped; stopping the others" >&2
+exit 1

@@ -33,7 +33,10 @@ internal static class RequestXml
         }
         catch (XmlException e)
         {
-            error = "The XML is not well-formed: " + e.Message;
+            // The parser's own words for a DTD speak of its settings; the client is told what is refused.
+            error = body.IndexOf("<!DOCTYPE"u8) >= 0
+                ? "DTDs and entity declarations are not allowed."
+                : "The XML is not well-formed: " + e.Message;
             return null;
         }
     }

@@ -107,6 +107,27 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
     }
 
+    /// <summary>
+    /// The time S3 recorded for an object just written (its Last-Modified), so every replica and every
+    /// later HEAD see the same time as the writer; the local clock when S3 does not answer — the write is done.
+    /// </summary>
+    private async ValueTask<DateTimeOffset> StoredTimeAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await CallAsync("HEAD after a write", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
+            if (head.LastModified is { } stored)
+            {
+                return new DateTimeOffset(DateTime.SpecifyKind(stored.ToUniversalTime(), DateTimeKind.Utc));
+            }
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
+        {
+            // Known at the next HEAD.
+        }
+        return _time.GetUtcNow();
+    }
+
     public async ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
@@ -569,7 +590,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             {
                 throw new IOException($"{store.Description}: the commit of a write failed: {e.Message}", e);
             }
-            var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, store._time.GetUtcNow(),
+            var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, await store.StoredTimeAsync(Key, cancellationToken).ConfigureAwait(false),
                 Write.ContentType ?? "application/octet-stream", Write.Headers,
                 Write.GatewayMetadata ?? new Dictionary<string, string>(), Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag,
                 store._attributesPrefix is null ? null : Write.Attributes, _versionId);
