@@ -7,7 +7,7 @@ internal static class ExternalTool
 {
     public static string Require(string program, string aptPackage)
     {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/local/bin"))
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/local/bin").Append("/usr/sbin").Append("/sbin"))
         {
             var path = Path.Combine(directory, program);
             if (File.Exists(path))

@@ -74,6 +74,7 @@ internal static partial class Readme
     public static async Task<ReadmeRun> RunAsync(string copy, string server, string ready, string[] blocks, int[] ports, IReadOnlyList<string>? harness = null)
     {
         ExternalTool.Require("unshare", "util-linux");
+        ExternalTool.Require("ip", "iproute2");
         var dir = TestPaths.NewTempDirectory("og-readme-run");
         await File.WriteAllTextAsync(Path.Combine(dir, "server.sh"), Block(server).Text);
         var script = new StringBuilder();
