@@ -66,10 +66,13 @@ public sealed class GatewayOptions
         ? Path.GetFullPath(bucket.Storage.Path, Directory.GetCurrentDirectory())
         : Path.Combine(DataDirectoryFullPath, "buckets", bucket.Name);
 
-    /// <summary>A bucket's rule file: its <c>OriginFile</c>, else <c>config/origin/{Name}.xml</c>, under the application directory.</summary>
-    public static string OriginFilePath(BucketOptions bucket) => Path.GetFullPath(
-        bucket.OriginFile.Length > 0 ? bucket.OriginFile : Path.Combine("config", "origin", bucket.Name + ".xml"),
-        AppContext.BaseDirectory);
+    /// <summary>
+    /// A bucket's rule file: its <c>OriginFile</c>, relative to the working directory like every path a
+    /// user gives; else <c>config/origin/{Name}.xml</c> under the application directory (it travels with the build).
+    /// </summary>
+    public static string OriginFilePath(BucketOptions bucket) => bucket.OriginFile.Length > 0
+        ? Path.GetFullPath(bucket.OriginFile, Directory.GetCurrentDirectory())
+        : Path.Combine(AppContext.BaseDirectory, "config", "origin", bucket.Name + ".xml");
 
     /// <summary>The control database's connection string: <c>Database:ConnectionString</c>, else (SQLite) <c>{DataDirectory}/control.db</c>.</summary>
     public string ControlDatabaseConnectionString => Database.ConnectionString.Length > 0

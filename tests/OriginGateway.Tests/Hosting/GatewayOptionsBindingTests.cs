@@ -32,4 +32,16 @@ public class GatewayOptionsBindingTests
     {
         Assert.Equal([80, 443], Bind("""{"Egress":{"AllowedPorts":[]}}""").Egress.EffectiveAllowedPorts);
     }
+
+    [Fact]
+    public void Paths_AUserGives_AreRelativeToTheWorkingDirectory_TheDefaultRuleFileToTheApplication()
+    {
+        var options = Bind("""{"DataDirectory":"some/data","Buckets":[{"Name":"given-1250000000","OriginFile":"rules/mine.xml"},{"Name":"default-1250000000"}]}""");
+        var cwd = Directory.GetCurrentDirectory();
+
+        Assert.Equal(Path.Combine(cwd, "some", "data"), options.DataDirectoryFullPath);
+        Assert.Equal(Path.Combine(cwd, "rules", "mine.xml"), GatewayOptions.OriginFilePath(options.Buckets.Single(b => b.Name == "given-1250000000")));
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "config", "origin", "default-1250000000.xml"), GatewayOptions.OriginFilePath(options.Buckets.Single(b => b.Name == "default-1250000000")));
+        Assert.Equal("/abs/rules.xml", GatewayOptions.OriginFilePath(new OriginGateway.Buckets.BucketOptions { Name = "a-1", OriginFile = "/abs/rules.xml" }));
+    }
 }
