@@ -2,7 +2,7 @@
 # The same publish step runs in the tests (no Docker engine on the build machines).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props Yarp.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ src/
 COPY config/ config/
 RUN dotnet publish src/OriginGateway/OriginGateway.csproj -c Release -o /app

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Caching.Distributed;
 using StackExchange.Redis;
 
 namespace OriginGateway.Coordination;
@@ -40,19 +41,32 @@ internal sealed class LocalClusterState : IClusterState
     public Task<long?> IncrementAsync(string name, TimeSpan ttl) => NoCount;
 }
 
-/// <summary>Facts as Redis keys with a TTL, counters as INCR + PEXPIRE in one script.</summary>
-internal sealed class RedisClusterState(RedisConnection redis) : IClusterState
+/// <summary>
+/// Facts as entries of the standard distributed cache (<c>AddStackExchangeRedisCache</c>, on the
+/// gateway's one multiplexer) with an absolute expiry; counters as INCR + PEXPIRE in one script. Every
+/// call goes through the connection's pipeline (deadline, circuit breaker).
+/// </summary>
+internal sealed class RedisClusterState(RedisConnection redis, IDistributedCache cache) : IClusterState
 {
     private const string IncrementScript = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n";
+    private static readonly byte[] Present = [1];
 
     public Task<bool?> ContainsAsync(string name) =>
-        redis.RunAsync<bool?>(async db => await db.KeyExistsAsync(redis.Prefix + name).ConfigureAwait(false), null);
+        redis.RunCallAsync<bool?>(async token => await cache.GetAsync(name, token).ConfigureAwait(false) is not null, null);
 
     public void Set(string name, TimeSpan ttl) =>
-        _ = redis.RunAsync(async db => await db.StringSetAsync(redis.Prefix + name, "1", ttl).ConfigureAwait(false), false);
+        _ = redis.RunCallAsync(async token =>
+        {
+            await cache.SetAsync(name, Present, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, token).ConfigureAwait(false);
+            return true;
+        }, false);
 
     public void Remove(string name) =>
-        _ = redis.RunAsync(async db => await db.KeyDeleteAsync(redis.Prefix + name).ConfigureAwait(false), false);
+        _ = redis.RunCallAsync(async token =>
+        {
+            await cache.RemoveAsync(name, token).ConfigureAwait(false);
+            return true;
+        }, false);
 
     public Task<long?> IncrementAsync(string name, TimeSpan ttl) =>
         redis.RunAsync<long?>(async db => (long)await db.ScriptEvaluateAsync(IncrementScript, [(RedisKey)(redis.Prefix + name)], [(long)ttl.TotalMilliseconds]).ConfigureAwait(false), null);

@@ -3,8 +3,11 @@ namespace OriginGateway.Coordination;
 /// <summary>How replicas coordinate (<c>Coordination</c> section, <c>04-operations.md</c> §4.3).</summary>
 public sealed class CoordinationOptions
 {
-    /// <summary><c>Local</c> (default: one replica, everything in process) or <c>Redis</c>.</summary>
-    public string Provider { get; set; } = "Local";
+    /// <summary>
+    /// Empty (the default): Redis when <see cref="Redis"/> is set, else Local. <c>Local</c> (one replica,
+    /// everything in process) or <c>Redis</c> when named must agree with <see cref="Redis"/>.
+    /// </summary>
+    public string Provider { get; set; } = "";
 
     /// <summary>Redis: a StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379,password=…</c>.</summary>
     public string Redis { get; set; } = "";
@@ -22,4 +25,7 @@ public sealed class CoordinationOptions
     public int BreakerFailures { get; set; } = 3;
 
     public TimeSpan BreakerOpenFor { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether replicas coordinate through Redis: a connection string alone turns it on.</summary>
+    public bool UsesRedis => Provider == "Redis" || (Provider.Length == 0 && !string.IsNullOrWhiteSpace(Redis));
 }

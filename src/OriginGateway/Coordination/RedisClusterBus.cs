@@ -17,8 +17,22 @@ internal sealed class RedisClusterBus : IClusterBus
     {
         _redis = redis;
         _channel = new RedisChannel(redis.Prefix + "events", RedisChannel.PatternMode.Literal);
-        redis.Subscriber.Subscribe(_channel, (_, value) => Deliver(value));
+        // Subscribed in the background: a Redis that is slow or down at start-up delays the bus, never
+        // the start; the multiplexer subscribes again by itself after every reconnect.
+        _ = SubscribeAsync(redis);
         redis.Restored += () => Reconnected?.Invoke();
+    }
+
+    private async Task SubscribeAsync(RedisConnection redis)
+    {
+        try
+        {
+            await redis.Subscriber.SubscribeAsync(_channel, (_, value) => Deliver(value)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Registered all the same: the multiplexer completes the subscription when the connection is back.
+        }
     }
 
     public event Action<ClusterMessage>? Received;

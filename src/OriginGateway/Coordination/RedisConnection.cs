@@ -1,25 +1,29 @@
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace OriginGateway.Coordination;
 
 /// <summary>
-/// The gateway's one Redis connection, behind a circuit breaker: each call has a deadline, and
-/// after <see cref="CoordinationOptions.BreakerFailures"/> failures in a row no call is made for
-/// <see cref="CoordinationOptions.BreakerOpenFor"/> — callers get their local fallback at once, so
-/// an outage costs no request a timeout. The first call after that is the probe.
+/// The gateway's one Redis connection (one multiplexer for the bus, fill claims, counters and the
+/// distributed cache) and the Polly pipeline every call goes through: a deadline
+/// (<see cref="CoordinationOptions.OperationTimeout"/>) inside a circuit breaker that opens when at
+/// least half of at least <see cref="CoordinationOptions.BreakerFailures"/> recent calls failed and stays open for
+/// <see cref="CoordinationOptions.BreakerOpenFor"/>. While it is open no call is made — callers get
+/// their local fallback at once, so an outage costs no request a timeout; then one call probes.
 /// </summary>
 internal sealed partial class RedisConnection : IDisposable
 {
     private readonly CoordinationOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConnectionMultiplexer _multiplexer;
-    private readonly Lock _lock = new();
-    private int _failures;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly CircuitBreakerStateProvider _breaker = new();
+    private readonly TimeProvider _time;
     private long _attempts;
-    private long _openUntil;
-    private bool _open;
+    private long _probeAllowedAt;
 
     public RedisConnection(CoordinationOptions options, TimeProvider time, ILogger<RedisConnection> logger)
     {
@@ -30,12 +34,43 @@ internal sealed partial class RedisConnection : IDisposable
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = (int)Math.Max(options.OperationTimeout.TotalMilliseconds * 4, 1000);
         configuration.SyncTimeout = (int)Math.Max(options.OperationTimeout.TotalMilliseconds, 100);
+        configuration.AsyncTimeout = configuration.SyncTimeout;
         configuration.ConnectRetry = 1;
         configuration.ClientName = "origin-gateway-" + Environment.ProcessId;
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.FailureType.ToString());
         _multiplexer.ConnectionRestored += (_, _) => LogConnectionRestored(_logger);
+
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // At least half of the calls in the window failed, over at least BreakerFailures calls: Redis is down
+                // (a dead Redis fails every call, so the window fills with failures within BreakerFailures calls).
+                FailureRatio = 0.5,
+                MinimumThroughput = Math.Max(2, options.BreakerFailures),
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(1, options.BreakerOpenFor.TotalSeconds * 2)),
+                BreakDuration = options.BreakerOpenFor,
+                StateProvider = _breaker,
+                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>().Handle<TimeoutException>().Handle<ObjectDisposedException>(),
+                OnOpened = args =>
+                {
+                    Volatile.Write(ref _probeAllowedAt, time.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * time.TimestampFrequency));
+                    LogBreakerOpened(_logger, options.BreakerOpenFor.TotalSeconds, args.Outcome.Exception?.Message ?? "");
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    LogBreakerClosed(_logger);
+                    Restored?.Invoke();
+                    return default;
+                },
+            })
+            .AddTimeout(options.OperationTimeout)
+            .Build();
     }
+
+    /// <summary>The multiplexer, shared with the distributed cache.</summary>
+    public IConnectionMultiplexer Multiplexer => _multiplexer;
 
     /// <summary>Names every key and channel.</summary>
     public string Prefix => _options.KeyPrefix;
@@ -48,67 +83,35 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>Fires when Redis answers again after the breaker opened (messages may have been missed meanwhile).</summary>
     public event Action? Restored;
 
-    /// <summary>Whether calls are being made (the breaker is closed or probing).</summary>
-    public bool Available => !_open || _time.GetTimestamp() >= Volatile.Read(ref _openUntil);
+    /// <summary>
+    /// Whether calls are being made: the breaker is closed, probing, or its break is over (Polly moves
+    /// to half-open only when the next call comes, so the break's end is kept here).
+    /// </summary>
+    public bool Available => _breaker.CircuitState is CircuitState.Closed or CircuitState.HalfOpen
+        || (_breaker.CircuitState == CircuitState.Open && _time.GetTimestamp() >= Volatile.Read(ref _probeAllowedAt));
 
     /// <summary>Calls actually sent to Redis (not answered by the open breaker).</summary>
     internal long Attempts => Interlocked.Read(ref _attempts);
 
     /// <summary>Runs <paramref name="operation"/> within the deadline; <paramref name="fallback"/> when the breaker is open or the call fails.</summary>
-    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, T fallback)
+    public Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, T fallback) =>
+        RunCallAsync(async token => await operation(_multiplexer.GetDatabase()).WaitAsync(token).ConfigureAwait(false), fallback);
+
+    /// <summary>Runs any Redis-backed call (the distributed cache's too) through the pipeline; <paramref name="fallback"/> when it cannot be made or fails.</summary>
+    public async Task<T> RunCallAsync<T>(Func<CancellationToken, Task<T>> operation, T fallback)
     {
-        if (!Available)
-        {
-            return fallback;
-        }
-        Interlocked.Increment(ref _attempts);
+        // While the breaker is open Polly refuses the call at once (BrokenCircuitException): nothing is sent.
         try
         {
-            var result = await operation(_multiplexer.GetDatabase()).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
-            Succeeded();
-            return result;
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            Failed(e);
-            return fallback;
-        }
-    }
-
-    private void Succeeded()
-    {
-        if (Volatile.Read(ref _failures) == 0 && !_open)
-        {
-            return;
-        }
-        bool reopened;
-        lock (_lock)
-        {
-            reopened = _open;
-            _failures = 0;
-            _open = false;
-        }
-        if (reopened)
-        {
-            LogBreakerClosed(_logger);
-            Restored?.Invoke();
-        }
-    }
-
-    private void Failed(Exception e)
-    {
-        lock (_lock)
-        {
-            _failures++;
-            if (_failures >= _options.BreakerFailures)
+            return await _pipeline.ExecuteAsync(async token =>
             {
-                if (!_open)
-                {
-                    LogBreakerOpened(_logger, _failures, _options.BreakerOpenFor.TotalSeconds, e.Message);
-                }
-                _open = true;
-                Volatile.Write(ref _openUntil, _time.GetTimestamp() + (long)(_options.BreakerOpenFor.TotalSeconds * _time.TimestampFrequency));
-            }
+                Interlocked.Increment(ref _attempts);
+                return await operation(token).ConfigureAwait(false);
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        {
+            return fallback;
         }
     }
 
@@ -120,8 +123,8 @@ internal sealed partial class RedisConnection : IDisposable
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Redis connection restored")]
     private static partial void LogConnectionRestored(ILogger logger);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Redis circuit breaker open after {Failures} failures: local coordination for {Seconds} s ({Error})")]
-    private static partial void LogBreakerOpened(ILogger logger, int failures, double seconds, string error);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Redis circuit breaker open: local coordination for {Seconds} s ({Error})")]
+    private static partial void LogBreakerOpened(ILogger logger, double seconds, string error);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Redis circuit breaker closed: coordination is shared again; cached lookups are dropped and configurations reloaded")]
     private static partial void LogBreakerClosed(ILogger logger);

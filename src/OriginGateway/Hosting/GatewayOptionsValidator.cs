@@ -271,30 +271,31 @@ internal static partial class GatewayOptionsValidator
 
     private static void ValidateCoordination(Coordination.CoordinationOptions coordination, List<string> errors)
     {
+        var hasRedis = !string.IsNullOrWhiteSpace(coordination.Redis);
         switch (coordination.Provider)
         {
-            case "Local":
+            case "" or "Local" when !hasRedis:
                 return;
-            case "Redis":
+            case "Local":
+                // Never a silent single-process gateway while the operator believes replicas share state.
+                errors.Add("Coordination:Provider is Local but Coordination:Redis is set: remove Coordination:Provider (a connection string alone turns Redis on) or remove Coordination:Redis.");
+                return;
+            case "Redis" when !hasRedis:
+                errors.Add("Coordination:Redis is not set although Coordination:Provider is Redis: give the connection string (host:port[,user=…,password=…,ssl=true]).");
+                break;
+            case "" or "Redis":
+                try
+                {
+                    StackExchange.Redis.ConfigurationOptions.Parse(coordination.Redis);
+                }
+                catch (ArgumentException e)
+                {
+                    errors.Add($"Coordination:Redis does not parse: {e.Message}");
+                }
                 break;
             default:
-                errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis.");
+                errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis (or leave it empty).");
                 return;
-        }
-        if (string.IsNullOrWhiteSpace(coordination.Redis))
-        {
-            errors.Add("Coordination:Redis (host:port[,password=…]) is required when Coordination:Provider is Redis.");
-        }
-        else
-        {
-            try
-            {
-                StackExchange.Redis.ConfigurationOptions.Parse(coordination.Redis);
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add($"Coordination:Redis does not parse: {e.Message}");
-            }
         }
         if (coordination.FillLockTtl < TimeSpan.FromSeconds(1))
         {

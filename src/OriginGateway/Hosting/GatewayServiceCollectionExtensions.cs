@@ -90,10 +90,18 @@ internal static class GatewayServiceCollectionExtensions
 
         // OMS-style sync tasks; keys in this replica's memory only.
         services.AddSingleton<S3ClientFactory>();
-        if (options.Coordination.Provider == "Redis")
+        if (options.Coordination.UsesRedis)
         {
             services.AddSingleton(options.Coordination);
             services.AddSingleton<Coordination.RedisConnection>();
+            // The standard distributed cache on the same multiplexer: the shared TTL'd facts (origin 404s).
+            services.AddStackExchangeRedisCache(_ => { });
+            services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+                .Configure<Coordination.RedisConnection>((cache, redis) =>
+                {
+                    cache.InstanceName = options.Coordination.KeyPrefix;
+                    cache.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
+                });
             services.AddSingleton<Coordination.IClusterBus, Coordination.RedisClusterBus>();
             services.AddSingleton<Coordination.IClusterState, Coordination.RedisClusterState>();
             services.AddSingleton<Coordination.IFillLocks, Coordination.RedisFillLocks>();
@@ -135,7 +143,7 @@ internal static class GatewayServiceCollectionExtensions
 
         // Readiness: the dependencies are probed in the background; /readyz reads the last results.
         List<(string Name, Type Check)> probes = [("database", typeof(DatabaseHealthCheck)), ("stores", typeof(StoreHealthCheck))];
-        if (options.Coordination.Provider == "Redis")
+        if (options.Coordination.UsesRedis)
         {
             probes.Add(("coordination", typeof(Coordination.CoordinationHealthCheck)));
         }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
 using OriginGateway.Origins;
@@ -34,6 +36,13 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         _connections.Add(connection);
         return connection;
     }
+
+    /// <summary>The cluster state as the gateway builds it: the standard distributed cache on the connection's multiplexer.</summary>
+    private static RedisClusterState State(RedisConnection redis) => new(redis, new RedisCache(Options.Create(new RedisCacheOptions
+    {
+        InstanceName = redis.Prefix,
+        ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer),
+    })));
 
     [Fact]
     public async Task FillClaims_AreExclusiveAcrossReplicas_ReleasedWhenDone_AndExpireWhenTheHolderDies()
@@ -86,8 +95,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
     public async Task TheNegativeCacheAndTheVodRateLimit_AreSharedBetweenReplicas()
     {
         var pull = new OriginPullOptions { NegativeCacheTtl = TimeSpan.FromSeconds(1) };
-        var stateA = new RedisClusterState(Connect());
-        var stateB = new RedisClusterState(Connect());
+        var stateA = State(Connect());
+        var stateB = State(Connect());
         var cacheA = new NegativeCache(pull, TimeProvider.System, stateA);
         var cacheB = new NegativeCache(pull, TimeProvider.System, stateB);
 
@@ -136,7 +145,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var redis = Connect(options);
         var restored = 0;
         redis.Restored += () => Interlocked.Increment(ref restored);
-        var state = new RedisClusterState(redis);
+        var state = State(redis);
         Assert.Equal(1, await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
 
         await _redis.StopAsync();
@@ -162,5 +171,40 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.Equal(1, count);
         Assert.True(redis.Available);
         Assert.Equal(1, restored);
+    }
+
+    [Fact]
+    public async Task AnAclUser_WithTheDefaultUserOff_CoordinatesEverything()
+    {
+        await using var server = await RedisServer.StartAsync("--user", "default", "off", "--user", "gateway", "on", ">gw-secret", "~*", "&*", "+@all");
+        var options = new CoordinationOptions { Redis = server.Configuration + ",user=gateway,password=gw-secret" };
+        var a = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        var b = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        _connections.AddRange([a, b]);
+
+        // Claims, the distributed cache, counters and the bus all work as that user.
+        var claim = await new RedisFillLocks(a, options, TimeProvider.System).TryClaimAsync("bucket", "key");
+        Assert.NotNull(claim);
+        Assert.Null(await new RedisFillLocks(b, options, TimeProvider.System).TryClaimAsync("bucket", "key"));
+        await claim.DisposeAsync();
+        State(a).Set("fact", TimeSpan.FromMinutes(1));
+        Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("fact") == true));
+        Assert.Equal(1, await State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
+        var seen = new TaskCompletionSource<ClusterMessage>();
+        var busB = new RedisClusterBus(b);
+        busB.Received += m => seen.TrySetResult(m);
+        var busA = new RedisClusterBus(a);
+        // The subscription completes in the background: publish until B hears.
+        for (var i = 0; i < 50 && !seen.Task.IsCompleted; i++)
+        {
+            busA.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "key"));
+            await Task.Delay(100);
+        }
+        Assert.Equal("key", (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).Key);
+
+        // Without the user's password nothing is shared: every call falls back at once.
+        var anonymous = new RedisConnection(new CoordinationOptions { Redis = server.Configuration }, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        _connections.Add(anonymous);
+        Assert.Null(await State(anonymous).ContainsAsync("fact"));
     }
 }

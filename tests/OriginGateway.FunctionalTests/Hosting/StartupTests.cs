@@ -37,6 +37,17 @@ public sealed class StartupTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Theory]
+    [InlineData("--Coordination:Provider=Local", "--Coordination:Redis=127.0.0.1:6379", "Coordination:Provider is Local but Coordination:Redis is set")]
+    [InlineData("--Coordination:Provider=Redis", "--Coordination:KeyPrefix=og:", "Coordination:Redis is not set although Coordination:Provider is Redis")]
+    public async Task Coordination_AProviderThatContradictsTheConnectionString_StopsTheStart(string provider, string other, string message)
+    {
+        var (exit, output) = await GatewayProcess.RunToExitAsync([provider, other, "--Endpoints:Data=http://127.0.0.1:0", "--Endpoints:Control=http://127.0.0.1:0"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Production_WithTheDevelopmentCredential_RefusesToStart()
     {

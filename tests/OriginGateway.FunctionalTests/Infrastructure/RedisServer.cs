@@ -13,16 +13,23 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private ChildProcess? _process;
 
-    private RedisServer(int port) => Port = port;
+    private readonly string[] _arguments;
+
+    private RedisServer(int port, string[] arguments)
+    {
+        Port = port;
+        _arguments = arguments;
+    }
 
     public int Port { get; }
 
     /// <summary>The gateway's <c>Coordination:Redis</c> value.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="arguments">More redis-server settings, e.g. ACL users (<c>--user name on &gt;password ~* &amp;* +@all</c>).</param>
+    public static async Task<RedisServer> StartAsync(params string[] arguments)
     {
-        var server = new RedisServer(TestPorts.Free());
+        var server = new RedisServer(TestPorts.Free(), arguments);
         await server.StartAgainAsync();
         return server;
     }
@@ -31,7 +38,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         var executable = ExternalTool.Require("redis-server", "apt-get install redis-server (./test.sh installs it)");
         var start = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }.Concat(_arguments))
         {
             start.ArgumentList.Add(argument);
         }

@@ -163,4 +163,23 @@ public sealed class GatewayOptionsValidatorTests
         options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis", Redis = "127.0.0.1:6379,password=secret" };
         Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
     }
+
+    [Fact]
+    public void Coordination_AConnectionStringAlone_TurnsRedisOn_AndAContradictingProviderStopsTheStart()
+    {
+        var options = Valid();
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6379,user=gateway,password=secret" };
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        Assert.True(options.Coordination.UsesRedis);
+
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions();
+        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        Assert.False(options.Coordination.UsesRedis);
+
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Local", Redis = "127.0.0.1:6379" };
+        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.StartsWith("Coordination:Provider is Local but Coordination:Redis is set", StringComparison.Ordinal));
+
+        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis" };
+        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.StartsWith("Coordination:Redis is not set although Coordination:Provider is Redis", StringComparison.Ordinal));
+    }
 }
