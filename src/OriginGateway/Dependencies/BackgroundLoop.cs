@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace OriginGateway.Dependencies;
 
 /// <summary>
 /// The loop of a background service that must outlive its dependencies' outages: it runs an iteration
-/// every <c>interval</c>; when one fails it logs once (and once more when it works again), backs off
-/// exponentially up to <see cref="MaxBackoff"/>, and resumes — it never ends before the host stops.
+/// every <c>interval</c>; a failing iteration is retried by a Polly pipeline (exponential back-off with
+/// jitter, 200 ms up to <see cref="MaxBackoff"/>, for as long as it takes), logged once when it starts
+/// failing and once when it works again — the loop never ends before the host stops.
 /// </summary>
 internal static partial class BackgroundLoop
 {
@@ -13,44 +16,66 @@ internal static partial class BackgroundLoop
 
     public static async Task RunAsync(string name, Func<CancellationToken, Task> iteration, TimeSpan interval, TimeProvider time, ILogger logger, CancellationToken stoppingToken)
     {
-        var failures = 0;
+        var retrying = Retrying(name, time, logger);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = interval;
             try
             {
-                await iteration(stoppingToken).ConfigureAwait(false);
-                if (failures > 0)
-                {
-                    LogRecovered(logger, name, failures);
-                    failures = 0;
-                }
+                await retrying.ExecuteAsync(async token => await iteration(token).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                if (failures++ == 0)
-                {
-                    LogFailing(logger, name, DependencyFailure.Of(e) ?? "unexpected", e);
-                }
-                wait = Backoff(failures);
-            }
-            try
-            {
-                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
             {
                 return;
             }
         }
     }
 
-    /// <summary>200 ms doubling per failure, at most <see cref="MaxBackoff"/>.</summary>
-    public static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(failures - 1, 10))));
+    /// <summary>
+    /// Retries an iteration until it works (any failure but shutdown), with back-off and jitter; logs the
+    /// first failure of a run of them and the recovery after it. One pipeline per loop.
+    /// </summary>
+    public static ResiliencePipeline Retrying(string name, TimeProvider time, ILogger logger)
+    {
+        var failures = 0;
+        return new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = MaxBackoff,
+                OnRetry = args =>
+                {
+                    if (Interlocked.Increment(ref failures) == 1)
+                    {
+                        var e = args.Outcome.Exception!;
+                        LogFailing(logger, name, DependencyFailure.Of(e) ?? "unexpected", e);
+                    }
+                    return default;
+                },
+            })
+            .AddStrategy(_ => new RecoveryLogger(() => Interlocked.Exchange(ref failures, 0), count => LogRecovered(logger, name, count)), new RecoveryLoggerOptions())
+            .Build();
+    }
+
+    /// <summary>Innermost strategy: after a success, says so once if failures came before it.</summary>
+    private sealed class RecoveryLogger(Func<int> takeFailures, Action<int> log) : ResilienceStrategy
+    {
+        protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
+        {
+            var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+            if (outcome.Exception is null && takeFailures() is var failed and > 0)
+            {
+                log(failed);
+            }
+            return outcome;
+        }
+    }
+
+    private sealed class RecoveryLoggerOptions : ResilienceStrategyOptions;
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "{Name} is failing ({Dependency}); retrying with back-off until it works again")]
     private static partial void LogFailing(ILogger logger, string name, string dependency, Exception exception);

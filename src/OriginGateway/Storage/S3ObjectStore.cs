@@ -1,3 +1,5 @@
+using Polly;
+using Polly.Retry;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -660,41 +662,53 @@ internal sealed partial class S3ObjectStore : IObjectStore
             {
                 // The part failed; the upload is aborted all the same.
             }
-            // Retried through an outage (1 s doubling to a minute, for up to an hour): an upload the store
-            // keeps holds its parts' space until it is aborted.
-            var started = store._time.GetUtcNow();
-            for (var attempt = 1; ; attempt++)
+            // Retried through an outage (Polly: 1 s doubling to a minute with jitter, for up to an hour): an
+            // upload the store keeps holds its parts' space until it is aborted.
+            var attempts = 0;
+            using var hour = new CancellationTokenSource(TimeSpan.FromHours(1), store._time);
+            var retrying = new ResiliencePipelineBuilder { TimeProvider = store._time }
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException or IOException
+                        && !(e is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented })),
+                    MaxRetryAttempts = int.MaxValue,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromSeconds(1),
+                    MaxDelay = TimeSpan.FromMinutes(1),
+                    OnRetry = args =>
+                    {
+                        if (args.AttemptNumber == 0)
+                        {
+                            LogAbortFailed(store._logger, store.Description, args.Outcome.Exception!);
+                        }
+                        return default;
+                    },
+                })
+                .Build();
+            try
             {
-                try
+                await retrying.ExecuteAsync(async token =>
                 {
-                    await store.CallAsync("multipart abort", t => store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }, t), CancellationToken.None).ConfigureAwait(false);
-                    if (attempt > 1)
-                    {
-                        LogAbortedLate(store._logger, store.Description, attempt);
-                    }
-                    return;
-                }
-                catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+                    attempts++;
+                    await store.CallAsync("multipart abort", t => store._client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = store._bucketName, Key = store._prefix + Key, UploadId = uploadId }, t), token).ConfigureAwait(false);
+                }, hour.Token).ConfigureAwait(false);
+                if (attempts > 1)
                 {
-                    return; // gone already
+                    LogAbortedLate(store._logger, store.Description, attempts);
                 }
-                catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
-                {
-                    LogAbortUnsupported(store._logger, store.Description);
-                    return;
-                }
-                catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
-                {
-                    if (attempt == 1)
-                    {
-                        LogAbortFailed(store._logger, store.Description, e);
-                    }
-                    if (store._time.GetUtcNow() - started > TimeSpan.FromHours(1))
-                    {
-                        return;
-                    }
-                }
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(attempt - 1, 6)))), store._time).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Gone already.
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+            {
+                LogAbortUnsupported(store._logger, store.Description);
+            }
+            catch (Exception e) when (e is OperationCanceledException or Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException or IOException)
+            {
+                // An hour of failures: the sweep aborts it once S3 answers (StaleUploadsAfter).
             }
         }
     }

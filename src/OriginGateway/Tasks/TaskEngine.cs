@@ -116,40 +116,27 @@ internal sealed partial class TaskEngine : BackgroundService
     {
         _stopping = stoppingToken;
         var startedUp = false;
-        var failures = 0;
+        // The database (or a bug) failing: retried with back-off and jitter (Polly), logged once; the host keeps running.
+        var retrying = Dependencies.BackgroundLoop.Retrying("The task engine", _time, _logger);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = _options.PollInterval;
             try
             {
-                if (!startedUp)
+                await retrying.ExecuteAsync(_ =>
                 {
-                    var reclaimed = _store.ReclaimAtStartup();
-                    if (reclaimed > 0)
+                    if (!startedUp)
                     {
-                        LogReclaimed(_logger, reclaimed);
+                        var reclaimed = _store.ReclaimAtStartup();
+                        if (reclaimed > 0)
+                        {
+                            LogReclaimed(_logger, reclaimed);
+                        }
+                        startedUp = true;
                     }
-                    startedUp = true;
-                }
-                StartDue();
-                if (failures > 0)
-                {
-                    LogLoopRecovered(_logger, failures);
-                    failures = 0;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The database (or a bug) failed: log once, back off, resume; the host keeps running.
-                if (failures++ == 0)
-                {
-                    LogLoopError(_logger, e);
-                }
-                wait = Dependencies.BackgroundLoop.Backoff(failures);
-            }
-            try
-            {
-                await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+                    StartDue();
+                    return ValueTask.CompletedTask;
+                }, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -429,11 +416,7 @@ internal sealed partial class TaskEngine : BackgroundService
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) threw")]
     private static partial void LogTaskError(ILogger logger, string taskId, string kind, Exception exception);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Task engine loop failed; retrying with back-off")]
-    private static partial void LogLoopError(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Task engine loop works again after {Failures} failed attempt(s)")]
-    private static partial void LogLoopRecovered(ILogger logger, int failures);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}): its result could not be written while the lease lasted; the task runs again")]
     private static partial void LogCompletionLost(ILogger logger, string taskId, string kind);
