@@ -13,7 +13,10 @@ internal interface ITaskStore
 
     TaskRecord? Get(string id);
 
-    /// <summary>Leases the next due queued task (highest priority, oldest first) whose host is not excluded.</summary>
+    /// <summary>
+    /// Leases the next due task whose host is not excluded (highest priority, oldest first): a queued one, or
+    /// one still marked running whose lease ran out (its holder died) — taken over at once, not at the next reclaim.
+    /// </summary>
     TaskRecord? Lease(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts);
 
     /// <summary>Extends a lease; false when the task is no longer running under this owner (cancelled, reclaimed).</summary>

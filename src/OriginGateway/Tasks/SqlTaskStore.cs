@@ -82,7 +82,7 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         command.CommandText = $"""
             UPDATE tasks SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1,
                              started_at = COALESCE(started_at, @now)
-            WHERE seq = (SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= @now{excluded}
+            WHERE seq = (SELECT seq FROM tasks WHERE ((state = 'queued' AND not_before <= @now) OR (state = 'running' AND lease_until < @now)){excluded}
                          ORDER BY priority DESC, seq LIMIT 1{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING {Columns}
             """;

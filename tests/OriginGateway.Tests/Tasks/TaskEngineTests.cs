@@ -283,6 +283,26 @@ public abstract class TaskEngineTests : IDisposable
     }
 
     [Fact]
+    public void ADeadHoldersTask_IsLeasedByAnotherOwner_AsSoonAsItsLeaseRunsOut_WithoutWaitingForTheReclaim()
+    {
+        var engine = Engine(null, new ScriptedHandler("test", Succeeds));
+        var id = engine.Submit(Queued())!.Id;
+        var now = _time.Now.ToUnixTimeMilliseconds();
+        Assert.NotNull(_store.Lease("dead-replica", now, now + 4_000, []));
+
+        // Still held: nobody else gets it.
+        Assert.Null(_store.Lease("survivor", now + 3_999, now + 8_000, []));
+        // Run out: the next lease takes it over at once, as a new attempt under the new owner.
+        var taken = _store.Lease("survivor", now + 4_001, now + 8_001, []);
+        Assert.NotNull(taken);
+        Assert.Equal(id, taken.Id);
+        Assert.Equal("survivor", taken.LeaseOwner);
+        Assert.Equal(2, taken.Attempts);
+        Assert.False(_store.Renew(id, "dead-replica", now + 10_000));
+        Assert.True(_store.Renew(id, "survivor", now + 10_000));
+    }
+
+    [Fact]
     public void ExpiredLease_IsReclaimed_AndStartupReclaimsEveryRunningTaskOnSqliteOnly()
     {
         var engine = Engine(null, new ScriptedHandler("test", Succeeds));
