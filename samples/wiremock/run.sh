@@ -8,7 +8,8 @@
 #
 # Ctrl-C stops all three. Other ports: OG_DATA_PORT, OG_CONTROL_PORT, OG_HEALTHY_PORT, OG_FAILING_PORT.
 # OG_GATEWAY replaces the gateway command (default: dotnet run --project src/OriginGateway --).
-# Needs Java 17 and npm (WireMock comes from the npm package `wiremock`, installed into tests/node).
+# Needs only the .NET SDK: the origins are WireMock.Net (samples/wiremock/origin) serving the JSON
+# mapping files of samples/wiremock/healthy and samples/wiremock/failing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 data_port=${OG_DATA_PORT:-8080}
@@ -17,13 +18,6 @@ healthy_port=${OG_HEALTHY_PORT:-9001}
 failing_port=${OG_FAILING_PORT:-9002}
 gateway=${OG_GATEWAY:-dotnet run --project "$repo/src/OriginGateway" --}
 
-jar=$repo/tests/node/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar
-if [ ! -f "$jar" ]; then
-  echo "run.sh: installing WireMock (npm ci in tests/node)"
-  (cd "$repo/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-command -v java >/dev/null || { echo "run.sh: Java 17 is needed for WireMock (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
-
 # shellcheck source=../lib.sh
 . "$repo/samples/lib.sh"
 require_free_port "$healthy_port" "the healthy WireMock origin" OG_HEALTHY_PORT
@@ -31,16 +25,17 @@ require_free_port "$failing_port" "the failing WireMock origin" OG_FAILING_PORT
 require_free_port "$data_port" "the gateway's data endpoint" OG_DATA_PORT
 require_free_port "$control_port" "the gateway's control endpoint" OG_CONTROL_PORT
 
+dotnet build "$repo/samples/wiremock/origin" -v q -nologo > "$work/origin-build.log" 2>&1 || fail_with_log "the WireMock.Net origin did not build" "$work/origin-build.log"
+origin_dll=$repo/samples/wiremock/origin/bin/Debug/net10.0/WireMockOrigin.dll
+
 start_origin() { # name, port
-  mkdir -p "$work/$1"
-  cp -r "$repo/samples/wiremock/$1/mappings" "$work/$1/"
-  setsid java -jar "$jar" --port "$2" --bind-address 127.0.0.1 --disable-banner --root-dir "$work/$1" > "$work/$1.log" 2>&1 &
+  setsid dotnet "$origin_dll" "$2" "$repo/samples/wiremock/$1/mappings" > "$work/$1.log" 2>&1 &
   pids+=($!)
   printf -v "${1}_pid" '%s' "$!"
 }
 start_origin healthy "$healthy_port"
 start_origin failing "$failing_port"
-wait_for "http://127.0.0.1:$healthy_port/__admin/mappings" "the healthy WireMock origin" 60 "$healthy_pid" "$work/healthy.log"
+wait_for "http://127.0.0.1:$healthy_port/__admin/mappings" "the healthy WireMock origin" 120 "$healthy_pid" "$work/healthy.log"
 wait_for "http://127.0.0.1:$failing_port/__admin/mappings" "the failing WireMock origin" 60 "$failing_pid" "$work/failing.log"
 
 # The sample rules name ports 9001 and 9002; other ports are written into a copy.

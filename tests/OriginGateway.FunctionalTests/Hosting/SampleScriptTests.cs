@@ -75,8 +75,6 @@ public sealed class SampleScriptTests
     [Fact]
     public async Task WireMockSample_RefusesATakenPort_InOneLine_BeforeStartingAnything()
     {
-        NodeScript.RequirePackage("wiremock");
-        ExternalTool.Require("java", "openjdk-17-jre-headless");
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var takenPort = ((IPEndPoint)taken.LocalEndpoint).Port;
@@ -101,8 +99,6 @@ public sealed class SampleScriptTests
     [Fact]
     public async Task WireMockSample_AGatewayThatCannotStart_IsNamed_WithTheEndOfItsLog_AndTheOriginsStop()
     {
-        NodeScript.RequirePackage("wiremock");
-        ExternalTool.Require("java", "openjdk-17-jre-headless");
         var (data, control, healthy, failing) = (TestPorts.Free(), TestPorts.Free(), TestPorts.Free(), TestPorts.Free());
 
         var (exit, stdout, stderr) = await RunScriptAsync("samples/wiremock/run.sh", new()

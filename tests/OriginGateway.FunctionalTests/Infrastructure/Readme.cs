@@ -59,8 +59,11 @@ internal static partial class Readme
         Directory.CreateSymbolicLink(Path.Combine(copy, "tests", "node", "node_modules"), Path.Combine(root, "tests", "node", "node_modules"));
         // Restoring reaches the package registry, which a newcomer's machine has; the scenarios that
         // follow run without any network but loopback.
-        (exit, stdout, stderr) = await ExternalTool.RunAsync("dotnet", ["restore", Path.Combine(copy, "src", "OriginGateway"), "-v", "q", "-nologo"]);
-        Assert.True(exit == 0, $"dotnet restore in the copy failed:\n{stdout}\n{stderr}");
+        foreach (var project in new[] { Path.Combine(copy, "src", "OriginGateway"), Path.Combine(copy, "samples", "wiremock", "origin") })
+        {
+            (exit, stdout, stderr) = await ExternalTool.RunAsync("dotnet", ["restore", project, "-v", "q", "-nologo"]);
+            Assert.True(exit == 0, $"dotnet restore of {project} in the copy failed:\n{stdout}\n{stderr}");
+        }
         return copy;
     }
 

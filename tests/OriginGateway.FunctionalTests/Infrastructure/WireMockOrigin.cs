@@ -1,107 +1,33 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.RegularExpressions;
+using WireMock.Server;
+using WireMock.Settings;
 
 namespace OriginGateway.FunctionalTests.Infrastructure;
 
 /// <summary>
-/// WireMock standalone (npm <c>wiremock</c>, Java 17) as a real origin on 127.0.0.1, driven
-/// through its admin API. Killed by process id when disposed.
+/// A WireMock.Net server in the test process as an HTTP origin on 127.0.0.1 (a free port): stubs are
+/// given with WireMock.Net's own request/response builders, and what it received is in its log.
 /// </summary>
-public sealed partial class WireMockOrigin : IAsyncDisposable
+public sealed class WireMockOrigin : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _root;
-    private readonly HttpClient _admin = new(new SocketsHttpHandler { UseProxy = false });
+    private WireMockOrigin(WireMockServer server) => Server = server;
 
-    private WireMockOrigin(Process process, string root, int port)
-    {
-        _process = process;
-        _root = root;
-        Port = port;
-        _admin.BaseAddress = new Uri($"http://127.0.0.1:{port}/__admin/");
-    }
+    public WireMockServer Server { get; }
 
-    public int Port { get; }
+    public int Port => Server.Port;
 
     public string Host => $"127.0.0.1:{Port}";
 
-    public static async Task<WireMockOrigin> StartAsync()
-    {
-        var jar = Path.Combine(NodeScript.Directory, "node_modules", "wiremock", "build", "wiremock-standalone-3.13.2.jar");
-        if (!File.Exists(jar))
-        {
-            throw new InvalidOperationException($"WireMock is not installed ({jar}). Run the README's test command (./test.sh), which runs 'npm ci' in tests/node.");
-        }
-        var root = TestPaths.NewTempDirectory("og-wiremock");
-        var start = new ProcessStartInfo("java")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-jar", jar, "--port", "0", "--bind-address", "127.0.0.1", "--disable-banner", "--root-dir", root })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start java (install openjdk-17-jre-headless)");
-        var port = new TaskCompletionSource<int>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null && PortLine().Match(e.Data) is { Success: true } match)
-            {
-                port.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            return new WireMockOrigin(process, root, await port.Task.WaitAsync(TimeSpan.FromSeconds(60)));
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-    }
+    public static WireMockOrigin Start() => new(WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] }));
 
-    /// <summary>Adds a stub mapping (WireMock JSON).</summary>
-    public async Task MapAsync(object mapping)
-    {
-        using var response = await _admin.PostAsJsonAsync("mappings", mapping);
-        response.EnsureSuccessStatusCode();
-    }
+    /// <summary>How many requests it received for a method and a path with its query (as sent).</summary>
+    public int Count(string method, string pathAndQuery) => Server.LogEntries.Count(e =>
+        string.Equals(e.RequestMessage.Method, method, StringComparison.OrdinalIgnoreCase)
+        && e.RequestMessage.AbsolutePath + (e.RequestMessage.RawQuery is { Length: > 0 } query ? "?" + query.TrimStart('?') : "") == pathAndQuery);
 
-    /// <summary>How many requests WireMock received for a method and URL.</summary>
-    public async Task<int> CountAsync(string method, string url)
+    public ValueTask DisposeAsync()
     {
-        using var response = await _admin.PostAsJsonAsync("requests/count", new { method, url });
-        response.EnsureSuccessStatusCode();
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.GetProperty("count").GetInt32();
+        Server.Stop();
+        Server.Dispose();
+        return ValueTask.CompletedTask;
     }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        _admin.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    [GeneratedRegex(@"port:\s+(\d+)")]
-    private static partial Regex PortLine();
 }
