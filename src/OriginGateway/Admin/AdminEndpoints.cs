@@ -32,7 +32,7 @@ internal static class AdminEndpoints
         var buckets = services.GetRequiredService<BucketRegistry>();
         var tasks = services.GetRequiredService<ITaskStore>();
         var decisions = services.GetRequiredService<RecentDecisions>();
-        var metrics = services.GetRequiredService<MetricsCollector>();
+        var metrics = services.GetRequiredService<GatewayMetrics>();
         var history = services.GetRequiredService<TrafficHistory>();
         var page = LoadPage();
 
@@ -95,7 +95,7 @@ internal static class AdminEndpoints
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
-                WriteFigures(json, metrics.Collect(), name => credential.MayUse(name));
+                WriteFigures(json, metrics.Totals(), name => credential.MayUse(name));
             }).ConfigureAwait(false);
         }));
 
@@ -254,13 +254,9 @@ internal static class AdminEndpoints
     }
 
     /// <summary>Hit ratio, bytes from origins, failovers: read from the same series as <c>/metrics</c>.</summary>
-    private static void WriteFigures(Utf8JsonWriter json, List<MetricsCollector.InstrumentSnapshot> instruments, Func<string, bool> bucketVisible)
+    private static void WriteFigures(Utf8JsonWriter json, MetricTotals totals, Func<string, bool> bucketVisible)
     {
-        double Sum(string instrument, Func<Dictionary<string, string>, bool> take) =>
-            instruments.Where(i => i.Name == instrument).SelectMany(i => i.Series)
-                .Where(s => take(s.Labels.ToDictionary(l => l.Key, l => l.Value))).Sum(s => s.Value);
-        var byAction = ReadActions.ToDictionary(
-            a => a, a => Sum("origin_gateway.requests", l => l.GetValueOrDefault("action") == a && bucketVisible(l.GetValueOrDefault("bucket") ?? "")));
+        var byAction = ReadActions.ToDictionary(a => a, a => totals.Requests.Where(r => r.Key.Action == a && bucketVisible(r.Key.Bucket)).Sum(r => r.Value));
         var reads = byAction.Values.Sum();
         json.WriteStartObject("figures");
         foreach (var (action, count) in byAction)
@@ -268,9 +264,9 @@ internal static class AdminEndpoints
             json.WriteNumber(action, count);
         }
         json.WriteNumber("hitRatio", reads > 0 ? Math.Round(byAction["hit"] / reads, 4) : 0);
-        json.WriteNumber("bytesFromOrigin", Sum("origin_gateway.served.bytes", l => l.GetValueOrDefault("source") == "origin"));
-        json.WriteNumber("bytesStored", Sum("origin_gateway.stored.bytes", l => bucketVisible(l.GetValueOrDefault("bucket") ?? "")));
-        json.WriteNumber("failovers", Sum("origin_gateway.origin.failovers", _ => true));
+        json.WriteNumber("bytesFromOrigin", totals.BytesFromOrigins);
+        json.WriteNumber("bytesStored", totals.BytesStoredByBucket.Where(b => bucketVisible(b.Key)).Sum(b => b.Value));
+        json.WriteNumber("failovers", totals.Failovers);
         json.WriteEndObject();
     }
 

@@ -20,7 +20,7 @@ internal sealed record TrafficMinute(
 /// two marks, and the running minute the difference between the last mark and now. 61 marks, a few
 /// kilobytes; nothing survives a restart, as with the counters themselves.
 /// </summary>
-internal sealed class TrafficHistory(MetricsCollector collector, TimeProvider time) : BackgroundService
+internal sealed class TrafficHistory(GatewayMetrics metrics, TimeProvider time) : BackgroundService
 {
     public const int Minutes = 60;
 
@@ -125,53 +125,8 @@ internal sealed class TrafficHistory(MetricsCollector collector, TimeProvider ti
 
     private Totals Read()
     {
-        var requests = new Dictionary<(string, string), double>();
-        long[] latency = [];
-        double[] bounds = [];
-        double originBytes = 0;
-        foreach (var instrument in collector.Collect())
-        {
-            switch (instrument.Name)
-            {
-                case "origin_gateway.requests":
-                    foreach (var series in instrument.Series)
-                    {
-                        var key = (Label(series, "bucket"), Label(series, "action"));
-                        requests[key] = requests.GetValueOrDefault(key) + series.Value;
-                    }
-                    break;
-                case "origin_gateway.origin.fetch.duration":
-                    if (latency.Length != instrument.Bounds.Length + 1)
-                    {
-                        bounds = instrument.Bounds;
-                        latency = new long[bounds.Length + 1];
-                    }
-                    foreach (var series in instrument.Series)
-                    {
-                        for (var i = 0; i < series.BucketCounts.Length && i < latency.Length; i++)
-                        {
-                            latency[i] += series.BucketCounts[i];
-                        }
-                    }
-                    break;
-                case "origin_gateway.served.bytes":
-                    originBytes += instrument.Series.Where(s => Label(s, "source") == "origin").Sum(s => s.Value);
-                    break;
-            }
-        }
-        return new Totals(time.GetUtcNow(), requests, latency, bounds, originBytes);
-    }
-
-    private static string Label(MetricsCollector.SeriesSnapshot series, string name)
-    {
-        foreach (var (key, value) in series.Labels)
-        {
-            if (key == name)
-            {
-                return value;
-            }
-        }
-        return "";
+        var totals = metrics.Totals();
+        return new Totals(time.GetUtcNow(), new Dictionary<(string, string), double>(totals.Requests), totals.OriginLatencyCounts, totals.OriginLatencyBounds, totals.BytesFromOrigins);
     }
 
     private sealed record Totals(DateTimeOffset At, Dictionary<(string Bucket, string Action), double> Requests, long[] Latency, double[] Bounds, double OriginBytes);

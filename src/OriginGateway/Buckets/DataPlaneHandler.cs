@@ -32,7 +32,7 @@ internal sealed partial class DataPlaneHandler(
         Task handled;
         try
         {
-            handled = metrics.RequestsEnabled || _accessLog.IsEnabled(LogLevel.Information) ? HandleMeasuredAsync(context) : HandleCoreAsync(context, null);
+            handled = HandleMeasuredAsync(context);
         }
         catch (Exception e)
         {

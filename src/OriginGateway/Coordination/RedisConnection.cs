@@ -9,8 +9,8 @@ namespace OriginGateway.Coordination;
 /// <summary>
 /// The gateway's one Redis connection (one multiplexer for the bus, fill claims, counters and the
 /// distributed cache) and the Polly pipeline every call goes through: a deadline
-/// (<see cref="CoordinationOptions.OperationTimeout"/>) inside a circuit breaker that opens when at
-/// least half of at least <see cref="CoordinationOptions.BreakerFailures"/> recent calls failed and stays open for
+/// (<see cref="CoordinationOptions.OperationTimeout"/>) inside a circuit breaker that opens when every
+/// one of at least <see cref="CoordinationOptions.BreakerFailures"/> calls of a short window failed and stays open for
 /// <see cref="CoordinationOptions.BreakerOpenFor"/>. While it is open no call is made — callers get
 /// their local fallback at once, so an outage costs no request a timeout; then one call probes.
 /// </summary>
@@ -44,11 +44,13 @@ internal sealed partial class RedisConnection : IDisposable
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                // At least half of the calls in the window failed, over at least BreakerFailures calls: Redis is down
-                // (a dead Redis fails every call, so the window fills with failures within BreakerFailures calls).
-                FailureRatio = 0.5,
+                // Every call of a short window failed, and at least BreakerFailures of them: Redis is down. A
+                // loaded but living Redis that misses a deadline now and then never opens it (one success in
+                // the window keeps it closed); a dead one fails every call, so it opens once the last success
+                // has left the window (BreakerFailures deadlines, twice over).
+                FailureRatio = 1.0,
                 MinimumThroughput = Math.Max(2, options.BreakerFailures),
-                SamplingDuration = TimeSpan.FromSeconds(Math.Max(1, options.BreakerOpenFor.TotalSeconds * 2)),
+                SamplingDuration = TimeSpan.FromMilliseconds(Math.Max(500, options.OperationTimeout.TotalMilliseconds * Math.Max(2, options.BreakerFailures) * 2)),
                 BreakDuration = options.BreakerOpenFor,
                 StateProvider = _breaker,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>().Handle<TimeoutException>().Handle<ObjectDisposedException>(),

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -31,18 +30,14 @@ internal sealed partial class DependencyMonitor : BackgroundService
     private readonly ILogger<DependencyMonitor> _logger;
     private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
-    private readonly Counter<long> _failures;
+    private readonly Observability.GatewayMetrics _metrics;
 
-    public DependencyMonitor(IEnumerable<DependencyProbe> probes, TimeProvider time, IMeterFactory meters, ILogger<DependencyMonitor> logger)
+    public DependencyMonitor(IEnumerable<DependencyProbe> probes, TimeProvider time, Observability.GatewayMetrics metrics, ILogger<DependencyMonitor> logger)
     {
         _probes = probes.ToList();
         _time = time;
         _logger = logger;
-        var meter = meters.Create(Observability.GatewayMetrics.MeterName);
-        _failures = meter.CreateCounter<long>("origin_gateway.dependency.failures", "{probe}", "Failed readiness probes by dependency.");
-        meter.CreateObservableGauge("origin_gateway.dependency.up", () => _states.Select(s =>
-            new Measurement<long>(s.Value.Result.Status == HealthStatus.Healthy ? 1 : 0, new KeyValuePair<string, object?>("dependency", s.Key))),
-            "{dependency}", "1 while a dependency's last readiness probe passed, 0 otherwise.");
+        _metrics = metrics;
     }
 
     /// <summary>The dependency's last probe result, described with its age; probed now (under the deadline) when it never was.</summary>
@@ -122,9 +117,10 @@ internal sealed partial class DependencyMonitor : BackgroundService
         var previous = _states.TryGetValue(name, out var known) ? known : null;
         var changed = previous is null || previous.Result.Status != result.Status;
         _states[name] = new State(result, now, changed ? now : previous!.Since);
+        _metrics.DependencyState(name, result.Status == HealthStatus.Healthy);
         if (result.Status != HealthStatus.Healthy)
         {
-            _failures.Add(1, new KeyValuePair<string, object?>("dependency", name));
+            _metrics.DependencyFailed(name);
         }
         if (changed && (previous is not null || result.Status != HealthStatus.Healthy))
         {

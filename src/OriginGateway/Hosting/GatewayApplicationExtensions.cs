@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 using OriginGateway.Admin;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
@@ -64,8 +65,10 @@ internal static class GatewayApplicationExtensions
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = Dependencies.DependencyMonitor.WriteReadinessAsync });
-        var metrics = app.Services.GetRequiredService<MetricsCollector>();
-        app.MapGet("/metrics", (HttpContext context) => PrometheusText.WriteAsync(context, metrics));
+        // prometheus-net.AspNetCore serves the gateway's registry; the framework meters join it from the start.
+        app.Services.GetRequiredService<FrameworkMetrics>();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<GatewayMetrics>().Registry)
+            .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET", "HEAD"]));
         app.MapAdmin();
 
         // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).

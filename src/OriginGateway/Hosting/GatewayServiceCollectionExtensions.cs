@@ -47,8 +47,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new CredentialStore(options.Credentials));
         services.AddSingleton<CosAuthenticator>();
 
-        services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton(sp => new MetricsCollector(options.Metrics));
+        services.AddSingleton(_ => new GatewayMetrics());
+        services.AddSingleton(sp => new FrameworkMetrics(sp.GetRequiredService<GatewayMetrics>(), options.Metrics));
         services.AddSingleton<RecentDecisions>();
         services.AddSingleton<Admin.AdminSession>();
         services.AddSingleton<Admin.TrafficHistory>();

@@ -1,145 +1,157 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace OriginGateway.Observability;
 
+/// <summary>What the admin page reads of the gateway's counters (the same series <c>/metrics</c> exports).</summary>
+internal sealed record MetricTotals(
+    IReadOnlyDictionary<(string Bucket, string Action), double> Requests,
+    double BytesFromOrigins,
+    IReadOnlyDictionary<string, double> BytesStoredByBucket,
+    double Failovers,
+    long[] OriginLatencyCounts,
+    double[] OriginLatencyBounds);
+
 /// <summary>
-/// Every instrument the gateway records, in one place (names of <c>04-operations.md</c> §4.4; the
-/// Prometheus exporter renders <c>origin_gateway.requests</c> as <c>origin_gateway_requests_total</c>; see <see cref="PrometheusText"/>).
-/// Tag values are bounded: bucket names, actions, statuses, hosts named in rules, reason codes —
-/// never keys. Each method checks <c>Enabled</c> before building tags.
+/// Every metric the gateway records, in one place, as prometheus-net metrics in the gateway's registry
+/// (served by prometheus-net.AspNetCore's <c>MapMetrics</c> on the control endpoint). Names, types and
+/// labels are those of the README's table (label names in alphabetical order, as they always were). Label values are bounded: bucket names, actions, statuses,
+/// hosts named in rules, reason codes — never keys.
 /// </summary>
 internal sealed class GatewayMetrics
 {
-    public const string MeterName = "OriginGateway";
+    /// <summary>Buckets of the duration histograms (seconds).</summary>
+    public static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-    private readonly Counter<long> _requests;
-    private readonly Histogram<double> _requestDuration;
-    private readonly Counter<long> _originRequests;
-    private readonly Histogram<double> _originFetchDuration;
-    private readonly Counter<long> _failovers;
-    private readonly Counter<long> _coalesced;
-    private readonly Counter<long> _bytesServed;
-    private readonly Counter<long> _bytesStored;
-    private readonly Counter<long> _commitsRejected;
-    private readonly Counter<long> _egressDenials;
-    private readonly Histogram<double> _taskDuration;
-    private readonly Counter<long> _callbacks;
-    private readonly Meter _meter;
+    private readonly Counter _requests;
+    private readonly Histogram _requestDuration;
+    private readonly Counter _originRequests;
+    private readonly Histogram _originFetchDuration;
+    private readonly Counter _failovers;
+    private readonly Counter _coalesced;
+    private readonly Counter _bytesServed;
+    private readonly Counter _bytesStored;
+    private readonly Counter _commitsRejected;
+    private readonly Counter _egressDenials;
+    private readonly Histogram _taskDuration;
+    private readonly Counter _callbacks;
+    private readonly Counter _dependencyFailures;
+    private readonly Gauge _dependencyUp;
+    private readonly Gauge _tasks;
 
-    public GatewayMetrics(IMeterFactory meterFactory)
+    // The admin page's origin latency quantiles per minute need bucket counts, which prometheus-net keeps to itself.
+    private readonly long[] _originLatencyCounts = new long[SecondsBuckets.Length + 1];
+
+    public GatewayMetrics()
+        : this(Metrics.NewCustomRegistry())
     {
-        var meter = _meter = meterFactory.Create(MeterName);
-        _requests = meter.CreateCounter<long>("origin_gateway.requests", "{request}", "Data requests by bucket, action (hit, mirror, proxy, redirect, miss) and status.");
-        _requestDuration = meter.CreateHistogram<double>("origin_gateway.request.duration", "s", "Data request duration by action.");
-        _originRequests = meter.CreateCounter<long>("origin_gateway.origin.requests", "{request}", "Origin requests by host and outcome.");
-        _originFetchDuration = meter.CreateHistogram<double>("origin_gateway.origin.fetch.duration", "s", "Time to an origin's response headers, by host.");
-        _failovers = meter.CreateCounter<long>("origin_gateway.origin.failovers", "{failover}", "Moves to a standby origin host, by the host that failed.");
-        _coalesced = meter.CreateCounter<long>("origin_gateway.fills.coalesced", "{request}", "Requests that joined a fill already in flight.");
-        _bytesServed = meter.CreateCounter<long>("origin_gateway.served.bytes", "By", "Body bytes sent to clients, by source (store, origin).");
-        _bytesStored = meter.CreateCounter<long>("origin_gateway.stored.bytes", "By", "Bytes committed to the object store by origin pulls, by bucket.");
-        _commitsRejected = meter.CreateCounter<long>("origin_gateway.commits.rejected", "{commit}", "Pulled objects not stored, by reason.");
-        _egressDenials = meter.CreateCounter<long>("origin_gateway.egress.denials", "{connection}", "Outgoing connections refused by the egress guard.");
-        _taskDuration = meter.CreateHistogram<double>("origin_gateway.task.duration", "s", "Task attempt duration by kind (fetch, store, callback) and outcome (succeeded, retry, failed, stopped).");
-        _callbacks = meter.CreateCounter<long>("origin_gateway.callbacks", "{delivery}", "Callback delivery attempts by outcome (delivered, retry, failed).");
     }
 
-    /// <summary>Registers the gauge of tasks by kind and state; read from the queue at each collection.</summary>
-    public void ObserveTasks(Func<IEnumerable<Measurement<long>>> observe) =>
-        _meter.CreateObservableGauge("origin_gateway.tasks", observe, "{task}", "Tasks in the control database by kind and state.");
-
-    public void TaskAttempt(string kind, string outcome, double seconds)
+    public GatewayMetrics(CollectorRegistry registry)
     {
-        if (_taskDuration.Enabled)
+        Registry = registry;
+        var factory = Metrics.WithCustomRegistry(registry);
+        _requests = factory.CreateCounter("origin_gateway_requests_total", "Data requests by bucket, action (hit, mirror, proxy, redirect, miss, api) and status.", "action", "bucket", "status");
+        _requestDuration = factory.CreateHistogram("origin_gateway_request_duration_seconds", "Data request duration by action.", ["action"], new HistogramConfiguration { Buckets = SecondsBuckets });
+        _originRequests = factory.CreateCounter("origin_gateway_origin_requests_total", "Origin requests by host and outcome.", "host", "outcome");
+        _originFetchDuration = factory.CreateHistogram("origin_gateway_origin_fetch_duration_seconds", "Time to an origin's response headers, by host.", ["host"], new HistogramConfiguration { Buckets = SecondsBuckets });
+        _failovers = factory.CreateCounter("origin_gateway_origin_failovers_total", "Moves to a standby origin host, by the host that failed.", "host");
+        _coalesced = factory.CreateCounter("origin_gateway_fills_coalesced_total", "Requests that joined a fill already in flight.", "bucket");
+        _bytesServed = factory.CreateCounter("origin_gateway_served_bytes_total", "Body bytes sent to clients, by source (store, origin).", "source");
+        _bytesStored = factory.CreateCounter("origin_gateway_stored_bytes_total", "Bytes committed to the object store by origin pulls, by bucket.", "bucket");
+        _commitsRejected = factory.CreateCounter("origin_gateway_commits_rejected_total", "Pulled objects not stored, by reason.", "reason");
+        _egressDenials = factory.CreateCounter("origin_gateway_egress_denials_total", "Outgoing connections refused by the egress guard.");
+        _taskDuration = factory.CreateHistogram("origin_gateway_task_duration_seconds", "Task attempt duration by kind (fetch, store, callback) and outcome (succeeded, retry, failed, stopped).", ["kind", "outcome"], new HistogramConfiguration { Buckets = SecondsBuckets });
+        _callbacks = factory.CreateCounter("origin_gateway_callbacks_total", "Callback delivery attempts by outcome (delivered, retry, failed).", "outcome");
+        _dependencyFailures = factory.CreateCounter("origin_gateway_dependency_failures_total", "Failed readiness probes by dependency.", "dependency");
+        _dependencyUp = factory.CreateGauge("origin_gateway_dependency_up", "1 while a dependency's last readiness probe passed, 0 otherwise.", "dependency");
+        _tasks = factory.CreateGauge("origin_gateway_tasks", "Tasks in the control database by kind and state.", "kind", "state");
+    }
+
+    /// <summary>The registry <c>/metrics</c> serves (the gateway's own metrics and the framework meters).</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Sets the gauge of tasks by kind and state from the queue before each scrape.</summary>
+    public void ObserveTasks(Func<IEnumerable<(string Kind, string State, long Count)>> observe) =>
+        Registry.AddBeforeCollectCallback(() =>
         {
-            _taskDuration.Record(seconds, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
-        }
-    }
+            var seen = new HashSet<(string, string)>();
+            foreach (var (kind, state, count) in observe())
+            {
+                _tasks.WithLabels(kind, state).Set(count);
+                seen.Add((kind, state));
+            }
+            // A kind and state no task is in any more reads 0, not its last count.
+            foreach (var labels in _tasks.GetAllLabelValues())
+            {
+                if (!seen.Contains((labels[0], labels[1])))
+                {
+                    _tasks.WithLabels(labels).Set(0);
+                }
+            }
+        });
 
-    public void Callback(string outcome)
-    {
-        if (_callbacks.Enabled)
-        {
-            _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-        }
-    }
+    public void TaskAttempt(string kind, string outcome, double seconds) => _taskDuration.WithLabels(kind, outcome).Observe(seconds);
 
-    public bool RequestsEnabled => _requests.Enabled || _requestDuration.Enabled || _bytesServed.Enabled;
+    public void Callback(string outcome) => _callbacks.WithLabels(outcome).Inc();
 
     public void Request(string bucket, string action, int status, double seconds)
     {
-        if (_requests.Enabled)
-        {
-            _requests.Add(1, new TagList { { "bucket", bucket }, { "action", action }, { "status", StatusText(status) } });
-        }
-        if (_requestDuration.Enabled)
-        {
-            _requestDuration.Record(seconds, new KeyValuePair<string, object?>("action", action));
-        }
+        _requests.WithLabels(action, bucket, StatusText(status)).Inc();
+        _requestDuration.WithLabels(action).Observe(seconds);
     }
 
     public void OriginRequest(string host, string outcome, double seconds)
     {
-        if (_originRequests.Enabled)
-        {
-            _originRequests.Add(1, new KeyValuePair<string, object?>("host", host), new KeyValuePair<string, object?>("outcome", outcome));
-        }
-        if (_originFetchDuration.Enabled)
-        {
-            _originFetchDuration.Record(seconds, new KeyValuePair<string, object?>("host", host));
-        }
+        _originRequests.WithLabels(host, outcome).Inc();
+        _originFetchDuration.WithLabels(host).Observe(seconds);
+        var bucket = Array.BinarySearch(SecondsBuckets, seconds);
+        Interlocked.Increment(ref _originLatencyCounts[bucket < 0 ? ~bucket : bucket]);
     }
 
-    public void Failover(string host)
-    {
-        if (_failovers.Enabled)
-        {
-            _failovers.Add(1, new KeyValuePair<string, object?>("host", host));
-        }
-    }
+    public void Failover(string host) => _failovers.WithLabels(host).Inc();
 
-    public void Coalesced(string bucket)
-    {
-        if (_coalesced.Enabled)
-        {
-            _coalesced.Add(1, new KeyValuePair<string, object?>("bucket", bucket));
-        }
-    }
+    public void Coalesced(string bucket) => _coalesced.WithLabels(bucket).Inc();
 
     public void BytesServed(string source, long bytes)
     {
-        if (_bytesServed.Enabled && bytes > 0)
+        if (bytes > 0)
         {
-            _bytesServed.Add(bytes, new KeyValuePair<string, object?>("source", source));
+            _bytesServed.WithLabels(source).Inc(bytes);
         }
     }
 
-    public void BytesStored(string bucket, long bytes)
-    {
-        if (_bytesStored.Enabled)
-        {
-            _bytesStored.Add(bytes, new KeyValuePair<string, object?>("bucket", bucket));
-        }
-    }
+    public void BytesStored(string bucket, long bytes) => _bytesStored.WithLabels(bucket).Inc(bytes);
 
-    public void CommitRejected(string reason)
-    {
-        if (_commitsRejected.Enabled)
-        {
-            _commitsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        }
-    }
+    public void CommitRejected(string reason) => _commitsRejected.WithLabels(reason).Inc();
 
-    public void EgressDenied()
+    public void EgressDenied() => _egressDenials.Inc();
+
+    public void DependencyFailed(string dependency) => _dependencyFailures.WithLabels(dependency).Inc();
+
+    public void DependencyState(string dependency, bool up) => _dependencyUp.WithLabels(dependency).Set(up ? 1 : 0);
+
+    /// <summary>The totals the admin page shows and plots.</summary>
+    public MetricTotals Totals()
     {
-        if (_egressDenials.Enabled)
+        var requests = new Dictionary<(string, string), double>();
+        foreach (var labels in _requests.GetAllLabelValues())
         {
-            _egressDenials.Add(1);
+            var key = (labels[1], labels[0]);
+            requests[key] = requests.GetValueOrDefault(key) + _requests.WithLabels(labels).Value;
         }
+        var stored = _bytesStored.GetAllLabelValues().ToDictionary(l => l[0], l => _bytesStored.WithLabels(l).Value, StringComparer.Ordinal);
+        var failovers = _failovers.GetAllLabelValues().Sum(l => _failovers.WithLabels(l).Value);
+        var latency = new long[_originLatencyCounts.Length];
+        for (var i = 0; i < latency.Length; i++)
+        {
+            latency[i] = Interlocked.Read(ref _originLatencyCounts[i]);
+        }
+        return new MetricTotals(requests, _bytesServed.WithLabels("origin").Value, stored, failovers, latency, SecondsBuckets);
     }
 
     private static string StatusText(int status) => status switch
     {
+        0 => "0",
         200 => "200",
         206 => "206",
         304 => "304",

@@ -4,8 +4,8 @@ namespace OriginGateway.Observability;
 public sealed class MetricsOptions
 {
     /// <summary>
-    /// Framework meters to export; default <c>Microsoft.AspNetCore.Hosting</c>, <c>Microsoft.AspNetCore.Server.Kestrel</c>,
-    /// <c>System.Net.Http</c>, <c>System.Runtime</c>. A meter that is not listed costs nothing on the request path.
+    /// Framework meters to export through prometheus-net's meter adapter; default <c>Microsoft.AspNetCore.Hosting</c>,
+    /// <c>Microsoft.AspNetCore.Server.Kestrel</c>, <c>System.Runtime</c>. A meter that is not listed costs nothing on the request path.
     /// </summary>
     public List<string>? FrameworkMeters { get; set; }
 }

@@ -40,8 +40,7 @@ internal sealed partial class TaskEngine : BackgroundService
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        metrics?.ObserveTasks(() => _store.Counts().Select(c => new System.Diagnostics.Metrics.Measurement<long>(c.Count,
-            new KeyValuePair<string, object?>("kind", c.Kind), new KeyValuePair<string, object?>("state", TaskStates.ToText(c.State)))));
+        metrics?.ObserveTasks(() => _store.Counts().Select(c => (c.Kind, TaskStates.ToText(c.State), c.Count)));
     }
 
     /// <summary>This replica's name in leases.</summary>

@@ -34,6 +34,13 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         options.Redis = _redis.Configuration;
         var connection = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         _connections.Add(connection);
+        // The multiplexer connects in the background; a call before that falls back to local coordination
+        // (as a replica starting beside a slow Redis does). The tests start from connected replicas.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!connection.Multiplexer.IsConnected && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
         return connection;
     }
 
@@ -47,7 +54,9 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
     [Fact]
     public async Task FillClaims_AreExclusiveAcrossReplicas_ReleasedWhenDone_AndExpireWhenTheHolderDies()
     {
-        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(1.5) };
+        // Claims are what is tested here, not deadlines: a generous one, so a loaded machine does not turn a slow
+        // call into a local fallback.
+        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(1.5), OperationTimeout = TimeSpan.FromSeconds(2) };
         var a = new RedisFillLocks(Connect(options), options, TimeProvider.System);
         var b = new RedisFillLocks(Connect(options), options, TimeProvider.System);
 
@@ -149,9 +158,16 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.Equal(1, await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
 
         await _redis.StopAsync();
-        Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
-        Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
-        Assert.False(redis.Available);
+        // Every call fails (within its deadline) and falls back; once the window holds only failures the
+        // breaker opens: within a few calls, never more than the window's length (2 × 2 × 300 ms) of them.
+        var failedCalls = 0;
+        while (redis.Available && failedCalls < 20)
+        {
+            Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+            failedCalls++;
+        }
+        Assert.False(redis.Available, $"the breaker did not open after {failedCalls} failed calls");
+        Assert.True(failedCalls >= 2, "the breaker opened before BreakerFailures calls had failed");
         // While open, no call is sent: the fallback comes without waiting for any timeout.
         var attempts = redis.Attempts;
         for (var i = 0; i < 100; i++)

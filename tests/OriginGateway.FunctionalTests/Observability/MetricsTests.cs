@@ -81,9 +81,12 @@ public sealed class MetricsTests
             "# TYPE origin_gateway_egress_denials_total counter",
             "# TYPE origin_gateway_commits_rejected_total counter",
             "# TYPE origin_gateway_fills_coalesced_total counter",
-            "http_server_request_duration_seconds_bucket",
-            "kestrel_active_connections",
-            "dotnet_gc_heap_total_allocated_bytes_total",
+            // The framework's meters, through prometheus-net's meter adapter (meter name + instrument name).
+            "microsoft_aspnetcore_hosting_http_server_request_duration_bucket",
+            "microsoft_aspnetcore_server_kestrel_kestrel_active_connections",
+            // prometheus-net's process and runtime families.
+            "process_cpu_seconds_total",
+            "dotnet_collection_count_total",
         })
         {
             Assert.Contains(family, text, StringComparison.Ordinal);

@@ -25,20 +25,11 @@ public sealed class EgressGuardTests
         public IEnumerable<IPEndPoint> Listeners => endpoints;
     }
 
-    private sealed class NoMeters : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
-    }
-
     private static EgressGuard Guard(string[] allowed, Dictionary<string, string[]> dns, params IPEndPoint[] own) =>
         Guard(new EgressOptions(), allowed, dns, own);
 
     private static EgressGuard Guard(EgressOptions options, string[] allowed, Dictionary<string, string[]> dns, params IPEndPoint[] own) =>
-        new(options, new EgressAddressClassifier(allowed, []), new ScriptedResolver(dns), new FixedListeners(own), new GatewayMetrics(new NoMeters()), NullLogger<EgressGuard>.Instance);
+        new(options, new EgressAddressClassifier(allowed, []), new ScriptedResolver(dns), new FixedListeners(own), new GatewayMetrics(), NullLogger<EgressGuard>.Instance);
 
     private static readonly Dictionary<string, string[]> Dns = new()
     {
@@ -135,7 +126,7 @@ public sealed class EgressGuardTests
             return ((IPEndPoint)client.Client.LocalEndPoint!).Address;
         });
         var resolver = new RebindingResolver("127.0.0.1", "127.0.0.2");
-        var guard = new EgressGuard(new EgressOptions(), new EgressAddressClassifier(["127.0.0.1/32"], []), resolver, new FixedListeners(), new GatewayMetrics(new NoMeters()), NullLogger<EgressGuard>.Instance);
+        var guard = new EgressGuard(new EgressOptions(), new EgressAddressClassifier(["127.0.0.1/32"], []), resolver, new FixedListeners(), new GatewayMetrics(), NullLogger<EgressGuard>.Instance);
         using var http = new HttpClient(new SocketsHttpHandler { ConnectCallback = guard.ConnectAsync, PooledConnectionLifetime = TimeSpan.Zero });
 
         Assert.Equal("ok", await http.GetStringAsync($"http://rebinding.example:{port}/"));

@@ -1,42 +1,22 @@
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
+using System.Text;
 using OriginGateway.Observability;
 
 namespace OriginGateway.Tests.Observability;
 
-public sealed class GatewayMetricsTests : IDisposable
+public sealed class GatewayMetricsTests
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly MeterListener _listener = new();
-    private readonly List<(string Name, long Value, Dictionary<string, object?> Tags)> _measurements = [];
-
-    public GatewayMetricsTests()
+    /// <summary>The registry as /metrics serves it (prometheus-net's text exposition).</summary>
+    private static async Task<string> ScrapeAsync(GatewayMetrics metrics)
     {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == GatewayMetrics.MeterName)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            _measurements.Add((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-            _measurements.Add((instrument.Name, (long)(value * 1000), tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        _listener.Start();
-    }
-
-    public void Dispose()
-    {
-        _listener.Dispose();
-        _services.Dispose();
+        using var stream = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     [Fact]
-    public void EveryDecision_IsRecordedWithBoundedTags()
+    public async Task EveryDecision_IsExportedUnderTheReadmesNames_WithBoundedLabels()
     {
-        var metrics = new GatewayMetrics(_services.GetRequiredService<IMeterFactory>());
-        Assert.True(metrics.RequestsEnabled);
+        var metrics = new GatewayMetrics();
 
         metrics.Request("bucket-1", "mirror", 200, 0.25);
         metrics.OriginRequest("origin:80", "ok", 0.1);
@@ -46,17 +26,53 @@ public sealed class GatewayMetricsTests : IDisposable
         metrics.BytesStored("bucket-1", 2048);
         metrics.CommitRejected("Truncated");
         metrics.EgressDenied();
+        metrics.TaskAttempt("fetch", "succeeded", 1.5);
+        metrics.Callback("delivered");
+        metrics.DependencyFailed("database");
+        metrics.DependencyState("database", up: false);
+        metrics.ObserveTasks(() => [("fetch", "queued", 3)]);
 
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.requests" && (string?)m.Tags["action"] == "mirror" && (string?)m.Tags["status"] == "200" && (string?)m.Tags["bucket"] == "bucket-1");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.request.duration" && m.Value == 250);
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.origin.requests" && (string?)m.Tags["outcome"] == "ok" && (string?)m.Tags["host"] == "origin:80");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.origin.fetch.duration");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.origin.failovers");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.fills.coalesced");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.served.bytes" && m.Value == 1024 && (string?)m.Tags["source"] == "store");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.stored.bytes" && m.Value == 2048);
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.commits.rejected" && (string?)m.Tags["reason"] == "Truncated");
-        Assert.Contains(_measurements, m => m.Name == "origin_gateway.egress.denials");
-        Assert.DoesNotContain(_measurements, m => m.Tags.ContainsKey("key"));
+        var text = await ScrapeAsync(metrics);
+
+        Assert.Contains("# TYPE origin_gateway_requests_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_requests_total{action=\"mirror\",bucket=\"bucket-1\",status=\"200\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE origin_gateway_request_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_request_duration_seconds_bucket{action=\"mirror\",le=\"0.25\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_origin_requests_total{host=\"origin:80\",outcome=\"ok\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_origin_fetch_duration_seconds_count{host=\"origin:80\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_origin_failovers_total{host=\"origin:80\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_fills_coalesced_total{bucket=\"bucket-1\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_served_bytes_total{source=\"store\"} 1024", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_stored_bytes_total{bucket=\"bucket-1\"} 2048", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_commits_rejected_total{reason=\"Truncated\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_egress_denials_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_task_duration_seconds_count{kind=\"fetch\",outcome=\"succeeded\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_callbacks_total{outcome=\"delivered\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_dependency_failures_total{dependency=\"database\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_dependency_up{dependency=\"database\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_tasks{kind=\"fetch\",state=\"queued\"} 3", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("key=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Totals_AreWhatTheAdminPageShows()
+    {
+        var metrics = new GatewayMetrics();
+        metrics.Request("a", "hit", 200, 0.001);
+        metrics.Request("a", "hit", 304, 0.001);
+        metrics.Request("b", "mirror", 200, 0.1);
+        metrics.BytesServed("origin", 500);
+        metrics.BytesStored("b", 500);
+        metrics.Failover("x:80");
+        metrics.OriginRequest("x:80", "ok", 0.003);
+
+        var totals = metrics.Totals();
+
+        Assert.Equal(2, totals.Requests[("a", "hit")]);
+        Assert.Equal(1, totals.Requests[("b", "mirror")]);
+        Assert.Equal(500, totals.BytesFromOrigins);
+        Assert.Equal(500, totals.BytesStoredByBucket["b"]);
+        Assert.Equal(1, totals.Failovers);
+        Assert.Equal(1, totals.OriginLatencyCounts[Array.IndexOf(GatewayMetrics.SecondsBuckets, 0.005)]);
     }
 }
