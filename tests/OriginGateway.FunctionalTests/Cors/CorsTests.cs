@@ -34,11 +34,11 @@ public sealed class CorsFixture : IAsyncLifetime
 
     public GatewayProcess Gateway { get; private set; } = null!;
 
-    public FaultOrigin Origin { get; private set; } = null!;
+    public WireMockOrigin Origin { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Origin = await FaultOrigin.StartAsync();
+        Origin = WireMockOrigin.Start();
         Gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32"]);
         var rules = OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Mirror", "m/", Origin.Host),

@@ -11,7 +11,7 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres) : IClassFixtu
     [Fact]
     public async Task Gateway_OnPostgres_KeepsRulesAndTasks_InTheSharedDatabase()
     {
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = WireMockOrigin.Start();
         origin.Serve("/pg/a.txt", Encoding.UTF8.GetBytes("pulled while on PostgreSQL"), "text/plain");
         var connectionString = postgres.NewDatabase();
         string[] settings = ["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}", "--Egress:AllowedNetworks:0=127.0.0.1/32"];

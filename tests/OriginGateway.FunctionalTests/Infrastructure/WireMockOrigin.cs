@@ -1,3 +1,5 @@
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Settings;
 
@@ -18,6 +20,21 @@ public sealed class WireMockOrigin : IAsyncDisposable
     public string Host => $"127.0.0.1:{Port}";
 
     public static WireMockOrigin Start() => new(WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] }));
+
+    /// <summary>Answers GET and HEAD of <paramref name="path"/> with 200, <paramref name="body"/>, a strong ETag and any more headers.</summary>
+    public void Serve(string path, byte[] body, string contentType = "application/octet-stream", params (string Name, string Value)[] headers)
+    {
+        var response = Response.Create().WithStatusCode(200).WithBody(body)
+            .WithHeader("Content-Type", contentType).WithHeader("ETag", "\"v1-" + body.Length + "\"");
+        foreach (var (name, value) in headers)
+        {
+            response = response.WithHeader(name, value);
+        }
+        Server.Given(Request.Create().WithPath(path).UsingMethod("GET", "HEAD")).RespondWith(response);
+    }
+
+    /// <summary>How many requests it received for <paramref name="path"/>, with or without a query, any method.</summary>
+    public int Count(string path) => Server.LogEntries.Count(e => e.RequestMessage.AbsolutePath == path);
 
     /// <summary>How many requests it received for a method and a path with its query (as sent).</summary>
     public int Count(string method, string pathAndQuery) => Server.LogEntries.Count(e =>

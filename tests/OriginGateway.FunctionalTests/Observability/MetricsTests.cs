@@ -10,9 +10,9 @@ namespace OriginGateway.FunctionalTests.Observability;
 /// <summary><c>/metrics</c> after traffic of every action: valid for promtool, scraped by a real Prometheus.</summary>
 public sealed class MetricsTests
 {
-    private static async Task<(GatewayProcess Gateway, FaultOrigin Origin)> StartWithTrafficAsync()
+    private static async Task<(GatewayProcess Gateway, WireMockOrigin Origin)> StartWithTrafficAsync()
     {
-        var origin = await FaultOrigin.StartAsync();
+        var origin = WireMockOrigin.Start();
         var gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32"]);
         var rules = OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host),

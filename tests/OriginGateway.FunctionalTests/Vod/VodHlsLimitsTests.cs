@@ -8,13 +8,13 @@ namespace OriginGateway.FunctionalTests.Vod;
 /// <summary>An HLS pull that cannot be whole leaves nothing behind: over Vod:MaxHlsFiles, or a segment that fails for good.</summary>
 public sealed class VodHlsLimitsTests : IAsyncLifetime
 {
-    private FaultOrigin _origin = null!;
+    private WireMockOrigin _origin = null!;
     private GatewayProcess _gateway = null!;
     private Tc3Client _api = null!;
 
     public async Task InitializeAsync()
     {
-        _origin = await FaultOrigin.StartAsync();
+        _origin = WireMockOrigin.Start();
         _gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4"]);
         _api = new Tc3Client(_gateway);
     }

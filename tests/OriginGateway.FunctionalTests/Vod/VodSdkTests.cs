@@ -12,7 +12,7 @@ public sealed class VodSdkTests
     public async Task OfficialNodeSdk_PullUpload_DescribeTaskDetail_AndErrorCodes()
     {
         NodeScript.RequirePackage("tencentcloud-sdk-nodejs-vod");
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = WireMockOrigin.Start();
         var body = RandomNumberGenerator.GetBytes(120_000);
         origin.Serve("/videos/clip.mp4", body, "video/mp4");
         await using var gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05"]);
