@@ -28,7 +28,7 @@ internal sealed class TrafficHistory(GatewayMetrics metrics, TimeProvider time) 
     public static readonly string[] Actions = ["hit", "mirror", "proxy", "redirect", "miss"];
 
     private readonly Lock _lock = new();
-    private readonly LinkedList<Totals> _marks = new();
+    private readonly LinkedList<Snapshot> _marks = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,7 +64,7 @@ internal sealed class TrafficHistory(GatewayMetrics metrics, TimeProvider time) 
     /// <summary>The minutes since the first mark (at most the last hour), oldest first; requests of buckets <paramref name="bucketVisible"/> lets through.</summary>
     public IReadOnlyList<TrafficMinute> Recent(Func<string, bool> bucketVisible)
     {
-        List<Totals> marks;
+        List<Snapshot> marks;
         lock (_lock)
         {
             marks = [.. _marks];
@@ -79,24 +79,24 @@ internal sealed class TrafficHistory(GatewayMetrics metrics, TimeProvider time) 
         return minutes.Count > Minutes ? minutes[^Minutes..] : minutes;
     }
 
-    private static TrafficMinute Between(Totals from, Totals to, Func<string, bool> bucketVisible)
+    private static TrafficMinute Between(Snapshot from, Snapshot to, Func<string, bool> bucketVisible)
     {
         var requests = Actions.ToDictionary(a => a, _ => 0.0, StringComparer.Ordinal);
-        foreach (var ((bucket, action), count) in to.Requests)
+        foreach (var ((bucket, action), count) in to.Totals.Requests)
         {
             if (requests.ContainsKey(action) && bucketVisible(bucket))
             {
-                requests[action] += count - from.Requests.GetValueOrDefault((bucket, action));
+                requests[action] += count - from.Totals.Requests.GetValueOrDefault((bucket, action));
             }
         }
-        var counts = new long[to.Latency.Length];
+        var counts = new long[to.Totals.OriginLatencyCounts.Length];
         for (var i = 0; i < counts.Length; i++)
         {
-            counts[i] = to.Latency[i] - (i < from.Latency.Length ? from.Latency[i] : 0);
+            counts[i] = to.Totals.OriginLatencyCounts[i] - (i < from.Totals.OriginLatencyCounts.Length ? from.Totals.OriginLatencyCounts[i] : 0);
         }
         var total = counts.Sum();
         return new TrafficMinute(from.At, to.At, requests, total,
-            Quantile(counts, to.Bounds, total, 0.50), Quantile(counts, to.Bounds, total, 0.99), to.OriginBytes - from.OriginBytes);
+            Quantile(counts, to.Totals.OriginLatencyBounds, total, 0.50), Quantile(counts, to.Totals.OriginLatencyBounds, total, 0.99), to.Totals.BytesFromOrigins - from.Totals.BytesFromOrigins);
     }
 
     /// <summary>A quantile in milliseconds from per-bucket counts (linear within the bucket, as Prometheus' histogram_quantile); null without samples.</summary>
@@ -123,11 +123,8 @@ internal sealed class TrafficHistory(GatewayMetrics metrics, TimeProvider time) 
         return Math.Round(bounds[^1] * 1000, 2);
     }
 
-    private Totals Read()
-    {
-        var totals = metrics.Totals();
-        return new Totals(time.GetUtcNow(), new Dictionary<(string, string), double>(totals.Requests), totals.OriginLatencyCounts, totals.OriginLatencyBounds, totals.BytesFromOrigins);
-    }
+    private Snapshot Read() => new(time.GetUtcNow(), metrics.Totals());
 
-    private sealed record Totals(DateTimeOffset At, Dictionary<(string Bucket, string Action), double> Requests, long[] Latency, double[] Bounds, double OriginBytes);
+    /// <summary>The metrics' totals at a moment.</summary>
+    private sealed record Snapshot(DateTimeOffset At, MetricTotals Totals);
 }

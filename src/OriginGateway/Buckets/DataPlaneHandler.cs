@@ -110,7 +110,7 @@ internal sealed partial class DataPlaneHandler(
     [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
     private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
 
-    /// <summary>Only when something listens: time the request, count it by bucket, action and status, and log it when the access log is on.</summary>
+    /// <summary>Times the request, counts it by bucket, action and status, and logs it when the access log is on.</summary>
     private async Task HandleMeasuredAsync(HttpContext context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -148,7 +148,7 @@ internal sealed partial class DataPlaneHandler(
         Message = "{Method} bucket {Bucket} key#{KeyHash} {Action} {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId} client {Client}")]
     private static partial void LogAccess(ILogger logger, string method, string bucket, string keyHash, string action, int status, long bytes, double durationMs, string requestId, string client);
 
-    private Task HandleCoreAsync(HttpContext context, Measurement? measurement)
+    private Task HandleCoreAsync(HttpContext context, Measurement measurement)
     {
         context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
 
@@ -168,10 +168,7 @@ internal sealed partial class DataPlaneHandler(
         }
         if (bucket is not null)
         {
-            if (measurement is not null)
-            {
-                measurement.Bucket = bucket.Name;
-            }
+            measurement.Bucket = bucket.Name;
             if (HttpMethods.IsOptions(context.Request.Method))
             {
                 return CorsResponder.PreflightAsync(context, bucket, rawPath);
@@ -194,10 +191,7 @@ internal sealed partial class DataPlaneHandler(
                 : CosError.WriteAsync(context, 400, "InvalidArgument", "The key is not valid: malformed percent-encoding, invalid UTF-8 or a control character.", rawPath);
         }
 
-        if (measurement is not null)
-        {
-            measurement.Key = key;
-        }
+        measurement.Key = key;
 
         List<KeyValuePair<string, string>>? query = null;
         if (rawQuery is not null && !QueryParameters.TryParse(rawQuery, out query))

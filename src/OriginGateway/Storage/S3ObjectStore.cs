@@ -117,7 +117,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     {
         try
         {
-            var head = await CallAsync("HEAD after a write", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
+            var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false);
             if (head.LastModified is { } stored)
             {
                 return new DateTimeOffset(DateTime.SpecifyKind(stored.ToUniversalTime(), DateTimeKind.Utc));
@@ -130,6 +130,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
         return _time.GetUtcNow();
     }
 
+    private Task<GetObjectMetadataResponse> HeadAsync(string key, CancellationToken cancellationToken) =>
+        CallAsync("HEAD", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken);
+
     public async ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
@@ -140,7 +143,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         ObjectEntry? entry;
         try
         {
-            var head = await CallAsync("HEAD", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
+            var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false);
             entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
             if (await ReadAttributesAsync(entry, cancellationToken).ConfigureAwait(false) is { } attributes)
             {

@@ -58,6 +58,14 @@ public sealed class SampleScriptTests
         }
     }
 
+    /// <summary>The script failed before it was ready, with exactly one line on standard error: that line.</summary>
+    private static string RefusedInOneLine(int exit, string stdout, string stderr)
+    {
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("Ready", stdout, StringComparison.Ordinal);
+        return Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private static async Task<bool> AnswersAsync(int port)
     {
         using var client = new TcpClient();
@@ -88,9 +96,7 @@ public sealed class SampleScriptTests
             ["OG_FAILING_PORT"] = Port(failing),
         });
 
-        Assert.Equal(1, exit);
-        Assert.DoesNotContain("Ready", stdout, StringComparison.Ordinal);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = RefusedInOneLine(exit, stdout, stderr);
         Assert.Contains($"port {takenPort}", line, StringComparison.Ordinal);
         Assert.Contains("OG_DATA_PORT", line, StringComparison.Ordinal);
         Assert.False(await AnswersAsync(healthy), "a WireMock origin was started although the script refused to run");
@@ -139,9 +145,7 @@ public sealed class SampleScriptTests
             ["OG_GATEWAY_DLL"] = TestPaths.GatewayDll,
         });
 
-        Assert.Equal(1, exit);
-        Assert.DoesNotContain("Ready", stdout, StringComparison.Ordinal);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = RefusedInOneLine(exit, stdout, stderr);
         Assert.Contains($"port {takenPort} (Redis)", line, StringComparison.Ordinal);
         Assert.Contains("OG_REDIS_PORT", line, StringComparison.Ordinal);
         Assert.False(await AnswersAsync(postgres), "PostgreSQL was started although the script refused to run");
