@@ -25,7 +25,7 @@ public sealed class LargeObjectTests(ITestOutputHelper output)
             expectedMd5 = Convert.ToHexStringLower(md5.GetHashAndReset());
         }
 
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = await SlowOrigin.StartAsync();
         origin.On("/big/1g.bin", async context =>
         {
             context.Response.ContentLength = Size;

@@ -65,9 +65,9 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
     [Fact]
     public async Task Herd_HundredConcurrentMisses_OneOriginRequest_EveryClientGetsTheWholeBody()
     {
-        var key = Unique("m/", "herd.bin");
+        var key = Unique("slow/", "herd.bin");
         var body = RandomBytes(2 * 1024 * 1024);
-        fixture.A.ServeSlowly("/" + key, body, chunk: 128 * 1024, delay: TimeSpan.FromMilliseconds(40));
+        fixture.Slow.ServeSlowly("/" + key, body, chunk: 128 * 1024, delay: TimeSpan.FromMilliseconds(40));
 
         var clients = Enumerable.Range(0, 100).Select(async _ =>
         {
@@ -77,18 +77,18 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         var bodies = await Task.WhenAll(clients);
 
         Assert.All(bodies, b => Assert.Equal(Md5(body), Md5(b)));
-        Assert.Equal(1, fixture.A.Count("/" + key));
+        Assert.Equal(1, fixture.Slow.Count("/" + key));
         Assert.Equal("hit", (await HeadAsync(key)).Headers.GetValues("x-origin-action").Single());
     }
 
     [Fact]
     public async Task Bytes_ReachTheClientBeforeTheOriginFinishes()
     {
-        var key = Unique("m/");
+        var key = Unique("slow/");
         var release = new TaskCompletionSource();
         var firstHalf = RandomBytes(100_000);
         var secondHalf = RandomBytes(100_000);
-        fixture.A.On("/" + key, async context =>
+        fixture.Slow.On("/" + key, async context =>
         {
             context.Response.ContentLength = firstHalf.Length + secondHalf.Length;
             await context.Response.Body.WriteAsync(firstHalf);
@@ -112,9 +112,9 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
     [Fact]
     public async Task ClientThatLeaves_DoesNotStopTheFill()
     {
-        var key = Unique("m/");
+        var key = Unique("slow/");
         var body = RandomBytes(1024 * 1024);
-        fixture.A.ServeSlowly("/" + key, body, chunk: 64 * 1024, delay: TimeSpan.FromMilliseconds(30));
+        fixture.Slow.ServeSlowly("/" + key, body, chunk: 64 * 1024, delay: TimeSpan.FromMilliseconds(30));
 
         using (var response = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead))
         {
@@ -124,7 +124,7 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
 
         await fixture.WaitForHitAsync(key);
         Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
-        Assert.Equal(1, fixture.A.Count("/" + key));
+        Assert.Equal(1, fixture.Slow.Count("/" + key));
     }
 
     [Fact]
@@ -271,8 +271,8 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
     [Fact]
     public async Task Via_MarkedRequest_NeverJoinsAFillInFlight()
     {
-        var key = Unique("m/");
-        fixture.A.ServeSlowly("/" + key, RandomBytes(500_000), chunk: 50_000, delay: TimeSpan.FromMilliseconds(100));
+        var key = Unique("slow/");
+        fixture.Slow.ServeSlowly("/" + key, RandomBytes(500_000), chunk: 50_000, delay: TimeSpan.FromMilliseconds(100));
         using var first = await Gateway.Client.GetAsync(fixture.Url(key), HttpCompletionOption.ResponseHeadersRead);
 
         var looped = await GetAsync(key, r => r.Headers.TryAddWithoutValidation("Via", "1.1 origin-gateway")).WaitAsync(TimeSpan.FromSeconds(5));

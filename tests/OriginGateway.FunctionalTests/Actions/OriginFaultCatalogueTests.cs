@@ -10,7 +10,7 @@ namespace OriginGateway.FunctionalTests.Actions;
 /// The catalogue of origin faults (<c>03-security.md</c> §3.2–3.3, <c>01-data-plane.md</c> §1.4): for each,
 /// what the client gets, that nothing partial is stored (nor left in staging), the metric that counts
 /// it and the log event that records it. Mirror rules against a raw-socket origin (framing faults) and
-/// a scripted origin; 127.0.0.2 and ::1 play the forbidden internal host (egress allows 127.0.0.1/32).
+/// a WireMock.Net origin; 127.0.0.2 and ::1 play the forbidden internal host (egress allows 127.0.0.1/32).
 /// </summary>
 public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClassFixture<OriginPullFixture>
 {
@@ -127,7 +127,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
                 });
                 return Rejected("OriginTimeout");
             case "stall before the headers":
-                fixture.A.On(path, async context => await Task.Delay(TimeSpan.FromSeconds(8), context.RequestAborted));
+                fixture.A.Delay(path, TimeSpan.FromSeconds(8));
                 return new(424, null, ["origin_gateway_origin_requests_total{", "outcome=\"timeout\""], $"key#{keyHash} failed (OriginTimeout)");
             case "1 byte per second drip":
                 // Slow but honest: every gap is under the idle timeout (2 s here), so it is served and stored whole.

@@ -8,12 +8,14 @@ namespace OriginGateway.FunctionalTests.Actions;
 public sealed class OriginLimitsTests : IAsyncLifetime
 {
     private const string PrivateBucket = "private-1250000000";
-    private FaultOrigin _origin = null!;
+    private WireMockOrigin _origin = null!;
+    private SlowOrigin _measured = null!;
     private GatewayProcess _gateway = null!;
 
     public async Task InitializeAsync()
     {
-        _origin = await FaultOrigin.StartAsync();
+        _origin = WireMockOrigin.Start();
+        _measured = await SlowOrigin.StartAsync();
         _gateway = await GatewayProcess.StartAsync(
         [
             "--OriginPull:PerHostConcurrency=2",
@@ -22,7 +24,8 @@ public sealed class OriginLimitsTests : IAsyncLifetime
         ]);
         await PutRulesAsync("", OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Redirect", "broken/", "status.example.com", status: "5XX"),
-            OriginPullFixture.Rule(2, "Mirror", "", _origin.Host)));
+            OriginPullFixture.Rule(2, "Mirror", "capped/", _measured.Host),
+            OriginPullFixture.Rule(3, "Mirror", "", _origin.Host)));
         await PutRulesAsync(PrivateBucket + "/", OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Redirect", "members/", "login.example.com", status: "403"),
             OriginPullFixture.Rule(2, "Redirect", "", "fallback.example.com", status: "4XX")));
@@ -38,6 +41,7 @@ public sealed class OriginLimitsTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _origin.DisposeAsync();
+        await _measured.DisposeAsync();
     }
 
     [Fact]
@@ -92,7 +96,7 @@ public sealed class OriginLimitsTests : IAsyncLifetime
         var peak = 0;
         for (var i = 0; i < 6; i++)
         {
-            _origin.On($"/capped/{i}", async context =>
+            _measured.On($"/capped/{i}", async context =>
             {
                 var now = Interlocked.Increment(ref concurrent);
                 InterlockedMax(ref peak, now);

@@ -10,9 +10,9 @@ namespace OriginGateway.FunctionalTests.Admin;
 /// <summary><c>/admin</c>: the page in headless Chromium through Playwright, and its API's access rules.</summary>
 public sealed class AdminTests(ITestOutputHelper output)
 {
-    private static async Task<(GatewayProcess Gateway, FaultOrigin Origin)> StartAsync()
+    private static async Task<(GatewayProcess Gateway, WireMockOrigin Origin)> StartAsync()
     {
-        var origin = await FaultOrigin.StartAsync();
+        var origin = WireMockOrigin.Start();
         var gateway = await GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
@@ -39,9 +39,10 @@ public sealed class AdminTests(ITestOutputHelper output)
         origin.Serve("/m/seen.txt", Encoding.UTF8.GetBytes("mirrored for the admin page"), "text/plain");
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/seen.txt"))).StatusCode);
         // A task slow enough to be watched: 3 MiB in 64 KiB steps, 100 ms apart.
-        origin.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(100));
+        await using var slow = await SlowOrigin.StartAsync();
+        slow.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(100));
         var tasks = new FetchTaskClient(gateway);
-        var submitted = await tasks.SubmitAsync(new { Url = $"http://{origin.Host}/slow/big.bin", Key = "slow/big.bin" });
+        var submitted = await tasks.SubmitAsync(new { Url = $"http://{slow.Host}/slow/big.bin", Key = "slow/big.bin" });
         var screenshot = Path.Combine(AppContext.BaseDirectory, "admin-ui.png");
         File.Delete(screenshot);
 

@@ -5,7 +5,7 @@ using OriginGateway.FunctionalTests.Infrastructure;
 
 namespace OriginGateway.FunctionalTests.Cors;
 
-/// <summary>A gateway whose default bucket has CORS rules and Mirror / Proxy / Redirect rules on a scripted origin.</summary>
+/// <summary>A gateway whose default bucket has CORS rules and Mirror / Proxy / Redirect rules on a WireMock.Net origin.</summary>
 public sealed class CorsFixture : IAsyncLifetime
 {
     public const string App = "https://app.example.com";

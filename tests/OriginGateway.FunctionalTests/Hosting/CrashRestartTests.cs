@@ -22,7 +22,8 @@ public sealed class CrashRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task KillNine_DuringFillsPutsMultipartAndTasks_FiveTimes_LeavesOnlyWholeObjects()
     {
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = WireMockOrigin.Start();
+        await using var slow = await SlowOrigin.StartAsync();
         string[] settings = ["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.100", "--Tasks:Lease=00:00:03"];
         // What each key may hold, if it holds anything.
         var expected = new Dictionary<string, byte[]>();
@@ -43,7 +44,7 @@ public sealed class CrashRestartTests(ITestOutputHelper output)
             {
                 if (round == 0)
                 {
-                    var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host));
+                    var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host), OriginPullFixture.Rule(2, "Mirror", "s/", slow.Host));
                     Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
                 }
                 await VerifyAsync(gateway, expected, round, leftovers);
@@ -52,17 +53,18 @@ public sealed class CrashRestartTests(ITestOutputHelper output)
                 var work = new List<Task>();
                 for (var i = 0; i < Fills; i++)
                 {
-                    var key = $"m/r{round}/{i:D3}.bin";
+                    // Half arrive at once (committed before the kill), half slowly (cut by it).
+                    var slowly = i % 2 == 1;
+                    var key = $"{(slowly ? "s" : "m")}/r{round}/{i:D3}.bin";
                     var body = RandomNumberGenerator.GetBytes(200_000 + (i * 997));
                     expected[key] = body;
-                    // Half arrive at once (committed before the kill), half slowly (cut by it).
-                    if (i % 2 == 0)
+                    if (slowly)
                     {
-                        origin.Serve("/" + key, body);
+                        slow.ServeSlowly("/" + key, body, 32 * 1024, TimeSpan.FromMilliseconds(150));
                     }
                     else
                     {
-                        origin.ServeSlowly("/" + key, body, 32 * 1024, TimeSpan.FromMilliseconds(150));
+                        origin.Serve("/" + key, body);
                     }
                     work.Add(Swallow(gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, key))));
                 }
@@ -85,8 +87,8 @@ public sealed class CrashRestartTests(ITestOutputHelper output)
                     var key = $"task/r{round}/{i}.bin";
                     var body = RandomNumberGenerator.GetBytes(300_000);
                     expected[key] = body;
-                    origin.ServeSlowly($"/t/r{round}/{i}", body, 32 * 1024, TimeSpan.FromMilliseconds(200));
-                    taskIds.Add((await tasks.SubmitAsync(new { Url = $"{origin.Host}/t/r{round}/{i}", Key = key })).TaskId);
+                    slow.ServeSlowly($"/t/r{round}/{i}", body, 32 * 1024, TimeSpan.FromMilliseconds(200));
+                    taskIds.Add((await tasks.SubmitAsync(new { Url = $"{slow.Host}/t/r{round}/{i}", Key = key })).TaskId);
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(900));

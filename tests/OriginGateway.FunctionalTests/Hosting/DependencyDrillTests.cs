@@ -39,8 +39,8 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
         {
-            _set.Origin.ServeSlowly($"/drill/task-{i}.bin", Encoding.UTF8.GetBytes($"task body {i}"), 2, TimeSpan.FromMilliseconds(300));
-            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{_set.Origin.Host}/drill/task-{i}.bin", Key = $"drill/task-{i}.bin" })).TaskId);
+            _set.Slow.ServeSlowly($"/drill/task-{i}.bin", Encoding.UTF8.GetBytes($"task body {i}"), 2, TimeSpan.FromMilliseconds(300));
+            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{_set.Slow.Host}/drill/task-{i}.bin", Key = $"drill/task-{i}.bin" })).TaskId);
         }
 
         // Load on both replicas: hits of stored objects and Mirror misses, all the way through.
@@ -75,7 +75,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         await Task.Delay(500);
 
         // While it is down: the APIs that need it answer a retryable 503 in their own format.
-        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", _set.Origin.Host), OriginPullFixture.Rule(2, "Mirror", "n/", _set.Origin.Host));
+        var rules = _set.Rules("n/");
         var putRules = await b.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(b.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, putRules.StatusCode);
         Assert.Equal("ServiceUnavailable", XDocument.Parse(await putRules.Content.ReadAsStringAsync()).Root!.Element("Code")!.Value);
@@ -149,7 +149,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             // Hits never need the database: threads blocked on it must not hold them up (2.9 s for these 20 before the pool was sized for it).
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"20 hits took {clock.ElapsedMilliseconds} ms with the database frozen");
             var started = clock.Elapsed;
-            var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", set.Origin.Host));
+            var rules = set.Rules();
             var put = await b.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(b.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
             var took = clock.Elapsed - started;
             output.WriteLine($"PUT ?origin with PostgreSQL frozen: {(int)put.StatusCode} in {took.TotalMilliseconds:F0} ms");
@@ -292,16 +292,16 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
     {
         await using var set = ReplicaSet.With(S3Drill);
         await set.InitializeAsync();
-        var (s3, origin, gateway, other) = (set.S3, set.Origin, set.A, set.B);
+        var (s3, origin, gateway, other) = (set.S3, set.Slow, set.A, set.B);
         var mirrored = System.Security.Cryptography.RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
-        origin.ServeSlowly("/m/cut.bin", mirrored, 256 * 1024, TimeSpan.FromMilliseconds(100));
+        origin.ServeSlowly("/s/cut.bin", mirrored, 256 * 1024, TimeSpan.FromMilliseconds(100));
         var uploaded = System.Security.Cryptography.RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
 
         var mirror = Task.Run(async () =>
         {
             try
             {
-                using var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/cut.bin"));
+                using var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "s/cut.bin"));
                 var bytes = await response.Content.ReadAsByteArrayAsync();
                 return response.StatusCode == HttpStatusCode.OK && bytes.AsSpan().SequenceEqual(mirrored) ? "whole" : $"{(int)response.StatusCode} with {bytes.Length} bytes";
             }
@@ -356,7 +356,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         // Nothing partial is visible; both keys are absent (or, for the fill, whole).
         var head = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "up/cut.bin")).Sign());
         Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
-        var filled = await other.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(other.DataUrl, "m/cut.bin")).Sign());
+        var filled = await other.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(other.DataUrl, "s/cut.bin")).Sign());
         Assert.True(filled.StatusCode == HttpStatusCode.NotFound || filled.Content.Headers.ContentLength == mirrored.Length, $"{filled.StatusCode} {filled.Content.Headers.ContentLength}");
         var listing = XDocument.Parse(await (await other.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(other.DataUrl, "?prefix=up/")).Sign())).Content.ReadAsStringAsync());
         foreach (var o in listing.Root!.Elements("Contents"))
@@ -364,7 +364,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Fail($"{o} is in the store");
         }
         // And both work again.
-        Assert.Equal(mirrored, await other.Client.GetByteArrayAsync(new Uri(other.DataUrl, "m/cut.bin")));
+        Assert.Equal(mirrored, await other.Client.GetByteArrayAsync(new Uri(other.DataUrl, "s/cut.bin")));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = CosSigner.Bytes(uploaded) }.Sign())).StatusCode);
         Assert.Equal(uploaded, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "up/cut.bin")));
         // The cut PUT's multipart upload is aborted once S3 is back (its abort is retried with back-off).
@@ -423,12 +423,12 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
     public async Task RedisKilledDuringAHerd_EveryClientGetsTheBytes_ReadinessDegradedThenHealthy()
     {
         var body = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-        _set.Origin.ServeSlowly("/m/herd-drill.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(150));
+        _set.Slow.ServeSlowly("/s/herd-drill.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(150));
         var clients = Enumerable.Range(0, 40).Select(async i =>
         {
             await Task.Delay(i * 25);
             var replica = i % 2 == 0 ? _set.A : _set.B;
-            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "m/herd-drill.bin"));
+            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "s/herd-drill.bin"));
             return (response.StatusCode, Whole: (await response.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(body));
         }).ToList();
         await Task.Delay(500);
@@ -436,8 +436,8 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         var results = await Task.WhenAll(clients);
 
         Assert.All(results, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.Whole, $"{r.StatusCode}, whole: {r.Whole}"));
-        output.WriteLine($"origin requests for the herd: {_set.Origin.Count("/m/herd-drill.bin")}");
-        Assert.InRange(_set.Origin.Count("/m/herd-drill.bin"), 1, 2);
+        output.WriteLine($"origin requests for the herd: {_set.Slow.Count("/s/herd-drill.bin")}");
+        Assert.InRange(_set.Slow.Count("/s/herd-drill.bin"), 1, 2);
         foreach (var replica in new[] { _set.A, _set.B })
         {
             var ready = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));

@@ -12,7 +12,7 @@ namespace OriginGateway.FunctionalTests.Hosting;
 
 /// <summary>
 /// Everything two replicas share, each a real server started by the test: a private PostgreSQL
-/// cluster (control database), redis-server (coordination), s3rver (objects) and a fault origin.
+/// cluster (control database), redis-server (coordination), s3rver (objects), a WireMock.Net origin (rule <c>m/</c>) and an origin of slow bodies (rule <c>s/</c>).
 /// </summary>
 public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
 {
@@ -42,7 +42,9 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
 
     public S3Server S3 { get; private set; } = null!;
 
-    public FaultOrigin Origin { get; private set; } = null!;
+    public WireMockOrigin Origin { get; private set; } = null!;
+
+    public SlowOrigin Slow { get; private set; } = null!;
 
     public GatewayProcess A { get; private set; } = null!;
 
@@ -53,12 +55,20 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
         _database = _postgres.NewDatabase();
         Redis = await RedisServer.StartAsync();
         S3 = await S3Server.StartAsync(S3Bucket);
-        Origin = await FaultOrigin.StartAsync();
+        Origin = WireMockOrigin.Start();
+        Slow = await SlowOrigin.StartAsync();
         A = await StartReplicaAsync();
         B = await StartReplicaAsync();
-        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", Origin.Host));
-        Assert.Equal(HttpStatusCode.OK, (await A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(A.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(A.DataUrl, "?origin")) { Content = new StringContent(Rules()) }.Sign())).StatusCode);
     }
+
+    /// <summary>The set's rules: <c>m/</c> mirrored from <see cref="Origin"/>, <c>s/</c> from <see cref="Slow"/>, then any more (mirrored from <see cref="Origin"/>).</summary>
+    public string Rules(params string[] morePrefixes) => OriginPullFixture.Rules(
+    [
+        OriginPullFixture.Rule(1, "Mirror", "m/", Origin.Host),
+        OriginPullFixture.Rule(2, "Mirror", "s/", Slow.Host),
+        .. morePrefixes.Select((prefix, i) => OriginPullFixture.Rule(3 + i, "Mirror", prefix, Origin.Host)),
+    ]);
 
     /// <summary>One more replica of the set (its own data directory and ports).</summary>
     public Task<GatewayProcess> StartReplicaAsync(params string[] extra) => GatewayProcess.StartAsync(
@@ -84,6 +94,7 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
         await A.DisposeAsync();
         await B.DisposeAsync();
         await Origin.DisposeAsync();
+        await Slow.DisposeAsync();
         await S3.DisposeAsync();
         await Redis.DisposeAsync();
         _postgres.Dispose();
@@ -97,9 +108,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
     public async Task AnOriginConfigurationPutThroughA_IsUsedByB_WithinTwoSeconds()
     {
         set.Origin.Serve("/cfg/x.txt", "configured"u8.ToArray(), "text/plain");
-        var rules = OriginPullFixture.Rules(
-            OriginPullFixture.Rule(1, "Mirror", "m/", set.Origin.Host),
-            OriginPullFixture.Rule(2, "Mirror", "cfg/", set.Origin.Host));
+        var rules = set.Rules("cfg/");
         Assert.Equal(HttpStatusCode.NotFound, (await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "cfg/x.txt"))).StatusCode);
 
         var put = await set.A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(set.A.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
@@ -171,13 +180,13 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
     public async Task FiftyColdGets_SplitAcrossAandB_MakeOneOriginRequest_AndEveryClientGetsTheBytes()
     {
         var body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
-        set.Origin.ServeSlowly("/m/herd.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(60));
+        set.Slow.ServeSlowly("/s/herd.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(60));
         var expected = Convert.ToHexString(SHA256.HashData(body));
 
         var clients = Enumerable.Range(0, 50).Select(async i =>
         {
             var replica = i % 2 == 0 ? set.A : set.B;
-            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "m/herd.bin"));
+            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "s/herd.bin"));
             var bytes = await response.Content.ReadAsByteArrayAsync();
             return (response.StatusCode, Hash: Convert.ToHexString(SHA256.HashData(bytes)), Action: response.Headers.GetValues("x-origin-action").Single());
         }).ToList();
@@ -185,7 +194,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.All(results, r => Assert.Equal(expected, r.Hash));
-        Assert.Equal(1, set.Origin.Count("/m/herd.bin"));
+        Assert.Equal(1, set.Slow.Count("/s/herd.bin"));
         output.WriteLine(string.Join(", ", results.GroupBy(r => r.Action).Select(g => $"{g.Key}: {g.Count()}")));
     }
 
@@ -194,14 +203,14 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
     {
         for (var i = 0; i < 100; i++)
         {
-            set.Origin.ServeSlowly($"/t/{i}.bin", Encoding.UTF8.GetBytes($"task object {i}"), 64, TimeSpan.FromMilliseconds(100));
+            set.Slow.ServeSlowly($"/t/{i}.bin", Encoding.UTF8.GetBytes($"task object {i}"), 64, TimeSpan.FromMilliseconds(100));
         }
         var before = (Ran(await MetricsAsync(set.A)), Ran(await MetricsAsync(set.B)));
         var tasks = new FetchTaskClient(set.A);
         var ids = new List<string>();
         for (var i = 0; i < 100; i++)
         {
-            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Origin.Host}/t/{i}.bin", Key = $"t/{i}.bin" })).TaskId);
+            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Slow.Host}/t/{i}.bin", Key = $"t/{i}.bin" })).TaskId);
         }
 
         foreach (var id in ids)
@@ -211,7 +220,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
 
         for (var i = 0; i < 100; i++)
         {
-            Assert.Equal(1, set.Origin.Count($"/t/{i}.bin"));
+            Assert.Equal(1, set.Slow.Count($"/t/{i}.bin"));
         }
         var get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "t/42.bin"));
         Assert.Equal("task object 42", await get.Content.ReadAsStringAsync());
@@ -228,21 +237,21 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
         var victim = await set.StartReplicaAsync("--Tasks:Workers=8");
         var big = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
         // About 6 s per body: the replica dies in the middle of every one of them.
-        set.Origin.ServeSlowly("/m/cut.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
+        set.Slow.ServeSlowly("/s/cut.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
         for (var i = 0; i < 3; i++)
         {
-            set.Origin.ServeSlowly($"/k/{i}.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
+            set.Slow.ServeSlowly($"/k/{i}.bin", big, 256 * 1024, TimeSpan.FromMilliseconds(120));
         }
         // Submitted to the victim, which leases them at once (A and B poll the shared queue too, and may take some).
         var tasks = new FetchTaskClient(victim);
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Origin.Host}/k/{i}.bin", Key = $"k/{i}.bin" })).TaskId);
+            ids.Add((await tasks.SubmitAsync(new { Url = $"http://{set.Slow.Host}/k/{i}.bin", Key = $"k/{i}.bin" })).TaskId);
         }
-        var mirror = victim.Client.GetAsync(new Uri(victim.DataUrl, "m/cut.bin"), HttpCompletionOption.ResponseHeadersRead);
+        var mirror = victim.Client.GetAsync(new Uri(victim.DataUrl, "s/cut.bin"), HttpCompletionOption.ResponseHeadersRead);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((set.Origin.Count("/m/cut.bin") == 0 || Enumerable.Range(0, 3).Any(i => set.Origin.Count($"/k/{i}.bin") == 0)) && DateTime.UtcNow < deadline)
+        while ((set.Slow.Count("/s/cut.bin") == 0 || Enumerable.Range(0, 3).Any(i => set.Slow.Count($"/k/{i}.bin") == 0)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
@@ -262,7 +271,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
 
         // Nothing partial anywhere: not in S3, not through B.
         using var s3 = set.S3.Client();
-        foreach (var key in new[] { "objects/m/cut.bin", "objects/k/0.bin", "objects/k/1.bin", "objects/k/2.bin" })
+        foreach (var key in new[] { "objects/s/cut.bin", "objects/k/0.bin", "objects/k/1.bin", "objects/k/2.bin" })
         {
             try
             {
@@ -282,7 +291,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
         {
             Assert.Equal("TASK_SUCCESS", (await survivors.WaitAsync(id)).State);
         }
-        var fetches = Enumerable.Range(0, 3).Select(i => set.Origin.Count($"/k/{i}.bin")).ToList();
+        var fetches = Enumerable.Range(0, 3).Select(i => set.Slow.Count($"/k/{i}.bin")).ToList();
         output.WriteLine("origin fetches per task: " + string.Join(", ", fetches));
         Assert.True(fetches.Sum() > 3, "no task was cut by the kill and fetched again by a survivor");
         for (var i = 0; i < 3; i++)
@@ -344,9 +353,7 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
         }
         // Recovered: a configuration change through B reaches A through Redis again.
         set.Origin.Serve("/back/x.txt", "after the outage"u8.ToArray(), "text/plain");
-        var rules = OriginPullFixture.Rules(
-            OriginPullFixture.Rule(1, "Mirror", "m/", set.Origin.Host),
-            OriginPullFixture.Rule(2, "Mirror", "back/", set.Origin.Host));
+        var rules = set.Rules("back/");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpResponseMessage get;
         do

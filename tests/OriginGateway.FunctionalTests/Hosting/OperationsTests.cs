@@ -112,7 +112,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task Sigterm_LetsAFillFinishWithinTheGrace_AbortsOneThatCannot_AndReleasesRunningTasks()
     {
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = await SlowOrigin.StartAsync();
         var quick = RandomNumberGenerator.GetBytes(512 * 1024);
         origin.ServeSlowly("/m/quick.bin", quick, 64 * 1024, TimeSpan.FromMilliseconds(150));
         origin.ServeSlowly("/m/endless.bin", new byte[8 * 1024 * 1024], 16 * 1024, TimeSpan.FromMilliseconds(100));
@@ -173,7 +173,7 @@ public sealed class OperationsTests
         }
         try
         {
-            await using var origin = await FaultOrigin.StartAsync();
+            await using var origin = WireMockOrigin.Start();
             var small = Encoding.UTF8.GetBytes("fits");
             origin.Serve("/m/small.txt", small, "text/plain");
             origin.Serve("/m/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024));

@@ -16,9 +16,10 @@ public sealed class TaskCliTests
     [Fact]
     public async Task Submit_Status_Cancel_AgainstARunningGateway()
     {
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = WireMockOrigin.Start();
+        await using var slow = await SlowOrigin.StartAsync();
         origin.Serve("/cli/a.txt", Encoding.UTF8.GetBytes("pulled by the CLI"), "text/plain");
-        origin.ServeSlowly("/cli/slow.bin", new byte[4 * 1024 * 1024], 4096, TimeSpan.FromMilliseconds(50));
+        slow.ServeSlowly("/cli/slow.bin", new byte[4 * 1024 * 1024], 4096, TimeSpan.FromMilliseconds(50));
         await using var gateway = await GatewayProcess.StartAsync();
         var control = gateway.ControlUrl.ToString().TrimEnd('/');
 
@@ -37,7 +38,7 @@ public sealed class TaskCliTests
         Assert.Equal("TASK_SUCCESS", state);
         Assert.Equal("pulled by the CLI", await gateway.Client.GetStringAsync(new Uri(gateway.DataUrl, "cli/a.txt")));
 
-        var (slowExit, slowOutput) = await GatewayProcess.RunToExitAsync(["tasks", "submit", $"--gateway={control}", $"--url=http://{origin.Host}/cli/slow.bin", "--key=cli/slow.bin"]);
+        var (slowExit, slowOutput) = await GatewayProcess.RunToExitAsync(["tasks", "submit", $"--gateway={control}", $"--url=http://{slow.Host}/cli/slow.bin", "--key=cli/slow.bin"]);
         Assert.True(slowExit == 0, slowOutput);
         var slowId = Json(slowOutput).GetProperty("data").GetProperty("taskid").GetString()!;
         var (cancelExit, cancelOutput) = await GatewayProcess.RunToExitAsync(["tasks", "cancel", slowId, "--gateway", control]);

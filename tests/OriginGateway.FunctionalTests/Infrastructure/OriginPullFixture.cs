@@ -5,23 +5,27 @@ namespace OriginGateway.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// A Development gateway whose default bucket has one rule per test area (by key prefix),
-/// pointing at two scripted origins (A, B) and a raw-socket origin. Egress is narrowed to
+/// pointing at two WireMock.Net origins (A, B), an origin for slow and stalled bodies and a raw-socket origin. Egress is narrowed to
 /// 127.0.0.1/32, so 127.0.0.2 and ::1 play the forbidden internal host.
 /// </summary>
 public sealed class OriginPullFixture : IAsyncLifetime
 {
     public GatewayProcess Gateway { get; private set; } = null!;
 
-    public FaultOrigin A { get; private set; } = null!;
+    public WireMockOrigin A { get; private set; } = null!;
 
-    public FaultOrigin B { get; private set; } = null!;
+    public WireMockOrigin B { get; private set; } = null!;
+
+    /// <summary>Plays the origin of rule 18 (<c>slow/</c>, Mirror): bodies sent slowly or held back.</summary>
+    public SlowOrigin Slow { get; private set; } = null!;
 
     public RawOrigin Raw { get; } = new();
 
     public async Task InitializeAsync()
     {
-        A = await FaultOrigin.StartAsync();
-        B = await FaultOrigin.StartAsync();
+        A = WireMockOrigin.Start();
+        B = WireMockOrigin.Start();
+        Slow = await SlowOrigin.StartAsync();
         Gateway = await GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
@@ -50,7 +54,8 @@ public sealed class OriginPullFixture : IAsyncLifetime
                 """),
             Rule(15, "Mirror", "pre/", A.Host, fileInfo: "<FileInfo><PrefixConfiguration><Prefix>origin-files/</Prefix></PrefixConfiguration><SuffixConfiguration><Suffix>.bin</Suffix></SuffixConfiguration></FileInfo>"),
             Rule(16, "Proxy", "rawp/", Raw.Host),
-            Rule(17, "Mirror", "f301/", A.Host, parameter: "<FollowRedirection>true</FollowRedirection><HttpRedirectCode>301</HttpRedirectCode>"));
+            Rule(17, "Mirror", "f301/", A.Host, parameter: "<FollowRedirection>true</FollowRedirection><HttpRedirectCode>301</HttpRedirectCode>"),
+            Rule(18, "Mirror", "slow/", Slow.Host));
         var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         if (put.StatusCode != HttpStatusCode.OK)
         {
@@ -63,6 +68,7 @@ public sealed class OriginPullFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
         await A.DisposeAsync();
         await B.DisposeAsync();
+        await Slow.DisposeAsync();
         Raw.Dispose();
     }
 

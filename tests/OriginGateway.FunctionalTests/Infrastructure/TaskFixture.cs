@@ -2,8 +2,8 @@ namespace OriginGateway.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// A Development gateway for task tests: fast retries and callbacks, egress narrowed to
-/// 127.0.0.1/32 (so 127.0.0.2 plays the forbidden internal host), a scripted origin that also
-/// receives callbacks, and a private bucket with a limited credential.
+/// 127.0.0.1/32 (so 127.0.0.2 plays the forbidden internal host), a WireMock.Net origin that also
+/// receives callbacks, an origin for slow bodies, and a private bucket with a limited credential.
 /// </summary>
 public sealed class TaskFixture : IAsyncLifetime
 {
@@ -14,13 +14,16 @@ public sealed class TaskFixture : IAsyncLifetime
 
     public GatewayProcess Gateway { get; private set; } = null!;
 
-    public FaultOrigin Origin { get; private set; } = null!;
+    public WireMockOrigin Origin { get; private set; } = null!;
+
+    public SlowOrigin Slow { get; private set; } = null!;
 
     public FetchTaskClient Tasks { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Origin = await FaultOrigin.StartAsync();
+        Origin = WireMockOrigin.Start();
+        Slow = await SlowOrigin.StartAsync();
         Gateway = await GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
@@ -42,6 +45,7 @@ public sealed class TaskFixture : IAsyncLifetime
     {
         await Gateway.DisposeAsync();
         await Origin.DisposeAsync();
+        await Slow.DisposeAsync();
     }
 
     /// <summary>A scheme-less origin URL, as in the COS seed's own sample.</summary>

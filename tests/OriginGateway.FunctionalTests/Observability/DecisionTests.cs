@@ -16,15 +16,16 @@ public sealed class DecisionTests
     [Fact]
     public async Task Decisions_NameTheHostThatAnswered_AndTheBytesSent_AfterFailover_AndForAnUnframedProxy()
     {
-        await using var failing = await FaultOrigin.StartAsync();
-        await using var standby = await FaultOrigin.StartAsync();
+        await using var failing = WireMockOrigin.Start();
+        await using var standby = WireMockOrigin.Start();
         failing.Status("/f/report.csv", 503, "down for maintenance");
         var report = Encoding.UTF8.GetBytes("month,visits\n2026-11,1200\n");
         standby.Serve("/f/report.csv", report, "text/csv");
         var live = Encoding.UTF8.GetBytes(new string('x', 70_000));
-        standby.On("/p/live.txt", async context =>
+        // No Content-Length: the answer is chunked, its size known only by counting (framing WireMock does not vary: a handler of its own).
+        await using var chunked = await SlowOrigin.StartAsync();
+        chunked.On("/p/live.txt", async context =>
         {
-            // No Content-Length: the answer is chunked, its size known only by counting.
             context.Response.ContentType = "text/plain";
             await context.Response.Body.WriteAsync(live.AsMemory(0, 30_000));
             await context.Response.Body.FlushAsync();
@@ -38,7 +39,7 @@ public sealed class DecisionTests
         ]);
         var rules = OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Mirror", "f/", failing.Host, standbys: [standby.Host]),
-            OriginPullFixture.Rule(2, "Proxy", "p/", standby.Host));
+            OriginPullFixture.Rule(2, "Proxy", "p/", chunked.Host));
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
 
         var mirrored = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "f/report.csv"));
@@ -60,7 +61,7 @@ public sealed class DecisionTests
         Assert.Equal(standby.Host, byKey["f/report.csv"].GetProperty("origin").GetString());
         Assert.Equal(report.Length, byKey["f/report.csv"].GetProperty("bytes").GetInt64());
         Assert.Equal("mirror", byKey["f/report.csv"].GetProperty("action").GetString());
-        Assert.Equal(standby.Host, byKey["p/live.txt"].GetProperty("origin").GetString());
+        Assert.Equal(chunked.Host, byKey["p/live.txt"].GetProperty("origin").GetString());
         Assert.Equal(live.Length, byKey["p/live.txt"].GetProperty("bytes").GetInt64());
 
         // The log line of each decision says the same.
@@ -75,7 +76,7 @@ public sealed class DecisionTests
             .Select(e => e.GetProperty("State"))
             .ToList();
         Assert.Contains(events, s => s.GetProperty("Action").GetString() == "mirror" && s.GetProperty("OriginHost").GetString() == standby.Host && s.GetProperty("Bytes").ToString() == report.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Contains(events, s => s.GetProperty("Action").GetString() == "proxy" && s.GetProperty("OriginHost").GetString() == standby.Host && s.GetProperty("Bytes").ToString() == live.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(events, s => s.GetProperty("Action").GetString() == "proxy" && s.GetProperty("OriginHost").GetString() == chunked.Host && s.GetProperty("Bytes").ToString() == live.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.DoesNotContain(events, s => s.GetProperty("OriginHost").GetString() == failing.Host);
     }
 }

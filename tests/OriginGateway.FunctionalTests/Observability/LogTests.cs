@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -12,14 +11,8 @@ public sealed class LogTests
     [Fact]
     public async Task JsonLogs_DecisionsAndAccessLog_CarryNoSecret()
     {
-        await using var origin = await FaultOrigin.StartAsync();
-        var callbacks = new ConcurrentQueue<string>();
-        origin.On("/callback", async context =>
-        {
-            callbacks.Enqueue(context.Request.Headers["X-Origin-Gateway-Signature"].ToString());
-            context.Response.StatusCode = 204;
-            await Task.CompletedTask;
-        });
+        await using var origin = WireMockOrigin.Start();
+        origin.Status("/callback", 204);
         origin.Serve("/m/a.txt", Encoding.UTF8.GetBytes("mirrored"), "text/plain");
         origin.Serve("/task.txt", Encoding.UTF8.GetBytes("task body"), "text/plain");
         await using var gateway = await GatewayProcess.StartAsync(
@@ -49,6 +42,7 @@ public sealed class LogTests
         var tasks = new FetchTaskClient(gateway);
         var submitted = await tasks.SubmitAsync(new { Url = $"http://{origin.Host}/task.txt", Key = "task.txt", SuccessCallbackUrl = $"http://{origin.Host}/callback" });
         await tasks.WaitAsync(submitted.TaskId, a => a.Data.TryGetProperty("callback", out var callback) && callback.GetProperty("state").GetString() == "delivered");
+        var callbacks = origin.Hits("/callback").Select(h => h.Headers["X-Origin-Gateway-Signature"]).ToList();
         Assert.Single(callbacks);
         await Task.Delay(500);
 

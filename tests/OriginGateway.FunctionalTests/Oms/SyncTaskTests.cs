@@ -3,6 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using OriginGateway.FunctionalTests.Infrastructure;
+using WireMock;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace OriginGateway.FunctionalTests.Oms;
 
@@ -15,7 +20,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
     private const string CdnKey = "cdn-secret-key-7f3a";
 
     private S3Server _s3 = null!;
-    private FaultOrigin _origin = null!;
+    private WireMockOrigin _origin = null!;
     private GatewayProcess _gateway = null!;
 
     private static readonly string[] Settings =
@@ -29,7 +34,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _s3 = await S3Server.StartAsync(SourceBucket);
-        _origin = await FaultOrigin.StartAsync();
+        _origin = WireMockOrigin.Start();
         _gateway = await GatewayProcess.StartAsync(Settings);
     }
 
@@ -162,19 +167,15 @@ public sealed class SyncTaskTests : IAsyncLifetime
         var b = RandomNumberGenerator.GetBytes(8_000);
         foreach (var (path, body) in new[] { ($"/{run}/files/a.bin", a), ($"/{run}/files/b.bin", b) })
         {
-            _origin.On(path, async context =>
+            // CDN type-A: auth_key=<timestamp>-<rand>-0-<md5("/path-timestamp-rand-0-key")>; the origin checks it, as a CDN would
+            _origin.Server.Given(Request.Create().WithPath(path).UsingGet()).RespondWith(Response.Create().WithCallback(request =>
             {
-                // CDN type-A: auth_key=<timestamp>-<rand>-0-<md5("/path-timestamp-rand-0-key")>
-                var parts = context.Request.Query["auth_key"].ToString().Split('-');
+                var parts = (request.Query?.TryGetValue("auth_key", out var value) == true ? value.ToString() : "").Split('-');
                 var expected = parts.Length == 4 ? Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes($"{path}-{parts[0]}-{parts[1]}-0-{CdnKey}"))) : "";
-                if (parts.Length != 4 || parts[2] != "0" || parts[3] != expected)
-                {
-                    context.Response.StatusCode = 403;
-                    return;
-                }
-                context.Response.ContentLength = body.Length;
-                await context.Response.Body.WriteAsync(body);
-            });
+                return parts.Length == 4 && parts[2] == "0" && parts[3] == expected
+                    ? new ResponseMessage { StatusCode = 200, BodyData = new BodyData { DetectedBodyType = BodyType.Bytes, BodyAsBytes = body } }
+                    : new ResponseMessage { StatusCode = 403 };
+            }));
         }
         _origin.Serve($"/{run}/list.txt", Encoding.UTF8.GetBytes($"http://{_origin.Host}/{run}/files/a.bin\nhttp://{_origin.Host}/{run}/files/b.bin\tcustom/{run}/b.bin\n"));
 

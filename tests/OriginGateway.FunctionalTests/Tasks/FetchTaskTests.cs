@@ -1,15 +1,14 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using OriginGateway.Callbacks;
 using OriginGateway.FunctionalTests.Infrastructure;
+using WireMock.ResponseBuilders;
 
 namespace OriginGateway.FunctionalTests.Tasks;
 
-/// <summary>COS fetch tasks end to end against a real gateway process and a scripted origin (<c>02-tasks.md</c> §2.2–2.3).</summary>
+/// <summary>COS fetch tasks end to end against a real gateway process and a WireMock.Net origin (<c>02-tasks.md</c> §2.2–2.3).</summary>
 public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixture>
 {
     private GatewayProcess Gateway => fixture.Gateway;
@@ -188,18 +187,11 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
     public async Task TransientFailures_AreRetried_ThenSucceed()
     {
         var path = Unique();
-        var answers = 0;
         var body = RandomNumberGenerator.GetBytes(10_000);
-        fixture.Origin.On(path, async context =>
-        {
-            if (Interlocked.Increment(ref answers) <= 2)
-            {
-                context.Response.StatusCode = 503;
-                return;
-            }
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body);
-        });
+        fixture.Origin.InTurn(path,
+            Response.Create().WithStatusCode(503),
+            Response.Create().WithStatusCode(503),
+            Response.Create().WithStatusCode(200).WithBody(body));
         var key = "retry" + path;
 
         var done = await Tasks.WaitAsync((await Tasks.SubmitAsync(new { Url = fixture.OriginUrl(path), Key = key })).TaskId);
@@ -229,12 +221,12 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
     public async Task Cancel_StopsARunningFill_CommitsNothing_AndSendsNoCallback()
     {
         var path = Unique();
-        fixture.Origin.ServeSlowly(path, RandomNumberGenerator.GetBytes(200_000), 4_000, TimeSpan.FromMilliseconds(100), TimeSpan.Zero);
+        fixture.Slow.ServeSlowly(path, RandomNumberGenerator.GetBytes(200_000), 4_000, TimeSpan.FromMilliseconds(100), TimeSpan.Zero);
         var callbackPath = Unique("cb");
         fixture.Origin.Status(callbackPath, 200);
         var key = "cancel" + path;
 
-        var submitted = await Tasks.SubmitAsync(new { Url = fixture.OriginUrl(path), Key = key, FailureCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}", SuccessCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}" });
+        var submitted = await Tasks.SubmitAsync(new { Url = fixture.Slow.Host + path, Key = key, FailureCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}", SuccessCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}" });
         await Tasks.WaitAsync(submitted.TaskId, a => a.State == "TASK_DOING" && a.Data.GetProperty("percent").GetInt32() > 0);
         var cancel = await Tasks.CancelAsync(submitted.TaskId);
 
@@ -257,21 +249,15 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
         var path = Unique();
         var body = RandomNumberGenerator.GetBytes(5_000);
         fixture.Origin.Serve(path, body);
-        var received = new ConcurrentQueue<(string Signature, byte[] Body)>();
         var callbackPath = Unique("cb");
-        fixture.Origin.On(callbackPath, async context =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            received.Enqueue((context.Request.Headers[CallbackSignature.HeaderName].ToString(), buffer.ToArray()));
-            context.Response.StatusCode = received.Count < 3 ? 500 : 204;
-        });
+        fixture.Origin.InTurn(callbackPath, Response.Create().WithStatusCode(500), Response.Create().WithStatusCode(500), Response.Create().WithStatusCode(204));
         var key = "callback" + path;
 
         var submitted = await Tasks.SubmitAsync(new { Url = fixture.OriginUrl(path), Key = key, SuccessCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}" });
         var done = await Tasks.WaitAsync(submitted.TaskId, a => a.State == "TASK_SUCCESS"
             && a.Data.TryGetProperty("callback", out var c) && c.GetProperty("state").GetString() == "delivered");
 
+        var received = fixture.Origin.Hits(callbackPath).Select(h => (Signature: h.Headers[CallbackSignature.HeaderName], h.Body)).ToList();
         Assert.Equal(3, received.Count);
         Assert.Equal(3, done.Data.GetProperty("callback").GetProperty("attempts").GetInt32());
         var (signature, sent) = received.Last();
@@ -295,16 +281,9 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
     {
         var path = Unique();
         var callbackPath = Unique("cb");
-        var received = new TaskCompletionSource<byte[]>();
-        fixture.Origin.On(callbackPath, async context =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            received.TrySetResult(buffer.ToArray());
-        });
-
+        fixture.Origin.Status(callbackPath, 204);
         var submitted = await Tasks.SubmitAsync(new { Url = fixture.OriginUrl(path), Key = "fail" + path, FailureCallbackUrl = $"http://{fixture.Origin.Host}{callbackPath}" });
-        var sent = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var sent = (await fixture.Origin.WaitForHitsAsync(callbackPath))[0].Body;
 
         using var json = JsonDocument.Parse(sent);
         Assert.Equal("fetch.failed", json.RootElement.GetProperty("event").GetString());

@@ -15,7 +15,7 @@ public sealed class TaskCrashTests
     [Fact]
     public async Task KilledMidway_EveryTaskSucceedsAfterARestart_ObjectsWhole_NoStagingLeft_NoVisibleSecondCommit()
     {
-        await using var origin = await FaultOrigin.StartAsync();
+        await using var origin = await SlowOrigin.StartAsync();
         var bodies = new Dictionary<string, byte[]>();
         for (var i = 0; i < Count; i++)
         {

@@ -7,19 +7,22 @@ namespace OriginGateway.FunctionalTests.Tasks;
 /// <summary>A gateway with one task worker and a narrow port list: the policy re-checked when a task runs, Egress:AllowedPorts.</summary>
 public sealed class TaskLimitsTests : IAsyncLifetime
 {
-    private FaultOrigin _origin = null!;
+    private WireMockOrigin _origin = null!;
+    private SlowOrigin _slow = null!;
     private GatewayProcess _gateway = null!;
     private FetchTaskClient _tasks = null!;
 
     public async Task InitializeAsync()
     {
-        _origin = await FaultOrigin.StartAsync();
+        _origin = WireMockOrigin.Start();
+        _slow = await SlowOrigin.StartAsync();
         _gateway = await GatewayProcess.StartAsync(
         [
             "--Tasks:Workers=1",
             "--Tasks:PollInterval=00:00:00.05",
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             $"--Egress:AllowedPorts:0={_origin.Port}",
+            $"--Egress:AllowedPorts:1={_slow.Port}",
         ]);
         _tasks = new FetchTaskClient(_gateway);
     }
@@ -28,15 +31,16 @@ public sealed class TaskLimitsTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _origin.DisposeAsync();
+        await _slow.DisposeAsync();
     }
 
     [Fact]
     public async Task Policy_IsCheckedAgainWhenTheTaskRuns()
     {
         // The only worker is busy with a slow task while the second one waits in the queue.
-        _origin.ServeSlowly("/slow", RandomNumberGenerator.GetBytes(10_000), 10_000, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1.5));
+        _slow.ServeSlowly("/slow", RandomNumberGenerator.GetBytes(10_000), 10_000, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1.5));
         _origin.Serve("/later", "later"u8.ToArray());
-        var slow = await _tasks.SubmitAsync(new { Url = $"http://{_origin.Host}/slow", Key = "slow.bin" });
+        var slow = await _tasks.SubmitAsync(new { Url = $"http://{_slow.Host}/slow", Key = "slow.bin" });
         await _tasks.WaitAsync(slow.TaskId, a => a.State == "TASK_DOING");
         var waiting = await _tasks.SubmitAsync(new { Url = $"http://{_origin.Host}/later", Key = "later/x.bin" });
         Assert.Equal(HttpStatusCode.OK, waiting.Status);

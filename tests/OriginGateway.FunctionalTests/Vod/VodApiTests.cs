@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,25 +12,21 @@ public sealed class VodFixture : IAsyncLifetime
 {
     public GatewayProcess Gateway { get; private set; } = null!;
 
-    public FaultOrigin Origin { get; private set; } = null!;
+    public WireMockOrigin Origin { get; private set; } = null!;
 
     /// <summary>A second origin host (HLS URIs on another host).</summary>
-    public FaultOrigin Other { get; private set; } = null!;
+    public WireMockOrigin Other { get; private set; } = null!;
 
     public Tc3Client Api { get; private set; } = null!;
 
-    public ConcurrentQueue<(string Signature, byte[] Body)> Events { get; } = new();
+    /// <summary>The event notifications the gateway sent to <c>/events</c>: signature header and body.</summary>
+    public IEnumerable<(string Signature, byte[] Body)> Events => Origin.Hits("/events").Select(h => (h.Headers[CallbackSignature.HeaderName], h.Body));
 
     public async Task InitializeAsync()
     {
-        Origin = await FaultOrigin.StartAsync();
-        Other = await FaultOrigin.StartAsync();
-        Origin.On("/events", async context =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            Events.Enqueue((context.Request.Headers[CallbackSignature.HeaderName].ToString(), buffer.ToArray()));
-        });
+        Origin = WireMockOrigin.Start();
+        Other = WireMockOrigin.Start();
+        Origin.Status("/events", 200);
         Gateway = await GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
@@ -206,7 +201,7 @@ public sealed class VodApiTests(VodFixture fixture) : IClassFixture<VodFixture>
         var path = Unique();
         var origin = fixture.Origin;
         var files = new Dictionary<string, byte[]>();
-        void File(FaultOrigin host, string filePath, byte[] body)
+        void File(WireMockOrigin host, string filePath, byte[] body)
         {
             files[$"http://{host.Host}{filePath}"] = body;
             host.Serve(filePath, body, "application/octet-stream");

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OriginGateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// An origin for what WireMock.Net cannot play: a body sent in timed chunks, a body that stalls until
+/// the test releases it, a body framed by chunks instead of a length, a body too large to hold in memory,
+/// an answer that measures how many requests overlap. An in-process Kestrel
+/// server on 127.0.0.1 whose answer per path is a handler the test writes; it counts the requests per
+/// path. Ordinary stubs belong on a <see cref="WireMockOrigin"/>; broken framing on a <see cref="RawOrigin"/>.
+/// </summary>
+public sealed class SlowOrigin : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+    private SlowOrigin(WebApplication app) => _app = app;
+
+    public int Port { get; private set; }
+
+    /// <summary>host:port for origin rules and task URLs.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    public static async Task<SlowOrigin> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0);
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        var origin = new SlowOrigin(app);
+        app.Run(origin.HandleAsync);
+        await app.StartAsync();
+        origin.Port = new Uri(app.Urls.First()).Port;
+        return origin;
+    }
+
+    private Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (_routes.TryGetValue(path, out var handler))
+        {
+            return handler(context);
+        }
+        context.Response.StatusCode = 404;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Scripts the answer for one path.</summary>
+    public void On(string path, Func<HttpContext, Task> handler) => _routes[path] = handler;
+
+    /// <summary>Answers 200 with <paramref name="body"/> in chunks, waiting <paramref name="delay"/> before the first and between chunks.</summary>
+    public void ServeSlowly(string path, byte[] body, int chunk, TimeSpan delay, TimeSpan? firstByteDelay = null) => On(path, async context =>
+    {
+        context.Response.ContentLength = body.Length;
+        context.Response.ContentType = "application/octet-stream";
+        await Task.Delay(firstByteDelay ?? delay);
+        for (var offset = 0; offset < body.Length; offset += chunk)
+        {
+            await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(chunk, body.Length - offset)));
+            await context.Response.Body.FlushAsync();
+            if (offset + chunk < body.Length)
+            {
+                await Task.Delay(delay);
+            }
+        }
+    });
+
+    /// <summary>How many requests it received for <paramref name="path"/> (any query, any method).</summary>
+    public int Count(string path) => _counts.GetValueOrDefault(path);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
