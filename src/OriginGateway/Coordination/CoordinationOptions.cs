@@ -12,6 +12,18 @@ public sealed class CoordinationOptions
     /// <summary>Redis: a StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379,password=…</c>.</summary>
     public string Redis { get; set; } = "";
 
+    /// <summary>
+    /// Redis over TLS (<c>ssl=true</c>): a PEM file of the certificate authority that issued the server's
+    /// certificate, trusted for that connection only (a private CA need not enter the machine's store).
+    /// </summary>
+    public string TlsCaCertificate { get; set; } = "";
+
+    /// <summary>Redis over TLS with client certificates (<c>tls-auth-clients yes</c>): the PEM certificate the gateway presents.</summary>
+    public string TlsClientCertificate { get; set; } = "";
+
+    /// <summary>The PEM private key of <see cref="TlsClientCertificate"/>.</summary>
+    public string TlsClientKey { get; set; } = "";
+
     /// <summary>Redis: names every key and channel, so several gateways can share one Redis.</summary>
     public string KeyPrefix { get; set; } = "og:";
 

@@ -37,6 +37,14 @@ internal sealed partial class RedisConnection : IDisposable
         configuration.AsyncTimeout = configuration.SyncTimeout;
         configuration.ConnectRetry = 1;
         configuration.ClientName = "origin-gateway-" + Environment.ProcessId;
+        if (options.TlsCaCertificate.Length > 0)
+        {
+            configuration.TrustIssuer(options.TlsCaCertificate);
+        }
+        if (options.TlsClientCertificate.Length > 0)
+        {
+            configuration.SetUserPemCertificate(options.TlsClientCertificate, options.TlsClientKey);
+        }
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.FailureType.ToString());
         _multiplexer.ConnectionRestored += (_, _) => LogConnectionRestored(_logger);

@@ -297,6 +297,17 @@ internal static partial class GatewayOptionsValidator
                 errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis (or leave it empty).");
                 return;
         }
+        foreach (var (name, path) in new[] { ("TlsCaCertificate", coordination.TlsCaCertificate), ("TlsClientCertificate", coordination.TlsClientCertificate), ("TlsClientKey", coordination.TlsClientKey) })
+        {
+            if (path.Length > 0 && !File.Exists(path))
+            {
+                errors.Add($"Coordination:{name} names '{path}', which is not a file.");
+            }
+        }
+        if ((coordination.TlsClientCertificate.Length > 0) != (coordination.TlsClientKey.Length > 0))
+        {
+            errors.Add("Coordination:TlsClientCertificate and Coordination:TlsClientKey go together: give both or neither.");
+        }
         if (coordination.FillLockTtl < TimeSpan.FromSeconds(1))
         {
             errors.Add("Coordination:FillLockTtl must be at least 1 second.");

@@ -223,4 +223,46 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         _connections.Add(anonymous);
         Assert.Null(await State(anonymous).ContainsAsync("fact"));
     }
+
+    [Fact]
+    public async Task OverTls_WithAPrivateAuthority_AndAClientCertificate_CoordinatesEverything()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var server = await RedisServer.StartWithTlsAsync(certificates.ServerCertificate, certificates.ServerKey, certificates.CaFile, requireClientCertificates: true);
+        RedisConnection Open(string ca, bool clientCertificate)
+        {
+            var options = new CoordinationOptions
+            {
+                Redis = server.Configuration + ",ssl=true,sslHost=127.0.0.1",
+                TlsCaCertificate = ca,
+                TlsClientCertificate = clientCertificate ? certificates.ClientCertificate : "",
+                TlsClientKey = clientCertificate ? certificates.ClientKey : "",
+                OperationTimeout = TimeSpan.FromSeconds(2),
+            };
+            var connection = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+            _connections.Add(connection);
+            return connection;
+        }
+
+        var a = Open(certificates.CaFile, clientCertificate: true);
+        var b = Open(certificates.CaFile, clientCertificate: true);
+        Assert.True(await EventuallyAsync(() => ValueTask.FromResult(a.Multiplexer.IsConnected && b.Multiplexer.IsConnected)), "TLS connections with the private CA and a client certificate did not come up");
+        var options = new CoordinationOptions();
+        var claim = await new RedisFillLocks(a, options, TimeProvider.System).TryClaimAsync("bucket", "tls-key");
+        Assert.NotNull(claim);
+        Assert.Null(await new RedisFillLocks(b, options, TimeProvider.System).TryClaimAsync("bucket", "tls-key"));
+        await claim.DisposeAsync();
+        State(a).Set("over-tls", TimeSpan.FromMinutes(1));
+        Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("over-tls") == true));
+
+        // The server's certificate is checked: trusting another authority, nothing connects; without a
+        // client certificate the server refuses. Both fall back, neither shares state.
+        var wrongAuthority = Open(certificates.StrangerCaFile, clientCertificate: true);
+        var noClientCertificate = Open(certificates.CaFile, clientCertificate: false);
+        await Task.Delay(1500);
+        Assert.False(wrongAuthority.Multiplexer.IsConnected);
+        Assert.False(noClientCertificate.Multiplexer.IsConnected);
+        Assert.Null(await State(wrongAuthority).ContainsAsync("over-tls"));
+        Assert.Null(await State(noClientCertificate).ContainsAsync("over-tls"));
+    }
 }

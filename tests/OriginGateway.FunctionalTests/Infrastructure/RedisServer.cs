@@ -34,6 +34,24 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A redis-server that speaks only TLS on its port (<c>--port 0 --tls-port</c>), with the given
+    /// server certificate, and that demands a client certificate from <paramref name="caFile"/>'s
+    /// authority when <paramref name="requireClientCertificates"/>.
+    /// </summary>
+    public static async Task<RedisServer> StartWithTlsAsync(string certFile, string keyFile, string caFile, bool requireClientCertificates)
+    {
+        var port = TestPorts.Free();
+        var server = new RedisServer(port,
+        [
+            "--port", "0", "--tls-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile,
+            "--tls-auth-clients", requireClientCertificates ? "yes" : "no",
+        ]);
+        await server.StartAgainAsync();
+        return server;
+    }
+
     public async Task StartAgainAsync()
     {
         var executable = ExternalTool.Require("redis-server", "apt-get install redis-server (./test.sh installs it)");

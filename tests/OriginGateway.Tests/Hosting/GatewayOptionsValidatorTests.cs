@@ -182,4 +182,25 @@ public sealed class GatewayOptionsValidatorTests
         options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis" };
         Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.StartsWith("Coordination:Redis is not set although Coordination:Provider is Redis", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Coordination_TlsFiles_MustExist_AndAClientCertificateNeedsItsKey()
+    {
+        var existing = Path.GetTempFileName();
+        try
+        {
+            var options = Valid();
+            options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6380,ssl=true", TlsCaCertificate = existing, TlsClientCertificate = existing, TlsClientKey = existing };
+            Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+
+            options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6380,ssl=true", TlsCaCertificate = existing + ".missing", TlsClientCertificate = existing };
+            var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+            Assert.Contains(errors, e => e.StartsWith("Coordination:TlsCaCertificate names", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.StartsWith("Coordination:TlsClientCertificate and Coordination:TlsClientKey go together", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(existing);
+        }
+    }
 }
