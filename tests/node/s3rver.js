@@ -8,6 +8,24 @@
 const fs = require("fs");
 const path = require("path");
 const S3rver = require("@20minutes/s3rver");
+const v4 = require("@20minutes/s3rver/lib/signature/v4");
+
+// S3 signs the path as the client sent it. s3rver rebuilds the canonical path from its route
+// parameters instead, so a bucket-level request sent as "/bucket/" (the AWS SDK for .NET sends
+// ListObjects, DeleteObjects and ListMultipartUploads so) is checked as "/bucket" and refused.
+// The path as sent is remembered per request (keyed by its headers object, which s3rver hands to the
+// signature check) and used when it is that canonical path plus its trailing slash. Nothing else
+// about verification changes.
+const pathAsSent = new WeakMap();
+const getStringToSign = v4.getStringToSign;
+v4.getStringToSign = (canonicalRequest, signature) => {
+  const sent = pathAsSent.get(canonicalRequest.headers);
+  return getStringToSign(sent === `${canonicalRequest.uri}/` ? { ...canonicalRequest, uri: sent } : canonicalRequest, signature);
+};
+async function keepPathAsSent(ctx, next) {
+  pathAsSent.set(ctx.headers, ctx.path);
+  await next();
+}
 
 const [directory, ...buckets] = process.argv.slice(2);
 const server = new S3rver({
@@ -57,6 +75,7 @@ async function multipartExtensions(ctx, next) {
   await next();
 }
 server.middleware.unshift(multipartExtensions);
+server.middleware.unshift(keepPathAsSent);
 
 server
   .run()

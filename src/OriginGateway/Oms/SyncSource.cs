@@ -17,7 +17,7 @@ internal sealed record SourceObject(string SourceKey, string DestinationName, lo
 /// with presigned GETs through the one origin fetcher) or a URL list (one URL per line, optionally a
 /// tab and the target key; CDN type-A signed when a CDN authentication key is set).
 /// </summary>
-internal sealed class SyncSource(S3ClientFactory s3, OriginFetcher fetcher, TimeProvider time)
+internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, TimeProvider time)
 {
     public async Task<IReadOnlyList<SourceObject>> ListAsync(SyncTask task, SyncCredentials keys, CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ internal sealed class SyncSource(S3ClientFactory s3, OriginFetcher fetcher, Time
 
     private async Task<IReadOnlyList<SourceObject>> ListS3Async(SyncTask task, SyncCredentials keys, CancellationToken cancellationToken)
     {
-        using var client = s3.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!);
+        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.Handler);
         var objects = new List<SourceObject>();
         var request = new ListObjectsV2Request { BucketName = task.SourceBucket, Prefix = task.SourcePrefix, MaxKeys = 1000 };
         while (true)
@@ -89,7 +89,7 @@ internal sealed class SyncSource(S3ClientFactory s3, OriginFetcher fetcher, Time
             var url = TaskUrl.Parse(sourceKey, schemeOptional: false, out var error) ?? throw new InvalidOperationException("a listed URL " + error);
             return keys.CdnAuthenticationKey is { Length: > 0 } cdnKey ? CdnTypeA(url, cdnKey, time.GetUtcNow().ToUnixTimeSeconds()) : url;
         }
-        using var client = s3.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!);
+        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.Handler);
         var presigned = client.GetPreSignedURL(new GetPreSignedUrlRequest
         {
             BucketName = task.SourceBucket,
