@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Storage;

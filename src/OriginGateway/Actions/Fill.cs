@@ -1,3 +1,4 @@
+using OriginGateway.Buckets;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Actions;

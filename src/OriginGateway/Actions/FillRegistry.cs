@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
-using OriginGateway.Origins;
+using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
+using OriginGateway.Origins;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Actions;
@@ -21,7 +22,7 @@ internal sealed partial class FillRegistry(
     Coordination.IFillLocks locks,
     GatewayMetrics metrics,
     TimeProvider time,
-    Hosting.ShutdownSignal shutdown,
+    ShutdownSignal shutdown,
     ILogger<FillRegistry> logger)
 {
     private readonly ConcurrentDictionary<(string Bucket, string Key), Fill> _fills = new();

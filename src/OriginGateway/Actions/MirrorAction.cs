@@ -1,8 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Actions;
 

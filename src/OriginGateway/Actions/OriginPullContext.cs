@@ -1,4 +1,4 @@
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Rules;
 
 namespace OriginGateway.Actions;

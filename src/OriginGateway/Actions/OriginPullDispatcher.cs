@@ -4,9 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Rules;
 
 namespace OriginGateway.Actions;

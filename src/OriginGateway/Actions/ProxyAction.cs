@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
@@ -120,11 +122,11 @@ internal sealed partial class ProxyAction(
         public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
             var headers = httpContext.Response.Headers;
-            var requestId = headers[Buckets.RequestIds.HeaderName];
+            var requestId = headers[RequestIds.HeaderName];
             var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
             _response = proxyResponse;
-            headers[Buckets.RequestIds.HeaderName] = requestId;
-            headers[Buckets.ObjectReadHandler.ActionHeader] = "proxy";
+            headers[RequestIds.HeaderName] = requestId;
+            headers[ObjectReadHandler.ActionHeader] = "proxy";
             headers[OriginPullDispatcher.RuleHeader] = pull.Rule.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (proxyResponse is null)
             {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Buckets;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Tasks;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Cors;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Buckets;
-using OriginGateway.Hosting;
+using OriginGateway.FrontDoor;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.Cors;

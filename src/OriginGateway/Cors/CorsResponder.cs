@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Cors;
 

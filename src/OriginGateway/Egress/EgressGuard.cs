@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 
 namespace OriginGateway.Egress;

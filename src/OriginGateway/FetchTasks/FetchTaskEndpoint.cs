@@ -2,8 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OriginGateway.Buckets;
-using OriginGateway.Hosting;
-using OriginGateway.Rules;
+using OriginGateway.FrontDoor;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Tasks;
 
@@ -28,7 +28,7 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
             await refused.ConfigureAwait(false);
             return;
         }
-        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await BoundedRead.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await ErrorAsync(context, 400, "InvalidArgument", $"The body is larger than {MaxBodyBytes} bytes.", requestId).ConfigureAwait(false);

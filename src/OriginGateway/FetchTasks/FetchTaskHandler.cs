@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using OriginGateway.Buckets;
 using OriginGateway.Callbacks;
 using OriginGateway.Origins;
 using OriginGateway.Tasks;

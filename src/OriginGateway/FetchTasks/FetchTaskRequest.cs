@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.FetchTasks;

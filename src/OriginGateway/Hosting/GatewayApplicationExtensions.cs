@@ -1,15 +1,18 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
-using Prometheus;
 using OriginGateway.Admin;
 using OriginGateway.Buckets;
 using OriginGateway.FetchTasks;
+using OriginGateway.FrontDoor;
+using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 using OriginGateway.Oms;
+using OriginGateway.Protocol;
 using OriginGateway.Vod;
+using Prometheus;
 
 namespace OriginGateway.Hosting;
 

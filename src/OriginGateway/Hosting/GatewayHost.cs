@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Lifecycle;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;
 

@@ -1,5 +1,7 @@
 using OriginGateway.Buckets;
 using OriginGateway.Egress;
+using OriginGateway.FrontDoor;
+using OriginGateway.Lifecycle;
 using OriginGateway.Origins;
 using OriginGateway.Persistence;
 using OriginGateway.Security;

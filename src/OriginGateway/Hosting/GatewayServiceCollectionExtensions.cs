@@ -4,18 +4,20 @@ using Microsoft.Extensions.Logging;
 using OriginGateway.Actions;
 using OriginGateway.Buckets;
 using OriginGateway.Callbacks;
-using OriginGateway.FetchTasks;
 using OriginGateway.Egress;
-using OriginGateway.Origins;
+using OriginGateway.FetchTasks;
+using OriginGateway.FrontDoor;
+using OriginGateway.Lifecycle;
+using OriginGateway.Multipart;
 using OriginGateway.Observability;
+using OriginGateway.Oms;
+using OriginGateway.Origins;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
 using OriginGateway.Vod;
-using OriginGateway.Multipart;
-using OriginGateway.Oms;
 
 namespace OriginGateway.Hosting;
 

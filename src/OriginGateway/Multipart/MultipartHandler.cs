@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Buckets;
-using OriginGateway.Hosting;
+using OriginGateway.FrontDoor;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
 

@@ -1,3 +1,4 @@
+using OriginGateway.Buckets;
 using Prometheus;
 
 namespace OriginGateway.Observability;

@@ -1,3 +1,6 @@
+using OriginGateway.Buckets;
+using OriginGateway.Rules;
+
 namespace OriginGateway.Observability;
 
 /// <summary>One origin-pull decision, as the admin page lists it.</summary>

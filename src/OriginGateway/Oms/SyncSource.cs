@@ -4,6 +4,7 @@ using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
 
@@ -56,7 +57,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, T
             throw new HttpRequestException($"the URL list could not be read ({result.Reason} {result.Status})");
         }
         await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = await Hosting.BoundedRead.ReadAsync(stream, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false)
+        var body = await BoundedRead.ReadAsync(stream, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the URL list is larger than 16 MiB");
         var objects = new List<SourceObject>();
         foreach (var raw in Encoding.UTF8.GetString(body).Split('\n'))
@@ -96,7 +97,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, T
             Key = sourceKey,
             Verb = HttpVerb.GET,
             Expires = time.GetUtcNow().UtcDateTime.AddHours(1),
-            Protocol = task.SourceEndpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTPS : Protocol.HTTP,
+            Protocol = task.SourceEndpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? Amazon.S3.Protocol.HTTPS : Amazon.S3.Protocol.HTTP,
         });
         return new Uri(presigned);
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
 using OriginGateway.Egress;
-using OriginGateway.Hosting;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Tasks;
 
@@ -315,7 +315,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return default(JsonElement);
         }
-        var bytes = await Hosting.BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var bytes = await BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (bytes is null)
         {
             await ErrorAsync(context, 400, "OMS.0001", "The body is larger than 1 MiB.").ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OriginGateway.Buckets;
 
 namespace OriginGateway.Origins;
 

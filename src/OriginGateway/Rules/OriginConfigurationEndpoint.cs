@@ -1,7 +1,8 @@
-using OriginGateway.Security;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
+using OriginGateway.Protocol;
+using OriginGateway.Security;
 
 namespace OriginGateway.Rules;
 
@@ -50,7 +51,7 @@ internal sealed class OriginConfigurationEndpoint(OriginConfigurationService ser
     private async Task PutAsync(DataRequest request)
     {
         var context = request.Context;
-        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, OriginConfigurationXml.MaxDocumentBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await BoundedRead.ReadAsync(context.Request.Body, OriginConfigurationXml.MaxDocumentBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await request.ErrorAsync(400, "InvalidArgument", $"OriginConfiguration: the document is larger than {OriginConfigurationXml.MaxDocumentBytes} bytes.").ConfigureAwait(false);

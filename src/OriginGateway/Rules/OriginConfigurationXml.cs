@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Rules;
 
@@ -30,7 +31,7 @@ internal static class OriginConfigurationXml
             return Invalid("OriginConfiguration: DTDs and entity declarations are not allowed.");
         }
 
-        if (Buckets.RequestXml.TryLoad(document, MaxDocumentBytes, out var error) is not { } xml)
+        if (RequestXml.TryLoad(document, MaxDocumentBytes, out var error) is not { } xml)
         {
             return new OriginConfigurationParseResult(null, [error!], Malformed: true);
         }

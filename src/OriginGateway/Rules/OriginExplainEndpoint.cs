@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.Rules;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.Rules;

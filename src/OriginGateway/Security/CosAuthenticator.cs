@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Security;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Security;
 
@@ -52,9 +53,9 @@ internal static class CosSignature
     public static Uri Presign(Uri url, string secretId, string secretKey, DateTimeOffset start, TimeSpan validFor)
     {
         var time = $"{start.ToUnixTimeSeconds()};{(start + validFor).ToUnixTimeSeconds()}";
-        Buckets.KeyDecoding.TryDecodePath(url.AbsolutePath, out var decodedPath);
+        KeyDecoding.TryDecodePath(url.AbsolutePath, out var decodedPath);
         var own = url.Query.TrimStart('?');
-        List<KeyValuePair<string, string>> parameters = own.Length > 0 && Buckets.QueryParameters.TryParse(own, out var parsed) ? parsed : [];
+        List<KeyValuePair<string, string>> parameters = own.Length > 0 && QueryParameters.TryParse(own, out var parsed) ? parsed : [];
         var signature = Compute(secretKey, time, time, "GET", decodedPath, parameters, [new("host", url.Authority)]);
         var query = $"q-sign-algorithm=sha1&q-ak={Uri.EscapeDataString(secretId)}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list={Uri.EscapeDataString(NameList(parameters))}&q-signature={signature}";
         return new Uri(url.GetLeftPart(UriPartial.Path) + "?" + (own.Length > 0 ? own + "&" : "") + query);

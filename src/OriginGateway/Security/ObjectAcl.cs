@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Security;

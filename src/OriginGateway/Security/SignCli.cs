@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Security;
 

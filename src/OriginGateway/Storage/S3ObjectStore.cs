@@ -1,5 +1,3 @@
-using Polly;
-using Polly.Retry;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -8,6 +6,9 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Coordination;
+using OriginGateway.Protocol;
+using Polly;
+using Polly.Retry;
 
 namespace OriginGateway.Storage;
 
@@ -439,7 +440,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 {
                     BucketName = store._bucketName,
                     Key = entry.Location,
-                    ByteRange = new ByteRange(start, end - 1),
+                    ByteRange = new Amazon.S3.Model.ByteRange(start, end - 1),
                     EtagToMatch = entry.StoreTag,
                 }, t), cancellationToken).ConfigureAwait(false);
             }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using OriginGateway.Buckets;
 using OriginGateway.Persistence;
 
 namespace OriginGateway.Tasks;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
 using OriginGateway.Observability;
 
 namespace OriginGateway.Tasks;

@@ -1,3 +1,5 @@
+using OriginGateway.Buckets;
+
 namespace OriginGateway.Tasks;
 
 /// <summary>Where a task is in its life (<c>02-tasks.md</c> §2.1).</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using OriginGateway.Buckets;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 using OriginGateway.Tasks;
 
@@ -265,7 +266,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
         try
         {
             await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            body = await Hosting.BoundedRead.ReadAsync(stream, MaxPlaylistBytes, cancellationToken).ConfigureAwait(false);
+            body = await BoundedRead.ReadAsync(stream, MaxPlaylistBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OriginGateway.Buckets;
 
 namespace OriginGateway.Vod;
 

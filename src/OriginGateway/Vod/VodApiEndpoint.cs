@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
-using OriginGateway.Hosting;
+using OriginGateway.Lifecycle;
+using OriginGateway.Protocol;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Tasks;
@@ -34,7 +35,7 @@ internal sealed class VodApiEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         var requestId = Guid.NewGuid().ToString();
-        var body = await Hosting.BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await BoundedRead.ReadAsync(context.Request.Body, FetchTasks.FetchTaskEndpoint.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             await ErrorAsync(context, requestId, "InvalidParameter", "The request body is larger than 1 MiB.").ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using OriginGateway.Buckets;
 using OriginGateway.FunctionalTests.Infrastructure;
 
 namespace OriginGateway.FunctionalTests.Actions;

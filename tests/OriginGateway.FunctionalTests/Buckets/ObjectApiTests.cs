@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Storage;
 
 namespace OriginGateway.FunctionalTests.Buckets;
 

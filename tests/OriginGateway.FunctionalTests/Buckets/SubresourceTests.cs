@@ -4,7 +4,7 @@ using System.Text;
 using System.Xml.Linq;
 using FsCheck;
 using FsCheck.Fluent;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.FunctionalTests.Infrastructure;
 
 namespace OriginGateway.FunctionalTests.Buckets;

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.FunctionalTests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using OriginGateway.Rules;
 
 namespace OriginGateway.FunctionalTests.Infrastructure;
 

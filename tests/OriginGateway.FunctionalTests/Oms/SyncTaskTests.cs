@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Storage;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Buckets;
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
 using OriginGateway.Storage;

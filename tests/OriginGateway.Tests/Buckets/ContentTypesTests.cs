@@ -1,4 +1,4 @@
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Tests.Buckets;
 

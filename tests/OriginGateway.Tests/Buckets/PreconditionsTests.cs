@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Tests.Buckets;

@@ -2,11 +2,10 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using OriginGateway.Buckets;
 using OriginGateway.Cors;
+using OriginGateway.FrontDoor;
 using OriginGateway.Multipart;
 using OriginGateway.Rules;
-using OriginGateway.Security;
 
 namespace OriginGateway.Tests.Buckets;
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using OriginGateway.Egress;
+using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 
 namespace OriginGateway.Tests.Egress;

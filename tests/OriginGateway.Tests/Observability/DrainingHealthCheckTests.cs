@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using OriginGateway.Hosting;
-using OriginGateway.Observability;
+using OriginGateway.Lifecycle;
 
 namespace OriginGateway.Tests.Observability;
 

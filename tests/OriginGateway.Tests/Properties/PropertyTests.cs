@@ -3,7 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
-using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Rules;
 using OriginGateway.Security;
 using OriginGateway.Storage;

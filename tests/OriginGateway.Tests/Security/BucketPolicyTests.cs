@@ -1,4 +1,5 @@
 using System.Text;
+using OriginGateway.Buckets;
 using OriginGateway.Security;
 
 namespace OriginGateway.Tests.Security;

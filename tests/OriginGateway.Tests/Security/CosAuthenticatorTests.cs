@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.Tests.Security;
@@ -240,7 +241,7 @@ public sealed class CosAuthenticatorTests
     public void Presign_KeepsAndSignsTheUrlsOwnParameters()
     {
         var url = CosSignature.Presign(new Uri($"http://{Host}/dir/a.txt?response-content-type=text%2Fplain&a%2Cb=1"), SecretId, SecretKey, Now, TimeSpan.FromMinutes(5));
-        Assert.True(OriginGateway.Buckets.QueryParameters.TryParse(url.Query.TrimStart('?'), out var query));
+        Assert.True(QueryParameters.TryParse(url.Query.TrimStart('?'), out var query));
         Assert.Contains(new KeyValuePair<string, string>("response-content-type", "text/plain"), query);
         Assert.Contains(new KeyValuePair<string, string>("a,b", "1"), query);
 

@@ -1,3 +1,4 @@
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.Tests.Security;

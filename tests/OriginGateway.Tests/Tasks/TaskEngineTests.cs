@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Buckets;
 using OriginGateway.Persistence;
 using OriginGateway.Tasks;
 

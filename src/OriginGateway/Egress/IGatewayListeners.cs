@@ -1,9 +1,0 @@
-using System.Net;
-
-namespace OriginGateway.Egress;
-
-/// <summary>The gateway's own listen addresses, which the egress guard always refuses.</summary>
-public interface IGatewayListeners
-{
-    IEnumerable<IPEndPoint> Listeners { get; }
-}

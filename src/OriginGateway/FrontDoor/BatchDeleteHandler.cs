@@ -1,0 +1,103 @@
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>
+/// <c>POST /?delete</c> — Delete Multiple Objects (COS/S3): up to 1000 keys per request, verbose
+/// (every key reported) or quiet (errors only). A key that cannot be a key is reported as an
+/// <c>Error</c> entry; the others are still deleted. Deleting a missing key succeeds.
+/// </summary>
+internal static class BatchDeleteHandler
+{
+    public const int MaxKeys = 1000;
+
+    /// <summary>1000 keys of 850 bytes fit with room for the XML around them.</summary>
+    public const int MaxBodyBytes = 2 * 1024 * 1024;
+
+    public static async Task HandleAsync(DataRequest request)
+    {
+        var context = request.Context;
+        var body = await BoundedRead.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            await request.ErrorAsync(400, "MalformedXML", $"The Delete document is larger than {MaxBodyBytes} bytes.").ConfigureAwait(false);
+            return;
+        }
+        if (!await ContentMd5.CheckAsync(request, body).ConfigureAwait(false))
+        {
+            return;
+        }
+        if (Parse(body, out var quiet, out var error) is not { } keys)
+        {
+            await request.ErrorAsync(400, "MalformedXML", error!).ConfigureAwait(false);
+            return;
+        }
+
+        var result = new XElement("DeleteResult");
+        foreach (var key in keys)
+        {
+            switch (KeyDecoding.Check(key))
+            {
+                case KeyStatus.Valid when key.Length > 0:
+                    await request.Bucket.Store.DeleteAsync(key, request.Context.RequestAborted).ConfigureAwait(false);
+                    if (!quiet)
+                    {
+                        result.Add(new XElement("Deleted", new XElement("Key", key)));
+                    }
+                    break;
+                case KeyStatus.TooLong:
+                    result.Add(Error(key, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes."));
+                    break;
+                default:
+                    result.Add(Error(key, "InvalidArgument", "The key is not valid: empty, or it contains a control character."));
+                    break;
+            }
+        }
+        await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
+    }
+
+    private static XElement Error(string key, string code, string message) =>
+        new("Error", new XElement("Key", key), new XElement("Code", code), new XElement("Message", message));
+
+    /// <summary>The keys of a <c>Delete</c> document (DTDs refused); null with a reason when it is not one.</summary>
+    internal static List<string>? Parse(byte[] body, out bool quiet, out string? error)
+    {
+        quiet = false;
+        if (RequestXml.TryLoad(body, MaxBodyBytes, out error) is not { } document)
+        {
+            error = "The Delete document: " + error;
+            return null;
+        }
+        var root = document.Root;
+        if (root is null || root.Name.LocalName != "Delete")
+        {
+            error = "The document's root must be <Delete>.";
+            return null;
+        }
+        var quietText = RequestXml.Child(root, "Quiet")?.Value.Trim();
+        if (quietText is not null && !bool.TryParse(quietText, out quiet))
+        {
+            error = "<Quiet> must be true or false.";
+            return null;
+        }
+        var keys = new List<string>();
+        foreach (var item in RequestXml.Children(root, "Object"))
+        {
+            if (RequestXml.Child(item, "Key") is not { } key)
+            {
+                error = "Every <Object> needs a <Key>.";
+                return null;
+            }
+            keys.Add(key.Value);
+        }
+        if (keys.Count is 0 or > MaxKeys)
+        {
+            error = $"A Delete document names 1 to {MaxKeys} objects.";
+            return null;
+        }
+        error = null;
+        return keys;
+    }
+}

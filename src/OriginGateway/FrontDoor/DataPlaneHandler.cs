@@ -1,0 +1,341 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Actions;
+using OriginGateway.Buckets;
+using OriginGateway.Cors;
+using OriginGateway.Observability;
+using OriginGateway.Protocol;
+using OriginGateway.Security;
+using OriginGateway.Storage;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>
+/// The data endpoint: raw request target → bucket and key → signature → access → operation.
+/// A guard chain with no routing tables, so an object GET costs a few lookups.
+/// </summary>
+internal sealed partial class DataPlaneHandler(
+    BucketRegistry buckets,
+    CosAuthenticator authenticator,
+    ObjectWriteHandler writes,
+    SubresourceTable subresources,
+    BucketPolicyService policies,
+    OriginPullDispatcher originPull,
+    GatewayMetrics metrics,
+    ILoggerFactory loggers)
+{
+    /// <summary>The optional access log: one line per data request, on when <c>Logging:LogLevel:OriginGateway.AccessLog</c> is Information.</summary>
+    public const string AccessLogCategory = "OriginGateway.AccessLog";
+
+    private readonly ILogger _accessLog = loggers.CreateLogger(AccessLogCategory);
+
+    public Task HandleAsync(HttpContext context)
+    {
+        Task handled;
+        try
+        {
+            handled = HandleMeasuredAsync(context);
+        }
+        catch (Exception e)
+        {
+            return FailedAsync(context, e);
+        }
+        return handled.IsCompletedSuccessfully ? handled : GuardedAsync(context, handled);
+    }
+
+    private async Task GuardedAsync(HttpContext context, Task handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await FailedAsync(context, e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whatever a request's handler did not answer itself: a dependency's failure is a retryable 503
+    /// <c>ServiceUnavailable</c>, anything else a 500 <c>InternalError</c> — in COS XML, never an exception
+    /// page, never with the request's headers; a response already under way is cut.
+    /// </summary>
+    private Task FailedAsync(HttpContext context, Exception exception)
+    {
+        if (context.RequestAborted.IsCancellationRequested && exception is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            return Task.CompletedTask;
+        }
+        if (exception is BadHttpRequestException malformed)
+        {
+            // The client's request is malformed (a broken chunked body, a body too large or too slow):
+            // Kestrel closes the connection after this answer, in COS XML while it can still be given.
+            if (context.Response.HasStarted)
+            {
+                ResponseCut.Abort(context);
+                return Task.CompletedTask;
+            }
+            var (code, message) = malformed.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ("EntityTooLarge", "Your request body exceeds the allowed size."),
+                StatusCodes.Status408RequestTimeout => ("RequestTimeout", "Your request body was not sent fast enough."),
+                _ => ("IncompleteBody", "The request body is malformed or ended early."),
+            };
+            return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
+        }
+        var dependency = Dependencies.DependencyFailure.Of(exception);
+        LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
+        if (context.Response.HasStarted)
+        {
+            ResponseCut.Abort(context);
+            return Task.CompletedTask;
+        }
+        return ErrorAsync(context, c => dependency is null
+            ? CosError.WriteAsync(c, 500, "InternalError", "The gateway failed to handle the request.", RawPath(c))
+            : CosError.ServiceUnavailableAsync(c, dependency, RawPath(c)));
+    }
+
+    /// <summary>A fresh error answer that keeps the request id already given to the request.</summary>
+    private static Task ErrorAsync(HttpContext context, Func<HttpContext, Task> write)
+    {
+        var requestId = context.Response.Headers[RequestIds.HeaderName].ToString();
+        context.Response.Clear();
+        context.Response.Headers[RequestIds.HeaderName] = requestId.Length > 0 ? requestId : RequestIds.Next();
+        return write(context);
+    }
+
+    private static string RawPath(HttpContext context) =>
+        context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && TrySplitTarget(target, out var rawPath, out _) ? rawPath : "/";
+
+    private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
+    private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
+
+    /// <summary>Times the request, counts it by bucket, action and status, and logs it when the access log is on.</summary>
+    private async Task HandleMeasuredAsync(HttpContext context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var measurement = new Measurement();
+        await HandleCoreAsync(context, measurement).ConfigureAwait(false);
+        var response = context.Response;
+        var action = response.Headers[ObjectReadHandler.ActionHeader].ToString() is { Length: > 0 } a ? a : "api";
+        // A response cut before its end (a fill that failed mid-body, a client gone) is no success: status "0".
+        var status = response.HasStarted && ResponseCut.WasCut(context) ? 0 : response.StatusCode;
+        metrics.Request(measurement.Bucket, action, status, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (action == "hit" && response.ContentLength is { } served && !HttpMethods.IsHead(context.Request.Method))
+        {
+            metrics.BytesServed("store", served);
+        }
+        if (_accessLog.IsEnabled(LogLevel.Information))
+        {
+            // The key is logged as a short hash, never the path or query (presigned URLs carry signatures).
+            var keyHash = measurement.Key is { Length: > 0 } key ? OriginPullDispatcher.KeyHash(key) : "-";
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var requestId = response.Headers[RequestIds.HeaderName].ToString();
+            var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
+            LogAccess(_accessLog, context.Request.Method, measurement.Bucket, keyHash, action, response.StatusCode, response.ContentLength ?? 0, elapsed, requestId, client);
+        }
+    }
+
+    /// <summary>What the measured path learns from the request as it is handled.</summary>
+    private sealed class Measurement
+    {
+        public string Bucket { get; set; } = "none";
+
+        public string? Key { get; set; }
+    }
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information,
+        Message = "{Method} bucket {Bucket} key#{KeyHash} {Action} {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId} client {Client}")]
+    private static partial void LogAccess(ILogger logger, string method, string bucket, string keyHash, string action, int status, long bytes, double durationMs, string requestId, string client);
+
+    private Task HandleCoreAsync(HttpContext context, Measurement measurement)
+    {
+        context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
+
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        if (!TrySplitTarget(rawTarget, out var rawPath, out var rawQuery))
+        {
+            return CosError.WriteAsync(context, 400, "InvalidArgument", "The request target is not a path.", rawTarget);
+        }
+
+        var host = HostWithoutPort(context.Request.Headers.Host);
+        var bucket = buckets.Resolve(host, rawPath, out var keyStart, out var pathStyle, out var unknownBucketHost);
+        // GET / on the service endpoint, or where nothing names a bucket: ListAllMyBuckets.
+        var service = rawPath.Length == 1 && !unknownBucketHost && (bucket is null || (!pathStyle && buckets.IsServiceHost(host)));
+        if (bucket is null && !service)
+        {
+            return CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
+        }
+        if (bucket is not null)
+        {
+            measurement.Bucket = bucket.Name;
+            if (HttpMethods.IsOptions(context.Request.Method))
+            {
+                return CorsResponder.PreflightAsync(context, bucket, rawPath);
+            }
+            if (bucket.Cors is { } cors && context.Request.Headers.Origin is { Count: > 0 } origin)
+            {
+                CorsResponder.AddHeaders(context, cors, origin.ToString());
+            }
+        }
+
+        var keyStatus = KeyDecoding.TryDecodePath(rawPath.AsSpan(keyStart), out var key);
+        if (keyStatus == KeyStatus.Valid)
+        {
+            keyStatus = KeyDecoding.Check(key);
+        }
+        if (keyStatus != KeyStatus.Valid)
+        {
+            return keyStatus == KeyStatus.TooLong
+                ? CosError.WriteAsync(context, 400, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.", rawPath)
+                : CosError.WriteAsync(context, 400, "InvalidArgument", "The key is not valid: malformed percent-encoding, invalid UTF-8 or a control character.", rawPath);
+        }
+
+        measurement.Key = key;
+
+        List<KeyValuePair<string, string>>? query = null;
+        if (rawQuery is not null && !QueryParameters.TryParse(rawQuery, out query))
+        {
+            return CosError.WriteAsync(context, 400, "InvalidArgument", "The query string is not valid percent-encoded UTF-8.", rawPath);
+        }
+
+        var auth = CosAuthResult.Anonymous;
+        if (query is not null || context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey("x-cos-security-token"))
+        {
+            if (KeyDecoding.TryDecodePath(rawPath, out var decodedPath) != KeyStatus.Valid)
+            {
+                return CosError.WriteAsync(context, 400, "InvalidArgument", "The path is not valid percent-encoded UTF-8.", rawPath);
+            }
+            auth = authenticator.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers);
+            if (auth.Failed)
+            {
+                return CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, rawPath);
+            }
+        }
+
+        if (service)
+        {
+            return ServiceHandler.HandleAsync(context, buckets, auth, query, rawPath);
+        }
+        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
+        var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
+        // Every sub-resource is answered for what it is, before any body is read or anything changes.
+        var match = subresources.Match(query, target, context.Request.Method);
+        if (!match.IsNone)
+        {
+            return match.Route is { } route
+                ? Denied(request, route.Access) ?? route.HandleAsync(request)
+                : Denied(request, BucketOperation.Configure) ?? request.ErrorAsync(match.Status, match.Code!, match.Message!);
+        }
+        return target == ResourceTarget.Bucket ? BucketRootAsync(request) : ObjectAsync(request);
+    }
+
+    private Task ObjectAsync(DataRequest request)
+    {
+        var method = request.Context.Request.Method;
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var isWrite = HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+        if (!isRead && !isWrite)
+        {
+            return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+        }
+        if (isRead)
+        {
+            var refusal = BucketAccess.Check(request.Auth, request.Bucket.Name, request.Bucket.PublicRead, request.Bucket.PublicList, BucketOperation.ReadObject);
+            if (refusal is null && request.Auth.Credential is not null)
+            {
+                return ObjectReadHandler.HandleAsync(request, originPull);
+            }
+            // Not the owner: an explicit Deny of the bucket policy wins, then the bucket and the object's ACL decide.
+            if (policies.DeniesAnyone(request.Bucket, HttpMethods.IsGet(method) ? "name/cos:GetObject" : "name/cos:HeadObject", request.Key))
+            {
+                return ObjectReadHandler.RefusedAsync(request, originPull, "Access denied by the bucket policy.");
+            }
+            return ObjectReadHandler.HandleAsync(request, originPull, access: ReadAccess.Anyone(refusal));
+        }
+        if (Denied(request, BucketOperation.Write) is { } denied)
+        {
+            return denied;
+        }
+        if (HttpMethods.IsPut(method))
+        {
+            return ObjectWriteHandler.CopySource(request.Context.Request) is { } source ? writes.CopyAsync(request, source) : writes.PutAsync(request);
+        }
+        return ObjectWriteHandler.DeleteAsync(request);
+    }
+
+    private static Task BucketRootAsync(DataRequest request)
+    {
+        var method = request.Context.Request.Method;
+        if (HttpMethods.IsGet(method))
+        {
+            return Denied(request, BucketOperation.List) ?? BucketRootHandler.ListAsync(request);
+        }
+        if (HttpMethods.IsHead(method))
+        {
+            if (Denied(request, BucketOperation.HeadBucket) is { } denied)
+            {
+                return denied;
+            }
+            BucketRootHandler.Head(request);
+            return Task.CompletedTask;
+        }
+        return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against the bucket.");
+    }
+
+    private static Task? Denied(DataRequest request, BucketOperation operation)
+    {
+        var bucket = request.Bucket;
+        var message = BucketAccess.Check(request.Auth, bucket.Name, bucket.PublicRead, bucket.PublicList, operation);
+        return message is null ? null : request.ErrorAsync(403, "AccessDenied", message);
+    }
+
+    /// <summary>Splits the raw target into path and query (null when there is no '?'). Accepts origin-form and absolute-form.</summary>
+    internal static bool TrySplitTarget(string rawTarget, out string path, out string? query)
+    {
+        var target = rawTarget;
+        if (!target.StartsWith('/'))
+        {
+            var scheme = target.IndexOf("://", StringComparison.Ordinal);
+            var slash = scheme < 0 ? -1 : target.IndexOf('/', scheme + 3);
+            if (slash < 0)
+            {
+                path = "";
+                query = null;
+                return false;
+            }
+            target = target[slash..];
+        }
+        var mark = target.IndexOf('?', StringComparison.Ordinal);
+        if (mark < 0)
+        {
+            path = target;
+            query = null;
+        }
+        else
+        {
+            path = target[..mark];
+            query = target[(mark + 1)..];
+        }
+        return true;
+    }
+
+    private static ReadOnlySpan<char> HostWithoutPort(Microsoft.Extensions.Primitives.StringValues host)
+    {
+        if (host.Count != 1)
+        {
+            return [];
+        }
+        var value = host[0].AsSpan();
+        if (value.StartsWith('['))
+        {
+            var close = value.IndexOf(']');
+            return close < 0 ? value : value[..(close + 1)];
+        }
+        var colon = value.LastIndexOf(':');
+        return colon < 0 ? value : value[..colon];
+    }
+}

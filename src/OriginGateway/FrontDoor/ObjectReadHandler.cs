@@ -1,0 +1,208 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Actions;
+using OriginGateway.Protocol;
+using OriginGateway.Security;
+using OriginGateway.Storage;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>
+/// GET and HEAD of an object from the store: preconditions, range, headers, body. The hit path:
+/// one in-memory lookup, one open, positional reads straight into the response pipe.
+/// </summary>
+internal static class ObjectReadHandler
+{
+    /// <summary>How a GET/HEAD was served (<c>01-data-plane.md</c> §1.5).</summary>
+    public const string ActionHeader = "x-origin-action";
+
+    private const int ChunkSize = 64 * 1024;
+
+    /// <param name="request">The request.</param>
+    /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
+    /// <param name="action">The x-origin-action of a response served from the store: hit, or the action whose fill stored it.</param>
+    /// <param name="access">Who reads: the bucket's owner (the default), or someone whom the bucket and the object's ACL decide for.</param>
+    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit", ReadAccess access = default)
+    {
+        var context = request.Context;
+        if (request.Query is { } overrides && ResponseOverrides.Check(overrides, request.Auth.IsAnonymous) is { } refused)
+        {
+            await request.ErrorAsync(400, refused.Code, refused.Message).ConfigureAwait(false);
+            return;
+        }
+        var store = request.Bucket.Store;
+        var isHead = HttpMethods.IsHead(context.Request.Method);
+        int bucketStatus;
+        try
+        {
+            // Two tries: a commit may replace the object between lookup and open.
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                var entry = await store.FindAsync(request.Key, context.RequestAborted).ConfigureAwait(false);
+                if (entry is null)
+                {
+                    break;
+                }
+                if (!access.Owner && !ObjectAcl.AllowsAnonymousRead(entry.Attributes, access.Refusal is null))
+                {
+                    await RefusedAsync(request, origin, ObjectAcl.OverridesBucket(entry.Attributes) ? "Access denied: the object's ACL does not allow this read." : access.Refusal!).ConfigureAwait(false);
+                    return;
+                }
+                if (await ServeAsync(request, store, entry, isHead, action).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            bucketStatus = 404;
+            if (access.Refusal is { } refusal)
+            {
+                // Nothing stored that the caller may read: the bucket's refusal stands.
+                await RefusedAsync(request, origin, refusal).ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store && !context.Response.HasStarted)
+        {
+            bucketStatus = 500;
+        }
+
+        if (origin is not null && await origin.TryHandleAsync(request, bucketStatus).ConfigureAwait(false))
+        {
+            return;
+        }
+        context.Response.Headers[ActionHeader] = "miss";
+        await (bucketStatus == 404
+            ? request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.")
+            : CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath)).ConfigureAwait(false);
+    }
+
+    /// <summary>A read the caller may not make is a 403 — unless a Redirect rule takes 403s.</summary>
+    public static async Task RefusedAsync(DataRequest request, OriginPullDispatcher? origin, string message)
+    {
+        if (origin is null || !await origin.TryHandleAsync(request, 403).ConfigureAwait(false))
+        {
+            request.Context.Response.Headers[ActionHeader] = "miss";
+            await request.ErrorAsync(403, "AccessDenied", message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Answers from the entry; false when its body vanished before it could be opened (nothing was sent).</summary>
+    private static async Task<bool> ServeAsync(DataRequest request, IObjectStore store, ObjectEntry entry, bool isHead, string action)
+    {
+        var context = request.Context;
+        var response = context.Response;
+        var headers = response.Headers;
+        headers[ActionHeader] = action;
+        headers.ETag = entry.ETag;
+        headers.LastModified = entry.LastModifiedHeader;
+
+        var requestHeaders = context.Request.Headers;
+        switch (Preconditions.Evaluate(requestHeaders, entry, isGetOrHead: true))
+        {
+            case PreconditionOutcome.NotModified:
+                CopyStoredHeaders(headers, entry, cachingOnly: true);
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return true;
+            case PreconditionOutcome.Failed:
+                await request.ErrorAsync(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold.").ConfigureAwait(false);
+                return true;
+        }
+
+        headers.AcceptRanges = "bytes";
+        var range = requestHeaders.Range.Count > 0 && Preconditions.RangeApplies(requestHeaders, entry)
+            ? ByteRange.Parse(requestHeaders.Range, entry.Length)
+            : ByteRange.Whole(entry.Length);
+        if (range.Kind == RangeKind.Unsatisfiable)
+        {
+            headers.ContentRange = "bytes */" + entry.Length.ToString(CultureInfo.InvariantCulture);
+            await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
+            return true;
+        }
+
+        ObjectReader? reader = null;
+        if (!isHead && range.Length > 0)
+        {
+            reader = await store.OpenAsync(entry, range.Start, range.Length, context.RequestAborted).ConfigureAwait(false);
+            if (reader is null)
+            {
+                headers.Remove(ActionHeader);
+                headers.Remove("ETag");
+                headers.Remove("Last-Modified");
+                headers.Remove("Accept-Ranges");
+                return false;
+            }
+        }
+        using var held = reader;
+        CopyStoredHeaders(headers, entry, cachingOnly: false);
+        headers.ContentType = entry.ContentType;
+        if (entry.Attributes.Tags.Count > 0)
+        {
+            headers["x-cos-tagging-count"] = entry.Attributes.Tags.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        if (request.Query is { } query)
+        {
+            ResponseOverrides.Apply(headers, query);
+        }
+        if (range.Kind == RangeKind.Single)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.Start + range.Length - 1}/{entry.Length}");
+        }
+        response.ContentLength = range.Length;
+        if (reader is not null)
+        {
+            await WriteBodyAsync(context, reader, range.Start, range.Length).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Copies body bytes from the store into the response pipe without intermediate buffers.</summary>
+    internal static async Task WriteBodyAsync(HttpContext context, ObjectReader reader, long offset, long count)
+    {
+        var writer = context.Response.BodyWriter;
+        var cancellation = context.RequestAborted;
+        while (count > 0)
+        {
+            var memory = writer.GetMemory((int)Math.Min(count, ChunkSize));
+            var want = (int)Math.Min(memory.Length, count);
+            var read = await reader.ReadAsync(memory[..want], offset, cancellation).ConfigureAwait(false);
+            if (read == 0)
+            {
+                // The file shrank under us: never end a response short but clean.
+                ResponseCut.Abort(context);
+                return;
+            }
+            writer.Advance(read);
+            offset += read;
+            count -= read;
+            var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
+            if (flush.IsCanceled || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly)
+    {
+        foreach (var (name, value) in entry.Headers)
+        {
+            if (!cachingOnly || name is "cache-control" or "expires")
+            {
+                headers[name] = value;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Who reads an object: the bucket's owner (a credential that may use the bucket: <see cref="Owner"/>), or
+/// anyone else, whom the bucket refuses (<see cref="Refusal"/>, its 403 message) or lets read, and whom
+/// the object's ACL may open or close the object to.
+/// </summary>
+internal readonly record struct ReadAccess(bool NotOwner, string? Refusal)
+{
+    public bool Owner => !NotOwner;
+
+    public static ReadAccess Anyone(string? bucketRefusal) => new(true, bucketRefusal);
+}

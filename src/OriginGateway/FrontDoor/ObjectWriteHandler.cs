@@ -1,0 +1,319 @@
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
+using OriginGateway.Protocol;
+using OriginGateway.Security;
+using OriginGateway.Storage;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>PUT and DELETE of objects. A PUT streams into staging and commits whole or not at all.</summary>
+internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketRegistry buckets, ILogger<ObjectWriteHandler> logger)
+{
+    /// <summary>Response headers a PUT stores with the object (names in lower case).</summary>
+    private static readonly string[] StoredHeaders = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
+
+    public async Task PutAsync(DataRequest request)
+    {
+        var httpRequest = request.Context.Request;
+        if (RequestAttributes(request, inheritedTags: null, out var code, out var error) is not { } attributes)
+        {
+            await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
+            return;
+        }
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), RequestHeaders(httpRequest), attributes).ConfigureAwait(false) is { } entry)
+        {
+            request.Context.Response.Headers.ETag = entry.ETag;
+            request.Context.Response.ContentLength = 0;
+        }
+    }
+
+    /// <summary>
+    /// Streams the request body into <paramref name="store"/> under <paramref name="key"/>, checking
+    /// <c>Content-MD5</c>, <c>Content-Length</c> and <c>Limits:MaxPutSize</c>: the committed entry, or
+    /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike.
+    /// </summary>
+    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null)
+    {
+        var context = request.Context;
+        var httpRequest = context.Request;
+        if (httpRequest.ContentLength is { } declared && declared > limits.MaxPutSize)
+        {
+            await request.ErrorAsync(400, "EntityTooLarge", $"Your proposed upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
+            return null;
+        }
+        if (!ContentMd5.TryRead(httpRequest, out var md5))
+        {
+            await ContentMd5.WriteInvalidAsync(request).ConfigureAwait(false);
+            return null;
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
+        }
+
+        var write = new ObjectWrite(contentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true, Attributes: attributes);
+        ObjectWriteResult result;
+        try
+        {
+            result = await store.PutAsync(key, httpRequest.Body, write, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BodyReadException || (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+        {
+            // The client went away or sent a broken body: nothing was stored.
+            LogIncompleteBody(logger, request.Bucket.Name, e);
+            if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                var tooLarge = e.InnerException is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
+                await request.ErrorAsync(400, tooLarge ? "EntityTooLarge" : "IncompleteBody",
+                    tooLarge ? "Your upload exceeds the maximum allowed object size." : "The request body ended before its declared length.").ConfigureAwait(false);
+            }
+            return null;
+        }
+        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) is not null || e is OperationCanceledException)
+        {
+            // The store failed (or timed out) while the body was being written: nothing was stored, and
+            // the client may retry — never an error that blames its request.
+            LogStoreFailed(logger, request.Bucket.Name, e);
+            if (!context.Response.HasStarted)
+            {
+                await CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath).ConfigureAwait(false);
+            }
+            return null;
+        }
+
+        switch (result.Status)
+        {
+            case ObjectWriteStatus.Committed:
+                return result.Entry!;
+            case ObjectWriteStatus.DigestMismatch:
+                await ContentMd5.WriteMismatchAsync(request).ConfigureAwait(false);
+                return null;
+            case ObjectWriteStatus.TooLarge:
+                await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
+                return null;
+            default:
+                await request.ErrorAsync(400, "IncompleteBody", "The request body does not match its Content-Length.").ConfigureAwait(false);
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The ACL and tags a new object gets from the request (<c>x-cos-acl</c>, <c>x-cos-grant-*</c>,
+    /// <c>x-cos-tagging</c>; <paramref name="inheritedTags"/> when it names no tags); null with the code and
+    /// message of a 400 when a value is not valid.
+    /// </summary>
+    internal static ObjectAttributes? RequestAttributes(DataRequest request, IReadOnlyList<KeyValuePair<string, string>>? inheritedTags, out string? code, out string? error)
+    {
+        var headers = request.Context.Request.Headers;
+        if (ObjectAcl.FromHeaders(headers, ObjectAcl.OwnerId(request.Bucket), out error) is not var (acl, grants))
+        {
+            code = "InvalidArgument";
+            return null;
+        }
+        IReadOnlyList<KeyValuePair<string, string>>? tags = inheritedTags ?? [];
+        if (headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging && (tags = ObjectTagging.FromHeader(tagging, out error)) is null)
+        {
+            code = "InvalidTag";
+            return null;
+        }
+        code = null;
+        return new ObjectAttributes(acl, grants, tags);
+    }
+
+    /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
+    internal static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in httpRequest.Headers)
+        {
+            var lower = name.ToLowerInvariant();
+            // An empty value is no value (the COS SDK sends an empty Cache-Control when it has none).
+            if ((Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal)) && value.ToString() is { Length: > 0 } text)
+            {
+                headers.Add(new(lower, text));
+            }
+        }
+        return headers;
+    }
+
+    /// <summary>The copy source header of a PUT, if any (<c>x-cos-copy-source</c>, or S3's <c>x-amz-copy-source</c>).</summary>
+    public static string? CopySource(HttpRequest request) =>
+        request.Headers["x-cos-copy-source"] is { Count: > 0 } cos ? cos.ToString()
+        : request.Headers["x-amz-copy-source"] is { Count: > 0 } amz ? amz.ToString() : null;
+
+    /// <summary>
+    /// <c>PUT</c> with <c>x-cos-copy-source</c> (<c>&lt;bucket&gt;.cos.&lt;region&gt;.myqcloud.com/&lt;key&gt;</c>,
+    /// a host of a gateway bucket, or <c>/bucket/key</c>; the key URL-encoded): the source — in this
+    /// bucket or another gateway bucket the caller may read — is copied whole and committed atomically,
+    /// its metadata kept (<c>x-cos-metadata-directive: Copy</c>, the default) or taken from the request
+    /// (<c>Replaced</c>). Answers <c>CopyObjectResult</c>.
+    /// </summary>
+    public async Task CopyAsync(DataRequest request, string source)
+    {
+        var context = request.Context;
+        if (await ResolveSourceAsync(request, source).ConfigureAwait(false) is not var (sourceBucket, key))
+        {
+            return;
+        }
+        var directive = (context.Request.Headers["x-cos-metadata-directive"].ToString() is { Length: > 0 } d ? d : context.Request.Headers["x-amz-metadata-directive"].ToString()).ToLowerInvariant();
+        var replace = directive switch
+        {
+            "" or "copy" => false,
+            "replaced" or "replace" => true,
+            _ => (bool?)null,
+        };
+        if (replace is null)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced.").ConfigureAwait(false);
+            return;
+        }
+        var taggingDirective = context.Request.Headers["x-cos-tagging-directive"].ToString().ToLowerInvariant();
+        if (taggingDirective is not ("" or "copy" or "replaced" or "replace"))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-tagging-directive must be Copy or Replaced.").ConfigureAwait(false);
+            return;
+        }
+        if (sourceBucket == request.Bucket && key == request.Key && replace == false)
+        {
+            await request.ErrorAsync(400, "InvalidRequest", "Copying an object onto itself needs x-cos-metadata-directive: Replaced.").ConfigureAwait(false);
+            return;
+        }
+        if (await OpenSourceAsync(request, sourceBucket, key).ConfigureAwait(false) is not var (entry, reader))
+        {
+            return;
+        }
+        using (reader)
+        {
+            // The copy gets the request's ACL (never the source's), and the source's tags unless told to replace them.
+            var inheritedTags = taggingDirective is "replaced" or "replace" ? null : entry.Attributes.Tags;
+            if (RequestAttributes(request, inheritedTags, out var code, out var error) is not { } attributes)
+            {
+                await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
+                return;
+            }
+            var write = replace == true
+                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes)
+                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes);
+            var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
+            if (result.Status != ObjectWriteStatus.Committed)
+            {
+                await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
+                return;
+            }
+            await XmlAnswer.WriteAsync(request, new XElement("CopyObjectResult",
+                new XElement("ETag", result.Entry!.ETag),
+                new XElement("LastModified", XmlAnswer.Timestamp(result.Entry.LastModified)))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The bucket and key a copy source header names, when the bucket exists and the caller may read it;
+    /// otherwise null once the error has been answered.
+    /// </summary>
+    public async Task<(Bucket Bucket, string Key)?> ResolveSourceAsync(DataRequest request, string source)
+    {
+        if (ParseSource(source) is not var (bucketName, key) || KeyDecoding.Check(key) != KeyStatus.Valid || key.Length == 0)
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source must name a bucket and a key: <bucket>.cos.<region>.myqcloud.com/<key> or /<bucket>/<key>.").ConfigureAwait(false);
+            return null;
+        }
+        if (buckets.Find(bucketName) is not { } sourceBucket)
+        {
+            await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
+            return null;
+        }
+        if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
+        {
+            await request.ErrorAsync(403, "AccessDenied", "Copy source: " + denied).ConfigureAwait(false);
+            return null;
+        }
+        return (sourceBucket, key);
+    }
+
+    /// <summary>The source object, opened (the caller disposes the reader); null once 404 NoSuchKey has been answered.</summary>
+    public static async Task<(ObjectEntry Entry, ObjectReader Reader)?> OpenSourceAsync(DataRequest request, Bucket bucket, string key)
+    {
+        // A version replaced between the lookup and the open is looked up once more.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            if (await bucket.Store.FindAsync(key, request.Context.RequestAborted).ConfigureAwait(false) is not { } entry)
+            {
+                break;
+            }
+            if (await bucket.Store.OpenAsync(entry, request.Context.RequestAborted).ConfigureAwait(false) is { } reader)
+            {
+                return (entry, reader);
+            }
+        }
+        await request.ErrorAsync(404, "NoSuchKey", "The copy source key does not exist.").ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Copies <paramref name="length"/> bytes of a stored body from <paramref name="offset"/> into a new object of <paramref name="store"/> and commits it.</summary>
+    public static async Task<ObjectWriteResult> CopyBodyAsync(IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        using var session = store.BeginWrite(key, write);
+        try
+        {
+            await session.AppendAsync(reader, offset, length, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The source file was cut short behind the gateway's back: nothing is committed.
+            return new(ObjectWriteStatus.LengthMismatch, null);
+        }
+        return await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>(bucket, decoded key) of a copy source, or null.</summary>
+    internal (string Bucket, string Key)? ParseSource(string source)
+    {
+        source = source.Trim();
+        var query = source.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            source = source[..query];
+        }
+        if (source.StartsWith('/'))
+        {
+            source = source[1..];
+        }
+        var slash = source.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return null;
+        }
+        var head = source[..slash];
+        if (KeyDecoding.TryDecodePath(source.AsSpan(slash), out var decoded) != KeyStatus.Valid)
+        {
+            return null;
+        }
+        var key = decoded[1..];
+        if (!head.Contains('.', StringComparison.Ordinal))
+        {
+            return (head, key);
+        }
+        // A host: a gateway bucket's virtual host, or COS's <bucket>.cos.<region>.myqcloud.com.
+        if (buckets.Resolve(head.Split(':')[0], "/", out _, out var pathStyle) is { } byHost && !pathStyle)
+        {
+            return (byHost.Name, key);
+        }
+        var cos = head.IndexOf(".cos.", StringComparison.Ordinal);
+        return cos > 0 ? (head[..cos], key) : null;
+    }
+
+    public static async Task DeleteAsync(DataRequest request)
+    {
+        await request.Bucket.Store.DeleteAsync(request.Key, request.Context.RequestAborted).ConfigureAwait(false);
+        request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "PUT into bucket {Bucket} ended without a whole body; nothing stored")]
+    private static partial void LogIncompleteBody(ILogger logger, string bucket, Exception exception);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "PUT into bucket {Bucket} failed on the store; nothing stored, answered 503")]
+    private static partial void LogStoreFailed(ILogger logger, string bucket, Exception exception);
+}

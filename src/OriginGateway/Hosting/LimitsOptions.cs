@@ -1,8 +1,0 @@
-namespace OriginGateway.Hosting;
-
-/// <summary>Request size limits (<c>Limits</c> section, <c>03-security.md</c> §3.4).</summary>
-public sealed class LimitsOptions
-{
-    /// <summary>Largest PUT body in bytes. Default 5 GiB.</summary>
-    public long MaxPutSize { get; set; } = 5L * 1024 * 1024 * 1024;
-}

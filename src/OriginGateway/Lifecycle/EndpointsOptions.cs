@@ -1,0 +1,11 @@
+namespace OriginGateway.Lifecycle;
+
+/// <summary>Listen URLs (<c>Endpoints</c> section).</summary>
+public sealed class EndpointsOptions
+{
+    /// <summary>The object API. Default <c>http://127.0.0.1:8080</c>.</summary>
+    public string Data { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Tasks, health, metrics, admin. Default <c>http://127.0.0.1:8081</c>.</summary>
+    public string Control { get; set; } = "http://127.0.0.1:8081";
+}

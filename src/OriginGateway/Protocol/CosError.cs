@@ -1,0 +1,33 @@
+using System.Security;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.Protocol;
+
+/// <summary>Writes the COS XML error body with its status (<c>01-data-plane.md</c> §1.2).</summary>
+internal static class CosError
+{
+    /// <summary>A failing dependency (the store, the control database): a retryable 503 <c>ServiceUnavailable</c> with <c>Retry-After</c>.</summary>
+    public static Task ServiceUnavailableAsync(HttpContext context, string dependency, string resource)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return WriteAsync(context, 503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(dependency), resource);
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+        var requestId = response.Headers[RequestIds.HeaderName].ToString();
+        var body = Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + SecurityElement.Escape(message)
+            + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource><RequestId>" + requestId + "</RequestId></Error>\n");
+        response.ContentType = "application/xml";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
+    }
+}
