@@ -50,7 +50,7 @@ public class BucketAndKeyBenchmarks
     {
         _root = Directory.CreateTempSubdirectory("og-bench").FullName;
         var store = new FileSystemObjectStore(Path.Combine(_root, "b"), false, TimeProvider.System, NullLogger.Instance);
-        var bucket = new Bucket("examplebucket-1250000000", "", true, false, store, new OriginGateway.Multipart.MultipartUploads(store, TimeProvider.System), "", DateTimeOffset.UtcNow);
+        var bucket = new Bucket("examplebucket-1250000000", "", true, false, store, store, "", DateTimeOffset.UtcNow);
         _buckets = new BucketRegistry([(bucket, (IReadOnlyList<string>)["examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"])], bucket.Name);
     }
 

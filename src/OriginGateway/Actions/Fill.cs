@@ -1,4 +1,3 @@
-using OriginGateway.Buckets;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Actions;

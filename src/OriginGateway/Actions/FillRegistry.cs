@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Actions;
@@ -134,7 +136,7 @@ internal sealed partial class FillRegistry(
             {
                 // Too large to keep, or whole as far as anyone can tell: clients get every byte, nothing is stored.
                 metrics.CommitRejected(notKept);
-                LogServedNotStored(logger, bucket.Name, OriginPullDispatcher.KeyHash(fill.Key), notKept, written);
+                LogServedNotStored(logger, bucket.Name, KeyHash.Of(fill.Key), notKept, written);
                 final = FillState.Completed;
                 if (pendingStaging is not null)
                 {
@@ -164,7 +166,7 @@ internal sealed partial class FillRegistry(
             reason = "ShuttingDown";
             written = session?.Length ?? 0;
         }
-        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store)
+        catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Store)
         {
             reason = "StoreFailed";
             written = session?.Length ?? 0;
@@ -188,7 +190,7 @@ internal sealed partial class FillRegistry(
             fill.Finish(final, written, final == FillState.Failed ? reason : "");
             if (final == FillState.Failed)
             {
-                LogFillFailed(logger, bucket.Name, OriginPullDispatcher.KeyHash(fill.Key), reason, written);
+                LogFillFailed(logger, bucket.Name, KeyHash.Of(fill.Key), reason, written);
             }
         }
     }

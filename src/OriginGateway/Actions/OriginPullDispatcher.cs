@@ -18,13 +18,14 @@ namespace OriginGateway.Actions;
 /// loops through <c>Via</c> before anything is fetched.
 /// </summary>
 internal sealed partial class OriginPullDispatcher(
+    OriginConfigurationService configurations,
     MirrorAction mirror,
     ProxyAction proxy,
     FillRegistry fills,
     NegativeCache negativeCache,
     RecentDecisions decisions,
     TimeProvider time,
-    ILogger<OriginPullDispatcher> logger)
+    ILogger<OriginPullDispatcher> logger) : IObjectMissHandler
 {
     public const string RuleHeader = "x-origin-rule";
     private const int MaxViaHops = 3;
@@ -37,7 +38,7 @@ internal sealed partial class OriginPullDispatcher(
         {
             return false;
         }
-        var rule = request.Bucket.Rules.Match(request.Key, bucketStatus);
+        var rule = configurations.RulesOf(request.Bucket).Match(request.Key, bucketStatus);
         if (rule is null)
         {
             return false;
@@ -96,14 +97,13 @@ internal sealed partial class OriginPullDispatcher(
         var level = rule.Type == OriginType.Redirect ? LogLevel.Debug : LogLevel.Information;
         if (logger.IsEnabled(level))
         {
-            var keyHash = KeyHash(request.Key);
+            var keyHash = KeyHash.Of(request.Key);
             LogDecision(logger, level, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, originHost.Length > 0 ? originHost : "-", context.Response.StatusCode, bytes, elapsed, requestId);
         }
         return true;
     }
 
     /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
-    internal static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
 
     [LoggerMessage(EventId = 3201,
         Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId}")]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Buckets;
+using OriginGateway.Cors;
 using OriginGateway.Observability;
 using OriginGateway.Protocol;
 using OriginGateway.Rules;
@@ -34,6 +35,8 @@ internal static class AdminEndpoints
         var decisions = services.GetRequiredService<RecentDecisions>();
         var metrics = services.GetRequiredService<GatewayMetrics>();
         var history = services.GetRequiredService<TrafficHistory>();
+        var origins = services.GetRequiredService<OriginConfigurationService>();
+        var cors = services.GetRequiredService<CorsService>();
         var page = LoadPage();
 
         routes.MapGet("/admin", (HttpContext context) =>
@@ -89,8 +92,8 @@ internal static class AdminEndpoints
                     json.WriteString("region", bucket.Region);
                     json.WriteBoolean("publicRead", bucket.PublicRead);
                     json.WriteBoolean("publicList", bucket.PublicList);
-                    json.WriteNumber("rules", bucket.Rules.Rules.Count);
-                    json.WriteBoolean("cors", bucket.Cors is not null);
+                    json.WriteNumber("rules", origins.RulesOf(bucket).Rules.Count);
+                    json.WriteBoolean("cors", cors.ConfigurationOf(bucket) is not null);
                     json.WriteNumber("objects", objects[bucket.Name]);
                     json.WriteEndObject();
                 }
@@ -102,7 +105,7 @@ internal static class AdminEndpoints
         routes.MapGet("/admin/api/buckets/{bucket}/rules", (HttpContext context, string bucket) => WithBucket(context, bucket, b => JsonAnswer.WriteAsync(context, 200, json =>
         {
             json.WriteStartArray("rules");
-            foreach (var rule in b.Rules.Rules)
+            foreach (var rule in origins.RulesOf(b).Rules)
             {
                 WriteRule(json, rule);
             }
@@ -118,7 +121,7 @@ internal static class AdminEndpoints
             }
             var scheme = context.Request.Query["scheme"].ToString() is "https" ? "https" : "http";
             var query = context.Request.Query["query"].ToString();
-            var explanation = OriginExplanation.Explain(b.Rules, key, scheme, query.Length > 0 ? query : null, new HeaderDictionary());
+            var explanation = OriginExplanation.Explain(origins.RulesOf(b), key, scheme, query.Length > 0 ? query : null, new HeaderDictionary());
             context.Response.ContentType = "application/json; charset=utf-8";
             return context.Response.Body.WriteAsync(explanation).AsTask();
         }));

@@ -15,7 +15,7 @@ namespace OriginGateway.Callbacks;
 /// </summary>
 internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard, ITaskStore store, CallbackOptions options, GatewayMetrics metrics, TimeProvider time) : ITaskHandler
 {
-    public const string TaskKind = "callback";
+    public const string TaskKind = TaskRecord.CallbackKind;
 
     public string Kind => TaskKind;
 

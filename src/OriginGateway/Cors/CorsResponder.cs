@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Protocol;
 
 namespace OriginGateway.Cors;
@@ -11,9 +12,9 @@ namespace OriginGateway.Cors;
 /// Redirect) and errors alike — when the request has an <c>Origin</c> a rule allows. The headers are
 /// set as the response starts, so an origin's own Access-Control-* headers never decide for the bucket.
 /// </summary>
-internal static class CorsResponder
+internal sealed class CorsResponder(CorsService service) : ICrossOriginRules
 {
-    public static Task PreflightAsync(HttpContext context, Bucket bucket, string rawPath)
+    public Task PreflightAsync(HttpContext context, Bucket bucket, string rawPath)
     {
         var headers = context.Request.Headers;
         var origin = headers.Origin.ToString();
@@ -25,7 +26,7 @@ internal static class CorsResponder
         var requested = RequestedHeaders(headers.AccessControlRequestHeaders);
         var response = context.Response;
         response.Headers.Vary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
-        if (bucket.Cors?.Match(origin, requestMethod, requested) is not { } rule)
+        if (service.ConfigurationOf(bucket)?.Match(origin, requestMethod, requested) is not { } rule)
         {
             return CosError.WriteAsync(context, 403, "AccessForbidden", "CORSResponse: this CORS request is not allowed by the bucket's CORS configuration.", rawPath);
         }
@@ -49,8 +50,12 @@ internal static class CorsResponder
     }
 
     /// <summary>For an actual request with an <c>Origin</c> on a bucket with CORS rules: the headers, set when the response starts.</summary>
-    public static void AddHeaders(HttpContext context, CorsConfiguration cors, string origin)
+    public void AddHeaders(HttpContext context, Bucket bucket, string origin)
     {
+        if (service.ConfigurationOf(bucket) is not { } cors)
+        {
+            return;
+        }
         var rule = cors.Match(origin, context.Request.Method);
         context.Response.OnStarting(static state =>
         {

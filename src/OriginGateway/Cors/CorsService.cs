@@ -10,6 +10,7 @@ internal sealed class CorsService
     private readonly BucketRegistry buckets;
     private readonly CorsConfigurationRepository repository;
     private readonly Coordination.IClusterBus bus;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CorsConfiguration> _byBucket = new(StringComparer.Ordinal);
 
     /// <summary>Other replicas' changes arrive on <paramref name="bus"/> and are reloaded from the control database.</summary>
     public CorsService(BucketRegistry buckets, CorsConfigurationRepository repository, Coordination.IClusterBus bus)
@@ -22,7 +23,7 @@ internal sealed class CorsService
             if (message.Kind == Coordination.ClusterMessageKind.CorsChanged && buckets.Find(message.Scope) is { } bucket)
             {
                 Dependencies.DatabaseRetry.InBackground(() =>
-                    bucket.Cors = repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null);
+                    Set(bucket, repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null));
             }
         };
         bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(() => LoadAll());
@@ -36,11 +37,12 @@ internal sealed class CorsService
         {
             if (repository.Get(bucket.Name) is not { } stored)
             {
-                bucket.Cors = null;
+                Set(bucket, null);
                 continue;
             }
-            bucket.Cors = CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out var errors, out _);
-            if (bucket.Cors is null)
+            var configuration = CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out var errors, out _);
+            Set(bucket, configuration);
+            if (configuration is null)
             {
                 problems.Add($"the stored CORS configuration of bucket {bucket.Name} no longer parses: {string.Join("; ", errors)}");
             }
@@ -48,19 +50,34 @@ internal sealed class CorsService
         return problems;
     }
 
+    /// <summary>The bucket's CORS rules in force on this replica, or null when it has none.</summary>
+    public CorsConfiguration? ConfigurationOf(Bucket bucket) => _byBucket.GetValueOrDefault(bucket.Name);
+
+    private void Set(Bucket bucket, CorsConfiguration? configuration)
+    {
+        if (configuration is null)
+        {
+            _byBucket.TryRemove(bucket.Name, out _);
+        }
+        else
+        {
+            _byBucket[bucket.Name] = configuration;
+        }
+    }
+
     public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
 
     public void Put(Bucket bucket, CorsConfiguration configuration)
     {
         repository.Put(bucket.Name, configuration.Write());
-        bucket.Cors = configuration;
+        Set(bucket, configuration);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }
 
     public void Delete(Bucket bucket)
     {
         repository.Delete(bucket.Name);
-        bucket.Cors = null;
+        Set(bucket, null);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }
 }

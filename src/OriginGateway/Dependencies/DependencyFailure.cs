@@ -1,4 +1,5 @@
 using System.Data.Common;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Dependencies;
 
@@ -16,7 +17,7 @@ internal static class DependencyFailure
     public static string? Of(Exception exception) => exception switch
     {
         DbException => Database,
-        Storage.BodyReadException => null, // the client's body, not a dependency
+        BodyReadException => null, // the client's body, not a dependency
         Microsoft.AspNetCore.Http.BadHttpRequestException => null,
         InvalidOperationException { InnerException: DbException } => Database,
         Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException => Store,

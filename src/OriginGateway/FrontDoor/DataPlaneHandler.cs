@@ -1,9 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Actions;
 using OriginGateway.Buckets;
-using OriginGateway.Cors;
+using OriginGateway.Dependencies;
 using OriginGateway.Observability;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
@@ -21,7 +20,8 @@ internal sealed partial class DataPlaneHandler(
     ObjectWriteHandler writes,
     SubresourceTable subresources,
     BucketPolicyService policies,
-    OriginPullDispatcher originPull,
+    IObjectMissHandler originPull,
+    ICrossOriginRules cors,
     GatewayMetrics metrics,
     ILoggerFactory loggers)
 {
@@ -84,7 +84,7 @@ internal sealed partial class DataPlaneHandler(
             };
             return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
         }
-        var dependency = Dependencies.DependencyFailure.Of(exception);
+        var dependency = DependencyFailure.Of(exception);
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
         if (context.Response.HasStarted)
         {
@@ -93,7 +93,7 @@ internal sealed partial class DataPlaneHandler(
         }
         return ErrorAsync(context, c => dependency is null
             ? CosError.WriteAsync(c, 500, "InternalError", "The gateway failed to handle the request.", RawPath(c))
-            : CosError.ServiceUnavailableAsync(c, dependency, RawPath(c)));
+            : CosError.ServiceUnavailableAsync(c, DependencyFailure.Message(dependency), RawPath(c)));
     }
 
     /// <summary>A fresh error answer that keeps the request id already given to the request.</summary>
@@ -131,7 +131,7 @@ internal sealed partial class DataPlaneHandler(
         if (_accessLog.IsEnabled(LogLevel.Information))
         {
             // The key is logged as a short hash, never the path or query (presigned URLs carry signatures).
-            var keyHash = measurement.Key is { Length: > 0 } key ? OriginPullDispatcher.KeyHash(key) : "-";
+            var keyHash = measurement.Key is { Length: > 0 } key ? KeyHash.Of(key) : "-";
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var requestId = response.Headers[RequestIds.HeaderName].ToString();
             var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
@@ -174,11 +174,11 @@ internal sealed partial class DataPlaneHandler(
             measurement.Bucket = bucket.Name;
             if (HttpMethods.IsOptions(context.Request.Method))
             {
-                return CorsResponder.PreflightAsync(context, bucket, rawPath);
+                return cors.PreflightAsync(context, bucket, rawPath);
             }
-            if (bucket.Cors is { } cors && context.Request.Headers.Origin is { Count: > 0 } origin)
+            if (context.Request.Headers.Origin is { Count: > 0 } origin)
             {
-                CorsResponder.AddHeaders(context, cors, origin.ToString());
+                cors.AddHeaders(context, bucket, origin.ToString());
             }
         }
 

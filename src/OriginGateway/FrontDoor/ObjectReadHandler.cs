@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using OriginGateway.Actions;
+using OriginGateway.Dependencies;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
@@ -22,7 +22,7 @@ internal static class ObjectReadHandler
     /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
     /// <param name="action">The x-origin-action of a response served from the store: hit, or the action whose fill stored it.</param>
     /// <param name="access">Who reads: the bucket's owner (the default), or someone whom the bucket and the object's ACL decide for.</param>
-    public static async Task HandleAsync(DataRequest request, OriginPullDispatcher? origin, string action = "hit", ReadAccess access = default)
+    public static async Task HandleAsync(DataRequest request, IObjectMissHandler? origin, string action = "hit", ReadAccess access = default)
     {
         var context = request.Context;
         if (request.Query is { } overrides && ResponseOverrides.Check(overrides, request.Auth.IsAnonymous) is { } refused)
@@ -61,7 +61,7 @@ internal static class ObjectReadHandler
                 return;
             }
         }
-        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store && !context.Response.HasStarted)
+        catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Store && !context.Response.HasStarted)
         {
             bucketStatus = 500;
         }
@@ -73,11 +73,11 @@ internal static class ObjectReadHandler
         context.Response.Headers[ActionHeader] = "miss";
         await (bucketStatus == 404
             ? request.ErrorAsync(404, "NoSuchKey", "The specified key does not exist.")
-            : CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath)).ConfigureAwait(false);
+            : CosError.ServiceUnavailableAsync(context, DependencyFailure.Message(DependencyFailure.Store), request.RawPath)).ConfigureAwait(false);
     }
 
     /// <summary>A read the caller may not make is a 403 — unless a Redirect rule takes 403s.</summary>
-    public static async Task RefusedAsync(DataRequest request, OriginPullDispatcher? origin, string message)
+    public static async Task RefusedAsync(DataRequest request, IObjectMissHandler? origin, string message)
     {
         if (origin is null || !await origin.TryHandleAsync(request, 403).ConfigureAwait(false))
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
@@ -72,14 +73,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             }
             return null;
         }
-        catch (Exception e) when (Dependencies.DependencyFailure.Of(e) is not null || e is OperationCanceledException)
+        catch (Exception e) when (DependencyFailure.Of(e) is not null || e is OperationCanceledException)
         {
             // The store failed (or timed out) while the body was being written: nothing was stored, and
             // the client may retry — never an error that blames its request.
             LogStoreFailed(logger, request.Bucket.Name, e);
             if (!context.Response.HasStarted)
             {
-                await CosError.ServiceUnavailableAsync(context, Dependencies.DependencyFailure.Store, request.RawPath).ConfigureAwait(false);
+                await CosError.ServiceUnavailableAsync(context, DependencyFailure.Message(DependencyFailure.Store), request.RawPath).ConfigureAwait(false);
             }
             return null;
         }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Admin;
 using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 using OriginGateway.FetchTasks;
 using OriginGateway.FrontDoor;
 using OriginGateway.Lifecycle;
@@ -115,7 +116,7 @@ internal static class GatewayApplicationExtensions
 
     private static Task ControlFailureAsync(HttpContext context, Exception exception, Microsoft.Extensions.Logging.ILogger logger)
     {
-        var dependency = Dependencies.DependencyFailure.Of(exception);
+        var dependency = DependencyFailure.Of(exception);
         Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, exception, "A {Method} request on the control endpoint failed ({Dependency})", context.Request.Method, dependency ?? "unexpected");
         if (context.Response.HasStarted)
         {
@@ -124,7 +125,7 @@ internal static class GatewayApplicationExtensions
         }
         context.Response.Clear();
         var status = dependency is null ? 500 : 503;
-        var message = dependency is null ? "The gateway failed to handle the request." : Dependencies.DependencyFailure.Message(dependency);
+        var message = dependency is null ? "The gateway failed to handle the request." : DependencyFailure.Message(dependency);
         if (dependency is not null)
         {
             context.Response.Headers.RetryAfter = "1";

@@ -69,6 +69,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<MirrorAction>();
         services.AddSingleton<ProxyAction>();
         services.AddSingleton<OriginPullDispatcher>();
+        services.AddSingleton<IObjectMissHandler>(sp => sp.GetRequiredService<OriginPullDispatcher>());
         services.AddHttpForwarder();
 
         // The one task engine and the kinds of task it runs.
@@ -128,6 +129,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<OriginConfigurationEndpoint>();
         services.AddSingleton<Cors.CorsService>();
         services.AddSingleton<Cors.CorsEndpoint>();
+        services.AddSingleton<ICrossOriginRules, Cors.CorsResponder>();
         services.AddSingleton<ObjectWriteHandler>();
         services.AddSingleton<MultipartHandler>();
         services.AddHostedService<MultipartSweeper>();
@@ -186,8 +188,7 @@ internal static class GatewayServiceCollectionExtensions
                 store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
                 uploadStore = new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger);
             }
-            var uploads = new MultipartUploads(uploadStore, time);
-            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploads, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));
+            var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploadStore, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));
             return (bucket, (IReadOnlyList<string>)b.Hosts);
         });
         return new BucketRegistry(buckets.ToList(), options.DefaultBucket, options.ServiceHostsOrDefault);

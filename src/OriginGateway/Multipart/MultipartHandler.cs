@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Buckets;
 using OriginGateway.FrontDoor;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
@@ -17,7 +18,7 @@ namespace OriginGateway.Multipart;
 /// The object appears only when the upload completes, whole, through one commit; its ETag is
 /// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
 /// </summary>
-internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, ILogger<MultipartHandler> logger) : ISubresourceProvider
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, TimeProvider time, ILogger<MultipartHandler> logger) : ISubresourceProvider
 {
     private const int MaxListed = 1000;
 
@@ -45,7 +46,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
         var contentType = ContentTypes.For(httpRequest.ContentType, request.Key);
-        var upload = await request.Bucket.Uploads.InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), attributes, request.Context.RequestAborted).ConfigureAwait(false);
+        var upload = await Uploads(request.Bucket).InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), attributes, request.Context.RequestAborted).ConfigureAwait(false);
         LogInitiated(logger, request.Bucket.Name, upload.Id);
         await XmlAnswer.WriteAsync(request, new XElement("InitiateMultipartUploadResult",
             new XElement("Bucket", request.Bucket.Name),
@@ -61,7 +62,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, "InvalidArgument", $"partNumber must be an integer from 1 to {MultipartUploads.MaxPartNumber}.").ConfigureAwait(false);
             return;
         }
-        var uploads = request.Bucket.Uploads;
+        var uploads = Uploads(request.Bucket);
         if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
         {
             return;
@@ -120,7 +121,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
                 return null;
             }
             var write = new ObjectWrite(null, [], null, length, limits.MaxPutSize, Durable: true);
-            var result = await ObjectWriteHandler.CopyBodyAsync(request.Bucket.Uploads.Store, partKey, reader, start, length, write, request.Context.RequestAborted).ConfigureAwait(false);
+            var result = await ObjectWriteHandler.CopyBodyAsync(Uploads(request.Bucket).Store, partKey, reader, start, length, write, request.Context.RequestAborted).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)
             {
                 await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
@@ -130,7 +131,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
     }
 
-    private static async Task ListPartsAsync(DataRequest request, string uploadId)
+    private async Task ListPartsAsync(DataRequest request, string uploadId)
     {
         if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
         {
@@ -142,7 +143,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, "InvalidArgument", "max-parts and part-number-marker must be non-negative integers; encoding-type must be 'url'.").ConfigureAwait(false);
             return;
         }
-        var parts = (await request.Bucket.Uploads.PartsAsync(upload, request.Context.RequestAborted).ConfigureAwait(false)).Where(p => p.Number > marker).ToList();
+        var parts = (await Uploads(request.Bucket).PartsAsync(upload, request.Context.RequestAborted).ConfigureAwait(false)).Where(p => p.Number > marker).ToList();
         var listed = parts.Take(maxParts).ToList();
         var truncated = parts.Count > listed.Count;
         var owner = Owner(request, "Owner");
@@ -189,7 +190,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
 
-        var uploads = request.Bucket.Uploads;
+        var uploads = Uploads(request.Bucket);
         var stored = (await uploads.PartsAsync(upload, context.RequestAborted).ConfigureAwait(false)).ToDictionary(p => p.Number);
         var chosen = new List<UploadedPart>(requested.Count);
         for (var i = 0; i < requested.Count; i++)
@@ -231,9 +232,9 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     }
 
     /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part could not be read whole.</summary>
-    private static async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
+    private async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
     {
-        var uploads = request.Bucket.Uploads;
+        var uploads = Uploads(request.Bucket);
         var digests = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
@@ -269,13 +270,13 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return;
         }
-        await request.Bucket.Uploads.RemoveAsync(upload, request.Context.RequestAborted).ConfigureAwait(false);
+        await Uploads(request.Bucket).RemoveAsync(upload, request.Context.RequestAborted).ConfigureAwait(false);
         LogAborted(logger, request.Bucket.Name, upload.Id);
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     /// <summary><c>GET /?uploads</c>: uploads in progress by key then id, with prefix, delimiter, markers and max-uploads.</summary>
-    public static async Task ListUploadsAsync(DataRequest request)
+    public async Task ListUploadsAsync(DataRequest request)
     {
         var query = request.Query;
         var prefix = QueryParameters.Get(query, "prefix") ?? "";
@@ -288,7 +289,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
 
-        var uploads = (await request.Bucket.Uploads.AllAsync(request.Context.RequestAborted).ConfigureAwait(false))
+        var uploads = (await Uploads(request.Bucket).AllAsync(request.Context.RequestAborted).ConfigureAwait(false))
             .Where(u => u.Key.StartsWith(prefix, StringComparison.Ordinal))
             .OrderBy(u => u.Key, Utf8OrdinalComparer.Instance).ThenBy(u => u.Id, StringComparer.Ordinal);
         var listed = new List<MultipartUpload>();
@@ -404,9 +405,9 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         return parts;
     }
 
-    private static async Task<MultipartUpload?> FindAsync(DataRequest request, string uploadId)
+    private async Task<MultipartUpload?> FindAsync(DataRequest request, string uploadId)
     {
-        if (await request.Bucket.Uploads.FindAsync(uploadId, request.Context.RequestAborted).ConfigureAwait(false) is { } upload && upload.Key == request.Key)
+        if (await Uploads(request.Bucket).FindAsync(uploadId, request.Context.RequestAborted).ConfigureAwait(false) is { } upload && upload.Key == request.Key)
         {
             return upload;
         }
@@ -455,4 +456,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
     private static partial void LogAborted(ILogger logger, string bucket, string uploadId);
+
+    /// <summary>The bucket's multipart uploads: its upload store read as uploads and parts.</summary>
+    private MultipartUploads Uploads(Bucket bucket) => new(bucket.UploadStore, time);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 
 namespace OriginGateway.Multipart;
 
@@ -22,7 +23,7 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
         {
             try
             {
-                var swept = await bucket.Uploads.SweepAsync(cutoff, cancellationToken).ConfigureAwait(false);
+                var swept = await new MultipartUploads(bucket.UploadStore, time).SweepAsync(cutoff, cancellationToken).ConfigureAwait(false);
                 if (swept > 0)
                 {
                     LogSwept(logger, swept, bucket.Name);
@@ -30,13 +31,13 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
                 total += swept;
                 // And what the stores themselves hold of writes nobody will finish.
                 var abandoned = await bucket.Store.SweepAbandonedWritesAsync(cancellationToken).ConfigureAwait(false)
-                    + await bucket.Uploads.Store.SweepAbandonedWritesAsync(cancellationToken).ConfigureAwait(false);
+                    + await bucket.UploadStore.SweepAbandonedWritesAsync(cancellationToken).ConfigureAwait(false);
                 if (abandoned > 0)
                 {
                     LogAbandonedWrites(logger, abandoned, bucket.Name);
                 }
             }
-            catch (Exception e) when (Dependencies.DependencyFailure.Of(e) is not null)
+            catch (Exception e) when (DependencyFailure.Of(e) is not null)
             {
                 LogSweepFailed(logger, bucket.Name, e);
             }

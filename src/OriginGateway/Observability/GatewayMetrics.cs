@@ -1,4 +1,3 @@
-using OriginGateway.Buckets;
 using Prometheus;
 
 namespace OriginGateway.Observability;

@@ -1,6 +1,3 @@
-using OriginGateway.Buckets;
-using OriginGateway.Rules;
-
 namespace OriginGateway.Observability;
 
 /// <summary>One origin-pull decision, as the admin page lists it.</summary>

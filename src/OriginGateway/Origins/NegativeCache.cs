@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using OriginGateway.Buckets;
 
 namespace OriginGateway.Origins;
 

@@ -8,10 +8,10 @@ namespace OriginGateway.Protocol;
 internal static class CosError
 {
     /// <summary>A failing dependency (the store, the control database): a retryable 503 <c>ServiceUnavailable</c> with <c>Retry-After</c>.</summary>
-    public static Task ServiceUnavailableAsync(HttpContext context, string dependency, string resource)
+    public static Task ServiceUnavailableAsync(HttpContext context, string message, string resource)
     {
         context.Response.Headers.RetryAfter = "1";
-        return WriteAsync(context, 503, "ServiceUnavailable", Dependencies.DependencyFailure.Message(dependency), resource);
+        return WriteAsync(context, 503, "ServiceUnavailable", message, resource);
     }
 
     public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource)

@@ -18,6 +18,7 @@ internal sealed partial class OriginConfigurationService
     private readonly EgressGuard egress;
     private readonly Coordination.IClusterBus bus;
     private readonly ILogger<OriginConfigurationService> logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CompiledRuleSet> _rules = new(StringComparer.Ordinal);
 
     /// <summary>Other replicas' changes arrive on <paramref name="bus"/> and are reloaded from the control database.</summary>
     public OriginConfigurationService(BucketRegistry buckets, OriginConfigurationRepository repository, EgressGuard egress, Coordination.IClusterBus bus, ILogger<OriginConfigurationService> logger)
@@ -48,8 +49,9 @@ internal sealed partial class OriginConfigurationService
     {
         var stored = repository.Get(bucket.Name);
         var parsed = stored is null ? null : OriginConfigurationXml.Parse(Encoding.UTF8.GetBytes(stored));
-        bucket.Rules = parsed is { IsValid: true } ? new CompiledRuleSet(parsed.Configuration) : CompiledRuleSet.Empty;
-        LogReloaded(logger, bucket.Name, bucket.Rules.Rules.Count);
+        var rules = parsed is { IsValid: true } ? new CompiledRuleSet(parsed.Configuration) : CompiledRuleSet.Empty;
+        _rules[bucket.Name] = rules;
+        LogReloaded(logger, bucket.Name, rules.Rules.Count);
     }
 
     /// <summary>Parses, validates, and refuses origin hosts that are literal IPs the egress guard denies.</summary>
@@ -100,13 +102,13 @@ internal sealed partial class OriginConfigurationService
             var stored = repository.Get(bucket.Name);
             if (stored is null)
             {
-                bucket.Rules = CompiledRuleSet.Empty;
+                _rules[bucket.Name] = CompiledRuleSet.Empty;
                 continue;
             }
             var parsed = OriginConfigurationXml.Parse(Encoding.UTF8.GetBytes(stored));
             if (parsed.IsValid)
             {
-                bucket.Rules = new CompiledRuleSet(parsed.Configuration);
+                _rules[bucket.Name] = new CompiledRuleSet(parsed.Configuration);
             }
             else
             {
@@ -117,6 +119,9 @@ internal sealed partial class OriginConfigurationService
     }
 
     /// <summary>The stored document, or null when the bucket has no configuration.</summary>
+    /// <summary>The bucket's origin rules in force on this replica (none until loaded).</summary>
+    public CompiledRuleSet RulesOf(Bucket bucket) => _rules.GetValueOrDefault(bucket.Name, CompiledRuleSet.Empty);
+
     public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
 
     /// <summary>Parses and, when valid, stores and activates a configuration.</summary>
@@ -135,7 +140,7 @@ internal sealed partial class OriginConfigurationService
     public void Delete(Bucket bucket)
     {
         repository.Delete(bucket.Name);
-        bucket.Rules = CompiledRuleSet.Empty;
+        _rules[bucket.Name] = CompiledRuleSet.Empty;
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.OriginChanged, bucket.Name, ""));
         LogDeleted(logger, bucket.Name);
     }
@@ -143,7 +148,7 @@ internal sealed partial class OriginConfigurationService
     private void Apply(Bucket bucket, OriginConfiguration configuration, string source)
     {
         repository.Put(bucket.Name, OriginConfigurationXml.Write(configuration), source);
-        bucket.Rules = new CompiledRuleSet(configuration);
+        _rules[bucket.Name] = new CompiledRuleSet(configuration);
     }
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration reloaded after another replica changed it ({Count} rule(s))")]

@@ -6,11 +6,11 @@ using OriginGateway.Security;
 namespace OriginGateway.Rules;
 
 /// <summary><c>GET /?origin-explain&amp;key=K[&amp;scheme=][&amp;query=][&amp;header=Name:Value…]</c>: the explanation as JSON.</summary>
-internal sealed class OriginExplainEndpoint : ISubresourceProvider
+internal sealed class OriginExplainEndpoint(OriginConfigurationService configurations) : ISubresourceProvider
 {
     public IEnumerable<SubresourceRoute> Routes => [new("origin-explain", ResourceTarget.Bucket, HttpMethods.Get, BucketOperation.Configure, HandleAsync)];
 
-    public static async Task HandleAsync(DataRequest request)
+    public async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;
         if (!HttpMethods.IsGet(context.Request.Method))
@@ -46,7 +46,7 @@ internal sealed class OriginExplainEndpoint : ISubresourceProvider
             headers.Append(value[..colon], value[(colon + 1)..].Trim());
         }
 
-        var body = OriginExplanation.Explain(request.Bucket.Rules, key, scheme, QueryParameters.Get(request.Query, "query"), headers);
+        var body = OriginExplanation.Explain(configurations.RulesOf(request.Bucket), key, scheme, QueryParameters.Get(request.Query, "query"), headers);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);

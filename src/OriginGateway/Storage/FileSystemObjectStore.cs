@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Storage;
 
@@ -74,7 +75,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             {
                 if (_entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
                 {
-                    LogVanished(_logger, KeyHash(entry.Key));
+                    LogVanished(_logger, KeyHash.Of(entry.Key));
                     RemoveFromIndex(entry.Key);
                 }
             }
@@ -262,7 +263,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     private ObjectEntry Commit(string key, string stagingPath, ObjectTrailer trailer)
     {
-        var hash = KeyHash(key);
+        var hash = FileNameHash(key);
         var directory = Path.Combine(_objectsDirectory, hash[..2]);
         var shard = Convert.ToInt32(hash[..2], 16);
         if (!_shardCreated[shard])
@@ -346,7 +347,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             {
                 trailer = ObjectFileFormat.TryReadTrailer(handle);
             }
-            if (trailer is null || !string.Equals(KeyHash(trailer.Key), hash, StringComparison.Ordinal))
+            if (trailer is null || !string.Equals(FileNameHash(trailer.Key), hash, StringComparison.Ordinal))
             {
                 LogCorrupt(_logger, path);
                 TryDelete(path);
@@ -397,7 +398,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
 
     /// <summary>The key's file name stem: lowercase hex SHA-256 of its UTF-8 bytes.</summary>
-    internal static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string FileNameHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static void TryDelete(string path) => StagingFileSession.TryDelete(path);
 

@@ -1,3 +1,5 @@
+using OriginGateway.Protocol;
+
 namespace OriginGateway.Storage;
 
 /// <summary>
@@ -100,6 +102,3 @@ internal static class ObjectStoreExtensions
         }
     }
 }
-
-/// <summary>The body being stored could not be read: the client's request broke, not the store.</summary>
-internal sealed class BodyReadException(Exception inner) : IOException("The request body could not be read: " + inner.Message, inner);

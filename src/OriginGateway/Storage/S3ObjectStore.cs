@@ -6,7 +6,6 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Coordination;
-using OriginGateway.Protocol;
 using Polly;
 using Polly.Retry;
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text;
-using OriginGateway.Buckets;
 using OriginGateway.Persistence;
 
 namespace OriginGateway.Tasks;
@@ -121,7 +120,7 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         command.Bind("@message", (object?)outcome.Message ?? DBNull.Value);
         command.Bind("@size", (object?)outcome.Size ?? DBNull.Value);
         command.Bind("@etag", (object?)outcome.ETag ?? DBNull.Value);
-        command.Bind("@followUp", followUps.Any(f => f.Kind == Callbacks.CallbackHandler.TaskKind));
+        command.Bind("@followUp", followUps.Any(f => f.Kind == TaskRecord.CallbackKind));
         command.Bind("@id", id);
         command.Bind("@owner", owner);
         if (command.ExecuteNonQuery() != 1)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 using OriginGateway.Observability;
 
 namespace OriginGateway.Tasks;
@@ -219,7 +219,7 @@ internal sealed partial class TaskEngine : BackgroundService
                     {
                         _store.Progress(task.Id, Owner, done, total);
                     }
-                    catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Database)
+                    catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Database)
                     {
                         // Progress is a report, not a result: a database outage only delays the next one.
                     }
@@ -339,7 +339,7 @@ internal sealed partial class TaskEngine : BackgroundService
             {
                 renewed = _store.Renew(running.Task.Id, Owner, (now + _options.Lease).ToUnixTimeMilliseconds());
             }
-            catch (Exception e) when (Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Database)
+            catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Database)
             {
                 if (now + every / 2 >= heldUntil)
                 {

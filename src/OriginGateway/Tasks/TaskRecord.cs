@@ -1,5 +1,3 @@
-using OriginGateway.Buckets;
-
 namespace OriginGateway.Tasks;
 
 /// <summary>Where a task is in its life (<c>02-tasks.md</c> §2.1).</summary>
@@ -41,6 +39,12 @@ internal static class TaskStates
 /// <summary>One task row. Times are Unix milliseconds.</summary>
 internal sealed record TaskRecord
 {
+    /// <summary>
+    /// The kind of the follow-up task that delivers a finished task's callback: finishing a task with one
+    /// marks its callback pending (the task kind lives with the callbacks; the engine only knows its name).
+    /// </summary>
+    public const string CallbackKind = "callback";
+
     public required string Id { get; init; }
 
     /// <summary>Which handler runs it: <c>fetch</c>, <c>store</c>, <c>callback</c>, ….</summary>

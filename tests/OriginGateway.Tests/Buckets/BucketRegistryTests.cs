@@ -33,8 +33,7 @@ public sealed class BucketRegistryTests
     public void Resolve_ACosHostOfAnUnknownBucket_IsNoBucket_WhileIpAndLocalhostKeepTheDefault()
     {
         var store = new OriginGateway.Storage.FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "og-reg-" + Guid.NewGuid().ToString("N")), false, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        var uploads = new OriginGateway.Multipart.MultipartUploads(store, TimeProvider.System);
-        Bucket Make(string name) => new(name, "ap-guangzhou", true, false, store, uploads, "", DateTimeOffset.UnixEpoch);
+        Bucket Make(string name) => new(name, "ap-guangzhou", true, false, store, store, "", DateTimeOffset.UnixEpoch);
         var registry = new BucketRegistry([(Make("examplebucket-1250000000"), []), (Make("other-1250000000"), ["cdn.example.com"])], "examplebucket-1250000000");
 
         Assert.Null(registry.Resolve("nosuch-1250000000.cos.ap-guangzhou.myqcloud.com", "/a.txt", out _, out _, out var unknown));

@@ -40,11 +40,11 @@ public sealed class SubresourceTableTests
     [
         new BucketSubresources(),
         new ObjectAttributesEndpoint(),
-        new OriginExplainEndpoint(),
+        new OriginExplainEndpoint(null!),
         new OriginConfigurationEndpoint(null!),
         new CorsEndpoint(null!),
         new BucketPolicyEndpoint(null!),
-        new MultipartHandler(null!, null!, NullLogger<MultipartHandler>.Instance),
+        new MultipartHandler(null!, null!, TimeProvider.System, NullLogger<MultipartHandler>.Instance),
     ]);
 
     private static List<KeyValuePair<string, string>> Query(params string[] names) => names.Select(n => new KeyValuePair<string, string>(n, "")).ToList();

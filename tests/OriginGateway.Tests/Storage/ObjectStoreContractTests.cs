@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Tests.Storage;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using OriginGateway.Buckets;
 using OriginGateway.Persistence;
 using OriginGateway.Tasks;
 
