@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using OriginGateway.Actions;
 using OriginGateway.Buckets;
 using OriginGateway.Callbacks;
 using OriginGateway.Egress;
@@ -11,6 +10,7 @@ using OriginGateway.Lifecycle;
 using OriginGateway.Multipart;
 using OriginGateway.Observability;
 using OriginGateway.Oms;
+using OriginGateway.OriginPull;
 using OriginGateway.Origins;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;

@@ -1,8 +1,8 @@
 using ArchUnitNET.Domain;
 using ArchUnitNET.Loader;
 using ArchUnitNET.xUnit;
-using static ArchUnitNET.Fluent.ArchRuleDefinition;
 using Assembly = System.Reflection.Assembly;
+using static ArchUnitNET.Fluent.ArchRuleDefinition;
 
 namespace OriginGateway.Tests.Architecture;
 
@@ -32,7 +32,7 @@ public sealed class LayeringTests
         "Origins",
         "Tasks",
         "Callbacks",
-        "Actions",
+        "OriginPull",
         "FetchTasks",
         "Vod",
         "Oms",

@@ -1,6 +1,6 @@
 using OriginGateway.Storage;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 internal enum FillState
 {

@@ -5,7 +5,7 @@ using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Tasks;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// The Proxy action's background stores (kind <c>store</c>, priority −5, one queued or running per

@@ -9,7 +9,7 @@ using OriginGateway.Origins;
 using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// Single flight per bucket+key: the first miss starts a <see cref="Fill"/>, later misses join it.

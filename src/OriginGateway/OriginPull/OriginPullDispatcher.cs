@@ -10,7 +10,7 @@ using OriginGateway.Origins;
 using OriginGateway.Protocol;
 using OriginGateway.Rules;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// Where a GET that the bucket cannot answer meets the origin rules: the first rule (by

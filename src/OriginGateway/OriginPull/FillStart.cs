@@ -1,4 +1,4 @@
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 internal enum FillStartKind
 {

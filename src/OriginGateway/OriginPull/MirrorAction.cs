@@ -5,7 +5,7 @@ using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Protocol;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// Mirror (sync origin-pull, <c>01-data-plane.md</c> §1.4): join or start the key's fill and

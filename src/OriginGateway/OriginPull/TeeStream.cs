@@ -1,6 +1,6 @@
 using OriginGateway.Storage;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// A response body that counts what reaches the client and, given a store write session, also writes

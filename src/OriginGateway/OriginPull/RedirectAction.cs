@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>Redirect: answer HttpRedirectCode (default 302) with Location = the origin URL. Nothing is fetched or stored.</summary>
 internal static class RedirectAction

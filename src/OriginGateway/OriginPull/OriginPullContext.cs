@@ -1,7 +1,7 @@
 using OriginGateway.FrontDoor;
 using OriginGateway.Rules;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>A miss that a rule fired on: the request, the rule, and the origin request it builds.</summary>
 internal sealed record OriginPullContext(DataRequest Request, CompiledRule Rule, OriginRequestPlan Plan)

@@ -10,7 +10,7 @@ using OriginGateway.Storage;
 using OriginGateway.Tasks;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace OriginGateway.Actions;
+namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// Proxy (async origin-pull): the origin's answer streams to the client through YARP's
