@@ -39,5 +39,12 @@ public sealed class CoordinationOptions
     public TimeSpan BreakerOpenFor { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether replicas coordinate through Redis: a connection string alone turns it on.</summary>
-    public bool UsesRedis => Provider == "Redis" || (Provider.Length == 0 && !string.IsNullOrWhiteSpace(Redis));
+    public bool UsesRedis => Provider.Length == 0 ? !string.IsNullOrWhiteSpace(Redis) : Enum.TryParse<CoordinationProvider>(Provider, ignoreCase: true, out var named) && named == CoordinationProvider.Redis;
+}
+
+/// <summary>How replicas coordinate (<c>Coordination:Provider</c>; empty: Redis when a connection string is set).</summary>
+internal enum CoordinationProvider
+{
+    Local,
+    Redis,
 }

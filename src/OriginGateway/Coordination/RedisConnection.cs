@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -127,15 +128,15 @@ internal sealed partial class RedisConnection : IDisposable
 
     public void Dispose() => _multiplexer.Dispose();
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Redis connection failed ({FailureType}); coordination falls back to this replica until it returns")]
+    [LoggerMessage(EventId = LogEvents.RedisConnectionFailed, Level = LogLevel.Warning, Message = "Redis connection failed ({FailureType}); coordination falls back to this replica until it returns")]
     private static partial void LogConnectionFailed(ILogger logger, string failureType);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Redis connection restored")]
+    [LoggerMessage(EventId = LogEvents.RedisConnectionRestored, Level = LogLevel.Information, Message = "Redis connection restored")]
     private static partial void LogConnectionRestored(ILogger logger);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Redis circuit breaker open: local coordination for {Seconds} s ({Error})")]
+    [LoggerMessage(EventId = LogEvents.RedisBreakerOpened, Level = LogLevel.Warning, Message = "Redis circuit breaker open: local coordination for {Seconds} s ({Error})")]
     private static partial void LogBreakerOpened(ILogger logger, double seconds, string error);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Redis circuit breaker closed: coordination is shared again; cached lookups are dropped and configurations reloaded")]
+    [LoggerMessage(EventId = LogEvents.RedisBreakerClosed, Level = LogLevel.Information, Message = "Redis circuit breaker closed: coordination is shared again; cached lookups are dropped and configurations reloaded")]
     private static partial void LogBreakerClosed(ILogger logger);
 }

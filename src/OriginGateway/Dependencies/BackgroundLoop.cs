@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
 using Polly;
 using Polly.Retry;
 
@@ -77,9 +78,9 @@ internal static partial class BackgroundLoop
 
     private sealed class RecoveryLoggerOptions : ResilienceStrategyOptions;
 
-    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "{Name} is failing ({Dependency}); retrying with back-off until it works again")]
+    [LoggerMessage(EventId = LogEvents.BackgroundLoopFailing, Level = LogLevel.Warning, Message = "{Name} is failing ({Dependency}); retrying with back-off until it works again")]
     private static partial void LogFailing(ILogger logger, string name, string dependency, Exception exception);
 
-    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "{Name} works again after {Failures} failed attempt(s)")]
+    [LoggerMessage(EventId = LogEvents.BackgroundLoopRecovered, Level = LogLevel.Information, Message = "{Name} works again after {Failures} failed attempt(s)")]
     private static partial void LogRecovered(ILogger logger, string name, int failures);
 }

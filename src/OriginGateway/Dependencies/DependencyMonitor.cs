@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
 
 namespace OriginGateway.Dependencies;
 
@@ -147,7 +148,7 @@ internal sealed partial class DependencyMonitor : BackgroundService
 
     private sealed record State(HealthCheckResult Result, DateTimeOffset CheckedAt, DateTimeOffset Since);
 
-    [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "Readiness of {Dependency} is now {Status}: {Description}")]
+    [LoggerMessage(EventId = LogEvents.DependencyStateChanged, Level = LogLevel.Warning, Message = "Readiness of {Dependency} is now {Status}: {Description}")]
     private static partial void LogChanged(ILogger logger, string dependency, string status, string description);
 }
 

@@ -162,6 +162,6 @@ internal sealed partial class EgressGuard(
             .SelectMany(i => i.GetIPProperties().UnicastAddresses)
             .Any(u => EgressAddressClassifier.Normalize(u.Address).Equals(address));
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Egress denied to {Host}:{Port}: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.EgressDenied, Level = LogLevel.Warning, Message = "Egress denied to {Host}:{Port}: {Reason}")]
     private static partial void LogDenied(ILogger logger, string host, int port, string reason);
 }

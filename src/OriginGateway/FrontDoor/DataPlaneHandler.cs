@@ -110,7 +110,7 @@ internal sealed partial class DataPlaneHandler(
 
     private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
 
-    [LoggerMessage(EventId = 1211, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
+    [LoggerMessage(EventId = LogEvents.DataRequestFailed, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
     private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
 
     /// <summary>Times the request, counts it by bucket, action and status, and logs it when the access log is on.</summary>
@@ -147,7 +147,7 @@ internal sealed partial class DataPlaneHandler(
         public string? Key { get; set; }
     }
 
-    [LoggerMessage(EventId = 1210, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.AccessLog, Level = LogLevel.Information,
         Message = "{Method} bucket {Bucket} key#{KeyHash} {Action} {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId} client {Client}")]
     private static partial void LogAccess(ILogger logger, string method, string bucket, string keyHash, string action, int status, long bytes, double durationMs, string requestId, string client);
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Dependencies;
+using OriginGateway.Observability;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
@@ -64,7 +65,11 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         catch (Exception e) when (e is BodyReadException || (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
         {
             // The client went away or sent a broken body: nothing was stored.
-            LogIncompleteBody(logger, request.Bucket.Name, e);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var keyHash = KeyHash.Of(request.Key);
+                LogIncompleteBody(logger, request.Bucket.Name, keyHash, e);
+            }
             if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {
                 var tooLarge = e.InnerException is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
@@ -77,7 +82,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         {
             // The store failed (or timed out) while the body was being written: nothing was stored, and
             // the client may retry — never an error that blames its request.
-            LogStoreFailed(logger, request.Bucket.Name, e);
+            LogStoreFailed(logger, request.Bucket.Name, KeyHash.Of(request.Key), e);
             if (!context.Response.HasStarted)
             {
                 await CosError.ServiceUnavailableAsync(context, DependencyFailure.Message(DependencyFailure.Store), request.RawPath).ConfigureAwait(false);
@@ -312,9 +317,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "PUT into bucket {Bucket} ended without a whole body; nothing stored")]
-    private static partial void LogIncompleteBody(ILogger logger, string bucket, Exception exception);
+    [LoggerMessage(EventId = LogEvents.IncompleteBody, Level = LogLevel.Information, Message = "PUT into bucket {Bucket} key#{KeyHash} ended without a whole body; nothing stored")]
+    private static partial void LogIncompleteBody(ILogger logger, string bucket, string keyHash, Exception exception);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "PUT into bucket {Bucket} failed on the store; nothing stored, answered 503")]
-    private static partial void LogStoreFailed(ILogger logger, string bucket, Exception exception);
+    [LoggerMessage(EventId = LogEvents.ObjectStoreFailed, Level = LogLevel.Warning, Message = "PUT into bucket {Bucket} key#{KeyHash} failed on the store; nothing stored, answered 503")]
+    private static partial void LogStoreFailed(ILogger logger, string bucket, string keyHash, Exception exception);
 }

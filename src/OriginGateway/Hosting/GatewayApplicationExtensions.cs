@@ -117,7 +117,7 @@ internal static class GatewayApplicationExtensions
     private static Task ControlFailureAsync(HttpContext context, Exception exception, Microsoft.Extensions.Logging.ILogger logger)
     {
         var dependency = DependencyFailure.Of(exception);
-        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, exception, "A {Method} request on the control endpoint failed ({Dependency})", context.Request.Method, dependency ?? "unexpected");
+        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, new Microsoft.Extensions.Logging.EventId(LogEvents.ControlRequestFailed, nameof(LogEvents.ControlRequestFailed)), exception, "A {Method} request on the control endpoint failed ({Dependency})", context.Request.Method, dependency ?? "unexpected");
         if (context.Response.HasStarted)
         {
             context.Abort();

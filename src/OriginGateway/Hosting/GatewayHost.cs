@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Lifecycle;
+using OriginGateway.Observability;
 using OriginGateway.Persistence;
 using OriginGateway.Rules;
 
@@ -218,9 +219,9 @@ internal static partial class GatewayHost
         output.Flush();
     }
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "OriginGateway is running ({Environment}); data endpoint: {DataUrl} control endpoint: {ControlUrl} data directory: {DataDirectory}")]
+    [LoggerMessage(EventId = LogEvents.Listening, Level = LogLevel.Information, Message = "OriginGateway is running ({Environment}); data endpoint: {DataUrl} control endpoint: {ControlUrl} data directory: {DataDirectory}")]
     private static partial void LogListening(ILogger logger, string environment, string dataUrl, string controlUrl, string dataDirectory);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
+    [LoggerMessage(EventId = LogEvents.UnsignedCallbacks, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
     private static partial void LogUnsignedCallbacks(ILogger logger);
 }

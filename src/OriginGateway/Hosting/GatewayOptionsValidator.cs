@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OriginGateway.Persistence;
 using OriginGateway.Security;
 
 namespace OriginGateway.Hosting;
@@ -110,11 +111,11 @@ internal static partial class GatewayOptionsValidator
         ValidateMultipart(options.Multipart, errors);
         ValidateOperations(options, errors);
         ValidateVod(options, errors);
-        if (options.Database.Provider is not ("Sqlite" or "Postgres"))
+        if (!IsOneOf<DatabaseProvider>(options.Database.Provider))
         {
             errors.Add($"Database:Provider '{options.Database.Provider}' must be Sqlite or Postgres.");
         }
-        else if (options.Database.Provider == "Postgres" && options.Database.ConnectionString.Length == 0)
+        else if (options.Database.ProviderKind == DatabaseProvider.Postgres && options.Database.ConnectionString.Length == 0)
         {
             errors.Add("Database:ConnectionString must name the PostgreSQL server when Database:Provider is Postgres (Host=…;Port=…;Database=…;Username=…;Password=…).");
         }
@@ -272,18 +273,23 @@ internal static partial class GatewayOptionsValidator
     private static void ValidateCoordination(Coordination.CoordinationOptions coordination, List<string> errors)
     {
         var hasRedis = !string.IsNullOrWhiteSpace(coordination.Redis);
-        switch (coordination.Provider)
+        if (coordination.Provider.Length > 0 && !IsOneOf<Coordination.CoordinationProvider>(coordination.Provider))
         {
-            case "" or "Local" when !hasRedis:
+            errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis (or leave it empty).");
+            return;
+        }
+        switch (coordination.Provider.Length == 0 ? (Coordination.CoordinationProvider?)null : Enum.Parse<Coordination.CoordinationProvider>(coordination.Provider, ignoreCase: true))
+        {
+            case null or Coordination.CoordinationProvider.Local when !hasRedis:
                 return;
-            case "Local":
+            case Coordination.CoordinationProvider.Local:
                 // Never a silent single-process gateway while the operator believes replicas share state.
                 errors.Add("Coordination:Provider is Local but Coordination:Redis is set: remove Coordination:Provider (a connection string alone turns Redis on) or remove Coordination:Redis.");
                 return;
-            case "Redis" when !hasRedis:
+            case Coordination.CoordinationProvider.Redis when !hasRedis:
                 errors.Add("Coordination:Redis is not set although Coordination:Provider is Redis: give the connection string (host:port[,user=…,password=…,ssl=true]).");
                 break;
-            case "" or "Redis":
+            default:
                 try
                 {
                     StackExchange.Redis.ConfigurationOptions.Parse(coordination.Redis);
@@ -293,9 +299,6 @@ internal static partial class GatewayOptionsValidator
                     errors.Add($"Coordination:Redis does not parse: {e.Message}");
                 }
                 break;
-            default:
-                errors.Add($"Coordination:Provider '{coordination.Provider}' is not one of Local, Redis (or leave it empty).");
-                return;
         }
         foreach (var (name, path) in new[] { ("TlsCaCertificate", coordination.TlsCaCertificate), ("TlsClientCertificate", coordination.TlsClientCertificate), ("TlsClientKey", coordination.TlsClientKey) })
         {
@@ -320,15 +323,14 @@ internal static partial class GatewayOptionsValidator
 
     private static void ValidateStorage(Storage.StorageOptions storage, string prefix, List<string> errors)
     {
-        switch (storage.Kind)
+        if (!IsOneOf<Storage.StorageKind>(storage.Kind))
         {
-            case "FileSystem":
-                return;
-            case "S3":
-                break;
-            default:
-                errors.Add($"{prefix}:Kind '{storage.Kind}' is not one of FileSystem, S3.");
-                return;
+            errors.Add($"{prefix}:Kind '{storage.Kind}' is not one of FileSystem, S3.");
+            return;
+        }
+        if (storage.StoreKind == Storage.StorageKind.FileSystem)
+        {
+            return;
         }
         if (!Uri.TryCreate(storage.ServiceUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
@@ -373,4 +375,8 @@ internal static partial class GatewayOptionsValidator
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
     private static partial Regex BucketName();
+
+    /// <summary>Whether <paramref name="value"/> names a member of <typeparamref name="T"/> (any case; never a number).</summary>
+    private static bool IsOneOf<T>(string value) where T : struct, Enum =>
+        Enum.GetNames<T>().Contains(value, StringComparer.OrdinalIgnoreCase);
 }

@@ -39,7 +39,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton(options.Shutdown);
         services.AddSingleton<ShutdownSignal>();
 
-        services.AddSingleton(sp => new ControlDatabase(options.Database.Provider, options.ControlDatabaseConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>(), options.Database.Timeout));
+        services.AddSingleton(sp => new ControlDatabase(options.Database.ProviderKind, options.ControlDatabaseConnectionString, sp.GetRequiredService<ILogger<ControlDatabase>>(), options.Database.Timeout));
         services.AddSingleton<OriginConfigurationRepository>();
         services.AddSingleton<BucketPolicyRepository>();
         services.AddSingleton<CorsConfigurationRepository>();
@@ -174,7 +174,7 @@ internal static class GatewayServiceCollectionExtensions
         {
             var root = options.StorePath(b);
             IObjectStore store, uploadStore;
-            if (b.Storage.Kind == "S3")
+            if (b.Storage.StoreKind == StorageKind.S3)
             {
                 var s = b.Storage;
                 var client = services.GetRequiredService<S3ClientFactory>().CreateForStorage(s.ServiceUrl, s.Region, s.AccessKey, s.SecretKey);

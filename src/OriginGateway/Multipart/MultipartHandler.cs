@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.FrontDoor;
+using OriginGateway.Observability;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
 using OriginGateway.Storage;
@@ -448,13 +449,13 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 
     private static string Unquote(string etag) => etag.Trim('"');
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
+    [LoggerMessage(EventId = LogEvents.MultipartInitiated, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
     private static partial void LogInitiated(ILogger logger, string bucket, string uploadId);
 
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
+    [LoggerMessage(EventId = LogEvents.MultipartCompleted, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
     private static partial void LogCompleted(ILogger logger, string bucket, string uploadId, int parts, long bytes);
 
-    [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
+    [LoggerMessage(EventId = LogEvents.MultipartAborted, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} aborted")]
     private static partial void LogAborted(ILogger logger, string bucket, string uploadId);
 
     /// <summary>The bucket's multipart uploads: its upload store read as uploads and parts.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Dependencies;
+using OriginGateway.Observability;
 
 namespace OriginGateway.Multipart;
 
@@ -45,12 +46,12 @@ internal sealed partial class MultipartSweeper(BucketRegistry buckets, Multipart
         return total;
     }
 
-    [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
+    [LoggerMessage(EventId = LogEvents.MultipartSwept, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads in bucket {Bucket}")]
     private static partial void LogSwept(ILogger logger, int count, string bucket);
 
-    [LoggerMessage(EventId = 1506, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads the object store held for bucket {Bucket}")]
+    [LoggerMessage(EventId = LogEvents.AbandonedWritesSwept, Level = LogLevel.Information, Message = "Aborted {Count} abandoned multipart uploads the object store held for bucket {Bucket}")]
     private static partial void LogAbandonedWrites(ILogger logger, int count, string bucket);
 
-    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
+    [LoggerMessage(EventId = LogEvents.MultipartSweepFailed, Level = LogLevel.Warning, Message = "Sweeping abandoned multipart uploads in bucket {Bucket} failed; the next sweep tries again")]
     private static partial void LogSweepFailed(ILogger logger, string bucket, Exception exception);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Observability;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.Oms;
@@ -107,6 +108,6 @@ internal sealed partial class SyncRunner(
         return queued;
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Sync task {TaskId}: pass failed ({Error})")]
+    [LoggerMessage(EventId = LogEvents.SyncPassFailed, Level = LogLevel.Warning, Message = "Sync task {TaskId}: pass failed ({Error})")]
     private static partial void LogPassFailed(ILogger logger, string taskId, string error);
 }

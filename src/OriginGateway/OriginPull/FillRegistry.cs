@@ -171,7 +171,7 @@ internal sealed partial class FillRegistry(
             reason = "StoreFailed";
             written = session?.Length ?? 0;
             metrics.CommitRejected(reason);
-            LogFillError(logger, bucket.Name, e);
+            LogFillError(logger, bucket.Name, KeyHash.Of(fill.Key), e);
         }
         finally
         {
@@ -231,12 +231,12 @@ internal sealed partial class FillRegistry(
 
     private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(100);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} failed ({Reason}) after {Bytes} bytes: nothing stored; clients still receiving were aborted")]
+    [LoggerMessage(EventId = LogEvents.FillFailed, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} failed ({Reason}) after {Bytes} bytes: nothing stored; clients still receiving were aborted")]
     private static partial void LogFillFailed(ILogger logger, string bucket, string keyHash, string reason, long bytes);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} served but not stored ({Reason}) after {Bytes} bytes")]
+    [LoggerMessage(EventId = LogEvents.ServedNotStored, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} served but not stored ({Reason}) after {Bytes} bytes")]
     private static partial void LogServedNotStored(ILogger logger, string bucket, string keyHash, string reason, long bytes);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Fill in bucket {Bucket} failed on the store")]
-    private static partial void LogFillError(ILogger logger, string bucket, Exception exception);
+    [LoggerMessage(EventId = LogEvents.FillThrew, Level = LogLevel.Error, Message = "Fill in bucket {Bucket} key#{KeyHash} failed on the store")]
+    private static partial void LogFillError(ILogger logger, string bucket, string keyHash, Exception exception);
 }

@@ -105,7 +105,7 @@ internal sealed partial class OriginPullDispatcher(
 
     /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
 
-    [LoggerMessage(EventId = 3201,
+    [LoggerMessage(EventId = LogEvents.OriginPullDecision,
         Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId}")]
     private static partial void LogDecision(ILogger logger, LogLevel level, string bucket, string keyHash, int rule, string action, string originHost, int status, long bytes, double durationMs, string requestId);
 }

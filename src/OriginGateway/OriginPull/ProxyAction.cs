@@ -77,7 +77,7 @@ internal sealed partial class ProxyAction(
         {
             // The client already has its answer; a store that could not be queued is only a later miss.
             _metrics.CommitRejected("QueueFailed");
-            LogQueueFailed(_logger, pull.Request.Bucket.Name, e);
+            LogQueueFailed(_logger, pull.Request.Bucket.Name, KeyHash.Of(pull.Request.Key), e);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed partial class ProxyAction(
             return true;
         }
         _metrics.CommitRejected("AccessDenied");
-        LogStoreDenied(_logger, pull.Request.Bucket.Name);
+        LogStoreDenied(_logger, pull.Request.Bucket.Name, KeyHash.Of(pull.Request.Key));
         return false;
     }
 
@@ -198,19 +198,20 @@ internal sealed partial class ProxyAction(
             {
                 owner.StoreInBackground(pull);
             }
-            if (error != ForwarderError.None)
+            if (error != ForwarderError.None && owner._logger.IsEnabled(LogLevel.Information))
             {
-                LogForwardError(owner._logger, pull.Request.Bucket.Name, error);
+                var keyHash = KeyHash.Of(pull.Request.Key);
+                LogForwardError(owner._logger, pull.Request.Bucket.Name, keyHash, error);
             }
         }
     }
 
-    [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Proxy in bucket {Bucket}: the background store could not be queued")]
-    private static partial void LogQueueFailed(ILogger logger, string bucket, Exception exception);
+    [LoggerMessage(EventId = LogEvents.ProxyStoreQueueFailed, Level = LogLevel.Error, Message = "Proxy in bucket {Bucket} key#{KeyHash}: the background store could not be queued")]
+    private static partial void LogQueueFailed(ILogger logger, string bucket, string keyHash, Exception exception);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Proxy in bucket {Bucket}: not stored, the bucket policy does not let the service principal write the key")]
-    private static partial void LogStoreDenied(ILogger logger, string bucket);
+    [LoggerMessage(EventId = LogEvents.ProxyStoreRefused, Level = LogLevel.Warning, Message = "Proxy in bucket {Bucket} key#{KeyHash}: not stored, the bucket policy does not let the service principal write the key")]
+    private static partial void LogStoreDenied(ILogger logger, string bucket, string keyHash);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} ended with {Error}")]
-    private static partial void LogForwardError(ILogger logger, string bucket, ForwarderError error);
+    [LoggerMessage(EventId = LogEvents.ProxyForwardError, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} key#{KeyHash} ended with {Error}")]
+    private static partial void LogForwardError(ILogger logger, string bucket, string keyHash, ForwarderError error);
 }

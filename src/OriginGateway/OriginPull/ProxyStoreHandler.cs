@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.OriginPull;
@@ -43,7 +44,7 @@ internal sealed partial class ProxyStoreHandler(
             if (refused.Code == "AccessDenied")
             {
                 metrics.CommitRejected("AccessDenied");
-                LogDenied(logger, task.Bucket);
+                LogDenied(logger, task.Bucket, KeyHash.Of(task.Key));
             }
             return refused;
         }
@@ -54,8 +55,8 @@ internal sealed partial class ProxyStoreHandler(
         return await fill.RunAsync(bucket, task.Key, request, null, run, cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Proxy store in bucket {Bucket} refused: the bucket policy does not let the service principal write the key")]
-    private static partial void LogDenied(ILogger logger, string bucket);
+    [LoggerMessage(EventId = LogEvents.ProxyStoreTaskDenied, Level = LogLevel.Warning, Message = "Proxy store in bucket {Bucket} key#{KeyHash} refused: the bucket policy does not let the service principal write the key")]
+    private static partial void LogDenied(ILogger logger, string bucket, string keyHash);
 }
 
 internal sealed record StorePayload(string Scheme, string PathAndQuery, string[][] Headers, string[] Candidates, bool FollowRedirects, int[] StandbyCodes);

@@ -232,6 +232,6 @@ internal sealed partial class OriginFetcher(
 
     private readonly record struct Attempt(HttpResponseMessage? Response, Uri? Url, string Reason, bool CountsAsHostFailure, string? Detail = null);
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);
 }

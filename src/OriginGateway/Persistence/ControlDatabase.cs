@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OriginGateway.Observability;
 
 namespace OriginGateway.Persistence;
 
@@ -27,19 +28,19 @@ internal sealed partial class ControlDatabase : IDisposable
 
     /// <summary>A SQLite database (<c>Data Source=…</c>).</summary>
     public ControlDatabase(string connectionString, ILogger<ControlDatabase> logger)
-        : this("Sqlite", connectionString, logger)
+        : this(DatabaseProvider.Sqlite, connectionString, logger)
     {
     }
 
-    /// <param name="provider"><c>Sqlite</c> or <c>Postgres</c>.</param>
+    /// <param name="provider">The engine.</param>
     /// <param name="connectionString">The provider's connection string.</param>
     /// <param name="logger">Where migrations are logged.</param>
     /// <param name="timeout">The deadline of connecting and of each command (default 5 s).</param>
-    public ControlDatabase(string provider, string connectionString, ILogger<ControlDatabase> logger, TimeSpan? timeout = null)
+    public ControlDatabase(DatabaseProvider provider, string connectionString, ILogger<ControlDatabase> logger, TimeSpan? timeout = null)
     {
         _logger = logger;
         _timeout = timeout ?? TimeSpan.FromSeconds(5);
-        if (string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase))
+        if (provider == DatabaseProvider.Postgres)
         {
             _postgres = PostgresDataSource.Create(connectionString, _timeout);
             _connectionString = connectionString;
@@ -185,7 +186,7 @@ internal sealed partial class ControlDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Control database migrated to version {Version} ({Name})")]
+    [LoggerMessage(EventId = LogEvents.DatabaseMigrated, Level = LogLevel.Information, Message = "Control database migrated to version {Version} ({Name})")]
     private static partial void LogMigrated(ILogger logger, int version, string name);
 }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Egress;
+using OriginGateway.Observability;
 using OriginGateway.Persistence;
 
 namespace OriginGateway.Rules;
@@ -151,15 +152,15 @@ internal sealed partial class OriginConfigurationService
         _rules[bucket.Name] = new CompiledRuleSet(configuration);
     }
 
-    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration reloaded after another replica changed it ({Count} rule(s))")]
+    [LoggerMessage(EventId = LogEvents.OriginRulesReloaded, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration reloaded after another replica changed it ({Count} rule(s))")]
     private static partial void LogReloaded(ILogger logger, string bucket, int count);
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Bucket {Bucket}: {Count} origin rule(s) loaded from {File}; it replaces the stored configuration until the next start")]
+    [LoggerMessage(EventId = LogEvents.OriginRulesLoadedFromFile, Level = LogLevel.Information, Message = "Bucket {Bucket}: {Count} origin rule(s) loaded from {File}; it replaces the stored configuration until the next start")]
     private static partial void LogLoadedFromFile(ILogger logger, string bucket, int count, string file);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration replaced ({Count} rule(s))")]
+    [LoggerMessage(EventId = LogEvents.OriginRulesReplaced, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration replaced ({Count} rule(s))")]
     private static partial void LogReplaced(ILogger logger, string bucket, int count);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration deleted")]
+    [LoggerMessage(EventId = LogEvents.OriginRulesDeleted, Level = LogLevel.Information, Message = "Bucket {Bucket}: origin configuration deleted")]
     private static partial void LogDeleted(ILogger logger, string bucket);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using OriginGateway.Observability;
 using OriginGateway.Protocol;
 
 namespace OriginGateway.Storage;
@@ -402,9 +403,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     private static void TryDelete(string path) => StagingFileSession.TryDelete(path);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Object file with key hash {KeyHash} vanished from disk; the key is now a miss")]
+    [LoggerMessage(EventId = LogEvents.ObjectFileVanished, Level = LogLevel.Warning, Message = "Object file with key hash {KeyHash} vanished from disk; the key is now a miss")]
     private static partial void LogVanished(ILogger logger, string keyHash);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Discarded an incomplete or corrupt object file {Path}")]
+    [LoggerMessage(EventId = LogEvents.ObjectFileCorrupt, Level = LogLevel.Warning, Message = "Discarded an incomplete or corrupt object file {Path}")]
     private static partial void LogCorrupt(ILogger logger, string path);
 }

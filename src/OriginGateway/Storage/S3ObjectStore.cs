@@ -6,6 +6,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Coordination;
+using OriginGateway.Observability;
 using Polly;
 using Polly.Retry;
 
@@ -716,13 +717,13 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
     }
 
-    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not abort an unfinished multipart upload in {Store}; retrying with back-off for up to an hour")]
+    [LoggerMessage(EventId = LogEvents.S3AbortFailed, Level = LogLevel.Warning, Message = "Could not abort an unfinished multipart upload in {Store}; retrying with back-off for up to an hour")]
     private static partial void LogAbortFailed(ILogger logger, string store, Exception exception);
 
-    [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Aborted an unfinished multipart upload in {Store} at attempt {Attempt}")]
+    [LoggerMessage(EventId = LogEvents.S3AbortedLate, Level = LogLevel.Information, Message = "Aborted an unfinished multipart upload in {Store} at attempt {Attempt}")]
     private static partial void LogAbortedLate(ILogger logger, string store, int attempt);
 
-    [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "{Store} cannot abort multipart uploads; an AbortIncompleteMultipartUpload lifecycle rule must reclaim them")]
+    [LoggerMessage(EventId = LogEvents.S3AbortUnsupported, Level = LogLevel.Warning, Message = "{Store} cannot abort multipart uploads; an AbortIncompleteMultipartUpload lifecycle rule must reclaim them")]
     private static partial void LogAbortUnsupported(ILogger logger, string store);
 }
 

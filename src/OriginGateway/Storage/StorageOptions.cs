@@ -3,8 +3,11 @@ namespace OriginGateway.Storage;
 /// <summary>Where a bucket's objects live (<c>Buckets:N:Storage</c>).</summary>
 public sealed class StorageOptions
 {
+    /// <summary>The store named by <see cref="Kind"/> (call it after the options were validated).</summary>
+    internal StorageKind StoreKind => Enum.Parse<StorageKind>(Kind, ignoreCase: true);
+
     /// <summary><c>FileSystem</c> (default) or <c>S3</c> (an S3-compatible bucket, for several replicas).</summary>
-    public string Kind { get; set; } = "FileSystem";
+    public string Kind { get; set; } = nameof(StorageKind.FileSystem);
 
     /// <summary>FileSystem: the bucket's directory; S3: the local staging directory. Empty = <c>{DataDirectory}/buckets/{Name}</c>.</summary>
     public string Path { get; set; } = "";
@@ -47,4 +50,11 @@ public sealed class StorageOptions
 
     /// <summary>S3: how long a replica trusts a lookup it made (other replicas' changes arrive through Coordination sooner). Zero: no cache.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Where a bucket's objects live (<c>Buckets:N:Storage:Kind</c>).</summary>
+internal enum StorageKind
+{
+    FileSystem,
+    S3,
 }

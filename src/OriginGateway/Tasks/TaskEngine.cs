@@ -404,20 +404,20 @@ internal sealed partial class TaskEngine : BackgroundService
         public void Dispose() => cancellation.Dispose();
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Task engine: {Count} running task(s) put back in the queue")]
+    [LoggerMessage(EventId = LogEvents.TasksReclaimed, Level = LogLevel.Information, Message = "Task engine: {Count} running task(s) put back in the queue")]
     private static partial void LogReclaimed(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Task {TaskId} ({Kind}) attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = LogEvents.TaskRetry, Level = LogLevel.Information, Message = "Task {TaskId} ({Kind}) attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, string taskId, string kind, int attempt, string code, long delayMs);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}) failed with {Code} after {Attempts} attempt(s)")]
+    [LoggerMessage(EventId = LogEvents.TaskFailed, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}) failed with {Code} after {Attempts} attempt(s)")]
     private static partial void LogFailed(ILogger logger, string taskId, string kind, string code, int attempts);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) threw")]
+    [LoggerMessage(EventId = LogEvents.TaskThrew, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) threw")]
     private static partial void LogTaskError(ILogger logger, string taskId, string kind, Exception exception);
 
 
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}): its result could not be written while the lease lasted; the task runs again")]
+    [LoggerMessage(EventId = LogEvents.CompletionLost, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}): its result could not be written while the lease lasted; the task runs again")]
     private static partial void LogCompletionLost(ILogger logger, string taskId, string kind);
 }

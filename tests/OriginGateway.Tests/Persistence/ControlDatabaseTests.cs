@@ -110,4 +110,4 @@ public sealed class SqliteControlDatabaseTests : ControlDatabaseTests
 }
 
 public sealed class PostgresControlDatabaseTests(PostgresFixture postgres)
-    : ControlDatabaseTests(new ControlDatabase("Postgres", postgres.NewDatabase(), NullLogger<ControlDatabase>.Instance)), IClassFixture<PostgresFixture>;
+    : ControlDatabaseTests(new ControlDatabase(DatabaseProvider.Postgres, postgres.NewDatabase(), NullLogger<ControlDatabase>.Instance)), IClassFixture<PostgresFixture>;

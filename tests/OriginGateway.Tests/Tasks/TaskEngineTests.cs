@@ -449,12 +449,12 @@ public sealed class PostgresTaskEngineTests : TaskEngineTests, IClassFixture<Pos
     }
 
     private PostgresTaskEngineTests(string connectionString)
-        : base(new ControlDatabase("Postgres", connectionString, NullLogger<ControlDatabase>.Instance)) => _connectionString = connectionString;
+        : base(new ControlDatabase(DatabaseProvider.Postgres, connectionString, NullLogger<ControlDatabase>.Instance)) => _connectionString = connectionString;
 
     [Fact]
     public void ConcurrentLeases_FromManyReplicas_NeverTakeTheSameTask()
     {
-        using var database = new ControlDatabase("Postgres", _connectionString, NullLogger<ControlDatabase>.Instance);
+        using var database = new ControlDatabase(DatabaseProvider.Postgres, _connectionString, NullLogger<ControlDatabase>.Instance);
         var store = new SqlTaskStore(database);
         for (var i = 0; i < 40; i++)
         {
