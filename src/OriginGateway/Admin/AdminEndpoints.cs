@@ -126,11 +126,11 @@ internal static class AdminEndpoints
             return context.Response.Body.WriteAsync(explanation).AsTask();
         }));
 
-        routes.MapGet("/admin/api/tasks", (HttpContext context) => WithSession(context, credential =>
+        routes.MapGet("/admin/api/tasks", (HttpContext context) => WithSession(context, async credential =>
         {
             var visible = buckets.All.Where(b => credential.MayUse(b.Name)).Select(b => b.Name).ToList();
-            var recent = tasks.Recent(Listed, visible);
-            return JsonAnswer.WriteAsync(context, 200, json =>
+            var recent = await tasks.RecentAsync(Listed, visible, context.RequestAborted).ConfigureAwait(false);
+            await JsonAnswer.WriteAsync(context, 200, json =>
             {
                 json.WriteStartArray("tasks");
                 foreach (var task in recent)

@@ -37,7 +37,7 @@ internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard
         metrics.Callback(state == "pending" ? "retry" : state);
         if (task.ParentId is { } parent)
         {
-            store.SetCallback(parent, state, task.Attempts, outcome.Succeeded ? null : outcome.Message);
+            await store.SetCallbackAsync(parent, state, task.Attempts, outcome.Succeeded ? null : outcome.Message, cancellationToken).ConfigureAwait(false);
         }
         return outcome;
     }

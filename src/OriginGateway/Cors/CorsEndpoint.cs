@@ -22,7 +22,7 @@ internal sealed class CorsEndpoint(CorsService service) : ISubresourceProvider
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method))
         {
-            if (service.GetDocument(request.Bucket) is not { } document)
+            if (await service.GetDocumentAsync(request.Bucket, context.RequestAborted).ConfigureAwait(false) is not { } document)
             {
                 await request.ErrorAsync(404, "NoSuchCORSConfiguration", "The bucket has no CORS configuration.").ConfigureAwait(false);
                 return;
@@ -49,13 +49,13 @@ internal sealed class CorsEndpoint(CorsService service) : ISubresourceProvider
                 await request.ErrorAsync(400, malformed ? "MalformedXML" : "InvalidArgument", string.Join(" ", errors)).ConfigureAwait(false);
                 return;
             }
-            service.Put(request.Bucket, configuration);
+            await service.PutAsync(request.Bucket, configuration, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentLength = 0;
         }
         else if (HttpMethods.IsDelete(method))
         {
-            service.Delete(request.Bucket);
+            await service.DeleteAsync(request.Bucket, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
         else

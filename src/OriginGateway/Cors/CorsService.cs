@@ -22,20 +22,20 @@ internal sealed class CorsService
         {
             if (message.Kind == Coordination.ClusterMessageKind.CorsChanged && buckets.Find(message.Scope) is { } bucket)
             {
-                Dependencies.DatabaseRetry.InBackground(() =>
-                    Set(bucket, repository.Get(bucket.Name) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null));
+                Dependencies.DatabaseRetry.InBackground(async token =>
+                    Set(bucket, await repository.GetAsync(bucket.Name, token).ConfigureAwait(false) is { } stored ? CorsConfiguration.Parse(Encoding.UTF8.GetBytes(stored), out _, out _) : null));
             }
         };
-        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(() => LoadAll());
+        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(LoadAllAsync);
     }
 
     /// <summary>Loads every bucket's stored configuration. Returns the ones that no longer parse (they stop start-up).</summary>
-    public IReadOnlyList<string> LoadAll()
+    public async Task<IReadOnlyList<string>> LoadAllAsync(CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();
         foreach (var bucket in buckets.All)
         {
-            if (repository.Get(bucket.Name) is not { } stored)
+            if (await repository.GetAsync(bucket.Name, cancellationToken).ConfigureAwait(false) is not { } stored)
             {
                 Set(bucket, null);
                 continue;
@@ -65,18 +65,18 @@ internal sealed class CorsService
         }
     }
 
-    public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
+    public Task<string?> GetDocumentAsync(Bucket bucket, CancellationToken cancellationToken) => repository.GetAsync(bucket.Name, cancellationToken);
 
-    public void Put(Bucket bucket, CorsConfiguration configuration)
+    public async Task PutAsync(Bucket bucket, CorsConfiguration configuration, CancellationToken cancellationToken)
     {
-        repository.Put(bucket.Name, configuration.Write());
+        await repository.PutAsync(bucket.Name, configuration.Write(), cancellationToken: cancellationToken).ConfigureAwait(false);
         Set(bucket, configuration);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }
 
-    public void Delete(Bucket bucket)
+    public async Task DeleteAsync(Bucket bucket, CancellationToken cancellationToken)
     {
-        repository.Delete(bucket.Name);
+        await repository.DeleteAsync(bucket.Name, cancellationToken).ConfigureAwait(false);
         Set(bucket, null);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.CorsChanged, bucket.Name, ""));
     }

@@ -27,14 +27,10 @@ internal static class DatabaseRetry
     /// Runs a reload in the background until the database takes it (a configuration another replica
     /// changed): what was loaded before stays in force meanwhile.
     /// </summary>
-    public static void InBackground(Action reload) =>
-        _ = RunAsync(() =>
-        {
-            reload();
-            return true;
-        }, CancellationToken.None).AsTask();
+    public static void InBackground(Func<CancellationToken, Task> reload) =>
+        _ = Pipeline.ExecuteAsync(async token => await reload(token).ConfigureAwait(false), CancellationToken.None).AsTask();
 
-    /// <summary>Runs a synchronous database call, waiting out failures between attempts without blocking a thread.</summary>
-    public static ValueTask<T> RunAsync<T>(Func<T> write, CancellationToken cancellationToken) =>
-        Pipeline.ExecuteAsync(_ => ValueTask.FromResult(write()), cancellationToken);
+    /// <summary>Runs a database call, waiting out failures between attempts.</summary>
+    public static ValueTask<T> RunAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken cancellationToken) =>
+        Pipeline.ExecuteAsync(async token => await write(token).ConfigureAwait(false), cancellationToken);
 }

@@ -46,7 +46,7 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
             return;
         }
         var payload = JsonSerializer.Serialize(request.Payload, FetchTaskJsonContext.Default.FetchTaskPayload);
-        var task = engine.Submit(new NewTask(FetchTaskHandler.TaskKind, bucket!.Name, request.Key, request.Url.Authority, 0, payload))!;
+        var task = (await engine.SubmitAsync(new NewTask(FetchTaskHandler.TaskKind, bucket!.Name, request.Key, request.Url.Authority, 0, payload), context.RequestAborted).ConfigureAwait(false))!;
         await WriteAsync(context, 200, requestId, json =>
         {
             json.WriteStartObject("data");
@@ -63,7 +63,7 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
             await refused.ConfigureAwait(false);
             return;
         }
-        if (Find(bucketName, taskId) is not { } task)
+        if (await FindAsync(bucketName, taskId, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await ErrorAsync(context, 404, "NoSuchTask", "The task does not exist in this bucket.", requestId).ConfigureAwait(false);
             return;
@@ -115,12 +115,12 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
             await refused.ConfigureAwait(false);
             return;
         }
-        if (Find(bucketName, taskId) is null)
+        if (await FindAsync(bucketName, taskId, context.RequestAborted).ConfigureAwait(false) is null)
         {
             await ErrorAsync(context, 404, "NoSuchTask", "The task does not exist in this bucket.", requestId).ConfigureAwait(false);
             return;
         }
-        switch (engine.Cancel(taskId))
+        switch (await engine.CancelAsync(taskId, context.RequestAborted).ConfigureAwait(false))
         {
             case CancelResult.Cancelled:
                 await WriteAsync(context, 200, requestId, _ => { }).ConfigureAwait(false);
@@ -134,8 +134,8 @@ internal sealed class FetchTaskEndpoint(BucketRegistry buckets, CosAuthenticator
         }
     }
 
-    private TaskRecord? Find(string bucket, string taskId) =>
-        engine.Get(taskId) is { } task && task.Bucket == bucket && task.Kind == FetchTaskHandler.TaskKind ? task : null;
+    private async Task<TaskRecord?> FindAsync(string bucket, string taskId, CancellationToken cancellationToken) =>
+        await engine.GetAsync(taskId, cancellationToken).ConfigureAwait(false) is { } task && task.Bucket == bucket && task.Kind == FetchTaskHandler.TaskKind ? task : null;
 
     private static string Status(TaskState state) => state switch
     {

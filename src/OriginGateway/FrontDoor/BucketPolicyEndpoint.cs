@@ -21,7 +21,7 @@ internal sealed class BucketPolicyEndpoint(BucketPolicyService policies) : ISubr
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method))
         {
-            if (policies.GetDocument(request.Bucket.Name) is not { } document)
+            if (await policies.GetDocumentAsync(request.Bucket.Name, context.RequestAborted).ConfigureAwait(false) is not { } document)
             {
                 await request.ErrorAsync(404, "NoSuchBucketPolicy", "The bucket has no policy.").ConfigureAwait(false);
                 return;
@@ -39,7 +39,7 @@ internal sealed class BucketPolicyEndpoint(BucketPolicyService policies) : ISubr
                 await request.ErrorAsync(400, "MalformedPolicy", $"The policy is larger than {BucketPolicy.MaxDocumentBytes} bytes.").ConfigureAwait(false);
                 return;
             }
-            if (policies.Put(request.Bucket.Name, body) is { } error)
+            if (await policies.PutAsync(request.Bucket.Name, body, context.RequestAborted).ConfigureAwait(false) is { } error)
             {
                 await request.ErrorAsync(400, "MalformedPolicy", error).ConfigureAwait(false);
                 return;
@@ -48,7 +48,7 @@ internal sealed class BucketPolicyEndpoint(BucketPolicyService policies) : ISubr
         }
         else if (HttpMethods.IsDelete(method))
         {
-            policies.Delete(request.Bucket.Name);
+            await policies.DeleteAsync(request.Bucket.Name, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
         else

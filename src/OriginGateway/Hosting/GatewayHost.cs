@@ -97,11 +97,11 @@ internal static partial class GatewayHost
         var app = builder.Build();
         try
         {
-            app.Services.GetRequiredService<ControlDatabase>().Migrate(ControlDatabaseMigrations.All);
+            await app.Services.GetRequiredService<ControlDatabase>().MigrateAsync(ControlDatabaseMigrations.All).ConfigureAwait(false);
             var registry = app.Services.GetRequiredService<BucketRegistry>();
-            app.Services.GetRequiredService<Security.BucketPolicyService>().LoadAll(registry.All.Select(b => b.Name));
-            var ruleProblems = app.Services.GetRequiredService<OriginConfigurationService>().LoadAll()
-                .Concat(app.Services.GetRequiredService<Cors.CorsService>().LoadAll()).ToList();
+            await app.Services.GetRequiredService<Security.BucketPolicyService>().LoadAllAsync(registry.All.Select(b => b.Name)).ConfigureAwait(false);
+            var ruleProblems = (await app.Services.GetRequiredService<OriginConfigurationService>().LoadAllAsync().ConfigureAwait(false))
+                .Concat(await app.Services.GetRequiredService<Cors.CorsService>().LoadAllAsync().ConfigureAwait(false)).ToList();
             if (ruleProblems.Count > 0)
             {
                 await error.WriteLineAsync("Cannot start: invalid bucket configuration:").ConfigureAwait(false);

@@ -71,11 +71,11 @@ internal sealed class GatewayMetrics
     public CollectorRegistry Registry { get; }
 
     /// <summary>Sets the gauge of tasks by kind and state from the queue before each scrape.</summary>
-    public void ObserveTasks(Func<IEnumerable<(string Kind, string State, long Count)>> observe) =>
-        Registry.AddBeforeCollectCallback(() =>
+    public void ObserveTasks(Func<CancellationToken, Task<IEnumerable<(string Kind, string State, long Count)>>> observe) =>
+        Registry.AddBeforeCollectCallback(async cancellationToken =>
         {
             var seen = new HashSet<(string, string)>();
-            foreach (var (kind, state, count) in observe())
+            foreach (var (kind, state, count) in await observe(cancellationToken).ConfigureAwait(false))
             {
                 _tasks.WithLabels(kind, state).Set(count);
                 seen.Add((kind, state));

@@ -36,7 +36,7 @@ internal sealed class SyncCopyHandler(
     public async Task<TaskOutcome> RunAsync(TaskRun run, CancellationToken cancellationToken)
     {
         var payload = JsonSerializer.Deserialize(run.Task.Payload, SyncJsonContext.Default.SyncCopyPayload)!;
-        if (repository.Get(payload.SyncTaskId) is not { } task)
+        if (await repository.GetAsync(payload.SyncTaskId, cancellationToken).ConfigureAwait(false) is not { } task)
         {
             return TaskOutcome.Permanent("NoSuchSyncTask", "The sync task was deleted.");
         }
@@ -48,7 +48,7 @@ internal sealed class SyncCopyHandler(
         var outcome = await CopyAsync(task, credentials, payload, run, cancellationToken).ConfigureAwait(false);
         if (outcome.Succeeded || !outcome.Transient || run.Task.Attempts >= run.Task.MaxAttempts)
         {
-            repository.CopyDone(task.Id, outcome.Succeeded, outcome.Size ?? 0, outcome.Succeeded ? null : $"{run.Task.Key}: {outcome.Code}");
+            await repository.CopyDoneAsync(task.Id, outcome.Succeeded, outcome.Size ?? 0, outcome.Succeeded ? null : $"{run.Task.Key}: {outcome.Code}", cancellationToken).ConfigureAwait(false);
         }
         return outcome;
     }

@@ -24,4 +24,7 @@ internal sealed class SyncKeys
     public void Forget(string taskId) => _keys.TryRemove(taskId, out _);
 
     public bool Owns(string taskId) => _keys.ContainsKey(taskId);
+
+    /// <summary>The sync tasks this replica holds keys for.</summary>
+    public IReadOnlyCollection<string> Owned => _keys.Keys.ToList();
 }

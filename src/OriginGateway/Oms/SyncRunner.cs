@@ -28,14 +28,19 @@ internal sealed partial class SyncRunner(
         {
             if (!stopped)
             {
-                repository.StopAll();
+                await repository.StopAllAsync(cancellationToken).ConfigureAwait(false);
                 stopped = true;
             }
-            foreach (var task in repository.All())
+            // Only the tasks whose keys this replica holds can run here: none held, no query.
+            var owned = keys.Owned;
+            if (owned.Count == 0)
+            {
+                return;
+            }
+            foreach (var task in await repository.SynchronizingAsync(owned, cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                if (task.Status != "SYNCHRONIZING" || keys.Get(task.Id) is not { } credentials
-                    || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
+                if (keys.Get(task.Id) is not { } credentials || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
                 {
                     continue;
                 }
@@ -64,7 +69,7 @@ internal sealed partial class SyncRunner(
                     skipped++;
                     continue;
                 }
-                if (engine.Submit(SyncCopyHandler.Create(task, item)) is not null)
+                if (await engine.SubmitAsync(SyncCopyHandler.Create(task, item), cancellationToken).ConfigureAwait(false) is not null)
                 {
                     queued++;
                 }
@@ -75,7 +80,7 @@ internal sealed partial class SyncRunner(
             error = e.GetType().Name + ": " + Redact(e.Message, credentials);
             LogPassFailed(logger, task.Id, e.GetType().Name);
         }
-        repository.PassDone(task.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), listed, skipped, error);
+        await repository.PassDoneAsync(task.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), listed, skipped, error, cancellationToken).ConfigureAwait(false);
         return queued;
     }
 
@@ -93,14 +98,14 @@ internal sealed partial class SyncRunner(
     }
 
     /// <summary>Copies named keys now (<c>POST …/events</c>).</summary>
-    public int CopyNow(SyncTask task, IEnumerable<string> objectKeys)
+    public async Task<int> CopyNowAsync(SyncTask task, IEnumerable<string> objectKeys, CancellationToken cancellationToken)
     {
         var queued = 0;
         foreach (var key in objectKeys)
         {
             var sourceKey = task.SourceType == "URLList" ? key : task.SourcePrefix + key;
             var name = task.SourceType == "URLList" ? Uri.UnescapeDataString(new Uri(key).AbsolutePath.TrimStart('/')) : key;
-            if (engine.Submit(SyncCopyHandler.Create(task, new SourceObject(sourceKey, name, null, null))) is not null)
+            if (await engine.SubmitAsync(SyncCopyHandler.Create(task, new SourceObject(sourceKey, name, null, null)), cancellationToken).ConfigureAwait(false) is not null)
             {
                 queued++;
             }

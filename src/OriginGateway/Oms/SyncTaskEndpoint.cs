@@ -92,7 +92,7 @@ internal sealed class SyncTaskEndpoint(
             CreateTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
             LastStartTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        if (!repository.Insert(task, options.MaxTasksPerProject))
+        if (!await repository.InsertAsync(task, options.MaxTasksPerProject, context.RequestAborted).ConfigureAwait(false))
         {
             await ErrorAsync(context, 400, "OMS.0006", $"A project may have at most {options.MaxTasksPerProject} sync tasks.").ConfigureAwait(false);
             return;
@@ -107,7 +107,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return;
         }
-        if (repository.Get(projectId, id) is not { } task)
+        if (await repository.GetAsync(projectId, id, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
@@ -123,7 +123,7 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         keys.Set(task.Id, given);
-        repository.SetStatus(task.Id, "SYNCHRONIZING", time.GetUtcNow().ToUnixTimeMilliseconds());
+        await repository.SetStatusAsync(task.Id, "SYNCHRONIZING", time.GetUtcNow().ToUnixTimeMilliseconds(), context.RequestAborted).ConfigureAwait(false);
         await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
 
@@ -133,12 +133,12 @@ internal sealed class SyncTaskEndpoint(
         {
             return;
         }
-        if (repository.Get(projectId, id) is not { } task)
+        if (await repository.GetAsync(projectId, id, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
         }
-        repository.SetStatus(task.Id, "STOPPED", null);
+        await repository.SetStatusAsync(task.Id, "STOPPED", null, context.RequestAborted).ConfigureAwait(false);
         keys.Forget(task.Id);
         await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
@@ -149,7 +149,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return;
         }
-        if (repository.Get(projectId, id) is not { } task)
+        if (await repository.GetAsync(projectId, id, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
@@ -170,7 +170,7 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         var status = query["status"].ToString();
-        var tasks = repository.List(projectId).Where(t => status.Length == 0 || t.Status == status).ToList();
+        var tasks = (await repository.ListAsync(projectId, context.RequestAborted).ConfigureAwait(false)).Where(t => status.Length == 0 || t.Status == status).ToList();
         await JsonAnswer.WriteAsync(context, 200, json =>
         {
             json.WriteStartArray("tasks");
@@ -191,7 +191,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return;
         }
-        if (repository.Get(projectId, id) is not { } task)
+        if (await repository.GetAsync(projectId, id, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
@@ -201,7 +201,7 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 400, "OMS.0005", "Stop the sync task before deleting it.").ConfigureAwait(false);
             return;
         }
-        repository.Delete(projectId, id);
+        await repository.DeleteAsync(projectId, id, context.RequestAborted).ConfigureAwait(false);
         keys.Forget(id);
         await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
@@ -212,7 +212,7 @@ internal sealed class SyncTaskEndpoint(
         {
             return;
         }
-        if (repository.Get(projectId, id) is not { } task)
+        if (await repository.GetAsync(projectId, id, context.RequestAborted).ConfigureAwait(false) is not { } task)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
@@ -228,7 +228,7 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 400, "OMS.0005", "The sync task is stopped; start it with its keys first.").ConfigureAwait(false);
             return;
         }
-        var queued = runner.CopyNow(task, list.EnumerateArray().Select(k => k.GetString()!));
+        var queued = await runner.CopyNowAsync(task, list.EnumerateArray().Select(k => k.GetString()!), context.RequestAborted).ConfigureAwait(false);
         await JsonAnswer.WriteAsync(context, 200, json => json.WriteNumber("queued", queued)).ConfigureAwait(false);
     }
 

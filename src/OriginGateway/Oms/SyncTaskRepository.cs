@@ -12,19 +12,19 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         last_start_time, last_pass_time, listed, copied, skipped, failed, bytes, last_error
         """;
 
-    public bool Insert(SyncTask task, int maxPerProject)
+    public async Task<bool> InsertAsync(SyncTask task, int maxPerProject, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var count = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var count = connection.CreateCommand();
         count.Transaction = transaction;
         count.CommandText = "SELECT COUNT(*) FROM sync_tasks WHERE project_id = @p";
         count.Bind("@p", task.ProjectId);
-        if ((long)count.ExecuteScalar()! >= maxPerProject)
+        if ((long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! >= maxPerProject)
         {
             return false;
         }
-        using var insert = connection.CreateCommand();
+        await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO sync_tasks ({Columns}) VALUES (@id, @p, @st, @sct, @se, @sr, @sb, @sp, @db, @dp, @d, @m, @i, @s, @c, @started, NULL, 0, 0, 0, 0, 0, NULL)";
         insert.Bind("@id", task.Id);
@@ -43,40 +43,56 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         insert.Bind("@s", task.Status);
         insert.Bind("@c", task.CreateTime);
         insert.Bind("@started", (object?)task.LastStartTime ?? DBNull.Value);
-        insert.ExecuteNonQuery();
-        transaction.Commit();
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    public SyncTask? Get(string projectId, string id) => Query("WHERE project_id = @p AND id = @id", ("@p", projectId), ("@id", id)) is [var task, ..] ? task : null;
+    public async Task<SyncTask?> GetAsync(string projectId, string id, CancellationToken cancellationToken = default) =>
+        await QueryAsync("WHERE project_id = @p AND id = @id", cancellationToken, ("@p", projectId), ("@id", id)).ConfigureAwait(false) is [var task, ..] ? task : null;
 
-    public SyncTask? Get(string id) => Query("WHERE id = @id", ("@id", id)) is [var task, ..] ? task : null;
+    public async Task<SyncTask?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        await QueryAsync("WHERE id = @id", cancellationToken, ("@id", id)).ConfigureAwait(false) is [var task, ..] ? task : null;
 
-    public IReadOnlyList<SyncTask> List(string projectId) => Query("WHERE project_id = @p ORDER BY create_time, id", ("@p", projectId));
+    public async Task<IReadOnlyList<SyncTask>> ListAsync(string projectId, CancellationToken cancellationToken = default) =>
+        await QueryAsync("WHERE project_id = @p ORDER BY create_time, id", cancellationToken, ("@p", projectId)).ConfigureAwait(false);
 
     /// <summary>Every task's id (what the lease filter needs, without reading whole rows).</summary>
-    public IReadOnlyList<string> Ids() => database.Query("SELECT id FROM sync_tasks", r => r.GetString(0));
+    public async Task<IReadOnlyList<string>> IdsAsync(CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT id FROM sync_tasks", r => r.GetString(0), cancellationToken).ConfigureAwait(false);
 
-    public IReadOnlyList<SyncTask> All() => Query("ORDER BY create_time, id");
+    /// <summary>The synchronizing tasks among <paramref name="ids"/> (the ones this replica holds keys for).</summary>
+    public async Task<IReadOnlyList<SyncTask>> SynchronizingAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var names = ids.ToList();
+        var placeholders = string.Join(", ", names.Select((_, i) => "@i" + i));
+        return await QueryAsync($"WHERE status = 'SYNCHRONIZING' AND id IN ({placeholders}) ORDER BY create_time, id", cancellationToken,
+            [.. names.Select((id, i) => ("@i" + i, (object?)id))]).ConfigureAwait(false);
+    }
 
-    public bool Delete(string projectId, string id) => database.Execute("DELETE FROM sync_tasks WHERE project_id = @p AND id = @id", ("@p", projectId), ("@id", id)) == 1;
+    public async Task<bool> DeleteAsync(string projectId, string id, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("DELETE FROM sync_tasks WHERE project_id = @p AND id = @id", cancellationToken, ("@p", projectId), ("@id", id)).ConfigureAwait(false) == 1;
 
-    public void SetStatus(string id, string status, long? startedAt) => database.Execute(
-        "UPDATE sync_tasks SET status = @s, last_start_time = COALESCE(@t, last_start_time) WHERE id = @id", ("@id", id), ("@s", status), ("@t", startedAt));
+    public Task SetStatusAsync(string id, string status, long? startedAt, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET status = @s, last_start_time = COALESCE(@t, last_start_time) WHERE id = @id", cancellationToken, ("@id", id), ("@s", status), ("@t", startedAt));
 
     /// <summary>After a restart no replica holds any keys: every task is stopped until started again.</summary>
-    public int StopAll() => database.Execute("UPDATE sync_tasks SET status = 'STOPPED' WHERE status <> 'STOPPED'");
+    public Task<int> StopAllAsync(CancellationToken cancellationToken = default) => database.ExecuteAsync("UPDATE sync_tasks SET status = 'STOPPED' WHERE status <> 'STOPPED'", cancellationToken);
 
-    public void PassDone(string id, long at, long listed, long skipped, string? error) => database.Execute(
-        "UPDATE sync_tasks SET last_pass_time = @t, listed = listed + @l, skipped = skipped + @k, last_error = COALESCE(@e, last_error) WHERE id = @id",
+    public Task PassDoneAsync(string id, long at, long listed, long skipped, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET last_pass_time = @t, listed = listed + @l, skipped = skipped + @k, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,
         ("@id", id), ("@t", at), ("@l", listed), ("@k", skipped), ("@e", error));
 
-    public void CopyDone(string id, bool copied, long bytes, string? error) => database.Execute(
-        "UPDATE sync_tasks SET copied = copied + @c, failed = failed + @f, bytes = bytes + @b, last_error = COALESCE(@e, last_error) WHERE id = @id",
+    public Task CopyDoneAsync(string id, bool copied, long bytes, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET copied = copied + @c, failed = failed + @f, bytes = bytes + @b, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,
         ("@id", id), ("@c", copied ? 1 : 0), ("@f", copied ? 0 : 1), ("@b", bytes), ("@e", error));
 
-    private List<SyncTask> Query(string where, params (string Name, object? Value)[] parameters) =>
-        database.Query($"SELECT {Columns} FROM sync_tasks {where}", Read, parameters);
+    private Task<List<SyncTask>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.QueryAsync($"SELECT {Columns} FROM sync_tasks {where}", Read, cancellationToken, parameters);
 
     private static SyncTask Read(DbDataReader r) => new()
     {

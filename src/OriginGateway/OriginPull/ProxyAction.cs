@@ -69,15 +69,21 @@ internal sealed partial class ProxyAction(
             return;
         }
         var request = new OriginFetchRequest(pull.Plan.Scheme, pull.Plan.PathAndQuery, pull.Plan.Headers, hosts.Candidates(pull.Rule), pull.Rule.FollowRedirection, pull.Rule.StandbyStatusCodes);
+        // Queued off the request path: the answer never waits on the control database.
+        _ = QueueStoreAsync(pull.Request.Bucket.Name, pull.Request.Key, request);
+    }
+
+    private async Task QueueStoreAsync(string bucket, string key, OriginFetchRequest request)
+    {
         try
         {
-            engine.Submit(ProxyStoreHandler.Create(pull.Request.Bucket.Name, pull.Request.Key, request));
+            await engine.SubmitAsync(ProxyStoreHandler.Create(bucket, key, request)).ConfigureAwait(false);
         }
         catch (System.Data.Common.DbException e)
         {
             // The client already has its answer; a store that could not be queued is only a later miss.
             _metrics.CommitRejected("QueueFailed");
-            LogQueueFailed(_logger, pull.Request.Bucket.Name, KeyHash.Of(pull.Request.Key), e);
+            LogQueueFailed(_logger, bucket, KeyHash.Of(key), e);
         }
     }
 

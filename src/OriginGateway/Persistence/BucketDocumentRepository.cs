@@ -8,23 +8,15 @@ namespace OriginGateway.Persistence;
 /// </summary>
 internal abstract class BucketDocumentRepository(ControlDatabase database, TimeProvider time, string table, bool hasSource)
 {
-    public string? Get(string bucket)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT document FROM {table} WHERE bucket = @b";
-        command.Bind("@b", bucket);
-        return command.ExecuteScalar() as string;
-    }
+    public async Task<string?> GetAsync(string bucket, CancellationToken cancellationToken = default) =>
+        await database.ScalarAsync($"SELECT document FROM {table} WHERE bucket = @b", cancellationToken, ("@b", bucket)).ConfigureAwait(false) as string;
 
     /// <param name="bucket">The bucket name.</param>
     /// <param name="document">The document as it is kept.</param>
     /// <param name="source">Where it came from (<c>api</c> or a file), for tables that record it.</param>
-    public void Put(string bucket, string document, string source = "api")
+    public Task PutAsync(string bucket, string document, string source = "api", CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = hasSource
+        var sql = hasSource
             ? $"""
               INSERT INTO {table} (bucket, document, source, updated_at) VALUES (@b, @d, @s, @t)
               ON CONFLICT (bucket) DO UPDATE SET document = excluded.document, source = excluded.source, updated_at = excluded.updated_at
@@ -33,24 +25,14 @@ internal abstract class BucketDocumentRepository(ControlDatabase database, TimeP
               INSERT INTO {table} (bucket, document, updated_at) VALUES (@b, @d, @t)
               ON CONFLICT (bucket) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
               """;
-        command.Bind("@b", bucket);
-        command.Bind("@d", document);
-        if (hasSource)
-        {
-            command.Bind("@s", source);
-        }
-        command.Bind("@t", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-        command.ExecuteNonQuery();
+        var updatedAt = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        return hasSource
+            ? database.ExecuteAsync(sql, cancellationToken, ("@b", bucket), ("@d", document), ("@s", source), ("@t", updatedAt))
+            : database.ExecuteAsync(sql, cancellationToken, ("@b", bucket), ("@d", document), ("@t", updatedAt));
     }
 
-    public bool Delete(string bucket)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {table} WHERE bucket = @b";
-        command.Bind("@b", bucket);
-        return command.ExecuteNonQuery() > 0;
-    }
+    public async Task<bool> DeleteAsync(string bucket, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync($"DELETE FROM {table} WHERE bucket = @b", cancellationToken, ("@b", bucket)).ConfigureAwait(false) > 0;
 }
 
 /// <summary>Origin configurations, one normalised XML document per bucket, with where it came from.</summary>

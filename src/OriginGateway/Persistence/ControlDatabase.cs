@@ -57,18 +57,26 @@ internal sealed partial class ControlDatabase : IDisposable
     public bool IsPostgres => _postgres is not null;
 
     /// <summary>An open connection (provider-neutral types: the repositories use <c>@name</c> parameters and <see cref="DbCommandExtensions.Bind"/>).</summary>
-    public DbConnection Open()
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         if (_postgres is not null)
         {
-            return _postgres.OpenConnection();
+            return await _postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA busy_timeout = {(int)_timeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA busy_timeout = {(int)_timeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     public void Dispose() => _postgres?.Dispose();
@@ -79,24 +87,24 @@ internal sealed partial class ControlDatabase : IDisposable
              .Replace("INTEGER", "BIGINT", StringComparison.Ordinal);
 
     /// <summary>Applies the migrations not yet applied; returns how many ran.</summary>
-    public int Migrate(IReadOnlyList<Migration> migrations)
+    public async Task<int> MigrateAsync(IReadOnlyList<Migration> migrations, CancellationToken cancellationToken = default)
     {
-        using var connection = Open();
-        Execute(connection, null, IsPostgres ? $"SELECT pg_advisory_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;");
-        Execute(connection, null, Dialect("""
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, IsPostgres ? $"SELECT pg_advisory_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, Dialect("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version     INTEGER NOT NULL PRIMARY KEY,
                 name        TEXT NOT NULL,
                 applied_at  TEXT NOT NULL
             );
-            """));
+            """), cancellationToken).ConfigureAwait(false);
 
         var applied = new HashSet<int>();
-        using (var query = connection.CreateCommand())
+        await using (var query = connection.CreateCommand())
         {
             query.CommandText = "SELECT version FROM schema_migrations";
-            using var reader = query.ExecuteReader();
-            while (reader.Read())
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 applied.Add(Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture));
             }
@@ -109,18 +117,18 @@ internal sealed partial class ControlDatabase : IDisposable
             {
                 continue;
             }
-            using var transaction = connection.BeginTransaction();
-            Execute(connection, transaction, Dialect(migration.Sql));
-            using (var record = connection.CreateCommand())
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, Dialect(migration.Sql), cancellationToken).ConfigureAwait(false);
+            await using (var record = connection.CreateCommand())
             {
                 record.Transaction = transaction;
                 record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)";
                 record.Bind("@v", migration.Version);
                 record.Bind("@n", migration.Name);
                 record.Bind("@t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-                record.ExecuteNonQuery();
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            transaction.Commit();
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             LogMigrated(_logger, migration.Version, migration.Name);
             count++;
         }
@@ -128,31 +136,44 @@ internal sealed partial class ControlDatabase : IDisposable
     }
 
     /// <summary>One statement on its own connection; returns the rows it changed.</summary>
-    public int Execute(string sql, params (string Name, object? Value)[] parameters)
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
             command.Bind(name, value ?? DBNull.Value);
         }
-        return command.ExecuteNonQuery();
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One scalar query on its own connection (null for no row or NULL).</summary>
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Bind(name, value ?? DBNull.Value);
+        }
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } result and not DBNull ? result : null;
     }
 
     /// <summary>One query on its own connection; every row mapped by <paramref name="read"/>.</summary>
-    public List<T> Query<T>(string sql, Func<DbDataReader, T> read, params (string Name, object? Value)[] parameters)
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
             command.Bind(name, value ?? DBNull.Value);
         }
-        using var reader = command.ExecuteReader();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<T>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(read(reader));
         }
@@ -160,30 +181,26 @@ internal sealed partial class ControlDatabase : IDisposable
     }
 
     /// <summary>A cheap round trip, for readiness.</summary>
-    public bool Ping(out string? problem)
+    /// <summary>A cheap round trip, for readiness: null when it answered, else what went wrong.</summary>
+    public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var connection = Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            command.ExecuteScalar();
-            problem = null;
-            return true;
+            await ScalarAsync("SELECT 1", cancellationToken).ConfigureAwait(false);
+            return null;
         }
         catch (DbException e)
         {
-            problem = "control database: " + e.Message;
-            return false;
+            return "control database: " + e.Message;
         }
     }
 
-    private static void Execute(DbConnection connection, DbTransaction? transaction, string sql)
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
-        using var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = LogEvents.DatabaseMigrated, Level = LogLevel.Information, Message = "Control database migrated to version {Version} ({Name})")]

@@ -22,7 +22,7 @@ internal sealed class OriginConfigurationEndpoint(OriginConfigurationService ser
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method))
         {
-            var document = service.GetDocument(request.Bucket);
+            var document = await service.GetDocumentAsync(request.Bucket, context.RequestAborted).ConfigureAwait(false);
             if (document is null)
             {
                 await request.ErrorAsync(404, "NoSuchOriginConfiguration", "The bucket has no origin configuration.").ConfigureAwait(false);
@@ -39,7 +39,7 @@ internal sealed class OriginConfigurationEndpoint(OriginConfigurationService ser
         }
         else if (HttpMethods.IsDelete(method))
         {
-            service.Delete(request.Bucket);
+            await service.DeleteAsync(request.Bucket, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
         else
@@ -62,7 +62,7 @@ internal sealed class OriginConfigurationEndpoint(OriginConfigurationService ser
             return;
         }
 
-        var result = service.Put(request.Bucket, body);
+        var result = await service.PutAsync(request.Bucket, body, context.RequestAborted).ConfigureAwait(false);
         if (!result.IsValid)
         {
             await request.ErrorAsync(400, result.ErrorCode, result.Message).ConfigureAwait(false);

@@ -33,22 +33,22 @@ internal sealed partial class OriginConfigurationService
         {
             if (message.Kind == Coordination.ClusterMessageKind.OriginChanged && buckets.Find(message.Scope) is { } bucket)
             {
-                Dependencies.DatabaseRetry.InBackground(() => Reload(bucket));
+                Dependencies.DatabaseRetry.InBackground(token => ReloadAsync(bucket, token));
             }
         };
         bus.Reconnected += () =>
         {
             foreach (var bucket in buckets.All)
             {
-                Dependencies.DatabaseRetry.InBackground(() => Reload(bucket));
+                Dependencies.DatabaseRetry.InBackground(token => ReloadAsync(bucket, token));
             }
         };
     }
 
     /// <summary>Activates what the control database holds for the bucket (another replica changed it).</summary>
-    private void Reload(Bucket bucket)
+    private async Task ReloadAsync(Bucket bucket, CancellationToken cancellationToken)
     {
-        var stored = repository.Get(bucket.Name);
+        var stored = await repository.GetAsync(bucket.Name, cancellationToken).ConfigureAwait(false);
         var parsed = stored is null ? null : OriginConfigurationXml.Parse(Encoding.UTF8.GetBytes(stored));
         var rules = parsed is { IsValid: true } ? new CompiledRuleSet(parsed.Configuration) : CompiledRuleSet.Empty;
         _rules[bucket.Name] = rules;
@@ -82,7 +82,7 @@ internal sealed partial class OriginConfigurationService
     }
 
     /// <summary>Loads every bucket's rules. Returns the problems that must stop start-up (an invalid rule file).</summary>
-    public IReadOnlyList<string> LoadAll()
+    public async Task<IReadOnlyList<string>> LoadAllAsync(CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();
         foreach (var bucket in buckets.All)
@@ -95,12 +95,12 @@ internal sealed partial class OriginConfigurationService
                     problems.Add($"Buckets ({bucket.Name}) OriginFile {bucket.OriginFile}: {result.ErrorCode}: {string.Join("; ", result.Errors)}");
                     continue;
                 }
-                Apply(bucket, result.Configuration!, source: bucket.OriginFile);
+                await ApplyAsync(bucket, result.Configuration!, bucket.OriginFile, cancellationToken).ConfigureAwait(false);
                 LogLoadedFromFile(logger, bucket.Name, result.Configuration!.Rules.Count, bucket.OriginFile);
                 continue;
             }
 
-            var stored = repository.Get(bucket.Name);
+            var stored = await repository.GetAsync(bucket.Name, cancellationToken).ConfigureAwait(false);
             if (stored is null)
             {
                 _rules[bucket.Name] = CompiledRuleSet.Empty;
@@ -123,32 +123,32 @@ internal sealed partial class OriginConfigurationService
     /// <summary>The bucket's origin rules in force on this replica (none until loaded).</summary>
     public CompiledRuleSet RulesOf(Bucket bucket) => _rules.GetValueOrDefault(bucket.Name, CompiledRuleSet.Empty);
 
-    public string? GetDocument(Bucket bucket) => repository.Get(bucket.Name);
+    public Task<string?> GetDocumentAsync(Bucket bucket, CancellationToken cancellationToken) => repository.GetAsync(bucket.Name, cancellationToken);
 
     /// <summary>Parses and, when valid, stores and activates a configuration.</summary>
-    public OriginConfigurationParseResult Put(Bucket bucket, ReadOnlySpan<byte> document)
+    public async Task<OriginConfigurationParseResult> PutAsync(Bucket bucket, byte[] document, CancellationToken cancellationToken)
     {
         var result = Parse(document);
         if (result.IsValid)
         {
-            Apply(bucket, result.Configuration!, source: "api");
+            await ApplyAsync(bucket, result.Configuration!, "api", cancellationToken).ConfigureAwait(false);
             bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.OriginChanged, bucket.Name, ""));
             LogReplaced(logger, bucket.Name, result.Configuration!.Rules.Count);
         }
         return result;
     }
 
-    public void Delete(Bucket bucket)
+    public async Task DeleteAsync(Bucket bucket, CancellationToken cancellationToken)
     {
-        repository.Delete(bucket.Name);
+        await repository.DeleteAsync(bucket.Name, cancellationToken).ConfigureAwait(false);
         _rules[bucket.Name] = CompiledRuleSet.Empty;
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.OriginChanged, bucket.Name, ""));
         LogDeleted(logger, bucket.Name);
     }
 
-    private void Apply(Bucket bucket, OriginConfiguration configuration, string source)
+    private async Task ApplyAsync(Bucket bucket, OriginConfiguration configuration, string source, CancellationToken cancellationToken)
     {
-        repository.Put(bucket.Name, OriginConfigurationXml.Write(configuration), source);
+        await repository.PutAsync(bucket.Name, OriginConfigurationXml.Write(configuration), source, cancellationToken).ConfigureAwait(false);
         _rules[bucket.Name] = new CompiledRuleSet(configuration);
     }
 

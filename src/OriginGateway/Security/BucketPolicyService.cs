@@ -28,29 +28,29 @@ internal sealed class BucketPolicyService
         {
             if (message.Kind == Coordination.ClusterMessageKind.PolicyChanged)
             {
-                Dependencies.DatabaseRetry.InBackground(() => _policies[message.Scope] = Read(message.Scope));
+                Dependencies.DatabaseRetry.InBackground(async token => _policies[message.Scope] = await ReadAsync(message.Scope, token).ConfigureAwait(false));
             }
         };
-        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(() =>
+        bus.Reconnected += () => Dependencies.DatabaseRetry.InBackground(async token =>
         {
             foreach (var bucket in _policies.Keys)
             {
-                _policies[bucket] = Read(bucket);
+                _policies[bucket] = await ReadAsync(bucket, token).ConfigureAwait(false);
             }
         });
     }
 
     /// <summary>Reads every bucket's policy once (at start-up), so that no request has to.</summary>
-    public void LoadAll(IEnumerable<string> bucketNames)
+    public async Task LoadAllAsync(IEnumerable<string> bucketNames, CancellationToken cancellationToken = default)
     {
         foreach (var bucket in bucketNames)
         {
-            _policies[bucket] = Read(bucket);
+            _policies[bucket] = await ReadAsync(bucket, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private Holder Read(string bucket) =>
-        new(repository.Get(bucket) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null);
+    private async Task<Holder> ReadAsync(string bucket, CancellationToken cancellationToken) =>
+        new(await repository.GetAsync(bucket, cancellationToken).ConfigureAwait(false) is { } document ? BucketPolicy.Parse(Encoding.UTF8.GetBytes(document), out _) : null);
 
     /// <summary>Whether asynchronous origin-pull writes (tasks, Proxy background stores) may store this key.</summary>
     public bool ServiceMayWrite(Bucket bucket, string key) =>
@@ -60,30 +60,31 @@ internal sealed class BucketPolicyService
     public bool DeniesAnyone(Bucket bucket, string action, string key) =>
         Load(bucket.Name) is { } policy && policy.DeniesAnyone(action, bucket.Name, bucket.AppId, bucket.Region, key);
 
-    public string? GetDocument(string bucket) => repository.Get(bucket);
+    public Task<string?> GetDocumentAsync(string bucket, CancellationToken cancellationToken) => repository.GetAsync(bucket, cancellationToken);
 
     /// <summary>Stores a policy; returns the MalformedPolicy message when it is refused.</summary>
-    public string? Put(string bucket, byte[] document)
+    public async Task<string?> PutAsync(string bucket, byte[] document, CancellationToken cancellationToken)
     {
         if (BucketPolicy.Parse(document, out var error) is not { } policy)
         {
             return error;
         }
-        repository.Put(bucket, Encoding.UTF8.GetString(BucketPolicy.Normalize(document)));
+        await repository.PutAsync(bucket, Encoding.UTF8.GetString(BucketPolicy.Normalize(document)), cancellationToken: cancellationToken).ConfigureAwait(false);
         _policies[bucket] = new Holder(policy);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
         return null;
     }
 
-    public void Delete(string bucket)
+    public async Task DeleteAsync(string bucket, CancellationToken cancellationToken)
     {
-        repository.Delete(bucket);
+        await repository.DeleteAsync(bucket, cancellationToken).ConfigureAwait(false);
         _policies[bucket] = new Holder(null);
         bus.Publish(new Coordination.ClusterMessage(Coordination.ClusterMessageKind.PolicyChanged, bucket, ""));
     }
 
     /// <summary>The bucket's parsed policy (read from the database once, then kept until it changes).</summary>
-    private BucketPolicy? Load(string bucket) => _policies.TryGetValue(bucket, out var held) ? held.Policy : _policies.GetOrAdd(bucket, Read).Policy;
+    /// <summary>The policy in force: every configured bucket's is loaded at start (<see cref="LoadAllAsync"/>), so a read never waits on the database.</summary>
+    private BucketPolicy? Load(string bucket) => _policies.TryGetValue(bucket, out var held) ? held.Policy : null;
 
     private sealed record Holder(BucketPolicy? Policy);
 }

@@ -6,5 +6,5 @@ namespace OriginGateway.Tasks;
 /// </summary>
 internal interface ITaskLeaseFilter
 {
-    IEnumerable<string> ExcludedHosts();
+    Task<IEnumerable<string>> ExcludedHostsAsync(CancellationToken cancellationToken);
 }

@@ -9,53 +9,53 @@ namespace OriginGateway.Tasks;
 internal interface ITaskStore
 {
     /// <summary>Stores a new task; false when <see cref="NewTask.DedupKey"/> is held by a queued or running task.</summary>
-    bool Insert(TaskRecord task, string? dedupKey);
+    Task<bool> InsertAsync(TaskRecord task, string? dedupKey, CancellationToken cancellationToken = default);
 
-    TaskRecord? Get(string id);
+    Task<TaskRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Leases the next due task whose host is not excluded (highest priority, oldest first): a queued one, or
     /// one still marked running whose lease ran out (its holder died) — taken over at once, not at the next reclaim.
     /// </summary>
-    TaskRecord? Lease(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts);
+    Task<TaskRecord?> LeaseAsync(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts, CancellationToken cancellationToken = default);
 
     /// <summary>Extends a lease; false when the task is no longer running under this owner (cancelled, reclaimed).</summary>
-    bool Renew(string id, string owner, long leaseUntil);
+    Task<bool> RenewAsync(string id, string owner, long leaseUntil, CancellationToken cancellationToken = default);
 
-    void Progress(string id, string owner, long done, long? total);
+    Task ProgressAsync(string id, string owner, long done, long? total, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Ends a running task (succeeded or failed) and queues its follow-ups in the same transaction;
     /// a follow-up of kind <c>callback</c> marks the task's callback <c>pending</c>.
     /// </summary>
-    bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps);
+    Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, CancellationToken cancellationToken = default);
 
     /// <summary>Puts a running task back in the queue until <paramref name="notBefore"/>, keeping the error.</summary>
-    bool Retry(string id, string owner, long notBefore, string? code, string? message);
+    Task<bool> RetryAsync(string id, string owner, long notBefore, string? code, string? message, CancellationToken cancellationToken = default);
 
     /// <summary>Puts a running task back in the queue at once without counting the attempt (shutdown).</summary>
-    bool Release(string id, string owner);
+    Task<bool> ReleaseAsync(string id, string owner, CancellationToken cancellationToken = default);
 
-    CancelResult Cancel(string id, long now);
+    Task<CancelResult> CancelAsync(string id, long now, CancellationToken cancellationToken = default);
 
     /// <summary>Requeues running tasks whose lease expired (their replica died).</summary>
-    int ReclaimExpired(long now);
+    Task<int> ReclaimExpiredAsync(long now, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// At start-up: requeues what this store knows cannot be running any more. SQLite (one process)
     /// requeues every running task; shared databases wait for the leases to expire.
     /// </summary>
-    int ReclaimAtStartup();
+    Task<int> ReclaimAtStartupAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Deletes tasks that finished before the given time.</summary>
-    int Purge(long finishedBefore);
+    Task<int> PurgeAsync(long finishedBefore, CancellationToken cancellationToken = default);
 
     /// <summary>The newest tasks (newest first) of the given buckets, for the admin page.</summary>
-    IReadOnlyList<TaskRecord> Recent(int limit, IReadOnlyCollection<string> buckets);
+    Task<IReadOnlyList<TaskRecord>> RecentAsync(int limit, IReadOnlyCollection<string> buckets, CancellationToken cancellationToken = default);
 
     /// <summary>How many tasks there are by kind and state (for the tasks gauge).</summary>
-    IReadOnlyList<(string Kind, TaskState State, long Count)> Counts();
+    Task<IReadOnlyList<(string Kind, TaskState State, long Count)>> CountsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Records a follow-up's delivery on the task it reports (callbacks).</summary>
-    void SetCallback(string id, string state, int attempts, string? error);
+    Task SetCallbackAsync(string id, string state, int attempts, string? error, CancellationToken cancellationToken = default);
 }

@@ -17,12 +17,12 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         size, etag, callback_state, callback_attempts, callback_error
         """;
 
-    public bool Insert(TaskRecord task, string? dedupKey)
+    public async Task<bool> InsertAsync(TaskRecord task, string? dedupKey, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         InsertCommand(command, task, dedupKey);
-        return command.ExecuteNonQuery() == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     private static void InsertCommand(DbCommand command, TaskRecord task, string? dedupKey)
@@ -48,10 +48,10 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         command.Bind("@callback", (object?)task.CallbackState ?? DBNull.Value);
     }
 
-    public TaskRecord? Get(string id) =>
-        database.Query($"SELECT {Columns} FROM tasks WHERE id = @id", Read, ("@id", id)) is [var task, ..] ? task : null;
+    public async Task<TaskRecord?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync($"SELECT {Columns} FROM tasks WHERE id = @id", Read, cancellationToken, ("@id", id)).ConfigureAwait(false) is [var task, ..] ? task : null;
 
-    public IReadOnlyList<TaskRecord> Recent(int limit, IReadOnlyCollection<string> buckets)
+    public async Task<IReadOnlyList<TaskRecord>> RecentAsync(int limit, IReadOnlyCollection<string> buckets, CancellationToken cancellationToken = default)
     {
         if (buckets.Count == 0)
         {
@@ -60,13 +60,13 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         var names = buckets.ToList();
         var placeholders = string.Join(", ", names.Select((_, i) => "@b" + i));
         var parameters = names.Select((b, i) => ("@b" + i, (object?)b)).Append(("@limit", limit)).ToArray();
-        return database.Query($"SELECT {Columns} FROM tasks WHERE bucket IN ({placeholders}) ORDER BY seq DESC LIMIT @limit", Read, parameters);
+        return await database.QueryAsync($"SELECT {Columns} FROM tasks WHERE bucket IN ({placeholders}) ORDER BY seq DESC LIMIT @limit", Read, cancellationToken, parameters).ConfigureAwait(false);
     }
 
-    public TaskRecord? Lease(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts)
+    public async Task<TaskRecord?> LeaseAsync(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         var excluded = new StringBuilder();
         var i = 0;
         foreach (var host in excludedHosts)
@@ -89,23 +89,23 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         command.Bind("@owner", owner);
         command.Bind("@until", leaseUntil);
         command.Bind("@now", now);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
     }
 
-    public bool Renew(string id, string owner, long leaseUntil) => database.Execute(
-        "UPDATE tasks SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'running'",
-        ("@id", id), ("@owner", owner), ("@until", leaseUntil)) == 1;
+    public async Task<bool> RenewAsync(string id, string owner, long leaseUntil, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
+        "UPDATE tasks SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'running'", cancellationToken,
+        ("@id", id), ("@owner", owner), ("@until", leaseUntil)).ConfigureAwait(false) == 1;
 
-    public void Progress(string id, string owner, long done, long? total) => database.Execute(
-        "UPDATE tasks SET bytes_done = @done, bytes_total = @total WHERE id = @id AND lease_owner = @owner AND state = 'running'",
+    public Task ProgressAsync(string id, string owner, long done, long? total, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE tasks SET bytes_done = @done, bytes_total = @total WHERE id = @id AND lease_owner = @owner AND state = 'running'", cancellationToken,
         ("@id", id), ("@owner", owner), ("@done", done), ("@total", total));
 
-    public bool Finish(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps)
+    public async Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             UPDATE tasks SET state = @state, finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL,
@@ -123,72 +123,72 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         command.Bind("@followUp", followUps.Any(f => f.Kind == TaskRecord.CallbackKind));
         command.Bind("@id", id);
         command.Bind("@owner", owner);
-        if (command.ExecuteNonQuery() != 1)
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
         {
             return false;
         }
         foreach (var followUp in followUps)
         {
-            using var insert = connection.CreateCommand();
+            await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             InsertCommand(insert, followUp, null);
-            insert.ExecuteNonQuery();
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        transaction.Commit();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    public bool Retry(string id, string owner, long notBefore, string? code, string? message) => database.Execute(
+    public async Task<bool> RetryAsync(string id, string owner, long notBefore, string? code, string? message, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
         """
         UPDATE tasks SET state = 'queued', not_before = @notBefore, lease_owner = NULL, lease_until = NULL,
                          result_code = @code, result_message = @message
         WHERE id = @id AND lease_owner = @owner AND state = 'running'
-        """,
-        ("@id", id), ("@owner", owner), ("@notBefore", notBefore), ("@code", code), ("@message", message)) == 1;
+        """, cancellationToken,
+        ("@id", id), ("@owner", owner), ("@notBefore", notBefore), ("@code", code), ("@message", message)).ConfigureAwait(false) == 1;
 
-    public bool Release(string id, string owner) => database.Execute(
+    public async Task<bool> ReleaseAsync(string id, string owner, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
         """
         UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
         WHERE id = @id AND lease_owner = @owner AND state = 'running'
-        """,
-        ("@id", id), ("@owner", owner)) == 1;
+        """, cancellationToken,
+        ("@id", id), ("@owner", owner)).ConfigureAwait(false) == 1;
 
-    public CancelResult Cancel(string id, long now)
+    public async Task<CancelResult> CancelAsync(string id, long now, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE tasks SET state = 'cancelled', finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL
             WHERE id = @id AND state IN ('queued', 'running')
             """;
         command.Bind("@id", id);
         command.Bind("@now", now);
-        if (command.ExecuteNonQuery() == 1)
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
         {
             return CancelResult.Cancelled;
         }
-        return Get(id) is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
+        return await GetAsync(id, cancellationToken).ConfigureAwait(false) is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
     }
 
-    public int ReclaimExpired(long now) => database.Execute(
-        "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running' AND lease_until < @now",
+    public Task<int> ReclaimExpiredAsync(long now, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running' AND lease_until < @now", cancellationToken,
         ("@now", now));
 
     /// <summary>SQLite serves one process: whatever is running now died with it. A shared PostgreSQL waits for leases to expire.</summary>
-    public int ReclaimAtStartup() => database.IsPostgres ? 0 : database.Execute(
-        "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'");
+    public Task<int> ReclaimAtStartupAsync(CancellationToken cancellationToken = default) => database.IsPostgres ? Task.FromResult(0) : database.ExecuteAsync(
+        "UPDATE tasks SET state = 'queued', lease_owner = NULL, lease_until = NULL WHERE state = 'running'", cancellationToken);
 
-    public int Purge(long finishedBefore) => database.Execute(
-        "DELETE FROM tasks WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @before",
+    public Task<int> PurgeAsync(long finishedBefore, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "DELETE FROM tasks WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @before", cancellationToken,
         ("@before", finishedBefore));
 
-    public void SetCallback(string id, string state, int attempts, string? error) => database.Execute(
-        "UPDATE tasks SET callback_state = @state, callback_attempts = @attempts, callback_error = @error WHERE id = @id",
+    public Task SetCallbackAsync(string id, string state, int attempts, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE tasks SET callback_state = @state, callback_attempts = @attempts, callback_error = @error WHERE id = @id", cancellationToken,
         ("@id", id), ("@state", state), ("@attempts", attempts), ("@error", error));
 
-    public IReadOnlyList<(string Kind, TaskState State, long Count)> Counts() =>
-        database.Query("SELECT kind, state, COUNT(*) FROM tasks GROUP BY kind, state",
-            r => (r.GetString(0), TaskStates.Parse(r.GetString(1)), r.GetInt64(2)));
+    public async Task<IReadOnlyList<(string Kind, TaskState State, long Count)>> CountsAsync(CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT kind, state, COUNT(*) FROM tasks GROUP BY kind, state",
+            r => (r.GetString(0), TaskStates.Parse(r.GetString(1)), r.GetInt64(2)), cancellationToken).ConfigureAwait(false);
 
     private static TaskRecord Read(DbDataReader reader) => new()
     {

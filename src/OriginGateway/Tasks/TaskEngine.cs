@@ -27,7 +27,8 @@ internal sealed partial class TaskEngine : BackgroundService
     private readonly IReadOnlyList<ITaskLeaseFilter> _filters;
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Lock _leaseLock = new();
+    private readonly SemaphoreSlim _leaseLock = new(1, 1);
+    private int _progressWriting;
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
 
@@ -41,7 +42,7 @@ internal sealed partial class TaskEngine : BackgroundService
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        metrics?.ObserveTasks(() => _store.Counts().Select(c => (c.Kind, TaskStates.ToText(c.State), c.Count)));
+        metrics?.ObserveTasks(async cancellationToken => (await _store.CountsAsync(cancellationToken).ConfigureAwait(false)).Select(c => (c.Kind, TaskStates.ToText(c.State), c.Count)));
     }
 
     /// <summary>This replica's name in leases.</summary>
@@ -57,11 +58,11 @@ internal sealed partial class TaskEngine : BackgroundService
     /// Queues a task — durably: it is in the database when this returns. Returns the stored record,
     /// or null when a queued or running task already holds its de-duplication key.
     /// </summary>
-    public TaskRecord? Submit(NewTask task)
+    public async Task<TaskRecord?> SubmitAsync(NewTask task, CancellationToken cancellationToken = default)
     {
         var handler = _handlers.GetValueOrDefault(task.Kind) ?? throw new InvalidOperationException($"no handler for task kind '{task.Kind}'");
         var record = Record(task, handler);
-        if (!_store.Insert(record, task.DedupKey))
+        if (!await _store.InsertAsync(record, task.DedupKey, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -90,7 +91,7 @@ internal sealed partial class TaskEngine : BackgroundService
         };
     }
 
-    public TaskRecord? Get(string id) => _store.Get(id);
+    public Task<TaskRecord?> GetAsync(string id, CancellationToken cancellationToken = default) => _store.GetAsync(id, cancellationToken);
 
     /// <summary>Wakes the loop; one pending wake-up is enough however many arrive.</summary>
     private void Wake()
@@ -102,9 +103,9 @@ internal sealed partial class TaskEngine : BackgroundService
     }
 
     /// <summary>Cancels a queued or running task; a running one stops at once and commits nothing.</summary>
-    public CancelResult Cancel(string id)
+    public async Task<CancelResult> CancelAsync(string id, CancellationToken cancellationToken = default)
     {
-        var result = _store.Cancel(id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var result = await _store.CancelAsync(id, _time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         if (result == CancelResult.Cancelled && _running.TryGetValue(id, out var running))
         {
             running.Cancel(RunEnd.Cancelled);
@@ -122,19 +123,18 @@ internal sealed partial class TaskEngine : BackgroundService
         {
             try
             {
-                await retrying.ExecuteAsync(_ =>
+                await retrying.ExecuteAsync(async token =>
                 {
                     if (!startedUp)
                     {
-                        var reclaimed = _store.ReclaimAtStartup();
+                        var reclaimed = await _store.ReclaimAtStartupAsync(token).ConfigureAwait(false);
                         if (reclaimed > 0)
                         {
                             LogReclaimed(_logger, reclaimed);
                         }
                         startedUp = true;
                     }
-                    StartDue();
-                    return ValueTask.CompletedTask;
+                    await StartDueAsync(token).ConfigureAwait(false);
                 }, stoppingToken).ConfigureAwait(false);
                 await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
             }
@@ -155,30 +155,38 @@ internal sealed partial class TaskEngine : BackgroundService
     /// Maintenance when due (expired leases, retention), then leases due tasks while workers are
     /// free; returns the attempts started (tests await them).
     /// </summary>
-    internal IReadOnlyList<Task> StartDue()
+    internal async Task<IReadOnlyList<Task>> StartDueAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         if (now >= _nextMaintenance)
         {
             _nextMaintenance = now + MaintenanceInterval;
-            var expired = _store.ReclaimExpired(now.ToUnixTimeMilliseconds());
+            var expired = await _store.ReclaimExpiredAsync(now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
             if (expired > 0)
             {
                 LogReclaimed(_logger, expired);
             }
-            _store.Purge((now - _options.Retention).ToUnixTimeMilliseconds());
+            await _store.PurgeAsync((now - _options.Retention).ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         }
 
         var started = new List<Task>();
-        lock (_leaseLock)
+        await _leaseLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var filtered = _running.Count < _options.Workers ? _filters.SelectMany(f => f.ExcludedHosts()).ToList() : [];
+            var filtered = new List<string>();
+            if (_running.Count < _options.Workers)
+            {
+                foreach (var filter in _filters)
+                {
+                    filtered.AddRange(await filter.ExcludedHostsAsync(cancellationToken).ConfigureAwait(false));
+                }
+            }
             while (_running.Count < _options.Workers)
             {
                 var saturated = _running.Values.GroupBy(r => r.Task.Host, StringComparer.Ordinal)
                     .Where(g => g.Count() >= _options.PerHostLimit).Select(g => g.Key).Concat(filtered).Distinct(StringComparer.Ordinal).ToList();
                 var leaseNow = _time.GetUtcNow();
-                var task = _store.Lease(Owner, leaseNow.ToUnixTimeMilliseconds(), (leaseNow + _options.Lease).ToUnixTimeMilliseconds(), saturated);
+                var task = await _store.LeaseAsync(Owner, leaseNow.ToUnixTimeMilliseconds(), (leaseNow + _options.Lease).ToUnixTimeMilliseconds(), saturated, cancellationToken).ConfigureAwait(false);
                 if (task is null)
                 {
                     break;
@@ -188,6 +196,10 @@ internal sealed partial class TaskEngine : BackgroundService
                 running.Completion = RunAsync(running);
                 started.Add(running.Completion);
             }
+        }
+        finally
+        {
+            _leaseLock.Release();
         }
         return started;
     }
@@ -212,17 +224,11 @@ internal sealed partial class TaskEngine : BackgroundService
             var run = new TaskRun(task, (done, total) =>
             {
                 var now = _time.GetUtcNow();
-                if (now - lastSaved >= ProgressInterval || done == total)
+                // One progress write at a time, off the copy's path; one that is still under way skips this report.
+                if ((now - lastSaved >= ProgressInterval || done == total) && Interlocked.CompareExchange(ref _progressWriting, 1, 0) == 0)
                 {
                     lastSaved = now;
-                    try
-                    {
-                        _store.Progress(task.Id, Owner, done, total);
-                    }
-                    catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Database)
-                    {
-                        // Progress is a report, not a result: a database outage only delays the next one.
-                    }
+                    _ = SaveProgressAsync(task.Id, done, total);
                 }
             });
             try
@@ -270,7 +276,7 @@ internal sealed partial class TaskEngine : BackgroundService
         using var patience = new CancellationTokenSource(_stopping.IsCancellationRequested ? TimeSpan.FromSeconds(2) : _options.Lease, _time);
         try
         {
-            await Dependencies.DatabaseRetry.RunAsync(() => Complete(running, handler, outcome), patience.Token).ConfigureAwait(false);
+            await Dependencies.DatabaseRetry.RunAsync(token => CompleteOnceAsync(running, handler, outcome, token), patience.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (patience.IsCancellationRequested)
         {
@@ -278,7 +284,23 @@ internal sealed partial class TaskEngine : BackgroundService
         }
     }
 
-    private bool Complete(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome)
+    /// <summary>Writes a progress report; a database outage only delays the next one (progress is a report, not a result).</summary>
+    private async Task SaveProgressAsync(string id, long done, long? total)
+    {
+        try
+        {
+            await _store.ProgressAsync(id, Owner, done, total).ConfigureAwait(false);
+        }
+        catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Database)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _progressWriting, 0);
+        }
+    }
+
+    private async Task<bool> CompleteOnceAsync(RunningTask running, ITaskHandler? handler, TaskOutcome? outcome, CancellationToken cancellationToken)
     {
         var task = running.Task;
         if (outcome is null)
@@ -286,7 +308,7 @@ internal sealed partial class TaskEngine : BackgroundService
             // Stopped: a cancel already wrote its state; a lost lease belongs to someone else now.
             if (running.End == RunEnd.Shutdown || (running.End == RunEnd.None && _stopping.IsCancellationRequested))
             {
-                _store.Release(task.Id, Owner);
+                await _store.ReleaseAsync(task.Id, Owner, cancellationToken).ConfigureAwait(false);
             }
             return true;
         }
@@ -294,7 +316,7 @@ internal sealed partial class TaskEngine : BackgroundService
         if (!outcome.Succeeded && outcome.Transient && task.Attempts < task.MaxAttempts && handler is not null)
         {
             var delay = handler.Retry.Delay(task.Attempts, Random.Shared);
-            _store.Retry(task.Id, Owner, (now + delay).ToUnixTimeMilliseconds(), outcome.Code, outcome.Message);
+            await _store.RetryAsync(task.Id, Owner, (now + delay).ToUnixTimeMilliseconds(), outcome.Code, outcome.Message, cancellationToken).ConfigureAwait(false);
             LogRetry(_logger, task.Id, task.Kind, task.Attempts, outcome.Code ?? "", (long)delay.TotalMilliseconds);
             return true;
         }
@@ -303,7 +325,7 @@ internal sealed partial class TaskEngine : BackgroundService
             .Where(next => _handlers.ContainsKey(next.Kind))
             .Select(next => Record(next, _handlers[next.Kind]))
             .ToList();
-        if (_store.Finish(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUps) && followUps.Count > 0)
+        if (await _store.FinishAsync(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUps, cancellationToken).ConfigureAwait(false) && followUps.Count > 0)
         {
             Wake();
         }
@@ -337,7 +359,7 @@ internal sealed partial class TaskEngine : BackgroundService
             bool renewed;
             try
             {
-                renewed = _store.Renew(running.Task.Id, Owner, (now + _options.Lease).ToUnixTimeMilliseconds());
+                renewed = await _store.RenewAsync(running.Task.Id, Owner, (now + _options.Lease).ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Database)
             {

@@ -119,7 +119,7 @@ internal sealed class VodApiEndpoint(
             await ErrorAsync(context, requestId, "UnauthorizedOperation", "The bucket policy does not let the service principal write the media.").ConfigureAwait(false);
             return;
         }
-        if (request.SessionId is { } sessionId && !sessions.TryClaim(sessionId))
+        if (request.SessionId is { } sessionId && !await sessions.TryClaimAsync(sessionId, context.RequestAborted).ConfigureAwait(false))
         {
             await ErrorAsync(context, requestId, "InvalidParameterValue.SessionId", "This SessionId was used within the last 3 days.").ConfigureAwait(false);
             return;
@@ -130,8 +130,8 @@ internal sealed class VodApiEndpoint(
             : null;
         var payload = new PullUploadPayload(request, fileId, bucket.Name, key, coverKey, credential.SecretId, request.KnownMediaType);
         var url = TaskUrl.Parse(request.MediaUrl, schemeOptional: false, out _)!;
-        var task = engine.Submit(new NewTask(PullUploadHandler.TaskKind, bucket.Name, key, url.Authority, request.TasksPriority,
-            JsonSerializer.Serialize(payload, VodJsonContext.Default.PullUploadPayload)))!;
+        var task = (await engine.SubmitAsync(new NewTask(PullUploadHandler.TaskKind, bucket.Name, key, url.Authority, request.TasksPriority,
+            JsonSerializer.Serialize(payload, VodJsonContext.Default.PullUploadPayload)), context.RequestAborted).ConfigureAwait(false))!;
         await WriteAsync(context, requestId, json => json.WriteString("TaskId", task.Id)).ConfigureAwait(false);
     }
 
@@ -143,7 +143,7 @@ internal sealed class VodApiEndpoint(
             await ErrorAsync(context, requestId, "MissingParameter", "TaskId is required.").ConfigureAwait(false);
             return;
         }
-        if (engine.Get(taskId) is not { Kind: PullUploadHandler.TaskKind } task)
+        if (await engine.GetAsync(taskId, context.RequestAborted).ConfigureAwait(false) is not { Kind: PullUploadHandler.TaskKind } task)
         {
             await ErrorAsync(context, requestId, "ResourceNotFound", "The task does not exist.").ConfigureAwait(false);
             return;

@@ -8,24 +8,24 @@ internal sealed class VodSessions(ControlDatabase database, TimeProvider time)
     public static readonly TimeSpan Window = TimeSpan.FromDays(3);
 
     /// <summary>Records the id; false when it was used within the window.</summary>
-    public bool TryClaim(string sessionId)
+    public async Task<bool> TryClaimAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var since = now - (long)Window.TotalMilliseconds;
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var purge = connection.CreateCommand();
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var purge = connection.CreateCommand();
         purge.Transaction = transaction;
         purge.CommandText = "DELETE FROM vod_sessions WHERE created_at < @since";
         purge.Bind("@since", since);
-        purge.ExecuteNonQuery();
-        using var insert = connection.CreateCommand();
+        await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = "INSERT INTO vod_sessions (session_id, created_at) VALUES (@id, @now) ON CONFLICT DO NOTHING";
         insert.Bind("@id", sessionId);
         insert.Bind("@now", now);
-        var claimed = insert.ExecuteNonQuery() == 1;
-        transaction.Commit();
+        var claimed = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
     }
 }

@@ -1,4 +1,5 @@
 using ArchUnitNET.Domain;
+using ArchUnitNET.Domain.Extensions;
 using ArchUnitNET.Loader;
 using ArchUnitNET.xUnit;
 using Assembly = System.Reflection.Assembly;
@@ -78,4 +79,21 @@ public sealed class LayeringTests
     [Fact]
     public void TheFolders_AreFreeOfCycles() =>
         ArchUnitNET.Fluent.Slices.SliceRuleDefinition.Slices().Matching("OriginGateway.(*)").Should().BeFreeOfCycles().Check(Gateway);
+
+    /// <summary>The control database is asynchronous: no blocking ADO.NET call anywhere in the gateway.</summary>
+    [Fact]
+    public void NoCode_CallsTheBlockingAdoNetMethods()
+    {
+        string[] blocking = ["ExecuteNonQuery()", "ExecuteScalar()", "ExecuteReader()", "Read()", "Open()", "BeginTransaction()", "Commit()", "OpenConnection()"];
+        var calls = Gateway.MethodMembers
+            .SelectMany(m => m.GetCalledMethods())
+            .Where(m => m.DeclaringType.FullName.StartsWith("System.Data.Common.", StringComparison.Ordinal)
+                || m.DeclaringType.FullName.StartsWith("Microsoft.Data.Sqlite.", StringComparison.Ordinal)
+                || m.DeclaringType.FullName.StartsWith("Npgsql.", StringComparison.Ordinal))
+            .Select(m => m.DeclaringType.Name + "." + m.Name)
+            .Distinct()
+            .ToList();
+        Assert.NotEmpty(calls);
+        Assert.DoesNotContain(calls, c => blocking.Any(b => c.EndsWith("." + b, StringComparison.Ordinal)));
+    }
 }

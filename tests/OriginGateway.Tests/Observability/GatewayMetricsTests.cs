@@ -30,7 +30,7 @@ public sealed class GatewayMetricsTests
         metrics.Callback("delivered");
         metrics.DependencyFailed("database");
         metrics.DependencyState("database", up: false);
-        metrics.ObserveTasks(() => [("fetch", "queued", 3)]);
+        metrics.ObserveTasks(_ => Task.FromResult<IEnumerable<(string, string, long)>>([("fetch", "queued", 3)]));
 
         var text = await ScrapeAsync(metrics);
 

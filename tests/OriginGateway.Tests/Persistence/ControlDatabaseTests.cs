@@ -16,8 +16,8 @@ public abstract class ControlDatabaseTests : IDisposable
     private protected ControlDatabaseTests(ControlDatabase database)
     {
         Database = database;
-        Assert.Equal(ControlDatabaseMigrations.All.Count, database.Migrate(ControlDatabaseMigrations.All));
-        Assert.Equal(0, database.Migrate(ControlDatabaseMigrations.All));
+        Assert.Equal(ControlDatabaseMigrations.All.Count, database.MigrateAsync(ControlDatabaseMigrations.All).GetAwaiter().GetResult());
+        Assert.Equal(0, database.MigrateAsync(ControlDatabaseMigrations.All).GetAwaiter().GetResult());
     }
 
     private protected ControlDatabase Database { get; }
@@ -29,27 +29,27 @@ public abstract class ControlDatabaseTests : IDisposable
     }
 
     [Fact]
-    public void BucketDocuments_PutReplaceGetDelete_PerTable()
+    public async Task BucketDocuments_PutReplaceGetDelete_PerTable()
     {
         var origins = new OriginConfigurationRepository(Database, _time);
         var policies = new BucketPolicyRepository(Database, _time);
         var cors = new CorsConfigurationRepository(Database, _time);
 
-        origins.Put("b-1250000000", "<OriginConfiguration/>", "config/origin/b.xml");
-        origins.Put("b-1250000000", "<OriginConfiguration><x/></OriginConfiguration>");
-        policies.Put("b-1250000000", "{\"Statement\":[]}");
+        await origins.PutAsync("b-1250000000", "<OriginConfiguration/>", "config/origin/b.xml");
+        await origins.PutAsync("b-1250000000", "<OriginConfiguration><x/></OriginConfiguration>");
+        await policies.PutAsync("b-1250000000", "{\"Statement\":[]}");
 
-        Assert.Equal("<OriginConfiguration><x/></OriginConfiguration>", origins.Get("b-1250000000"));
-        Assert.Equal("{\"Statement\":[]}", policies.Get("b-1250000000"));
-        Assert.Null(cors.Get("b-1250000000"));
-        Assert.True(origins.Delete("b-1250000000"));
-        Assert.False(origins.Delete("b-1250000000"));
-        Assert.Null(origins.Get("b-1250000000"));
-        Assert.NotNull(policies.Get("b-1250000000"));
+        Assert.Equal("<OriginConfiguration><x/></OriginConfiguration>", (await origins.GetAsync("b-1250000000")));
+        Assert.Equal("{\"Statement\":[]}", (await policies.GetAsync("b-1250000000")));
+        Assert.Null((await cors.GetAsync("b-1250000000")));
+        Assert.True((await origins.DeleteAsync("b-1250000000")));
+        Assert.False((await origins.DeleteAsync("b-1250000000")));
+        Assert.Null((await origins.GetAsync("b-1250000000")));
+        Assert.NotNull((await policies.GetAsync("b-1250000000")));
     }
 
     [Fact]
-    public void SyncTasks_InsertCapListUpdateDelete_WithBooleansAndNulls()
+    public async Task SyncTasks_InsertCapListUpdateDelete_WithBooleansAndNulls()
     {
         var repository = new SyncTaskRepository(Database);
         SyncTask Task(string id) => new()
@@ -57,36 +57,36 @@ public abstract class ControlDatabaseTests : IDisposable
             Id = id, ProjectId = "p", SourceType = "s3", SourceCloudType = "AWS", SourceEndpoint = "http://s3.example", DestinationBucket = "d-1250000000",
             MetadataMigration = true, SyncInterval = 300, Status = "STOPPED", CreateTime = 1000 + id.Length, Description = "é",
         };
-        Assert.True(repository.Insert(Task("a"), 2));
-        Assert.True(repository.Insert(Task("bb"), 2));
-        Assert.False(repository.Insert(Task("ccc"), 2));
+        Assert.True((await repository.InsertAsync(Task("a"), 2)));
+        Assert.True((await repository.InsertAsync(Task("bb"), 2)));
+        Assert.False((await repository.InsertAsync(Task("ccc"), 2)));
 
-        var a = repository.Get("p", "a")!;
+        var a = (await repository.GetAsync("p", "a"))!;
         Assert.True(a.MetadataMigration);
         Assert.Equal(300, a.SyncInterval);
         Assert.Null(a.LastStartTime);
         Assert.Equal("é", a.Description);
-        repository.SetStatus("a", "SYNCHRONIZING", 5000);
-        repository.SetStatus("a", "SYNCHRONIZING", null);
-        Assert.Equal(5000, repository.Get("a")!.LastStartTime);
-        repository.PassDone("a", 6000, 10, 4, null);
-        repository.CopyDone("a", copied: true, 123, null);
-        repository.CopyDone("a", copied: false, 0, "boom");
-        var after = repository.Get("a")!;
+        await repository.SetStatusAsync("a", "SYNCHRONIZING", 5000);
+        await repository.SetStatusAsync("a", "SYNCHRONIZING", null);
+        Assert.Equal(5000, (await repository.GetAsync("a"))!.LastStartTime);
+        await repository.PassDoneAsync("a", 6000, 10, 4, null);
+        await repository.CopyDoneAsync("a", copied: true, 123, null);
+        await repository.CopyDoneAsync("a", copied: false, 0, "boom");
+        var after = (await repository.GetAsync("a"))!;
         Assert.Equal((10L, 4L, 1L, 1L, 123L, "boom"), (after.Listed, after.Skipped, after.Copied, after.Failed, after.Bytes, after.LastError));
-        Assert.Equal(["a", "bb"], repository.List("p").Select(t => t.Id));
-        Assert.Equal(1, repository.StopAll());
-        Assert.True(repository.Delete("p", "bb"));
-        Assert.Equal(["a"], repository.Ids());
+        Assert.Equal(["a", "bb"], (await repository.ListAsync("p")).Select(t => t.Id));
+        Assert.Equal(1, (await repository.StopAllAsync()));
+        Assert.True((await repository.DeleteAsync("p", "bb")));
+        Assert.Equal(["a"], (await repository.IdsAsync()));
     }
 
     [Fact]
-    public void VodSessions_AreClaimedOnce()
+    public async Task VodSessions_AreClaimedOnce()
     {
         var sessions = new VodSessions(Database, _time);
-        Assert.True(sessions.TryClaim("s1"));
-        Assert.False(sessions.TryClaim("s1"));
-        Assert.True(sessions.TryClaim("s2"));
+        Assert.True((await sessions.TryClaimAsync("s1")));
+        Assert.False((await sessions.TryClaimAsync("s1")));
+        Assert.True((await sessions.TryClaimAsync("s2")));
     }
 }
 

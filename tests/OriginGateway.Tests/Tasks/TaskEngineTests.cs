@@ -17,7 +17,7 @@ public abstract class TaskEngineTests : IDisposable
     private protected TaskEngineTests(ControlDatabase database)
     {
         _database = database;
-        database.Migrate(ControlDatabaseMigrations.All);
+        database.MigrateAsync(ControlDatabaseMigrations.All).GetAwaiter().GetResult();
         _store = new SqlTaskStore(database);
     }
 
@@ -63,18 +63,18 @@ public abstract class TaskEngineTests : IDisposable
 
     private static async Task<int> RunDueAsync(TaskEngine engine)
     {
-        var started = engine.StartDue();
+        var started = (await engine.StartDueAsync());
         await Task.WhenAll(started);
         return started.Count;
     }
 
     [Fact]
-    public void Submit_IsDurableBeforeItReturns()
+    public async Task Submit_IsDurableBeforeItReturns()
     {
         var engine = Engine(null, new ScriptedHandler("test", Succeeds));
-        var task = engine.Submit(Queued())!;
+        var task = (await engine.SubmitAsync(Queued()))!;
 
-        var stored = _store.Get(task.Id)!;
+        var stored = (await _store.GetAsync(task.Id))!;
         Assert.Equal(TaskState.Queued, stored.State);
         Assert.DoesNotContain('/', task.Id);
         Assert.DoesNotContain('+', task.Id);
@@ -88,10 +88,10 @@ public abstract class TaskEngineTests : IDisposable
         var handler = new ScriptedHandler("test",
             Returns(TaskOutcome.Retry("OriginError", "503")), Returns(TaskOutcome.Retry("OriginTimeout", "slow")), Succeeds);
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
         Assert.Equal(1, await RunDueAsync(engine));
-        var waiting = _store.Get(id)!;
+        var waiting = (await _store.GetAsync(id))!;
         Assert.Equal(TaskState.Queued, waiting.State);
         Assert.Equal("OriginError", waiting.ResultCode);
         Assert.InRange(waiting.NotBefore - _time.Now.ToUnixTimeMilliseconds(), 0, 2000);
@@ -107,7 +107,7 @@ public abstract class TaskEngineTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, await RunDueAsync(engine));
 
-        var done = _store.Get(id)!;
+        var done = (await _store.GetAsync(id))!;
         Assert.Equal(TaskState.Succeeded, done.State);
         Assert.Equal(3, done.Attempts);
         Assert.Equal(100, done.Percent);
@@ -119,13 +119,13 @@ public abstract class TaskEngineTests : IDisposable
     {
         var handler = new ScriptedHandler("test", Returns(TaskOutcome.Permanent("NotFound", "404")), Succeeds);
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
         await RunDueAsync(engine);
         _time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, await RunDueAsync(engine));
 
-        var task = _store.Get(id)!;
+        var task = (await _store.GetAsync(id))!;
         Assert.Equal(TaskState.Failed, task.State);
         Assert.Equal("NotFound", task.ResultCode);
         Assert.Equal(1, task.Attempts);
@@ -137,14 +137,14 @@ public abstract class TaskEngineTests : IDisposable
     {
         var handler = new ScriptedHandler("test", Returns(TaskOutcome.Retry("OriginError", "503"))) { Retry = new(3, TimeSpan.Zero, TimeSpan.Zero) };
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
         for (var i = 0; i < 5; i++)
         {
             await RunDueAsync(engine);
         }
 
-        var task = _store.Get(id)!;
+        var task = (await _store.GetAsync(id))!;
         Assert.Equal(TaskState.Failed, task.State);
         Assert.Equal(3, task.Attempts);
         Assert.Equal(3, handler.Runs.Count);
@@ -170,18 +170,18 @@ public abstract class TaskEngineTests : IDisposable
             return TaskOutcome.Success(1, "x");
         });
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
-        var started = engine.StartDue();
+        var started = (await engine.StartDueAsync());
         await entered.Task;
-        Assert.Equal(TaskState.Running, _store.Get(id)!.State);
-        Assert.Equal(CancelResult.Cancelled, engine.Cancel(id));
+        Assert.Equal(TaskState.Running, (await _store.GetAsync(id))!.State);
+        Assert.Equal(CancelResult.Cancelled, (await engine.CancelAsync(id)));
         await Task.WhenAll(started);
 
         Assert.True(sawCancellation);
-        Assert.Equal(TaskState.Cancelled, _store.Get(id)!.State);
-        Assert.Equal(CancelResult.AlreadyFinished, engine.Cancel(id));
-        Assert.Equal(CancelResult.NotFound, engine.Cancel("nope"));
+        Assert.Equal(TaskState.Cancelled, (await _store.GetAsync(id))!.State);
+        Assert.Equal(CancelResult.AlreadyFinished, (await engine.CancelAsync(id)));
+        Assert.Equal(CancelResult.NotFound, (await engine.CancelAsync("nope")));
     }
 
     [Fact]
@@ -190,8 +190,8 @@ public abstract class TaskEngineTests : IDisposable
         var followUps = 0;
         var handler = new ScriptedHandler("test", Succeeds) { Next = (_, _) => { followUps++; return null; } };
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
-        engine.Cancel(id);
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
+        await engine.CancelAsync(id);
 
         Assert.Equal(0, await RunDueAsync(engine));
         Assert.Equal(0, followUps);
@@ -203,11 +203,11 @@ public abstract class TaskEngineTests : IDisposable
     {
         var handler = new ScriptedHandler("test", Succeeds);
         var engine = Engine(new TaskOptions { Workers = 1 }, handler);
-        var low = engine.Submit(Queued(priority: -5))!.Id;
-        var first = engine.Submit(Queued(priority: 5))!.Id;
-        var normal = engine.Submit(Queued(priority: 0))!.Id;
-        var second = engine.Submit(Queued(priority: 5))!.Id;
-        var top = engine.Submit(Queued(priority: 10))!.Id;
+        var low = (await engine.SubmitAsync(Queued(priority: -5)))!.Id;
+        var first = (await engine.SubmitAsync(Queued(priority: 5)))!.Id;
+        var normal = (await engine.SubmitAsync(Queued(priority: 0)))!.Id;
+        var second = (await engine.SubmitAsync(Queued(priority: 5)))!.Id;
+        var top = (await engine.SubmitAsync(Queued(priority: 10)))!.Id;
 
         // One worker: one lease per pass — or more, when an attempt ends before the pass looks again
         // (its slot is free then); each lease still takes the highest-priority task due.
@@ -227,14 +227,20 @@ public abstract class TaskEngineTests : IDisposable
         var engine = Engine(new TaskOptions { Workers = 4, PerHostLimit = 2 }, handler);
         for (var i = 0; i < 4; i++)
         {
-            engine.Submit(Queued(host: "slow.example"));
+            await engine.SubmitAsync(Queued(host: "slow.example"));
         }
-        var other = engine.Submit(Queued(host: "fast.example"))!.Id;
+        var other = (await engine.SubmitAsync(Queued(host: "fast.example")))!.Id;
 
-        var started = engine.StartDue();
+        var started = (await engine.StartDueAsync());
 
         Assert.Equal(3, started.Count);
-        Assert.Equal(2, handler.Runs.Count(id => _store.Get(id)!.Host == "slow.example"));
+        await EventuallyAsync(() => Task.FromResult(handler.Runs.Count >= 3));
+        var hosts = new List<string>();
+        foreach (var id in handler.Runs)
+        {
+            hosts.Add((await _store.GetAsync(id))!.Host);
+        }
+        Assert.Equal(2, hosts.Count(h => h == "slow.example"));
         Assert.Contains(other, handler.Runs);
         release.SetResult(TaskOutcome.Success(1, "x"));
         await Task.WhenAll(started);
@@ -257,12 +263,14 @@ public abstract class TaskEngineTests : IDisposable
         var engine = Engine(new TaskOptions { Workers = 2, PerHostLimit = 10 }, handler);
         for (var i = 0; i < 5; i++)
         {
-            engine.Submit(Queued());
+            await engine.SubmitAsync(Queued());
         }
 
-        var started = engine.StartDue();
+        var started = (await engine.StartDueAsync());
         Assert.Equal(2, started.Count);
-        Assert.Empty(engine.StartDue());
+        Assert.Empty((await engine.StartDueAsync()));
+        // Both attempts are under way (each on its own thread) before they are let go.
+        await EventuallyAsync(() => Task.FromResult(Volatile.Read(ref running) == 2));
         release.SetResult(TaskOutcome.Success(1, "x"));
         await Task.WhenAll(started);
         while (Volatile.Read(ref done) < 5)
@@ -274,6 +282,17 @@ public abstract class TaskEngineTests : IDisposable
         Assert.Equal(5, handler.Runs.Count);
     }
 
+    /// <summary>Waits (up to 10 s) for something another thread brings about.</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 10 s");
+            await Task.Delay(10);
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
@@ -283,81 +302,81 @@ public abstract class TaskEngineTests : IDisposable
     }
 
     [Fact]
-    public void ADeadHoldersTask_IsLeasedByAnotherOwner_AsSoonAsItsLeaseRunsOut_WithoutWaitingForTheReclaim()
+    public async Task ADeadHoldersTask_IsLeasedByAnotherOwner_AsSoonAsItsLeaseRunsOut_WithoutWaitingForTheReclaim()
     {
         var engine = Engine(null, new ScriptedHandler("test", Succeeds));
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
         var now = _time.Now.ToUnixTimeMilliseconds();
-        Assert.NotNull(_store.Lease("dead-replica", now, now + 4_000, []));
+        Assert.NotNull((await _store.LeaseAsync("dead-replica", now, now + 4_000, [])));
 
         // Still held: nobody else gets it.
-        Assert.Null(_store.Lease("survivor", now + 3_999, now + 8_000, []));
+        Assert.Null((await _store.LeaseAsync("survivor", now + 3_999, now + 8_000, [])));
         // Run out: the next lease takes it over at once, as a new attempt under the new owner.
-        var taken = _store.Lease("survivor", now + 4_001, now + 8_001, []);
+        var taken = (await _store.LeaseAsync("survivor", now + 4_001, now + 8_001, []));
         Assert.NotNull(taken);
         Assert.Equal(id, taken.Id);
         Assert.Equal("survivor", taken.LeaseOwner);
         Assert.Equal(2, taken.Attempts);
-        Assert.False(_store.Renew(id, "dead-replica", now + 10_000));
-        Assert.True(_store.Renew(id, "survivor", now + 10_000));
+        Assert.False((await _store.RenewAsync(id, "dead-replica", now + 10_000)));
+        Assert.True((await _store.RenewAsync(id, "survivor", now + 10_000)));
     }
 
     [Fact]
-    public void ExpiredLease_IsReclaimed_AndStartupReclaimsEveryRunningTaskOnSqliteOnly()
+    public async Task ExpiredLease_IsReclaimed_AndStartupReclaimsEveryRunningTaskOnSqliteOnly()
     {
         var engine = Engine(null, new ScriptedHandler("test", Succeeds));
-        var a = engine.Submit(Queued())!.Id;
-        var b = engine.Submit(Queued())!.Id;
+        var a = (await engine.SubmitAsync(Queued()))!.Id;
+        var b = (await engine.SubmitAsync(Queued()))!.Id;
         var now = _time.Now.ToUnixTimeMilliseconds();
-        Assert.NotNull(_store.Lease("dead-replica", now, now + 60_000, []));
-        Assert.NotNull(_store.Lease("dead-replica", now, now + 120_000, []));
+        Assert.NotNull((await _store.LeaseAsync("dead-replica", now, now + 60_000, [])));
+        Assert.NotNull((await _store.LeaseAsync("dead-replica", now, now + 120_000, [])));
 
-        Assert.Equal(0, _store.ReclaimExpired(now + 30_000));
-        Assert.Equal(1, _store.ReclaimExpired(now + 90_000));
-        Assert.Equal(TaskState.Queued, _store.Get(a)!.State);
-        Assert.Equal(TaskState.Running, _store.Get(b)!.State);
-        Assert.False(_store.Renew(a, "dead-replica", now + 200_000));
+        Assert.Equal(0, (await _store.ReclaimExpiredAsync(now + 30_000)));
+        Assert.Equal(1, (await _store.ReclaimExpiredAsync(now + 90_000)));
+        Assert.Equal(TaskState.Queued, (await _store.GetAsync(a))!.State);
+        Assert.Equal(TaskState.Running, (await _store.GetAsync(b))!.State);
+        Assert.False((await _store.RenewAsync(a, "dead-replica", now + 200_000)));
 
         if (_database.IsPostgres)
         {
             // Shared by replicas: a task running elsewhere is not taken back at start-up, only when its lease expires.
-            Assert.Equal(0, _store.ReclaimAtStartup());
-            Assert.Equal(TaskState.Running, _store.Get(b)!.State);
+            Assert.Equal(0, (await _store.ReclaimAtStartupAsync()));
+            Assert.Equal(TaskState.Running, (await _store.GetAsync(b))!.State);
             return;
         }
-        Assert.Equal(1, _store.ReclaimAtStartup());
-        Assert.Equal(TaskState.Queued, _store.Get(b)!.State);
-        Assert.Null(_store.Get(b)!.LeaseOwner);
+        Assert.Equal(1, (await _store.ReclaimAtStartupAsync()));
+        Assert.Equal(TaskState.Queued, (await _store.GetAsync(b))!.State);
+        Assert.Null((await _store.GetAsync(b))!.LeaseOwner);
     }
 
     [Fact]
     public async Task FinishedTasks_ArePurgedAfterTheRetention()
     {
         var engine = Engine(new TaskOptions { Retention = TimeSpan.FromDays(7) }, new ScriptedHandler("test", Succeeds));
-        var old = engine.Submit(Queued())!.Id;
+        var old = (await engine.SubmitAsync(Queued()))!.Id;
         await RunDueAsync(engine);
         _time.Advance(TimeSpan.FromDays(6));
-        var recent = engine.Submit(Queued())!.Id;
+        var recent = (await engine.SubmitAsync(Queued()))!.Id;
         await RunDueAsync(engine);
 
         _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
         await RunDueAsync(engine);
 
-        Assert.Null(_store.Get(old));
-        Assert.NotNull(_store.Get(recent));
+        Assert.Null((await _store.GetAsync(old)));
+        Assert.NotNull((await _store.GetAsync(recent)));
     }
 
     [Fact]
     public async Task DedupKey_OneQueuedOrRunningTaskPerKey_FreedWhenItEnds()
     {
         var engine = Engine(null, new ScriptedHandler("test", Succeeds));
-        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nk")));
-        Assert.Null(engine.Submit(Queued(dedup: "store\nb\nk")));
-        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nother")));
+        Assert.NotNull((await engine.SubmitAsync(Queued(dedup: "store\nb\nk"))));
+        Assert.Null((await engine.SubmitAsync(Queued(dedup: "store\nb\nk"))));
+        Assert.NotNull((await engine.SubmitAsync(Queued(dedup: "store\nb\nother"))));
 
         await RunDueAsync(engine);
 
-        Assert.NotNull(engine.Submit(Queued(dedup: "store\nb\nk")));
+        Assert.NotNull((await engine.SubmitAsync(Queued(dedup: "store\nb\nk"))));
     }
 
     [Fact]
@@ -369,14 +388,14 @@ public abstract class TaskEngineTests : IDisposable
             Next = (task, outcome) => new NewTask("callback", task.Bucket, task.Key, "receiver.example", 10, outcome.Code!, ParentId: task.Id),
         };
         var engine = Engine(null, handler, callbacks);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
         await RunDueAsync(engine);
-        Assert.Equal("pending", _store.Get(id)!.CallbackState);
+        Assert.Equal("pending", (await _store.GetAsync(id))!.CallbackState);
         await RunDueAsync(engine);
 
         Assert.Single(callbacks.Runs);
-        Assert.Equal(id, _store.Get(callbacks.Runs[0])!.ParentId);
+        Assert.Equal(id, (await _store.GetAsync(callbacks.Runs[0]))!.ParentId);
     }
 
     [Fact]
@@ -391,11 +410,13 @@ public abstract class TaskEngineTests : IDisposable
             return gate.Task;
         });
         var engine = Engine(null, handler);
-        var id = engine.Submit(Queued())!.Id;
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
 
-        var started = engine.StartDue();
+        var started = (await engine.StartDueAsync());
         await reported.Task;
-        var running = _store.Get(id)!;
+        // The report is written off the copy's path: it reaches the database shortly after.
+        await EventuallyAsync(async () => (await _store.GetAsync(id))!.Percent == 25);
+        var running = (await _store.GetAsync(id))!;
         Assert.Equal(TaskState.Running, running.State);
         Assert.Equal(25, running.Percent);
         gate.SetResult(TaskOutcome.Success(1000, "x"));
@@ -452,22 +473,22 @@ public sealed class PostgresTaskEngineTests : TaskEngineTests, IClassFixture<Pos
         : base(new ControlDatabase(DatabaseProvider.Postgres, connectionString, NullLogger<ControlDatabase>.Instance)) => _connectionString = connectionString;
 
     [Fact]
-    public void ConcurrentLeases_FromManyReplicas_NeverTakeTheSameTask()
+    public async Task ConcurrentLeases_FromManyReplicas_NeverTakeTheSameTask()
     {
         using var database = new ControlDatabase(DatabaseProvider.Postgres, _connectionString, NullLogger<ControlDatabase>.Instance);
         var store = new SqlTaskStore(database);
         for (var i = 0; i < 40; i++)
         {
-            Assert.True(store.Insert(new TaskRecord
+            Assert.True((await store.InsertAsync(new TaskRecord
             {
                 Id = "t" + i, Kind = "test", Bucket = "bucket-1250000000", Key = "k" + i, Host = "h", Priority = 0,
                 State = TaskState.Queued, Payload = "{}", MaxAttempts = 3, CreatedAt = 1,
-            }, null));
+            }, null)));
         }
         var leased = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.For(0, 8, worker =>
+        await Parallel.ForAsync(0, 8, async (worker, cancellationToken) =>
         {
-            while (store.Lease("replica-" + worker, 10, 60_000, []) is { } task)
+            while ((await store.LeaseAsync("replica-" + worker, 10, 60_000, [], cancellationToken)) is { } task)
             {
                 leased.Add(task.Id);
             }
