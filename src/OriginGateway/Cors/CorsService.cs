@@ -1,6 +1,7 @@
 using System.Text;
 using OriginGateway.Buckets;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Cors;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
+using OriginGateway.Storage;
 
 namespace OriginGateway.FrontDoor;
 

@@ -75,6 +75,7 @@ internal static class GatewayServiceCollectionExtensions
         // The one task engine and the kinds of task it runs.
         services.AddSingleton<ITaskStore, SqlTaskStore>();
         services.AddSingleton<TaskFill>();
+        services.AddSingleton<OriginIngest>();
         services.AddSingleton<ITaskHandler, FetchTaskHandler>();
         services.AddSingleton<ITaskHandler, ProxyStoreHandler>();
         services.AddSingleton<ITaskHandler, CallbackHandler>();

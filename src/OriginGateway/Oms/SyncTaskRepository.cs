@@ -1,5 +1,6 @@
 using System.Data.Common;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Oms;
 

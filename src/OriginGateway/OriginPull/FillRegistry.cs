@@ -19,6 +19,7 @@ namespace OriginGateway.OriginPull;
 /// </summary>
 internal sealed partial class FillRegistry(
     OriginFetcher fetcher,
+    OriginIngest ingest,
     OriginPullOptions options,
     NegativeCache negativeCache,
     Coordination.IFillLocks locks,
@@ -92,16 +93,17 @@ internal sealed partial class FillRegistry(
             }
 
             var response = result.Response!;
-            if (OriginResponseRules.RefuseByHeaders(response, request.Range is not null) is { } refused)
+            var admission = ingest.Admit(response, result.Url!, request.Range is not null);
+            if (admission.Verdict == IngestVerdict.Refuse)
             {
-                reason = refused;
-                metrics.CommitRejected(refused);
-                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: refused, Host: result.Host), null);
+                reason = admission.Reason;
+                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: reason, Host: result.Host), null);
                 return;
             }
 
-            var length = OriginResponseRules.DeclaredLength(response);
-            var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
+            // Also a body that is only served (too large, unframed) streams through staging to every waiting client.
+            var length = admission.DeclaredLength;
+            var write = admission.Write!;
             session = bucket.Store.BeginWrite(fill.Key, write);
             var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host);
             var staging = session.OpenStagingReader();
@@ -117,44 +119,23 @@ internal sealed partial class FillRegistry(
                 pendingStaging = staging;
             }
 
-            (written, reason) = await OriginBodyCopy.CopyAsync(response, session, small ? null : fill.Progress, options.BodyIdleTimeout, cancellation).ConfigureAwait(false);
-            if (reason.Length > 0)
+            (written, var copyFailure) = await OriginBodyCopy.CopyAsync(response, session, small ? null : fill.Progress, options.BodyIdleTimeout, cancellation).ConfigureAwait(false);
+            var ingested = await ingest.FinishAsync(bucket.Name, admission, session, written, copyFailure, cancellation).ConfigureAwait(false);
+            reason = ingested.Reason;
+            switch (ingested.Status)
             {
-                metrics.CommitRejected(reason);
-                return;
+                case IngestStatus.Discarded:
+                    return;
+                case IngestStatus.NotKept:
+                    // Too large to keep, or whole as far as anyone can tell: clients get every byte, nothing is stored.
+                    LogServedNotStored(logger, bucket.Name, KeyHash.Of(fill.Key), reason, written);
+                    final = FillState.Completed;
+                    break;
+                default:
+                    negativeCache.Remove(bucket.Name, fill.Key);
+                    final = FillState.Committed;
+                    break;
             }
-            if (length is { } declared && written != declared)
-            {
-                reason = "Truncated";
-                metrics.CommitRejected(reason);
-                return;
-            }
-            var notKept = written > options.MaxObjectSize ? "TooLarge"
-                : !OriginResponseRules.EndIsVerifiable(response, write.ExpectedMd5) ? "Unframed"
-                : null;
-            if (notKept is not null)
-            {
-                // Too large to keep, or whole as far as anyone can tell: clients get every byte, nothing is stored.
-                metrics.CommitRejected(notKept);
-                LogServedNotStored(logger, bucket.Name, KeyHash.Of(fill.Key), notKept, written);
-                final = FillState.Completed;
-                if (pendingStaging is not null)
-                {
-                    fill.Start(start, pendingStaging);
-                    pendingStaging = null;
-                }
-                return;
-            }
-            var commit = await session.CommitAsync(cancellation).ConfigureAwait(false);
-            if (commit.Status != ObjectWriteStatus.Committed)
-            {
-                reason = OriginResponseRules.Reason(commit.Status);
-                metrics.CommitRejected(reason);
-                return;
-            }
-            negativeCache.Remove(bucket.Name, fill.Key);
-            metrics.BytesStored(bucket.Name, written);
-            final = FillState.Committed;
             if (pendingStaging is not null)
             {
                 fill.Start(start, pendingStaging);

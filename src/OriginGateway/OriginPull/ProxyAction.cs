@@ -24,16 +24,14 @@ internal sealed partial class ProxyAction(
     IHttpForwarder forwarder,
     OriginHttpClient client,
     TaskEngine engine,
+    OriginIngest ingest,
     BucketPolicyService policies,
     HostSelector hosts,
-    OriginPullOptions options,
     GatewayMetrics metrics,
-    TimeProvider time,
     ILogger<ProxyAction> logger)
 {
-    private readonly OriginPullOptions _options = options;
+    private readonly OriginIngest _ingest = ingest;
     private readonly GatewayMetrics _metrics = metrics;
-    private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
 
     private static readonly ForwarderRequestConfig RequestConfig = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
@@ -104,6 +102,7 @@ internal sealed partial class ProxyAction(
     private sealed class Transformer(OriginPullContext pull, Uri url, string? range, ProxyAction owner) : HttpTransformer
     {
         private ObjectWriteSession? _session;
+        private IngestAdmission? _admission;
         private TeeStream? _tee;
         private HttpResponseMessage? _response;
         private bool _queueBackground;
@@ -144,24 +143,20 @@ internal sealed partial class ProxyAction(
                 return proceed;
             }
             var status = proxyResponse.StatusCode;
-            // A whole answer whose end cannot be told from a cut is neither teed nor fetched again to be stored.
-            var wholeButUnframed = status == HttpStatusCode.OK && range is null
-                && !OriginResponseRules.EndIsVerifiable(proxyResponse, OriginResponseRules.DeclaredMd5(proxyResponse));
-            if (wholeButUnframed)
+            if (status == HttpStatusCode.OK && range is null)
             {
-                owner._metrics.CommitRejected("Unframed");
-            }
-            else if (status == HttpStatusCode.OK && range is null && OriginResponseRules.RefuseByHeaders(proxyResponse, false) is null
-                && (OriginResponseRules.DeclaredLength(proxyResponse) ?? 0) <= owner._options.MaxObjectSize)
-            {
-                if (owner.MayStore(pull))
+                // A whole answer is teed into the store when the one ingest pipeline admits it; one it refuses, or
+                // admits only to be served (too large, unframed), is neither teed nor fetched again to be stored.
+                var admission = owner._ingest.Admit(proxyResponse, url, rangeRequested: false);
+                if (admission.Verdict == IngestVerdict.Store && owner.MayStore(pull))
                 {
-                    var write = OriginResponseRules.Write(proxyResponse, url, owner._time.GetUtcNow(), owner._options.MaxObjectSize);
-                    _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, write);
+                    _admission = admission;
+                    _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, admission.Write!);
                 }
             }
             else if (status is HttpStatusCode.OK or HttpStatusCode.PartialContent)
             {
+                // Part of the object: the whole is stored by a background fill.
                 _queueBackground = true;
             }
             Count(httpContext, _session);
@@ -185,19 +180,19 @@ internal sealed partial class ProxyAction(
             }
             using (_session)
             {
-                if (_session is not null && _tee is not null && _response is not null)
+                if (_session is not null && _admission is not null && _tee is not null && _response is not null)
                 {
-                    if (error == ForwarderError.None && !_tee.Failed)
+                    // A forward that broke, or a tee the store refused, is a body that did not arrive whole here.
+                    var copyFailure = error switch
                     {
-                        var result = await _session.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                        if (result.Status == ObjectWriteStatus.Committed)
-                        {
-                            owner._metrics.BytesStored(pull.Request.Bucket.Name, result.Entry!.Length);
-                            return;
-                        }
-                        owner._metrics.CommitRejected(OriginResponseRules.Reason(result.Status));
-                    }
-                    _queueBackground = true;
+                        ForwarderError.None => _tee.Failed ? "StoreFailed" : "",
+                        ForwarderError.ResponseBodyDestination => "Truncated",
+                        ForwarderError.RequestTimedOut => "OriginTimeout",
+                        _ => "ClientGone",
+                    };
+                    var ingested = await owner._ingest.FinishAsync(pull.Request.Bucket.Name, _admission, _session, _session.Length, copyFailure, CancellationToken.None).ConfigureAwait(false);
+                    // Not whole here: one background fill stores it. Whole but not kept (too large): nothing to retry.
+                    _queueBackground = ingested.Status == IngestStatus.Discarded;
                 }
             }
             if (_queueBackground)

@@ -10,8 +10,7 @@ namespace OriginGateway.Origins;
 internal sealed class OriginHttpClient : IDisposable
 {
     public OriginHttpClient(EgressGuard guard, OriginPullOptions options)
-    {
-        var handler = Handler = new SocketsHttpHandler
+        : this(new SocketsHttpHandler
         {
             UseProxy = false,
             UseCookies = false,
@@ -23,14 +22,21 @@ internal sealed class OriginHttpClient : IDisposable
             MaxResponseHeadersLength = 64,
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
-        };
+        })
+    {
+    }
+
+    /// <summary>Over any handler (the unit tests' in-memory origins).</summary>
+    internal OriginHttpClient(HttpMessageHandler handler)
+    {
+        Handler = handler;
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
     /// <summary>The guarded handler, for clients that need an <see cref="HttpClient"/> of their own (the S3 client).</summary>
-    public SocketsHttpHandler Handler { get; }
+    public HttpMessageHandler Handler { get; }
 
     public void Dispose() => Invoker.Dispose();
 }

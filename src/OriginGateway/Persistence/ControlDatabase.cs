@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OriginGateway.Observability;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Persistence;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using OriginGateway.FrontDoor;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Rules;
 

@@ -4,6 +4,7 @@ using OriginGateway.Buckets;
 using OriginGateway.Egress;
 using OriginGateway.Observability;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Rules;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using OriginGateway.Buckets;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Security;
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Tasks;
 

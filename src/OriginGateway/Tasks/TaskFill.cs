@@ -1,5 +1,4 @@
 using OriginGateway.Buckets;
-using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Storage;
 
@@ -11,7 +10,7 @@ namespace OriginGateway.Tasks;
 /// The task id is kept with the object, so an attempt that runs again after a crash between the
 /// commit and the task's own update finds its object and does not store it twice.
 /// </summary>
-internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Security.BucketPolicyService policies, OriginPullOptions options, GatewayMetrics metrics, TimeProvider time)
+internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, BucketRegistry buckets, Security.BucketPolicyService policies, OriginPullOptions options)
 {
     /// <summary>
     /// Where a task writes, checked when it runs: the bucket still configured, and the bucket policy
@@ -56,61 +55,44 @@ internal sealed class TaskFill(OriginFetcher fetcher, BucketRegistry buckets, Se
             return FetchFailure(result);
         }
         var response = result.Response!;
-        if (OriginResponseRules.RefuseByHeaders(response, rangeRequested: false) is { } refused)
+        var admission = ingest.Admit(response, result.Url!, rangeRequested: false, expectedMd5);
+        switch (admission.Verdict, admission.Reason)
         {
-            metrics.CommitRejected(refused);
-            return TaskOutcome.Permanent(refused, "The origin's answer cannot be stored whole: " + refused + ".");
+            case (IngestVerdict.Refuse, "MD5Mismatch"):
+                return TaskOutcome.Permanent("MD5Mismatch", "The origin's Content-MD5 differs from the task's MD5.");
+            case (IngestVerdict.Refuse, var refused):
+                return TaskOutcome.Permanent(refused, "The origin's answer cannot be stored whole: " + refused + ".");
+            case (IngestVerdict.ServeOnly, "TooLarge"):
+                return TaskOutcome.Permanent("EntityTooLarge", $"The origin's object ({admission.DeclaredLength} bytes) is larger than OriginPull:MaxObjectSize.");
+            case (IngestVerdict.ServeOnly, _):
+                return TaskOutcome.Permanent("UnverifiableBody", "The origin's body has neither Content-Length nor chunked framing nor a Content-MD5: its end cannot be told from a cut connection.");
         }
         if (inspect?.Invoke(response) is { } refusedByCaller)
         {
             return refusedByCaller;
         }
-        var length = OriginResponseRules.DeclaredLength(response);
-        if (length > options.MaxObjectSize)
-        {
-            return TaskOutcome.Permanent("EntityTooLarge", $"The origin's object ({length} bytes) is larger than OriginPull:MaxObjectSize.");
-        }
-        var write = OriginResponseRules.Write(response, result.Url!, time.GetUtcNow(), options.MaxObjectSize);
-        var originMd5 = write.ExpectedMd5;
-        if (expectedMd5 is not null && originMd5 is not null && !expectedMd5.AsSpan().SequenceEqual(originMd5))
-        {
-            return TaskOutcome.Permanent("MD5Mismatch", "The origin's Content-MD5 differs from the task's MD5.");
-        }
-        if (!OriginResponseRules.EndIsVerifiable(response, expectedMd5 ?? originMd5))
-        {
-            metrics.CommitRejected("Unframed");
-            return TaskOutcome.Permanent("UnverifiableBody", "The origin's body has neither Content-Length nor chunked framing nor a Content-MD5: its end cannot be told from a cut connection.");
-        }
+        var length = admission.DeclaredLength;
+        var write = admission.Write!;
         var metadata = new Dictionary<string, string>(write.GatewayMetadata!, StringComparer.Ordinal) { [TaskMetadata] = run.Task.Id };
-        write = write with { ExpectedMd5 = expectedMd5 ?? originMd5, GatewayMetadata = metadata };
+        write = write with { GatewayMetadata = metadata };
 
         run.Progress(0, length);
         using var session = bucket.Store.BeginWrite(key, write);
-        var (written, reason) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken)
+        var (written, copyFailure) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken)
             .ConfigureAwait(false);
-        if (reason.Length > 0 || (length is { } declared && written != declared))
-        {
-            reason = reason.Length > 0 ? reason : "Truncated";
-            metrics.CommitRejected(reason);
-            return TaskOutcome.Retry(reason, $"The origin's body ended early ({reason}) after {written} bytes.");
-        }
         // Cancelled while receiving: nothing is committed.
-        cancellationToken.ThrowIfCancellationRequested();
-        var commit = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-        switch (commit.Status)
+        if (copyFailure.Length == 0)
         {
-            case ObjectWriteStatus.Committed:
-                metrics.BytesStored(bucket.Name, written);
-                return TaskOutcome.Success(written, commit.Entry!.Md5Hex) with { Keys = [key] };
-            case ObjectWriteStatus.DigestMismatch:
-                metrics.CommitRejected("ChecksumMismatch");
-                return TaskOutcome.Permanent("MD5Mismatch", "The content's MD5 differs from the expected MD5; nothing was stored.");
-            case ObjectWriteStatus.TooLarge:
-                return TaskOutcome.Permanent("EntityTooLarge", "The origin's object is larger than OriginPull:MaxObjectSize.");
-            default:
-                metrics.CommitRejected("Truncated");
-                return TaskOutcome.Retry("Truncated", "The origin's body did not match its length.");
+            cancellationToken.ThrowIfCancellationRequested();
         }
+        var ingested = await ingest.FinishAsync(bucket.Name, admission with { Write = write }, session, written, copyFailure, cancellationToken).ConfigureAwait(false);
+        return ingested switch
+        {
+            { Status: IngestStatus.Committed } => TaskOutcome.Success(written, ingested.Entry!.Md5Hex) with { Keys = [key] },
+            { Status: IngestStatus.NotKept } => TaskOutcome.Permanent("EntityTooLarge", "The origin's object is larger than OriginPull:MaxObjectSize."),
+            { Reason: "ChecksumMismatch" } => TaskOutcome.Permanent("MD5Mismatch", "The content's MD5 differs from the expected MD5; nothing was stored."),
+            _ => TaskOutcome.Retry(ingested.Reason, $"The origin's body ended early ({ingested.Reason}) after {written} bytes."),
+        };
     }
 
     /// <summary>Connect errors, timeouts, 5xx, 408 and 429 are transient; other answers and denials are final.</summary>

@@ -1,4 +1,5 @@
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Vod;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OriginGateway.Oms;
 using OriginGateway.Persistence;
+using OriginGateway.Storage;
 using OriginGateway.Vod;
 
 namespace OriginGateway.Tests.Persistence;

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.OriginPull;
+using OriginGateway.Storage;
+
+namespace OriginGateway.Tests.OriginPull;
+
+/// <summary>The Proxy's tee: the client gets every byte; the store gets the same bytes, or none once it fails.</summary>
+public sealed class TeeStreamTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("og-tee-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static ObjectWrite Write(long length) => new(null, [], null, length, long.MaxValue);
+
+    [Fact]
+    public async Task EveryByte_ReachesTheClientAndTheStore_AndIsCounted()
+    {
+        var store = new FileSystemObjectStore(_root, false, TimeProvider.System, NullLogger.Instance);
+        var body = RandomNumberGenerator.GetBytes(150_000);
+        using var session = store.BeginWrite("t.bin", Write(body.Length));
+        using var client = new MemoryStream();
+        var tee = new TeeStream(client, session);
+
+        for (var offset = 0; offset < body.Length; offset += 40_000)
+        {
+            await tee.WriteAsync(body.AsMemory(offset, Math.Min(40_000, body.Length - offset)));
+        }
+        var commit = await session.CommitAsync(CancellationToken.None);
+
+        Assert.Equal(body, client.ToArray());
+        Assert.Equal(body.Length, tee.Written);
+        Assert.False(tee.Failed);
+        Assert.Equal(ObjectWriteStatus.Committed, commit.Status);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(body)), commit.Entry!.Md5Hex);
+    }
+
+    [Fact]
+    public async Task AStoreThatFails_IsDropped_WhileTheClientKeepsReceiving()
+    {
+        using var client = new MemoryStream();
+        var tee = new TeeStream(client, new FailingSession());
+
+        await tee.WriteAsync("first"u8.ToArray());
+        await tee.WriteAsync("second"u8.ToArray());
+
+        Assert.True(tee.Failed);
+        Assert.Equal("firstsecond"u8.ToArray(), client.ToArray());
+        Assert.Equal(11, tee.Written);
+    }
+
+    [Fact]
+    public async Task WithoutASession_ItOnlyCounts()
+    {
+        using var client = new MemoryStream();
+        var tee = new TeeStream(client, session: null);
+
+        await tee.WriteAsync(new byte[1234]);
+
+        Assert.Equal(1234, tee.Written);
+        Assert.False(tee.Failed);
+    }
+
+    private sealed class FailingSession : ObjectWriteSession
+    {
+        public int Writes { get; private set; }
+
+        public override long Length => 0;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            Writes++;
+            throw new IOException("disk full");
+        }
+
+        public override FileObjectReader OpenStagingReader() => throw new NotSupportedException();
+
+        public override Task<ObjectWriteResult> CommitAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override void Dispose()
+        {
+        }
+    }
+}
