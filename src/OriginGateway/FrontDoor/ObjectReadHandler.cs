@@ -114,8 +114,8 @@ internal static class ObjectReadHandler
             : ByteRange.Whole(entry.Length);
         if (range.Kind == RangeKind.Unsatisfiable)
         {
-            headers.ContentRange = "bytes */" + entry.Length.ToString(CultureInfo.InvariantCulture);
-            await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
+            range.Answer(context, entry.Length, request.RawPath, out var unsatisfiable);
+            await unsatisfiable.ConfigureAwait(false);
             return true;
         }
 
@@ -143,44 +143,20 @@ internal static class ObjectReadHandler
         {
             ResponseOverrides.Apply(headers, query);
         }
-        if (range.Kind == RangeKind.Single)
-        {
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.Start + range.Length - 1}/{entry.Length}");
-        }
+        range.Answer(context, entry.Length, request.RawPath, out _);
         response.ContentLength = range.Length;
         if (reader is not null)
         {
-            await WriteBodyAsync(context, reader, range.Start, range.Length).ConfigureAwait(false);
+            await BodyPump.CopyAsync(context, new StoredBody(reader), range.Start, range.Start + range.Length, ChunkSize).ConfigureAwait(false);
         }
         return true;
     }
 
-    /// <summary>Copies body bytes from the store into the response pipe without intermediate buffers.</summary>
-    internal static async Task WriteBodyAsync(HttpContext context, ObjectReader reader, long offset, long count)
+    /// <summary>A stored object as a body source: it reads what the store holds; ending early is the pump's to cut.</summary>
+    private readonly struct StoredBody(ObjectReader reader) : IBodySource
     {
-        var writer = context.Response.BodyWriter;
-        var cancellation = context.RequestAborted;
-        while (count > 0)
-        {
-            var memory = writer.GetMemory((int)Math.Min(count, ChunkSize));
-            var want = (int)Math.Min(memory.Length, count);
-            var read = await reader.ReadAsync(memory[..want], offset, cancellation).ConfigureAwait(false);
-            if (read == 0)
-            {
-                // The file shrank under us: never end a response short but clean.
-                ResponseCut.Abort(context);
-                return;
-            }
-            writer.Advance(read);
-            offset += read;
-            count -= read;
-            var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
-            if (flush.IsCanceled || flush.IsCompleted)
-            {
-                return;
-            }
-        }
+        public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>
+            reader.ReadAsync(buffer, position, cancellationToken);
     }
 
     private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly)

@@ -72,79 +72,50 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         headers.AcceptRanges = "bytes";
         long offset = 0;
         long? count = start.ContentLength;
-        var requestedRange = range.Count > 0 && start.ContentLength is { } total ? ByteRange.Parse(range, total) : default;
-        if (requestedRange.Kind == RangeKind.Single)
+        if (range.Count > 0 && start.ContentLength is { } total)
         {
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {requestedRange.Start}-{requestedRange.Start + requestedRange.Length - 1}/{start.ContentLength}");
-            offset = requestedRange.Start;
-            count = requestedRange.Length;
-        }
-        else if (requestedRange.Kind == RangeKind.Unsatisfiable)
-        {
-            headers.ContentRange = "bytes */" + start.ContentLength!.Value.ToString(CultureInfo.InvariantCulture);
-            await request.ErrorAsync(416, "InvalidRange", "The requested range is not satisfiable.").ConfigureAwait(false);
-            return;
+            var requestedRange = ByteRange.Parse(range, total);
+            if (!requestedRange.Answer(context, total, request.RawPath, out var unsatisfiable))
+            {
+                await unsatisfiable.ConfigureAwait(false);
+                return;
+            }
+            (offset, count) = (requestedRange.Start, requestedRange.Length);
         }
         if (count is { } known)
         {
             response.ContentLength = known;
         }
-        pull.BytesSent = await StreamAsync(context, fill, lease.Reader, offset, count, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
+        var end = count is { } c ? offset + c : BodyPump.Open;
+        var sent = await BodyPump.CopyAsync(context, new FillBody(fill, lease.Reader), offset, end, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
+        metrics.BytesServed("origin", sent);
+        pull.BytesSent = sent;
     }
 
-    /// <summary>Copies [offset, offset+count) of the fill to the client as it is published; aborts the client if the fill fails. Returns the bytes sent.</summary>
-    private async Task<long> StreamAsync(HttpContext context, Fill fill, Storage.FileObjectReader reader, long offset, long? count, int chunkSize)
+    /// <summary>A fill as a body source: the bytes published so far, waiting for the rest; a failed fill breaks the body.</summary>
+    private sealed class FillBody(Fill fill, Storage.FileObjectReader reader) : IBodySource
     {
-        var writer = context.Response.BodyWriter;
-        var end = count is { } c ? offset + c : long.MaxValue;
-        var position = offset;
-        var cancellation = context.RequestAborted;
-        try
+        public async ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken)
         {
-            while (position < end)
+            while (true)
             {
                 var available = fill.Published;
                 if (position < available)
                 {
-                    var want = (int)Math.Min(Math.Min(available, end) - position, chunkSize);
-                    var memory = writer.GetMemory(want);
-                    var read = reader.Read(memory.Span[..Math.Min(want, memory.Length)], position);
-                    if (read <= 0)
-                    {
-                        ResponseCut.Abort(context);
-                        return position - offset;
-                    }
-                    writer.Advance(read);
-                    position += read;
-                    var flush = await writer.FlushAsync(cancellation).ConfigureAwait(false);
-                    if (flush.IsCanceled || flush.IsCompleted)
-                    {
-                        return position - offset;
-                    }
-                    continue;
+                    var read = reader.Read(buffer.Span[..(int)Math.Min(buffer.Length, available - position)], position);
+                    return read > 0 ? read : -1;
                 }
                 switch (fill.State)
                 {
                     case FillState.Failed:
                         // Never a clean end on a body that is not whole.
-                        ResponseCut.Abort(context);
-                        return position - offset;
+                        return -1;
                     case FillState.Committed or FillState.Completed when position >= fill.Published:
-                        return position - offset;
+                        return 0;
                 }
-                await fill.WaitAsync(position, cancellation).ConfigureAwait(false);
+                await fill.WaitAsync(position, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            // The client left; the fill goes on for the next reader.
-        }
-        finally
-        {
-            metrics.BytesServed("origin", position - offset);
-        }
-        return position - offset;
     }
 
     /// <summary>A ranged GET with no fill in flight: a ranged origin request for the client, and a pinned full fill behind it.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace OriginGateway.Protocol;
@@ -15,6 +16,30 @@ internal enum RangeKind
 internal readonly record struct ByteRange(RangeKind Kind, long Start, long Length)
 {
     public static ByteRange Whole(long length) => new(RangeKind.Whole, 0, length);
+
+    /// <summary>
+    /// The one way a range is answered, for hits and fills alike: a single range sets 206 and its
+    /// <c>Content-Range</c> (then true); an unsatisfiable one answers 416 <c>InvalidRange</c> with
+    /// <c>Content-Range: bytes */length</c> (then false: the answer is written); the whole body changes nothing.
+    /// </summary>
+    public bool Answer(HttpContext context, long length, string resource, out Task unsatisfiable)
+    {
+        var response = context.Response;
+        unsatisfiable = Task.CompletedTask;
+        switch (Kind)
+        {
+            case RangeKind.Single:
+                response.StatusCode = StatusCodes.Status206PartialContent;
+                response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {Start}-{Start + Length - 1}/{length}");
+                return true;
+            case RangeKind.Unsatisfiable:
+                response.Headers.ContentRange = "bytes */" + length.ToString(CultureInfo.InvariantCulture);
+                unsatisfiable = CosError.WriteAsync(context, StatusCodes.Status416RangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable.", resource);
+                return false;
+            default:
+                return true;
+        }
+    }
 
     public static ByteRange Parse(StringValues header, long length)
     {
