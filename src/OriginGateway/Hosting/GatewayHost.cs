@@ -89,8 +89,8 @@ internal static partial class GatewayHost
             binding.Configure(kestrel);
         });
 
-        // The control database's calls block a thread until they answer or reach Database:Timeout; while
-        // it hangs, requests that never need it must not wait for the pool to grow.
+        // Store reads and writes run inline on request threads (page-cache I/O is shorter than a hand-off):
+        // a burst of them — a herd, a slow disk — must not wait for the pool to grow a thread at a time.
         ThreadPool.GetMinThreads(out var workers, out var completion);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
 
