@@ -6,7 +6,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OriginGateway.Buckets;
+using OriginGateway.FrontDoor;
 using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 using OriginGateway.Persistence;
@@ -38,16 +40,6 @@ internal static partial class GatewayHost
             await error.WriteLineAsync($"Invalid configuration: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}").ConfigureAwait(false);
             return 2;
         }
-        var problems = GatewayOptionsValidator.Validate(options, builder.Environment.IsProduction());
-        if (problems.Count > 0)
-        {
-            await error.WriteLineAsync("Invalid configuration:").ConfigureAwait(false);
-            foreach (var problem in problems)
-            {
-                await error.WriteLineAsync("  " + problem).ConfigureAwait(false);
-            }
-            return 2;
-        }
 
         // The slim builder brings the simple console format only; Logging:Console:FormatterName picks another.
         var logFormat = builder.Configuration["Logging:Console:FormatterName"]?.ToLowerInvariant();
@@ -60,8 +52,26 @@ internal static partial class GatewayHost
                 builder.Logging.AddSystemdConsole();
                 break;
         }
+        builder.Services.AddOriginGateway(builder.Configuration, options);
+        // Every feature's settings are checked before anything is built, opened or created — in a provider that only
+        // reads settings — so every problem of every feature is listed at once, with exit code 2.
+        IReadOnlyList<string> problems;
+        await using (var settings = builder.Services.BuildServiceProvider())
+        {
+            problems = await SettingsProblemsAsync(settings).ConfigureAwait(false);
+        }
+        if (problems.Count > 0)
+        {
+            await error.WriteLineAsync("Invalid configuration:").ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync("  " + problem).ConfigureAwait(false);
+            }
+            return 2;
+        }
+        var endpoints = builder.Configuration.GetSection("Endpoints").Get<EndpointsOptions>() ?? new EndpointsOptions();
         X509Certificate2? certificate = null;
-        if (options.Endpoints.Data.StartsWith("https:", StringComparison.OrdinalIgnoreCase) || options.Endpoints.Control.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+        if (endpoints.Data.StartsWith("https:", StringComparison.OrdinalIgnoreCase) || endpoints.Control.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
         {
             if (LoadCertificate(builder.Configuration.GetSection("Kestrel:Certificates:Default"), out var certificateError) is not { } loaded)
             {
@@ -70,14 +80,13 @@ internal static partial class GatewayHost
             }
             certificate = loaded;
         }
-        builder.Services.Configure<HostOptions>(host =>
+        builder.Services.AddOptions<HostOptions>().Configure<ShutdownOptions>((host, shutdown) =>
         {
-            host.ShutdownTimeout = options.Shutdown.GracePeriod + TimeSpan.FromSeconds(5);
+            host.ShutdownTimeout = shutdown.GracePeriod + TimeSpan.FromSeconds(5);
             // Every background loop outlives its dependencies' outages by itself; none may ever stop the host.
             host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
         });
-        builder.Services.AddOriginGateway(options);
-        var binding = new EndpointBinding(options.Endpoints, certificate);
+        var binding = new EndpointBinding(endpoints, certificate);
         builder.Services.AddSingleton(binding);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -85,7 +94,7 @@ internal static partial class GatewayHost
             // Kestrel:Limits:* (header size and count, header and keep-alive timeouts, connections) as
             // ASP.NET Core documents them; the body limit is the gateway's own Limits:MaxPutSize.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxPutSize;
+            kestrel.Limits.MaxRequestBodySize = kestrel.ApplicationServices.GetRequiredService<LimitsOptions>().MaxPutSize;
             binding.Configure(kestrel);
         });
 
@@ -118,7 +127,7 @@ internal static partial class GatewayHost
             return 1;
         }
 
-        if (options.Callbacks.Secret.Length == 0)
+        if (app.Services.GetRequiredService<Callbacks.CallbackOptions>().Secret.Length == 0)
         {
             LogUnsignedCallbacks(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway.Callbacks"));
         }
@@ -147,6 +156,31 @@ internal static partial class GatewayHost
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Runs every feature's <c>ValidateOnStart</c> check (each binds its own section and lists its own problems);
+    /// returns every problem of every feature, or a setting that does not even convert.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> SettingsProblemsAsync(IServiceProvider services)
+    {
+        try
+        {
+            await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync().ConfigureAwait(false);
+            return [];
+        }
+        catch (OptionsValidationException e)
+        {
+            return [.. e.Failures];
+        }
+        catch (AggregateException e)
+        {
+            return [.. e.Flatten().InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [inner.Message])];
+        }
+        catch (InvalidOperationException e)
+        {
+            return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : "")];
+        }
     }
 
     /// <summary>

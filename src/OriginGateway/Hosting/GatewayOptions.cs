@@ -1,18 +1,14 @@
 using OriginGateway.Buckets;
-using OriginGateway.Egress;
-using OriginGateway.FrontDoor;
-using OriginGateway.Lifecycle;
-using OriginGateway.Origins;
-using OriginGateway.Persistence;
 using OriginGateway.Security;
 
 namespace OriginGateway.Hosting;
 
-/// <summary>The gateway's settings, bound from the configuration root (<c>04-operations.md</c> §4.2).</summary>
+/// <summary>
+/// The settings the composition root owns, bound from the configuration root (<c>04-operations.md</c> §4.2): the data
+/// directory, the buckets, service hosts, credentials, forwarded headers. Every feature binds and checks its own section.
+/// </summary>
 public sealed class GatewayOptions
 {
-    public EndpointsOptions Endpoints { get; set; } = new();
-
     /// <summary>Root of the embedded stores; relative paths resolve against the working directory. Default <c>./data</c>.</summary>
     public string DataDirectory { get; set; } = "./data";
 
@@ -33,31 +29,6 @@ public sealed class GatewayOptions
 
     public List<CredentialOptions> Credentials { get; set; } = [];
 
-    public LimitsOptions Limits { get; set; } = new();
-
-    public DatabaseOptions Database { get; set; } = new();
-
-    /// <summary>How replicas coordinate: <c>Local</c> (default) or <c>Redis</c>.</summary>
-    public Coordination.CoordinationOptions Coordination { get; set; } = new();
-
-    public EgressOptions Egress { get; set; } = new();
-
-    public OriginPullOptions OriginPull { get; set; } = new();
-
-    public Tasks.TaskOptions Tasks { get; set; } = new();
-
-    public Callbacks.CallbackOptions Callbacks { get; set; } = new();
-
-    public Vod.VodOptions Vod { get; set; } = new();
-
-    public Oms.OmsOptions Oms { get; set; } = new();
-
-    public Multipart.MultipartOptions Multipart { get; set; } = new();
-
-    public ShutdownOptions Shutdown { get; set; } = new();
-
-    public Observability.MetricsOptions Metrics { get; set; } = new();
-
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 
     /// <summary>The absolute data directory.</summary>
@@ -75,9 +46,4 @@ public sealed class GatewayOptions
     public static string OriginFilePath(BucketOptions bucket) => bucket.OriginFile.Length > 0
         ? Path.GetFullPath(bucket.OriginFile, Directory.GetCurrentDirectory())
         : Path.Combine(AppContext.BaseDirectory, "config", "origin", bucket.Name + ".xml");
-
-    /// <summary>The control database's connection string: <c>Database:ConnectionString</c>, else (SQLite) <c>{DataDirectory}/control.db</c>.</summary>
-    public string ControlDatabaseConnectionString => Database.ConnectionString.Length > 0
-        ? Database.ConnectionString
-        : $"Data Source={Path.Combine(DataDirectoryFullPath, "control.db")}";
 }

@@ -19,6 +19,7 @@ public sealed class LayeringTests
     internal static readonly string[] Layers =
     [
         "Protocol",
+        "Configuration",
         "Observability",
         "Lifecycle",
         "Dependencies",

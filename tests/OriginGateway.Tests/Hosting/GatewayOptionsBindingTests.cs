@@ -6,31 +6,36 @@ namespace OriginGateway.Tests.Hosting;
 
 public class GatewayOptionsBindingTests
 {
-    private static GatewayOptions Bind(string json) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().Get<GatewayOptions>() ?? new GatewayOptions();
+    private static IConfiguration Configuration(string json) =>
+        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+    private static GatewayOptions Bind(string json) => Configuration(json).Get<GatewayOptions>() ?? new GatewayOptions();
+
+    /// <summary>The Egress section as its feature binds it.</summary>
+    private static OriginGateway.Egress.EgressOptions Egress(string json) => Configuration(json).GetSection("Egress").Get<OriginGateway.Egress.EgressOptions>() ?? new();
 
     [Fact]
     public void AllowedPorts_DefaultIs80And443()
     {
-        Assert.Equal([80, 443], Bind("{}").Egress.EffectiveAllowedPorts);
+        Assert.Equal([80, 443], Egress("{}").EffectiveAllowedPorts);
     }
 
     [Fact]
     public void AllowedPorts_ConfiguredListReplacesTheDefault()
     {
-        Assert.Equal([8443], Bind("""{"Egress":{"AllowedPorts":["8443"]}}""").Egress.EffectiveAllowedPorts);
+        Assert.Equal([8443], Egress("""{"Egress":{"AllowedPorts":["8443"]}}""").EffectiveAllowedPorts);
     }
 
     [Fact]
     public void AllowedPorts_Star_MeansAnyPort()
     {
-        Assert.Empty(Bind("""{"Egress":{"AllowedPorts":["*"]}}""").Egress.EffectiveAllowedPorts);
+        Assert.Empty(Egress("""{"Egress":{"AllowedPorts":["*"]}}""").EffectiveAllowedPorts);
     }
 
     [Fact]
     public void AllowedPorts_EmptyJsonList_IsTheDefault_BecauseConfigurationCannotTellItFromNoSetting()
     {
-        Assert.Equal([80, 443], Bind("""{"Egress":{"AllowedPorts":[]}}""").Egress.EffectiveAllowedPorts);
+        Assert.Equal([80, 443], Egress("""{"Egress":{"AllowedPorts":[]}}""").EffectiveAllowedPorts);
     }
 
     [Fact]

@@ -1,75 +1,95 @@
-using OriginGateway.Buckets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using OriginGateway.Coordination;
 using OriginGateway.Hosting;
 using OriginGateway.Security;
 
 namespace OriginGateway.Tests.Hosting;
 
+/// <summary>
+/// The start-up check as the gateway runs it: every feature wired by the composition root from settings,
+/// each binding and checking its own section (<c>ValidateOnStart</c>), every problem of every feature listed.
+/// </summary>
 public sealed class GatewayOptionsValidatorTests
 {
-    private static GatewayOptions Valid() => new()
+    private static Dictionary<string, string?> Valid() => new()
     {
-        DefaultBucket = "examplebucket-1250000000",
-        Buckets = [new BucketOptions { Name = "examplebucket-1250000000" }],
-        Credentials = [new CredentialOptions { SecretId = "AKIDX", SecretKey = "k" }],
+        ["DefaultBucket"] = "examplebucket-1250000000",
+        ["Buckets:0:Name"] = "examplebucket-1250000000",
+        ["Credentials:0:SecretId"] = "AKIDX",
+        ["Credentials:0:SecretKey"] = "k",
     };
 
-    [Fact]
-    public void Validate_Defaults_HaveNoErrors()
+    private static async Task<IReadOnlyList<string>> ProblemsAsync(Dictionary<string, string?> settings, bool production)
     {
-        Assert.Empty(GatewayOptionsValidator.Validate(Valid(), isProduction: true));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = production ? Environments.Production : Environments.Development });
+        services.AddLogging();
+        services.AddOriginGateway(configuration, configuration.Get<GatewayOptions>() ?? new GatewayOptions());
+        await using var provider = services.BuildServiceProvider();
+        return await GatewayHost.SettingsProblemsAsync(provider);
+    }
+
+    private static Dictionary<string, string?> With(params (string Key, string? Value)[] changes)
+    {
+        var settings = Valid();
+        foreach (var (key, value) in changes)
+        {
+            settings[key] = value;
+        }
+        return settings;
     }
 
     [Fact]
-    public void Validate_ReportsEveryProblem_NamingTheSetting()
+    public async Task Validate_Defaults_HaveNoErrors() => Assert.Empty(await ProblemsAsync(Valid(), production: true));
+
+    [Fact]
+    public async Task Validate_ReportsEveryProblemOfEveryFeature_NamingTheSetting()
     {
-        var options = Valid();
-        options.Endpoints.Data = "ftp://x";
-        options.DefaultBucket = "nope-1";
-        options.Buckets.Add(new BucketOptions { Name = "Bad_Name" });
-        options.Credentials.Add(new CredentialOptions { SecretId = "AKIDY" });
-        options.Limits.MaxPutSize = 0;
+        var errors = await ProblemsAsync(With(
+            ("Endpoints:Data", "ftp://x"),
+            ("DefaultBucket", "nope-1"),
+            ("Buckets:1:Name", "Bad_Name"),
+            ("Credentials:1:SecretId", "AKIDY"),
+            ("Limits:MaxPutSize", "0"),
+            ("Tasks:Workers", "0")), production: false);
 
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
-
-        Assert.Contains(errors, e => e.StartsWith("Endpoints:Data", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("DefaultBucket", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Buckets:1:Name", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Credentials:1", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Limits:MaxPutSize", StringComparison.Ordinal));
+        foreach (var setting in new[] { "Endpoints:Data", "DefaultBucket", "Buckets:1:Name", "Credentials:1", "Limits:MaxPutSize", "Tasks:Workers" })
+        {
+            Assert.Contains(errors, e => e.StartsWith(setting, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
-    public void Validate_DevelopmentCredentialInProduction_IsRefused()
+    public async Task Validate_DevelopmentCredentialInProduction_IsRefused()
     {
-        var options = Valid();
-        options.Credentials.Add(new CredentialOptions { SecretId = CredentialStore.DevelopmentSecretId, SecretKey = "x" });
+        var settings = With(("Credentials:1:SecretId", CredentialStore.DevelopmentSecretId), ("Credentials:1:SecretKey", "x"));
 
-        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: true), e => e.Contains("development credential", StringComparison.Ordinal));
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        Assert.Contains(await ProblemsAsync(settings, production: true), e => e.Contains("development credential", StringComparison.Ordinal));
+        Assert.Empty(await ProblemsAsync(settings, production: false));
     }
 
     [Fact]
-    public void Validate_SamePortForBothEndpoints_IsRefused()
-    {
-        var options = Valid();
-        options.Endpoints.Control = options.Endpoints.Data;
-
-        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.Contains("different ports", StringComparison.Ordinal));
-    }
+    public async Task Validate_SamePortForBothEndpoints_IsRefused() =>
+        Assert.Contains(await ProblemsAsync(With(("Endpoints:Data", "http://127.0.0.1:9000"), ("Endpoints:Control", "http://127.0.0.1:9000")), production: false),
+            e => e.Contains("different ports", StringComparison.Ordinal));
 
     [Fact]
-    public void Validate_TaskVodAndOmsSettings()
+    public async Task Validate_TaskVodAndOmsSettings()
     {
-        var options = Valid();
-        options.Tasks.Workers = 0;
-        options.Tasks.Lease = TimeSpan.FromSeconds(1);
-        options.Callbacks.MaxAttempts = 0;
-        options.Egress.AllowedPorts = ["80", "http"];
-        options.Vod.Buckets["0"] = "missing-1250000000";
-        options.Vod.EventCallbackUrl = "ftp://x";
-        options.Oms.Tokens["p"] = "short";
-
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+        var errors = await ProblemsAsync(With(
+            ("Tasks:Workers", "0"),
+            ("Tasks:Lease", "00:00:01"),
+            ("Callbacks:MaxAttempts", "0"),
+            ("Egress:AllowedPorts:0", "80"),
+            ("Egress:AllowedPorts:1", "http"),
+            ("Vod:Buckets:0", "missing-1250000000"),
+            ("Vod:EventCallbackUrl", "ftp://x"),
+            ("Oms:Tokens:p", "short")), production: false);
 
         foreach (var setting in new[] { "Tasks:Workers", "Tasks:Lease", "Callbacks:MaxAttempts", "Egress:AllowedPorts:1", "Vod:Buckets:0", "Vod:EventCallbackUrl", "Oms:Tokens:p" })
         {
@@ -78,27 +98,25 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_Production_RefusesTheDevelopmentTokenAndCallbackSecret()
+    public async Task Validate_Production_RefusesTheDevelopmentTokenAndCallbackSecret()
     {
-        var options = Valid();
-        options.Oms.Tokens["dev-project"] = OriginGateway.Oms.OmsOptions.DevelopmentToken;
-        options.Callbacks.Secret = OriginGateway.Callbacks.CallbackOptions.DevelopmentSecret;
+        var settings = With(("Oms:Tokens:dev-project", OriginGateway.Oms.OmsOptions.DevelopmentToken), ("Callbacks:Secret", OriginGateway.Callbacks.CallbackOptions.DevelopmentSecret));
 
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: true);
+        Assert.Empty(await ProblemsAsync(settings, production: false));
+        var errors = await ProblemsAsync(settings, production: true);
         Assert.Contains(errors, e => e.StartsWith("Oms:Tokens:dev-project", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Callbacks:Secret", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Validate_RefusesABucketHostThatIsAServiceHost_AndBadServiceHostsAndMultipartDurations()
+    public async Task Validate_RefusesABucketHostThatIsAServiceHost_AndBadServiceHostsAndMultipartDurations()
     {
-        var options = Valid();
-        options.Buckets[0].Hosts = ["cos.ap-guangzhou.myqcloud.com"];
-        options.ServiceHosts = ["service.example.com:8080", "*.*.example.com", "cos.*.myqcloud.com"];
-        options.Multipart.SweepInterval = TimeSpan.Zero;
-
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+        var errors = await ProblemsAsync(With(
+            ("Buckets:0:Hosts:0", "cos.ap-guangzhou.myqcloud.com"),
+            ("ServiceHosts:0", "service.example.com:8080"),
+            ("ServiceHosts:1", "*.*.example.com"),
+            ("ServiceHosts:2", "cos.*.myqcloud.com"),
+            ("Multipart:SweepInterval", "00:00:00")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Hosts:0", StringComparison.Ordinal) && e.Contains("service host", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:0", StringComparison.Ordinal));
@@ -107,17 +125,15 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_HttpsEndpoints_KnownProxies_AndTheGracePeriod()
+    public async Task Validate_HttpsEndpoints_KnownProxies_AndTheGracePeriod()
     {
-        var options = Valid();
-        options.Endpoints.Data = "https://0.0.0.0:8443";
-        options.Endpoints.Control = "https://127.0.0.1:8444";
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: true));
+        Assert.Empty(await ProblemsAsync(With(("Endpoints:Data", "https://0.0.0.0:8443"), ("Endpoints:Control", "https://127.0.0.1:8444")), production: true));
 
-        options.Endpoints.Data = "ftp://0.0.0.0:21";
-        options.ForwardedHeaders.KnownProxies = ["10.0.0.1", "not-an-address"];
-        options.Shutdown.GracePeriod = TimeSpan.FromHours(1);
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+        var errors = await ProblemsAsync(With(
+            ("Endpoints:Data", "ftp://0.0.0.0:21"),
+            ("ForwardedHeaders:KnownProxies:0", "10.0.0.1"),
+            ("ForwardedHeaders:KnownProxies:1", "not-an-address"),
+            ("Shutdown:GracePeriod", "01:00:00")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Endpoints:Data", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ForwardedHeaders:KnownProxies:1", StringComparison.Ordinal));
@@ -126,13 +142,17 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_S3Storage_NeedsEndpointBucketKeys_AndSeparatePrefixes()
+    public async Task Validate_S3Storage_NeedsEndpointBucketKeys_AndSeparatePrefixes()
     {
-        var options = Valid();
-        options.Buckets[0].Storage = new OriginGateway.Storage.StorageOptions { Kind = "S3", ServiceUrl = "s3.example", Prefix = "data/", UploadsPrefix = "data/uploads/", PartSize = 1024, CacheTtl = TimeSpan.FromSeconds(-1) };
-        options.Buckets.Add(new BucketOptions { Name = "other-1250000000", Storage = new OriginGateway.Storage.StorageOptions { Kind = "Tape" } });
-
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+        var errors = await ProblemsAsync(With(
+            ("Buckets:0:Storage:Kind", "S3"),
+            ("Buckets:0:Storage:ServiceUrl", "s3.example"),
+            ("Buckets:0:Storage:Prefix", "data/"),
+            ("Buckets:0:Storage:UploadsPrefix", "data/uploads/"),
+            ("Buckets:0:Storage:PartSize", "1024"),
+            ("Buckets:0:Storage:CacheTtl", "-00:00:01"),
+            ("Buckets:1:Name", "other-1250000000"),
+            ("Buckets:1:Storage:Kind", "Tape")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:ServiceUrl", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:BucketName", StringComparison.Ordinal));
@@ -142,59 +162,50 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Storage:CacheTtl", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Buckets:1:Storage:Kind 'Tape'", StringComparison.Ordinal));
 
-        options.Buckets.RemoveAt(1);
-        options.Buckets[0].Storage = new OriginGateway.Storage.StorageOptions { Kind = "S3", ServiceUrl = "http://127.0.0.1:9000", BucketName = "objects", AccessKey = "ak", SecretKey = "sk" };
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        Assert.Empty(await ProblemsAsync(With(
+            ("Buckets:0:Storage:Kind", "S3"),
+            ("Buckets:0:Storage:ServiceUrl", "http://127.0.0.1:9000"),
+            ("Buckets:0:Storage:BucketName", "objects"),
+            ("Buckets:0:Storage:AccessKey", "ak"),
+            ("Buckets:0:Storage:SecretKey", "sk")), production: false));
     }
 
     [Fact]
-    public void Validate_RedisCoordination_NeedsAConfiguration_AndSaneTimings()
+    public async Task Validate_RedisCoordination_NeedsAConfiguration_AndSaneTimings()
     {
-        var options = Valid();
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis", FillLockTtl = TimeSpan.FromMilliseconds(10), BreakerFailures = 0 };
-
-        var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+        var errors = await ProblemsAsync(With(("Coordination:Provider", "Redis"), ("Coordination:FillLockTtl", "00:00:00.010"), ("Coordination:BreakerFailures", "0")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Coordination:Redis", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Coordination:FillLockTtl", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Coordination:BreakerFailures", StringComparison.Ordinal));
-        Assert.Contains(GatewayOptionsValidator.Validate(new GatewayOptions { Coordination = { Provider = "Zookeeper" } }, isProduction: false), e => e.StartsWith("Coordination:Provider", StringComparison.Ordinal));
-
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis", Redis = "127.0.0.1:6379,password=secret" };
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+        Assert.Contains(await ProblemsAsync(With(("Coordination:Provider", "Zookeeper")), production: false), e => e.StartsWith("Coordination:Provider", StringComparison.Ordinal));
+        Assert.Empty(await ProblemsAsync(With(("Coordination:Provider", "Redis"), ("Coordination:Redis", "127.0.0.1:6379,password=secret")), production: false));
     }
 
     [Fact]
-    public void Coordination_AConnectionStringAlone_TurnsRedisOn_AndAContradictingProviderStopsTheStart()
+    public async Task Coordination_AConnectionStringAlone_TurnsRedisOn_AndAContradictingProviderStopsTheStart()
     {
-        var options = Valid();
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6379,user=gateway,password=secret" };
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
-        Assert.True(options.Coordination.UsesRedis);
+        Assert.Empty(await ProblemsAsync(With(("Coordination:Redis", "127.0.0.1:6379,user=gateway,password=secret")), production: false));
+        Assert.True(new CoordinationOptions { Redis = "127.0.0.1:6379" }.UsesRedis);
+        Assert.False(new CoordinationOptions().UsesRedis);
 
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions();
-        Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
-        Assert.False(options.Coordination.UsesRedis);
-
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Local", Redis = "127.0.0.1:6379" };
-        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.StartsWith("Coordination:Provider is Local but Coordination:Redis is set", StringComparison.Ordinal));
-
-        options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Provider = "Redis" };
-        Assert.Contains(GatewayOptionsValidator.Validate(options, isProduction: false), e => e.StartsWith("Coordination:Redis is not set although Coordination:Provider is Redis", StringComparison.Ordinal));
+        Assert.Contains(await ProblemsAsync(With(("Coordination:Provider", "Local"), ("Coordination:Redis", "127.0.0.1:6379")), production: false),
+            e => e.StartsWith("Coordination:Provider is Local but Coordination:Redis is set", StringComparison.Ordinal));
+        Assert.Contains(await ProblemsAsync(With(("Coordination:Provider", "Redis")), production: false),
+            e => e.StartsWith("Coordination:Redis is not set although Coordination:Provider is Redis", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Coordination_TlsFiles_MustExist_AndAClientCertificateNeedsItsKey()
+    public async Task Coordination_TlsFiles_MustExist_AndAClientCertificateNeedsItsKey()
     {
         var existing = Path.GetTempFileName();
         try
         {
-            var options = Valid();
-            options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6380,ssl=true", TlsCaCertificate = existing, TlsClientCertificate = existing, TlsClientKey = existing };
-            Assert.Empty(GatewayOptionsValidator.Validate(options, isProduction: false));
+            Assert.Empty(await ProblemsAsync(With(("Coordination:Redis", "127.0.0.1:6380,ssl=true"), ("Coordination:TlsCaCertificate", existing),
+                ("Coordination:TlsClientCertificate", existing), ("Coordination:TlsClientKey", existing)), production: false));
 
-            options.Coordination = new OriginGateway.Coordination.CoordinationOptions { Redis = "127.0.0.1:6380,ssl=true", TlsCaCertificate = existing + ".missing", TlsClientCertificate = existing };
-            var errors = GatewayOptionsValidator.Validate(options, isProduction: false);
+            var errors = await ProblemsAsync(With(("Coordination:Redis", "127.0.0.1:6380,ssl=true"), ("Coordination:TlsCaCertificate", existing + ".missing"),
+                ("Coordination:TlsClientCertificate", existing)), production: false);
             Assert.Contains(errors, e => e.StartsWith("Coordination:TlsCaCertificate names", StringComparison.Ordinal));
             Assert.Contains(errors, e => e.StartsWith("Coordination:TlsClientCertificate and Coordination:TlsClientKey go together", StringComparison.Ordinal));
         }

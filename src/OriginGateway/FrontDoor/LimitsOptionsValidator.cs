@@ -1,0 +1,15 @@
+using OriginGateway.Configuration;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>Checks the Limits settings at start.</summary>
+internal sealed class LimitsOptionsValidator : SettingsValidator<LimitsOptions>
+{
+    protected override void Check(LimitsOptions options, List<string> problems)
+    {
+        if (options.MaxPutSize <= 0)
+        {
+            problems.Add("Limits:MaxPutSize must be a positive number of bytes.");
+        }
+    }
+}

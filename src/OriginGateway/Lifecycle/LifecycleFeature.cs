@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OriginGateway.Configuration;
+
+namespace OriginGateway.Lifecycle;
+
+internal static class LifecycleFeature
+{
+    /// <summary>
+    /// The listeners (<c>Endpoints</c>) and draining on shutdown (<c>Shutdown</c>). The listeners themselves are
+    /// the host's <see cref="EndpointBinding"/>, registered by it; returns the endpoints as configured now.
+    /// </summary>
+    public static EndpointsOptions AddLifecycle(this IServiceCollection services, IConfiguration configuration)
+    {
+        var endpoints = services.AddSettings<EndpointsOptions, EndpointsOptionsValidator>(configuration, "Endpoints");
+        services.AddSettings<ShutdownOptions, ShutdownOptionsValidator>(configuration, "Shutdown");
+        services.AddSingleton<ShutdownSignal>();
+        services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());
+        return endpoints;
+    }
+}
