@@ -69,31 +69,12 @@ internal static class GatewayApplicationExtensions
         app.UseRouting();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = Dependencies.DependencyMonitor.WriteReadinessAsync });
-        // prometheus-net.AspNetCore serves the gateway's registry; the framework meters join it from the start.
-        app.Services.GetRequiredService<FrameworkMetrics>();
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<GatewayMetrics>().Registry)
-            .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET", "HEAD"]));
+        // Each feature maps its own control API.
+        app.MapGatewayMetrics();
         app.MapAdmin();
-
-        // TencentCloud API 3.0: VOD PullUpload and DescribeTaskDetail (02-tasks.md §2.4).
-        var vod = app.Services.GetRequiredService<VodApiEndpoint>();
-        app.MapPost("/", vod.HandleAsync);
-
-        // OMS-style sync tasks (02-tasks.md §2.5).
-        var sync = app.Services.GetRequiredService<SyncTaskEndpoint>();
-        app.MapPost("/v2/{project_id}/sync-tasks", (HttpContext c, string project_id) => sync.CreateAsync(c, project_id));
-        app.MapGet("/v2/{project_id}/sync-tasks", (HttpContext c, string project_id) => sync.ListAsync(c, project_id));
-        app.MapGet("/v2/{project_id}/sync-tasks/{id}", (HttpContext c, string project_id, string id) => sync.GetAsync(c, project_id, id));
-        app.MapDelete("/v2/{project_id}/sync-tasks/{id}", (HttpContext c, string project_id, string id) => sync.DeleteAsync(c, project_id, id));
-        app.MapPost("/v2/{project_id}/sync-tasks/{id}/start", (HttpContext c, string project_id, string id) => sync.StartAsync(c, project_id, id));
-        app.MapPost("/v2/{project_id}/sync-tasks/{id}/stop", (HttpContext c, string project_id, string id) => sync.StopAsync(c, project_id, id));
-        app.MapPost("/v2/{project_id}/sync-tasks/{id}/events", (HttpContext c, string project_id, string id) => sync.EventsAsync(c, project_id, id));
-
-        // COS fetch tasks (02-tasks.md §2.2).
-        var fetch = app.Services.GetRequiredService<FetchTaskEndpoint>();
-        app.MapPost("/{bucket}/", (HttpContext context, string bucket) => fetch.SubmitAsync(context, bucket));
-        app.MapGet("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.GetAsync(context, bucket, taskid));
-        app.MapDelete("/{bucket}/{taskid}", (HttpContext context, string bucket, string taskid) => fetch.CancelAsync(context, bucket, taskid));
+        app.MapVod();
+        app.MapOms();
+        app.MapFetchTasks();
         return app;
     }
 

@@ -1,6 +1,9 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Configuration;
+using Prometheus;
 
 namespace OriginGateway.Observability;
 
@@ -14,5 +17,14 @@ internal static class ObservabilityFeature
         services.AddSingleton<FrameworkMetrics>();
         services.AddSingleton<RecentDecisions>();
         return services;
+    }
+
+    /// <summary><c>/metrics</c> (GET, HEAD) from the gateway's registry, served by prometheus-net; the framework meters join it from the start.</summary>
+    public static IEndpointRouteBuilder MapGatewayMetrics(this IEndpointRouteBuilder routes)
+    {
+        routes.ServiceProvider.GetRequiredService<FrameworkMetrics>();
+        routes.MapMetrics("/metrics", routes.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry)
+            .WithMetadata(new HttpMethodMetadata(["GET", "HEAD"]));
+        return routes;
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OriginGateway.Configuration;
@@ -19,5 +21,13 @@ internal static class VodFeature
         services.AddSingleton<ITaskHandler, ExpireHandler>();
         services.AddSingleton<VodApiEndpoint>();
         return services;
+    }
+
+    /// <summary>The TencentCloud API 3.0 (VOD PullUpload, DescribeTaskDetail) at <c>POST /</c> of the control endpoint (<c>02-tasks.md</c> §2.4).</summary>
+    public static IEndpointRouteBuilder MapVod(this IEndpointRouteBuilder routes)
+    {
+        var vod = routes.ServiceProvider.GetRequiredService<VodApiEndpoint>();
+        routes.MapPost("/", vod.HandleAsync);
+        return routes;
     }
 }
