@@ -17,6 +17,7 @@ namespace OriginGateway.FrontDoor;
 internal sealed partial class DataPlaneHandler(
     BucketRegistry buckets,
     CosAuthenticator authenticator,
+    S3Authenticator s3,
     ObjectWriteHandler writes,
     SubresourceTable subresources,
     BucketPolicyService policies,
@@ -84,6 +85,13 @@ internal sealed partial class DataPlaneHandler(
             };
             return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
         }
+        if ((exception as PayloadHashMismatchException ?? exception.InnerException as PayloadHashMismatchException) is { } mismatch)
+        {
+            // A body that is not the one the S3 signature covers: refused, nothing of it kept.
+            return context.Response.HasStarted
+                ? AbortAsync(context)
+                : ErrorAsync(context, c => CosError.WriteAsync(c, 400, "XAmzContentSHA256Mismatch", mismatch.Message, RawPath(c)));
+        }
         var dependency = DependencyFailure.Of(exception);
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
         if (context.Response.HasStarted)
@@ -94,6 +102,12 @@ internal sealed partial class DataPlaneHandler(
         return ErrorAsync(context, c => dependency is null
             ? CosError.WriteAsync(c, 500, "InternalError", "The gateway failed to handle the request.", RawPath(c))
             : CosError.ServiceUnavailableAsync(c, DependencyFailure.Message(dependency), RawPath(c)));
+    }
+
+    private static Task AbortAsync(HttpContext context)
+    {
+        ResponseCut.Abort(context);
+        return Task.CompletedTask;
     }
 
     /// <summary>A fresh error answer that keeps the request id already given to the request.</summary>
@@ -209,10 +223,18 @@ internal sealed partial class DataPlaneHandler(
             {
                 return CosError.WriteAsync(context, 400, "InvalidArgument", "The path is not valid percent-encoded UTF-8.", rawPath);
             }
-            auth = authenticator.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers);
+            auth = S3Authenticator.Signs(context.Request.Headers, query)
+                ? s3.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers)
+                : authenticator.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers);
             if (auth.Failed)
             {
-                return CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, rawPath);
+                return CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, rawPath, auth.Details);
+            }
+            if (auth.PayloadSha256 is { } payloadSha256)
+            {
+                // Every reader of the body (a PUT, a part, an XML document) reads it through the check:
+                // a body that is not the signed one fails before its end, so nothing of it is kept.
+                context.Request.Body = new PayloadHashStream(context.Request.Body, payloadSha256);
             }
         }
 

@@ -70,7 +70,11 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 var keyHash = KeyHash.Of(request.Key);
                 LogIncompleteBody(logger, request.Bucket.Name, keyHash, e);
             }
-            if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            if (e.InnerException is PayloadHashMismatchException mismatch && !context.Response.HasStarted)
+            {
+                await request.ErrorAsync(400, "XAmzContentSHA256Mismatch", mismatch.Message).ConfigureAwait(false);
+            }
+            else if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {
                 var tooLarge = e.InnerException is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
                 await request.ErrorAsync(400, tooLarge ? "EntityTooLarge" : "IncompleteBody",

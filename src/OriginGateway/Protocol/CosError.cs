@@ -14,7 +14,11 @@ internal static class CosError
         return WriteAsync(context, 503, "ServiceUnavailable", message, resource);
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource)
+    public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource) =>
+        WriteAsync(context, status, code, message, resource, null);
+
+    /// <summary>The same, with more elements before the request id (S3's SignatureDoesNotMatch carries its StringToSign and CanonicalRequest).</summary>
+    public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource, IReadOnlyList<(string Name, string Value)>? details)
     {
         var response = context.Response;
         response.StatusCode = status;
@@ -25,7 +29,9 @@ internal static class CosError
         var requestId = response.Headers[RequestIds.HeaderName].ToString();
         var body = Encoding.UTF8.GetBytes(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + SecurityElement.Escape(message)
-            + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource><RequestId>" + requestId + "</RequestId></Error>\n");
+            + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource>"
+            + (details is null ? "" : string.Concat(details.Select(d => "<" + d.Name + ">" + SecurityElement.Escape(d.Value) + "</" + d.Name + ">")))
+            + "<RequestId>" + requestId + "</RequestId></Error>\n");
         response.ContentType = "application/xml";
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body).AsTask();

@@ -1,6 +1,17 @@
 namespace OriginGateway.Security;
 
-/// <summary>How a request's COS signature checked out. Failures carry the COS error to answer.</summary>
+/// <summary>Which signature a request carried: COS's (or none), or AWS's (the S3 dialect).</summary>
+internal enum AuthDialect
+{
+    Cos,
+    S3,
+}
+
+/// <summary>
+/// Who a request is (a credential, or anonymous), or why its signature was refused. <see cref="Dialect"/>
+/// says which signature it carried, so its answers take that API's shape; an S3 refusal may carry
+/// <see cref="Details"/> (S3's <c>StringToSign</c>, <c>CanonicalRequest</c>, … — never a secret).
+/// </summary>
 internal readonly record struct CosAuthResult(Credential? Credential, int Status, string? ErrorCode, string? Message)
 {
     public static readonly CosAuthResult Anonymous = new(null, 0, null, null);
@@ -8,6 +19,14 @@ internal readonly record struct CosAuthResult(Credential? Credential, int Status
     public bool Failed => ErrorCode is not null;
 
     public bool IsAnonymous => Credential is null && ErrorCode is null;
+
+    public AuthDialect Dialect { get; init; }
+
+    /// <summary>More elements of the error document (S3's SignatureDoesNotMatch).</summary>
+    public IReadOnlyList<(string Name, string Value)>? Details { get; init; }
+
+    /// <summary>The SHA-256 the body must have (an S3 signature over a hex payload hash), or null.</summary>
+    public string? PayloadSha256 { get; init; }
 
     public static CosAuthResult Fail(int status, string code, string message) => new(null, status, code, message);
 }

@@ -20,7 +20,10 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     /// <summary>Whether a query parameter name belongs to a presigned URL's signature.</summary>
     public static bool IsSignatureParameter(string name) => name.Length > 2 && (name.StartsWith("q-", StringComparison.OrdinalIgnoreCase) &&
         name.ToLowerInvariant() is "q-sign-algorithm" or "q-ak" or "q-sign-time" or "q-key-time" or "q-header-list" or "q-url-param-list" or "q-signature")
-        || name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase);
+        || name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase)
+        // An S3 presigned URL's: never passed on to an origin either.
+        || (name.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase) && name.ToLowerInvariant() is "x-amz-algorithm" or "x-amz-credential" or "x-amz-date"
+            or "x-amz-expires" or "x-amz-signedheaders" or "x-amz-signature" or "x-amz-security-token" or "x-amz-content-sha256");
 
     /// <param name="method">The request method.</param>
     /// <param name="decodedPath">The decoded request path (with <c>/bucket</c> in path style).</param>

@@ -9,6 +9,7 @@ internal static class SecurityFeature
     {
         services.AddSingleton(_ => new CredentialStore(credentials));
         services.AddSingleton<CosAuthenticator>();
+        services.AddSingleton<S3Authenticator>();
         services.AddSingleton<BucketPolicyService>();
         return services;
     }

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.Security;
+
+/// <summary>
+/// Verifies AWS Signature Version 4 with the gateway's credentials (SecretId = access key id), from the
+/// <c>Authorization</c> header (with <c>x-amz-content-sha256</c>) or a presigned URL's <c>X-Amz-*</c>
+/// parameters. Any region is accepted; the signature is checked with the region the client signed for.
+/// A hex payload hash is returned for the body to be checked against as it is read.
+/// </summary>
+internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider time)
+{
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(15);
+    private const int MaxExpires = 7 * 24 * 3600;
+
+    /// <summary>Whether a request is signed in the S3 dialect: an AWS4 <c>Authorization</c> header or presigned <c>X-Amz-*</c> parameters.</summary>
+    public static bool Signs(IHeaderDictionary headers, IReadOnlyList<KeyValuePair<string, string>>? query) =>
+        (headers.Authorization.Count == 1 && headers.Authorization[0]!.StartsWith(S3Signature.Algorithm + " ", StringComparison.Ordinal))
+        || (query is not null && query.Any(p => p.Key == "X-Amz-Signature" || p.Key == "X-Amz-Algorithm"));
+
+    public CosAuthResult Authenticate(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
+    {
+        var presigned = query is not null && query.Any(p => p.Key == "X-Amz-Signature" || p.Key == "X-Amz-Algorithm");
+        if (presigned && headers.Authorization.Count > 0)
+        {
+            return S3Fail(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.");
+        }
+        return presigned ? Presigned(method, decodedPath, query!, headers) : Header(method, decodedPath, query ?? [], headers);
+    }
+
+    private CosAuthResult Header(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers)
+    {
+        var fields = headers.Authorization[0]![(S3Signature.Algorithm.Length + 1)..]
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => f.Split('=', 2))
+            .Where(f => f.Length == 2)
+            .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+        if (!fields.TryGetValue("Credential", out var credential) || !fields.TryGetValue("SignedHeaders", out var signedHeaders) || !fields.TryGetValue("Signature", out var signature))
+        {
+            return S3Fail(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; it needs Credential, SignedHeaders and Signature.");
+        }
+        var amzDate = headers["x-amz-date"].ToString();
+        if (amzDate.Length == 0 && DateTimeOffset.TryParse(headers.Date.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dated))
+        {
+            amzDate = dated.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        }
+        if (!TryParseAmzDate(amzDate, out var signedAt))
+        {
+            return S3Fail(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header.");
+        }
+        if ((time.GetUtcNow() - signedAt).Duration() > Skew)
+        {
+            return S3Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.");
+        }
+        var payload = headers["x-amz-content-sha256"].ToString();
+        if (payload.Length == 0)
+        {
+            return S3Fail(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256.");
+        }
+        if (payload.StartsWith("STREAMING-", StringComparison.Ordinal))
+        {
+            return S3Fail(501, "NotImplemented", $"x-amz-content-sha256 {payload} (aws-chunked uploads) is not supported by this gateway yet; send the body unchunked (UNSIGNED-PAYLOAD or its SHA-256).");
+        }
+        if (payload != S3Signature.UnsignedPayload && !S3Signature.IsHexHash(payload))
+        {
+            return S3Fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or the body's SHA-256 in hex.");
+        }
+        return Verify(method, decodedPath, query, headers, credential, signedHeaders, signature, amzDate, payload);
+    }
+
+    private CosAuthResult Presigned(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers)
+    {
+        string? Get(string name) => query.FirstOrDefault(p => p.Key == name).Value;
+        if (Get("X-Amz-Algorithm") != S3Signature.Algorithm || Get("X-Amz-Credential") is not { } credential || Get("X-Amz-Date") is not { } amzDate
+            || Get("X-Amz-SignedHeaders") is not { } signedHeaders || Get("X-Amz-Signature") is not { } signature)
+        {
+            return S3Fail(400, "AuthorizationQueryParametersError", "A presigned URL needs X-Amz-Algorithm=AWS4-HMAC-SHA256, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature.");
+        }
+        if (!int.TryParse(Get("X-Amz-Expires"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || expires is < 1 or > MaxExpires)
+        {
+            return S3Fail(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be a number of seconds from 1 to 604800 (7 days).");
+        }
+        if (!TryParseAmzDate(amzDate, out var signedAt))
+        {
+            return S3Fail(400, "AuthorizationQueryParametersError", "X-Amz-Date must be in the ISO 8601 basic format, e.g. 20130524T000000Z.");
+        }
+        var now = time.GetUtcNow();
+        if (signedAt - now > Skew)
+        {
+            return S3Fail(403, "AccessDenied", "Request is not valid yet.");
+        }
+        if (now > signedAt.AddSeconds(expires))
+        {
+            return S3Fail(403, "AccessDenied", "Request has expired.");
+        }
+        var payload = Get("X-Amz-Content-Sha256") ?? S3Signature.UnsignedPayload;
+        return Verify(method, decodedPath, query.Where(p => p.Key != "X-Amz-Signature").ToList(), headers, credential, signedHeaders, signature, amzDate, payload);
+    }
+
+    private CosAuthResult Verify(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers,
+        string credentialField, string signedHeaderList, string signature, string amzDate, string payload)
+    {
+        // Credential = AKID/yyyyMMdd/region/s3/aws4_request (the key id itself holds no '/').
+        var parts = credentialField.Split('/');
+        if (parts.Length != 5 || parts[4] != "aws4_request" || parts[3] != "s3" || parts[1] != amzDate[..8])
+        {
+            return S3Fail(400, "AuthorizationHeaderMalformed", $"The credential '{credentialField}' is not AKID/date/region/s3/aws4_request for the request's date.");
+        }
+        if (credentials.Find(parts[0]) is not { } credential)
+        {
+            return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        }
+        var names = signedHeaderList.Split(';');
+        if (!names.Contains("host") || names.Any(n => n.Length == 0 || n.Any(char.IsAsciiLetterUpper)))
+        {
+            return S3Fail(400, "AuthorizationHeaderMalformed", "SignedHeaders must be lower-case names separated by ';' and include host.");
+        }
+        var signedValues = names.Select(n => (n, n == "host" ? headers.Host.ToString() : string.Join(',', headers[n].ToArray()))).ToList();
+        var canonical = S3Signature.CanonicalRequest(method, decodedPath, query, signedValues, payload);
+        var scope = string.Join('/', parts[1..]);
+        var stringToSign = S3Signature.StringToSign(amzDate, scope, canonical);
+        var expected = S3Signature.Signature(S3Signature.SigningKey(credential.SecretKey, parts[1], parts[2], "s3"), stringToSign);
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant())))
+        {
+            return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
+        }
+        return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3, PayloadSha256 = S3Signature.IsHexHash(payload) ? payload.ToLowerInvariant() : null };
+    }
+
+    private static bool TryParseAmzDate(string value, out DateTimeOffset at) =>
+        DateTimeOffset.TryParseExact(value, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at);
+
+    private static CosAuthResult S3Fail(int status, string code, string message, params (string Name, string Value)[] details) =>
+        CosAuthResult.Fail(status, code, message) with { Dialect = AuthDialect.S3, Details = details };
+}
