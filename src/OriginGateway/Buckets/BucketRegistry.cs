@@ -41,6 +41,10 @@ internal sealed class BucketRegistry
     /// Whether a host name is the service endpoint (<c>ServiceHosts</c>; <c>*</c> stands for one label,
     /// as in <c>cos.*.myqcloud.com</c>): <c>GET /</c> there lists the caller's buckets.
     /// </summary>
+    /// <summary>Whether <paramref name="host"/> names a bucket by itself (a configured bucket host, or a COS bucket host).</summary>
+    public bool NamesABucket(ReadOnlySpan<char> host) =>
+        (_byHost.Count > 0 && !host.IsEmpty && _byHostSpan.ContainsKey(host)) || !CosBucketLabel(host).IsEmpty;
+
     public bool IsServiceHost(ReadOnlySpan<char> host)
     {
         foreach (var pattern in _serviceHosts)

@@ -224,7 +224,7 @@ internal sealed partial class DataPlaneHandler(
                 return CosError.WriteAsync(context, 400, "InvalidArgument", "The path is not valid percent-encoded UTF-8.", rawPath);
             }
             auth = S3Authenticator.Signs(context.Request.Headers, query)
-                ? s3.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers)
+                ? s3.Authenticate(context.Request.Method, decodedPath, bucket is not null && !pathStyle && buckets.NamesABucket(host) ? "/" + bucket.Name + rawPath : rawPath, query, context.Request.Headers)
                 : authenticator.Authenticate(context.Request.Method, decodedPath, query, context.Request.Headers);
             if (auth.Failed)
             {
@@ -238,7 +238,9 @@ internal sealed partial class DataPlaneHandler(
             }
         }
 
-        if (service)
+        // An S3 tool asks GET / for its buckets (ListBuckets) wherever it points: on a host that names no bucket,
+        // an S3-signed GET / lists them; COS-signed and anonymous ones keep the default bucket's listing.
+        if (service || (auth.Dialect == AuthDialect.S3 && rawPath.Length == 1 && !pathStyle && HttpMethods.IsGet(context.Request.Method) && !buckets.NamesABucket(host)))
         {
             return ServiceHandler.HandleAsync(context, buckets, auth, query, rawPath);
         }

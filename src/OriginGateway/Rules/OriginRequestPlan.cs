@@ -120,7 +120,9 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             return "";
         }
         var kept = new List<string>();
-        foreach (var part in rawQuery.Split('&'))
+        var parts = rawQuery.Split('&');
+        var presignedV2 = parts.Any(p => p.StartsWith("AWSAccessKeyId=", StringComparison.Ordinal));
+        foreach (var part in parts)
         {
             if (part.Length == 0)
             {
@@ -128,7 +130,8 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             }
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             var name = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
-            if (!CosAuthenticator.IsSignatureParameter(name))
+            // A signature for this gateway never goes on to an origin.
+            if (!CosAuthenticator.IsSignatureParameter(name) && !(presignedV2 && CosAuthenticator.IsV2SignatureParameter(name)))
             {
                 kept.Add(part);
             }

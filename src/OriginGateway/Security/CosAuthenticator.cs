@@ -23,7 +23,11 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         || name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase)
         // An S3 presigned URL's: never passed on to an origin either.
         || (name.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase) && name.ToLowerInvariant() is "x-amz-algorithm" or "x-amz-credential" or "x-amz-date"
-            or "x-amz-expires" or "x-amz-signedheaders" or "x-amz-signature" or "x-amz-security-token" or "x-amz-content-sha256");
+            or "x-amz-expires" or "x-amz-signedheaders" or "x-amz-signature" or "x-amz-security-token" or "x-amz-content-sha256")
+        || name == "AWSAccessKeyId";
+
+    /// <summary>A Signature Version 2 presigned URL's own parameters (its Signature and Expires are only its own when AWSAccessKeyId is there).</summary>
+    public static bool IsV2SignatureParameter(string name) => name is "AWSAccessKeyId" or "Signature" or "Expires";
 
     /// <param name="method">The request method.</param>
     /// <param name="decodedPath">The decoded request path (with <c>/bucket</c> in path style).</param>

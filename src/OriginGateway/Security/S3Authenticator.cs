@@ -6,10 +6,11 @@ using Microsoft.AspNetCore.Http;
 namespace OriginGateway.Security;
 
 /// <summary>
-/// Verifies AWS Signature Version 4 with the gateway's credentials (SecretId = access key id), from the
-/// <c>Authorization</c> header (with <c>x-amz-content-sha256</c>) or a presigned URL's <c>X-Amz-*</c>
-/// parameters. Any region is accepted; the signature is checked with the region the client signed for.
-/// A hex payload hash is returned for the body to be checked against as it is read.
+/// Verifies AWS signatures with the gateway's credentials (SecretId = access key id): Signature Version 4
+/// from the <c>Authorization</c> header (with <c>x-amz-content-sha256</c>) or a presigned URL's <c>X-Amz-*</c>
+/// parameters — any region, checked with the region the client signed for; a hex payload hash is returned
+/// for the body to be checked against as it is read — and Signature Version 2 (<c>Authorization: AWS
+/// id:signature</c>, or <c>AWSAccessKeyId</c>/<c>Signature</c>/<c>Expires</c>) for older tools.
 /// </summary>
 internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider time)
 {
@@ -18,17 +19,89 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
 
     /// <summary>Whether a request is signed in the S3 dialect: an AWS4 <c>Authorization</c> header or presigned <c>X-Amz-*</c> parameters.</summary>
     public static bool Signs(IHeaderDictionary headers, IReadOnlyList<KeyValuePair<string, string>>? query) =>
-        (headers.Authorization.Count == 1 && headers.Authorization[0]!.StartsWith(S3Signature.Algorithm + " ", StringComparison.Ordinal))
-        || (query is not null && query.Any(p => p.Key == "X-Amz-Signature" || p.Key == "X-Amz-Algorithm"));
+        (headers.Authorization.Count == 1 && (headers.Authorization[0]!.StartsWith(S3Signature.Algorithm + " ", StringComparison.Ordinal)
+            || headers.Authorization[0]!.StartsWith(V2Scheme, StringComparison.Ordinal)))
+        || (query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId"));
 
-    public CosAuthResult Authenticate(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
+    private const string V2Scheme = "AWS ";
+
+    /// <param name="method">The request's method.</param>
+    /// <param name="decodedPath">The path as the client meant it (SigV4 encodes it once).</param>
+    /// <param name="resource">SigV2's resource: the path as sent, with <c>/bucket</c> in front when the host named the bucket.</param>
+    /// <param name="query">The decoded query parameters.</param>
+    /// <param name="headers">The request's headers.</param>
+    public CosAuthResult Authenticate(string method, string decodedPath, string resource, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
     {
-        var presigned = query is not null && query.Any(p => p.Key == "X-Amz-Signature" || p.Key == "X-Amz-Algorithm");
-        if (presigned && headers.Authorization.Count > 0)
+        var presignedV4 = query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm");
+        var presignedV2 = query is not null && query.Any(p => p.Key == "AWSAccessKeyId");
+        if ((presignedV4 || presignedV2) && headers.Authorization.Count > 0)
         {
             return S3Fail(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.");
         }
-        return presigned ? Presigned(method, decodedPath, query!, headers) : Header(method, decodedPath, query ?? [], headers);
+        if (presignedV4)
+        {
+            return Presigned(method, decodedPath, query!, headers);
+        }
+        if (presignedV2 || headers.Authorization[0]!.StartsWith(V2Scheme, StringComparison.Ordinal))
+        {
+            return V2(method, resource, query ?? [], headers, presignedV2);
+        }
+        return Header(method, decodedPath, query ?? [], headers);
+    }
+
+    /// <summary>Signature Version 2: HMAC-SHA1 over method, Content-MD5, Content-Type, date (or expiry), x-amz-* headers and the resource.</summary>
+    private CosAuthResult V2(string method, string resource, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers, bool presigned)
+    {
+        string id, signature, dateLine;
+        if (presigned)
+        {
+            string? Get(string name) => query.FirstOrDefault(p => p.Key == name).Value;
+            if (Get("AWSAccessKeyId") is not { } accessKey || Get("Signature") is not { } provided
+                || !long.TryParse(Get("Expires"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+            {
+                return S3Fail(403, "AccessDenied", "Query-string authentication requires the AWSAccessKeyId, Signature and Expires parameters.");
+            }
+            if (time.GetUtcNow().ToUnixTimeSeconds() > expires)
+            {
+                return S3Fail(403, "AccessDenied", "Request has expired.");
+            }
+            (id, signature, dateLine) = (accessKey, provided, expires.ToString(CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            var value = headers.Authorization[0]![V2Scheme.Length..];
+            var colon = value.LastIndexOf(':');
+            if (colon <= 0)
+            {
+                return S3Fail(400, "InvalidArgument", "Authorization header is invalid -- one and only one ' ' (space) required; AWS access key id:signature.");
+            }
+            (id, signature) = (value[..colon], value[(colon + 1)..]);
+            var hasAmzDate = headers.ContainsKey("x-amz-date");
+            var date = hasAmzDate ? headers["x-amz-date"].ToString() : headers.Date.ToString();
+            if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
+            {
+                return S3Fail(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header.");
+            }
+            if ((time.GetUtcNow() - signedAt).Duration() > Skew)
+            {
+                return S3Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.");
+            }
+            dateLine = hasAmzDate ? "" : date;
+        }
+        if (credentials.Find(id) is not { } credential)
+        {
+            return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        }
+        var stringToSign = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine,
+            headers.Where(h => h.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)).Select(h => (h.Key.ToLowerInvariant(), string.Join(',', h.Value.ToArray()))),
+            resource, query);
+        var expected = S3Signature.SignatureV2(credential.SecretKey, stringToSign);
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
+        {
+            return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                ("AWSAccessKeyId", id), ("StringToSign", stringToSign), ("SignatureProvided", signature));
+        }
+        return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3 };
     }
 
     private CosAuthResult Header(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers)

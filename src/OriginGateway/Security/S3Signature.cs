@@ -106,6 +106,46 @@ internal static class S3Signature
         return builder.ToString();
     }
 
+    /// <summary>The query parameters Signature Version 2 signs (sub-resources and response overrides).</summary>
+    private static readonly HashSet<string> V2SubResources = new(StringComparer.Ordinal)
+    {
+        "acl", "cors", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy", "requestPayment",
+        "response-cache-control", "response-content-disposition", "response-content-encoding", "response-content-language",
+        "response-content-type", "response-expires", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning",
+        "versions", "website", "replication", "restore", "select", "select-type", "encryption", "object-lock", "retention", "legal-hold",
+    };
+
+    /// <summary>
+    /// Signature Version 2's string to sign: method, Content-MD5, Content-Type, date (or a presigned URL's
+    /// expiry; empty when x-amz-date is sent), the x-amz-* headers sorted, then the resource as sent with
+    /// its signed sub-resources.
+    /// </summary>
+    public static string StringToSignV2(string method, string contentMd5, string contentType, string dateLine,
+        IEnumerable<(string Name, string Value)> amzHeaders, string resource, IEnumerable<KeyValuePair<string, string>> query)
+    {
+        var builder = new StringBuilder(256);
+        builder.Append(method).Append('\n').Append(contentMd5).Append('\n').Append(contentType).Append('\n').Append(dateLine).Append('\n');
+        foreach (var (name, value) in amzHeaders.OrderBy(h => h.Name, StringComparer.Ordinal))
+        {
+            builder.Append(name).Append(':').Append(CanonicalHeaderValue(value)).Append('\n');
+        }
+        builder.Append(resource);
+        var signed = query.Where(p => V2SubResources.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        for (var i = 0; i < signed.Count; i++)
+        {
+            builder.Append(i == 0 ? '?' : '&').Append(signed[i].Key);
+            if (signed[i].Value.Length > 0)
+            {
+                builder.Append('=').Append(signed[i].Value);
+            }
+        }
+        return builder.ToString();
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "Signature Version 2 is HMAC-SHA1 by definition; the older S3 tools that sign with it are served.")]
+    public static string SignatureV2(string secretKey, string stringToSign) =>
+        Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(stringToSign)));
+
     /// <summary>Whether <paramref name="value"/> is a SHA-256 in lower- or upper-case hex.</summary>
     public static bool IsHexHash(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
 }

@@ -39,7 +39,7 @@ public sealed class ReadmeTests(ReadmeCopy copy) : IClassFixture<ReadmeCopy>
     };
 
     private static readonly string[] Run =
-        ["serve", "try-it", "cos-sdk", "curl", "vod-sdk", "cli", "cli-serve", "wiremock-serve", "walkthrough", "replicas-serve", "replicas"];
+        ["serve", "try-it", "cos-sdk", "curl", "s3-clients", "vod-sdk", "cli", "cli-serve", "wiremock-serve", "walkthrough", "replicas-serve", "replicas"];
 
     [Fact]
     public void EveryCommandBlock_IsNamed_AndEitherRunHere_OrSaysWhyNot()
@@ -54,7 +54,7 @@ public sealed class ReadmeTests(ReadmeCopy copy) : IClassFixture<ReadmeCopy>
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
         NodeScript.RequirePackage("tencentcloud-sdk-nodejs-vod");
-        var run = await Readme.RunAsync(copy.Root, "serve", "http://127.0.0.1:8081/readyz", ["try-it", "cos-sdk", "curl", "vod-sdk", "cli"], [8080, 8081]);
+        var run = await Readme.RunAsync(copy.Root, "serve", "http://127.0.0.1:8081/readyz", ["try-it", "cos-sdk", "curl", "s3-clients", "vod-sdk", "cli"], [8080, 8081]);
 
         // Quick start: a miss, readiness, the rule file validated from the repository root, a signed PUT, a hit.
         var tryIt = run.Output("try-it");
@@ -78,6 +78,15 @@ public sealed class ReadmeTests(ReadmeCopy copy) : IClassFixture<ReadmeCopy>
         Assert.Contains("<Code>AccessForbidden</Code>", curl, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^hello", curl);
         Assert.Matches("\"taskid\":\"[A-Za-z0-9_-]{22}\"", curl);
+
+        // The S3 tools: the buckets listed, the README copied up and listed and read back through a presigned URL
+        // (SigV4 from AWS CLI v2, SigV2 from v1: a signature present is always checked), boto3 reading the object the curl section stored.
+        var s3 = run.Output("s3-clients");
+        Assert.Contains("examplebucket-1250000000", s3, StringComparison.Ordinal);
+        Assert.Contains("upload: ./README.md to s3://examplebucket-1250000000/docs/README.md", s3, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\S+ \S+ +\d+ README\.md$", s3);
+        Assert.Contains("# OriginGateway", s3, StringComparison.Ordinal);
+        Assert.Contains("b'hello'", s3, StringComparison.Ordinal);
 
         Assert.Matches(@"^[0-9a-zA-Z_-]+ (WAITING|PROCESSING|FINISH)\s*$", run.Output("vod-sdk"));
 

@@ -18,10 +18,19 @@ internal static class ExternalTool
         throw new InvalidOperationException($"'{program}' is not installed. Run the README's test command (./test.sh), which installs the apt package '{aptPackage}'.");
     }
 
+    /// <summary>A program at the path its Debian package installs it to (never a shim earlier in PATH): found, or a loud failure.</summary>
+    public static string RequireAt(string path, string aptPackage) => File.Exists(path) ? path
+        : throw new InvalidOperationException($"'{path}' is not installed. Run the README's test command (./test.sh), which installs the apt package '{aptPackage}'.");
+
     /// <summary>Runs a program to its end (at most 2 minutes), feeding <paramref name="stdin"/>; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, IEnumerable<string> arguments, string? stdin = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, IEnumerable<string> arguments, string? stdin = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

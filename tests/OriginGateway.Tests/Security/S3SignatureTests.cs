@@ -71,4 +71,22 @@ public sealed class S3SignatureTests
     [Fact]
     public void CanonicalHeaderValue_TrimsAndCollapsesSpaces() =>
         Assert.Equal("a b c", S3Signature.CanonicalHeaderValue("  a   b c "));
+
+    [Fact]
+    public void SignatureVersion2_TheS3DeveloperGuidesGetExample()
+    {
+        var stringToSign = S3Signature.StringToSignV2("GET", "", "", "Tue, 27 Mar 2007 19:36:42 +0000", [], "/johnsmith/photos/puppy.jpg", []);
+
+        Assert.Equal("GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/johnsmith/photos/puppy.jpg", stringToSign);
+        Assert.Equal("bWq2s1WEIj+Ydj0vQ697zp+IXMU=", S3Signature.SignatureV2("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", stringToSign));
+    }
+
+    [Fact]
+    public void SignatureVersion2_SignsSubResourcesAndAmzHeaders_InOrder()
+    {
+        var stringToSign = S3Signature.StringToSignV2("PUT", "", "text/plain", "", [("x-amz-meta-b", "2"), ("x-amz-date", "Tue, 27 Mar 2007 21:15:45 +0000")],
+            "/bucket/key", [new("uploadId", "u1"), new("partNumber", "3"), new("prefix", "not-signed")]);
+
+        Assert.Equal("PUT\n\ntext/plain\n\nx-amz-date:Tue, 27 Mar 2007 21:15:45 +0000\nx-amz-meta-b:2\n/bucket/key?partNumber=3&uploadId=u1", stringToSign);
+    }
 }

@@ -1,0 +1,93 @@
+"""S3 scenarios driven by boto3 (Debian's python3-boto3) against the gateway, as a boto3 user drives them.
+
+usage: python3 boto3_s3.py <endpoint> <access key> <secret key> <bucket>
+Prints one JSON object with what each scenario saw; the functional test asserts on it. Credentials and the
+endpoint are always explicit: boto3 never looks for an instance-metadata address."""
+import concurrent.futures
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+endpoint, access_key, secret_key, bucket = sys.argv[1:5]
+
+
+def client(secret=secret_key):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+        config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, max_pool_connections=32),
+    )
+
+
+s3 = client()
+seen = {}
+
+seen["buckets"] = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+s3.put_object(Bucket=bucket, Key="boto/hello.txt", Body=b"hello from boto3", ContentType="text/plain")
+got = s3.get_object(Bucket=bucket, Key="boto/hello.txt")
+seen["get"] = got["Body"].read().decode()
+seen["head_length"] = s3.head_object(Bucket=bucket, Key="boto/hello.txt")["ContentLength"]
+seen["range"] = s3.get_object(Bucket=bucket, Key="boto/hello.txt", Range="bytes=0-4")["Body"].read().decode()
+awkward = "boto/a b/\u00fc+%.txt"
+s3.put_object(Bucket=bucket, Key=awkward, Body=b"awkward")
+seen["awkward"] = s3.get_object(Bucket=bucket, Key=awkward)["Body"].read().decode()
+
+# 2,500 keys, then every page size the issue names, in both listing versions.
+keys = [f"boto/many/{i:05d}" for i in range(2500)]
+with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    list(pool.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=k.encode()), keys))
+for version, operation in (("v1", "list_objects"), ("v2", "list_objects_v2")):
+    for size in (1, 7, 1000):
+        pages = s3.get_paginator(operation).paginate(Bucket=bucket, Prefix="boto/many/", PaginationConfig={"PageSize": size})
+        listed = [c["Key"] for page in pages for c in page.get("Contents", [])]
+        seen[f"list_{version}_{size}"] = {"count": len(listed), "exact": listed == keys}
+delimited = s3.list_objects_v2(Bucket=bucket, Prefix="boto/", Delimiter="/")
+seen["common_prefixes"] = sorted(p["Prefix"] for p in delimited.get("CommonPrefixes", []))
+seen["key_count"] = delimited["KeyCount"]
+
+url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "boto/hello.txt"}, ExpiresIn=300)
+seen["presigned"] = urllib.request.urlopen(url).read().decode()
+try:
+    urllib.request.urlopen(url[:-4] + ("0000" if not url.endswith("0000") else "1111"))
+    seen["presigned_tampered"] = 200
+except urllib.error.HTTPError as e:
+    seen["presigned_tampered"] = e.code
+short = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "boto/hello.txt"}, ExpiresIn=1)
+time.sleep(2.5)
+try:
+    urllib.request.urlopen(short)
+    seen["presigned_expired"] = 200
+except urllib.error.HTTPError as e:
+    seen["presigned_expired"] = e.code
+
+try:
+    client("not-the-secret").head_object(Bucket=bucket, Key="boto/hello.txt")
+    seen["wrong_secret"] = "accepted"
+except botocore.exceptions.ClientError as e:
+    seen["wrong_secret"] = e.response["Error"]["Code"]
+try:
+    client("not-the-secret").get_object(Bucket=bucket, Key="boto/hello.txt")
+    seen["wrong_secret_code"] = "accepted"
+except botocore.exceptions.ClientError as e:
+    seen["wrong_secret_code"] = e.response["Error"]["Code"]
+
+s3.delete_object(Bucket=bucket, Key="boto/hello.txt")
+try:
+    s3.head_object(Bucket=bucket, Key="boto/hello.txt")
+    seen["deleted"] = False
+except botocore.exceptions.ClientError:
+    seen["deleted"] = True
+deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[:100]]})
+seen["batch_deleted"] = len(deleted.get("Deleted", []))
+
+print(json.dumps(seen))
