@@ -90,4 +90,21 @@ except botocore.exceptions.ClientError:
 deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[:100]]})
 seen["batch_deleted"] = len(deleted.get("Deleted", []))
 
+try:
+    s3.create_bucket(Bucket=bucket)
+    seen["create_existing"] = "created"
+except botocore.exceptions.ClientError as e:
+    seen["create_existing"] = e.response["Error"]["Code"]
+try:
+    s3.create_bucket(Bucket="not-configured-1250000000")
+    seen["create_other"] = "created"
+except botocore.exceptions.ClientError as e:
+    seen["create_other"] = e.response["Error"]["Code"]
+seen["head_bucket"] = s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"]
+try:
+    s3.get_object(Bucket="not-configured-1250000000", Key="boto/hello.txt")
+    seen["unknown_bucket"] = "found"
+except botocore.exceptions.ClientError as e:
+    seen["unknown_bucket"] = e.response["Error"]["Code"]
+
 print(json.dumps(seen))

@@ -3,6 +3,7 @@ using System.Security;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Protocol;
+using OriginGateway.Security;
 using OriginGateway.Storage;
 
 namespace OriginGateway.FrontDoor;
@@ -144,7 +145,8 @@ internal static class BucketRootHandler
         response.StatusCode = StatusCodes.Status200OK;
         if (request.Bucket.Region.Length > 0)
         {
-            response.Headers["x-cos-bucket-region"] = request.Bucket.Region;
+            // The caller's dialect: S3 tools read x-amz-bucket-region (HeadBucket), COS SDKs x-cos-bucket-region.
+            response.Headers[request.Auth.Dialect == AuthDialect.S3 ? "x-amz-bucket-region" : "x-cos-bucket-region"] = request.Bucket.Region;
         }
     }
 }

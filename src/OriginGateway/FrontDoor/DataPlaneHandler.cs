@@ -244,6 +244,14 @@ internal sealed partial class DataPlaneHandler(
         {
             return ServiceHandler.HandleAsync(context, buckets, auth, query, rawPath);
         }
+        // S3 tools address buckets path-style: the first segment is the bucket, never a key of the default bucket.
+        if (auth.Dialect == AuthDialect.S3 && !pathStyle && !buckets.NamesABucket(host))
+        {
+            var bucketLevel = rawPath.IndexOf('/', 1) is var slash && (slash < 0 || slash == rawPath.Length - 1);
+            return bucketLevel && HttpMethods.IsPut(context.Request.Method)
+                ? CosError.WriteAsync(context, 403, "AccessDenied", "Buckets are configured (Buckets:N:Name), not created through the API.", rawPath)
+                : CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
+        }
         var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
         var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
         // Every sub-resource is answered for what it is, before any body is read or anything changes.
@@ -306,6 +314,17 @@ internal sealed partial class DataPlaneHandler(
             }
             BucketRootHandler.Head(request);
             return Task.CompletedTask;
+        }
+        if (HttpMethods.IsPut(method))
+        {
+            // CreateBucket of a bucket that exists (rclone and s3cmd check a bucket so): the caller's own, or someone's.
+            if (request.Auth.Credential is not { } credential)
+            {
+                return request.ErrorAsync(403, "AccessDenied", "Creating a bucket must be signed.");
+            }
+            return credential.MayUse(request.Bucket.Name)
+                ? request.ErrorAsync(409, "BucketAlreadyOwnedByYou", "The bucket you tried to create already exists, and you own it.")
+                : request.ErrorAsync(409, "BucketAlreadyExists", "The requested bucket name is not available.");
         }
         return request.ErrorAsync(405, "MethodNotAllowed", "The specified method is not allowed against the bucket.");
     }

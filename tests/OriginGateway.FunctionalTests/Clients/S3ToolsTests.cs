@@ -65,6 +65,12 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("SignatureDoesNotMatch", root.GetProperty("wrong_secret_code").GetString());
         Assert.True(root.GetProperty("deleted").GetBoolean());
         Assert.Equal(100, root.GetProperty("batch_deleted").GetInt32());
+        // Buckets are configured: creating the caller's own is 409 BucketAlreadyOwnedByYou, another name is refused, and
+        // a path naming no configured bucket is NoSuchBucket — never a key of the default bucket.
+        Assert.Equal("BucketAlreadyOwnedByYou", root.GetProperty("create_existing").GetString());
+        Assert.Equal("AccessDenied", root.GetProperty("create_other").GetString());
+        Assert.Equal(200, root.GetProperty("head_bucket").GetInt32());
+        Assert.Equal("NoSuchBucket", root.GetProperty("unknown_bucket").GetString());
     }
 
     [Fact]
