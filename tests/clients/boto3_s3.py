@@ -107,4 +107,19 @@ try:
 except botocore.exceptions.ClientError as e:
     seen["unknown_bucket"] = e.response["Error"]["Code"]
 
+s3.put_object(Bucket=bucket, Key="boto/versioned.txt", Body=b"current")
+seen["version_null_get"] = s3.get_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")["Body"].read().decode()
+seen["version_null_head"] = s3.head_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")["ContentLength"]
+try:
+    s3.get_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="3HL4kqtJlcpXroDTDmjVBH40Nrjfkd")
+    seen["version_other"] = "found"
+except botocore.exceptions.ClientError as e:
+    seen["version_other"] = e.response["Error"]["Code"]
+s3.delete_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")
+try:
+    s3.head_object(Bucket=bucket, Key="boto/versioned.txt")
+    seen["version_null_deleted"] = False
+except botocore.exceptions.ClientError:
+    seen["version_null_deleted"] = True
+
 print(json.dumps(seen))

@@ -252,8 +252,21 @@ internal sealed partial class DataPlaneHandler(
                 ? CosError.WriteAsync(context, 403, "AccessDenied", "Buckets are configured (Buckets:N:Name), not created through the API.", rawPath)
                 : CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
         }
-        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
         var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
+        // Buckets here are unversioned: versionId=null (rclone and others send it after an upload) is the current
+        // object of a GET, HEAD or DELETE, as in S3; any other version does not exist.
+        if (target == ResourceTarget.Object && QueryParameters.Get(query, "versionId") is { } versionId)
+        {
+            if (versionId != "null")
+            {
+                return CosError.WriteAsync(context, 404, "NoSuchVersion", "The specified version does not exist.", rawPath);
+            }
+            if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method))
+            {
+                query!.RemoveAll(p => p.Key == "versionId");
+            }
+        }
+        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
         // Every sub-resource is answered for what it is, before any body is read or anything changes.
         var match = subresources.Match(query, target, context.Request.Method);
         if (!match.IsNone)

@@ -71,6 +71,11 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("AccessDenied", root.GetProperty("create_other").GetString());
         Assert.Equal(200, root.GetProperty("head_bucket").GetInt32());
         Assert.Equal("NoSuchBucket", root.GetProperty("unknown_bucket").GetString());
+        // versionId=null is the current object of an unversioned bucket (GET, HEAD, DELETE); any other version does not exist.
+        Assert.Equal("current", root.GetProperty("version_null_get").GetString());
+        Assert.Equal(7, root.GetProperty("version_null_head").GetInt32());
+        Assert.Equal("NoSuchVersion", root.GetProperty("version_other").GetString());
+        Assert.True(root.GetProperty("version_null_deleted").GetBoolean());
     }
 
     [Fact]
