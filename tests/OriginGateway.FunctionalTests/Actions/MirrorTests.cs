@@ -133,13 +133,17 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         var key = Unique("m/");
 
         var first = await GetAsync(key);
+        // The origin's 404 was asked for once — at the HTTP level a request may reach it twice (the client
+        // resends a request whose pooled connection the origin closed) — and the second miss asks nothing.
+        var asked = fixture.A.Count("/" + key);
         var second = await GetAsync(key);
 
         Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
         Assert.Contains("<Code>NoSuchKey</Code>", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("mirror", first.Headers.GetValues("x-origin-action").Single());
         Assert.Equal(HttpStatusCode.NotFound, second.StatusCode);
-        Assert.Equal(1, fixture.A.Count("/" + key));
+        Assert.InRange(asked, 1, 2);
+        Assert.Equal(asked, fixture.A.Count("/" + key));
     }
 
     [Fact]
