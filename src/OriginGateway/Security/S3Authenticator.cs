@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Security;
 
@@ -55,7 +56,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         string id, signature, dateLine;
         if (presigned)
         {
-            string? Get(string name) => query.FirstOrDefault(p => p.Key == name).Value;
+            string? Get(string name) => QueryParameters.Get(query, name);
             if (Get("AWSAccessKeyId") is not { } accessKey || Get("Signature") is not { } provided
                 || !long.TryParse(Get("Expires"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
             {
@@ -146,7 +147,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
 
     private CosAuthResult Presigned(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers)
     {
-        string? Get(string name) => query.FirstOrDefault(p => p.Key == name).Value;
+        string? Get(string name) => QueryParameters.Get(query, name);
         if (Get("X-Amz-Algorithm") != S3Signature.Algorithm || Get("X-Amz-Credential") is not { } credential || Get("X-Amz-Date") is not { } amzDate
             || Get("X-Amz-SignedHeaders") is not { } signedHeaders || Get("X-Amz-Signature") is not { } signature)
         {
