@@ -12,10 +12,13 @@ internal sealed class BucketRegistry
     private readonly Dictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _byHostSpan;
 
     private readonly string[] _serviceHosts;
+    private readonly string[] _s3Domains;
 
-    public BucketRegistry(IEnumerable<(Bucket Bucket, IReadOnlyList<string> Hosts)> buckets, string? defaultBucket, IReadOnlyList<string>? serviceHosts = null)
+    public BucketRegistry(IEnumerable<(Bucket Bucket, IReadOnlyList<string> Hosts)> buckets, string? defaultBucket, IReadOnlyList<string>? serviceHosts = null,
+        IReadOnlyList<string>? s3Domains = null)
     {
         _serviceHosts = serviceHosts?.ToArray() ?? [];
+        _s3Domains = s3Domains?.ToArray() ?? [];
         _byName = new(StringComparer.Ordinal);
         _byHost = new(StringComparer.OrdinalIgnoreCase);
         foreach (var (bucket, hosts) in buckets)
@@ -37,16 +40,23 @@ internal sealed class BucketRegistry
 
     public Bucket? Find(string name) => _byName.GetValueOrDefault(name);
 
+    /// <summary>Whether <paramref name="host"/> names a bucket by itself (a configured bucket host, a COS bucket host, or a bucket under an S3 domain).</summary>
+    public bool NamesABucket(ReadOnlySpan<char> host) =>
+        (_byHost.Count > 0 && !host.IsEmpty && _byHostSpan.ContainsKey(host)) || !CosBucketLabel(host).IsEmpty || !S3BucketLabel(host).IsEmpty;
+
     /// <summary>
     /// Whether a host name is the service endpoint (<c>ServiceHosts</c>; <c>*</c> stands for one label,
-    /// as in <c>cos.*.myqcloud.com</c>): <c>GET /</c> there lists the caller's buckets.
+    /// as in <c>cos.*.myqcloud.com</c>; or an S3 domain itself): <c>GET /</c> there lists the caller's buckets.
     /// </summary>
-    /// <summary>Whether <paramref name="host"/> names a bucket by itself (a configured bucket host, or a COS bucket host).</summary>
-    public bool NamesABucket(ReadOnlySpan<char> host) =>
-        (_byHost.Count > 0 && !host.IsEmpty && _byHostSpan.ContainsKey(host)) || !CosBucketLabel(host).IsEmpty;
-
     public bool IsServiceHost(ReadOnlySpan<char> host)
     {
+        foreach (var domain in _s3Domains)
+        {
+            if (host.Equals(domain, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
         foreach (var pattern in _serviceHosts)
         {
             if (HostMatches(pattern, host))
@@ -84,6 +94,22 @@ internal sealed class BucketRegistry
         return labels >= 5 && (service.Equals("cos", StringComparison.OrdinalIgnoreCase) || service.StartsWith("cos-", StringComparison.OrdinalIgnoreCase))
             ? host[..dot]
             : [];
+    }
+
+    /// <summary>
+    /// The bucket of a virtual-host S3 name under one of the S3 domains (<c>S3Domains</c>):
+    /// <c>&lt;bucket&gt;.&lt;domain&gt;</c> — the bucket may hold dots — or empty when the host is not one.
+    /// </summary>
+    internal ReadOnlySpan<char> S3BucketLabel(ReadOnlySpan<char> host)
+    {
+        foreach (var domain in _s3Domains)
+        {
+            if (host.Length > domain.Length + 1 && host.EndsWith(domain, StringComparison.OrdinalIgnoreCase) && host[^(domain.Length + 1)] == '.')
+            {
+                return host[..^(domain.Length + 1)];
+            }
+        }
+        return [];
     }
 
     /// <summary>The region label of a COS bucket host name (the label after <c>cos</c>).</summary>
@@ -138,6 +164,16 @@ internal sealed class BucketRegistry
             if (_byNameSpan.TryGetValue(label, out var byLabel) && (byLabel.Region.Length == 0 || CosRegionLabel(host).Equals(byLabel.Region, StringComparison.OrdinalIgnoreCase)))
             {
                 return byLabel;
+            }
+            unknownBucketHost = true;
+            return null;
+        }
+        // So does a bucket's name under an S3 domain.
+        if (_s3Domains.Length > 0 && S3BucketLabel(host) is { IsEmpty: false } s3Label)
+        {
+            if (_byNameSpan.TryGetValue(s3Label, out var byS3Label))
+            {
+                return byS3Label;
             }
             unknownBucketHost = true;
             return null;

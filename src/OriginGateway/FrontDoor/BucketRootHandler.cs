@@ -146,7 +146,7 @@ internal static class BucketRootHandler
         if (request.Bucket.Region.Length > 0)
         {
             // The caller's dialect: S3 tools read x-amz-bucket-region (HeadBucket), COS SDKs x-cos-bucket-region.
-            response.Headers[request.Auth.Dialect == AuthDialect.S3 ? "x-amz-bucket-region" : "x-cos-bucket-region"] = request.Bucket.Region;
+            response.Headers["x-cos-bucket-region"] = request.Bucket.Region;
         }
     }
 }

@@ -85,12 +85,12 @@ internal sealed partial class DataPlaneHandler(
             };
             return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
         }
-        if ((exception as PayloadHashMismatchException ?? exception.InnerException as PayloadHashMismatchException) is { } mismatch)
+        if (BodyRejectedException.Of(exception) is { } rejected)
         {
-            // A body that is not the one the S3 signature covers: refused, nothing of it kept.
+            // A body that fails a check it was sent with (its signature, its checksum, its framing): refused, nothing of it kept.
             return context.Response.HasStarted
                 ? AbortAsync(context)
-                : ErrorAsync(context, c => CosError.WriteAsync(c, 400, "XAmzContentSHA256Mismatch", mismatch.Message, RawPath(c)));
+                : ErrorAsync(context, c => CosError.WriteAsync(c, rejected.Status, rejected.Code, rejected.Message, RawPath(c)));
         }
         var dependency = DependencyFailure.Of(exception);
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
@@ -230,11 +230,20 @@ internal sealed partial class DataPlaneHandler(
             {
                 return CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, rawPath, auth.Details);
             }
-            if (auth.PayloadSha256 is { } payloadSha256)
+        }
+        var bodyLength = context.Request.ContentLength;
+        if (auth.Dialect == AuthDialect.S3)
+        {
+            S3Dialect.AnswerInS3(context.Response);
+            // Every reader of the body (a PUT, a part, an XML document) reads it through its checks:
+            // a body that fails one fails before its end, so nothing of it is kept.
+            if (S3RequestBody.Prepare(context.Request, auth, out bodyLength) is var (status, code, message))
             {
-                // Every reader of the body (a PUT, a part, an XML document) reads it through the check:
-                // a body that is not the signed one fails before its end, so nothing of it is kept.
-                context.Request.Body = new PayloadHashStream(context.Request.Body, payloadSha256);
+                return CosError.WriteAsync(context, status, code, message, rawPath);
+            }
+            if (S3Dialect.ReadRequest(context.Request.Headers) is { } refusal)
+            {
+                return CosError.WriteAsync(context, 400, "InvalidArgument", refusal, rawPath);
             }
         }
 
@@ -266,7 +275,7 @@ internal sealed partial class DataPlaneHandler(
                 query!.RemoveAll(p => p.Key == "versionId");
             }
         }
-        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth);
+        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength };
         // Every sub-resource is answered for what it is, before any body is read or anything changes.
         var match = subresources.Match(query, target, context.Request.Method);
         if (!match.IsNone)

@@ -26,5 +26,8 @@ internal sealed class DataRequest(HttpContext context, Bucket bucket, string key
 
     public CosAuthResult Auth { get; } = auth;
 
+    /// <summary>The length of the body's object bytes as declared: <c>Content-Length</c>, or an S3 streaming upload's decoded length.</summary>
+    public long? BodyLength { get; init; }
+
     public Task ErrorAsync(int status, string code, string message) => CosError.WriteAsync(Context, status, code, message, RawPath);
 }

@@ -134,6 +134,11 @@ internal static class ObjectReadHandler
         }
         using var held = reader;
         CopyStoredHeaders(headers, entry, cachingOnly: false);
+        // A stored S3 checksum is the whole object's: sent when asked for, and only with the whole object.
+        if (range.Length != entry.Length || !requestHeaders["x-amz-checksum-mode"].ToString().Equals("ENABLED", StringComparison.OrdinalIgnoreCase))
+        {
+            RemoveChecksums(headers, entry);
+        }
         headers.ContentType = entry.ContentType;
         if (entry.Attributes.Tags.Count > 0)
         {
@@ -157,6 +162,17 @@ internal static class ObjectReadHandler
     {
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken) =>
             reader.ReadAsync(buffer, position, cancellationToken);
+    }
+
+    private static void RemoveChecksums(IHeaderDictionary headers, ObjectEntry entry)
+    {
+        foreach (var (name, _) in entry.Headers)
+        {
+            if (name.StartsWith("x-amz-checksum-", StringComparison.Ordinal))
+            {
+                headers.Remove(name);
+            }
+        }
     }
 
     private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly)

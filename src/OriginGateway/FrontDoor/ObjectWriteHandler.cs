@@ -25,9 +25,18 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
-        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), RequestHeaders(httpRequest), attributes).ConfigureAwait(false) is { } entry)
+        var headers = RequestHeaders(httpRequest);
+        // An S3 checksum sent as a header is verified as the body is read (S3RequestBody) and kept, for
+        // GET and HEAD with x-amz-checksum-mode: ENABLED; one sent as a trailer is verified only.
+        var checksums = request.Auth.Dialect == AuthDialect.S3 ? ChecksumHeaders(httpRequest.Headers) : [];
+        headers.AddRange(checksums);
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers.ETag = entry.ETag;
+            foreach (var (name, value) in checksums)
+            {
+                request.Context.Response.Headers[name] = value;
+            }
             request.Context.Response.ContentLength = 0;
         }
     }
@@ -41,7 +50,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     {
         var context = request.Context;
         var httpRequest = context.Request;
-        if (httpRequest.ContentLength is { } declared && declared > limits.MaxPutSize)
+        if (request.BodyLength is { } declared && declared > limits.MaxPutSize)
         {
             await request.ErrorAsync(400, "EntityTooLarge", $"Your proposed upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
             return null;
@@ -51,12 +60,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await ContentMd5.WriteInvalidAsync(request).ConfigureAwait(false);
             return null;
         }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        // The transfer's bytes are capped too — unless it is an S3 streaming upload, whose framing adds to the object's
+        // bytes: its decoder refuses more than the declared length, which is within the limit.
+        if (request.Auth.Streaming is null && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(contentType, headers, md5, httpRequest.ContentLength, limits.MaxPutSize, Durable: true, Attributes: attributes);
+        var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes);
         ObjectWriteResult result;
         try
         {
@@ -70,9 +81,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 var keyHash = KeyHash.Of(request.Key);
                 LogIncompleteBody(logger, request.Bucket.Name, keyHash, e);
             }
-            if (e.InnerException is PayloadHashMismatchException mismatch && !context.Response.HasStarted)
+            if (BodyRejectedException.Of(e) is { } rejected && !context.Response.HasStarted)
             {
-                await request.ErrorAsync(400, "XAmzContentSHA256Mismatch", mismatch.Message).ConfigureAwait(false);
+                await request.ErrorAsync(rejected.Status, rejected.Code, rejected.Message).ConfigureAwait(false);
             }
             else if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {
@@ -149,10 +160,24 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         return headers;
     }
 
-    /// <summary>The copy source header of a PUT, if any (<c>x-cos-copy-source</c>, or S3's <c>x-amz-copy-source</c>).</summary>
+    /// <summary>The <c>x-amz-checksum-*</c> headers a request carries, as stored headers.</summary>
+    internal static List<KeyValuePair<string, string>> ChecksumHeaders(IHeaderDictionary requestHeaders)
+    {
+        var checksums = new List<KeyValuePair<string, string>>();
+        foreach (var algorithm in Enum.GetValues<ChecksumAlgorithm>())
+        {
+            var name = ContentChecksum.HeaderOf(algorithm);
+            if (requestHeaders[name].ToString() is { Length: > 0 } value)
+            {
+                checksums.Add(new(name, value));
+            }
+        }
+        return checksums;
+    }
+
+    /// <summary>The copy source header of a PUT, if any (<c>x-cos-copy-source</c>; S3's <c>x-amz-copy-source</c> is read as it).</summary>
     public static string? CopySource(HttpRequest request) =>
-        request.Headers["x-cos-copy-source"] is { Count: > 0 } cos ? cos.ToString()
-        : request.Headers["x-amz-copy-source"] is { Count: > 0 } amz ? amz.ToString() : null;
+        request.Headers["x-cos-copy-source"] is { Count: > 0 } cos ? cos.ToString() : null;
 
     /// <summary>
     /// <c>PUT</c> with <c>x-cos-copy-source</c> (<c>&lt;bucket&gt;.cos.&lt;region&gt;.myqcloud.com/&lt;key&gt;</c>,
@@ -168,7 +193,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         {
             return;
         }
-        var directive = (context.Request.Headers["x-cos-metadata-directive"].ToString() is { Length: > 0 } d ? d : context.Request.Headers["x-amz-metadata-directive"].ToString()).ToLowerInvariant();
+        var directive = context.Request.Headers["x-cos-metadata-directive"].ToString().ToLowerInvariant();
         var replace = directive switch
         {
             "" or "copy" => false,

@@ -27,6 +27,13 @@ public sealed class GatewayOptions
     /// <summary><see cref="ServiceHosts"/>, or its defaults when it is not set.</summary>
     public IReadOnlyList<string> ServiceHostsOrDefault => ServiceHosts ?? ["service.cos.myqcloud.com", "cos.*.myqcloud.com"];
 
+    /// <summary>
+    /// Domains under which S3 tools address buckets virtual-host style (<c>s3.example.test</c>:
+    /// <c>&lt;bucket&gt;.s3.example.test</c> names the bucket; a name no bucket has is NoSuchBucket). The domain
+    /// itself is a service host and takes path-style requests. Default none.
+    /// </summary>
+    public List<string> S3Domains { get; set; } = [];
+
     public List<CredentialOptions> Credentials { get; set; } = [];
 
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();

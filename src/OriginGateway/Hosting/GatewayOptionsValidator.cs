@@ -59,6 +59,14 @@ internal sealed partial class GatewayOptionsValidator(IHostEnvironment environme
                 problems.Add($"ServiceHosts:{i} '{host}' must be a host name without scheme, port or path, with at most one '*' label.");
             }
         }
+        for (var i = 0; i < options.S3Domains.Count; i++)
+        {
+            var domain = options.S3Domains[i];
+            if (string.IsNullOrWhiteSpace(domain) || domain.IndexOfAny([':', '/', '*']) >= 0 || domain.StartsWith('.') || domain.EndsWith('.'))
+            {
+                problems.Add($"S3Domains:{i} '{domain}' must be a host name without scheme, port, path or '*'.");
+            }
+        }
         if (options.DefaultBucket.Length > 0 && !names.Contains(options.DefaultBucket))
         {
             problems.Add($"DefaultBucket '{options.DefaultBucket}' is not one of the configured Buckets:N:Name.");

@@ -103,6 +103,6 @@ internal static class GatewayServiceCollectionExtensions
             var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploadStore, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));
             return (bucket, (IReadOnlyList<string>)b.Hosts);
         });
-        return new BucketRegistry(buckets.ToList(), options.DefaultBucket, options.ServiceHostsOrDefault);
+        return new BucketRegistry(buckets.ToList(), options.DefaultBucket, options.ServiceHostsOrDefault, options.S3Domains);
     }
 }

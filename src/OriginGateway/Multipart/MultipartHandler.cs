@@ -109,7 +109,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         using (reader)
         {
             var headers = request.Context.Request.Headers;
-            var rangeHeader = headers["x-cos-copy-source-range"] is { Count: > 0 } cos ? cos : headers["x-amz-copy-source-range"];
+            var rangeHeader = headers["x-cos-copy-source-range"];
             var (start, length) = (0L, entry.Length);
             if (rangeHeader.Count > 0 && !TryParseCopyRange(rangeHeader.ToString(), entry.Length, out start, out length))
             {

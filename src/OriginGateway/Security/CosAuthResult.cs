@@ -12,6 +12,9 @@ internal enum AuthDialect
 /// says which signature it carried, so its answers take that API's shape; an S3 refusal may carry
 /// <see cref="Details"/> (S3's <c>StringToSign</c>, <c>CanonicalRequest</c>, … — never a secret).
 /// </summary>
+/// <summary>An S3 streaming upload's signing: <see cref="Signing"/> null when the chunks are unsigned; <see cref="Trailer"/> when trailing headers follow the final chunk.</summary>
+internal sealed record StreamingPayload(ChunkSigning? Signing, bool Trailer);
+
 internal readonly record struct CosAuthResult(Credential? Credential, int Status, string? ErrorCode, string? Message)
 {
     public static readonly CosAuthResult Anonymous = new(null, 0, null, null);
@@ -27,6 +30,9 @@ internal readonly record struct CosAuthResult(Credential? Credential, int Status
 
     /// <summary>The SHA-256 the body must have (an S3 signature over a hex payload hash), or null.</summary>
     public string? PayloadSha256 { get; init; }
+
+    /// <summary>For an S3 streaming upload (<c>STREAMING-*</c>): how its chunks are signed and whether trailers follow; else null.</summary>
+    public StreamingPayload? Streaming { get; init; }
 
     public static CosAuthResult Fail(int status, string code, string message) => new(null, status, code, message);
 }

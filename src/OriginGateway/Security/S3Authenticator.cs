@@ -26,6 +26,11 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
 
     private const string V2Scheme = "AWS ";
 
+    /// <summary>The streaming payload kinds of <c>x-amz-content-sha256</c>: every chunk signed; and trailers after; unsigned chunks with trailers.</summary>
+    private const string SignedStreaming = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    private const string SignedStreamingTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+    private const string UnsignedStreamingTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
     /// <param name="method">The request's method.</param>
     /// <param name="decodedPath">The path as the client meant it (SigV4 encodes it once).</param>
     /// <param name="resource">SigV2's resource: the path as sent, with <c>/bucket</c> in front when the host named the bucket.</param>
@@ -134,13 +139,13 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return S3Fail(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256.");
         }
-        if (payload.StartsWith("STREAMING-", StringComparison.Ordinal))
+        if (payload.StartsWith("STREAMING-", StringComparison.Ordinal) && payload is not (SignedStreaming or SignedStreamingTrailer or UnsignedStreamingTrailer))
         {
-            return S3Fail(501, "NotImplemented", $"x-amz-content-sha256 {payload} (aws-chunked uploads) is not supported by this gateway yet; send the body unchunked (UNSIGNED-PAYLOAD or its SHA-256).");
+            return S3Fail(501, "NotImplemented", $"x-amz-content-sha256 {payload} is not supported by this gateway (Signature Version 4A); sign with Signature Version 4.");
         }
-        if (payload != S3Signature.UnsignedPayload && !S3Signature.IsHexHash(payload))
+        if (payload is not (S3Signature.UnsignedPayload or SignedStreaming or SignedStreamingTrailer or UnsignedStreamingTrailer) && !S3Signature.IsHexHash(payload))
         {
-            return S3Fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or the body's SHA-256 in hex.");
+            return S3Fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* value or the body's SHA-256 in hex.");
         }
         return Verify(method, decodedPath, query, headers, credential, signedHeaders, signature, amzDate, payload);
     }
@@ -196,13 +201,24 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         var canonical = S3Signature.CanonicalRequest(method, decodedPath, query, signedValues, payload);
         var scope = string.Join('/', parts[1..]);
         var stringToSign = S3Signature.StringToSign(amzDate, scope, canonical);
-        var expected = S3Signature.Signature(S3Signature.SigningKey(credential.SecretKey, parts[1], parts[2], "s3"), stringToSign);
+        var signingKey = S3Signature.SigningKey(credential.SecretKey, parts[1], parts[2], "s3");
+        var expected = S3Signature.Signature(signingKey, stringToSign);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant())))
         {
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
         }
-        return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3, PayloadSha256 = S3Signature.IsHexHash(payload) ? payload.ToLowerInvariant() : null };
+        return new CosAuthResult(credential, 0, null, null)
+        {
+            Dialect = AuthDialect.S3,
+            PayloadSha256 = S3Signature.IsHexHash(payload) ? payload.ToLowerInvariant() : null,
+            Streaming = payload switch
+            {
+                SignedStreaming or SignedStreamingTrailer => new StreamingPayload(new ChunkSigning(signingKey, amzDate, scope, expected), payload == SignedStreamingTrailer),
+                UnsignedStreamingTrailer => new StreamingPayload(null, Trailer: true),
+                _ => null,
+            },
+        };
     }
 
     private static bool TryParseAmzDate(string value, out DateTimeOffset at) =>

@@ -87,6 +87,18 @@ internal static class S3Signature
     public static string Signature(byte[] signingKey, string stringToSign) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(stringToSign)));
 
+    /// <summary>
+    /// A chunk's signature in a streaming upload (<c>STREAMING-AWS4-HMAC-SHA256-PAYLOAD</c>): it signs the
+    /// previous signature (the seed, for the first chunk) and the SHA-256 of the chunk's data, so the chunks
+    /// can be neither changed, reordered nor cut.
+    /// </summary>
+    public static string ChunkSignature(byte[] signingKey, string amzDate, string scope, string previousSignature, string dataSha256Hex) =>
+        Signature(signingKey, $"AWS4-HMAC-SHA256-PAYLOAD\n{amzDate}\n{scope}\n{previousSignature}\n{EmptyPayloadHash}\n{dataSha256Hex}");
+
+    /// <summary>The signature of a streaming upload's trailing headers: it chains from the final chunk's and signs the SHA-256 of the canonical trailers.</summary>
+    public static string TrailerSignature(byte[] signingKey, string amzDate, string scope, string previousSignature, string trailersSha256Hex) =>
+        Signature(signingKey, $"AWS4-HMAC-SHA256-TRAILER\n{amzDate}\n{scope}\n{previousSignature}\n{trailersSha256Hex}");
+
     /// <summary>AWS's URI encoding: every byte but A–Z, a–z, 0–9, '-', '.', '_', '~' (and '/' in a path) as %XX, upper-case hex.</summary>
     public static string UriEncode(string value, bool encodeSlash)
     {

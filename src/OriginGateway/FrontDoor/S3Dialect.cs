@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>
+/// S3's spelling of the object headers COS spells <c>x-cos-*</c>. The gateway keeps one set (the object's
+/// metadata, ACL, tags, copy directives): an S3 request's <c>x-amz-*</c> headers are read as their
+/// <c>x-cos-*</c> twins, and an S3 caller's answer spells every <c>x-cos-*</c> header <c>x-amz-*</c> —
+/// so metadata written by either dialect is read back by both.
+/// </summary>
+internal static class S3Dialect
+{
+    private const string AmzPrefix = "x-amz-";
+    private const string CosPrefix = "x-cos-";
+
+    /// <summary>The request headers that have a COS twin (a name ending in '-' is a prefix).</summary>
+    private static readonly string[] Twins =
+    [
+        "meta-", "grant-", "tagging", "tagging-directive", "metadata-directive",
+        "copy-source", "copy-source-range", "copy-source-if-match", "copy-source-if-none-match",
+        "copy-source-if-modified-since", "copy-source-if-unmodified-since",
+    ];
+
+    /// <summary>
+    /// Reads an S3 request's headers as COS ones: each <c>x-amz-*</c> header with a COS twin is added under the
+    /// twin's name (one the request also sent under that name wins), and <c>x-amz-acl</c> becomes the ACL COS has
+    /// for it. Null, or the message of a 400 for an ACL the gateway has no equivalent of.
+    /// </summary>
+    public static string? ReadRequest(IHeaderDictionary headers)
+    {
+        List<KeyValuePair<string, string>>? twins = null;
+        foreach (var (name, value) in headers)
+        {
+            if (!name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var rest = name[AmzPrefix.Length..].ToLowerInvariant();
+            if (Array.Exists(Twins, t => t.EndsWith('-') ? rest.StartsWith(t, StringComparison.Ordinal) && rest.Length > t.Length : rest == t))
+            {
+                (twins ??= []).Add(new(CosPrefix + rest, value.ToString()));
+            }
+        }
+        if (twins is not null)
+        {
+            foreach (var (name, value) in twins)
+            {
+                headers.TryAdd(name, value);
+            }
+        }
+        if (headers["x-amz-acl"].ToString() is { Length: > 0 } acl && !headers.ContainsKey("x-cos-acl"))
+        {
+            // An S3 object's owner is the bucket's: the owner-only canned ACLs leave the object to its bucket's
+            // access, as S3's do under a bucket policy; public-read opens it.
+            var cos = acl.Trim().ToLowerInvariant() switch
+            {
+                "private" or "bucket-owner-full-control" or "bucket-owner-read" => "default",
+                "public-read" => "public-read",
+                _ => null,
+            };
+            if (cos is null)
+            {
+                return $"x-amz-acl '{acl}' is not supported for an object here: use private, bucket-owner-full-control, bucket-owner-read or public-read.";
+            }
+            headers["x-cos-acl"] = cos;
+        }
+        return null;
+    }
+
+    /// <summary>Spells the answer's <c>x-cos-*</c> headers <c>x-amz-*</c> just before it is sent.</summary>
+    public static void AnswerInS3(HttpResponse response) => response.OnStarting(static state =>
+    {
+        var headers = ((HttpResponse)state).Headers;
+        List<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>>? renamed = null;
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith(CosPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                (renamed ??= []).Add(header);
+            }
+        }
+        if (renamed is not null)
+        {
+            foreach (var (name, value) in renamed)
+            {
+                headers.Remove(name);
+                headers[AmzPrefix + name[CosPrefix.Length..]] = value;
+            }
+        }
+        return Task.CompletedTask;
+    }, response);
+}
