@@ -9,9 +9,9 @@ cd "$(dirname "$0")"
 # (driven by Playwright from tests/node, which never downloads a browser of its own); postgresql for the
 # control-database suites on PostgreSQL (the tests start a private cluster of their own); redis-server
 # for the coordination suites and the two-replica test (started per test on a free port); iproute2
-# brings up loopback in the network namespaces the README's commands run in (ReadmeTests); awscli and
-# python3-boto3 are the real S3 clients the S3-dialect tests drive.
-APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 awscli python3-boto3)
+# brings up loopback in the network namespaces the README's commands run in (ReadmeTests); awscli,
+# python3-boto3, rclone and s3cmd are the real S3 clients the S3-dialect tests drive.
+APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 awscli python3-boto3 rclone s3cmd)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()

@@ -7,9 +7,10 @@ using OriginGateway.Security;
 namespace OriginGateway.FunctionalTests.Clients;
 
 /// <summary>
-/// The S3 dialect judged by real S3 tools, driven as their users drive them: boto3 (Debian's python3-boto3)
-/// and the AWS CLI v2 (Debian's awscli), path-style, the gateway's credential as access key and secret,
-/// endpoint and credentials always explicit.
+/// The S3 dialect judged by real S3 tools, driven as their users drive them: boto3 (Debian's python3-boto3),
+/// the AWS CLI v2 (Debian's awscli), the AWS SDK for JavaScript v3 (npm), rclone and s3cmd (Debian's), and
+/// curl's own SigV4 signing for virtual-host names — path-style unless said, the gateway's credential as
+/// access key and secret, endpoint and credentials always explicit (no tool ever looks for cloud metadata).
 /// </summary>
 public sealed class S3ToolsTests : IAsyncLifetime
 {
@@ -131,5 +132,353 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("<Code>XAmzContentSHA256Mismatch</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, "tampered.txt")).Sign())).StatusCode);
+    }
+
+    [Fact]
+    public async Task JavaScriptSdk_StreamsWithDefaultChecksums_UploadsMultipart_PagesExactly_CopiesPresignsAndDeletes()
+    {
+        NodeScript.RequirePackage("@aws-sdk/client-s3");
+        NodeScript.RequirePackage("@aws-sdk/lib-storage");
+        NodeScript.RequirePackage("@aws-sdk/s3-request-presigner");
+
+        var (exit, stdout, stderr) = await NodeScript.RunAsync("s3-sdk-check.js", Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket);
+
+        Assert.True(exit == 0, stderr + stdout);
+        using var seen = JsonDocument.Parse(stdout);
+        var root = seen.RootElement;
+        Assert.Contains(GatewayProcess.DefaultBucket, root.GetProperty("buckets").EnumerateArray().Select(b => b.GetString()));
+        foreach (var version in new[] { "v1", "v2" })
+        {
+            foreach (var size in new[] { 1, 7, 1000 })
+            {
+                var listing = root.GetProperty($"list_{version}_{size}");
+                Assert.True(listing.GetProperty("count").GetInt32() == 2500 && listing.GetProperty("exact").GetBoolean(), $"{version} pages of {size}: {listing}");
+            }
+        }
+        Assert.Equal("hello from the js sdk", root.GetProperty("get").GetString());
+        Assert.Equal(21, root.GetProperty("head").GetProperty("length").GetInt32());
+        Assert.Equal("blue", root.GetProperty("head").GetProperty("metadata").GetProperty("color").GetString());
+        Assert.Equal("from", root.GetProperty("range").GetString());
+        // A checksum sent with the upload is kept and given back on request (and the SDK verified the body against it).
+        var checksum = root.GetProperty("checksum");
+        Assert.Equal(checksum.GetProperty("expected").GetString(), checksum.GetProperty("put").GetString());
+        Assert.Equal(checksum.GetProperty("expected").GetString(), checksum.GetProperty("get").GetString());
+        // The stream went as aws-chunked with a trailing CRC32 — and is stored as the object, not its framing.
+        var sent = root.GetProperty("stream_sent");
+        Assert.Equal("STREAMING-UNSIGNED-PAYLOAD-TRAILER", sent.GetProperty("sha256").GetString());
+        Assert.Equal("aws-chunked", sent.GetProperty("encoding").GetString());
+        Assert.Equal("x-amz-checksum-crc32", sent.GetProperty("trailer").GetString());
+        Assert.Equal(3 * 1024 * 1024 + 17, root.GetProperty("stream").GetProperty("length").GetInt32());
+        Assert.True(root.GetProperty("stream").GetProperty("same").GetBoolean());
+        var big = root.GetProperty("big");
+        Assert.Equal(64 * 1024 * 1024, big.GetProperty("length").GetInt32());
+        Assert.True(big.GetProperty("same").GetBoolean() && big.GetProperty("multipart").GetBoolean(), big.ToString());
+        Assert.Equal("green", big.GetProperty("metadata").GetProperty("color").GetString());
+        var copy = root.GetProperty("copy");
+        Assert.Equal("hello from the js sdk", copy.GetProperty("body").GetString());
+        Assert.Equal("blue", copy.GetProperty("kept").GetProperty("color").GetString());
+        Assert.Equal("red", copy.GetProperty("replaced").GetProperty("color").GetString());
+        Assert.False(copy.GetProperty("replaced").TryGetProperty("mtime", out _));
+        Assert.Equal("text/x-copied", copy.GetProperty("type").GetString());
+        Assert.Equal("awkward", root.GetProperty("awkward").GetString());
+        Assert.Equal(["js/a b/ü+%.txt"], root.GetProperty("awkward_listed").EnumerateArray().Select(k => k.GetString()));
+        Assert.Equal(200, root.GetProperty("presigned").GetProperty("status").GetInt32());
+        Assert.Equal("hello from the js sdk", root.GetProperty("presigned").GetProperty("body").GetString());
+        Assert.Equal(403, root.GetProperty("presigned_tampered").GetInt32());
+        Assert.Equal(403, root.GetProperty("presigned_expired").GetInt32());
+        Assert.Equal(200, root.GetProperty("presigned_put").GetInt32());
+        Assert.Equal("put through a presigned url", root.GetProperty("presigned_put_body").GetString());
+        Assert.Equal(403, root.GetProperty("wrong_secret").GetProperty("status").GetInt32());
+        Assert.Equal("SignatureDoesNotMatch", root.GetProperty("wrong_secret").GetProperty("code").GetString());
+        Assert.True(root.GetProperty("deleted").GetBoolean());
+        Assert.Equal(1000, root.GetProperty("batch_deleted").GetInt32());
+        Assert.Equal(1500, root.GetProperty("batch_left").GetInt32());
+    }
+
+    [Fact]
+    public async Task Rclone_SyncsTwiceCopyingNothingTheSecondTime_KeepsModTimes_PagesExactly_AndDoesEverythingElse()
+    {
+        var rclone = ExternalTool.RequireAt("/usr/bin/rclone", "rclone");
+        var work = TestPaths.NewTempDirectory("og-rclone");
+        var remote = $"gw:{GatewayProcess.DefaultBucket}";
+        var config = Path.Combine(work, "rclone.conf");
+        await File.WriteAllTextAsync(config, "");
+        async Task<(int Exit, string Out, string Err)> Rclone(string secret, params string[] arguments) =>
+            await ExternalTool.RunAsync(rclone, [.. arguments, "--config", config, "--retries", "1", "--low-level-retries", "1"], environment: new Dictionary<string, string>
+            {
+                ["RCLONE_CONFIG_GW_TYPE"] = "s3",
+                ["RCLONE_CONFIG_GW_PROVIDER"] = "Other",
+                ["RCLONE_CONFIG_GW_ACCESS_KEY_ID"] = GatewayProcess.DevSecretId,
+                ["RCLONE_CONFIG_GW_SECRET_ACCESS_KEY"] = secret,
+                ["RCLONE_CONFIG_GW_ENDPOINT"] = Endpoint,
+                ["RCLONE_CONFIG_GW_REGION"] = "us-east-1",
+                ["RCLONE_CONFIG_GW_FORCE_PATH_STYLE"] = "true",
+            }, unset: ["AWS_CA_BUNDLE"]);
+        async Task<(int Exit, string Out, string Err)> Ok(params string[] arguments)
+        {
+            var run = await Rclone(GatewayProcess.DevSecretKey, arguments);
+            Assert.True(run.Exit == 0, $"rclone {string.Join(' ', arguments)}: {run.Err}{run.Out}");
+            return run;
+        }
+
+        // 200 files synced twice: the second run finds every file the same (size and modification time, kept as
+        // x-amz-meta-mtime) and copies nothing.
+        var tree = Directory.CreateDirectory(Path.Combine(work, "tree")).FullName;
+        for (var i = 0; i < 200; i++)
+        {
+            var file = Path.Combine(tree, i % 10 == 0 ? $"sub {i}" : "", $"f{i}.bin");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllBytesAsync(file, RandomNumberGenerator.GetBytes(1 + (i * 37 % 5000)));
+            File.SetLastWriteTimeUtc(file, new DateTime(2024, 1, 1, 12, 0, 0, DateTimeKind.Utc).AddMinutes(i).AddMilliseconds(123));
+        }
+        var first = await Ok("sync", tree, $"{remote}/rc/tree", "-v");
+        var second = await Ok("sync", tree, $"{remote}/rc/tree", "-v");
+        Assert.Equal(200, first.Err.Split('\n').Count(l => l.Contains(": Copied (new)", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Copied", second.Err, StringComparison.Ordinal);
+        Assert.Contains("Checks:               200 / 200", second.Err, StringComparison.Ordinal);
+        var listed = (await Ok("lsl", $"{remote}/rc/tree/sub 10")).Out;
+        Assert.Contains("2024-01-01 12:10:00.123000000 f10.bin", listed, StringComparison.Ordinal);
+        Assert.Equal(0, (await Rclone(GatewayProcess.DevSecretKey, "check", tree, $"{remote}/rc/tree")).Exit);
+
+        // 2,500 keys listed in pages of 1, 7 and 1000, both listing versions: exactly the keys, once each.
+        var many = Directory.CreateDirectory(Path.Combine(work, "many")).FullName;
+        for (var i = 0; i < 2500; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(many, $"{i:00000}"), "x");
+        }
+        await Ok("copy", many, $"{remote}/rc/many", "--transfers", "16");
+        var expected = Enumerable.Range(0, 2500).Select(i => $"{i:00000}").ToArray();
+        foreach (var version in new[] { "1", "2" })
+        {
+            foreach (var chunk in new[] { "1", "7", "1000" })
+            {
+                var keys = (await Ok("lsf", $"{remote}/rc/many", "--s3-list-version", version, "--s3-list-chunk", chunk)).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.True(expected.SequenceEqual(keys), $"list version {version} in pages of {chunk}: {keys.Length} keys");
+            }
+        }
+
+        // 64 MiB as a multipart upload, read back whole and by range; a server-side copy; a presigned link.
+        var bigFile = Path.Combine(work, "big.bin");
+        var big = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
+        await File.WriteAllBytesAsync(bigFile, big);
+        await Ok("copyto", bigFile, $"{remote}/rc/big.bin", "--s3-upload-cutoff", "8M", "--s3-chunk-size", "8M");
+        await Ok("copyto", $"{remote}/rc/big.bin", $"{remote}/rc/big-copy.bin");
+        await Ok("copyto", $"{remote}/rc/big-copy.bin", Path.Combine(work, "big-back.bin"));
+        Assert.Equal(SHA256.HashData(big), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(work, "big-back.bin"))));
+        var head = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, "rc/big.bin")).Sign());
+        Assert.Matches("-8\"$", head.Headers.ETag!.Tag);
+        var digits = Path.Combine(work, "digits.txt");
+        await File.WriteAllTextAsync(digits, "0123456789abcdef");
+        await Ok("copyto", digits, $"{remote}/rc/digits.txt");
+        Assert.Equal("456789", (await Ok("cat", $"{remote}/rc/digits.txt", "--offset", "4", "--count", "6")).Out);
+        var link = (await Ok("link", $"{remote}/rc/tree/f1.bin", "--expire", "1h")).Out.Trim();
+        Assert.Contains("X-Amz-Signature=", link, StringComparison.Ordinal);
+        using (var plain = new HttpClient())
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(tree, "f1.bin")), await plain.GetByteArrayAsync(link));
+        }
+
+        // An awkward key, a delete, and a wrong secret.
+        var awkward = Path.Combine(work, "awkward.txt");
+        await File.WriteAllTextAsync(awkward, "awkward");
+        await Ok("copyto", awkward, $"{remote}/rc/a b/ü+%.txt");
+        Assert.Equal("awkward", (await Ok("cat", $"{remote}/rc/a b/ü+%.txt")).Out);
+        await Ok("deletefile", $"{remote}/rc/a b/ü+%.txt");
+        Assert.Equal("", (await Ok("lsf", $"{remote}/rc/a b/")).Out);
+        var refused = await Rclone("not-the-secret", "lsf", $"{remote}/rc/tree");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("SignatureDoesNotMatch", refused.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task S3cmd_ListsPutsGetsMultipartCopiesSignsBothVersions_AndDeletesRecursively()
+    {
+        var s3cmd = ExternalTool.RequireAt("/usr/bin/s3cmd", "s3cmd");
+        var work = TestPaths.NewTempDirectory("og-s3cmd");
+        var hostPort = _gateway.DataUrl.Authority;
+        string Config(string secret)
+        {
+            var path = Path.Combine(work, $"s3cfg-{secret}");
+            File.WriteAllText(path, $"[default]\naccess_key = {GatewayProcess.DevSecretId}\nsecret_key = {secret}\nhost_base = {hostPort}\nhost_bucket = {hostPort}\n"
+                + "use_https = False\nbucket_location = us-east-1\nsignature_v2 = False\nprogress_meter = False\n");
+            return path;
+        }
+        var bucket = $"s3://{GatewayProcess.DefaultBucket}";
+        async Task<(int Exit, string Out, string Err)> S3cmd(string secret, params string[] arguments) =>
+            await ExternalTool.RunAsync(s3cmd, ["-c", Config(secret), .. arguments], environment: new Dictionary<string, string> { ["HOME"] = work });
+        async Task<string> Ok(params string[] arguments)
+        {
+            var run = await S3cmd(GatewayProcess.DevSecretKey, arguments);
+            Assert.True(run.Exit == 0, $"s3cmd {string.Join(' ', arguments)}: {run.Err}{run.Out}");
+            return run.Out;
+        }
+
+        Assert.Contains(bucket, await Ok("ls"), StringComparison.Ordinal);
+
+        // Small put with metadata, read back; 64 MiB in 8 MiB parts; a copy keeps the metadata.
+        var small = Path.Combine(work, "small.txt");
+        await File.WriteAllTextAsync(small, "hello from s3cmd");
+        await Ok("put", small, $"{bucket}/s3cmd/small.txt", "--add-header=x-amz-meta-color:blue", "--mime-type=text/plain");
+        await Ok("get", $"{bucket}/s3cmd/small.txt", Path.Combine(work, "small.back"));
+        Assert.Equal("hello from s3cmd", await File.ReadAllTextAsync(Path.Combine(work, "small.back")));
+        var info = await Ok("info", $"{bucket}/s3cmd/small.txt");
+        Assert.Contains("x-amz-meta-color: blue", info, StringComparison.Ordinal);
+        Assert.Contains("text/plain", info, StringComparison.Ordinal);
+        var bigFile = Path.Combine(work, "big.bin");
+        var big = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
+        await File.WriteAllBytesAsync(bigFile, big);
+        await Ok("put", bigFile, $"{bucket}/s3cmd/big.bin", "--multipart-chunk-size-mb=8");
+        var head = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, "s3cmd/big.bin")).Sign());
+        Assert.Matches("-8\"$", head.Headers.ETag!.Tag);
+        await Ok("get", $"{bucket}/s3cmd/big.bin", Path.Combine(work, "big.back"));
+        Assert.Equal(SHA256.HashData(big), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(work, "big.back"))));
+        await Ok("cp", $"{bucket}/s3cmd/small.txt", $"{bucket}/s3cmd/copy.txt");
+        Assert.Contains("x-amz-meta-color: blue", await Ok("info", $"{bucket}/s3cmd/copy.txt"), StringComparison.Ordinal);
+
+        // An awkward key; a presigned URL (Signature Version 2), valid and tampered; a listing signed with Version 2.
+        await Ok("put", small, $"{bucket}/s3cmd/a b/ü+%.txt");
+        Assert.Contains("s3cmd/a b/ü+%.txt", await Ok("ls", $"{bucket}/s3cmd/a b/"), StringComparison.Ordinal);
+        var url = (await Ok("signurl", $"{bucket}/s3cmd/small.txt", "+600")).Trim();
+        Assert.Contains("AWSAccessKeyId=", url, StringComparison.Ordinal);
+        using (var plain = new HttpClient())
+        {
+            Assert.Equal("hello from s3cmd", await plain.GetStringAsync(url));
+            Assert.Equal(HttpStatusCode.Forbidden, (await plain.GetAsync(url.Replace("Signature=", "Signature=AAAA", StringComparison.Ordinal))).StatusCode);
+        }
+        Assert.Contains("s3cmd/small.txt", await Ok("--signature-v2", "ls", $"{bucket}/s3cmd/"), StringComparison.Ordinal);
+
+        // 2,500 keys (seeded through the COS API) listed recursively: s3cmd pages by 1000 with markers.
+        var keys = Enumerable.Range(0, 2500).Select(i => $"s3cmd/many/{i:00000}").ToList();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (key, cancellation) =>
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, key)) { Content = new StringContent("x") };
+            Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
+        });
+        var listed = (await Ok("ls", "--recursive", $"{bucket}/s3cmd/many/")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l[(l.IndexOf("s3://", StringComparison.Ordinal) + bucket.Length + 1)..]).ToList();
+        Assert.True(keys.SequenceEqual(listed), $"{listed.Count} keys listed");
+
+        // A recursive delete (Multi-Object Delete in batches), then nothing is left; a wrong secret is refused.
+        await Ok("del", "--recursive", "--force", $"{bucket}/s3cmd/");
+        Assert.Equal("", await Ok("ls", "--recursive", $"{bucket}/s3cmd/"));
+        var refused = await S3cmd("not-the-secret", "ls", $"{bucket}/");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("SignatureDoesNotMatch", refused.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Curl_AddressesBucketsVirtualHostStyle_UnderAnS3Domain_AndAnUnknownBucketIsNoSuchBucket()
+    {
+        var curl = ExternalTool.RequireAt("/usr/bin/curl", "curl");
+        await using var gateway = await GatewayProcess.StartAsync(["--S3Domains:0=s3.example.test"]);
+        var port = gateway.DataUrl.Port;
+        var file = Path.Combine(TestPaths.NewTempDirectory("og-curl-s3"), "hello.txt");
+        await File.WriteAllTextAsync(file, "hello by virtual host");
+        async Task<(int Exit, string Out, string Err)> Curl(string host, string path, params string[] more) =>
+            await ExternalTool.RunAsync(curl, ["-s", "--aws-sigv4", "aws:amz:us-east-1:s3", "-u", $"{GatewayProcess.DevSecretId}:{GatewayProcess.DevSecretKey}",
+                "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--connect-to", $"{host}:{port}:127.0.0.1:{port}", "-w", "\n%{http_code}", .. more, $"http://{host}:{port}{path}"]);
+        var bucketHost = $"{GatewayProcess.DefaultBucket}.s3.example.test";
+
+        var put = await Curl(bucketHost, "/vhost/hello.txt", "-T", file);
+        var get = await Curl(bucketHost, "/vhost/hello.txt");
+        var pathStyle = await Curl("s3.example.test", $"/{GatewayProcess.DefaultBucket}/vhost/hello.txt");
+        var service = await Curl("s3.example.test", "/");
+        var unknown = await Curl("no-such-bucket.s3.example.test", "/vhost/hello.txt");
+
+        Assert.EndsWith("\n200", put.Out, StringComparison.Ordinal);
+        Assert.Equal("hello by virtual host\n200", get.Out);
+        Assert.Equal("hello by virtual host\n200", pathStyle.Out);
+        Assert.Contains($"<Name>{GatewayProcess.DefaultBucket}</Name>", service.Out, StringComparison.Ordinal);
+        Assert.Contains("<ListAllMyBucketsResult", service.Out, StringComparison.Ordinal);
+        Assert.Contains("<Code>NoSuchBucket</Code>", unknown.Out, StringComparison.Ordinal);
+        Assert.EndsWith("\n404", unknown.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AwsSdkForDotNet_SignedChunkUploads_AreDecodedAndVerified_AndAForgedChunkStoresNothing()
+    {
+        var seen = new List<string>();
+        Amazon.S3.AmazonS3Client Client(Amazon.Runtime.RequestChecksumCalculation checksums) => new(
+            new Amazon.Runtime.BasicAWSCredentials(GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey),
+            new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0,
+                RequestChecksumCalculation = checksums, HttpClientFactory = new RecordingHttpClientFactory(seen),
+            });
+        // Without a checksum, the SDK signs every chunk; with its default CRC32, it adds a signed trailer.
+        using var s3 = Client(Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED);
+        using var withChecksum = Client(Amazon.Runtime.RequestChecksumCalculation.WHEN_SUPPORTED);
+        var body = RandomNumberGenerator.GetBytes(300_000);
+        async Task<byte[]> GetAsync(string key)
+        {
+            using var got = await s3.GetObjectAsync(GatewayProcess.DefaultBucket, key);
+            using var copy = new MemoryStream();
+            await got.ResponseStream.CopyToAsync(copy);
+            return copy.ToArray();
+        }
+
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/chunked.bin", InputStream = new MemoryStream(body), UseChunkEncoding = true });
+        await withChecksum.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/trailer.bin", InputStream = new MemoryStream(body), UseChunkEncoding = true });
+
+        Assert.Equal(body, await GetAsync("net/chunked.bin"));
+        Assert.Equal(body, await GetAsync("net/trailer.bin"));
+        Assert.True(seen.Contains("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"), string.Join(", ", seen));
+        Assert.Contains("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", seen);
+
+        // The same framing with one byte of a chunk changed: the chunk signature fails, nothing is stored.
+        var now = DateTimeOffset.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var scope = S3Signature.Scope(amzDate[..8], "us-east-1", "s3");
+        var key = S3Signature.SigningKey(GatewayProcess.DevSecretKey, amzDate[..8], "us-east-1", "s3");
+        var path = $"/{GatewayProcess.DefaultBucket}/net/forged.bin";
+        string[] headerNames = ["content-encoding", "host", "x-amz-content-sha256", "x-amz-date", "x-amz-decoded-content-length"];
+        var canonical = S3Signature.CanonicalRequest("PUT", path, [],
+            [("content-encoding", "aws-chunked"), ("host", _gateway.DataUrl.Authority), ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"), ("x-amz-date", amzDate), ("x-amz-decoded-content-length", "10")],
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+        var seed = S3Signature.Signature(key, S3Signature.StringToSign(amzDate, scope, canonical));
+        var chunkSignature = S3Signature.ChunkSignature(key, amzDate, scope, seed, Convert.ToHexStringLower(SHA256.HashData("0123456789"u8)));
+        var final = S3Signature.ChunkSignature(key, amzDate, scope, chunkSignature, S3Signature.EmptyPayloadHash);
+        HttpRequestMessage Put(string data)
+        {
+            var framed = System.Text.Encoding.ASCII.GetBytes($"a;chunk-signature={chunkSignature}\r\n{data}\r\n0;chunk-signature={final}\r\n\r\n");
+            var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, path.TrimStart('/'))) { Content = new ByteArrayContent(framed) };
+            put.Content.Headers.TryAddWithoutValidation("Content-Encoding", "aws-chunked");
+            put.Headers.TryAddWithoutValidation("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+            put.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+            put.Headers.TryAddWithoutValidation("x-amz-decoded-content-length", "10");
+            put.Headers.TryAddWithoutValidation("Authorization", $"{S3Signature.Algorithm} Credential={GatewayProcess.DevSecretId}/{scope}, SignedHeaders={string.Join(';', headerNames)}, Signature={seed}");
+            return put;
+        }
+
+        var forged = await _gateway.Client.SendAsync(Put("0123456780"));
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Contains("<Code>SignatureDoesNotMatch</Code>", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, "net/forged.bin")).Sign())).StatusCode);
+        // The genuine body, framed the same way, is stored as its ten bytes — without the aws-chunked coding.
+        Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.SendAsync(Put("0123456789"))).StatusCode);
+        var stored = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(_gateway.DataUrl, "net/forged.bin")).Sign());
+        Assert.Equal("0123456789", await stored.Content.ReadAsStringAsync());
+        Assert.Empty(stored.Content.Headers.ContentEncoding);
+    }
+
+    /// <summary>Gives the .NET SDK an HTTP client that notes each request's x-amz-content-sha256 (what upload form it chose).</summary>
+    private sealed class RecordingHttpClientFactory(List<string> seen) : Amazon.Runtime.HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) => new(new Recorder(seen, new HttpClientHandler()));
+
+        private sealed class Recorder(List<string> seen, HttpMessageHandler inner) : DelegatingHandler(inner)
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (request.Headers.TryGetValues("x-amz-content-sha256", out var values))
+                {
+                    lock (seen)
+                    {
+                        seen.AddRange(values);
+                    }
+                }
+                return base.SendAsync(request, cancellationToken);
+            }
+        }
     }
 }

@@ -79,14 +79,21 @@ public sealed class ReadmeTests(ReadmeCopy copy) : IClassFixture<ReadmeCopy>
         Assert.Matches(@"(?m)^hello", curl);
         Assert.Matches("\"taskid\":\"[A-Za-z0-9_-]{22}\"", curl);
 
-        // The S3 tools: the buckets listed, the README copied up and listed and read back through a presigned URL
-        // (SigV4 from AWS CLI v2, SigV2 from v1: a signature present is always checked), boto3 reading the object the curl section stored.
+        // The S3 clients: the buckets listed, the README copied up with metadata that comes back, listed and read back
+        // through a presigned URL (SigV4 from AWS CLI v2, SigV2 from v1: a signature present is always checked); boto3 reads
+        // a range of it; the JavaScript SDK's stream upload is stored as its object; rclone's second sync copies nothing;
+        // s3cmd lists both objects.
         var s3 = run.Output("s3-clients");
         Assert.Contains("examplebucket-1250000000", s3, StringComparison.Ordinal);
         Assert.Contains("upload: ./README.md to s3://examplebucket-1250000000/docs/README.md", s3, StringComparison.Ordinal);
+        Assert.Matches("\"color\":\\s*\"blue\"", s3);
         Assert.Matches(@"(?m)^\S+ \S+ +\d+ README\.md$", s3);
         Assert.Contains("# OriginGateway", s3, StringComparison.Ordinal);
-        Assert.Contains("b'hello'", s3, StringComparison.Ordinal);
+        Assert.Contains("b'# OriginGateway'", s3, StringComparison.Ordinal);
+        Assert.Matches("(?m)^streamed by js$", s3);
+        Assert.Matches(@"(?m)^Checks:\s+\d+ / \d+, 100%", s3);
+        Assert.DoesNotContain("Copied", s3, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)\s14\s+s3://examplebucket-1250000000/docs/js\.txt$", s3);
 
         Assert.Matches(@"^[0-9a-zA-Z_-]+ (WAITING|PROCESSING|FINISH)\s*$", run.Output("vod-sdk"));
 

@@ -23,13 +23,22 @@ internal static class ExternalTool
         : throw new InvalidOperationException($"'{path}' is not installed. Run the README's test command (./test.sh), which installs the apt package '{aptPackage}'.");
 
     /// <summary>Runs a program to its end (at most 2 minutes), feeding <paramref name="stdin"/>; returns its exit code and output.</summary>
+    /// <param name="unset">Variables the program must not see (rclone refuses to start with AWS_CA_BUNDLE set).</param>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, IEnumerable<string> arguments, string? stdin = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? unset = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
+        }
+        foreach (var name in unset ?? [])
+        {
+            start.Environment.Remove(name);
         }
         foreach (var argument in arguments)
         {

@@ -50,4 +50,26 @@ public sealed class BucketRegistryTests
         Assert.True(pathStyle);
         Assert.Equal("/other-1250000000/".Length, keyStart);
     }
+
+    [Fact]
+    public void Resolve_UnderAnS3Domain_NamesTheBucket_AnUnknownNameIsNoBucket_AndTheDomainIsTheServiceHost()
+    {
+        var store = new OriginGateway.Storage.FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "og-reg-" + Guid.NewGuid().ToString("N")), false, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Bucket Make(string name) => new(name, "ap-guangzhou", true, false, store, store, "", DateTimeOffset.UnixEpoch);
+        var registry = new BucketRegistry([(Make("examplebucket-1250000000"), []), (Make("dotted.bucket"), [])], "examplebucket-1250000000", [], ["s3.example.test"]);
+
+        Assert.Equal("dotted.bucket", registry.Resolve("dotted.bucket.s3.example.test", "/a.txt", out var keyStart, out var pathStyle, out _)?.Name);
+        Assert.Equal((1, false), (keyStart, pathStyle));
+        Assert.Equal("examplebucket-1250000000", registry.Resolve("examplebucket-1250000000.S3.Example.TEST", "/a.txt", out _, out _, out _)?.Name);
+        Assert.Null(registry.Resolve("nosuch.s3.example.test", "/a.txt", out _, out _, out var unknown));
+        Assert.True(unknown);
+        Assert.True(registry.NamesABucket("dotted.bucket.s3.example.test"));
+        Assert.False(registry.NamesABucket("s3.example.test"));
+        Assert.True(registry.IsServiceHost("s3.example.test"));
+        Assert.Equal("dotted.bucket", registry.Resolve("s3.example.test", "/dotted.bucket/a.txt", out _, out pathStyle, out _)?.Name);
+        Assert.True(pathStyle);
+        // A name that merely ends like the domain is not under it.
+        Assert.Equal("examplebucket-1250000000", registry.Resolve("evils3.example.test", "/a.txt", out _, out _, out unknown)?.Name);
+        Assert.False(unknown);
+    }
 }

@@ -116,11 +116,17 @@ public sealed class GatewayOptionsValidatorTests
             ("ServiceHosts:0", "service.example.com:8080"),
             ("ServiceHosts:1", "*.*.example.com"),
             ("ServiceHosts:2", "cos.*.myqcloud.com"),
+            ("S3Domains:0", "s3.example.test"),
+            ("S3Domains:1", "http://s3.example.test"),
+            ("S3Domains:2", "*.example.test"),
             ("Multipart:SweepInterval", "00:00:00")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Hosts:0", StringComparison.Ordinal) && e.Contains("service host", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:0", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:1", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.StartsWith("S3Domains:0", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("S3Domains:1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("S3Domains:2", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Multipart:SweepInterval", StringComparison.Ordinal));
     }
 
