@@ -4,13 +4,17 @@ usage: python3 boto3_s3.py <endpoint> <access key> <secret key> <bucket>
 Prints one JSON object with what each scenario saw; the functional test asserts on it. Credentials and the
 endpoint are always explicit: boto3 never looks for an instance-metadata address."""
 import concurrent.futures
+import hashlib
+import io
 import json
+import os
 import sys
 import time
 import urllib.error
 import urllib.request
 
 import boto3
+import boto3.s3.transfer
 import botocore.config
 import botocore.exceptions
 
@@ -121,5 +125,29 @@ try:
     seen["version_null_deleted"] = False
 except botocore.exceptions.ClientError:
     seen["version_null_deleted"] = True
+
+# Metadata round trip; a checksum kept and given back; 64 MiB through the transfer manager (multipart);
+# copy keeping and replacing metadata; a presigned URL in Signature Version 4.
+s3.put_object(Bucket=bucket, Key="boto/meta.txt", Body=b"with metadata", Metadata={"color": "blue"}, ContentType="text/plain")
+seen["metadata"] = s3.head_object(Bucket=bucket, Key="boto/meta.txt")["Metadata"]
+s3.put_object(Bucket=bucket, Key="boto/checked.txt", Body=b"checked", ChecksumAlgorithm="SHA256")
+checked = s3.head_object(Bucket=bucket, Key="boto/checked.txt", ChecksumMode="ENABLED")
+seen["checksum"] = {"got": checked.get("ChecksumSHA256"), "expected": __import__("base64").b64encode(hashlib.sha256(b"checked").digest()).decode()}
+big = os.urandom(64 * 1024 * 1024)
+s3.upload_fileobj(io.BytesIO(big), bucket, "boto/big.bin", ExtraArgs={"Metadata": {"color": "green"}},
+                  Config=boto3.s3.transfer.TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024))
+big_head = s3.head_object(Bucket=bucket, Key="boto/big.bin")
+back = io.BytesIO()
+s3.download_fileobj(bucket, "boto/big.bin", back)
+seen["big"] = {"same": back.getvalue() == big, "etag": big_head["ETag"], "metadata": big_head["Metadata"]}
+s3.copy_object(Bucket=bucket, Key="boto/meta-copy.txt", CopySource={"Bucket": bucket, "Key": "boto/meta.txt"})
+kept = s3.head_object(Bucket=bucket, Key="boto/meta-copy.txt")["Metadata"]
+s3.copy_object(Bucket=bucket, Key="boto/meta-copy.txt", CopySource={"Bucket": bucket, "Key": "boto/meta-copy.txt"}, MetadataDirective="REPLACE", Metadata={"color": "red"})
+seen["copy"] = {"kept": kept, "replaced": s3.head_object(Bucket=bucket, Key="boto/meta-copy.txt")["Metadata"],
+                "body": s3.get_object(Bucket=bucket, Key="boto/meta-copy.txt")["Body"].read().decode()}
+v4 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name="us-east-1",
+                  config=botocore.config.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+url_v4 = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "boto/meta.txt"}, ExpiresIn=300)
+seen["presigned_v4"] = {"url_is_v4": "X-Amz-Signature=" in url_v4, "body": urllib.request.urlopen(url_v4).read().decode()}
 
 print(json.dumps(seen))

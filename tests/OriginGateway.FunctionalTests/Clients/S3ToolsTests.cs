@@ -77,10 +77,22 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(7, root.GetProperty("version_null_head").GetInt32());
         Assert.Equal("NoSuchVersion", root.GetProperty("version_other").GetString());
         Assert.True(root.GetProperty("version_null_deleted").GetBoolean());
+        // Metadata, checksums, multipart, copy and a V4 presigned URL.
+        Assert.Equal("blue", root.GetProperty("metadata").GetProperty("color").GetString());
+        Assert.Equal(root.GetProperty("checksum").GetProperty("expected").GetString(), root.GetProperty("checksum").GetProperty("got").GetString());
+        var big = root.GetProperty("big");
+        Assert.True(big.GetProperty("same").GetBoolean());
+        Assert.EndsWith("-8\"", big.GetProperty("etag").GetString(), StringComparison.Ordinal);
+        Assert.Equal("green", big.GetProperty("metadata").GetProperty("color").GetString());
+        Assert.Equal("blue", root.GetProperty("copy").GetProperty("kept").GetProperty("color").GetString());
+        Assert.Equal("red", root.GetProperty("copy").GetProperty("replaced").GetProperty("color").GetString());
+        Assert.Equal("with metadata", root.GetProperty("copy").GetProperty("body").GetString());
+        Assert.True(root.GetProperty("presigned_v4").GetProperty("url_is_v4").GetBoolean());
+        Assert.Equal("with metadata", root.GetProperty("presigned_v4").GetProperty("body").GetString());
     }
 
     [Fact]
-    public async Task AwsCli_ListsBuckets_CopiesBothWays_PagesASmallBucket_AndRefusesAWrongSecret()
+    public async Task AwsCli_ListsBuckets_CopiesBothWays_Pages2500KeysExactly_StreamsMultipart_CopiesPresignsAndDeletes()
     {
         var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
         var work = TestPaths.NewTempDirectory("og-awscli");
@@ -108,6 +120,51 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(7, paged.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.NotEqual(0, refused.Exit);
         Assert.Contains("SignatureDoesNotMatch", refused.Err, StringComparison.Ordinal);
+
+        // Metadata and a range; 64 MiB from a pipe (a stream of unknown length: multipart); a server-side copy;
+        // an awkward key; a presigned URL; 2,500 keys in pages of 1, 7 and 1000 with both listing calls; a
+        // recursive delete (DeleteObjects in batches).
+        Assert.Equal(0, (await Aws(GatewayProcess.DevSecretKey, "s3", "cp", local, $"s3://{GatewayProcess.DefaultBucket}/cli/meta.bin", "--metadata", "color=blue")).Exit);
+        var meta = await Aws(GatewayProcess.DevSecretKey, "s3api", "head-object", "--bucket", GatewayProcess.DefaultBucket, "--key", "cli/meta.bin", "--query", "Metadata.color", "--output", "text");
+        Assert.Equal("blue", meta.Out.Trim());
+        var ranged = await Aws(GatewayProcess.DevSecretKey, "s3api", "get-object", "--bucket", GatewayProcess.DefaultBucket, "--key", "cli/up.bin", "--range", "bytes=100-199", Path.Combine(work, "range.bin"));
+        Assert.True(ranged.Exit == 0, ranged.Err);
+        Assert.Equal(body.AsSpan(100, 100).ToArray(), await File.ReadAllBytesAsync(Path.Combine(work, "range.bin")));
+        var big = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
+        await File.WriteAllBytesAsync(Path.Combine(work, "big.bin"), big);
+        var piped = await ExternalTool.RunAsync("/bin/sh", ["-c", $"cat '{Path.Combine(work, "big.bin")}' | '{aws}' --endpoint-url {Endpoint} s3 cp - s3://{GatewayProcess.DefaultBucket}/cli/big.bin"], environment: AwsEnvironment());
+        Assert.True(piped.ExitCode == 0, piped.Stderr);
+        var copied = await Aws(GatewayProcess.DevSecretKey, "s3", "cp", $"s3://{GatewayProcess.DefaultBucket}/cli/big.bin", $"s3://{GatewayProcess.DefaultBucket}/cli/big-copy.bin");
+        Assert.True(copied.Exit == 0, copied.Err);
+        Assert.Equal(0, (await Aws(GatewayProcess.DevSecretKey, "s3", "cp", $"s3://{GatewayProcess.DefaultBucket}/cli/big-copy.bin", Path.Combine(work, "big.back"))).Exit);
+        Assert.Equal(SHA256.HashData(big), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(work, "big.back"))));
+        var bigEtag = await Aws(GatewayProcess.DevSecretKey, "s3api", "head-object", "--bucket", GatewayProcess.DefaultBucket, "--key", "cli/big.bin", "--query", "ETag", "--output", "text");
+        Assert.Matches("-\\d+\"$", bigEtag.Out.Trim());
+        Assert.Equal(0, (await Aws(GatewayProcess.DevSecretKey, "s3", "cp", local, $"s3://{GatewayProcess.DefaultBucket}/cli/a b/ü+%.txt")).Exit);
+        Assert.Contains("ü+%.txt", (await Aws(GatewayProcess.DevSecretKey, "s3", "ls", $"s3://{GatewayProcess.DefaultBucket}/cli/a b/")).Out, StringComparison.Ordinal);
+        var presigned = (await Aws(GatewayProcess.DevSecretKey, "s3", "presign", $"s3://{GatewayProcess.DefaultBucket}/cli/up.bin", "--expires-in", "300")).Out.Trim();
+        using (var plain = new HttpClient())
+        {
+            Assert.Equal(body, await plain.GetByteArrayAsync(presigned));
+        }
+        var keys = Enumerable.Range(0, 2500).Select(i => $"cli/many/{i:00000}").ToList();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (key, cancellation) =>
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, key)) { Content = new StringContent("x") };
+            Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
+        });
+        foreach (var call in new[] { "list-objects", "list-objects-v2" })
+        {
+            foreach (var size in new[] { "1", "7", "1000" })
+            {
+                var listing = await Aws(GatewayProcess.DevSecretKey, "s3api", call, "--bucket", GatewayProcess.DefaultBucket, "--prefix", "cli/many/", "--page-size", size, "--query", "Contents[].Key", "--output", "json");
+                Assert.True(listing.Exit == 0, listing.Err);
+                Assert.True(keys.SequenceEqual(JsonSerializer.Deserialize<string[]>(listing.Out)!), $"{call} in pages of {size}");
+            }
+        }
+        var removed = await Aws(GatewayProcess.DevSecretKey, "s3", "rm", "--recursive", $"s3://{GatewayProcess.DefaultBucket}/cli/");
+        Assert.True(removed.Exit == 0, removed.Err);
+        Assert.Equal("", (await Aws(GatewayProcess.DevSecretKey, "s3", "ls", "--recursive", $"s3://{GatewayProcess.DefaultBucket}/cli/")).Out.Trim());
     }
 
     [Fact]
