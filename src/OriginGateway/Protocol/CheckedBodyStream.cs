@@ -17,7 +17,7 @@ internal sealed record BodyCheck(ChecksumAlgorithm Algorithm, string ExpectedBas
 /// read fails with the check's <see cref="BodyRejectedException"/> instead of reporting the end — so no
 /// reader (a store write, an XML parser) ever takes a body that is not the one sent as whole.
 /// </summary>
-internal sealed class CheckedBodyStream : Stream
+internal sealed class CheckedBodyStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly BodyCheck[] _checks;
@@ -31,25 +31,10 @@ internal sealed class CheckedBodyStream : Stream
         _digests = [.. checks.Select(c => new ContentChecksum(c.Algorithm))];
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Checked(buffer.Span[..read], read);
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var read = _inner.Read(buffer, offset, count);
-        return Checked(buffer.AsSpan(offset, read), read);
     }
 
     private int Checked(ReadOnlySpan<byte> data, int read)
@@ -75,16 +60,6 @@ internal sealed class CheckedBodyStream : Stream
         }
         return 0;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

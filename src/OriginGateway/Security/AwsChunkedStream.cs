@@ -25,7 +25,7 @@ internal sealed record AwsChunkedFraming(long DecodedLength, ChunkSigning? Signi
 /// is a <see cref="BodyRejectedException"/> before the end is reported, so a reader never takes a body
 /// that fails as whole.
 /// </summary>
-internal sealed class AwsChunkedStream : Stream
+internal sealed class AwsChunkedStream : ForwardReadStream
 {
     private const int MaxLineBytes = 4096;
     private const string ChunkSignatureExtension = "chunk-signature=";
@@ -59,12 +59,6 @@ internal sealed class AwsChunkedStream : Stream
         _chunkHash = framing.Signing is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _checksum = framing.TrailerChecksum is { } algorithm ? new ContentChecksum(algorithm) : null;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -122,12 +116,6 @@ internal sealed class AwsChunkedStream : Stream
             }
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     /// <summary><c>hex-size[;chunk-signature=sig]</c>: the chunk's length, and its signature when chunks are signed.</summary>
     private async ValueTask ReadChunkHeaderAsync(CancellationToken cancellationToken)
@@ -284,16 +272,6 @@ internal sealed class AwsChunkedStream : Stream
 
     private static BodyRejectedException MalformedTrailer() =>
         new(400, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not carry the checksum x-amz-trailer names.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

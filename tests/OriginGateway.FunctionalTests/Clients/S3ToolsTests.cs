@@ -22,6 +22,14 @@ public sealed class S3ToolsTests : IAsyncLifetime
 
     private string Endpoint => _gateway.DataUrl.ToString().TrimEnd('/');
 
+    /// <summary>Stores one small object under each key through the COS API, sixteen at a time (what a listing test lists).</summary>
+    private Task SeedAsync(IEnumerable<string> keys) =>
+        Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (key, cancellation) =>
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, key)) { Content = new StringContent("x") };
+            Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
+        });
+
     private static Dictionary<string, string> AwsEnvironment(string secret = GatewayProcess.DevSecretKey) => new()
     {
         ["AWS_ACCESS_KEY_ID"] = GatewayProcess.DevSecretId,
@@ -148,11 +156,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
             Assert.Equal(body, await plain.GetByteArrayAsync(presigned));
         }
         var keys = Enumerable.Range(0, 2500).Select(i => $"cli/many/{i:00000}").ToList();
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (key, cancellation) =>
-        {
-            using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, key)) { Content = new StringContent("x") };
-            Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
-        });
+        await SeedAsync(keys);
         foreach (var call in new[] { "list-objects", "list-objects-v2" })
         {
             foreach (var size in new[] { "1", "7", "1000" })
@@ -406,11 +410,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
 
         // 2,500 keys (seeded through the COS API) listed recursively: s3cmd pages by 1000 with markers.
         var keys = Enumerable.Range(0, 2500).Select(i => $"s3cmd/many/{i:00000}").ToList();
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (key, cancellation) =>
-        {
-            using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, key)) { Content = new StringContent("x") };
-            Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
-        });
+        await SeedAsync(keys);
         var listed = (await Ok("ls", "--recursive", $"{bucket}/s3cmd/many/")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l[(l.IndexOf("s3://", StringComparison.Ordinal) + bucket.Length + 1)..]).ToList();
         Assert.True(keys.SequenceEqual(listed), $"{listed.Count} keys listed");
