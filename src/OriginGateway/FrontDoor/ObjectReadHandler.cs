@@ -135,7 +135,7 @@ internal static class ObjectReadHandler
         using var held = reader;
         CopyStoredHeaders(headers, entry, cachingOnly: false);
         // A stored S3 checksum is the whole object's: sent when asked for, and only with the whole object.
-        if (range.Length != entry.Length || !requestHeaders["x-amz-checksum-mode"].ToString().Equals("ENABLED", StringComparison.OrdinalIgnoreCase))
+        if (HasChecksums(entry) && (range.Length != entry.Length || !requestHeaders["x-amz-checksum-mode"].ToString().Equals("ENABLED", StringComparison.OrdinalIgnoreCase)))
         {
             RemoveChecksums(headers, entry);
         }
@@ -164,11 +164,25 @@ internal static class ObjectReadHandler
             reader.ReadAsync(buffer, position, cancellationToken);
     }
 
+    private const string ChecksumPrefix = "x-amz-checksum-";
+
+    private static bool HasChecksums(ObjectEntry entry)
+    {
+        foreach (var (name, _) in entry.Headers)
+        {
+            if (name.StartsWith(ChecksumPrefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void RemoveChecksums(IHeaderDictionary headers, ObjectEntry entry)
     {
         foreach (var (name, _) in entry.Headers)
         {
-            if (name.StartsWith("x-amz-checksum-", StringComparison.Ordinal))
+            if (name.StartsWith(ChecksumPrefix, StringComparison.Ordinal))
             {
                 headers.Remove(name);
             }
