@@ -150,4 +150,10 @@ v4 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws
 url_v4 = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "boto/meta.txt"}, ExpiresIn=300)
 seen["presigned_v4"] = {"url_is_v4": "X-Amz-Signature=" in url_v4, "body": urllib.request.urlopen(url_v4).read().decode()}
 
+# Tags and a storage class on upload (x-amz-tagging, x-amz-storage-class: accepted); the bucket's region.
+s3.put_object(Bucket=bucket, Key="boto/tagged.txt", Body=b"tagged", Tagging="team=storage&tier=gold", StorageClass="STANDARD_IA")
+seen["tags"] = sorted(f"{t['Key']}={t['Value']}" for t in s3.get_object_tagging(Bucket=bucket, Key="boto/tagged.txt")["TagSet"])
+seen["tag_count"] = s3.head_object(Bucket=bucket, Key="boto/tagged.txt").get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("x-amz-tagging-count")
+seen["location"] = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+
 print(json.dumps(seen))

@@ -97,6 +97,9 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("with metadata", root.GetProperty("copy").GetProperty("body").GetString());
         Assert.True(root.GetProperty("presigned_v4").GetProperty("url_is_v4").GetBoolean());
         Assert.Equal("with metadata", root.GetProperty("presigned_v4").GetProperty("body").GetString());
+        Assert.Equal(["team=storage", "tier=gold"], root.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("2", root.GetProperty("tag_count").GetString());
+        Assert.Equal("ap-guangzhou", root.GetProperty("location").GetString());
     }
 
     [Fact]
