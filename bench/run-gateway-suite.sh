@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
-#   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR]
+#   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
 #                              [--scenarios LIST] [--gateway-only] [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
 # origin and the nginx peers, publishes the gateway in Release and starts it as a user would
 # (Production, embedded store) with three public buckets whose rules point at the bench origin:
 # mirror-1250000000 (Mirror), proxy-1250000000 (Proxy, CopyOriginData=false) and
-# redirect-1250000000 (Redirect). Then, round by round, every scenario of spec §5.1 against the
-# gateway and against the matching nginx peer, every byte verified; prints the ratio table.
+# redirect-1250000000 (Redirect), and a private bucket private-1250000000 (Mirror) for the signed hit,
+# with a benchmark credential that signs the PUTs and the signed hit. Then, round by round, every
+# scenario against the gateway and against the matching nginx peer (static, mirror, cache, proxy,
+# redirect, WebDAV), every byte verified, the CPU time of the gateway and of the peer's nginx
+# processes charged to each wrk run's requests; prints the ratio table.
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +21,8 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 . "$BENCH_DIR/lib.sh"
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
-SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect GATEWAY_ONLY=0 EXTRA=()
+SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=()
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while (($#)); do
     --out) OUT=$2; shift 2 ;;
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --gateway-only) GATEWAY_ONLY=1; shift ;;
+    --no-warmup) WARMUP=0; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
@@ -84,13 +89,17 @@ rule Mirror "$ORIGIN_HOSTPORT" "" >"$GW_DIR/mirror.xml"
 rule Proxy "$ORIGIN_HOSTPORT" "<CopyOriginData>false</CopyOriginData>" >"$GW_DIR/proxy.xml"
 rule Redirect "$ORIGIN_HOSTPORT" "" >"$GW_DIR/redirect.xml"
 GW_PORT=$(free_port) GW_CONTROL=$(free_port)
+BENCH_ID=AKIDORIGINGATEWAYBENCH BENCH_KEY=origin-gateway-benchmark-secret
 args=(--Endpoints:Data=http://127.0.0.1:$GW_PORT --Endpoints:Control=http://127.0.0.1:$GW_CONTROL
-  --DataDirectory="$GW_DIR/data" --Egress:AllowedNetworks:0=127.0.0.0/8)
+  --DataDirectory="$GW_DIR/data" --Egress:AllowedNetworks:0=127.0.0.0/8
+  --Credentials:0:SecretId=$BENCH_ID --Credentials:0:SecretKey=$BENCH_KEY)
 i=1
 for mode in mirror proxy redirect; do
   args+=(--Buckets:$i:Name=$mode-1250000000 --Buckets:$i:PublicRead=true --Buckets:$i:OriginFile="$GW_DIR/$mode.xml")
   i=$((i + 1))
 done
+args+=(--Buckets:$i:Name=private-1250000000 --Buckets:$i:OriginFile="$GW_DIR/mirror.xml")
+SIGN="dotnet $GW_DIR/app/OriginGateway.dll sign --secret-id $BENCH_ID --secret-key $BENCH_KEY --expires 3600"
 args+=("${EXTRA[@]}")
 (cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec dotnet "$GW_DIR/app/OriginGateway.dll" "${args[@]}" >"$OUT/gateway.log" 2>&1) &
 GW_PID=$!
@@ -108,8 +117,12 @@ log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
   echo "rounds: $ROUNDS  duration: $DURATION"
 } >"$OUT/machine.txt"
 
+# The nginx processes of a peer (master and workers), whose CPU time is charged to its requests.
+nginx_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+
 # Warm-up, not recorded: JIT tiering of the miss, proxy and redirect paths (and nginx's caches)
-# would otherwise land in round 1 only.
+# would otherwise land in round 1 only. --no-warmup measures what a freshly started gateway does.
+if ((WARMUP == 1)); then
 log "warm-up (not recorded)"
 WARM=("$BENCH_DIR/run.sh" --reps 1 --duration 3s --warmup 1s --cold-small 500 --cold-large 10 --raw "$OUT/warmup.tsv")
 "${WARM[@]}" --out "$OUT/warmup-gateway" --label warmup-gateway --target "$GW/mirror-1250000000" \
@@ -118,24 +131,27 @@ if ((GATEWAY_ONLY == 0)); then
   "${WARM[@]}" --out "$OUT/warmup-mirror" --label warmup-mirror --target "$MIRROR_URL" --reset "$MIRROR_RESET" --scenarios "$(only cold1k cold1m)" >/dev/null || true
   "${WARM[@]}" --out "$OUT/warmup-proxy" --label warmup-proxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --scenarios "$(only proxy64k)" >/dev/null || true
 fi
+fi
 
 RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --raw "$RAW")
 for r in $(seq "$ROUNDS"); do
   log "===== round $r/$ROUNDS ====="
   : >"$ORIGIN_LOG"
   "${RUN[@]}" --out "$OUT/r$r-gateway" --label gateway --target "$GW/mirror-1250000000" \
-    --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" --scenarios "$SCENARIOS" >/dev/null
+    --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" \
+    --signed-target "$GW/private-1250000000" --sign-cmd "$SIGN" --cpu-pids "$GW_PID" --scenarios "$SCENARIOS" >/dev/null
   ((GATEWAY_ONLY == 0)) || continue
   peer() { # label scenarios run.sh-args...
     local label=$1 list; list=$(only ${2//,/ }); shift 2
     [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
   }
-  peer nginx-static hit1k,hitmulti,hit1m --target "$STATIC_URL"
+  peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"
   peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --reset "$MIRROR_RESET" --store "$MIRROR_STORE"
   peer nginx-cache herd --target "$CACHE_URL" --reset "$CACHE_RESET"
-  peer nginx-proxy proxy64k --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store
-  peer nginx-redirect redirect --target "$REDIRECT_URL" --redirect-target "$REDIRECT_URL"
+  peer nginx-proxy proxy64k,curveproxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --cpu-pids "$(nginx_pids "$PROXY_PID")"
+  peer nginx-redirect redirect --target "$REDIRECT_URL" --redirect-target "$REDIRECT_URL" --cpu-pids "$(nginx_pids "$REDIRECT_PID")"
+  peer nginx-dav put1k,put1m --target "$DAV_URL" --cpu-pids "$(nginx_pids "$DAV_PID")"
 done
 
 RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$GW_PID/status" 2>/dev/null || echo "?")
