@@ -133,12 +133,7 @@ internal static class ObjectReadHandler
             }
         }
         using var held = reader;
-        CopyStoredHeaders(headers, entry, cachingOnly: false);
-        // A stored S3 checksum is the whole object's: sent when asked for, and only with the whole object.
-        if (HasChecksums(entry) && (range.Length != entry.Length || !requestHeaders["x-amz-checksum-mode"].ToString().Equals("ENABLED", StringComparison.OrdinalIgnoreCase)))
-        {
-            RemoveChecksums(headers, entry);
-        }
+        CopyStoredHeaders(headers, entry, cachingOnly: false, requestHeaders, whole: range.Length == entry.Length);
         headers.ContentType = entry.ContentType;
         if (entry.Attributes.Tags.Count > 0)
         {
@@ -164,39 +159,23 @@ internal static class ObjectReadHandler
             reader.ReadAsync(buffer, position, cancellationToken);
     }
 
-    private const string ChecksumPrefix = "x-amz-checksum-";
-
-    private static bool HasChecksums(ObjectEntry entry)
+    /// <summary>
+    /// The stored headers an answer carries: all of them, or only the caching ones for a 304. A kept S3
+    /// checksum is the whole object's: sent only with the whole object, and only when the request asks
+    /// for it (<c>x-amz-checksum-mode: ENABLED</c>, looked at only when the object keeps one).
+    /// </summary>
+    private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly, IHeaderDictionary? requestHeaders = null, bool whole = false)
     {
-        foreach (var (name, _) in entry.Headers)
-        {
-            if (name.StartsWith(ChecksumPrefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void RemoveChecksums(IHeaderDictionary headers, ObjectEntry entry)
-    {
-        foreach (var (name, _) in entry.Headers)
-        {
-            if (name.StartsWith(ChecksumPrefix, StringComparison.Ordinal))
-            {
-                headers.Remove(name);
-            }
-        }
-    }
-
-    private static void CopyStoredHeaders(IHeaderDictionary headers, ObjectEntry entry, bool cachingOnly)
-    {
+        bool? checksums = null;
         foreach (var (name, value) in entry.Headers)
         {
-            if (!cachingOnly || name is "cache-control" or "expires")
+            if (cachingOnly ? name is not ("cache-control" or "expires") : name.StartsWith("x-amz-checksum-", StringComparison.Ordinal)
+                && !(checksums ??= whole && requestHeaders is not null
+                    && requestHeaders["x-amz-checksum-mode"].ToString().Equals("ENABLED", StringComparison.OrdinalIgnoreCase)))
             {
-                headers[name] = value;
+                continue;
             }
+            headers[name] = value;
         }
     }
 }

@@ -28,7 +28,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         var headers = RequestHeaders(httpRequest);
         // An S3 checksum sent as a header is verified as the body is read (S3RequestBody) and kept, for
         // GET and HEAD with x-amz-checksum-mode: ENABLED; one sent as a trailer is verified only.
-        var checksums = request.Auth.Dialect == AuthDialect.S3 ? ChecksumHeaders(httpRequest.Headers) : [];
+        var checksums = request.Auth.Dialect == AuthDialect.S3
+            ? ContentChecksum.SentWith(httpRequest.Headers).Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)).ToList()
+            : [];
         headers.AddRange(checksums);
         if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes).ConfigureAwait(false) is { } entry)
         {
@@ -158,21 +160,6 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             }
         }
         return headers;
-    }
-
-    /// <summary>The <c>x-amz-checksum-*</c> headers a request carries, as stored headers.</summary>
-    internal static List<KeyValuePair<string, string>> ChecksumHeaders(IHeaderDictionary requestHeaders)
-    {
-        var checksums = new List<KeyValuePair<string, string>>();
-        foreach (var algorithm in Enum.GetValues<ChecksumAlgorithm>())
-        {
-            var name = ContentChecksum.HeaderOf(algorithm);
-            if (requestHeaders[name].ToString() is { Length: > 0 } value)
-            {
-                checksums.Add(new(name, value));
-            }
-        }
-        return checksums;
     }
 
     /// <summary>The copy source header of a PUT, if any (<c>x-cos-copy-source</c>; S3's <c>x-amz-copy-source</c> is read as it).</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Numerics;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
 
 namespace OriginGateway.Protocol;
 
@@ -80,6 +81,20 @@ internal sealed class ContentChecksum : IDisposable
         }
         algorithm = default;
         return false;
+    }
+
+    /// <summary>The <c>x-amz-checksum-*</c> headers a request carries (values as sent, not yet checked).</summary>
+    public static List<(ChecksumAlgorithm Algorithm, string Value)> SentWith(IHeaderDictionary headers)
+    {
+        var sent = new List<(ChecksumAlgorithm, string)>();
+        foreach (var algorithm in Enum.GetValues<ChecksumAlgorithm>())
+        {
+            if (headers[HeaderOf(algorithm)].ToString() is { Length: > 0 } value)
+            {
+                sent.Add((algorithm, value));
+            }
+        }
+        return sent;
     }
 
     /// <summary>The number of bytes of the algorithm's digest (what a valid base64 value decodes to).</summary>

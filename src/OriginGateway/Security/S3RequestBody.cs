@@ -59,16 +59,13 @@ internal static class S3RequestBody
             (checks ??= []).Add(BodyCheck.PayloadSha256(payloadSha256));
         }
 
-        foreach (var algorithm in Enum.GetValues<ChecksumAlgorithm>())
+        foreach (var (algorithm, value) in ContentChecksum.SentWith(headers))
         {
-            if (headers[ContentChecksum.HeaderOf(algorithm)].ToString() is { Length: > 0 } value)
+            if (!ContentChecksum.IsWellFormed(algorithm, value))
             {
-                if (!ContentChecksum.IsWellFormed(algorithm, value))
-                {
-                    return (400, "InvalidRequest", $"Value for {ContentChecksum.HeaderOf(algorithm)} header is invalid.");
-                }
-                (checks ??= []).Add(BodyCheck.Checksum(algorithm, value));
+                return (400, "InvalidRequest", $"Value for {ContentChecksum.HeaderOf(algorithm)} header is invalid.");
             }
+            (checks ??= []).Add(BodyCheck.Checksum(algorithm, value));
         }
 
         if (checks is not null)
