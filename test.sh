@@ -38,6 +38,14 @@ set -e
 # One plain closing line for CI: the sum over every test assembly.
 awk '/^ +Passed: +[0-9]+ *$/ { p += $2 } /^ +Failed: +[0-9]+ *$/ { f += $2 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+# A failure is repeated here, at the end, so that the last lines of the output (all a CI summary may
+# keep) name the failing tests and what they reported, not only how many failed.
+if [ "$status" -ne 0 ]; then
+  echo "test.sh: what failed:"
+  awk '/^  Failed [^ ]/ { show = 1; n = 0 }
+       /^  Stack Trace:/ { show = 0 }
+       show && n < 25 { print; n++ }' "$log"
+fi
 echo "test.sh: $(( $(date +%s) - started )) s"
 rm -f "$log"
 exit "$status"
