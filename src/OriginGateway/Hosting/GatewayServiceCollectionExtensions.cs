@@ -42,6 +42,8 @@ internal static class GatewayServiceCollectionExtensions
         var redis = services.AddCoordination(configuration);
         services.AddEgress(configuration);
         services.AddSingleton<S3ClientFactory>();
+        var hot = services.AddSettings<HotObjectOptions, HotObjectOptionsValidator>(configuration, "HotObjects");
+        services.AddSingleton(new HotObjectCache(hot.CacheSize, hot.MaxObjectSize));
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddAccessControl(options.Credentials);
         services.AddFrontDoor(configuration);
@@ -97,7 +99,7 @@ internal static class GatewayServiceCollectionExtensions
             }
             else
             {
-                store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger);
+                store = new FileSystemObjectStore(root, b.Storage.FlushToDisk, time, storeLogger, services.GetRequiredService<HotObjectCache>());
                 uploadStore = new FileSystemObjectStore(Path.Combine(root, "uploads"), b.Storage.FlushToDisk, time, storeLogger);
             }
             var bucket = new Bucket(b.Name, b.Region, b.PublicRead, b.PublicList, store, uploadStore, GatewayOptions.OriginFilePath(b), new DateTimeOffset(Directory.GetCreationTimeUtc(root), TimeSpan.Zero));

@@ -35,8 +35,11 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private readonly Lock[] _keyLocks = Enumerable.Range(0, 64).Select(_ => new Lock()).ToArray();
     private readonly bool[] _shardCreated = new bool[256];
 
-    public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger)
+    private readonly HotObjectCache _hot;
+
+    public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger, HotObjectCache? hot = null)
     {
+        _hot = hot ?? HotObjectCache.None;
         Root = Path.GetFullPath(root);
         _objectsDirectory = Path.Combine(Root, "objects");
         _stagingDirectory = Path.Combine(Root, "staging");
@@ -59,7 +62,30 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     public ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Find(key));
 
     public ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<ObjectReader?>(Open(entry));
+        ValueTask.FromResult(_hot.TryOpen(entry) ?? OpenCaching(entry));
+
+    /// <summary>Opens the entry's file; a body small enough for the hot-object cache is read whole and kept there.</summary>
+    private ObjectReader? OpenCaching(ObjectEntry entry)
+    {
+        var file = Open(entry);
+        if (file is null || !_hot.Admits(entry.Length))
+        {
+            return file;
+        }
+        using (file)
+        {
+            var body = GC.AllocateUninitializedArray<byte>((int)entry.Length);
+            var filled = 0;
+            while (filled < body.Length && file.Read(body.AsSpan(filled), filled) is var read and > 0)
+            {
+                filled += read;
+            }
+            // A file shorter than its entry says is not cached; the reader will fail on it as it always did.
+            return filled == body.Length ? _hot.Add(entry, body, IsCurrent) : Open(entry);
+        }
+    }
+
+    private bool IsCurrent(ObjectEntry entry) => _entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
 
     public FileObjectReader? Open(ObjectEntry entry)
     {
