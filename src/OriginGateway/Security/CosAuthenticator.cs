@@ -170,9 +170,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             }
         }
 
-        var expected = CosSignature.Compute(credential.SecretKey, keyTime, signTime, method, decodedPath, signedParameters, signedHeaders);
-        var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));
-        return matches
+        return CosSignature.Matches(signature, credential.SecretKey, keyTime, signTime, method, decodedPath, signedParameters, signedHeaders)
             ? new CosAuthResult(credential, 0, null, null)
             : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
     }

@@ -18,19 +18,168 @@ internal static class CosSignature
     /// <param name="decodedPath">The decoded UTF-8 path with its leading '/'.</param>
     /// <param name="parameters">Signed query parameters: names as sent, decoded values.</param>
     /// <param name="headers">Signed headers: names as sent, values as sent.</param>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
     public static string Compute(string secretKey, string keyTime, string signTime, string method, string decodedPath,
         IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers)
     {
-        var signKey = Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(keyTime)));
-        var httpString = new StringBuilder()
-            .Append(method.ToLowerInvariant()).Append('\n')
-            .Append(decodedPath).Append('\n')
-            .Append(Canonical(parameters)).Append('\n')
-            .Append(Canonical(headers)).Append('\n')
-            .ToString();
-        var stringToSign = "sha1\n" + signTime + "\n" + Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(httpString))) + "\n";
-        return Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(signKey), Encoding.UTF8.GetBytes(stringToSign)));
+        Span<byte> signature = stackalloc byte[HashLength];
+        Compute(secretKey, keyTime, signTime, method, decodedPath, parameters, headers, signature);
+        return Convert.ToHexStringLower(signature);
+    }
+
+    /// <summary>Whether <paramref name="signatureHex"/> (any case) is the request's signature; compared in constant time.</summary>
+    public static bool Matches(string signatureHex, string secretKey, string keyTime, string signTime, string method, string decodedPath,
+        IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        Span<byte> expected = stackalloc byte[HashLength];
+        Span<byte> provided = stackalloc byte[HashLength];
+        if (signatureHex.Length != HashLength * 2 || Convert.FromHexString(signatureHex, provided, out _, out var written) != System.Buffers.OperationStatus.Done || written != HashLength)
+        {
+            return false;
+        }
+        Compute(secretKey, keyTime, signTime, method, decodedPath, parameters, headers, expected);
+        return CryptographicOperations.FixedTimeEquals(expected, provided);
+    }
+
+    private const int HashLength = 20;
+
+    /// <summary>
+    /// SignKey = hex(HMAC-SHA1(SecretKey, KeyTime)); HttpString = method, path, canonical parameters and headers;
+    /// StringToSign = "sha1\n" SignTime "\n" hex(SHA1(HttpString)) "\n"; Signature = HMAC-SHA1(SignKey, StringToSign) —
+    /// built in pooled and stack buffers, without intermediate strings: verifying it is on the path of every signed request.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
+    private static void Compute(string secretKey, string keyTime, string signTime, string method, string decodedPath,
+        IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers, Span<byte> signature)
+    {
+        Span<byte> hash = stackalloc byte[HashLength];
+        var signKey = SignKey(secretKey, keyTime);
+
+        var http = new Utf8Builder(256 + decodedPath.Length * 3);
+        try
+        {
+            http.Append(method.ToLowerInvariant());
+            http.Append('\n');
+            http.Append(decodedPath);
+            http.Append('\n');
+            AppendCanonical(ref http, parameters);
+            http.Append('\n');
+            AppendCanonical(ref http, headers);
+            http.Append('\n');
+            SHA1.HashData(http.Written, hash);
+        }
+        finally
+        {
+            http.Dispose();
+        }
+
+        var toSign = new Utf8Builder(64 + signTime.Length);
+        try
+        {
+            toSign.Append("sha1\n");
+            toSign.Append(signTime);
+            toSign.Append('\n');
+            toSign.AppendHexLower(hash);
+            toSign.Append('\n');
+            HMACSHA1.HashData(signKey, toSign.Written, signature);
+        }
+        finally
+        {
+            toSign.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// hex(HMAC-SHA1(SecretKey, KeyTime)), the key of the final HMAC. A client signs every request of a second (or of a
+    /// whole presigned window) with one KeyTime, so the last ones computed are kept: one HMAC of three saved per request.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with HMAC-SHA1.")]
+    private static byte[] SignKey(string secretKey, string keyTime)
+    {
+        if (SignKeys.TryGetValue((secretKey, keyTime), out var cached))
+        {
+            return cached;
+        }
+        Span<byte> hash = stackalloc byte[HashLength];
+        HMACSHA1.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(keyTime), hash);
+        var signKey = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash));
+        if (SignKeys.Count >= MaxSignKeys)
+        {
+            SignKeys.Clear();
+        }
+        SignKeys[(secretKey, keyTime)] = signKey;
+        return signKey;
+    }
+
+    private const int MaxSignKeys = 1024;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string SecretKey, string KeyTime), byte[]> SignKeys = new();
+
+    /// <summary>name=value pairs, names percent-encoded and lower-cased, values percent-encoded, in the names' ordinal order, joined by '&amp;'.</summary>
+    private static void AppendCanonical(ref Utf8Builder builder, IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var encoded = pairs.Select(p => (Name: CosUrlEncoding.Encode(p.Key).ToLowerInvariant(), Value: CosUrlEncoding.Encode(p.Value))).ToArray();
+        if (encoded.Length > 1)
+        {
+            // Stable, as OrderBy is: a name sent twice keeps its values in request order.
+            var order = new int[encoded.Length];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+            Array.Sort(order, (a, b) => string.CompareOrdinal(encoded[a].Name, encoded[b].Name) is var c && c != 0 ? c : a.CompareTo(b));
+            encoded = Array.ConvertAll(order, i => encoded[i]);
+        }
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append('&');
+            }
+            builder.Append(encoded[i].Name);
+            builder.Append('=');
+            builder.Append(encoded[i].Value);
+        }
+    }
+
+    /// <summary>UTF-8 text written into a pooled buffer.</summary>
+    private ref struct Utf8Builder(int capacity)
+    {
+        private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(capacity);
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+        public void Append(char ascii)
+        {
+            Ensure(1);
+            _buffer[_length++] = (byte)ascii;
+        }
+
+        public void Append(string text)
+        {
+            Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+        }
+
+        public void AppendHexLower(scoped ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length * 2);
+            Convert.TryToHexStringLower(bytes, _buffer.AsSpan(_length), out var written);
+            _length += written;
+        }
+
+        private void Ensure(int more)
+        {
+            if (_length + more > _buffer.Length)
+            {
+                var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+        }
+
+        public void Dispose() => System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
     }
 
     /// <summary>The q-header-list / q-url-param-list value for a set of names.</summary>
@@ -60,10 +209,4 @@ internal static class CosSignature
         var query = $"q-sign-algorithm=sha1&q-ak={Uri.EscapeDataString(secretId)}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list={Uri.EscapeDataString(NameList(parameters))}&q-signature={signature}";
         return new Uri(url.GetLeftPart(UriPartial.Path) + "?" + (own.Length > 0 ? own + "&" : "") + query);
     }
-
-    private static string Canonical(IEnumerable<KeyValuePair<string, string>> pairs) =>
-        string.Join('&', pairs
-            .Select(p => (Name: CosUrlEncoding.Encode(p.Key).ToLowerInvariant(), Value: CosUrlEncoding.Encode(p.Value)))
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => p.Name + "=" + p.Value));
 }
