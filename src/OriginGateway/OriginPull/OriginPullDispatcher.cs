@@ -48,7 +48,7 @@ internal sealed partial class OriginPullDispatcher(
         OriginPullContext? pull = null;
         var headers = context.Response.Headers;
         headers[ObjectReadHandler.ActionHeader] = rule.ActionName;
-        headers[RuleHeader] = rule.Priority.ToString(CultureInfo.InvariantCulture);
+        headers[RuleHeader] = rule.PriorityText;
 
         var hops = OriginRequestPlan.ViaHops(context.Request.Headers);
         if (hops > MaxViaHops)
@@ -67,7 +67,10 @@ internal sealed partial class OriginPullDispatcher(
         else
         {
             // The origin request is built only once the guards above let the pull go ahead.
-            var plan = OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
+            // A redirect sends no origin request: only its target is built.
+            var plan = rule.Type == OriginType.Redirect
+                ? OriginRequestPlan.Target(rule, request.Key, context.Request.Scheme, request.RawQuery)
+                : OriginRequestPlan.Build(rule, request.Key, context.Request.Scheme, request.RawQuery, context.Request.Headers);
             pull = new OriginPullContext(request, rule, plan);
             switch (rule.Type)
             {

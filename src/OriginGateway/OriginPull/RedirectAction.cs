@@ -9,7 +9,7 @@ internal static class RedirectAction
     {
         var response = pull.Request.Context.Response;
         response.StatusCode = status;
-        response.Headers.Location = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName).AbsoluteUri;
+        response.Headers.Location = pull.Plan.LocationFor(pull.Rule.Hosts[0].HostName);
         response.ContentLength = 0;
     }
 }

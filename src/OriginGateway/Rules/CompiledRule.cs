@@ -22,6 +22,7 @@ internal sealed class CompiledRule
     {
         Source = rule;
         Priority = rule.Priority;
+        PriorityText = rule.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Type = rule.Type;
         Prefix = rule.Condition?.Prefix ?? "";
         var condition = rule.Condition?.HttpStatusCode?.Trim() ?? "404";
@@ -63,6 +64,9 @@ internal sealed class CompiledRule
     public OriginRule Source { get; }
 
     public int Priority { get; }
+
+    /// <summary>The priority as the <c>x-origin-rule</c> header carries it.</summary>
+    public string PriorityText { get; }
 
     public OriginType Type { get; }
 

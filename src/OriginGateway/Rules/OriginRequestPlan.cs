@@ -30,12 +30,37 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
     public Uri UrlFor(string host) => Url(Scheme, host, PathAndQuery);
 
     /// <summary>
+    /// The origin URL as text, as <c>UrlFor(host).AbsoluteUri</c> spells it: the scheme and host as <see cref="Uri"/>
+    /// normalises them (kept per scheme and host: rules name few hosts), then the path and query exactly as built.
+    /// A redirect answers this for every request; parsing a <see cref="Uri"/> each time was among its largest costs.
+    /// </summary>
+    public string LocationFor(string host)
+    {
+        var key = (Scheme, host);
+        if (!Authorities.TryGetValue(key, out var authority))
+        {
+            authority = Url(Scheme, host, "/").GetLeftPart(UriPartial.Authority);
+            if (Authorities.Count >= MaxAuthorities)
+            {
+                Authorities.Clear();
+            }
+            Authorities[key] = authority;
+        }
+        return authority + PathAndQuery;
+    }
+
+    private const int MaxAuthorities = 1024;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Scheme, string Host), string> Authorities = new();
+
+    /// <summary>
     /// An origin URL whose path is sent exactly as built: keys are names, so a key <c>a/../b</c>
     /// reaches the origin as <c>/a/../b</c>, never collapsed into <c>/b</c>.
     /// </summary>
     public static Uri Url(string scheme, string host, string pathAndQuery) => new($"{scheme}://{host}{pathAndQuery}", Literal);
 
-    public static OriginRequestPlan Build(CompiledRule rule, string key, string clientScheme, string? rawQuery, IHeaderDictionary clientHeaders)
+    /// <summary>Only where the origin request goes (scheme, path and query), no headers: all a redirect needs.</summary>
+    public static OriginRequestPlan Target(CompiledRule rule, string key, string clientScheme, string? rawQuery)
     {
         var scheme = rule.Protocol switch
         {
@@ -48,7 +73,12 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         {
             pathAndQuery += "?" + query;
         }
+        return new OriginRequestPlan(scheme, pathAndQuery, [], []);
+    }
 
+    public static OriginRequestPlan Build(CompiledRule rule, string key, string clientScheme, string? rawQuery, IHeaderDictionary clientHeaders)
+    {
+        var (scheme, pathAndQuery, _, _) = Target(rule, key, clientScheme, rawQuery);
         var sent = new List<KeyValuePair<string, string>>();
         var dropped = new List<string>();
         var connectionListed = new HashSet<string>(

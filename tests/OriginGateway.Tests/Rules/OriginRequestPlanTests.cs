@@ -28,6 +28,24 @@ public sealed class OriginRequestPlanTests
         Assert.Equal("http://origin.example.com/static/images/cat.jpg", Plan(rule, "img/cat").UrlFor("origin.example.com").AbsoluteUri);
     }
 
+    [Theory]
+    [InlineData("http", "origin.example.com", "a/../b c/%2F/腾.txt", null)]
+    [InlineData("https", "Origin.Example.COM:443", "x?y#z", "v=1&w=a%20b")]
+    [InlineData("http", "127.0.0.1:8080", "./.././~a", "q=%E8%85%BE")]
+    [InlineData("http", "[0:0::1]:80", "k", null)]
+    [InlineData("https", "xn--fiq228c.example", "k//l/", null)]
+    public void LocationFor_IsTheUrlsAbsoluteUri_AndTheTargetIsTheFullPlansTarget(string scheme, string host, string key, string? query)
+    {
+        var rule = Rule();
+        var full = Plan(rule, key, query, scheme: scheme);
+        var target = OriginRequestPlan.Target(rule, key, scheme, query);
+
+        Assert.Equal((full.Scheme, full.PathAndQuery), (target.Scheme, target.PathAndQuery));
+        Assert.Empty(target.Headers);
+        Assert.Equal(full.UrlFor(host).AbsoluteUri, target.LocationFor(host));
+        Assert.Equal(full.UrlFor(host).AbsoluteUri, target.LocationFor(host));
+    }
+
     [Fact]
     public void Path_NewPrefixPrepended_WhenTheConditionPrefixIsEmpty()
     {
