@@ -2,7 +2,8 @@
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
 #   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
-#                              [--scenarios LIST] [--gateway-only] [-- extra gateway settings...]
+#                              [--scenarios LIST] [--gateway-only] [--jit]
+#                              [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
 # origin and the nginx peers, publishes the gateway in Release and starts it as a user would
@@ -13,6 +14,8 @@
 # scenario against the gateway and against the matching nginx peer (static, mirror, cache, proxy,
 # redirect, WebDAV), every byte verified, the CPU time of the gateway and of the peer's nginx
 # processes charged to each wrk run's requests; prints the ratio table.
+# The gateway is published precompiled (ReadyToRun for this machine's runtime), as the Dockerfile
+# publishes it; --jit publishes it without (every method compiled by the JIT at first call).
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +25,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
 SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
-GATEWAY_ONLY=0 WARMUP=1 EXTRA=()
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=() PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true)
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while (($#)); do
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --gateway-only) GATEWAY_ONLY=1; shift ;;
     --no-warmup) WARMUP=0; shift ;;
+    --jit) PUBLISH=(); shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
@@ -75,8 +79,8 @@ trap 'exit 130' INT TERM
 ORIGIN_HOSTPORT=${ORIGIN_URL#http://}
 ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
 
-log "publishing the gateway (Release)"
-dotnet publish "$ROOT/src/OriginGateway/OriginGateway.csproj" -c Release -o "$GW_DIR/app" --nologo -v quiet >"$GW_DIR/publish.log" 2>&1 || { cat "$GW_DIR/publish.log"; die "publish failed"; }
+log "publishing the gateway (Release${PUBLISH:+, ReadyToRun})"
+dotnet publish "$ROOT/src/OriginGateway/OriginGateway.csproj" -c Release "${PUBLISH[@]}" -o "$GW_DIR/app" --nologo -v quiet >"$GW_DIR/publish.log" 2>&1 || { cat "$GW_DIR/publish.log"; die "publish failed"; }
 rule() { # type host extra-parameter
   cat <<XML
 <OriginConfiguration><OriginRule><RulePriority>1</RulePriority><OriginType>$1</OriginType>
@@ -113,7 +117,7 @@ log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
   echo "date: $(date -Is)"
   echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(uname -sr)"
   echo "nginx: $(nginx -v 2>&1)  wrk: $(wrk -v 2>&1 | head -1)"
-  echo "gateway: Release, Production, $(dotnet --version) SDK, buckets mirror/proxy/redirect-1250000000 on $GW"
+  echo "gateway: Release$( ((${#PUBLISH[@]})) && echo ", ReadyToRun" ), Production, $(dotnet --version) SDK, buckets mirror/proxy/redirect-1250000000 on $GW"
   echo "rounds: $ROUNDS  duration: $DURATION"
 } >"$OUT/machine.txt"
 
