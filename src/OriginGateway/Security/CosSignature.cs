@@ -117,18 +117,11 @@ internal static class CosSignature
     /// <summary>name=value pairs, names percent-encoded and lower-cased, values percent-encoded, in the names' ordinal order, joined by '&amp;'.</summary>
     private static void AppendCanonical(ref Utf8Builder builder, IEnumerable<KeyValuePair<string, string>> pairs)
     {
-        var encoded = pairs.Select(p => (Name: CosUrlEncoding.Encode(p.Key).ToLowerInvariant(), Value: CosUrlEncoding.Encode(p.Value))).ToArray();
-        if (encoded.Length > 1)
-        {
-            // Stable, as OrderBy is: a name sent twice keeps its values in request order.
-            var order = new int[encoded.Length];
-            for (var i = 0; i < order.Length; i++)
-            {
-                order[i] = i;
-            }
-            Array.Sort(order, (a, b) => string.CompareOrdinal(encoded[a].Name, encoded[b].Name) is var c && c != 0 ? c : a.CompareTo(b));
-            encoded = Array.ConvertAll(order, i => encoded[i]);
-        }
+        // OrderBy is stable: a name sent twice keeps its values in request order.
+        var encoded = pairs
+            .Select(p => (Name: CosUrlEncoding.Encode(p.Key).ToLowerInvariant(), Value: CosUrlEncoding.Encode(p.Value)))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToArray();
         for (var i = 0; i < encoded.Length; i++)
         {
             if (i > 0)
