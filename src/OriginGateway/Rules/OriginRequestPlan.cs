@@ -62,6 +62,12 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
     /// <summary>Only where the origin request goes (scheme, path and query), no headers: all a redirect needs.</summary>
     public static OriginRequestPlan Target(CompiledRule rule, string key, string clientScheme, string? rawQuery)
     {
+        var (scheme, pathAndQuery) = SchemeAndPath(rule, key, clientScheme, rawQuery);
+        return new OriginRequestPlan(scheme, pathAndQuery, [], []);
+    }
+
+    private static (string Scheme, string PathAndQuery) SchemeAndPath(CompiledRule rule, string key, string clientScheme, string? rawQuery)
+    {
         var scheme = rule.Protocol switch
         {
             OriginProtocol.Http => "http",
@@ -73,12 +79,12 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         {
             pathAndQuery += "?" + query;
         }
-        return new OriginRequestPlan(scheme, pathAndQuery, [], []);
+        return (scheme, pathAndQuery);
     }
 
     public static OriginRequestPlan Build(CompiledRule rule, string key, string clientScheme, string? rawQuery, IHeaderDictionary clientHeaders)
     {
-        var (scheme, pathAndQuery, _, _) = Target(rule, key, clientScheme, rawQuery);
+        var (scheme, pathAndQuery) = SchemeAndPath(rule, key, clientScheme, rawQuery);
         var sent = new List<KeyValuePair<string, string>>();
         var dropped = new List<string>();
         var connectionListed = new HashSet<string>(

@@ -72,17 +72,19 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         {
             return file;
         }
-        using (file)
+        var body = GC.AllocateUninitializedArray<byte>((int)entry.Length);
+        var filled = 0;
+        while (filled < body.Length && file.Read(body.AsSpan(filled), filled) is var read and > 0)
         {
-            var body = GC.AllocateUninitializedArray<byte>((int)entry.Length);
-            var filled = 0;
-            while (filled < body.Length && file.Read(body.AsSpan(filled), filled) is var read and > 0)
-            {
-                filled += read;
-            }
-            // A file shorter than its entry says is not cached; the reader will fail on it as it always did.
-            return filled == body.Length ? _hot.Add(entry, body, IsCurrent) : Open(entry);
+            filled += read;
         }
+        if (filled < body.Length)
+        {
+            // A file shorter than its entry says is not cached; its reader fails on it as it always did.
+            return file;
+        }
+        file.Dispose();
+        return _hot.Add(entry, body, IsCurrent);
     }
 
     private bool IsCurrent(ObjectEntry entry) => _entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);

@@ -5,8 +5,8 @@ namespace OriginGateway.Storage;
 /// <summary>
 /// The bodies of small stored objects, kept in memory so that a hit on one makes no system call for its
 /// body (no open, read or close: a profile of 1 KiB hits showed those at about a seventh of the gateway's
-/// CPU). One cache for every filesystem bucket of the process, bounded by <c>Limits:HotObjectCacheBytes</c>;
-/// objects up to <c>Limits:HotObjectMaxSize</c> are admitted on their first read.
+/// CPU). One cache for every filesystem bucket of the process, bounded by <c>HotObjects:CacheSize</c>;
+/// objects up to <c>HotObjects:MaxObjectSize</c> are admitted on their first read.
 /// </summary>
 /// <remarks>
 /// A body is cached under the <see cref="ObjectEntry"/> it was read for — one version of one key, whose
