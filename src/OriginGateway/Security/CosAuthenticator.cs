@@ -62,7 +62,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             return CosAuthResult.Fail(403, "InvalidAccessKeyId", "Temporary credentials (x-cos-security-token) are not supported.");
         }
 
-        Dictionary<string, string> fields;
+        SignatureFields fields;
         if (authorization.Count > 0)
         {
             if (presigned is not null || signParameter is not null)
@@ -85,13 +85,10 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         }
         else if (presigned is not null)
         {
-            fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            fields = default;
             foreach (var (name, value) in query!)
             {
-                if (IsSignatureParameter(name))
-                {
-                    fields[name] = value;
-                }
+                fields.Set(name, value);
             }
         }
         else
@@ -102,12 +99,12 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         return Verify(fields, method, decodedPath, query, headers);
     }
 
-    private CosAuthResult Verify(Dictionary<string, string> fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
+    private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
     {
-        if (!fields.TryGetValue("q-sign-algorithm", out var algorithm) || !algorithm.Equals("sha1", StringComparison.OrdinalIgnoreCase)
-            || !fields.TryGetValue("q-ak", out var secretId) || secretId.Length == 0
-            || !fields.TryGetValue("q-sign-time", out var signTime) || !fields.TryGetValue("q-key-time", out var keyTime)
-            || !fields.TryGetValue("q-signature", out var signature)
+        if (fields.Algorithm is not { } algorithm || !algorithm.Equals("sha1", StringComparison.OrdinalIgnoreCase)
+            || fields.SecretId is not { Length: > 0 } secretId
+            || fields.SignTime is not { } signTime || fields.KeyTime is not { } keyTime
+            || fields.Signature is not { } signature
             || !TryParseWindow(signTime, out var start, out var end))
         {
             return CosAuthResult.Fail(403, "AccessDenied", "The signature is malformed: q-sign-algorithm=sha1, q-ak, q-sign-time, q-key-time and q-signature are required.");
@@ -133,8 +130,8 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             return CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
         }
 
-        var headerNames = SplitList(fields.GetValueOrDefault("q-header-list"));
-        if (!headerNames.Contains("host", StringComparer.Ordinal))
+        var headerNames = SplitList(fields.HeaderList);
+        if (Array.IndexOf(headerNames, "host") < 0)
         {
             return CosAuthResult.Fail(403, "AccessDenied", "The host header must be signed (q-header-list).");
         }
@@ -153,7 +150,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
 
         // Every listed name covers all of its occurrences in the query, in request order.
         var signedParameters = new List<KeyValuePair<string, string>>();
-        foreach (var name in SplitList(fields.GetValueOrDefault("q-url-param-list")).Distinct(StringComparer.Ordinal))
+        foreach (var name in SplitList(fields.ParameterList).Distinct(StringComparer.Ordinal))
         {
             var found = false;
             foreach (var (queryName, queryValue) in query ?? [])
@@ -175,8 +172,19 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
     }
 
-    private static string[] SplitList(string? list) =>
-        string.IsNullOrEmpty(list) ? [] : list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToArray();
+    private static string[] SplitList(string? list)
+    {
+        if (string.IsNullOrEmpty(list))
+        {
+            return [];
+        }
+        var names = list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = names[i].ToLowerInvariant();
+        }
+        return names;
+    }
 
     private static bool TryParseWindow(string value, out DateTimeOffset start, out DateTimeOffset end)
     {
@@ -195,17 +203,57 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     }
 
     /// <summary>The fields of an Authorization value, exactly as sent: a SecretId with a stray space is another SecretId.</summary>
-    private static Dictionary<string, string> ParseFields(string authorization)
+    private static SignatureFields ParseFields(string authorization)
     {
-        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var part in authorization.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        SignatureFields fields = default;
+        var rest = authorization.AsSpan();
+        var offset = 0;
+        while (offset <= authorization.Length)
         {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var length = rest.IndexOf('&');
+            var part = length < 0 ? rest : rest[..length];
+            var eq = part.IndexOf('=');
             if (eq > 0)
             {
-                fields[part[..eq]] = part[(eq + 1)..];
+                fields.Set(part[..eq], authorization, offset + eq + 1, part.Length - eq - 1);
             }
+            if (length < 0)
+            {
+                break;
+            }
+            rest = rest[(length + 1)..];
+            offset += length + 1;
         }
         return fields;
+    }
+
+    /// <summary>
+    /// The signature's own fields (names in any case; a name sent twice keeps its last value). Only the seven
+    /// names of the scheme are kept — the others are not read — and each value is cut out of its source only when kept.
+    /// </summary>
+    private struct SignatureFields
+    {
+        public string? Algorithm;
+        public string? SecretId;
+        public string? SignTime;
+        public string? KeyTime;
+        public string? HeaderList;
+        public string? ParameterList;
+        public string? Signature;
+
+        public void Set(string name, string value) => Set(name, value, 0, value.Length);
+
+        public void Set(ReadOnlySpan<char> name, string source, int start, int length)
+        {
+            if (Is(name, "q-sign-algorithm")) { Algorithm = source.Substring(start, length); }
+            else if (Is(name, "q-ak")) { SecretId = source.Substring(start, length); }
+            else if (Is(name, "q-sign-time")) { SignTime = source.Substring(start, length); }
+            else if (Is(name, "q-key-time")) { KeyTime = source.Substring(start, length); }
+            else if (Is(name, "q-header-list")) { HeaderList = source.Substring(start, length); }
+            else if (Is(name, "q-url-param-list")) { ParameterList = source.Substring(start, length); }
+            else if (Is(name, "q-signature")) { Signature = source.Substring(start, length); }
+        }
+
+        private static bool Is(ReadOnlySpan<char> name, string field) => name.Equals(field, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -65,7 +65,14 @@ internal static class CosSignature
             http.Append('\n');
             AppendCanonical(ref http, headers);
             http.Append('\n');
-            SHA1.HashData(http.Written, hash);
+            var sha1 = t_sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+            sha1.AppendData(http.Written);
+            sha1.GetHashAndReset(hash);
+        }
+        catch (CryptographicException)
+        {
+            DropThreadContexts();
+            throw;
         }
         finally
         {
@@ -80,7 +87,14 @@ internal static class CosSignature
             toSign.Append('\n');
             toSign.AppendHexLower(hash);
             toSign.Append('\n');
-            HMACSHA1.HashData(signKey, toSign.Written, signature);
+            var hmac = Hmac(signKey);
+            hmac.AppendData(toSign.Written);
+            hmac.GetHashAndReset(signature);
+        }
+        catch (CryptographicException)
+        {
+            DropThreadContexts();
+            throw;
         }
         finally
         {
@@ -109,6 +123,40 @@ internal static class CosSignature
         SignKeys[(secretKey, keyTime)] = signKey;
         return signKey;
     }
+
+    /// <summary>
+    /// This thread's HMAC-SHA1 keyed with <paramref name="signKey"/> (one of the cached SignKeys). A one-shot HMAC
+    /// sets up and tears down an OpenSSL context on every call — half of its cost; the context of the last
+    /// SignKey is kept and reset instead (one client's requests share their SignKey for its whole KeyTime).
+    /// </summary>
+    private static IncrementalHash Hmac(byte[] signKey)
+    {
+        if (t_hmac is { } kept && ReferenceEquals(t_hmacKey, signKey))
+        {
+            return kept;
+        }
+        t_hmac?.Dispose();
+        t_hmacKey = signKey;
+        return t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, signKey);
+    }
+
+    /// <summary>After a failure inside OpenSSL: a context left half-fed must not be reused.</summary>
+    private static void DropThreadContexts()
+    {
+        t_sha1?.Dispose();
+        t_hmac?.Dispose();
+        t_sha1 = t_hmac = null;
+        t_hmacKey = null;
+    }
+
+    [ThreadStatic]
+    private static IncrementalHash? t_sha1;
+
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    [ThreadStatic]
+    private static byte[]? t_hmacKey;
 
     private const int MaxSignKeys = 1024;
 
