@@ -55,6 +55,25 @@ public sealed class CosAuthenticatorTests
     }
 
     [Fact]
+    public void Authenticate_FieldsInAnyCaseOrderAndWithStrayParts_AreRead()
+    {
+        var signed = Sign(Now, Now.AddMinutes(10));
+        var fields = signed.Split('&');
+        // Upper-case names, reversed order, empty parts, a part without '=', a field of no meaning, and a
+        // q-signature sent first with a wrong value: the last value of a name is the one read.
+        var shuffled = string.Join("&", fields.Reverse().Select(f => f.StartsWith("q-ak=", StringComparison.Ordinal) ? "Q-AK=" + f[5..] : f))
+            .Replace("q-sign-algorithm=", "Q-Sign-Algorithm=", StringComparison.Ordinal);
+        var authorization = "q-signature=" + new string('0', 40) + "&&stray&x-unknown=1=2&" + shuffled + "&";
+
+        var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(authorization));
+
+        Assert.False(result.Failed, result.Message);
+        Assert.Equal(SecretId, result.Credential!.SecretId);
+        var lastWrong = _authenticator.Authenticate("GET", "/a.txt", null, Headers(signed + "&q-signature=" + new string('0', 40)));
+        Assert.Equal("SignatureDoesNotMatch", lastWrong.ErrorCode);
+    }
+
+    [Fact]
     public void Authenticate_SignedQueryParameter_IsPartOfTheSignature()
     {
         List<KeyValuePair<string, string>> query = [new("prefix", "dir/a b")];

@@ -28,6 +28,42 @@ public sealed class CosSignatureTests
         Assert.Equal("3b8851a11a569213c17ba8fa7dcf2abec6935172", signature);
     }
 
+    [Fact]
+    public void Compute_KeysAlternatingOnOneThreadAndAcrossThreads_EachSignatureIsItsOwn()
+    {
+        // The verifier keeps hash contexts per thread: a context keyed for one SignKey must never sign for another.
+        (string Secret, string KeyTime)[] keys = [("secret-a", "1700000000;1700003600"), ("secret-b", "1700000000;1700003600"), ("secret-a", "1700000001;1700003601")];
+        string Expected((string Secret, string KeyTime) key, string path) => Reference(key.Secret, key.KeyTime, "get", path, "host=h.example");
+        string Actual((string Secret, string KeyTime) key, string path) => CosSignature.Compute(key.Secret, key.KeyTime, key.KeyTime, "GET", path, [], [new("host", "h.example")]);
+
+        for (var i = 0; i < 60; i++)
+        {
+            var key = keys[i % keys.Length];
+            Assert.Equal(Expected(key, "/o" + i), Actual(key, "/o" + i));
+        }
+        var mismatches = 0;
+        Parallel.For(0, 600, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var key = keys[(i * 7) % keys.Length];
+            if (Expected(key, "/p" + i) != Actual(key, "/p" + i))
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        });
+        Assert.Equal(0, mismatches);
+    }
+
+    /// <summary>The scheme written out with strings and one-shot hashes, as the COS documentation states it.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
+    private static string Reference(string secret, string keyTime, string method, string path, string headers)
+    {
+        static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+        var signKey = Hex(System.Security.Cryptography.HMACSHA1.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(keyTime)));
+        var httpString = $"{method}\n{path}\n\n{headers}\n";
+        var stringToSign = $"sha1\n{keyTime}\n{Hex(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(httpString)))}\n";
+        return Hex(System.Security.Cryptography.HMACSHA1.HashData(System.Text.Encoding.UTF8.GetBytes(signKey), System.Text.Encoding.UTF8.GetBytes(stringToSign)));
+    }
+
     [Theory]
     [InlineData("/exampleobject(Tencent Cloud)")]
     [InlineData("/exampleobject%28%E8%85%BE%E8%AE%AF%E4%BA%91%29")]
