@@ -65,14 +65,7 @@ internal static class CosSignature
             http.Append('\n');
             AppendCanonical(ref http, headers);
             http.Append('\n');
-            var sha1 = t_sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            sha1.AppendData(http.Written);
-            sha1.GetHashAndReset(hash);
-        }
-        catch (CryptographicException)
-        {
-            DropThreadContexts();
-            throw;
+            HashInto(t_sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1), http.Written, hash);
         }
         finally
         {
@@ -87,14 +80,7 @@ internal static class CosSignature
             toSign.Append('\n');
             toSign.AppendHexLower(hash);
             toSign.Append('\n');
-            var hmac = Hmac(signKey);
-            hmac.AppendData(toSign.Written);
-            hmac.GetHashAndReset(signature);
-        }
-        catch (CryptographicException)
-        {
-            DropThreadContexts();
-            throw;
+            HashInto(Hmac(signKey), toSign.Written, signature);
         }
         finally
         {
@@ -140,7 +126,22 @@ internal static class CosSignature
         return t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, signKey);
     }
 
-    /// <summary>After a failure inside OpenSSL: a context left half-fed must not be reused.</summary>
+    /// <summary>Feeds one of this thread's kept contexts and takes its hash, which resets it for the next request.</summary>
+    private static void HashInto(IncrementalHash context, ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        try
+        {
+            context.AppendData(data);
+            context.GetHashAndReset(destination);
+        }
+        catch (CryptographicException)
+        {
+            // A context left half-fed must never be reused.
+            DropThreadContexts();
+            throw;
+        }
+    }
+
     private static void DropThreadContexts()
     {
         t_sha1?.Dispose();
