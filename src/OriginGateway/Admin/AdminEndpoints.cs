@@ -39,7 +39,7 @@ internal static class AdminEndpoints
         var cors = services.GetRequiredService<CorsService>();
         var page = LoadPage();
 
-        routes.MapGet("/admin", (HttpContext context) =>
+        routes.MapGet("/admin", context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers.CacheControl = "no-store";
@@ -48,7 +48,7 @@ internal static class AdminEndpoints
             return context.Response.Body.WriteAsync(page).AsTask();
         });
 
-        routes.MapPost("/admin/api/login", async (HttpContext context) =>
+        routes.MapPost("/admin/api/login", async context =>
         {
             Login? login = null;
             try
@@ -73,7 +73,7 @@ internal static class AdminEndpoints
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
 
-        routes.MapGet("/admin/api/overview", (HttpContext context) => WithSession(context, async credential =>
+        routes.MapGet("/admin/api/overview", context => WithSession(context, async credential =>
         {
             var visible = buckets.All.Where(b => credential.MayUse(b.Name)).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
             var objects = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -126,7 +126,7 @@ internal static class AdminEndpoints
             return context.Response.Body.WriteAsync(explanation).AsTask();
         }));
 
-        routes.MapGet("/admin/api/tasks", (HttpContext context) => WithSession(context, async credential =>
+        routes.MapGet("/admin/api/tasks", context => WithSession(context, async credential =>
         {
             var visible = buckets.All.Where(b => credential.MayUse(b.Name)).Select(b => b.Name).ToList();
             var recent = await tasks.RecentAsync(Listed, visible, context.RequestAborted).ConfigureAwait(false);
@@ -159,7 +159,7 @@ internal static class AdminEndpoints
             });
         }));
 
-        routes.MapGet("/admin/api/decisions", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        routes.MapGet("/admin/api/decisions", context => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
         {
             json.WriteStartArray("decisions");
             foreach (var d in decisions.Latest(Listed, credential.MayUse))
@@ -181,7 +181,7 @@ internal static class AdminEndpoints
         })));
 
         // The plots: the last hour minute by minute (the last minute runs up to now).
-        routes.MapGet("/admin/api/history", (HttpContext context) => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
+        routes.MapGet("/admin/api/history", context => WithSession(context, credential => JsonAnswer.WriteAsync(context, 200, json =>
         {
             json.WriteStartArray("actions");
             foreach (var action in TrafficHistory.Actions)

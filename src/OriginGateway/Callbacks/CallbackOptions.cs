@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Callbacks;
 
 /// <summary>Task callbacks (<c>Callbacks</c> section, <c>02-tasks.md</c> §2.3).</summary>
-public sealed class CallbackOptions
+public sealed class CallbackOptions : ISettingsSection<CallbackOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, CallbackOptions target) => section.Bind(target);
+
     /// <summary>The Development configuration's documented secret; refused in Production.</summary>
     public const string DevelopmentSecret = "origin-gateway-development-callback-secret";
 

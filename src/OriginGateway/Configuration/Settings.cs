@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -42,15 +43,27 @@ internal static class SettingValues
         Enum.GetNames<T>().Contains(value, StringComparer.OrdinalIgnoreCase);
 }
 
+/// <summary>
+/// Settings bound from one configuration section. Each type writes its own binding (<c>section.Bind(target)</c>) so
+/// that the call names the concrete type: the configuration binding generator writes binding code only for such
+/// calls, and a natively compiled gateway has no reflection to bind a type it was not written for.
+/// </summary>
+internal interface ISettingsSection<TSelf>
+    where TSelf : class, ISettingsSection<TSelf>, new()
+{
+    /// <summary>Sets <paramref name="target"/>'s properties from <paramref name="section"/>.</summary>
+    static abstract void BindSection(IConfiguration section, TSelf target);
+}
+
 internal static class SettingsRegistration
 {
     /// <summary>
-    /// Binds a feature's section (<c>AddOptions&lt;T&gt;().Bind(...).ValidateOnStart()</c>) with its validator; the
+    /// Binds a feature's section (<c>AddOptions&lt;T&gt;()</c>, bound, <c>ValidateOnStart()</c>) with its validator; the
     /// options are also served as <typeparamref name="TOptions"/> itself. Returns the section as bound now, for the
     /// choices a feature makes while it registers (which implementations to use).
     /// </summary>
-    public static TOptions AddSettings<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class, new()
+    public static TOptions AddSettings<TOptions, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class, ISettingsSection<TOptions>, new()
         where TValidator : class, IValidateOptions<TOptions>
     {
         services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
@@ -59,15 +72,17 @@ internal static class SettingsRegistration
 
     /// <summary>The same, for a section with nothing to check.</summary>
     public static TOptions AddSettings<TOptions>(this IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class, new()
+        where TOptions : class, ISettingsSection<TOptions>, new()
     {
         // "" is the configuration root (the composition root's own settings).
         IConfiguration bound = section.Length == 0 ? configuration : configuration.GetSection(section);
-        services.AddOptions<TOptions>().Bind(bound).ValidateOnStart();
+        services.AddOptions<TOptions>().Configure(options => TOptions.BindSection(bound, options)).ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<TOptions>>().Value);
+        var now = new TOptions();
         try
         {
-            return bound.Get<TOptions>() ?? new TOptions();
+            TOptions.BindSection(bound, now);
+            return now;
         }
         catch (InvalidOperationException)
         {

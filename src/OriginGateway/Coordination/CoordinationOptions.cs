@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Coordination;
 
 /// <summary>How replicas coordinate (<c>Coordination</c> section, <c>04-operations.md</c> §4.3).</summary>
-public sealed class CoordinationOptions
+public sealed class CoordinationOptions : ISettingsSection<CoordinationOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, CoordinationOptions target) => section.Bind(target);
+
     /// <summary>
     /// Empty (the default): Redis when <see cref="Redis"/> is set, else Local. <c>Local</c> (one replica,
     /// everything in process) or <c>Redis</c> when named must agree with <see cref="Redis"/>.

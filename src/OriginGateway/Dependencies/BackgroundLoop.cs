@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using Polly;
@@ -36,6 +37,7 @@ internal static partial class BackgroundLoop
     /// Retries an iteration until it works (any failure but shutdown), with back-off and jitter; logs the
     /// first failure of a run of them and the recovery after it. One pipeline per loop.
     /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Polly validates a custom strategy's options by reflection; RecoveryLoggerOptions adds no member to validate.")]
     public static ResiliencePipeline Retrying(string name, TimeProvider time, ILogger logger)
     {
         var failures = 0;

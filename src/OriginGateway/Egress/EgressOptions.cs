@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Egress;
 
 /// <summary>Where outgoing connections may go (<c>Egress</c> section, <c>03-security.md</c> §3.2).</summary>
-public sealed class EgressOptions
+public sealed class EgressOptions : ISettingsSection<EgressOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, EgressOptions target) => section.Bind(target);
+
     /// <summary>CIDRs let through despite the deny list (Development: <c>127.0.0.0/8</c>). Default none.</summary>
     public List<string> AllowedNetworks { get; set; } = [];
 

@@ -40,7 +40,7 @@ internal static class FetchTaskCli
             AddIfSet(body, "OnKeyExist", result.GetValue(onKeyExist));
             AddIfSet(body, "SuccessCallbackUrl", result.GetValue(successCallback));
             AddIfSet(body, "FailureCallbackUrl", result.GetValue(failureCallback));
-            return SendAsync(result, HttpMethod.Post, "", JsonSerializer.Serialize(body), cancellation);
+            return SendAsync(result, HttpMethod.Post, "", JsonSerializer.Serialize(body, FetchTaskJsonContext.Default.DictionaryStringString), cancellation);
         });
 
         var taskId = new Argument<string>("taskid") { Description = "The id 'tasks submit' printed." };

@@ -13,4 +13,6 @@ internal sealed record FetchTaskPayload(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FetchTaskPayload))]
+// The command line's request body (its keys as the COS API spells them: a dictionary's keys keep their case).
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class FetchTaskJsonContext : JsonSerializerContext;

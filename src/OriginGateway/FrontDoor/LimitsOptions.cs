@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.FrontDoor;
 
 /// <summary>Request size limits (<c>Limits</c> section, <c>03-security.md</c> §3.4).</summary>
-public sealed class LimitsOptions
+public sealed class LimitsOptions : ISettingsSection<LimitsOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, LimitsOptions target) => section.Bind(target);
+
     /// <summary>Largest PUT body in bytes. Default 5 GiB.</summary>
     public long MaxPutSize { get; set; } = 5L * 1024 * 1024 * 1024;
 }

@@ -1,4 +1,5 @@
 using OriginGateway.Buckets;
+using OriginGateway.Configuration;
 using OriginGateway.Security;
 
 namespace OriginGateway.Hosting;
@@ -7,8 +8,11 @@ namespace OriginGateway.Hosting;
 /// The settings the composition root owns, bound from the configuration root (<c>04-operations.md</c> §4.2): the data
 /// directory, the buckets, service hosts, credentials, forwarded headers. Every feature binds and checks its own section.
 /// </summary>
-public sealed class GatewayOptions
+public sealed class GatewayOptions : ISettingsSection<GatewayOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, GatewayOptions target) => section.Bind(target);
+
     /// <summary>Root of the embedded stores; relative paths resolve against the working directory. Default <c>./data</c>.</summary>
     public string DataDirectory { get; set; } = "./data";
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Admin;
 using OriginGateway.Buckets;
@@ -60,10 +61,14 @@ internal static class GatewayServiceCollectionExtensions
         services.AddAdmin();
 
         // Readiness: the dependencies are probed in the background; /readyz reads the last results.
-        List<(string Name, Type Check)> probes = [("database", typeof(DatabaseHealthCheck)), ("stores", typeof(StoreHealthCheck))];
+        List<(string Name, Func<IServiceProvider, IHealthCheck> Check)> probes =
+        [
+            ("database", sp => ActivatorUtilities.CreateInstance<DatabaseHealthCheck>(sp)),
+            ("stores", sp => ActivatorUtilities.CreateInstance<StoreHealthCheck>(sp)),
+        ];
         if (redis)
         {
-            probes.Add(("coordination", typeof(Coordination.CoordinationHealthCheck)));
+            probes.Add(("coordination", sp => ActivatorUtilities.CreateInstance<CoordinationHealthCheck>(sp)));
         }
         services.AddSingleton<Dependencies.DependencyMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Dependencies.DependencyMonitor>());
@@ -71,8 +76,8 @@ internal static class GatewayServiceCollectionExtensions
             .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
         foreach (var (name, check) in probes)
         {
-            services.AddSingleton(sp => new Dependencies.DependencyProbe(name, (Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck)ActivatorUtilities.CreateInstance(sp, check)));
-            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(name,
+            services.AddSingleton(sp => new Dependencies.DependencyProbe(name, check(sp)));
+            health.Add(new HealthCheckRegistration(name,
                 sp => new Dependencies.MonitoredHealthCheck(sp.GetRequiredService<Dependencies.DependencyMonitor>(), name), null, ["ready"]));
         }
         return services;

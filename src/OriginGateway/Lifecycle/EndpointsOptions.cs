@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Lifecycle;
 
 /// <summary>Listen URLs (<c>Endpoints</c> section).</summary>
-public sealed class EndpointsOptions
+public sealed class EndpointsOptions : ISettingsSection<EndpointsOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, EndpointsOptions target) => section.Bind(target);
+
     /// <summary>The object API. Default <c>http://127.0.0.1:8080</c>.</summary>
     public string Data { get; set; } = "http://127.0.0.1:8080";
 

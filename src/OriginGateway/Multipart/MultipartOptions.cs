@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Multipart;
 
 /// <summary>Multipart uploads (<c>Multipart</c> section).</summary>
-public sealed class MultipartOptions
+public sealed class MultipartOptions : ISettingsSection<MultipartOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, MultipartOptions target) => section.Bind(target);
+
     /// <summary>An upload neither completed nor aborted this long after it was initiated is aborted and its parts removed. Default 7 days.</summary>
     public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromDays(7);
 

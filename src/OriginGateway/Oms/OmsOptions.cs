@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Oms;
 
 /// <summary>OMS-style sync tasks (<c>Oms</c> section, <c>02-tasks.md</c> §2.5).</summary>
-public sealed class OmsOptions
+public sealed class OmsOptions : ISettingsSection<OmsOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, OmsOptions target) => section.Bind(target);
+
     /// <summary>The token of the Development configuration's project <c>dev-project</c>; refused in Production.</summary>
     public const string DevelopmentToken = "origin-gateway-development-oms-token";
 

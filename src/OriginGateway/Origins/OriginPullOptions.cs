@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Origins;
 
 /// <summary>Origin requests and fills (<c>OriginPull</c> section, <c>01-data-plane.md</c> §1.4).</summary>
-public sealed class OriginPullOptions
+public sealed class OriginPullOptions : ISettingsSection<OriginPullOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, OriginPullOptions target) => section.Bind(target);
+
     /// <summary>TCP connect timeout. Default 5 s; 00:00:00.1 to 00:05:00.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Persistence;
 
 /// <summary>The control database (<c>Database</c> section).</summary>
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : ISettingsSection<DatabaseOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, DatabaseOptions target) => section.Bind(target);
+
     /// <summary>The provider named by <see cref="Provider"/> (call it after the options were validated).</summary>
     internal DatabaseProvider ProviderKind => Enum.Parse<DatabaseProvider>(Provider, ignoreCase: true);
 

@@ -3,8 +3,11 @@ using OriginGateway.Configuration;
 namespace OriginGateway.Storage;
 
 /// <summary>The in-memory cache of small objects' bodies (<c>HotObjects</c> section; <see cref="HotObjectCache"/>).</summary>
-public sealed class HotObjectOptions
+public sealed class HotObjectOptions : ISettingsSection<HotObjectOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, HotObjectOptions target) => section.Bind(target);
+
     /// <summary>Bytes of bodies the process keeps, over all filesystem buckets. Default 16 MiB; 0 turns the cache off.</summary>
     public long CacheSize { get; set; } = 16 * 1024 * 1024;
 

@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Tasks;
 
 /// <summary>The task engine (<c>Tasks</c> section, <c>02-tasks.md</c> §2.1).</summary>
-public sealed class TaskOptions
+public sealed class TaskOptions : ISettingsSection<TaskOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, TaskOptions target) => section.Bind(target);
+
     /// <summary>Task fills running at once on this replica. Default 4.</summary>
     public int Workers { get; set; } = 4;
 

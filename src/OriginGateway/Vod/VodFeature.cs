@@ -27,7 +27,7 @@ internal static class VodFeature
     public static IEndpointRouteBuilder MapVod(this IEndpointRouteBuilder routes)
     {
         var vod = routes.ServiceProvider.GetRequiredService<VodApiEndpoint>();
-        routes.MapPost("/", vod.HandleAsync);
+        routes.MapPost("/", (RequestDelegate)vod.HandleAsync);
         return routes;
     }
 }

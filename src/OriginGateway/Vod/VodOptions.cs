@@ -1,8 +1,13 @@
+using OriginGateway.Configuration;
+
 namespace OriginGateway.Vod;
 
 /// <summary>VOD PullUpload (<c>Vod</c> section, <c>02-tasks.md</c> §2.4).</summary>
-public sealed class VodOptions
+public sealed class VodOptions : ISettingsSection<VodOptions>
 {
+    /// <inheritdoc/>
+    public static void BindSection(IConfiguration section, VodOptions target) => section.Bind(target);
+
     /// <summary>Media bucket per <c>SubAppId</c>; key <c>0</c> when the request names none (Development: the default bucket).</summary>
     public Dictionary<string, string> Buckets { get; set; } = new(StringComparer.Ordinal);
 
