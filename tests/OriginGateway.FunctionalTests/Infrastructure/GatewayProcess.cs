@@ -6,7 +6,8 @@ using System.Text.RegularExpressions;
 namespace OriginGateway.FunctionalTests.Infrastructure;
 
 /// <summary>
-/// The real gateway as a child process (<c>dotnet OriginGateway.dll</c>), listening on free
+/// The real gateway as a child process (<c>dotnet OriginGateway.dll</c>, or the natively compiled one:
+/// <see cref="TestPaths.NativeGateway"/>), listening on free
 /// loopback ports, with its own data directory. Killed by process id when disposed.
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
@@ -98,20 +99,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null)
     {
         var given = arguments?.ToList() ?? [];
-        if (!File.Exists(TestPaths.GatewayDll))
+        var native = TestPaths.NativeGateway;
+        if (native is null && !File.Exists(TestPaths.GatewayDll))
         {
             throw new InvalidOperationException($"The gateway is not built at {TestPaths.GatewayDll}; run the README's test command.");
         }
         var owns = dataDirectory is null;
         dataDirectory ??= TestPaths.NewTempDirectory("og-data");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(native ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        start.ArgumentList.Add(TestPaths.GatewayDll);
+        if (native is null)
+        {
+            start.ArgumentList.Add(TestPaths.GatewayDll);
+        }
         foreach (var argument in given)
         {
             start.ArgumentList.Add(argument);

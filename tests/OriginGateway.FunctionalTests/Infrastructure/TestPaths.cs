@@ -10,6 +10,29 @@ internal static class TestPaths
 
     public static string GatewayDll => Path.GetFullPath(Path.Combine(Metadata("GatewayOutput"), "OriginGateway.dll"));
 
+    /// <summary>
+    /// The natively compiled gateway the suite runs instead of <see cref="GatewayDll"/> when
+    /// <c>ORIGIN_GATEWAY_NATIVE</c> names it (the test command's second pass, see <c>test.sh</c>); null otherwise.
+    /// A name that is no file fails every gateway test instead of quietly testing the other build.
+    /// </summary>
+    public static string? NativeGateway
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("ORIGIN_GATEWAY_NATIVE");
+            if (string.IsNullOrEmpty(path))
+            {
+                return null;
+            }
+            path = Path.GetFullPath(path);
+            if (!File.Exists(path))
+            {
+                throw new InvalidOperationException($"ORIGIN_GATEWAY_NATIVE={path} does not exist; publish it with `dotnet publish src/OriginGateway -c Release -r linux-x64 -p:PublishAot=true -o <dir>`.");
+            }
+            return path;
+        }
+    }
+
     public static string RepositoryRoot => Path.GetFullPath(Metadata("RepositoryRoot"));
 
     public static string NewTempDirectory(string prefix)
