@@ -2,7 +2,7 @@
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
 #   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
-#                              [--scenarios LIST] [--gateway-only] [--jit]
+#                              [--scenarios LIST] [--gateway-only] [--r2r | --jit]
 #                              [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
@@ -14,8 +14,9 @@
 # scenario against the gateway and against the matching nginx peer (static, mirror, cache, proxy,
 # redirect, WebDAV), every byte verified, the CPU time of the gateway and of the peer's nginx
 # processes charged to each wrk run's requests; prints the ratio table.
-# The gateway is published precompiled (ReadyToRun for this machine's runtime), as the Dockerfile
-# publishes it; --jit publishes it without (every method compiled by the JIT at first call).
+# The gateway is published natively compiled (Native AOT, as the Dockerfile publishes it; AVX2 code
+# where this machine has AVX2, as the JIT would use it); --r2r publishes it for the .NET runtime with
+# ReadyToRun code that the JIT recompiles when hot, --jit without (every method compiled at first call).
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +26,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
 SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
-GATEWAY_ONLY=0 WARMUP=1 EXTRA=() PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true)
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=native
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -34,7 +35,8 @@ while (($#)); do
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --gateway-only) GATEWAY_ONLY=1; shift ;;
     --no-warmup) WARMUP=0; shift ;;
-    --jit) PUBLISH=(); shift ;;
+    --r2r) BUILD=r2r; shift ;;
+    --jit) BUILD=jit; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
@@ -79,7 +81,14 @@ trap 'exit 130' INT TERM
 ORIGIN_HOSTPORT=${ORIGIN_URL#http://}
 ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
 
-log "publishing the gateway (Release${PUBLISH:+, ReadyToRun})"
+case $BUILD in
+  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT"
+    grep -qw avx2 /proc/cpuinfo && PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)"
+    GW_CMD=("$GW_DIR/app/OriginGateway") ;;
+  r2r) PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true) BUILT=ReadyToRun GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll") ;;
+  jit) PUBLISH=() BUILT=JIT GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll") ;;
+esac
+log "publishing the gateway (Release, $BUILT)"
 dotnet publish "$ROOT/src/OriginGateway/OriginGateway.csproj" -c Release "${PUBLISH[@]}" -o "$GW_DIR/app" --nologo -v quiet >"$GW_DIR/publish.log" 2>&1 || { cat "$GW_DIR/publish.log"; die "publish failed"; }
 rule() { # type host extra-parameter
   cat <<XML
@@ -103,13 +112,13 @@ for mode in mirror proxy redirect; do
   i=$((i + 1))
 done
 args+=(--Buckets:$i:Name=private-1250000000 --Buckets:$i:OriginFile="$GW_DIR/mirror.xml")
-SIGN="dotnet $GW_DIR/app/OriginGateway.dll sign --secret-id $BENCH_ID --secret-key $BENCH_KEY --expires 3600"
+SIGN="${GW_CMD[*]} sign --secret-id $BENCH_ID --secret-key $BENCH_KEY --expires 3600"
 args+=("${EXTRA[@]}")
-(cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec dotnet "$GW_DIR/app/OriginGateway.dll" "${args[@]}" >"$OUT/gateway.log" 2>&1) &
+(cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec "${GW_CMD[@]}" "${args[@]}" >"$OUT/gateway.log" 2>&1) &
 GW_PID=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$GW_CONTROL/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$GW_CONTROL/readyz" >/dev/null || { cat "$OUT/gateway.log"; die "the gateway did not start"; }
-GW_PID=$(pgrep -f "OriginGateway.dll --Endpoints:Data=http://127.0.0.1:$GW_PORT" | head -1)
+GW_PID=$(pgrep -f "OriginGateway[.dl]* --Endpoints:Data=http://127.0.0.1:$GW_PORT" | head -1)
 GW="http://127.0.0.1:$GW_PORT"
 log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
 
@@ -117,7 +126,7 @@ log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
   echo "date: $(date -Is)"
   echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(uname -sr)"
   echo "nginx: $(nginx -v 2>&1)  wrk: $(wrk -v 2>&1 | head -1)"
-  echo "gateway: Release$( ((${#PUBLISH[@]})) && echo ", ReadyToRun" ), Production, $(dotnet --version) SDK, buckets mirror/proxy/redirect-1250000000 on $GW"
+  echo "gateway: Release, $BUILT, Production, $(dotnet --version) SDK, buckets mirror/proxy/redirect-1250000000 on $GW"
   echo "rounds: $ROUNDS  duration: $DURATION"
 } >"$OUT/machine.txt"
 
