@@ -2,7 +2,7 @@
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
 #   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
-#                              [--scenarios LIST] [--gateway-only] [--r2r | --jit]
+#                              [--scenarios LIST] [--gateway-only] [--native | --jit]
 #                              [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
@@ -14,9 +14,10 @@
 # scenario against the gateway and against the matching nginx peer (static, mirror, cache, proxy,
 # redirect, WebDAV), every byte verified, the CPU time of the gateway and of the peer's nginx
 # processes charged to each wrk run's requests; prints the ratio table.
-# The gateway is published natively compiled (Native AOT, as the Dockerfile publishes it; AVX2 code
-# where this machine has AVX2, as the JIT would use it); --r2r publishes it for the .NET runtime with
-# ReadyToRun code that the JIT recompiles when hot, --jit without (every method compiled at first call).
+# The gateway is published precompiled (ReadyToRun for this machine's runtime, recompiled by the JIT
+# when hot), as the Dockerfile publishes it; --native publishes it compiled natively (Native AOT, AVX2
+# code where this machine has AVX2, as the JIT would use it), --jit without precompiled code (every
+# method compiled by the JIT at first call).
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
 SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
-GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=native
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=r2r
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -35,7 +36,7 @@ while (($#)); do
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --gateway-only) GATEWAY_ONLY=1; shift ;;
     --no-warmup) WARMUP=0; shift ;;
-    --r2r) BUILD=r2r; shift ;;
+    --native) BUILD=native; shift ;;
     --jit) BUILD=jit; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) die "unknown option $1 (see the header of $0)" ;;
