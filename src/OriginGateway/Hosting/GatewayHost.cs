@@ -56,9 +56,12 @@ internal static partial class GatewayHost
         // Every feature's settings are checked before anything is built, opened or created — in a provider that only
         // reads settings — so every problem of every feature is listed at once, with exit code 2.
         IReadOnlyList<string> problems;
+        EndpointsOptions endpoints;
         await using (var settings = builder.Services.BuildServiceProvider())
         {
             problems = await SettingsProblemsAsync(settings).ConfigureAwait(false);
+            // The listeners as bound and checked there (read only when every setting is valid).
+            endpoints = problems.Count == 0 ? settings.GetRequiredService<EndpointsOptions>() : new EndpointsOptions();
         }
         if (problems.Count > 0)
         {
@@ -69,7 +72,6 @@ internal static partial class GatewayHost
             }
             return 2;
         }
-        var endpoints = builder.Configuration.GetSection("Endpoints").Get<EndpointsOptions>() ?? new EndpointsOptions();
         X509Certificate2? certificate = null;
         if (endpoints.Data.StartsWith("https:", StringComparison.OrdinalIgnoreCase) || endpoints.Control.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
         {

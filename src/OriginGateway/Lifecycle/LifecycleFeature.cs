@@ -8,14 +8,14 @@ internal static class LifecycleFeature
 {
     /// <summary>
     /// The listeners (<c>Endpoints</c>) and draining on shutdown (<c>Shutdown</c>). The listeners themselves are
-    /// the host's <see cref="EndpointBinding"/>, registered by it; returns the endpoints as configured now.
+    /// the host's <see cref="EndpointBinding"/>, registered by it.
     /// </summary>
-    public static EndpointsOptions AddLifecycle(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddLifecycle(this IServiceCollection services, IConfiguration configuration)
     {
-        var endpoints = services.AddSettings<EndpointsOptions, EndpointsOptionsValidator>(configuration, "Endpoints");
+        services.AddSettings<EndpointsOptions, EndpointsOptionsValidator>(configuration, "Endpoints");
         services.AddSettings<ShutdownOptions, ShutdownOptionsValidator>(configuration, "Shutdown");
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<IGatewayListeners>(sp => sp.GetRequiredService<EndpointBinding>());
-        return endpoints;
+        return services;
     }
 }
