@@ -82,12 +82,12 @@ trap 'exit 130' INT TERM
 ORIGIN_HOSTPORT=${ORIGIN_URL#http://}
 ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
 
+GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll")
 case $BUILD in
-  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT"
-    grep -qw avx2 /proc/cpuinfo && PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)"
-    GW_CMD=("$GW_DIR/app/OriginGateway") ;;
-  r2r) PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true) BUILT=ReadyToRun GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll") ;;
-  jit) PUBLISH=() BUILT=JIT GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll") ;;
+  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT" GW_CMD=("$GW_DIR/app/OriginGateway")
+    grep -qw avx2 /proc/cpuinfo && PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)" ;;
+  r2r) PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true) BUILT=ReadyToRun ;;
+  jit) PUBLISH=() BUILT=JIT ;;
 esac
 log "publishing the gateway (Release, $BUILT)"
 dotnet publish "$ROOT/src/OriginGateway/OriginGateway.csproj" -c Release "${PUBLISH[@]}" -o "$GW_DIR/app" --nologo -v quiet >"$GW_DIR/publish.log" 2>&1 || { cat "$GW_DIR/publish.log"; die "publish failed"; }
