@@ -42,14 +42,25 @@ internal sealed class Fill(string bucket, string key)
     /// <summary>Why the fill failed, when it did.</summary>
     public string FailureReason { get; private set; } = "";
 
-    /// <summary>Called by the pump once the origin's headers are in.</summary>
-    public void Start(FillStart start, FileObjectReader? staging)
+    /// <summary>A small body kept whole in memory (read and committed before the clients woke), or null: they read the staging copy.</summary>
+    public ReadOnlyMemory<byte>? Body { get; private set; }
+
+    /// <summary>
+    /// Called by the pump once the origin's headers are in (clients follow <paramref name="staging"/>), or once a small
+    /// <paramref name="body"/> is whole and committed (every byte is published at once), or without either when there is no body.
+    /// </summary>
+    public void Start(FillStart start, FileObjectReader? staging = null, ReadOnlyMemory<byte>? body = null)
     {
         if (staging is not null)
         {
             _reader.Set(staging);
         }
         _length = start.ContentLength;
+        if (body is { } whole)
+        {
+            Body = whole;
+            Volatile.Write(ref _published, whole.Length);
+        }
         _started.TrySetResult(start);
     }
 

@@ -67,14 +67,13 @@ internal sealed partial class FillRegistry(
         var reason = "OriginUnavailable";
         long written = 0;
         ObjectWriteSession? session = null;
-        FileObjectReader? pendingStaging = null;
         IAsyncDisposable? claim = null;
         try
         {
             (claim, var elsewhere) = await ClaimAsync(bucket, fill.Key, cancellation).ConfigureAwait(false);
             if (elsewhere is not null)
             {
-                fill.Start(elsewhere, null);
+                fill.Start(elsewhere);
                 final = FillState.Completed;
                 return;
             }
@@ -82,7 +81,7 @@ internal sealed partial class FillRegistry(
             if (result.Outcome != OriginOutcome.Success)
             {
                 reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
-                fill.Start(FillStart.WithoutBody(result, reason), null);
+                fill.Start(FillStart.WithoutBody(result, reason));
                 if (result.Outcome == OriginOutcome.NotFound)
                 {
                     negativeCache.Add(bucket.Name, fill.Key);
@@ -97,7 +96,7 @@ internal sealed partial class FillRegistry(
             if (admission.Verdict == IngestVerdict.Refuse)
             {
                 reason = admission.Reason;
-                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: reason, Host: result.Host), null);
+                fill.Start(new FillStart(FillStartKind.Failed, Status: (int)response.StatusCode, Reason: reason, Host: result.Host));
                 return;
             }
 
@@ -106,20 +105,16 @@ internal sealed partial class FillRegistry(
             var write = admission.Write!;
             session = bucket.Store.BeginWrite(fill.Key, write);
             var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host);
-            var staging = session.OpenStagingReader();
-            // A body that fits one read is read and committed before the clients wake: one hand-off
-            // instead of three, and nothing is lost — it would have arrived in one piece anyway.
-            var small = length is { } declaredLength && declaredLength <= OriginBodyCopy.ChunkSize;
-            if (!small)
+            // A body that fits one read is read, kept in memory and committed before the clients wake: they
+            // get it whole from memory — no staging reader to open, no waiting for the last byte — and nothing
+            // is lost: it would have arrived in one piece anyway.
+            var small = length is { } declaredLength && declaredLength <= OriginBodyCopy.ChunkSize ? new byte[declaredLength] : null;
+            if (small is null)
             {
-                fill.Start(start, staging);
-            }
-            else
-            {
-                pendingStaging = staging;
+                fill.Start(start, session.OpenStagingReader());
             }
 
-            (written, var copyFailure) = await OriginBodyCopy.CopyAsync(response, session, small ? null : fill.Progress, options.BodyIdleTimeout, cancellation).ConfigureAwait(false);
+            (written, var copyFailure) = await OriginBodyCopy.CopyAsync(response, session, small is null ? fill.Progress : null, options.BodyIdleTimeout, cancellation, small).ConfigureAwait(false);
             var ingested = await ingest.FinishAsync(bucket.Name, admission, session, written, copyFailure, cancellation).ConfigureAwait(false);
             reason = ingested.Reason;
             switch (ingested.Status)
@@ -136,10 +131,10 @@ internal sealed partial class FillRegistry(
                     final = FillState.Committed;
                     break;
             }
-            if (pendingStaging is not null)
+            if (small is not null)
             {
-                fill.Start(start, pendingStaging);
-                pendingStaging = null;
+                // Verified whole (the ingest checked the declared length), committed or served-only.
+                fill.Start(start, body: small.AsMemory(0, (int)Math.Min(written, small.Length)));
             }
         }
         catch (OperationCanceledException)
@@ -161,10 +156,9 @@ internal sealed partial class FillRegistry(
                 await claim.DisposeAsync().ConfigureAwait(false);
             }
             session?.Dispose();
-            pendingStaging?.Dispose();
             if (!fill.Started.IsCompleted)
             {
-                fill.Start(new FillStart(FillStartKind.Failed, Reason: reason), null);
+                fill.Start(new FillStart(FillStartKind.Failed, Reason: reason));
             }
             // Out of the registry before the last byte is published: the next GET is a hit.
             _fills.TryRemove(new KeyValuePair<(string, string), Fill>((bucket.Name, fill.Key), fill));

@@ -87,13 +87,13 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             response.ContentLength = known;
         }
         var end = count is { } c ? offset + c : BodyPump.Open;
-        var sent = await BodyPump.CopyAsync(context, new FillBody(fill, lease.Reader), offset, end, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
+        var sent = await BodyPump.CopyAsync(context, new FillBody(fill, lease), offset, end, lease.Sharers > HerdSize ? HerdChunkSize : ChunkSize).ConfigureAwait(false);
         metrics.BytesServed("origin", sent);
         pull.BytesSent = sent;
     }
 
     /// <summary>A fill as a body source: the bytes published so far, waiting for the rest; a failed fill breaks the body.</summary>
-    private sealed class FillBody(Fill fill, Storage.FileObjectReader reader) : IBodySource
+    private sealed class FillBody(Fill fill, Fill.SharedReader.Lease lease) : IBodySource
     {
         public async ValueTask<int> ReadAsync(Memory<byte> buffer, long position, CancellationToken cancellationToken)
         {
@@ -102,7 +102,13 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                 var available = fill.Published;
                 if (position < available)
                 {
-                    var read = reader.Read(buffer.Span[..(int)Math.Min(buffer.Length, available - position)], position);
+                    var count = (int)Math.Min(buffer.Length, available - position);
+                    if (fill.Body is { } body)
+                    {
+                        body.Span.Slice((int)position, count).CopyTo(buffer.Span);
+                        return count;
+                    }
+                    var read = lease.Reader.Read(buffer.Span[..count], position);
                     return read > 0 ? read : -1;
                 }
                 switch (fill.State)

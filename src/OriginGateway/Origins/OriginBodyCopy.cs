@@ -12,7 +12,10 @@ internal static class OriginBodyCopy
     /// <summary>The largest batch written to staging at once; bodies up to this size arrive in one piece.</summary>
     public const int ChunkSize = 64 * 1024;
 
-    /// <summary>Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).</summary>
+    /// <summary>
+    /// Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).
+    /// With <paramref name="copy"/> the bytes also go into that array as far as it reaches (a small body kept in memory for its clients).
+    /// </summary>
     /// <remarks>
     /// Socket reads return whatever has arrived — a few KiB each when many fills share the cores.
     /// Reads that complete at once are gathered into one batch before it is hashed, written and
@@ -20,7 +23,7 @@ internal static class OriginBodyCopy
     /// segment, while an idle one still forwards every segment as soon as it arrives. A read that
     /// has to wait fills the buffer after the batch, which is processed meanwhile.
     /// </remarks>
-    public static async Task<(long Written, string Reason)> CopyAsync(HttpResponseMessage response, ObjectWriteSession session, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation)
+    public static async Task<(long Written, string Reason)> CopyAsync(HttpResponseMessage response, ObjectWriteSession session, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation, byte[]? copy = null)
     {
         long written = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -79,6 +82,10 @@ internal static class OriginBodyCopy
                 if (end > start)
                 {
                     await session.WriteAsync(buffer.AsMemory(start, end - start), cancellation).ConfigureAwait(false);
+                    if (copy is not null && written < copy.Length)
+                    {
+                        buffer.AsSpan(start, (int)Math.Min(end - start, copy.Length - written)).CopyTo(copy.AsSpan((int)written));
+                    }
                     written += end - start;
                     start = end;
                     progress?.Invoke(written);

@@ -113,7 +113,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     }
 
     public ObjectWriteSession BeginWrite(string key, ObjectWrite write) =>
-        new StagingSession(this, key, write, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+        new StagingSession(this, key, write, StagingFiles.NewPath(_stagingDirectory));
 
     /// <summary>Nothing to forget: this replica's disk is the only copy.</summary>
     public void Forget(string key)
@@ -140,7 +140,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             File.Flush(Write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await File.DisposeAsync().ConfigureAwait(false);
-            return store.Commit(Key, StagingPath, trailer);
+            var entry = store.Commit(Key, StagingPath, trailer);
+            StagingFileMoved();
+            return entry;
         }
     }
 
@@ -150,7 +152,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     /// <summary>Writes the attribute file of the entry's version (staged, flushed, one rename) and updates the index.</summary>
     public ObjectEntry? SetAttributes(ObjectEntry entry, ObjectAttributes attributes)
     {
-        var staging = Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        var staging = StagingFiles.NewPath(_stagingDirectory);
         try
         {
             using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -306,7 +308,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             // Versions only grow for a key, whatever the clock does.
             var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
             var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
-            File.Move(stagingPath, path, overwrite: false);
+            StagingFiles.MoveNoReplace(stagingPath, path);
             var entry = ToEntry(trailer, path, version);
             _entries[key] = entry;
             if (previous is null)

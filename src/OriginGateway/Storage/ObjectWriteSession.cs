@@ -64,6 +64,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
     private readonly Action<IOException> _onWriteFailure;
     private long _length;
     private bool _done;
+    private bool _moved;
 
     protected StagingFileSession(string key, ObjectWrite write, string path, Action<IOException> onWriteFailure)
     {
@@ -142,6 +143,9 @@ internal abstract class StagingFileSession : ObjectWriteSession
     /// <summary>Makes the verified body visible as the key's new version.</summary>
     protected abstract Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken);
 
+    /// <summary>Called by a store whose commit moved the staging file into place: there is nothing left to delete.</summary>
+    protected void StagingFileMoved() => _moved = true;
+
     /// <summary>Releases what an uncommitted write holds in the store (an S3 multipart upload).</summary>
     protected virtual void Discard()
     {
@@ -156,8 +160,11 @@ internal abstract class StagingFileSession : ObjectWriteSession
             _done = true;
             Discard();
         }
-        // The filesystem store renamed a committed file away; the S3 store uploaded it.
-        TryDelete(StagingPath);
+        // The filesystem store renamed a committed file away; the S3 store uploaded it and leaves it here.
+        if (!_moved)
+        {
+            TryDelete(StagingPath);
+        }
     }
 
     /// <summary>Removes what writes interrupted by a crash left in a staging directory (at start-up).</summary>

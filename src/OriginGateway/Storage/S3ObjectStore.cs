@@ -176,7 +176,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     }
 
     public ObjectWriteSession BeginWrite(string key, ObjectWrite write) =>
-        new S3WriteSession(this, key, write, Path.Combine(_stagingDirectory, Guid.NewGuid().ToString("N") + ".tmp"));
+        new S3WriteSession(this, key, write, StagingFiles.NewPath(_stagingDirectory));
 
     public void Forget(string key) => _cache.TryRemove(key, out _);
 
