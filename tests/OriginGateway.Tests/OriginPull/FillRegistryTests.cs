@@ -79,6 +79,25 @@ public sealed class FillRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task ASmallBody_StartsItsClientsCommittedAndWhole_FromMemory()
+    {
+        var body = RandomNumberGenerator.GetBytes(1024);
+        var origin = new InMemoryOrigin((_, _) => Task.FromResult(InMemoryOrigin.Body(body)));
+        var registry = Registry(origin);
+
+        var fill = registry.GetOrStart(_bucket, "small.bin", Request("/small.bin"), out _);
+        var start = await fill.Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // When its clients wake the object is already stored, and every byte is theirs without waiting.
+        Assert.Equal(FillStartKind.Streaming, start.Kind);
+        Assert.Equal(body, await _bucket.Store.ReadAllAsync("small.bin"));
+        Assert.Equal(body.Length, fill.Published);
+        Assert.Equal(body, fill.Body!.Value.ToArray());
+        Assert.Equal(FillState.Committed, await EndAsync(fill));
+        Assert.Equal(body.Length, fill.Published);
+    }
+
+    [Fact]
     public async Task AMissWhileTheBodyStreams_JoinsTheFill_AndAMissAfterTheCommitIsNoFill()
     {
         var pipe = new Pipe();
