@@ -38,9 +38,11 @@ public sealed class AdminTests(ITestOutputHelper output)
         await using var __ = origin;
         origin.Serve("/m/seen.txt", Encoding.UTF8.GetBytes("mirrored for the admin page"), "text/plain");
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/seen.txt"))).StatusCode);
-        // A task slow enough to be watched: 3 MiB in 64 KiB steps, 100 ms apart.
+        // A task slow enough to be watched: 3 MiB in 64 KiB steps, 300 ms apart — about 14 s, longer than a
+        // cold Chromium takes to start and log in on a busy 2-core machine (at 100 ms apart, 5 s, it once
+        // finished before the page first looked).
         await using var slow = await SlowOrigin.StartAsync();
-        slow.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(100));
+        slow.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(300));
         var tasks = new FetchTaskClient(gateway);
         var submitted = await tasks.SubmitAsync(new { Url = $"http://{slow.Host}/slow/big.bin", Key = "slow/big.bin" });
         var screenshot = Path.Combine(AppContext.BaseDirectory, "admin-ui.png");
