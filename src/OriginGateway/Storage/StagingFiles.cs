@@ -25,20 +25,19 @@ internal static class StagingFiles
     {
         if (s_noReplaceRename)
         {
+            int errno;
             try
             {
                 if (RenameAt2(AtCurrentDirectory, source, AtCurrentDirectory, destination, RenameNoReplace) == 0)
                 {
                     return;
                 }
+                errno = Marshal.GetLastPInvokeError();
             }
             catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
             {
-                s_noReplaceRename = false;
-                File.Move(source, destination, overwrite: false);
-                return;
+                errno = ENOSYS;
             }
-            var errno = Marshal.GetLastPInvokeError();
             if (errno is not (ENOSYS or EINVAL))
             {
                 throw errno switch
