@@ -1,5 +1,7 @@
 // Drives the gateway's /admin page in Debian's headless Chromium through Playwright (playwright-core).
-// Usage: node admin-ui-check.js <adminUrl> <secretId> <secretKey> <bucket> <taskId> <explainKey> <screenshot.png> <bucketWithoutRules>
+// Usage: node admin-ui-check.js <adminUrl> <secretId> <secretKey> <bucket> <taskId> <explainKey> <screenshot.png> <bucketWithoutRules> <releaseUrl>
+// The task's origin holds its body part-way until <releaseUrl> is fetched, which the script does once it
+// has seen the progress bar below 100 %.
 // Takes a second screenshot at 700 px wide beside the first (<screenshot>-700.png).
 // Prints one JSON document with what the page showed; exits non-zero on the first failure.
 'use strict';
@@ -8,7 +10,7 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bucketWithoutRules] = process.argv.slice(2);
+const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bucketWithoutRules, releaseUrl] = process.argv.slice(2);
 
 (async () => {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
@@ -60,11 +62,17 @@ const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bu
     const row = page.locator(`#tasks tr[data-id="${taskId}"]`);
     await row.waitFor();
     const seen = [];
-    const deadline = Date.now() + 60000;
+    let released = false;
+    const deadline = Date.now() + 90000;
     while (Date.now() < deadline) {
       const percent = Number(await row.getAttribute('data-percent'));
       if (seen[seen.length - 1] !== percent) seen.push(percent);
       if (percent === 100) break;
+      if (!released) {
+        const answer = await fetch(releaseUrl);
+        if (answer.status !== 204) throw new Error(`releasing the task's body answered ${answer.status}`);
+        released = true;
+      }
       await page.waitForTimeout(200);
     }
     result.progressSeen = seen;

@@ -38,18 +38,39 @@ public sealed class AdminTests(ITestOutputHelper output)
         await using var __ = origin;
         origin.Serve("/m/seen.txt", Encoding.UTF8.GetBytes("mirrored for the admin page"), "text/plain");
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/seen.txt"))).StatusCode);
-        // A task slow enough to be watched: 3 MiB in 64 KiB steps, 300 ms apart — about 14 s, longer than a
-        // cold Chromium takes to start and log in on a busy 2-core machine (at 100 ms apart, 5 s, it once
-        // finished before the page first looked).
+        // A task the page must see part-way: its origin sends the first MiB of 3, then trickles 1 KiB every
+        // 250 ms until the browser script, having seen the bar below 100 %, asks for /slow/release — a
+        // cold Chromium on a busy CI machine once took longer to log in than a timed body took to finish.
         await using var slow = await SlowOrigin.StartAsync();
-        slow.ServeSlowly("/slow/big.bin", new byte[3 * 1024 * 1024], 64 * 1024, TimeSpan.FromMilliseconds(300));
+        var body = new byte[3 * 1024 * 1024];
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.On("/slow/release", context => { released.TrySetResult(); context.Response.StatusCode = 204; return Task.CompletedTask; });
+        slow.On("/slow/big.bin", async context =>
+        {
+            context.Response.ContentLength = body.Length;
+            var sent = 0;
+            for (; sent < 1024 * 1024; sent += 64 * 1024)
+            {
+                await context.Response.Body.WriteAsync(body.AsMemory(sent, 64 * 1024));
+                await context.Response.Body.FlushAsync();
+            }
+            var holdUntil = DateTime.UtcNow.AddMinutes(2);
+            while (!released.Task.IsCompleted && DateTime.UtcNow < holdUntil && sent < body.Length - 1024)
+            {
+                await context.Response.Body.WriteAsync(body.AsMemory(sent, 1024));
+                await context.Response.Body.FlushAsync();
+                sent += 1024;
+                await Task.WhenAny(released.Task, Task.Delay(250));
+            }
+            await context.Response.Body.WriteAsync(body.AsMemory(sent));
+        });
         var tasks = new FetchTaskClient(gateway);
         var submitted = await tasks.SubmitAsync(new { Url = $"http://{slow.Host}/slow/big.bin", Key = "slow/big.bin" });
         var screenshot = Path.Combine(AppContext.BaseDirectory, "admin-ui.png");
         File.Delete(screenshot);
 
         var (exit, stdout, stderr) = await NodeScript.RunAsync("admin-ui-check.js",
-            new Uri(gateway.ControlUrl, "admin").ToString(), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, submitted.TaskId, "m/dir/photo.jpg", screenshot, GatewayFixture.PrivateBucket);
+            new Uri(gateway.ControlUrl, "admin").ToString(), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, submitted.TaskId, "m/dir/photo.jpg", screenshot, GatewayFixture.PrivateBucket, $"http://{slow.Host}/slow/release");
 
         Assert.True(exit == 0, $"the browser script failed:\n{stderr}\n{stdout}\n{gateway.Output}");
         output.WriteLine("admin page screenshot: " + screenshot);
@@ -67,7 +88,8 @@ public sealed class AdminTests(ITestOutputHelper output)
         Assert.Equal($"Rule 1 fires: mirror → http://{origin.Host}/m/dir/photo.jpg", root.GetProperty("explain").GetString());
         var seen = root.GetProperty("progressSeen").EnumerateArray().Select(p => p.GetInt32()).ToList();
         Assert.Equal(100, seen[^1]);
-        Assert.True(seen.Count >= 2, "the progress bar should have been seen below 100 % first: " + string.Join(", ", seen));
+        Assert.True(seen.Count >= 2 && seen[0] < 100, "the progress bar should have been seen below 100 % first: " + string.Join(", ", seen));
+        Assert.True(released.Task.IsCompleted, "the browser script never released the held body");
         Assert.Equal(100, root.GetProperty("progressValue").GetInt32());
         Assert.Equal("succeeded", root.GetProperty("taskState").GetString());
         Assert.Equal(["none yet"], root.GetProperty("emptyRules").EnumerateArray().Select(r => r.GetString()!.Trim()));
