@@ -167,7 +167,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                     return null;
                 }
                 File.Move(staging, AttributesPath(current.Location), overwrite: true);
-                var updated = current.WithAttributes(attributes);
+                var updated = current.WithAttributes(attributes, fileBeside: true);
                 _entries[entry.Key] = updated;
                 return updated;
             }
@@ -200,7 +200,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             }
             // The file goes first: a crash after it leaves nothing to resurrect at start-up.
             TryDelete(entry.Location);
-            TryDelete(AttributesPath(entry.Location));
+            DeleteAttributesFile(entry);
             RemoveFromIndex(key);
             return true;
         }
@@ -321,7 +321,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             else
             {
                 TryDelete(previous.Location);
-                TryDelete(AttributesPath(previous.Location));
+                DeleteAttributesFile(previous);
             }
             return entry;
         }
@@ -388,7 +388,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             var attributesPath = AttributesPath(path);
             if (attributeFiles.Remove(attributesPath) && ReadAttributes(attributesPath, entry) is { } attributes)
             {
-                entry = entry.WithAttributes(attributes);
+                entry = entry.WithAttributes(attributes, fileBeside: true);
             }
             _entries[trailer.Key] = entry;
             _order.Add(trailer.Key);
@@ -409,6 +409,15 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         LogCorrupt(_logger, path);
         TryDelete(path);
         return null;
+    }
+
+    /// <summary>Most versions never had their attributes changed: no unlink (and the stat a missing file costs) for them.</summary>
+    private static void DeleteAttributesFile(ObjectEntry entry)
+    {
+        if (entry.AttributesFileBeside)
+        {
+            TryDelete(AttributesPath(entry.Location));
+        }
     }
 
     private static string AttributesPath(string objectPath) => string.Concat(objectPath.AsSpan(0, objectPath.Length - FileSuffix.Length), AttributesSuffix);

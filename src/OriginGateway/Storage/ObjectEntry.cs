@@ -68,7 +68,16 @@ internal sealed class ObjectEntry
     /// </summary>
     public string VersionId => _versionId ?? Version.ToString("x16", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Filesystem store: the attributes were changed after the write and live in an attribute file beside the
+    /// version, which goes when the version goes (a version without one needs no clean-up call).
+    /// </summary>
+    public bool AttributesFileBeside { get; private init; }
+
     /// <summary>The same version with other attributes (the body and everything else unchanged).</summary>
-    public ObjectEntry WithAttributes(ObjectAttributes attributes) =>
-        new(Key, Location, Version, Length, Md5Hex, LastModified, ContentType, Headers, GatewayMetadata, ETag, StoreTag, attributes, _versionId);
+    public ObjectEntry WithAttributes(ObjectAttributes attributes, bool fileBeside = false) =>
+        new(Key, Location, Version, Length, Md5Hex, LastModified, ContentType, Headers, GatewayMetadata, ETag, StoreTag, attributes, _versionId)
+        {
+            AttributesFileBeside = fileBeside,
+        };
 }

@@ -109,6 +109,33 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
     }
 
     [Fact]
+    public async Task AnAttributeFile_GoesWithItsVersion_OnOverwriteAndDelete_AlsoAfterARestart()
+    {
+        string[] AttributeFiles() => Directory.EnumerateFiles(_bucketDirectory, "*.attr", SearchOption.AllDirectories).ToArray();
+        var tagged = new ObjectAttributes("private", [], [new("k", "v")]);
+
+        // Changed in this process, then overwritten: the version's attribute file goes with it.
+        var first = await PutAsync("a", "1"u8.ToArray());
+        Assert.True((await _store.SetAttributesAsync(first, tagged, default))!.AttributesFileBeside);
+        Assert.Single(AttributeFiles());
+        var second = await PutAsync("a", "2"u8.ToArray());
+        Assert.False(second.AttributesFileBeside);
+        Assert.Empty(AttributeFiles());
+
+        // Changed, then found again by a restart's scan, then overwritten or deleted.
+        await _store.SetAttributesAsync(second, tagged, default);
+        var other = await PutAsync("b", "3"u8.ToArray());
+        await _store.SetAttributesAsync(other, tagged, default);
+        Assert.Equal(2, AttributeFiles().Length);
+        _store = Open();
+        Assert.True(_store.Find("a")!.AttributesFileBeside);
+        Assert.Equal(tagged, _store.Find("b")!.Attributes);
+        await PutAsync("a", "4"u8.ToArray());
+        Assert.True(_store.Delete("b"));
+        Assert.Empty(AttributeFiles());
+    }
+
+    [Fact]
     public async Task FailedWrites_LeaveNoStagingFiles()
     {
         await _store.PutAsync("x", new MemoryStream(new byte[10]), Write(max: 5), CancellationToken.None);
