@@ -199,7 +199,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(HttpStatusCode.OK, (await a.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(a.DataUrl, "frozen/a.txt")) { Content = CosSigner.Bytes("before"u8.ToArray()) }.Sign())).StatusCode);
         foreach (var replica in new[] { a, b })
         {
-            Assert.StartsWith("Healthy\n", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
+            await WhileUnavailableAsync(async () => Assert.StartsWith("Healthy\n", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal));
         }
 
         await set.S3.FreezeAsync();
@@ -277,8 +277,8 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         var back = clock.Elapsed - thawed;
         output.WriteLine($"both ready again {back.TotalMilliseconds:F0} ms after S3 was thawed");
         Assert.True(back < TimeSpan.FromSeconds(15), $"ready again only after {back}");
-        Assert.Equal("before", await b.Client.GetStringAsync(new Uri(b.DataUrl, "frozen/a.txt")));
-        Assert.Equal(HttpStatusCode.OK, (await a.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(a.DataUrl, "frozen/b.txt")) { Content = CosSigner.Bytes("after"u8.ToArray()) }.Sign())).StatusCode);
+        await WhileUnavailableAsync(async () => Assert.Equal("before", await b.Client.GetStringAsync(new Uri(b.DataUrl, "frozen/a.txt"))));
+        await WhileUnavailableAsync(async () => (await a.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(a.DataUrl, "frozen/b.txt")) { Content = CosSigner.Bytes("after"u8.ToArray()) }.Sign())).EnsureSuccessStatusCode());
         Assert.False(a.HasExited || b.HasExited);
     }
 
@@ -364,8 +364,8 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Fail($"{o} is in the store");
         }
         // And both work again.
-        Assert.Equal(mirrored, await other.Client.GetByteArrayAsync(new Uri(other.DataUrl, "s/cut.bin")));
-        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = CosSigner.Bytes(uploaded) }.Sign())).StatusCode);
+        await WhileUnavailableAsync(async () => Assert.Equal(mirrored, await other.Client.GetByteArrayAsync(new Uri(other.DataUrl, "s/cut.bin"))));
+        await WhileUnavailableAsync(async () => (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "up/cut.bin")) { Content = CosSigner.Bytes(uploaded) }.Sign())).EnsureSuccessStatusCode());
         Assert.Equal(uploaded, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "up/cut.bin")));
         // The cut PUT's multipart upload is aborted once S3 is back (its abort is retried with back-off).
         var aborted = Stopwatch.StartNew();
@@ -479,6 +479,30 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         {
             length = body.Length;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> until it passes, for at most 15 s: with the drills' 1 s store deadline, a busy
+    /// machine can make the S3 server (a Node process catching up after its outage) miss it once more, and the
+    /// gateway then answers 503 ServiceUnavailable — "retry the request" — or cuts a body it could not store, as it
+    /// must. A client retries those; a gateway that does not recover still fails here, with the last error.
+    /// </summary>
+    private async Task WhileUnavailableAsync(Func<Task> step)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await step();
+                return;
+            }
+            catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.ServiceUnavailable or null && clock.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                output.WriteLine($"retried after {clock.ElapsedMilliseconds} ms: {e.Message}");
+                await Task.Delay(250);
+            }
         }
     }
 
