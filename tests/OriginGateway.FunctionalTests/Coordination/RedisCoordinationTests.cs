@@ -56,8 +56,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
     {
         // Claims are what is tested here, not deadlines: a generous one, so a loaded machine does not turn a slow
         // call into a local fallback; and a TTL long enough that a renewal (every third of it) delayed by a busy
-        // machine still lands in time (with 1.5 s, one run of the whole suite saw the claim lapse).
-        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(4), OperationTimeout = TimeSpan.FromSeconds(2) };
+        // machine still lands in time (with 1.5 s, and once more with 4 s, a run of the whole suite saw the claim lapse).
+        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(9), OperationTimeout = TimeSpan.FromSeconds(2) };
         var a = new RedisFillLocks(Connect(options), options, TimeProvider.System);
         var b = new RedisFillLocks(Connect(options), options, TimeProvider.System);
 
@@ -67,7 +67,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.NotNull(await b.TryClaimAsync("bucket", "other key"));
 
         // Renewed while held: still A's well past the TTL.
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Task.Delay(TimeSpan.FromSeconds(12));
         Assert.Null(await b.TryClaimAsync("bucket", "key"));
         await claim.DisposeAsync();
         var taken = await b.TryClaimAsync("bucket", "key");
