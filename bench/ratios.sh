@@ -49,6 +49,12 @@ function cpurow(sc, peer,   g, p) {
   if (g == "" && p == "") return
   printf "| %s | %s | %s | %s | %s |\n", sc, g == "" ? "-" : g, p == "" ? "-" : p, peer, (g != "" && p != "" && p + 0 > 0) ? sprintf("%.2f", g / p) : "-"
 }
+function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+function floorrow(sc, peer,   n, f, g) {
+  n = med(rps[peer SUBSEP sc]); f = med(rps["floor" SUBSEP sc]); g = med(rps["gateway" SUBSEP sc])
+  printf "| %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", sc, n == "" ? "-" : n, f == "" ? "-" : f, g == "" ? "-" : g, ratio(f, n), ratio(g, f), \
+    med(cpu[peer SUBSEP sc]) == "" ? "-" : med(cpu[peer SUBSEP sc]), med(cpu["floor" SUBSEP sc]) == "" ? "-" : med(cpu["floor" SUBSEP sc]), med(cpu["gateway" SUBSEP sc]) == "" ? "-" : med(cpu["gateway" SUBSEP sc])
+}
 END {
   print "| scenario | peer | gateway (median) | peer (median) | gateway / peer | target | | notes |"
   print "|---|---|---|---|---|---|---|---|"
@@ -79,6 +85,13 @@ END {
   cpurow("hit1k", "nginx-static"); cpurow("hitmulti", "nginx-static"); cpurow("hit1m", "nginx-static")
   cpurow("proxy64k", "nginx-proxy"); cpurow("redirect", "nginx-redirect"); cpurow("put1k", "nginx-dav"); cpurow("put1m", "nginx-dav")
   cpurow("signedhit", "none")
+  # With --floor: Kestrel and YARP with nothing of the gateway between them, beside both.
+  if (rps["floor" SUBSEP "hit1k"] rps["floor" SUBSEP "redirect"] rps["floor" SUBSEP "proxy64k"] != "") {
+    print "\nThe framework floor (bench/OriginGateway.Floor: Kestrel from memory or a 302, the YARP forwarder; req/s and CPU-us per request, medians):\n"
+    print "| scenario | nginx | floor | gateway | floor / nginx | gateway / floor | CPU-us nginx / floor / gateway |"
+    print "|---|---|---|---|---|---|---|"
+    floorrow("hit1k", "nginx-static"); floorrow("redirect", "nginx-redirect"); floorrow("proxy64k", "nginx-proxy")
+  }
   printf "\nUnits: req/s for hit1k, hitmulti, proxy64k, redirect, put1k and the curve; MB/s for hit1m and put1m; wall seconds for cold1k, cold1m, herd.\n"
   printf "Gateway peak RSS (VmHWM) over the whole run: %s MiB (target: < 128 MiB).\n", rss
 }' "$RAW"

@@ -2,7 +2,7 @@
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
 #   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
-#                              [--scenarios LIST] [--gateway-only] [--native | --jit]
+#                              [--scenarios LIST] [--gateway-only] [--native | --jit] [--floor]
 #                              [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
@@ -18,6 +18,9 @@
 # when hot), as the Dockerfile publishes it; --native publishes it compiled natively (Native AOT, AVX2
 # code where this machine has AVX2, as the JIT would use it), --jit without precompiled code (every
 # method compiled by the JIT at first call).
+# --floor adds the frameworks' own floor as one more peer of hit1k, redirect and proxy64k: Kestrel
+# answering from memory or with a 302 and YARP's forwarder, nothing of the gateway between them
+# (bench/OriginGateway.Floor: published as the gateway is, with the gateway's runtime settings).
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +30,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
 SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
-GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=r2r
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=r2r FLOOR=0
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -38,6 +41,7 @@ while (($#)); do
     --no-warmup) WARMUP=0; shift ;;
     --native) BUILD=native; shift ;;
     --jit) BUILD=jit; shift ;;
+    --floor) FLOOR=1; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) die "unknown option $1 (see the header of $0)" ;;
   esac
@@ -62,9 +66,10 @@ fi
 exec 9>/tmp/bench-suite.lock
 flock -n 9 || die "another benchmark run is in progress (lock /tmp/bench-suite.lock)"
 
-GW_PID="" GW_DIR=$(mktemp -d /tmp/bench-gateway-XXXXXX)
+GW_PID="" FLOOR_PID="" GW_DIR=$(mktemp -d /tmp/bench-gateway-XXXXXX)
 cleanup() {
   [[ -z $GW_PID ]] || { kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; }
+  [[ -z $FLOOR_PID ]] || { kill "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; }
   "$BENCH_DIR/peers/peers.sh" stop || true
   "$BENCH_DIR/origin/origin.sh" stop || true
   rm -rf "$GW_DIR"
@@ -123,6 +128,19 @@ GW_PID=$(pgrep -f "OriginGateway[.dl]* --Endpoints:Data=http://127.0.0.1:$GW_POR
 GW="http://127.0.0.1:$GW_PORT"
 log "gateway pid $GW_PID on $GW; origin $ORIGIN_URL"
 
+if ((FLOOR == 1)); then
+  log "publishing the floor (Release, $BUILT)"
+  dotnet publish "$BENCH_DIR/OriginGateway.Floor/OriginGateway.Floor.csproj" -c Release "${PUBLISH[@]}" -o "$GW_DIR/floor" --nologo -v quiet >"$GW_DIR/floor-publish.log" 2>&1 || { cat "$GW_DIR/floor-publish.log"; die "publish of the floor failed"; }
+  FLOOR_CMD=(dotnet "$GW_DIR/floor/OriginGateway.Floor.dll")
+  [[ $BUILD != native ]] || FLOOR_CMD=("$GW_DIR/floor/OriginGateway.Floor")
+  FLOOR_PORT=$(free_port)
+  (cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec "${FLOOR_CMD[@]}" --urls "http://127.0.0.1:$FLOOR_PORT" --Origin "$ORIGIN_URL" >"$OUT/floor.log" 2>&1) &
+  FLOOR_PID=$!
+  wait_port "$FLOOR_PORT" || { cat "$OUT/floor.log"; die "the floor did not start"; }
+  FLOOR_URL="http://127.0.0.1:$FLOOR_PORT"
+  log "floor pid $FLOOR_PID on $FLOOR_URL"
+fi
+
 {
   echo "date: $(date -Is)"
   echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(uname -sr)"
@@ -145,6 +163,10 @@ if ((GATEWAY_ONLY == 0)); then
   "${WARM[@]}" --out "$OUT/warmup-mirror" --label warmup-mirror --target "$MIRROR_URL" --reset "$MIRROR_RESET" --scenarios "$(only cold1k cold1m)" >/dev/null || true
   "${WARM[@]}" --out "$OUT/warmup-proxy" --label warmup-proxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --scenarios "$(only proxy64k)" >/dev/null || true
 fi
+if ((FLOOR == 1)); then
+  "${WARM[@]}" --out "$OUT/warmup-floor" --label warmup-floor --target "$FLOOR_URL/hit" --proxy-target "$FLOOR_URL/proxy" \
+    --redirect-target "$FLOOR_URL/redirect" --no-store --scenarios "$(only hit1k proxy64k redirect)" >/dev/null || true
+fi
 fi
 
 RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --raw "$RAW")
@@ -154,11 +176,13 @@ for r in $(seq "$ROUNDS"); do
   "${RUN[@]}" --out "$OUT/r$r-gateway" --label gateway --target "$GW/mirror-1250000000" \
     --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" \
     --signed-target "$GW/private-1250000000" --sign-cmd "$SIGN" --cpu-pids "$GW_PID" --scenarios "$SCENARIOS" >/dev/null
-  ((GATEWAY_ONLY == 0)) || continue
   peer() { # label scenarios run.sh-args...
     local label=$1 list; list=$(only ${2//,/ }); shift 2
     [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
   }
+  ((FLOOR == 0)) || peer floor hit1k,proxy64k,redirect --target "$FLOOR_URL/hit" --proxy-target "$FLOOR_URL/proxy" \
+    --redirect-target "$FLOOR_URL/redirect" --no-store --cpu-pids "$FLOOR_PID"
+  ((GATEWAY_ONLY == 0)) || continue
   peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"
   peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --reset "$MIRROR_RESET" --store "$MIRROR_STORE"
