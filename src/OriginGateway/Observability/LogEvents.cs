@@ -73,6 +73,7 @@ internal static class LogEvents
 
     // 3200–3299: Origin pull: decisions
     public const int OriginPullDecision = 3201;
+    public const int OriginPullDecisionsDropped = 3202;
 
     // 4000–4099: Tasks
     public const int TasksReclaimed = 4001;

@@ -17,7 +17,7 @@ namespace OriginGateway.OriginPull;
 /// priority) whose status and prefix match decides, and its outcome is final. Guards against
 /// loops through <c>Via</c> before anything is fetched.
 /// </summary>
-internal sealed partial class OriginPullDispatcher(
+internal sealed class OriginPullDispatcher(
     OriginConfigurationService configurations,
     MirrorAction mirror,
     ProxyAction proxy,
@@ -25,7 +25,7 @@ internal sealed partial class OriginPullDispatcher(
     NegativeCache negativeCache,
     RecentDecisions decisions,
     TimeProvider time,
-    ILogger<OriginPullDispatcher> logger) : IObjectMissHandler
+    DecisionLog log) : IObjectMissHandler
 {
     public const string RuleHeader = "x-origin-rule";
     private const int MaxViaHops = 3;
@@ -93,22 +93,17 @@ internal sealed partial class OriginPullDispatcher(
         var bytes = pull?.BytesSent ?? context.Response.ContentLength ?? 0;
         var originHost = pull?.OriginHost ?? "";
         var requestId = headers[RequestIds.HeaderName].ToString();
-        decisions.Add(new OriginDecision(time.GetUtcNow(), request.Bucket.Name, request.Key, rule.Priority, rule.ActionName, originHost, context.Response.StatusCode, bytes, elapsed, requestId));
+        var decision = new OriginDecision(time.GetUtcNow(), request.Bucket.Name, request.Key, rule.Priority, rule.ActionName, originHost, context.Response.StatusCode, bytes, elapsed, requestId);
+        decisions.Add(decision);
         // Pulls (Mirror, Proxy) wait on an origin anyway: their line is Information. A Redirect contacts
         // nothing and can run at a hundred thousand a second, where a line each would cost a quarter of
-        // the throughput: its line is Debug (the access log and /admin show them too).
+        // the throughput: its line is Debug (the access log and /admin show them too). Keys never reach
+        // the log: the line carries a short hash of the key.
         var level = rule.Type == OriginType.Redirect ? LogLevel.Debug : LogLevel.Information;
-        if (logger.IsEnabled(level))
+        if (log.IsEnabled(level))
         {
-            var keyHash = KeyHash.Of(request.Key);
-            LogDecision(logger, level, request.Bucket.Name, keyHash, rule.Priority, rule.ActionName, originHost.Length > 0 ? originHost : "-", context.Response.StatusCode, bytes, elapsed, requestId);
+            log.Write(level, decision);
         }
         return true;
     }
-
-    /// <summary>Keys never reach logs or metrics; a short hash identifies them.</summary>
-
-    [LoggerMessage(EventId = LogEvents.OriginPullDecision,
-        Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId}")]
-    private static partial void LogDecision(ILogger logger, LogLevel level, string bucket, string keyHash, int rule, string action, string originHost, int status, long bytes, double durationMs, string requestId);
 }

@@ -12,6 +12,7 @@ internal static class OriginPullFeature
         services.AddSingleton<FillRegistry>();
         services.AddSingleton<MirrorAction>();
         services.AddSingleton<ProxyAction>();
+        services.AddSingleton<DecisionLog>();
         services.AddSingleton<OriginPullDispatcher>();
         services.AddSingleton<IObjectMissHandler>(sp => sp.GetRequiredService<OriginPullDispatcher>());
         services.AddSingleton<ITaskHandler, ProxyStoreHandler>();
