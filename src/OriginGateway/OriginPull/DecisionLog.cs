@@ -55,7 +55,11 @@ internal sealed partial class DecisionLog : IDisposable
         _pending.Enqueue(new Line(level, decision));
         if (Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
-            _timer.Change(Delay, Timeout.InfiniteTimeSpan);
+            // A disposed timer (a request finishing during shutdown) is not started again: the line is written at once.
+            if (!_timer.Change(Delay, Timeout.InfiniteTimeSpan))
+            {
+                Drain();
+            }
         }
     }
 

@@ -43,6 +43,16 @@ public sealed class DecisionLogTests
     }
 
     [Fact]
+    public void ALineWrittenAfterDispose_IsLoggedAtOnce()
+    {
+        var logger = new RecordingLogger();
+        var log = new DecisionLog(logger, maxPending: 100);
+        log.Dispose();
+        log.Write(LogLevel.Information, Decision(1));
+        Assert.Equal("request-1", Assert.Single(logger.Lines).Message.Split(' ')[^1]);
+    }
+
+    [Fact]
     public async Task WhenTheLogCannotKeepUp_TheRequestDoesNotWait_LinesBeyondTheLimitAreDroppedAndReported()
     {
         var logger = new RecordingLogger { BlockFirst = true };
