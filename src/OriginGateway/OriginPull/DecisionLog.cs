@@ -9,8 +9,8 @@ namespace OriginGateway.OriginPull;
 /// The one log line per origin-pull decision (event 3201, category <see cref="OriginPullDispatcher"/>), written off the
 /// request path: a request only queues its decision; a timer hands what queued in the last
 /// <see cref="Delay"/> to the logger in one go. Logged from the request, every line woke the console logger's
-/// writer thread — a futex call and a context switch per proxied request, about a fifth of the gap between a
-/// proxied request and YARP's own cost (bench/README.md). Lines keep their order; one queued while the logger cannot
+/// writer thread — a futex call and a context switch per proxied request, the largest single item of what a proxied
+/// request cost over YARP's own (bench/README.md). Lines keep their order; one queued while the logger cannot
 /// keep up is dropped once <see cref="MaxPending"/> wait, counted, and reported in a warning — a request never waits
 /// for the log.
 /// </summary>
