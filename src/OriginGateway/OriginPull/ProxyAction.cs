@@ -52,7 +52,7 @@ internal sealed partial class ProxyAction(
         var url = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName);
         var clientRange = context.Request.Headers.Range.ToString();
         var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
-        var error = await forwarder.SendAsync(context, url.GetLeftPart(UriPartial.Authority), client.Invoker, RequestConfig, transformer).ConfigureAwait(false);
+        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.Invoker, RequestConfig, transformer).ConfigureAwait(false);
         await transformer.FinishAsync(error).ConfigureAwait(false);
     }
 
@@ -132,7 +132,7 @@ internal sealed partial class ProxyAction(
             _response = proxyResponse;
             headers[RequestIds.HeaderName] = requestId;
             headers[ObjectReadHandler.ActionHeader] = "proxy";
-            headers[OriginPullDispatcher.RuleHeader] = pull.Rule.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            headers[OriginPullDispatcher.RuleHeader] = pull.Rule.PriorityText;
             if (proxyResponse is null)
             {
                 return proceed;

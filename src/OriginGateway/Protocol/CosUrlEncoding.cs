@@ -51,6 +51,6 @@ internal static class CosUrlEncoding
 
     private const string HexUpper = "0123456789ABCDEF";
 
-    private static bool IsUnreserved(char c) =>
+    public static bool IsUnreserved(char c) =>
         c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_' or '.' or '~';
 }

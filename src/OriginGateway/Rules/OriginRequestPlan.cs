@@ -13,6 +13,7 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
 {
     /// <summary>The token the gateway adds to <c>Via</c>; more than 3 on an incoming request is a loop.</summary>
     public const string ViaToken = "origin-gateway";
+    private const string OwnVia = "1.1 " + ViaToken;
 
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -34,7 +35,10 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
     /// normalises them (kept per scheme and host: rules name few hosts), then the path and query exactly as built.
     /// A redirect answers this for every request; parsing a <see cref="Uri"/> each time was among its largest costs.
     /// </summary>
-    public string LocationFor(string host)
+    public string LocationFor(string host) => AuthorityFor(host) + PathAndQuery;
+
+    /// <summary>The scheme and host as <see cref="Uri"/> normalises them (<c>UrlFor(host).GetLeftPart(UriPartial.Authority)</c>), kept.</summary>
+    public string AuthorityFor(string host)
     {
         var key = (Scheme, host);
         if (!Authorities.TryGetValue(key, out var authority))
@@ -46,7 +50,7 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             }
             Authorities[key] = authority;
         }
-        return authority + PathAndQuery;
+        return authority;
     }
 
     private const int MaxAuthorities = 1024;
@@ -87,15 +91,17 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         var (scheme, pathAndQuery) = SchemeAndPath(rule, key, clientScheme, rawQuery);
         var sent = new List<KeyValuePair<string, string>>();
         var dropped = new List<string>();
-        var connectionListed = new HashSet<string>(
-            clientHeaders.Connection.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)),
+        // Most requests name no header in Connection and come through no proxy: no set, no list for them.
+        var connection = clientHeaders.Connection;
+        var connectionListed = connection.Count == 0 ? null : new HashSet<string>(
+            connection.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)),
             StringComparer.OrdinalIgnoreCase);
-        var via = new List<string>();
+        List<string>? via = null;
         foreach (var (name, values) in clientHeaders)
         {
             if (name.Equals("Via", StringComparison.OrdinalIgnoreCase))
             {
-                via.AddRange(values.Where(v => v is not null)!);
+                (via ??= []).AddRange(values.Where(v => v is not null)!);
                 continue;
             }
             if (Forwarded(rule, name, connectionListed))
@@ -112,8 +118,15 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             sent.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
             sent.Add(new(name, value));
         }
-        via.Add("1.1 " + ViaToken);
-        sent.Add(new("Via", string.Join(", ", via)));
+        if (via is null)
+        {
+            sent.Add(new("Via", OwnVia));
+        }
+        else
+        {
+            via.Add(OwnVia);
+            sent.Add(new("Via", string.Join(", ", via)));
+        }
         return new OriginRequestPlan(scheme, pathAndQuery, sent, dropped);
     }
 
@@ -134,9 +147,9 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         return count;
     }
 
-    private static bool Forwarded(CompiledRule rule, string name, HashSet<string> connectionListed)
+    private static bool Forwarded(CompiledRule rule, string name, HashSet<string>? connectionListed)
     {
-        if (HopByHop.Contains(name) || connectionListed.Contains(name) || rule.ForbidHeaders.Contains(name)
+        if (HopByHop.Contains(name) || connectionListed?.Contains(name) == true || rule.ForbidHeaders.Contains(name)
             || name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase) || name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
         {
             return false;
@@ -177,5 +190,18 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
 
     /// <summary>Percent-encodes a decoded path (starting with '/') for the wire, keeping '/' and unreserved characters.</summary>
     public static string EncodePath(string path) =>
-        "/" + string.Join('/', path[1..].Split('/').Select(CosUrlEncoding.Encode));
+        NeedsEncoding(path) ? "/" + string.Join('/', path[1..].Split('/').Select(CosUrlEncoding.Encode)) : path;
+
+    /// <summary>Whether any character of the path is neither '/' nor unreserved (most keys need no encoding at all).</summary>
+    private static bool NeedsEncoding(string path)
+    {
+        foreach (var c in path.AsSpan(1))
+        {
+            if (c != '/' && !CosUrlEncoding.IsUnreserved(c))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -44,6 +44,18 @@ public sealed class OriginRequestPlanTests
         Assert.Empty(target.Headers);
         Assert.Equal(full.UrlFor(host).AbsoluteUri, target.LocationFor(host));
         Assert.Equal(full.UrlFor(host).AbsoluteUri, target.LocationFor(host));
+        Assert.Equal(full.UrlFor(host).GetLeftPart(UriPartial.Authority), full.AuthorityFor(host));
+    }
+
+    [Theory]
+    [InlineData("a/b-c_d.e~f/g.bin")]
+    [InlineData("a//b/")]
+    [InlineData("")]
+    public void APathOfUnreservedCharacters_IsSentAsItIs(string key)
+    {
+        var plan = Plan(Rule(), key);
+        Assert.Equal("/" + key, plan.PathAndQuery);
+        Assert.Equal("/" + key, plan.UrlFor("origin.example.com").AbsolutePath);
     }
 
     [Fact]
