@@ -50,10 +50,11 @@ function cpurow(sc, peer,   g, p) {
   printf "| %s | %s | %s | %s | %s |\n", sc, g == "" ? "-" : g, p == "" ? "-" : p, peer, (g != "" && p != "" && p + 0 > 0) ? sprintf("%.2f", g / p) : "-"
 }
 function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+function orDash(x) { return x == "" ? "-" : x }
 function floorrow(sc, peer,   n, f, g) {
   n = med(rps[peer SUBSEP sc]); f = med(rps["floor" SUBSEP sc]); g = med(rps["gateway" SUBSEP sc])
-  printf "| %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", sc, n == "" ? "-" : n, f == "" ? "-" : f, g == "" ? "-" : g, ratio(f, n), ratio(g, f), \
-    med(cpu[peer SUBSEP sc]) == "" ? "-" : med(cpu[peer SUBSEP sc]), med(cpu["floor" SUBSEP sc]) == "" ? "-" : med(cpu["floor" SUBSEP sc]), med(cpu["gateway" SUBSEP sc]) == "" ? "-" : med(cpu["gateway" SUBSEP sc])
+  printf "| %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", sc, orDash(n), orDash(f), orDash(g), ratio(f, n), ratio(g, f), \
+    orDash(med(cpu[peer SUBSEP sc])), orDash(med(cpu["floor" SUBSEP sc])), orDash(med(cpu["gateway" SUBSEP sc]))
 }
 END {
   print "| scenario | peer | gateway (median) | peer (median) | gateway / peer | target | | notes |"

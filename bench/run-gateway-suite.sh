@@ -138,6 +138,7 @@ if ((FLOOR == 1)); then
   FLOOR_PID=$!
   wait_port "$FLOOR_PORT" || { cat "$OUT/floor.log"; die "the floor did not start"; }
   FLOOR_URL="http://127.0.0.1:$FLOOR_PORT"
+  FLOOR_TARGETS=(--target "$FLOOR_URL/hit" --proxy-target "$FLOOR_URL/proxy" --redirect-target "$FLOOR_URL/redirect" --no-store)
   log "floor pid $FLOOR_PID on $FLOOR_URL"
 fi
 
@@ -164,8 +165,7 @@ if ((GATEWAY_ONLY == 0)); then
   "${WARM[@]}" --out "$OUT/warmup-proxy" --label warmup-proxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --scenarios "$(only proxy64k)" >/dev/null || true
 fi
 if ((FLOOR == 1)); then
-  "${WARM[@]}" --out "$OUT/warmup-floor" --label warmup-floor --target "$FLOOR_URL/hit" --proxy-target "$FLOOR_URL/proxy" \
-    --redirect-target "$FLOOR_URL/redirect" --no-store --scenarios "$(only hit1k proxy64k redirect)" >/dev/null || true
+  "${WARM[@]}" --out "$OUT/warmup-floor" --label warmup-floor "${FLOOR_TARGETS[@]}" --scenarios "$(only hit1k proxy64k redirect)" >/dev/null || true
 fi
 fi
 
@@ -180,8 +180,7 @@ for r in $(seq "$ROUNDS"); do
     local label=$1 list; list=$(only ${2//,/ }); shift 2
     [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
   }
-  ((FLOOR == 0)) || peer floor hit1k,proxy64k,redirect --target "$FLOOR_URL/hit" --proxy-target "$FLOOR_URL/proxy" \
-    --redirect-target "$FLOOR_URL/redirect" --no-store --cpu-pids "$FLOOR_PID"
+  ((FLOOR == 0)) || peer floor hit1k,proxy64k,redirect "${FLOOR_TARGETS[@]}" --cpu-pids "$FLOOR_PID"
   ((GATEWAY_ONLY == 0)) || continue
   peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"

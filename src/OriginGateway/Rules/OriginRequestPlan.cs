@@ -118,15 +118,8 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             sent.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
             sent.Add(new(name, value));
         }
-        if (via is null)
-        {
-            sent.Add(new("Via", OwnVia));
-        }
-        else
-        {
-            via.Add(OwnVia);
-            sent.Add(new("Via", string.Join(", ", via)));
-        }
+        via?.Add(OwnVia);
+        sent.Add(new("Via", via is null ? OwnVia : string.Join(", ", via)));
         return new OriginRequestPlan(scheme, pathAndQuery, sent, dropped);
     }
 

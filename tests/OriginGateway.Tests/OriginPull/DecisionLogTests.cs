@@ -24,7 +24,7 @@ public sealed class DecisionLogTests
         var lines = await logger.WaitForAsync(3);
         Assert.All(lines, line => Assert.NotEqual(writer, line.Thread));
         Assert.All(lines, line => Assert.Equal(LogEvents.OriginPullDecision, line.EventId));
-        Assert.Equal(["request-1", "request-2", "request-3"], lines.Select(l => l.Message[(l.Message.LastIndexOf(' ') + 1)..]));
+        Assert.Equal(["request-1", "request-2", "request-3"], lines.Select(RequestIdOf));
         Assert.Contains("bucket b-1250000000 key#", lines[0].Message, StringComparison.Ordinal);
         Assert.Contains("action proxy origin origin.example:80 status 200 bytes 64 in 1.5 ms", lines[0].Message, StringComparison.Ordinal);
         Assert.All(lines, line => Assert.DoesNotContain("secret/key", line.Message, StringComparison.Ordinal));
@@ -49,7 +49,7 @@ public sealed class DecisionLogTests
         var log = new DecisionLog(logger, maxPending: 100);
         log.Dispose();
         log.Write(LogLevel.Information, Decision(1));
-        Assert.Equal("request-1", Assert.Single(logger.Lines).Message.Split(' ')[^1]);
+        Assert.Equal("request-1", RequestIdOf(Assert.Single(logger.Lines)));
     }
 
     [Fact]
@@ -68,15 +68,18 @@ public sealed class DecisionLogTests
         logger.Release.Set();
 
         var lines = await logger.WaitForAsync(6);
-        Assert.Equal(["request-1", "request-2", "request-3", "request-4", "request-5"], lines.Take(5).Select(l => l.Message[(l.Message.LastIndexOf(' ') + 1)..]));
+        Assert.Equal(["request-1", "request-2", "request-3", "request-4", "request-5"], lines.Take(5).Select(RequestIdOf));
         Assert.Equal(LogEvents.OriginPullDecisionsDropped, lines[5].EventId);
         Assert.Equal(LogLevel.Warning, lines[5].Level);
         Assert.StartsWith("3 origin-pull decision lines were not logged", lines[5].Message, StringComparison.Ordinal);
 
         // The limit is of lines waiting, not of lines ever: once drained, new lines are logged again.
         log.Write(LogLevel.Information, Decision(9));
-        Assert.Equal("request-9", (await logger.WaitForAsync(7))[6].Message.Split(' ')[^1]);
+        Assert.Equal("request-9", RequestIdOf((await logger.WaitForAsync(7))[6]));
     }
+
+    /// <summary>The request id ends a decision line.</summary>
+    private static string RequestIdOf(Line line) => line.Message[(line.Message.LastIndexOf(' ') + 1)..];
 
     private sealed record Line(int Thread, LogLevel Level, int EventId, string Message);
 
