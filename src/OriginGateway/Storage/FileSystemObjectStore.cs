@@ -12,8 +12,10 @@ namespace OriginGateway.Storage;
 /// A bucket on the local file system. Keys never become paths: each version of an object is one
 /// file named by the SHA-256 of its key and a version number
 /// (<c>objects/ab/abcd….0000018f….obj</c>), holding the body followed by its metadata
-/// (<see cref="ObjectFileFormat"/>). Writes stream into <c>staging/</c> and are committed by one
-/// rename; the newest version of a key wins, older ones are deleted. ACL and tag changes after the
+/// (<see cref="ObjectFileFormat"/>). A write streams into a staging file beside its destination
+/// (<c>objects/ab/….tmp</c>) and is committed by one rename within that directory — a rename across
+/// directories takes the file system's one rename lock, and one shared staging directory's lock serialised
+/// every create: concurrent fills queued on both. The newest version of a key wins, older ones are deleted. ACL and tag changes after the
 /// write go into an attribute file beside the version (<c>….attr</c>, replaced by one rename), so the
 /// body is never rewritten for them. An ordered in-memory index
 /// (rebuilt from the files at start-up) answers lookups and LIST in UTF-8 binary order.
@@ -24,7 +26,6 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private const string AttributesSuffix = ".attr";
 
     private readonly string _objectsDirectory;
-    private readonly string _stagingDirectory;
     private readonly bool _flushToDisk;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -42,14 +43,18 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         _hot = hot ?? HotObjectCache.None;
         Root = Path.GetFullPath(root);
         _objectsDirectory = Path.Combine(Root, "objects");
-        _stagingDirectory = Path.Combine(Root, "staging");
         _flushToDisk = flushToDisk;
         _time = time;
         _logger = logger;
         _writeFailures = new WriteFailureLatch(time);
         Directory.CreateDirectory(_objectsDirectory);
-        Directory.CreateDirectory(_stagingDirectory);
-        StagingFileSession.Sweep(_stagingDirectory);
+        // Where earlier versions staged every write; swept once and removed.
+        var formerStaging = Path.Combine(Root, "staging");
+        if (Directory.Exists(formerStaging))
+        {
+            StagingFileSession.Sweep(formerStaging);
+            TryDeleteDirectory(formerStaging);
+        }
         LoadIndex();
     }
 
@@ -112,16 +117,19 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public ObjectWriteSession BeginWrite(string key, ObjectWrite write) =>
-        new StagingSession(this, key, write, StagingFiles.NewPath(_stagingDirectory));
+    public ObjectWriteSession BeginWrite(string key, ObjectWrite write)
+    {
+        var hash = FileNameHash(key);
+        return new StagingSession(this, key, hash, write, StagingFiles.NewPath(ShardDirectory(hash)));
+    }
 
     /// <summary>Nothing to forget: this replica's disk is the only copy.</summary>
     public void Forget(string key)
     {
     }
 
-    /// <summary>A staging file under <c>staging/</c>: the body from offset 0, the trailer added at commit, then one rename.</summary>
-    private sealed class StagingSession(FileSystemObjectStore store, string key, ObjectWrite write, string path)
+    /// <summary>A staging file beside its destination: the body from offset 0, the trailer added at commit, then one rename.</summary>
+    private sealed class StagingSession(FileSystemObjectStore store, string key, string hash, ObjectWrite write, string path)
         : StagingFileSession(key, write, path, store._writeFailures.Record)
     {
         protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
@@ -140,7 +148,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             File.Flush(Write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await File.DisposeAsync().ConfigureAwait(false);
-            var entry = store.Commit(Key, StagingPath, trailer);
+            var entry = store.Commit(Key, hash, StagingPath, trailer);
             StagingFileMoved();
             return entry;
         }
@@ -152,7 +160,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     /// <summary>Writes the attribute file of the entry's version (staged, flushed, one rename) and updates the index.</summary>
     public ObjectEntry? SetAttributes(ObjectEntry entry, ObjectAttributes attributes)
     {
-        var staging = StagingFiles.NewPath(_stagingDirectory);
+        var staging = StagingFiles.NewPath(Path.GetDirectoryName(entry.Location)!);
         try
         {
             using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -185,7 +193,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Delete(key));
 
-    /// <summary>Nothing to do: unfinished writes live only in <c>staging/</c>, swept at start-up.</summary>
+    /// <summary>Nothing to do: unfinished writes are staging files (<c>*.tmp</c>), swept at start-up.</summary>
     public ValueTask<int> SweepAbandonedWritesAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
 
     public ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(List(request));
@@ -279,7 +287,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             // A probe with some bytes in it: an empty file can still be created on a full disk.
-            var probe = Path.Combine(_stagingDirectory, ".ready-" + Environment.ProcessId);
+            var probe = Path.Combine(_objectsDirectory, ".ready-" + Environment.ProcessId);
             File.WriteAllBytes(probe, new byte[4096]);
             File.Delete(probe);
             problem = null;
@@ -292,9 +300,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    private ObjectEntry Commit(string key, string stagingPath, ObjectTrailer trailer)
+    /// <summary>The directory of a key's files (<c>objects/ab/</c> for a hash starting <c>ab</c>), created on first use.</summary>
+    private string ShardDirectory(string hash)
     {
-        var hash = FileNameHash(key);
         var directory = Path.Combine(_objectsDirectory, hash[..2]);
         var shard = Convert.ToInt32(hash[..2], 16);
         if (!_shardCreated[shard])
@@ -302,6 +310,12 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             Directory.CreateDirectory(directory);
             _shardCreated[shard] = true;
         }
+        return directory;
+    }
+
+    private ObjectEntry Commit(string key, string hash, string stagingPath, ObjectTrailer trailer)
+    {
+        var directory = Path.GetDirectoryName(stagingPath)!;
         lock (KeyLock(key))
         {
             _entries.TryGetValue(key, out var previous);
@@ -342,6 +356,12 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         var attributeFiles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(_objectsDirectory, "*", SearchOption.AllDirectories))
         {
+            if (path.EndsWith(StagingFiles.Suffix, StringComparison.Ordinal))
+            {
+                // A write a crash interrupted: never an object.
+                TryDelete(path);
+                continue;
+            }
             if (path.EndsWith(AttributesSuffix, StringComparison.Ordinal))
             {
                 attributeFiles.Add(path);
@@ -441,6 +461,17 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     internal static string FileNameHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static void TryDelete(string path) => StagingFileSession.TryDelete(path);
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     [LoggerMessage(EventId = LogEvents.ObjectFileVanished, Level = LogLevel.Warning, Message = "Object file with key hash {KeyHash} vanished from disk; the key is now a miss")]
     private static partial void LogVanished(ILogger logger, string keyHash);

@@ -16,9 +16,12 @@ internal static class StagingFiles
     // Cleared for the process when the platform or the file system has no renameat2 (musl without it, a network file system).
     private static volatile bool s_noReplaceRename = OperatingSystem.IsLinux();
 
+    /// <summary>How every staging file's name ends.</summary>
+    public const string Suffix = ".tmp";
+
     /// <summary>A name no other staging file of this process or of another has.</summary>
-    public static string NewPath(string stagingDirectory) =>
-        Path.Combine(stagingDirectory, string.Concat(Prefix, Interlocked.Increment(ref s_counter).ToString("x", System.Globalization.CultureInfo.InvariantCulture), ".tmp"));
+    public static string NewPath(string directory) =>
+        Path.Combine(directory, string.Concat(Prefix, Interlocked.Increment(ref s_counter).ToString("x", System.Globalization.CultureInfo.InvariantCulture), Suffix));
 
     /// <summary>Moves <paramref name="source"/> to <paramref name="destination"/> atomically; an existing destination is an <see cref="IOException"/> and is left alone.</summary>
     public static void MoveNoReplace(string source, string destination)

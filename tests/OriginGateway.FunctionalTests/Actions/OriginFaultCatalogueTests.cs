@@ -81,7 +81,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
             await Task.Delay(300);
             Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
         }
-        await WaitForAsync(() => !Directory.EnumerateFiles(Path.Combine(fixture.Gateway.DataDirectory, "buckets", Bucket, "staging")).Any(), "staging leftovers");
+        await WaitForAsync(() => TestPaths.StagingFiles(fixture.Gateway.DataDirectory, Bucket).Length == 0, "staging leftovers");
         await WaitForAsync(async () => Metric(await MetricsAsync(), expected.Metric) > metricBefore, $"the metric {string.Join(' ', expected.Metric)} did not grow");
         await WaitForAsync(() => Count(fixture.Gateway.Output, expected.Log) > logBefore, $"no new log line '{expected.Log}'");
     }

@@ -97,8 +97,7 @@ public sealed class CrashRestartTests(ITestOutputHelper output)
             {
                 // kill -9: no shutdown of any kind.
                 await gateway.StopAsync();
-                var staging = Path.Combine(gateway.DataDirectory, "buckets", GatewayProcess.DefaultBucket, "staging");
-                leftovers = Directory.Exists(staging) ? [.. Directory.EnumerateFiles(staging)] : [];
+                leftovers = [.. TestPaths.StagingFiles(gateway.DataDirectory, GatewayProcess.DefaultBucket)];
             }
         }
 

@@ -154,7 +154,7 @@ public sealed class OperationsTests
             var resumed = await new FetchTaskClient(restarted).WaitAsync(taskId);
             Assert.Equal("TASK_SUCCESS", resumed.State);
             Assert.Equal(taskBody, await restarted.Client.GetByteArrayAsync(new Uri(restarted.DataUrl, "task.bin")));
-            Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "buckets", GatewayProcess.DefaultBucket, "staging")));
+            Assert.Empty(TestPaths.StagingFiles(directory, GatewayProcess.DefaultBucket));
         }
         finally
         {
@@ -208,7 +208,7 @@ public sealed class OperationsTests
             Assert.Matches("origin_gateway_commits_rejected_total\\{reason=\"StoreFailed\"\\} [1-9]", metrics);
             Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "origin_gateway_requests_total\\{[^}]*action=\"mirror\"[^}]*status=\"0\"[^}]*\\} 1"), string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("origin_gateway_requests_total", StringComparison.Ordinal))));
             Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "m/big.bin")))).StatusCode);
-            Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(mount, "staging")), f => !Path.GetFileName(f).StartsWith(".ready", StringComparison.Ordinal));
+            Assert.Empty(TestPaths.StagingFiles(mount));
             Assert.True(await gateway.WaitForOutputAsync("failed on the store", TimeSpan.FromSeconds(5)), gateway.Output);
             // What was stored before is still served whole.
             Assert.Equal(small, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/small.txt")));

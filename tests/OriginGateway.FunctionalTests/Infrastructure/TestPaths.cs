@@ -33,6 +33,16 @@ internal static class TestPaths
         }
     }
 
+    /// <summary>
+    /// The staging files (unfinished writes, <c>*.tmp</c>) under a bucket's directory on disk: they live beside the
+    /// object files they become, in <c>objects/ab/</c>; a directory that does not exist has none.
+    /// </summary>
+    public static string[] StagingFiles(string bucketDirectory) =>
+        Directory.Exists(bucketDirectory) ? [.. Directory.EnumerateFiles(bucketDirectory, "*.tmp", SearchOption.AllDirectories)] : [];
+
+    /// <summary><see cref="StagingFiles(string)"/> of a bucket in a gateway's data directory.</summary>
+    public static string[] StagingFiles(string dataDirectory, string bucket) => StagingFiles(Path.Combine(dataDirectory, "buckets", bucket));
+
     public static string RepositoryRoot => Path.GetFullPath(Metadata("RepositoryRoot"));
 
     public static string NewTempDirectory(string prefix)

@@ -239,7 +239,7 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
 
         await Task.Delay(1500);
         Assert.Equal(HttpStatusCode.NotFound, (await GetObjectAsync(key)).StatusCode);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Gateway.DataDirectory, "buckets", GatewayProcess.DefaultBucket, "staging")));
+        Assert.Empty(TestPaths.StagingFiles(Gateway.DataDirectory, GatewayProcess.DefaultBucket));
         Assert.Equal(0, fixture.Origin.Count(callbackPath));
     }
 

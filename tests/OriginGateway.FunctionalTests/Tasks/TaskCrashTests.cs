@@ -88,8 +88,7 @@ public sealed class TaskCrashTests
                 Assert.Equal(before.LastModified, response.Content.Headers.LastModified);
             }
         }
-        var staging = Path.Combine(second.DataDirectory, "buckets", GatewayProcess.DefaultBucket, "staging");
-        Assert.Empty(Directory.Exists(staging) ? Directory.EnumerateFileSystemEntries(staging) : []);
+        Assert.Empty(TestPaths.StagingFiles(second.DataDirectory, GatewayProcess.DefaultBucket));
         // Tasks finished before the crash were not fetched again.
         foreach (var key in finishedBefore)
         {

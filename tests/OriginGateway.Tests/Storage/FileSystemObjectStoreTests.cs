@@ -61,12 +61,16 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         var entry = await PutAsync("k", "new"u8.ToArray());
         var stale = Path.Combine(Path.GetDirectoryName(entry.Location)!, Path.GetFileName(entry.Location).Replace($".{entry.Version:x16}.", $".{entry.Version - 1:x16}.", StringComparison.Ordinal));
         File.Copy(entry.Location, stale);
-        var leftover = Path.Combine(_bucketDirectory, "staging", "crashed.tmp");
+        // A crash mid-write leaves a staging file beside the objects; one from a version that staged into staging/ too.
+        var leftover = Path.Combine(Path.GetDirectoryName(entry.Location)!, "crashed.tmp");
         await File.WriteAllTextAsync(leftover, "half an object");
+        var formerStaging = Directory.CreateDirectory(Path.Combine(_bucketDirectory, "staging")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(formerStaging, "older.tmp"), "half of another");
 
         _store = Open();
 
         Assert.False(File.Exists(leftover));
+        Assert.False(Directory.Exists(formerStaging));
         Assert.False(File.Exists(stale));
         Assert.Equal("new"u8.ToArray(), await ReadAll("k"));
     }
@@ -141,7 +145,7 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         await _store.PutAsync("x", new MemoryStream(new byte[10]), Write(max: 5), CancellationToken.None);
         await _store.PutAsync("y", new MemoryStream(Encoding.UTF8.GetBytes("abc")), Write(md5: new byte[16]), CancellationToken.None);
 
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_bucketDirectory, "staging")));
+        Assert.Empty(Directory.EnumerateFiles(_bucketDirectory, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
