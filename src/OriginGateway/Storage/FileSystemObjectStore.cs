@@ -24,6 +24,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 {
     private const string FileSuffix = ".obj";
     private const string AttributesSuffix = ".attr";
+    private const string ProbePrefix = ".ready-";
 
     private readonly string _objectsDirectory;
     private readonly bool _flushToDisk;
@@ -284,12 +285,12 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             problem = failed;
             return false;
         }
+        // A probe with some bytes in it: an empty file can still be created on a full disk. Removed also when the
+        // write failed (a full disk keeps no probe); one a crash left behind is swept at the next start.
+        var probe = Path.Combine(_objectsDirectory, ProbePrefix + Environment.ProcessId);
         try
         {
-            // A probe with some bytes in it: an empty file can still be created on a full disk.
-            var probe = Path.Combine(_objectsDirectory, ".ready-" + Environment.ProcessId);
             File.WriteAllBytes(probe, new byte[4096]);
-            File.Delete(probe);
             problem = null;
             return true;
         }
@@ -297,6 +298,10 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         {
             problem = $"object store at {Root} is not writable: {e.Message}";
             return false;
+        }
+        finally
+        {
+            TryDelete(probe);
         }
     }
 
@@ -356,9 +361,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         var attributeFiles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(_objectsDirectory, "*", SearchOption.AllDirectories))
         {
-            if (path.EndsWith(StagingFiles.Suffix, StringComparison.Ordinal))
+            if (path.EndsWith(StagingFiles.Suffix, StringComparison.Ordinal) || Path.GetFileName(path.AsSpan()).StartsWith(ProbePrefix, StringComparison.Ordinal))
             {
-                // A write a crash interrupted: never an object.
+                // A write or a readiness probe a crash interrupted: never an object.
                 TryDelete(path);
                 continue;
             }

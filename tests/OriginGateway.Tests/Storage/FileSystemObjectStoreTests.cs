@@ -66,11 +66,14 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         await File.WriteAllTextAsync(leftover, "half an object");
         var formerStaging = Directory.CreateDirectory(Path.Combine(_bucketDirectory, "staging")).FullName;
         await File.WriteAllTextAsync(Path.Combine(formerStaging, "older.tmp"), "half of another");
+        var probe = Path.Combine(_bucketDirectory, "objects", ".ready-12345");
+        await File.WriteAllBytesAsync(probe, new byte[4096]);
 
         _store = Open();
 
         Assert.False(File.Exists(leftover));
         Assert.False(Directory.Exists(formerStaging));
+        Assert.False(File.Exists(probe));
         Assert.False(File.Exists(stale));
         Assert.Equal("new"u8.ToArray(), await ReadAll("k"));
     }
