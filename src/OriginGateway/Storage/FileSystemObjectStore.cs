@@ -14,11 +14,11 @@ namespace OriginGateway.Storage;
 /// (<c>objects/ab/abcd….0000018f….obj</c>), holding the body followed by its metadata
 /// (<see cref="ObjectFileFormat"/>). A write streams into a staging file beside its destination
 /// (<c>objects/ab/….tmp</c>) and is committed by one rename within that directory — a rename across
-/// directories takes the file system's one rename lock, and one shared staging directory's lock serialised
-/// every create: concurrent writes queued on both. The newest version of a key wins, older ones are deleted. ACL and tag changes after the
-/// write go into an attribute file beside the version (<c>….attr</c>, replaced by one rename), so the
-/// body is never rewritten for them. An ordered in-memory index
-/// (rebuilt from the files at start-up) answers lookups and LIST in UTF-8 binary order.
+/// directories takes the file system's one rename lock, and one shared staging directory's lock
+/// serialised every create: concurrent writes queued on both. The newest version of a key wins, older
+/// ones are deleted. ACL and tag changes after the write go into an attribute file beside the version
+/// (<c>….attr</c>, replaced by one rename), so the body is never rewritten for them. An ordered
+/// in-memory index (rebuilt from the files at start-up) answers lookups and LIST in UTF-8 binary order.
 /// </summary>
 internal sealed partial class FileSystemObjectStore : IObjectStore
 {
