@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using OriginGateway.Observability;
 using StackExchange.Redis;
 
 namespace OriginGateway.Coordination;
@@ -31,48 +33,95 @@ internal sealed class LocalFillLocks : IFillLocks
 /// Claims as Redis locks (<c>SET NX PX</c> with this replica's token) renewed every third of
 /// <see cref="CoordinationOptions.FillLockTtl"/> while the fill runs and released when it ends; a
 /// replica that dies stops renewing, and the claim expires. When Redis cannot be asked, the claim
-/// is granted: a fill per replica instead of a stalled request.
+/// is granted: a fill per replica instead of a stalled request. Renewal keeps the claim through
+/// Redis's troubles: a renewal Redis did not answer is tried again after a tenth of the TTL (not a
+/// third), a claim that expired meanwhile (Redis restarted empty, or answered too late) is taken
+/// again, and a claim granted without Redis is taken in Redis once it answers. Only when another
+/// replica holds the key is the claim lost: the fill goes on (what it stores is whole either way),
+/// a warning says the key may be fetched twice, and nothing of the other replica's claim is touched.
 /// </summary>
-internal sealed class RedisFillLocks(RedisConnection redis, CoordinationOptions options, TimeProvider time) : IFillLocks
+internal sealed partial class RedisFillLocks(RedisConnection redis, CoordinationOptions options, TimeProvider time, ILogger<RedisFillLocks> logger) : IFillLocks
 {
     public async Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key)
     {
-        var name = (RedisKey)(redis.Prefix + "fill:" + bucket + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        var name = (RedisKey)(redis.Prefix + "fill:" + bucket + ":" + hash);
         var token = (RedisValue)(redis.ReplicaId + "/" + Guid.NewGuid().ToString("N"));
+        var ttl = options.FillLockTtl;
         // null: Redis could not answer — granted locally.
-        var taken = await redis.RunAsync<bool?>(async db => await db.LockTakeAsync(name, token, options.FillLockTtl).ConfigureAwait(false), null).ConfigureAwait(false);
-        return taken switch
+        var taken = await redis.RunAsync<bool?>(async db => await db.LockTakeAsync(name, token, ttl).ConfigureAwait(false), null).ConfigureAwait(false);
+        if (taken == false)
         {
-            false => null,
-            true => new Claim(redis, name, token, options.FillLockTtl, time),
-            null => new Claim(null, name, token, options.FillLockTtl, time),
-        };
+            return null;
+        }
+        // The key's hash in log lines is the first 16 hex digits of the same SHA-256 (as every other line about the key).
+        return new Claim(redis, ttl, time, logger, name, token, held: taken == true, bucket, hash[..16]);
     }
+
+    /// <summary>Extends the claim while the key carries its token, takes the key while it is free: 1; another token: 0.</summary>
+    private const string RenewScript = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        elseif not holder then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <summary>Deletes the key while it carries the claim's token: 1; else 0.</summary>
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        """;
 
     private sealed class Claim : IAsyncDisposable
     {
-        private readonly RedisConnection? _redis;
+        private readonly RedisConnection _redis;
+        private readonly TimeSpan _ttl;
+        private readonly TimeProvider _time;
+        private readonly ILogger _logger;
         private readonly RedisKey _name;
         private readonly RedisValue _token;
+        private readonly string _bucket;
+        private readonly string _keyHash;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _renewal;
 
-        public Claim(RedisConnection? redis, RedisKey name, RedisValue token, TimeSpan ttl, TimeProvider time)
+        public Claim(RedisConnection redis, TimeSpan ttl, TimeProvider time, ILogger logger, RedisKey name, RedisValue token, bool held, string bucket, string keyHash)
         {
             _redis = redis;
+            _ttl = ttl;
+            _time = time;
+            _logger = logger;
             _name = name;
             _token = token;
-            _renewal = redis is null ? Task.CompletedTask : RenewAsync(ttl, time);
+            _bucket = bucket;
+            _keyHash = keyHash;
+            _renewal = RenewAsync(held ? ttl / 3 : ttl / 10);
         }
 
-        private async Task RenewAsync(TimeSpan ttl, TimeProvider time)
+        private async Task RenewAsync(TimeSpan next)
         {
-            using var timer = new PeriodicTimer(ttl / 3, time);
             try
             {
-                while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+                while (true)
                 {
-                    await _redis!.RunAsync(async db => await db.LockExtendAsync(_name, _token, ttl).ConfigureAwait(false), false).ConfigureAwait(false);
+                    await Task.Delay(next, _time, _stop.Token).ConfigureAwait(false);
+                    // One atomic step (a script, so a command Redis received late cannot come between a read and a
+                    // write): extended while the key carries this token — also when a take Redis could not answer in time
+                    // reached it after all — else taken if the key is free. null: no answer.
+                    var held = await _redis.RunAsync<bool?>(async db => (int)await db.ScriptEvaluateAsync(RenewScript, [_name], [_token, (long)_ttl.TotalMilliseconds]).ConfigureAwait(false) == 1, null).ConfigureAwait(false);
+                    if (held == false)
+                    {
+                        LogClaimLost(_logger, _bucket, _keyHash);
+                        return;
+                    }
+                    next = held == true ? _ttl / 3 : _ttl / 10;
                 }
             }
             catch (OperationCanceledException)
@@ -85,10 +134,13 @@ internal sealed class RedisFillLocks(RedisConnection redis, CoordinationOptions 
             await _stop.CancelAsync().ConfigureAwait(false);
             await _renewal.ConfigureAwait(false);
             _stop.Dispose();
-            if (_redis is not null)
-            {
-                await _redis.RunAsync(async db => await db.LockReleaseAsync(_name, _token).ConfigureAwait(false), false).ConfigureAwait(false);
-            }
+            // Released in any case, also while the breaker is open: a release deletes the key only while it carries this
+            // token, so another replica's claim is safe, and a take that reached Redis late is not left to expire.
+            await _redis.RunPastBreakerAsync(async db => (int)await db.ScriptEvaluateAsync(ReleaseScript, [_name], [_token]).ConfigureAwait(false) == 1, false).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = LogEvents.FillClaimLost, Level = LogLevel.Warning,
+        Message = "Fill claim on bucket {Bucket} key#{KeyHash} is held by another replica (Redis could not be reached in time): the key may be fetched from the origin twice")]
+    private static partial void LogClaimLost(ILogger logger, string bucket, string keyHash);
 }

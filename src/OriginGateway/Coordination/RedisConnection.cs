@@ -22,6 +22,7 @@ internal sealed partial class RedisConnection : IDisposable
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _breaker = new();
+    private readonly ResiliencePipeline _deadlineOnly;
     private readonly TimeProvider _time;
     private long _attempts;
     private long _probeAllowedAt;
@@ -78,6 +79,7 @@ internal sealed partial class RedisConnection : IDisposable
             })
             .AddTimeout(options.OperationTimeout)
             .Build();
+        _deadlineOnly = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.OperationTimeout).Build();
     }
 
     /// <summary>The multiplexer, shared with the distributed cache.</summary>
@@ -109,12 +111,22 @@ internal sealed partial class RedisConnection : IDisposable
         RunCallAsync(async token => await operation(_multiplexer.GetDatabase()).WaitAsync(token).ConfigureAwait(false), fallback);
 
     /// <summary>Runs any Redis-backed call (the distributed cache's too) through the pipeline; <paramref name="fallback"/> when it cannot be made or fails.</summary>
-    public async Task<T> RunCallAsync<T>(Func<CancellationToken, Task<T>> operation, T fallback)
+    public Task<T> RunCallAsync<T>(Func<CancellationToken, Task<T>> operation, T fallback) => ExecuteAsync(_pipeline, operation, fallback);
+
+    /// <summary>
+    /// Runs a call that is made even while the breaker is open, within the deadline and not counted by the breaker:
+    /// releasing a fill claim. Other replicas wait for that key until the claim is released or expires, and the breaker
+    /// can be open while Redis already answers again (a claim taken by a call Redis received late is then released).
+    /// </summary>
+    public Task<T> RunPastBreakerAsync<T>(Func<IDatabase, Task<T>> operation, T fallback) =>
+        ExecuteAsync(_deadlineOnly, async token => await operation(_multiplexer.GetDatabase()).WaitAsync(token).ConfigureAwait(false), fallback);
+
+    private async Task<T> ExecuteAsync<T>(ResiliencePipeline pipeline, Func<CancellationToken, Task<T>> operation, T fallback)
     {
-        // While the breaker is open Polly refuses the call at once (BrokenCircuitException): nothing is sent.
+        // While the breaker is open the guarded pipeline refuses the call at once (BrokenCircuitException): nothing is sent.
         try
         {
-            return await _pipeline.ExecuteAsync(async token =>
+            return await pipeline.ExecuteAsync(async token =>
             {
                 Interlocked.Increment(ref _attempts);
                 return await operation(token).ConfigureAwait(false);

@@ -24,6 +24,7 @@ internal static class LogEvents
     public const int AccessLog = 1210;
     public const int DataRequestFailed = 1211;
     public const int ControlRequestFailed = 1212;
+    public const int AccessLogDropped = 1213;
 
     // 1300–1399: Object writes
     public const int IncompleteBody = 1301;
@@ -53,6 +54,7 @@ internal static class LogEvents
     public const int RedisConnectionRestored = 1702;
     public const int RedisBreakerOpened = 1703;
     public const int RedisBreakerClosed = 1704;
+    public const int FillClaimLost = 1705;
 
     // 2000–2099: Egress
     public const int EgressDenied = 2001;

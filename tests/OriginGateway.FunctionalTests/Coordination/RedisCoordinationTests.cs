@@ -1,9 +1,14 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Observability;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Tests;
 using OriginGateway.Vod;
 using StackExchange.Redis;
@@ -44,6 +49,9 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         return connection;
     }
 
+    private static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null) =>
+        new(redis, options, TimeProvider.System, logger ?? NullLogger<RedisFillLocks>.Instance);
+
     /// <summary>The cluster state as the gateway builds it: the standard distributed cache on the connection's multiplexer.</summary>
     private static RedisClusterState State(RedisConnection redis) => new(redis, new RedisCache(Options.Create(new RedisCacheOptions
     {
@@ -58,8 +66,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         // call into a local fallback; and a TTL long enough that a renewal (every third of it) delayed by a busy
         // machine still lands in time (with 1.5 s, and once more with 4 s, a run of the whole suite saw the claim lapse).
         var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(9), OperationTimeout = TimeSpan.FromSeconds(2) };
-        var a = new RedisFillLocks(Connect(options), options, TimeProvider.System);
-        var b = new RedisFillLocks(Connect(options), options, TimeProvider.System);
+        var a = Locks(Connect(options), options);
+        var b = Locks(Connect(options), options);
 
         var claim = await a.TryClaimAsync("bucket", "key");
         Assert.NotNull(claim);
@@ -81,6 +89,73 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.False(await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "y", TimeSpan.FromSeconds(1), When.NotExists));
         await Task.Delay(TimeSpan.FromSeconds(1.3));
         Assert.True(await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "y", TimeSpan.FromSeconds(1), When.NotExists));
+    }
+
+    /// <summary>
+    /// A claim lives through Redis's troubles: one held when Redis restarts empty is taken again once it answers, one
+    /// granted while Redis was down is taken in Redis when it returns (another replica then waits for it), and one that
+    /// another replica holds meanwhile is given up — a warning, and the other replica's claim is left as it is.
+    /// </summary>
+    [Fact]
+    public async Task FillClaims_AreTakenAgainAfterARedisRestart_AndAClaimAnotherReplicaHoldsIsLeftAlone()
+    {
+        // Renewed every second, tried again every 0.3 s while Redis does not answer.
+        var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(3), OperationTimeout = TimeSpan.FromMilliseconds(500), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
+        var logger = new RecordingLogger<RedisFillLocks>();
+        var replicaA = Connect(options);
+        var a = Locks(replicaA, options, logger);
+        var replicaB = Connect(options);
+        var b = Locks(replicaB, options);
+        using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",abortConnect=false");
+        static RedisKey NameOf(string key) => "og:fill:bucket:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        async ValueTask<bool> HeldByA(string key)
+        {
+            try
+            {
+                var value = await raw.GetDatabase().StringGetAsync(NameOf(key));
+                return value.HasValue && value.ToString().StartsWith(replicaA.ReplicaId + "/", StringComparison.Ordinal);
+            }
+            catch (RedisException)
+            {
+                return false; // this test's own connection is still coming back after the restart
+            }
+        }
+
+        var held = await a.TryClaimAsync("bucket", "held");
+        Assert.NotNull(held);
+        Assert.True(await HeldByA("held"));
+
+        await _redis.StopAsync();
+        var local = await a.TryClaimAsync("bucket", "granted while down");
+        Assert.NotNull(local);
+        await _redis.StartAgainAsync();
+
+        // The restarted Redis holds nothing: A takes both claims again (no other replica asked meanwhile).
+        Assert.True(await EventuallyAsync(async () => await HeldByA("held") && await HeldByA("granted while down"), TimeSpan.FromSeconds(30)),
+            "the claims were not taken again after Redis came back");
+        Assert.True(await EventuallyAsync(() => ValueTask.FromResult(replicaB.Multiplexer.IsConnected), TimeSpan.FromSeconds(30)), "B did not reconnect");
+        Assert.Null(await b.TryClaimAsync("bucket", "held"));
+        Assert.Null(await b.TryClaimAsync("bucket", "granted while down"));
+        await held.DisposeAsync();
+        await local.DisposeAsync();
+        Assert.NotNull(await b.TryClaimAsync("bucket", "held"));
+        Assert.NotNull(await b.TryClaimAsync("bucket", "granted while down"));
+        Assert.Empty(logger.Lines);
+
+        // Another replica's claim on the key (as after a lapse it took the key): A gives up, says so, touches nothing.
+        var lost = await a.TryClaimAsync("bucket", "private/path/name.bin");
+        Assert.NotNull(lost);
+        var name = NameOf("private/path/name.bin");
+        await raw.GetDatabase().StringSetAsync(name, "replica-c/token", TimeSpan.FromMinutes(1));
+        Assert.True(await EventuallyAsync(() => ValueTask.FromResult(logger.Lines.Count > 0), TimeSpan.FromSeconds(10)), "the lost claim was not reported");
+        var line = Assert.Single(logger.Lines);
+        Assert.Equal((LogLevel.Warning, LogEvents.FillClaimLost), (line.Level, line.EventId));
+        Assert.Contains("bucket bucket key#" + KeyHash.Of("private/path/name.bin"), line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("private/path", line.Message, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await lost.DisposeAsync();
+        Assert.Equal("replica-c/token", (string?)await raw.GetDatabase().StringGetAsync(name));
+        Assert.Single(logger.Lines);
     }
 
     [Fact]
@@ -138,9 +213,9 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.True(await limiterB.TryAcquireAsync("AKIDSHARED"));
     }
 
-    private static async Task<bool> EventuallyAsync(Func<ValueTask<bool>> condition)
+    private static async Task<bool> EventuallyAsync(Func<ValueTask<bool>> condition, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
         while (!await condition() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
@@ -200,9 +275,9 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         _connections.AddRange([a, b]);
 
         // Claims, the distributed cache, counters and the bus all work as that user.
-        var claim = await new RedisFillLocks(a, options, TimeProvider.System).TryClaimAsync("bucket", "key");
+        var claim = await Locks(a, options).TryClaimAsync("bucket", "key");
         Assert.NotNull(claim);
-        Assert.Null(await new RedisFillLocks(b, options, TimeProvider.System).TryClaimAsync("bucket", "key"));
+        Assert.Null(await Locks(b, options).TryClaimAsync("bucket", "key"));
         await claim.DisposeAsync();
         State(a).Set("fact", TimeSpan.FromMinutes(1));
         Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("fact") == true));
@@ -249,9 +324,9 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var b = Open(certificates.CaFile, clientCertificate: true);
         Assert.True(await EventuallyAsync(() => ValueTask.FromResult(a.Multiplexer.IsConnected && b.Multiplexer.IsConnected)), "TLS connections with the private CA and a client certificate did not come up");
         var options = new CoordinationOptions();
-        var claim = await new RedisFillLocks(a, options, TimeProvider.System).TryClaimAsync("bucket", "tls-key");
+        var claim = await Locks(a, options).TryClaimAsync("bucket", "tls-key");
         Assert.NotNull(claim);
-        Assert.Null(await new RedisFillLocks(b, options, TimeProvider.System).TryClaimAsync("bucket", "tls-key"));
+        Assert.Null(await Locks(b, options).TryClaimAsync("bucket", "tls-key"));
         await claim.DisposeAsync();
         State(a).Set("over-tls", TimeSpan.FromMinutes(1));
         Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("over-tls") == true));

@@ -13,16 +13,19 @@ public sealed class DecisionLogTests
     [Fact]
     public async Task QueuedDecisions_AreLoggedInOrder_OffTheWritersThread_WithTheKeyHashed()
     {
-        var logger = new RecordingLogger();
+        // The logger holds the first line until released: had Write logged it, Write would not have returned.
+        var logger = new RecordingLogger { BlockFirst = true };
         using var log = new DecisionLog(logger, maxPending: 100);
         var writer = Environment.CurrentManagedThreadId;
         for (var n = 1; n <= 3; n++)
         {
             log.Write(LogLevel.Information, Decision(n));
         }
+        Assert.True(logger.Blocked.Wait(TimeSpan.FromSeconds(10)), "the first line should have reached the logger");
+        Assert.NotEqual(writer, logger.Lines[0].Thread);
+        logger.Release.Set();
 
         var lines = await logger.WaitForAsync(3);
-        Assert.All(lines, line => Assert.NotEqual(writer, line.Thread));
         Assert.All(lines, line => Assert.Equal(LogEvents.OriginPullDecision, line.EventId));
         Assert.Equal(["request-1", "request-2", "request-3"], lines.Select(RequestIdOf));
         Assert.Contains("bucket b-1250000000 key#", lines[0].Message, StringComparison.Ordinal);
@@ -79,58 +82,5 @@ public sealed class DecisionLogTests
     }
 
     /// <summary>The request id ends a decision line.</summary>
-    private static string RequestIdOf(Line line) => line.Message[(line.Message.LastIndexOf(' ') + 1)..];
-
-    private sealed record Line(int Thread, LogLevel Level, int EventId, string Message);
-
-    private sealed class RecordingLogger : ILogger
-    {
-        private readonly Lock _lock = new();
-        private readonly List<Line> _lines = [];
-
-        public bool BlockFirst { get; init; }
-
-        public ManualResetEventSlim Blocked { get; } = new();
-
-        public ManualResetEventSlim Release { get; } = new();
-
-        public List<Line> Lines
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lock)
-            {
-                _lines.Add(new Line(Environment.CurrentManagedThreadId, logLevel, eventId.Id, formatter(state, exception)));
-            }
-            if (BlockFirst && !Blocked.IsSet)
-            {
-                Blocked.Set();
-                Release.Wait(TimeSpan.FromSeconds(30));
-            }
-        }
-
-        public async Task<List<Line>> WaitForAsync(int count)
-        {
-            for (var i = 0; i < 200 && Lines.Count < count; i++)
-            {
-                await Task.Delay(50);
-            }
-            var lines = Lines;
-            Assert.True(lines.Count >= count, $"expected {count} lines, got {lines.Count}: {string.Join(" | ", lines.Select(l => l.Message))}");
-            return lines;
-        }
-    }
+    private static string RequestIdOf(LogLine line) => line.Message[(line.Message.LastIndexOf(' ') + 1)..];
 }
