@@ -24,13 +24,9 @@ internal sealed partial class DataPlaneHandler(
     IObjectMissHandler originPull,
     ICrossOriginRules cors,
     GatewayMetrics metrics,
+    AccessLog accessLog,
     ILoggerFactory loggers)
 {
-    /// <summary>The optional access log: one line per data request, on when <c>Logging:LogLevel:OriginGateway.AccessLog</c> is Information.</summary>
-    public const string AccessLogCategory = "OriginGateway.AccessLog";
-
-    private readonly ILogger _accessLog = loggers.CreateLogger(AccessLogCategory);
-
     public Task HandleAsync(HttpContext context)
     {
         Task handled;
@@ -142,14 +138,10 @@ internal sealed partial class DataPlaneHandler(
         {
             metrics.BytesServed("store", served);
         }
-        if (_accessLog.IsEnabled(LogLevel.Information))
+        if (accessLog.IsEnabled)
         {
-            // The key is logged as a short hash, never the path or query (presigned URLs carry signatures).
-            var keyHash = measurement.Key is { Length: > 0 } key ? KeyHash.Of(key) : "-";
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var requestId = response.Headers[RequestIds.HeaderName].ToString();
-            var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-            LogAccess(_accessLog, context.Request.Method, measurement.Bucket, keyHash, action, response.StatusCode, response.ContentLength ?? 0, elapsed, requestId, client);
+            accessLog.Write(new AccessLine(context.Request.Method, measurement.Bucket, measurement.Key, action, response.StatusCode, response.ContentLength ?? 0,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, response.Headers[RequestIds.HeaderName].ToString(), context.Connection.RemoteIpAddress));
         }
     }
 
@@ -160,10 +152,6 @@ internal sealed partial class DataPlaneHandler(
 
         public string? Key { get; set; }
     }
-
-    [LoggerMessage(EventId = LogEvents.AccessLog, Level = LogLevel.Information,
-        Message = "{Method} bucket {Bucket} key#{KeyHash} {Action} {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId} client {Client}")]
-    private static partial void LogAccess(ILogger logger, string method, string bucket, string keyHash, string action, int status, long bytes, double durationMs, string requestId, string client);
 
     private Task HandleCoreAsync(HttpContext context, Measurement measurement)
     {

@@ -16,6 +16,7 @@ internal static class FrontDoorFeature
         services.AddSingleton<ISubresourceProvider, ObjectAttributesEndpoint>();
         services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<BucketPolicyEndpoint>());
         services.AddSingleton<SubresourceTable>();
+        services.AddSingleton<AccessLog>();
         services.AddSingleton<DataPlaneHandler>();
         return services;
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using OriginGateway.Protocol;
@@ -7,96 +6,39 @@ namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// The one log line per origin-pull decision (event 3201, category <see cref="OriginPullDispatcher"/>), written off the
-/// request path: a request only queues its decision; a timer hands what queued in the last
-/// <see cref="Delay"/> to the logger in one go. Logged from the request, every line woke the console logger's
-/// writer thread — a futex call and a context switch per proxied request, the largest single item of what a proxied
-/// request cost over YARP's own (bench/README.md). Lines keep their order; one queued while the logger cannot
-/// keep up is dropped once <see cref="MaxPending"/> wait, counted, and reported in a warning — a request never waits
-/// for the log.
+/// request path through a <see cref="QueuedLog{TLine}"/>: a request queues its decision, the key is hashed and the line
+/// formatted when the queue is drained.
 /// </summary>
 internal sealed partial class DecisionLog : IDisposable
 {
     public const int DefaultMaxPending = 65_536;
-    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(50);
 
-    private readonly ConcurrentQueue<Line> _pending = new();
-    private readonly ILogger _logger;
-    private readonly Timer _timer;
-    private readonly Lock _drain = new();
-    private int _count;
-    private int _scheduled;
-    private long _dropped;
+    private readonly QueuedLog<OriginDecision> _queue;
 
     public DecisionLog(ILogger<OriginPullDispatcher> logger)
         : this(logger, DefaultMaxPending)
     {
     }
 
-    internal DecisionLog(ILogger logger, int maxPending)
-    {
-        _logger = logger;
-        MaxPending = maxPending;
-        _timer = new Timer(static state => ((DecisionLog)state!).Drain(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
+    internal DecisionLog(ILogger logger, int maxPending) => _queue = new(logger, Log, LogDropped, maxPending);
 
-    public int MaxPending { get; }
-
-    public bool IsEnabled(LogLevel level) => _logger.IsEnabled(level);
+    public bool IsEnabled(LogLevel level) => _queue.IsEnabled(level);
 
     /// <summary>Queues the decision's line; the caller has checked <see cref="IsEnabled"/>.</summary>
-    public void Write(LogLevel level, OriginDecision decision)
-    {
-        if (Interlocked.Increment(ref _count) > MaxPending)
-        {
-            Interlocked.Decrement(ref _count);
-            Interlocked.Increment(ref _dropped);
-            return;
-        }
-        _pending.Enqueue(new Line(level, decision));
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
-        {
-            // A disposed timer (a request finishing during shutdown) is not started again: the line is written at once.
-            if (!_timer.Change(Delay, Timeout.InfiniteTimeSpan))
-            {
-                Drain();
-            }
-        }
-    }
+    public void Write(LogLevel level, OriginDecision decision) => _queue.Write(level, decision);
 
-    /// <summary>Everything queued so far goes to the logger (the timer's work; at shutdown, the rest).</summary>
-    public void Drain()
-    {
-        // One drainer at a time keeps the lines in order; a drain scheduled meanwhile waits and finds what is left.
-        lock (_drain)
-        {
-            Volatile.Write(ref _scheduled, 0);
-            while (_pending.TryDequeue(out var line))
-            {
-                Interlocked.Decrement(ref _count);
-                var (level, d) = line;
-                // A level raised since the line was queued (configuration reloaded) drops it.
-                if (_logger.IsEnabled(level))
-                {
-                    var keyHash = KeyHash.Of(d.Key);
-                    var originHost = d.OriginHost.Length > 0 ? d.OriginHost : "-";
-                    LogDecision(_logger, level, d.Bucket, keyHash, d.Rule, d.Action, originHost, d.Status, d.Bytes, d.DurationMs, d.RequestId);
-                }
-            }
-            var dropped = Interlocked.Exchange(ref _dropped, 0);
-            if (dropped > 0)
-            {
-                LogDropped(_logger, dropped, MaxPending);
-            }
-        }
-    }
+    /// <summary>Everything queued so far goes to the logger.</summary>
+    public void Drain() => _queue.Drain();
 
-    public void Dispose()
-    {
-        _timer.Dispose();
-        Drain();
-    }
+    public void Dispose() => _queue.Dispose();
 
-    private readonly record struct Line(LogLevel Level, OriginDecision Decision);
+    private static void Log(ILogger logger, LogLevel level, OriginDecision d)
+    {
+        // The queue logs a line only while its level is enabled.
+        var keyHash = KeyHash.Of(d.Key);
+        var originHost = d.OriginHost.Length > 0 ? d.OriginHost : "-";
+        LogDecision(logger, level, d.Bucket, keyHash, d.Rule, d.Action, originHost, d.Status, d.Bytes, d.DurationMs, d.RequestId);
+    }
 
     [LoggerMessage(EventId = LogEvents.OriginPullDecision,
         Message = "Origin pull: bucket {Bucket} key#{KeyHash} rule {Rule} action {Action} origin {OriginHost} status {Status} bytes {Bytes} in {DurationMs:F1} ms request {RequestId}")]
