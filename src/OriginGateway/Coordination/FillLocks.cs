@@ -135,8 +135,14 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
             await _renewal.ConfigureAwait(false);
             _stop.Dispose();
             // Released in any case, also while the breaker is open: a release deletes the key only while it carries this
-            // token, so another replica's claim is safe, and a take that reached Redis late is not left to expire.
-            await _redis.RunPastBreakerAsync(async db => (int)await db.ScriptEvaluateAsync(ReleaseScript, [_name], [_token]).ConfigureAwait(false) == 1, false).ConfigureAwait(false);
+            // token, so another replica's claim is safe, and a take that reached Redis late is not left to expire. The
+            // fill's clients wait for the release only while Redis answers: during an outage it may take its whole
+            // deadline, and it goes on without them.
+            var release = _redis.RunPastBreakerAsync(async db => (int)await db.ScriptEvaluateAsync(ReleaseScript, [_name], [_token]).ConfigureAwait(false) == 1, false);
+            if (_redis.Available)
+            {
+                await release.ConfigureAwait(false);
+            }
         }
     }
 
