@@ -21,15 +21,22 @@ internal sealed partial class SyncRunner(
     TimeProvider time,
     ILogger<SyncRunner> logger) : BackgroundService
 {
+    private readonly TaskCompletionSource _stoppedAtStartUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the tasks of the previous run are stopped. The API waits for it: a task created or started
+    /// before would be stopped by it, and an answer before it shows a status from before the restart.
+    /// </summary>
+    public Task StoppedAtStartUp => _stoppedAtStartUp.Task;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var stopped = false;
         return Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
         {
-            if (!stopped)
+            if (!_stoppedAtStartUp.Task.IsCompleted)
             {
                 await repository.StopAllAsync(cancellationToken).ConfigureAwait(false);
-                stopped = true;
+                _stoppedAtStartUp.TrySetResult();
             }
             // Only the tasks whose keys this replica holds can run here: none held, no query.
             var owned = keys.Owned;

@@ -311,6 +311,15 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 401, "OMS.0002", "X-Auth-Token is missing or not valid for this project.").ConfigureAwait(false);
             return null;
         }
+        try
+        {
+            await runner.StoppedAtStartUp.WaitAsync(StartUpWait, time, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await ErrorAsync(context, 503, "OMS.0503", "The gateway is starting: the sync tasks of its previous run are not stopped yet (the database does not answer). Try again.").ConfigureAwait(false);
+            return null;
+        }
         if (!readBody)
         {
             return default(JsonElement);
@@ -349,6 +358,9 @@ internal sealed class SyncTaskEndpoint(
         number = fallback;
         return value.Count == 0 || (int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out number) && number >= min && number <= max);
     }
+
+    /// <summary>How long a request waits at start-up for the tasks of the previous run to be stopped.</summary>
+    private static readonly TimeSpan StartUpWait = TimeSpan.FromSeconds(5);
 
     private static Task NotFoundAsync(HttpContext context) => ErrorAsync(context, 404, "OMS.0004", "The sync task does not exist in this project.");
 
