@@ -14,12 +14,11 @@ namespace OriginGateway.FrontDoor;
 internal sealed partial class AccessLog : IDisposable
 {
     public const string Category = "OriginGateway.AccessLog";
-    public const int DefaultMaxPending = 65_536;
 
     private readonly QueuedLog<AccessLine> _queue;
 
     public AccessLog(ILoggerFactory loggers)
-        : this(loggers.CreateLogger(Category), DefaultMaxPending)
+        : this(loggers.CreateLogger(Category), QueuedLog<AccessLine>.DefaultMaxPending)
     {
     }
 

@@ -14,6 +14,9 @@ namespace OriginGateway.Observability;
 /// <typeparam name="TLine">What a request hands over: the line's values, unformatted.</typeparam>
 internal sealed class QueuedLog<TLine> : IDisposable
 {
+    /// <summary>How many lines may wait unless a log says otherwise.</summary>
+    public const int DefaultMaxPending = 65_536;
+
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(50);
 
     private readonly ConcurrentQueue<(LogLevel Level, TLine Line)> _pending = new();

@@ -11,12 +11,10 @@ namespace OriginGateway.OriginPull;
 /// </summary>
 internal sealed partial class DecisionLog : IDisposable
 {
-    public const int DefaultMaxPending = 65_536;
-
     private readonly QueuedLog<OriginDecision> _queue;
 
     public DecisionLog(ILogger<OriginPullDispatcher> logger)
-        : this(logger, DefaultMaxPending)
+        : this(logger, QueuedLog<OriginDecision>.DefaultMaxPending)
     {
     }
 
@@ -26,9 +24,6 @@ internal sealed partial class DecisionLog : IDisposable
 
     /// <summary>Queues the decision's line; the caller has checked <see cref="IsEnabled"/>.</summary>
     public void Write(LogLevel level, OriginDecision decision) => _queue.Write(level, decision);
-
-    /// <summary>Everything queued so far goes to the logger.</summary>
-    public void Drain() => _queue.Drain();
 
     public void Dispose() => _queue.Dispose();
 
