@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -101,16 +102,16 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
 
     private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
     {
-        if (fields.Algorithm is not { } algorithm || !algorithm.Equals("sha1", StringComparison.OrdinalIgnoreCase)
+        if (fields.Algorithm is not { } algorithm || !algorithm.Span.Equals("sha1", StringComparison.OrdinalIgnoreCase)
             || fields.SecretId is not { Length: > 0 } secretId
             || fields.SignTime is not { } signTime || fields.KeyTime is not { } keyTime
             || fields.Signature is not { } signature
-            || !TryParseWindow(signTime, out var start, out var end))
+            || !TryParseWindow(signTime.Span, out var start, out var end))
         {
             return CosAuthResult.Fail(403, "AccessDenied", "The signature is malformed: q-sign-algorithm=sha1, q-ak, q-sign-time, q-key-time and q-signature are required.");
         }
 
-        var credential = credentials.Find(secretId);
+        var credential = credentials.Find(secretId.Span);
         if (credential is null)
         {
             return CosAuthResult.Fail(403, "InvalidAccessKeyId", "The SecretId is not known to this gateway.");
@@ -130,69 +131,138 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             return CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
         }
 
-        var headerNames = SplitList(fields.HeaderList);
-        if (Array.IndexOf(headerNames, "host") < 0)
+        var headerList = fields.HeaderList.GetValueOrDefault().Span;
+        if (!ListContains(headerList, "host"))
         {
             return CosAuthResult.Fail(403, "AccessDenied", "The host header must be signed (q-header-list).");
         }
-        var signedHeaders = new List<KeyValuePair<string, string>>(headerNames.Length);
-        foreach (var name in headerNames)
+        // The signed pairs in pooled arrays (a request signs a few); both go back to the pool below.
+        var signedHeaders = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(headerList.Count(';') + 1);
+        var signedParameters = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(Math.Max(1, query?.Count ?? 0));
+        try
         {
-            // The lists carry encoded names; the signature encodes the names itself.
-            var decodedName = Uri.UnescapeDataString(name);
-            var value = headers[decodedName];
-            if (value.Count == 0)
+            var headerCount = 0;
+            foreach (var range in headerList.Split(';'))
             {
-                return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed header '{name}' is not in the request.");
-            }
-            signedHeaders.Add(new(decodedName, value.ToString()));
-        }
-
-        // Every listed name covers all of its occurrences in the query, in request order.
-        var signedParameters = new List<KeyValuePair<string, string>>();
-        foreach (var name in SplitList(fields.ParameterList).Distinct(StringComparer.Ordinal))
-        {
-            var found = false;
-            foreach (var (queryName, queryValue) in query ?? [])
-            {
-                if (string.Equals(CosUrlEncoding.Encode(queryName).ToLowerInvariant(), name, StringComparison.Ordinal))
+                if (ListName(headerList[range]) is not { } name)
                 {
-                    signedParameters.Add(new(queryName, queryValue));
-                    found = true;
+                    continue;
+                }
+                // The lists carry encoded names; the signature encodes the names itself.
+                var decodedName = Uri.UnescapeDataString(name);
+                var value = headers[decodedName];
+                if (value.Count == 0)
+                {
+                    return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed header '{name}' is not in the request.");
+                }
+                signedHeaders[headerCount++] = new(decodedName, value.ToString());
+            }
+
+            // Every listed name covers all of its occurrences in the query, in request order (a name listed twice, once).
+            var parameterList = fields.ParameterList.GetValueOrDefault().Span;
+            var parameterCount = 0;
+            var listed = 0;
+            foreach (var range in parameterList.Split(';'))
+            {
+                if (ListName(parameterList[range]) is not { } name || ListContains(parameterList, name, before: listed++))
+                {
+                    continue;
+                }
+                var found = false;
+                foreach (var (queryName, queryValue) in query ?? [])
+                {
+                    if (EncodesTo(queryName, name))
+                    {
+                        signedParameters[parameterCount++] = new(queryName, queryValue);
+                        found = true;
+                    }
+                }
+                if (!found)
+                {
+                    return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed query parameter '{name}' is not in the request.");
                 }
             }
-            if (!found)
+
+            return CosSignature.Matches(signature.Span, credential.SecretKey, keyTime.Span, signTime.Span, method, decodedPath,
+                    signedParameters.AsSpan(0, parameterCount), signedHeaders.AsSpan(0, headerCount))
+                ? new CosAuthResult(credential, 0, null, null)
+                : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+        }
+        finally
+        {
+            ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedHeaders, clearArray: true);
+            ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedParameters, clearArray: true);
+        }
+    }
+
+    /// <summary>One name of a q-header-list or q-url-param-list, trimmed and lower-cased; null for an empty one.</summary>
+    private static string? ListName(ReadOnlySpan<char> entry)
+    {
+        entry = entry.Trim();
+        return entry.IsEmpty ? null : entry.ToString().ToLowerInvariant();
+    }
+
+    /// <summary>Whether a q-*-list holds <paramref name="name"/> (lower-case) among its first <paramref name="before"/> names.</summary>
+    private static bool ListContains(ReadOnlySpan<char> list, string name, int before = int.MaxValue)
+    {
+        Span<char> lower = stackalloc char[name.Length];
+        foreach (var range in list.Split(';'))
+        {
+            var entry = list[range].Trim();
+            if (entry.IsEmpty)
             {
-                return CosAuthResult.Fail(403, "SignatureDoesNotMatch", $"The signed query parameter '{name}' is not in the request.");
+                continue;
+            }
+            if (before-- <= 0)
+            {
+                return false;
+            }
+            if (entry.Length == name.Length && entry.ToLowerInvariant(lower) == name.Length && lower.SequenceEqual(name))
+            {
+                return true;
             }
         }
-
-        return CosSignature.Matches(signature, credential.SecretKey, keyTime, signTime, method, decodedPath, signedParameters, signedHeaders)
-            ? new CosAuthResult(credential, 0, null, null)
-            : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+        return false;
     }
 
-    private static string[] SplitList(string? list)
+    /// <summary>Whether a query parameter's name, encoded and lower-cased as the signature encodes it, is <paramref name="listed"/>.</summary>
+    private static bool EncodesTo(string queryName, string listed)
     {
-        if (string.IsNullOrEmpty(list))
+        var length = CosUrlEncoding.MaxEncodedLength(queryName.Length);
+        var rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
         {
-            return [];
+            Span<byte> encoded = rented ?? stackalloc byte[256];
+            encoded = encoded[..CosUrlEncoding.EncodeTo(queryName, encoded, lowerCase: true)];
+            if (encoded.Length != listed.Length)
+            {
+                return false;
+            }
+            for (var i = 0; i < encoded.Length; i++)
+            {
+                if (encoded[i] != listed[i])
+                {
+                    return false;
+                }
+            }
+            return true;
         }
-        var names = list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        for (var i = 0; i < names.Length; i++)
+        finally
         {
-            names[i] = names[i].ToLowerInvariant();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
-        return names;
     }
 
-    private static bool TryParseWindow(string value, out DateTimeOffset start, out DateTimeOffset end)
+    private static bool TryParseWindow(ReadOnlySpan<char> value, out DateTimeOffset start, out DateTimeOffset end)
     {
         start = end = default;
-        var semicolon = value.IndexOf(';', StringComparison.Ordinal);
+        var semicolon = value.IndexOf(';');
         if (semicolon <= 0
-            || !long.TryParse(value.AsSpan(0, semicolon), NumberStyles.None, CultureInfo.InvariantCulture, out var s)
-            || !long.TryParse(value.AsSpan(semicolon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var e)
+            || !long.TryParse(value[..semicolon], NumberStyles.None, CultureInfo.InvariantCulture, out var s)
+            || !long.TryParse(value[(semicolon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var e)
             || s > e || e > 253402300799)
         {
             return false;
@@ -229,29 +299,30 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
 
     /// <summary>
     /// The signature's own fields (names in any case; a name sent twice keeps its last value). Only the seven
-    /// names of the scheme are kept — the others are not read — and each value is cut out of its source only when kept.
+    /// names of the scheme are kept — the others are not read — each as a slice of its source, not a copy.
     /// </summary>
     private struct SignatureFields
     {
-        public string? Algorithm;
-        public string? SecretId;
-        public string? SignTime;
-        public string? KeyTime;
-        public string? HeaderList;
-        public string? ParameterList;
-        public string? Signature;
+        public ReadOnlyMemory<char>? Algorithm;
+        public ReadOnlyMemory<char>? SecretId;
+        public ReadOnlyMemory<char>? SignTime;
+        public ReadOnlyMemory<char>? KeyTime;
+        public ReadOnlyMemory<char>? HeaderList;
+        public ReadOnlyMemory<char>? ParameterList;
+        public ReadOnlyMemory<char>? Signature;
 
         public void Set(string name, string value) => Set(name, value, 0, value.Length);
 
         public void Set(ReadOnlySpan<char> name, string source, int start, int length)
         {
-            if (Is(name, "q-sign-algorithm")) { Algorithm = source.Substring(start, length); }
-            else if (Is(name, "q-ak")) { SecretId = source.Substring(start, length); }
-            else if (Is(name, "q-sign-time")) { SignTime = source.Substring(start, length); }
-            else if (Is(name, "q-key-time")) { KeyTime = source.Substring(start, length); }
-            else if (Is(name, "q-header-list")) { HeaderList = source.Substring(start, length); }
-            else if (Is(name, "q-url-param-list")) { ParameterList = source.Substring(start, length); }
-            else if (Is(name, "q-signature")) { Signature = source.Substring(start, length); }
+            var value = source.AsMemory(start, length);
+            if (Is(name, "q-sign-algorithm")) { Algorithm = value; }
+            else if (Is(name, "q-ak")) { SecretId = value; }
+            else if (Is(name, "q-sign-time")) { SignTime = value; }
+            else if (Is(name, "q-key-time")) { KeyTime = value; }
+            else if (Is(name, "q-header-list")) { HeaderList = value; }
+            else if (Is(name, "q-url-param-list")) { ParameterList = value; }
+            else if (Is(name, "q-signature")) { Signature = value; }
         }
 
         private static bool Is(ReadOnlySpan<char> name, string field) => name.Equals(field, StringComparison.OrdinalIgnoreCase);

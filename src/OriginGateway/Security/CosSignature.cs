@@ -22,13 +22,13 @@ internal static class CosSignature
         IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers)
     {
         Span<byte> signature = stackalloc byte[HashLength];
-        Compute(secretKey, keyTime, signTime, method, decodedPath, parameters, headers, signature);
+        Compute(secretKey, keyTime, signTime, method, decodedPath, [.. parameters], [.. headers], signature);
         return Convert.ToHexStringLower(signature);
     }
 
     /// <summary>Whether <paramref name="signatureHex"/> (any case) is the request's signature; compared in constant time.</summary>
-    public static bool Matches(string signatureHex, string secretKey, string keyTime, string signTime, string method, string decodedPath,
-        IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers)
+    public static bool Matches(ReadOnlySpan<char> signatureHex, string secretKey, ReadOnlySpan<char> keyTime, ReadOnlySpan<char> signTime, string method,
+        string decodedPath, ReadOnlySpan<KeyValuePair<string, string>> parameters, ReadOnlySpan<KeyValuePair<string, string>> headers)
     {
         Span<byte> expected = stackalloc byte[HashLength];
         Span<byte> provided = stackalloc byte[HashLength];
@@ -48,8 +48,8 @@ internal static class CosSignature
     /// built in pooled and stack buffers, without intermediate strings: verifying it is on the path of every signed request.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
-    private static void Compute(string secretKey, string keyTime, string signTime, string method, string decodedPath,
-        IEnumerable<KeyValuePair<string, string>> parameters, IEnumerable<KeyValuePair<string, string>> headers, Span<byte> signature)
+    private static void Compute(string secretKey, ReadOnlySpan<char> keyTime, ReadOnlySpan<char> signTime, string method, string decodedPath,
+        ReadOnlySpan<KeyValuePair<string, string>> parameters, ReadOnlySpan<KeyValuePair<string, string>> headers, Span<byte> signature)
     {
         Span<byte> hash = stackalloc byte[HashLength];
         var signKey = SignKey(secretKey, keyTime);
@@ -57,7 +57,7 @@ internal static class CosSignature
         var http = new Utf8Builder(256 + decodedPath.Length * 3);
         try
         {
-            http.Append(method.ToLowerInvariant());
+            http.AppendLowerCase(method);
             http.Append('\n');
             http.Append(decodedPath);
             http.Append('\n');
@@ -93,20 +93,25 @@ internal static class CosSignature
     /// whole presigned window) with one KeyTime, so the last ones computed are kept: one HMAC of three saved per request.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with HMAC-SHA1.")]
-    private static byte[] SignKey(string secretKey, string keyTime)
+    private static byte[] SignKey(string secretKey, ReadOnlySpan<char> keyTime)
     {
-        if (SignKeys.TryGetValue((secretKey, keyTime), out var cached))
+        if (ReferenceEquals(t_signKeySecret, secretKey) && keyTime.SequenceEqual(t_signKeyTime))
         {
-            return cached;
+            return t_signKey!;
         }
-        Span<byte> hash = stackalloc byte[HashLength];
-        HMACSHA1.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(keyTime), hash);
-        var signKey = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash));
-        if (SignKeys.Count >= MaxSignKeys)
+        var keyTimeText = keyTime.ToString();
+        if (!SignKeys.TryGetValue((secretKey, keyTimeText), out var signKey))
         {
-            SignKeys.Clear();
+            Span<byte> hash = stackalloc byte[HashLength];
+            HMACSHA1.HashData(Encoding.UTF8.GetBytes(secretKey), Encoding.UTF8.GetBytes(keyTimeText), hash);
+            signKey = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash));
+            if (SignKeys.Count >= MaxSignKeys)
+            {
+                SignKeys.Clear();
+            }
+            SignKeys[(secretKey, keyTimeText)] = signKey;
         }
-        SignKeys[(secretKey, keyTime)] = signKey;
+        (t_signKeySecret, t_signKeyTime, t_signKey) = (secretKey, keyTimeText, signKey);
         return signKey;
     }
 
@@ -159,27 +164,65 @@ internal static class CosSignature
     [ThreadStatic]
     private static byte[]? t_hmacKey;
 
+    // This thread's last SignKey (the cache below is looked up only when the KeyTime changed).
+    [ThreadStatic]
+    private static string? t_signKeySecret;
+
+    [ThreadStatic]
+    private static string? t_signKeyTime;
+
+    [ThreadStatic]
+    private static byte[]? t_signKey;
+
     private const int MaxSignKeys = 1024;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string SecretKey, string KeyTime), byte[]> SignKeys = new();
 
     /// <summary>name=value pairs, names percent-encoded and lower-cased, values percent-encoded, in the names' ordinal order, joined by '&amp;'.</summary>
-    private static void AppendCanonical(ref Utf8Builder builder, IEnumerable<KeyValuePair<string, string>> pairs)
+    private static void AppendCanonical(ref Utf8Builder builder, ReadOnlySpan<KeyValuePair<string, string>> pairs)
     {
-        // OrderBy is stable: a name sent twice keeps its values in request order.
-        var encoded = pairs
-            .Select(p => (Name: CosUrlEncoding.Encode(p.Key).ToLowerInvariant(), Value: CosUrlEncoding.Encode(p.Value)))
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .ToArray();
-        for (var i = 0; i < encoded.Length; i++)
+        if (pairs.IsEmpty)
         {
-            if (i > 0)
+            return;
+        }
+        // The encoded names side by side in one buffer, then a stable insertion sort of their indices (a name sent twice
+        // keeps its values in request order); encoded names are ASCII, so their bytes sort as the strings would.
+        var names = new Utf8Builder(64);
+        Span<(int Start, int Length)> ranges = pairs.Length <= 16 ? stackalloc (int, int)[pairs.Length] : new (int, int)[pairs.Length];
+        Span<int> order = pairs.Length <= 16 ? stackalloc int[pairs.Length] : new int[pairs.Length];
+        try
+        {
+            for (var i = 0; i < pairs.Length; i++)
             {
-                builder.Append('&');
+                var start = names.Length;
+                names.AppendEncoded(pairs[i].Key, lowerCase: true);
+                ranges[i] = (start, names.Length - start);
             }
-            builder.Append(encoded[i].Name);
-            builder.Append('=');
-            builder.Append(encoded[i].Value);
+            var written = names.Written;
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var name = written.Slice(ranges[i].Start, ranges[i].Length);
+                var j = i;
+                for (; j > 0 && written.Slice(ranges[order[j - 1]].Start, ranges[order[j - 1]].Length).SequenceCompareTo(name) > 0; j--)
+                {
+                    order[j] = order[j - 1];
+                }
+                order[j] = i;
+            }
+            for (var k = 0; k < order.Length; k++)
+            {
+                if (k > 0)
+                {
+                    builder.Append('&');
+                }
+                builder.Append(written.Slice(ranges[order[k]].Start, ranges[order[k]].Length));
+                builder.Append('=');
+                builder.AppendEncoded(pairs[order[k]].Value, lowerCase: false);
+            }
+        }
+        finally
+        {
+            names.Dispose();
         }
     }
 
@@ -191,16 +234,44 @@ internal static class CosSignature
 
         public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
+        public readonly int Length => _length;
+
         public void Append(char ascii)
         {
             Ensure(1);
             _buffer[_length++] = (byte)ascii;
         }
 
-        public void Append(string text)
+        public void Append(scoped ReadOnlySpan<char> text)
         {
             Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
             _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+        }
+
+        public void Append(scoped ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        /// <summary>The text lower-cased as <see cref="string.ToLowerInvariant()"/> does (ASCII, as methods are, without a copy).</summary>
+        public void AppendLowerCase(string text)
+        {
+            if (!System.Text.Ascii.IsValid(text))
+            {
+                Append(text.ToLowerInvariant());
+                return;
+            }
+            Ensure(text.Length);
+            System.Text.Ascii.ToLower(text, _buffer.AsSpan(_length), out var written);
+            _length += written;
+        }
+
+        public void AppendEncoded(scoped ReadOnlySpan<char> text, bool lowerCase)
+        {
+            Ensure(CosUrlEncoding.MaxEncodedLength(text.Length));
+            _length += CosUrlEncoding.EncodeTo(text, _buffer.AsSpan(_length), lowerCase);
         }
 
         public void AppendHexLower(scoped ReadOnlySpan<byte> bytes)
