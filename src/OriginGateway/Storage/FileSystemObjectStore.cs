@@ -321,14 +321,16 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private ObjectEntry Commit(string key, string hash, string stagingPath, ObjectTrailer trailer)
     {
         var directory = Path.GetDirectoryName(stagingPath)!;
+        ObjectEntry? previous;
+        ObjectEntry entry;
         lock (KeyLock(key))
         {
-            _entries.TryGetValue(key, out var previous);
+            _entries.TryGetValue(key, out previous);
             // Versions only grow for a key, whatever the clock does.
             var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
             var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
             StagingFiles.MoveNoReplace(stagingPath, path);
-            var entry = ToEntry(trailer, path, version);
+            entry = ToEntry(trailer, path, version);
             _entries[key] = entry;
             if (previous is null)
             {
@@ -337,13 +339,16 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                     _order.Add(key);
                 }
             }
-            else
-            {
-                TryDelete(previous.Location);
-                DeleteAttributesFile(previous);
-            }
-            return entry;
         }
+        // The replaced version is no longer in the index, so nothing else touches its files: they are removed after the
+        // key's lock is let go (commits of other keys share the lock's stripe). A crash before this leaves two versions;
+        // the start-up scan keeps the newer.
+        if (previous is not null)
+        {
+            TryDelete(previous.Location);
+            DeleteAttributesFile(previous);
+        }
+        return entry;
     }
 
     private void RemoveFromIndex(string key)
