@@ -36,7 +36,7 @@ function row(sc, peer, metric, higher, bar, gsc,   gl, pl, g, p, r, ok, extra) {
   r = g / p
   ok = higher ? (r >= bar + 0) : (r <= bar + 0)
   extra = sprintf("rounds: gateway %s, peer %s", spread(gl), spread(pl))
-  if (sc == "herd") {
+  if (sc ~ /^herd/) {
     extra = extra sprintf("; origin reqs gateway %s / peer %s; TTFB p50 gateway %s ms / peer %s ms (TTFB ratio %.2f, target <= 0.3)", orig["gateway" SUBSEP sc], orig[peer SUBSEP sc], med(ttfb["gateway" SUBSEP sc]), med(ttfb[peer SUBSEP sc]), med(ttfb[peer SUBSEP sc]) ? med(ttfb["gateway" SUBSEP sc]) / med(ttfb[peer SUBSEP sc]) : 0)
     if (orig["gateway" SUBSEP sc] !~ /^( 1)+$/) ok = 0
   } else if (sc ~ /^cold/) extra = extra sprintf("; TTFB p50 gateway %s ms / peer %s ms; origin reqs %s", med(ttfb["gateway" SUBSEP sc]), med(ttfb[peer SUBSEP sc]), med(orig["gateway" SUBSEP sc]))
@@ -65,6 +65,7 @@ END {
   row("cold1k", "nginx-mirror", "wall", 0, 1.0)
   row("cold1m", "nginx-mirror", "wall", 0, 1.0)
   row("herd", "nginx-cache", "wall", 0, 1.0)
+  row("herd4", "nginx-cache", "wall", 0, 1.0)
   row("proxy64k", "nginx-proxy", "rps", 1, 1.2)
   row("redirect", "nginx-redirect", "rps", 1, 1.0)
   row("put1k", "nginx-dav", "rps", 1, 1.0)
@@ -93,6 +94,6 @@ END {
     print "|---|---|---|---|---|---|---|"
     floorrow("hit1k", "nginx-static"); floorrow("redirect", "nginx-redirect"); floorrow("proxy64k", "nginx-proxy")
   }
-  printf "\nUnits: req/s for hit1k, hitmulti, proxy64k, redirect, put1k and the curve; MB/s for hit1m and put1m; wall seconds for cold1k, cold1m, herd.\n"
+  printf "\nUnits: req/s for hit1k, hitmulti, proxy64k, redirect, put1k and the curve; MB/s for hit1m and put1m; wall seconds for cold1k, cold1m, herd, herd4.\n"
   printf "Gateway peak RSS (VmHWM) over the whole run: %s MiB (target: < 128 MiB).\n", rss
 }' "$RAW"

@@ -29,7 +29,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 . "$BENCH_DIR/lib.sh"
 
 ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S)
-SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
+SCENARIOS=hit1k,hitmulti,hit1m,cold1k,cold1m,herd,herd4,proxy64k,redirect,put1k,put1m,signedhit,curvehit,curveproxy
 GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=r2r FLOOR=0
 while (($#)); do
   case $1 in
@@ -185,7 +185,7 @@ for r in $(seq "$ROUNDS"); do
   peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"
   peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --reset "$MIRROR_RESET" --store "$MIRROR_STORE"
-  peer nginx-cache herd --target "$CACHE_URL" --reset "$CACHE_RESET"
+  peer nginx-cache herd,herd4 --target "$CACHE_URL" --reset "$CACHE_RESET"
   peer nginx-proxy proxy64k,curveproxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --cpu-pids "$(nginx_pids "$PROXY_PID")"
   peer nginx-redirect redirect --target "$REDIRECT_URL" --redirect-target "$REDIRECT_URL" --cpu-pids "$(nginx_pids "$REDIRECT_PID")"
   peer nginx-dav put1k,put1m --target "$DAV_URL" --cpu-pids "$(nginx_pids "$DAV_PID")"
