@@ -86,6 +86,54 @@ public sealed class HotObjectCacheTests : ObjectStoreContractTests, IDisposable
     }
 
     [Fact]
+    public void AnAddPastTheCapacity_WhileAnotherThreadEvicts_GoesOn_AndTheCacheEndsWithinItsCapacity()
+    {
+        const int Size = 1024, Held = 4;
+        var cache = new HotObjectCache(Held * Size, Size);
+        using var walking = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        var holdTheWalk = 0;
+        bool IsCurrent(ObjectEntry entry)
+        {
+            // The first eviction's walk stops here until the test lets it go on.
+            if (Interlocked.Exchange(ref holdTheWalk, 0) == 1)
+            {
+                walking.Set();
+                gate.Wait();
+            }
+            return true;
+        }
+        ObjectEntry Entry(int i) => new($"k/{i}", "-", 1, Size, "00", DateTimeOffset.UnixEpoch, "application/octet-stream", [], new Dictionary<string, string>());
+        var body = new byte[Size];
+        for (var i = 0; i < Held; i++)
+        {
+            cache.Add(Entry(i), body, IsCurrent);
+        }
+
+        Volatile.Write(ref holdTheWalk, 1);
+        var evicting = new Thread(() => cache.Add(Entry(Held), body, IsCurrent));
+        evicting.Start();
+        Assert.True(walking.Wait(TimeSpan.FromSeconds(30)), "the eviction did not start");
+
+        // Past the capacity while the other thread's walk is held: this add neither waits for it nor walks itself.
+        using var added = new ManualResetEventSlim();
+        var adding = new Thread(() =>
+        {
+            cache.Add(Entry(Held + 1), body, IsCurrent);
+            added.Set();
+        });
+        adding.Start();
+        var wentOn = added.Wait(TimeSpan.FromSeconds(30));
+        gate.Set();
+        evicting.Join();
+        adding.Join();
+        Assert.True(wentOn, "an add past the capacity waited for another thread's eviction");
+
+        // The evicting thread counted the add it let through: within the capacity, and down to three quarters of it.
+        Assert.InRange(cache.Bytes, 1, Held * Size * 3 / 4);
+    }
+
+    [Fact]
     public void Admits_OnlyBodiesUpToTheLimit_AndNothingWhenOff()
     {
         Assert.True(_cache.Admits(1));
