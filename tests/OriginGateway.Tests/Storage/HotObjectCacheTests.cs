@@ -111,20 +111,27 @@ public sealed class HotObjectCacheTests : ObjectStoreContractTests, IDisposable
         }
 
         Volatile.Write(ref holdTheWalk, 1);
-        var evicting = new Thread(() => cache.Add(Entry(Held), body, IsCurrent));
-        evicting.Start();
-        Assert.True(walking.Wait(TimeSpan.FromSeconds(30)), "the eviction did not start");
-
-        // Past the capacity while the other thread's walk is held: this add neither waits for it nor walks itself.
         using var added = new ManualResetEventSlim();
+        var evicting = new Thread(() => cache.Add(Entry(Held), body, IsCurrent)) { IsBackground = true };
         var adding = new Thread(() =>
         {
             cache.Add(Entry(Held + 1), body, IsCurrent);
             added.Set();
-        });
-        adding.Start();
-        var wentOn = added.Wait(TimeSpan.FromSeconds(30));
-        gate.Set();
+        }) { IsBackground = true };
+        bool wentOn;
+        try
+        {
+            evicting.Start();
+            Assert.True(walking.Wait(TimeSpan.FromSeconds(30)), "the eviction did not start");
+
+            // Past the capacity while the other thread's walk is held: this add neither waits for it nor walks itself.
+            adding.Start();
+            wentOn = added.Wait(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            gate.Set();
+        }
         evicting.Join();
         adding.Join();
         Assert.True(wentOn, "an add past the capacity waited for another thread's eviction");
