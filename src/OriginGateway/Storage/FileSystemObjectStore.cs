@@ -162,6 +162,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     public ObjectEntry? SetAttributes(ObjectEntry entry, ObjectAttributes attributes)
     {
         var staging = StagingFiles.NewPath(Path.GetDirectoryName(entry.Location)!);
+        var moved = false;
         try
         {
             using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -176,6 +177,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                     return null;
                 }
                 File.Move(staging, AttributesPath(current.Location), overwrite: true);
+                moved = true;
                 var updated = current.WithAttributes(attributes, fileBeside: true);
                 _entries[entry.Key] = updated;
                 return updated;
@@ -188,7 +190,11 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
         finally
         {
-            TryDelete(staging);
+            // Only a file that was not moved into place is left to remove (no unlink that can only fail).
+            if (!moved)
+            {
+                TryDelete(staging);
+            }
         }
     }
 

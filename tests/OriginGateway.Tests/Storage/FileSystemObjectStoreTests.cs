@@ -152,6 +152,18 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
     }
 
     [Fact]
+    public async Task SetAttributes_LeavesNoStagingFile_WhenItLands_NorWhenTheVersionWasReplaced()
+    {
+        var first = await PutAsync("attrs", "1"u8.ToArray());
+        var attributes = new ObjectAttributes("private", [], [new("k", "v")]);
+        Assert.NotNull(_store.SetAttributes(first, attributes));
+        await PutAsync("attrs", "2"u8.ToArray());
+        Assert.Null(_store.SetAttributes(first, attributes));
+
+        Assert.Empty(Directory.EnumerateFiles(_bucketDirectory, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void Utf8OrdinalComparer_OrdersSurrogatesAfterPrivateUse()
     {
         Assert.True(Utf8OrdinalComparer.Instance.Compare("\uE000", "😀") < 0);
