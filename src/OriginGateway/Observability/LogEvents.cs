@@ -86,4 +86,5 @@ internal static class LogEvents
 
     // 5000–5099: OMS sync
     public const int SyncPassFailed = 5001;
+    public const int SyncReleaseFailed = 5002;
 }

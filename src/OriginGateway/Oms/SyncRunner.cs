@@ -9,8 +9,10 @@ namespace OriginGateway.Oms;
 /// <summary>
 /// Runs the passes of the sync tasks this replica owns (<c>02-tasks.md</c> §2.5): list the source,
 /// compare each object with the destination (size and ETag for S3 sources; presence for URL lists),
-/// queue a copy for what is missing or changed, and again every <c>sync_interval</c>. At start-up every
-/// task is stopped: no replica holds keys after a restart.
+/// queue a copy for what is missing or changed, and again every <c>sync_interval</c>. The replica that holds a task's
+/// keys owns it in the database and renews its hold while it lives; a task whose owner's hold runs out (the owner was
+/// lost) is stopped by any replica, as is every task of a replica that shuts down. A lone replica on SQLite stops every
+/// task at start-up (nobody holds keys after its restart); replicas sharing PostgreSQL leave the tasks of the others alone.
 /// </summary>
 internal sealed partial class SyncRunner(
     SyncTaskRepository repository,
@@ -29,13 +31,19 @@ internal sealed partial class SyncRunner(
     /// </summary>
     public Task StoppedAtStartUp => _stoppedAtStartUp.Task;
 
+    /// <summary>This replica's name as a task owner (the task engine's lease owner).</summary>
+    public string Owner => engine.Owner;
+
+    /// <summary>Until when a hold taken or renewed now lasts.</summary>
+    public long OwnedUntil() => (time.GetUtcNow() + engine.Lease).ToUnixTimeMilliseconds();
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        return Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
+        var passes = Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
         {
             if (!_stoppedAtStartUp.Task.IsCompleted)
             {
-                await repository.StopAllAsync(cancellationToken).ConfigureAwait(false);
+                await repository.StopAllAtStartupAsync(cancellationToken).ConfigureAwait(false);
                 _stoppedAtStartUp.TrySetResult();
             }
             // Only the tasks whose keys this replica holds can run here: none held, no query.
@@ -44,7 +52,7 @@ internal sealed partial class SyncRunner(
             {
                 return;
             }
-            foreach (var task in await repository.SynchronizingAsync(owned, cancellationToken).ConfigureAwait(false))
+            foreach (var task in await repository.SynchronizingAsync(owned, Owner, cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
                 if (keys.Get(task.Id) is not { } credentials || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
@@ -54,6 +62,42 @@ internal sealed partial class SyncRunner(
                 await PassAsync(task, credentials, cancellationToken).ConfigureAwait(false);
             }
         }, TimeSpan.FromMilliseconds(200), time, logger, stoppingToken);
+        // Apart from the passes, which can take longer than a hold lasts.
+        var holds = Dependencies.BackgroundLoop.RunAsync("Sync task owners", HoldAsync, engine.Lease / 4, time, logger, stoppingToken);
+        return Task.WhenAll(passes, holds);
+    }
+
+    /// <summary>
+    /// Renews this replica's hold on its tasks, stops those of lost owners, and lets go of the keys of tasks that are no
+    /// longer this replica's (stopped, or started again on another replica, through any replica's API).
+    /// </summary>
+    internal async Task HoldAsync(CancellationToken cancellationToken)
+    {
+        await repository.RenewAsync(Owner, OwnedUntil(), cancellationToken).ConfigureAwait(false);
+        await repository.StopOrphanedAsync(time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var held = keys.Owned;
+        if (held.Count > 0)
+        {
+            var mine = (await repository.SynchronizingAsync(held, Owner, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in held.Where(id => !mine.Contains(id)))
+            {
+                keys.Forget(id);
+            }
+        }
+    }
+
+    /// <summary>On shutdown the keys go: this replica's tasks are stopped now rather than when their hold runs out.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await repository.StopOwnedAsync(Owner, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogReleaseFailed(logger, e.GetType().Name);
+        }
     }
 
     /// <summary>One pass: returns the copies queued.</summary>
@@ -119,6 +163,9 @@ internal sealed partial class SyncRunner(
         }
         return queued;
     }
+
+    [LoggerMessage(EventId = LogEvents.SyncReleaseFailed, Level = LogLevel.Warning, Message = "Sync tasks: could not stop this replica's tasks at shutdown ({Error}); they stop when its hold runs out")]
+    private static partial void LogReleaseFailed(ILogger logger, string error);
 
     [LoggerMessage(EventId = LogEvents.SyncPassFailed, Level = LogLevel.Warning, Message = "Sync task {TaskId}: pass failed ({Error})")]
     private static partial void LogPassFailed(ILogger logger, string taskId, string error);

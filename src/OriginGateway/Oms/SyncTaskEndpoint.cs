@@ -92,7 +92,7 @@ internal sealed class SyncTaskEndpoint(
             CreateTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
             LastStartTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        if (!await repository.InsertAsync(task, options.MaxTasksPerProject, context.RequestAborted).ConfigureAwait(false))
+        if (!await repository.InsertAsync(task, options.MaxTasksPerProject, runner.Owner, runner.OwnedUntil(), context.RequestAborted).ConfigureAwait(false))
         {
             await ErrorAsync(context, 400, "OMS.0006", $"A project may have at most {options.MaxTasksPerProject} sync tasks.").ConfigureAwait(false);
             return;
@@ -122,8 +122,13 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, problem!.Value.Status, problem.Value.Code, problem.Value.Message).ConfigureAwait(false);
             return;
         }
+        // Started once: two replicas asked at the same moment cannot both own it.
+        if (!await repository.TryStartAsync(task.Id, runner.Owner, runner.OwnedUntil(), time.GetUtcNow().ToUnixTimeMilliseconds(), context.RequestAborted).ConfigureAwait(false))
+        {
+            await ErrorAsync(context, 400, "OMS.0005", "The sync task is already synchronizing.").ConfigureAwait(false);
+            return;
+        }
         keys.Set(task.Id, given);
-        await repository.SetStatusAsync(task.Id, "SYNCHRONIZING", time.GetUtcNow().ToUnixTimeMilliseconds(), context.RequestAborted).ConfigureAwait(false);
         await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }
 
@@ -138,7 +143,7 @@ internal sealed class SyncTaskEndpoint(
             await NotFoundAsync(context).ConfigureAwait(false);
             return;
         }
-        await repository.SetStatusAsync(task.Id, "STOPPED", null, context.RequestAborted).ConfigureAwait(false);
+        await repository.StopAsync(task.Id, context.RequestAborted).ConfigureAwait(false);
         keys.Forget(task.Id);
         await JsonAnswer.WriteAsync(context, 200, _ => { }).ConfigureAwait(false);
     }

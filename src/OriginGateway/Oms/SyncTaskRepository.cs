@@ -4,7 +4,11 @@ using OriginGateway.Storage;
 
 namespace OriginGateway.Oms;
 
-/// <summary>Sync tasks in the control database (table <c>sync_tasks</c>, migration 5). No key column exists.</summary>
+/// <summary>
+/// Sync tasks in the control database (table <c>sync_tasks</c>, migrations 5 and 7). No key column exists; a
+/// synchronising task names its owner — the replica holding its keys — and holds it until <c>owner_until</c>,
+/// which the owner renews while it lives.
+/// </summary>
 internal sealed class SyncTaskRepository(ControlDatabase database)
 {
     private const string Columns = """
@@ -13,7 +17,8 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         last_start_time, last_pass_time, listed, copied, skipped, failed, bytes, last_error
         """;
 
-    public async Task<bool> InsertAsync(SyncTask task, int maxPerProject, CancellationToken cancellationToken = default)
+    /// <summary>Inserts a task, synchronising and owned by <paramref name="owner"/> until <paramref name="ownedUntil"/>; false when the project is full.</summary>
+    public async Task<bool> InsertAsync(SyncTask task, int maxPerProject, string owner, long ownedUntil, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -27,7 +32,7 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         }
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO sync_tasks ({Columns}) VALUES (@id, @p, @st, @sct, @se, @sr, @sb, @sp, @db, @dp, @d, @m, @i, @s, @c, @started, NULL, 0, 0, 0, 0, 0, NULL)";
+        insert.CommandText = $"INSERT INTO sync_tasks ({Columns}, owner, owner_until) VALUES (@id, @p, @st, @sct, @se, @sr, @sb, @sp, @db, @dp, @d, @m, @i, @s, @c, @started, NULL, 0, 0, 0, 0, 0, NULL, @o, @u)";
         insert.Bind("@id", task.Id);
         insert.Bind("@p", task.ProjectId);
         insert.Bind("@st", task.SourceType);
@@ -44,6 +49,8 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         insert.Bind("@s", task.Status);
         insert.Bind("@c", task.CreateTime);
         insert.Bind("@started", (object?)task.LastStartTime ?? DBNull.Value);
+        insert.Bind("@o", owner);
+        insert.Bind("@u", ownedUntil);
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
@@ -62,8 +69,8 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
     public async Task<IReadOnlyList<string>> IdsAsync(CancellationToken cancellationToken = default) =>
         await database.QueryAsync("SELECT id FROM sync_tasks", r => r.GetString(0), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The synchronizing tasks among <paramref name="ids"/> (the ones this replica holds keys for).</summary>
-    public async Task<IReadOnlyList<SyncTask>> SynchronizingAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    /// <summary>The synchronizing tasks among <paramref name="ids"/> that <paramref name="owner"/> owns (the ones this replica holds keys for).</summary>
+    public async Task<IReadOnlyList<SyncTask>> SynchronizingAsync(IReadOnlyCollection<string> ids, string owner, CancellationToken cancellationToken = default)
     {
         if (ids.Count == 0)
         {
@@ -71,18 +78,41 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         }
         var names = ids.ToList();
         var placeholders = string.Join(", ", names.Select((_, i) => "@i" + i));
-        return await QueryAsync($"WHERE status = 'SYNCHRONIZING' AND id IN ({placeholders}) ORDER BY create_time, id", cancellationToken,
-            [.. names.Select((id, i) => ("@i" + i, (object?)id))]).ConfigureAwait(false);
+        return await QueryAsync($"WHERE status = 'SYNCHRONIZING' AND owner = @o AND id IN ({placeholders}) ORDER BY create_time, id", cancellationToken,
+            [("@o", owner), .. names.Select((id, i) => ("@i" + i, (object?)id))]).ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteAsync(string projectId, string id, CancellationToken cancellationToken = default) =>
         await database.ExecuteAsync("DELETE FROM sync_tasks WHERE project_id = @p AND id = @id", cancellationToken, ("@p", projectId), ("@id", id)).ConfigureAwait(false) == 1;
 
-    public Task SetStatusAsync(string id, string status, long? startedAt, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE sync_tasks SET status = @s, last_start_time = COALESCE(@t, last_start_time) WHERE id = @id", cancellationToken, ("@id", id), ("@s", status), ("@t", startedAt));
+    /// <summary>Starts a stopped task as <paramref name="owner"/>'s; false when it is synchronising already (here or on another replica).</summary>
+    public async Task<bool> TryStartAsync(string id, string owner, long ownedUntil, long startedAt, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync(
+            "UPDATE sync_tasks SET status = 'SYNCHRONIZING', owner = @o, owner_until = @u, last_start_time = @t WHERE id = @id AND status <> 'SYNCHRONIZING'",
+            cancellationToken, ("@id", id), ("@o", owner), ("@u", ownedUntil), ("@t", startedAt)).ConfigureAwait(false) == 1;
 
-    /// <summary>After a restart no replica holds any keys: every task is stopped until started again.</summary>
-    public Task<int> StopAllAsync(CancellationToken cancellationToken = default) => database.ExecuteAsync("UPDATE sync_tasks SET status = 'STOPPED' WHERE status <> 'STOPPED'", cancellationToken);
+    public Task StopAsync(string id, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE id = @id", cancellationToken, ("@id", id));
+
+    /// <summary>The owner is alive: its synchronising tasks stay its own until <paramref name="ownedUntil"/>.</summary>
+    public Task RenewAsync(string owner, long ownedUntil, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET owner_until = @u WHERE owner = @o AND status = 'SYNCHRONIZING'", cancellationToken, ("@o", owner), ("@u", ownedUntil));
+
+    /// <summary>Stops the tasks of an owner that is gone (its hold ran out): their keys went with it.</summary>
+    public Task<int> StopOrphanedAsync(long now, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE status = 'SYNCHRONIZING' AND (owner_until IS NULL OR owner_until < @now)",
+        cancellationToken, ("@now", now));
+
+    /// <summary>Stops every task <paramref name="owner"/> holds (it is shutting down: its keys go with it).</summary>
+    public Task<int> StopOwnedAsync(string owner, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE owner = @o AND status = 'SYNCHRONIZING'", cancellationToken, ("@o", owner));
+
+    /// <summary>
+    /// A replica on SQLite is the only one: after its restart nobody holds any keys, and every task is stopped. A shared
+    /// PostgreSQL keeps the tasks of live replicas; those of a lost one stop when its hold runs out.
+    /// </summary>
+    public Task<int> StopAllAtStartupAsync(CancellationToken cancellationToken = default) => database.IsPostgres ? Task.FromResult(0) : database.ExecuteAsync(
+        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE status <> 'STOPPED'", cancellationToken);
 
     public Task PassDoneAsync(string id, long at, long listed, long skipped, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
         "UPDATE sync_tasks SET last_pass_time = @t, listed = listed + @l, skipped = skipped + @k, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,

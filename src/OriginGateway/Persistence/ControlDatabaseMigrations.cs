@@ -97,5 +97,11 @@ internal static class ControlDatabaseMigrations
                 updated_at  TEXT NOT NULL
             );
             """),
+        // The replica holding a sync task's keys, and until when it last said it was alive: a replica's start or
+        // loss stops only the tasks it owned (02-tasks.md §2.5), not those another live replica runs.
+        new(7, "sync_task_owners", """
+            ALTER TABLE sync_tasks ADD COLUMN owner TEXT NULL;
+            ALTER TABLE sync_tasks ADD COLUMN owner_until INTEGER NULL;
+            """),
     ];
 }

@@ -48,6 +48,9 @@ internal sealed partial class TaskEngine : BackgroundService
     /// <summary>This replica's name in leases.</summary>
     public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
+    /// <summary>How long a lease holds without renewal (a replica silent this long is taken for lost).</summary>
+    public TimeSpan Lease => _options.Lease;
+
     /// <summary>Tasks running on this replica now.</summary>
     public int Running => _running.Count;
 

@@ -58,17 +58,17 @@ public abstract class ControlDatabaseTests : IDisposable
             Id = id, ProjectId = "p", SourceType = "s3", SourceCloudType = "AWS", SourceEndpoint = "http://s3.example", DestinationBucket = "d-1250000000",
             MetadataMigration = true, SyncInterval = 300, Status = "STOPPED", CreateTime = 1000 + id.Length, Description = "é",
         };
-        Assert.True((await repository.InsertAsync(Task("a"), 2)));
-        Assert.True((await repository.InsertAsync(Task("bb"), 2)));
-        Assert.False((await repository.InsertAsync(Task("ccc"), 2)));
+        Assert.True((await repository.InsertAsync(Task("a"), 2, "replica-1", 9000)));
+        Assert.True((await repository.InsertAsync(Task("bb"), 2, "replica-1", 9000)));
+        Assert.False((await repository.InsertAsync(Task("ccc"), 2, "replica-1", 9000)));
 
         var a = (await repository.GetAsync("p", "a"))!;
         Assert.True(a.MetadataMigration);
         Assert.Equal(300, a.SyncInterval);
         Assert.Null(a.LastStartTime);
         Assert.Equal("é", a.Description);
-        await repository.SetStatusAsync("a", "SYNCHRONIZING", 5000);
-        await repository.SetStatusAsync("a", "SYNCHRONIZING", null);
+        Assert.True((await repository.TryStartAsync("a", "replica-1", 9000, 5000)));
+        Assert.False((await repository.TryStartAsync("a", "replica-1", 9000, 7000)));
         Assert.Equal(5000, (await repository.GetAsync("a"))!.LastStartTime);
         await repository.PassDoneAsync("a", 6000, 10, 4, null);
         await repository.CopyDoneAsync("a", copied: true, 123, null);
@@ -76,9 +76,41 @@ public abstract class ControlDatabaseTests : IDisposable
         var after = (await repository.GetAsync("a"))!;
         Assert.Equal((10L, 4L, 1L, 1L, 123L, "boom"), (after.Listed, after.Skipped, after.Copied, after.Failed, after.Bytes, after.LastError));
         Assert.Equal(["a", "bb"], (await repository.ListAsync("p")).Select(t => t.Id));
-        Assert.Equal(1, (await repository.StopAllAsync()));
+        Assert.Equal(Database.IsPostgres ? 0 : 1, (await repository.StopAllAtStartupAsync()));
         Assert.True((await repository.DeleteAsync("p", "bb")));
         Assert.Equal(["a"], (await repository.IdsAsync()));
+    }
+
+    [Fact]
+    public async Task SyncTasks_AreStartedOnce_RunOnlyByTheirOwner_AndStopWhenTheOwnersHoldRunsOut()
+    {
+        var repository = new SyncTaskRepository(Database);
+        SyncTask Task(string id) => new()
+        {
+            Id = id, ProjectId = "o", SourceType = "s3", SourceCloudType = "AWS", SourceEndpoint = "http://s3.example", DestinationBucket = "d-1250000000",
+            SyncInterval = 60, Status = "SYNCHRONIZING", CreateTime = 1000, LastStartTime = 1000,
+        };
+        Assert.True(await repository.InsertAsync(Task("x"), 10, "replica-1", 10_000));
+        Assert.True(await repository.InsertAsync(Task("y"), 10, "replica-2", 10_000));
+
+        // Each replica runs only its own; nobody starts a task another replica runs.
+        Assert.Equal(["x"], (await repository.SynchronizingAsync(["x", "y"], "replica-1")).Select(t => t.Id));
+        Assert.Equal(["y"], (await repository.SynchronizingAsync(["x", "y"], "replica-2")).Select(t => t.Id));
+        Assert.False(await repository.TryStartAsync("y", "replica-1", 20_000, 2000));
+
+        // replica-1 lives on (renews), replica-2 was lost: only its task stops.
+        await repository.RenewAsync("replica-1", 20_000);
+        Assert.Equal(1, await repository.StopOrphanedAsync(15_000));
+        Assert.Equal(("SYNCHRONIZING", "STOPPED"), ((await repository.GetAsync("x"))!.Status, (await repository.GetAsync("y"))!.Status));
+        Assert.Empty(await repository.SynchronizingAsync(["y"], "replica-2"));
+
+        // Started again with its keys on replica-1, it is replica-1's; replica-1's shutdown stops both.
+        Assert.True(await repository.TryStartAsync("y", "replica-1", 20_000, 16_000));
+        Assert.Equal(["x", "y"], (await repository.SynchronizingAsync(["x", "y"], "replica-1")).Select(t => t.Id));
+        Assert.Equal(0, await repository.StopOrphanedAsync(19_000));
+        Assert.Equal(2, await repository.StopOwnedAsync("replica-1"));
+        Assert.All(await repository.ListAsync("o"), t => Assert.Equal("STOPPED", t.Status));
+        Assert.Empty(await repository.SynchronizingAsync(["x", "y"], "replica-1"));
     }
 
     [Fact]
