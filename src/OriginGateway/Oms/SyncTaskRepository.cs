@@ -91,28 +91,30 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
             "UPDATE sync_tasks SET status = 'SYNCHRONIZING', owner = @o, owner_until = @u, last_start_time = @t WHERE id = @id AND status <> 'SYNCHRONIZING'",
             cancellationToken, ("@id", id), ("@o", owner), ("@u", ownedUntil), ("@t", startedAt)).ConfigureAwait(false) == 1;
 
-    public Task StopAsync(string id, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE id = @id", cancellationToken, ("@id", id));
+    public Task StopAsync(string id, CancellationToken cancellationToken = default) => StopWhereAsync("id = @id", cancellationToken, ("@id", id));
 
     /// <summary>The owner is alive: its synchronising tasks stay its own until <paramref name="ownedUntil"/>.</summary>
     public Task RenewAsync(string owner, long ownedUntil, CancellationToken cancellationToken = default) => database.ExecuteAsync(
         "UPDATE sync_tasks SET owner_until = @u WHERE owner = @o AND status = 'SYNCHRONIZING'", cancellationToken, ("@o", owner), ("@u", ownedUntil));
 
     /// <summary>Stops the tasks of an owner that is gone (its hold ran out): their keys went with it.</summary>
-    public Task<int> StopOrphanedAsync(long now, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE status = 'SYNCHRONIZING' AND (owner_until IS NULL OR owner_until < @now)",
-        cancellationToken, ("@now", now));
+    public Task<int> StopOrphanedAsync(long now, CancellationToken cancellationToken = default) =>
+        StopWhereAsync("status = 'SYNCHRONIZING' AND (owner_until IS NULL OR owner_until < @now)", cancellationToken, ("@now", now));
 
     /// <summary>Stops every task <paramref name="owner"/> holds (it is shutting down: its keys go with it).</summary>
-    public Task<int> StopOwnedAsync(string owner, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE owner = @o AND status = 'SYNCHRONIZING'", cancellationToken, ("@o", owner));
+    public Task<int> StopOwnedAsync(string owner, CancellationToken cancellationToken = default) =>
+        StopWhereAsync("owner = @o AND status = 'SYNCHRONIZING'", cancellationToken, ("@o", owner));
 
     /// <summary>
     /// A replica on SQLite is the only one: after its restart nobody holds any keys, and every task is stopped. A shared
     /// PostgreSQL keeps the tasks of live replicas; those of a lost one stop when its hold runs out.
     /// </summary>
-    public Task<int> StopAllAtStartupAsync(CancellationToken cancellationToken = default) => database.IsPostgres ? Task.FromResult(0) : database.ExecuteAsync(
-        "UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE status <> 'STOPPED'", cancellationToken);
+    public Task<int> StopAllAtStartupAsync(CancellationToken cancellationToken = default) =>
+        database.IsPostgres ? Task.FromResult(0) : StopWhereAsync("status <> 'STOPPED'", cancellationToken);
+
+    /// <summary>What stopping is, wherever it happens: not synchronising, and nobody's.</summary>
+    private Task<int> StopWhereAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.ExecuteAsync($"UPDATE sync_tasks SET status = 'STOPPED', owner = NULL, owner_until = NULL WHERE {where}", cancellationToken, parameters);
 
     public Task PassDoneAsync(string id, long at, long listed, long skipped, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
         "UPDATE sync_tasks SET last_pass_time = @t, listed = listed + @l, skipped = skipped + @k, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,
