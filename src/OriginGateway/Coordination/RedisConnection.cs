@@ -108,7 +108,7 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>Runs <paramref name="operation"/> within the deadline; <paramref name="fallback"/> when the breaker is open or the call fails.</summary>
     public Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, T fallback) =>
-        RunCallAsync(async token => await operation(_multiplexer.GetDatabase()).WaitAsync(token).ConfigureAwait(false), fallback);
+        RunCallAsync(_ => operation(_multiplexer.GetDatabase()), fallback);
 
     /// <summary>Runs any Redis-backed call (the distributed cache's too) through the pipeline; <paramref name="fallback"/> when it cannot be made or fails.</summary>
     public Task<T> RunCallAsync<T>(Func<CancellationToken, Task<T>> operation, T fallback) => ExecuteAsync(_pipeline, operation, fallback);
@@ -119,7 +119,7 @@ internal sealed partial class RedisConnection : IDisposable
     /// can be open while Redis already answers again (a claim taken by a call Redis received late is then released).
     /// </summary>
     public Task<T> RunPastBreakerAsync<T>(Func<IDatabase, Task<T>> operation, T fallback) =>
-        ExecuteAsync(_deadlineOnly, async token => await operation(_multiplexer.GetDatabase()).WaitAsync(token).ConfigureAwait(false), fallback);
+        ExecuteAsync(_deadlineOnly, _ => operation(_multiplexer.GetDatabase()), fallback);
 
     private async Task<T> ExecuteAsync<T>(ResiliencePipeline pipeline, Func<CancellationToken, Task<T>> operation, T fallback)
     {
@@ -129,7 +129,10 @@ internal sealed partial class RedisConnection : IDisposable
             return await pipeline.ExecuteAsync(async token =>
             {
                 Interlocked.Increment(ref _attempts);
-                return await operation(token).ConfigureAwait(false);
+                // The deadline cancels the token, but a call already sent does not watch it (StackExchange.Redis takes
+                // none; the distributed cache checks its token only before sending): the wait for its answer ends here,
+                // and the call is left to its own timeout. Against a frozen Redis that came up to a second late.
+                return await operation(token).WaitAsync(token).ConfigureAwait(false);
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException or OperationCanceledException)

@@ -225,6 +225,60 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         return await condition();
     }
 
+    /// <summary>
+    /// A frozen Redis (SIGSTOP: the connection stays open, nothing answers) fails no call by refusing it: each kind of call
+    /// — a claim, a counter, and the distributed cache's read behind the shared negative cache — must give up at the
+    /// deadline by itself and fall back, until the breaker opens and calls fall back at once.
+    /// </summary>
+    [Fact]
+    public async Task AFrozenRedis_EveryKindOfCallFallsBackAtItsDeadline_ThenAtOnceOnceTheBreakerOpens()
+    {
+        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(400), BreakerFailures = 3, BreakerOpenFor = TimeSpan.FromSeconds(30) };
+        var redis = Connect(options);
+        var state = State(redis);
+        var locks = Locks(redis, options);
+        Assert.Equal(false, await state.ContainsAsync("warm"));
+        Assert.Equal(1, await state.IncrementAsync("warm", TimeSpan.FromMinutes(1)));
+
+        await _redis.FreezeAsync();
+        try
+        {
+            var calls = new (string Name, Func<Task<bool>> FellBack)[]
+            {
+                ("cache read", async () => await state.ContainsAsync("frozen") is null),
+                ("counter", async () => await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)) is null),
+                ("claim", async () =>
+                {
+                    // Granted locally (not refused): a fill per replica instead of a stalled request.
+                    var claim = await locks.TryClaimAsync("bucket", "frozen-key");
+                    return claim is not null;
+                }),
+            };
+            // In turn until the breaker opens: once the warm calls' successes have left its window (2 × 3 deadlines).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var made = 0;
+            while (redis.Available && made < 30)
+            {
+                var (name, fellBack) = calls[made++ % calls.Length];
+                clock.Restart();
+                Assert.True(await fellBack(), name);
+                // The deadline, plus what a loaded machine adds; a call left to the client library's own
+                // timeout checks (about a second apart) or to the freeze's end takes longer.
+                Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(900), $"{name}: {clock.ElapsedMilliseconds} ms for a 400 ms deadline");
+            }
+            Assert.False(redis.Available, $"the breaker did not open after {made} calls failed at their deadline");
+            Assert.True(made >= calls.Length, $"the breaker opened after {made} calls, before every kind was made");
+            clock.Restart();
+            Assert.Null(await state.ContainsAsync("frozen"));
+            Assert.Null(await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)));
+            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(100), $"open breaker: {clock.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            await _redis.ThawAsync();
+        }
+    }
+
     [Fact]
     public async Task AnOutage_OpensTheBreaker_SoCallsFallBackAtOnce_AndItClosesWhenRedisReturns()
     {

@@ -462,6 +462,129 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(_set.A.HasExited || _set.B.HasExited);
     }
 
+    /// <summary>
+    /// Redis frozen (SIGSTOP: its connections stay open and nothing answers, as with a hung host) while both replicas
+    /// take cold misses and a herd, for longer than the breaker's break (so it probes the frozen server once): until the
+    /// breaker opens a miss waits for Redis at most the coordination deadline (500 ms) per call — the shared 404 lookup, its
+    /// claim, its release — and after that not at all (a hang, or the client library's own 5 s timeouts, fail the bound),
+    /// every client gets the whole object, each replica fills the herd's key at most once, an origin 404 is remembered by
+    /// the replica that saw it, readiness says Degraded (still 200). Once Redis runs
+    /// again both replicas are Healthy, and two replicas missing one key share one origin fetch again.
+    /// </summary>
+    [Fact]
+    public async Task RedisFrozen_MissesAndAHerdAreServedWithoutWaitingOnIt_ReadinessDegraded_AndFillsAreSharedAgainAfterTheThaw()
+    {
+        // The shared negative cache on: a miss also asks Redis whether another replica saw the key's 404.
+        await using var set = ReplicaSet.With("--OriginPull:NegativeCacheTtl=00:01:00");
+        await set.InitializeAsync();
+        var keys = Enumerable.Range(0, 20).Select(i => $"m/frozen-{i}.txt").ToList();
+        foreach (var key in keys)
+        {
+            set.Origin.Serve("/" + key, Encoding.UTF8.GetBytes("body of " + key), "text/plain");
+        }
+        var herd = System.Security.Cryptography.RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        set.Slow.ServeSlowly("/s/frozen-herd.bin", herd, 256 * 1024, TimeSpan.FromMilliseconds(100));
+        async Task<(string Key, HttpStatusCode Status, string Body, TimeSpan Took)> GetAsync(GatewayProcess replica, string key)
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, key));
+            return (key, response.StatusCode, await response.Content.ReadAsStringAsync(), clock.Elapsed);
+        }
+
+        // A running gateway: each replica has made one miss (its first pays for compiling the path).
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            var key = $"m/warm-{replica.DataUrl.Port}.txt";
+            set.Origin.Serve("/" + key, Encoding.UTF8.GetBytes("body of " + key), "text/plain");
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync(replica, key)).Status);
+        }
+
+        await set.Redis.FreezeAsync();
+        var frozen = Stopwatch.StartNew();
+        try
+        {
+            // Every key from both replicas at once: each claim asks the frozen Redis until the breaker opens.
+            var misses = await Task.WhenAll(keys.SelectMany(key => new[] { set.A, set.B }.Select(replica => GetAsync(replica, key))));
+            Assert.All(misses, m => Assert.True(m.Status == HttpStatusCode.OK && m.Body == "body of " + m.Key, $"{m.Key}: {m.Status} {m.Body}"));
+            var slowest = misses.Max(m => m.Took);
+            output.WriteLine($"40 misses while Redis was frozen, slowest {slowest.TotalMilliseconds:F0} ms");
+            Assert.True(slowest < TimeSpan.FromSeconds(5), $"a miss waited {slowest.TotalMilliseconds:F0} ms on the frozen Redis");
+
+            var herdClients = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+            {
+                var replica = i % 2 == 0 ? set.A : set.B;
+                using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "s/frozen-herd.bin"));
+                return (response.StatusCode, Whole: (await response.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(herd));
+            }));
+            Assert.All(herdClients, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.Whole, $"{r.StatusCode}, whole: {r.Whole}"));
+            Assert.InRange(set.Slow.Count("/s/frozen-herd.bin"), 1, 2);
+
+            // The origin's 404 is remembered by the replica that saw it, though it cannot be shared now.
+            for (var i = 0; i < 2; i++)
+            {
+                var (_, status, _, took) = await GetAsync(set.A, "m/frozen-absent.txt");
+                Assert.Equal(HttpStatusCode.NotFound, status);
+                Assert.True(took < TimeSpan.FromSeconds(5), $"a 404 waited {took.TotalMilliseconds:F0} ms on the frozen Redis");
+            }
+            Assert.Equal(1, set.Origin.Count("/m/frozen-absent.txt"));
+
+            foreach (var replica in new[] { set.A, set.B })
+            {
+                using var ready = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+                Assert.Contains("coordination: Degraded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            // Past the breaker's 5 s break: its probe goes to the frozen server, and hits and new misses still do not wait on it.
+            var later = 0;
+            while (frozen.Elapsed < TimeSpan.FromSeconds(7))
+            {
+                foreach (var replica in new[] { set.A, set.B })
+                {
+                    var fresh = $"m/frozen-late-{later}.txt";
+                    set.Origin.Serve("/" + fresh, Encoding.UTF8.GetBytes("body of " + fresh), "text/plain");
+                    foreach (var key in new[] { keys[later % keys.Count], fresh })
+                    {
+                        var (_, status, body, took) = await GetAsync(replica, key);
+                        Assert.True(status == HttpStatusCode.OK && body == "body of " + key, $"{key}: {status} {body}");
+                        Assert.True(took < TimeSpan.FromSeconds(5), $"{key} waited {took.TotalMilliseconds:F0} ms on the frozen Redis");
+                    }
+                    later++;
+                }
+                await Task.Delay(100);
+            }
+            output.WriteLine($"{later} more requests until {frozen.ElapsedMilliseconds} ms into the freeze");
+        }
+        finally
+        {
+            await set.Redis.ThawAsync();
+        }
+
+        var back = Stopwatch.StartNew();
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy", StringComparison.Ordinal) && back.Elapsed < TimeSpan.FromSeconds(30) && await Delay(100))
+            {
+            }
+            Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
+        }
+        output.WriteLine($"both Healthy {back.ElapsedMilliseconds} ms after the thaw");
+
+        // Coordinated again: A's fill of a new key holds its claim in Redis, and B's miss of it waits for that fill.
+        var after = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024 * 1024);
+        set.Slow.ServeSlowly("/s/after-thaw.bin", after, 128 * 1024, TimeSpan.FromMilliseconds(100));
+        var first = set.A.Client.GetByteArrayAsync(new Uri(set.A.DataUrl, "s/after-thaw.bin"));
+        var started = Stopwatch.StartNew();
+        while (set.Slow.Count("/s/after-thaw.bin") == 0 && started.Elapsed < TimeSpan.FromSeconds(10) && await Delay(20))
+        {
+        }
+        var second = set.B.Client.GetByteArrayAsync(new Uri(set.B.DataUrl, "s/after-thaw.bin"));
+        Assert.True((await first).AsSpan().SequenceEqual(after));
+        Assert.True((await second).AsSpan().SequenceEqual(after));
+        Assert.Equal(1, set.Slow.Count("/s/after-thaw.bin"));
+        Assert.False(set.A.HasExited || set.B.HasExited);
+    }
+
     /// <summary>A request body sent a chunk at a time, as a slow client sends it.</summary>
     private sealed class SlowContent(byte[] body, int chunk, TimeSpan delay) : HttpContent
     {
