@@ -282,9 +282,10 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         {
             await session.AppendAsync(reader, offset, length, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException)
+        catch (StoredBodyEndedException)
         {
-            // The source file was cut short behind the gateway's back: nothing is committed.
+            // The source file was cut short behind the gateway's back: nothing is committed. (The store failing to read
+            // or write — a full disk — is not caught here: the copy is answered 503, retry, not blamed on its source.)
             return new(ObjectWriteStatus.LengthMismatch, null);
         }
         return await session.CommitAsync(cancellationToken).ConfigureAwait(false);

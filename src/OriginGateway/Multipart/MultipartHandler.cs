@@ -232,7 +232,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             new XElement("ETag", committed.ETag))).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part could not be read whole.</summary>
+    /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part vanished or was cut short.</summary>
     private async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
     {
         var uploads = Uploads(request.Bucket);
@@ -256,8 +256,10 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             {
                 await session.AppendAsync(reader, cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (StoredBodyEndedException)
             {
+                // A part cut short behind the gateway's back. The store failing to read or to write (a full disk) is not
+                // caught: the completion is answered 503, retry — the upload and its parts stay for that retry.
                 return null;
             }
         }

@@ -26,7 +26,7 @@ internal abstract class ObjectWriteSession : IDisposable
     /// <summary>Appends a stored object's whole body (only the body: reads stop at its length).</summary>
     public Task AppendAsync(ObjectReader reader, CancellationToken cancellationToken) => AppendAsync(reader, 0, reader.Length, cancellationToken);
 
-    /// <summary>Appends <paramref name="length"/> bytes of a stored body from <paramref name="start"/>.</summary>
+    /// <summary>Appends <paramref name="length"/> bytes of a stored body from <paramref name="start"/>; <see cref="StoredBodyEndedException"/> when it has fewer.</summary>
     public async Task AppendAsync(ObjectReader reader, long start, long length, CancellationToken cancellationToken)
     {
         const int Chunk = 128 * 1024;
@@ -39,7 +39,7 @@ internal abstract class ObjectWriteSession : IDisposable
                 var read = await reader.ReadAsync(buffer.AsMemory(0, (int)Math.Min(Chunk, end - offset)), offset, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw new IOException("The stored body ended before its recorded length.");
+                    throw new StoredBodyEndedException();
                 }
                 await WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 offset += read;

@@ -71,9 +71,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="environment">Development (the default, as <c>dotnet run</c>) or Production.</param>
     /// <param name="dataDirectory">Reuse a data directory (restarts); a new one otherwise.</param>
     /// <param name="trusted">The self-signed certificate of https endpoints, which <see cref="Client"/> then accepts.</param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null)
+    /// <param name="dataDiskBytes">
+    /// A disk of this size for the data directory, which can fill up: a tmpfs mounted over it in a mount namespace of
+    /// the gateway's own (<c>unshare --mount</c>, root), gone with the process. Only the gateway sees what it holds;
+    /// <see cref="InDataDiskAsync"/> runs a command where it is seen.
+    /// </param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -96,7 +101,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null)
     {
         var given = arguments?.ToList() ?? [];
         var native = TestPaths.NativeGateway;
@@ -131,6 +136,19 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                     start.ArgumentList.Add(setting);
                 }
             }
+        }
+        if (dataDiskBytes is { } size)
+        {
+            // unshare executes sh in the new namespace and sh executes the gateway: one process, the one killed by id.
+            var program = new List<string> { start.FileName };
+            program.AddRange(start.ArgumentList);
+            start.FileName = ExternalTool.Require("unshare", "util-linux");
+            start.ArgumentList.Clear();
+            foreach (var argument in new[] { "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && cd \"$0\" && shift && exec \"$@\"", dataDirectory, size.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            program.ForEach(start.ArgumentList.Add);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
@@ -185,6 +203,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         throw new TimeoutException($"The gateway did not start within 60 s:\n{Output}");
     }
+
+    /// <summary>Runs a command in the gateway's mount namespace (where its own data disk is seen); its exit code and output.</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> InDataDiskAsync(params string[] command) =>
+        ExternalTool.RunAsync(ExternalTool.Require("nsenter", "util-linux"), ["--target", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--mount", .. command]);
 
     /// <summary>Waits (up to <paramref name="timeout"/>) until the output contains <paramref name="text"/>; the gateway flushes its log every 100 ms.</summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using OriginGateway.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OriginGateway.FunctionalTests.Storage;
+
+/// <summary>
+/// The filesystem store's disk fills up (a real one: an 8 MiB tmpfs under the gateway's data directory). Every write
+/// that does not fit is refused as the store's failure — 503 ServiceUnavailable, retry — never as the client's fault;
+/// nothing of it is left behind, every stored version and an upload's parts stay whole, and once room is made the
+/// same requests succeed.
+/// </summary>
+public sealed class FullDiskTests(ITestOutputHelper output)
+{
+    private const int MiB = 1024 * 1024;
+
+    [Fact]
+    public async Task ADiskThatFills_RefusesWritesWith503_KeepsEveryStoredVersionAndPart_LeavesNothingBehind_AndRecovers()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(dataDiskBytes: 8 * MiB);
+        Uri Url(string key, string query = "") => new(gateway.DataUrl, key + query);
+        async Task<(HttpStatusCode Status, string Body, byte[] Bytes)> SendAsync(HttpMethod method, string key, string query = "", HttpContent? content = null, Action<HttpRequestMessage>? configure = null)
+        {
+            var request = new HttpRequestMessage(method, Url(key, query)) { Content = content };
+            configure?.Invoke(request);
+            using var response = await gateway.Client.SendAsync(request.Sign());
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            return (response.StatusCode, Encoding.UTF8.GetString(bytes), bytes);
+        }
+        Task<(HttpStatusCode Status, string Body, byte[] Bytes)> PutAsync(string key, byte[] body) => SendAsync(HttpMethod.Put, key, content: CosSigner.Bytes(body));
+        Task<(HttpStatusCode Status, string Body, byte[] Bytes)> CopyAsync(string from, string to) => SendAsync(HttpMethod.Put, to, configure: r => r.Headers.Add("x-cos-copy-source", $"{GatewayProcess.DefaultBucket}.cos.ap-guangzhou.myqcloud.com/{from}"));
+        static string Code(string body) => XElement.Parse(body).Element("Code")!.Value;
+        void AssertRefusedAsTheStoresFailure((HttpStatusCode Status, string Body, byte[] Bytes) answer, string what)
+        {
+            Assert.True(answer.Status == HttpStatusCode.ServiceUnavailable && Code(answer.Body) == "ServiceUnavailable", $"{what}: {(int)answer.Status} {answer.Body}");
+        }
+        async Task<long> FreeBytesAsync()
+        {
+            var (exit, stdout, stderr) = await gateway.InDataDiskAsync("df", "-B1", "--output=avail", gateway.DataDirectory);
+            Assert.True(exit == 0, stderr);
+            return long.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(), CultureInfo.InvariantCulture);
+        }
+
+        var a = RandomNumberGenerator.GetBytes(MiB);
+        var b = RandomNumberGenerator.GetBytes(MiB);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/a.bin", a)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/b.bin", b)).Status);
+        var initiated = await SendAsync(HttpMethod.Post, "full/mp.bin", "?uploads", new ByteArrayContent([]));
+        var uploadId = XElement.Parse(initiated.Body).Element("UploadId")!.Value;
+        var part1 = RandomNumberGenerator.GetBytes(MiB + MiB / 2);
+        var part2 = RandomNumberGenerator.GetBytes(MiB / 2);
+        var etags = new List<string>();
+        foreach (var (number, part) in new[] { (1, part1), (2, part2) })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Put, Url("full/mp.bin", $"?partNumber={number}&uploadId={uploadId}")) { Content = CosSigner.Bytes(part) };
+            using var response = await gateway.Client.SendAsync(request.Sign());
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            etags.Add(response.Headers.ETag!.Tag);
+        }
+        var completion = new XElement("CompleteMultipartUpload", etags.Select((etag, i) => new XElement("Part", new XElement("PartNumber", i + 1), new XElement("ETag", etag)))).ToString();
+
+        // Fill the disk to within 256 KiB.
+        var filler = RandomNumberGenerator.GetBytes((int)(await FreeBytesAsync() - 256 * 1024));
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/filler.bin", filler)).Status);
+        output.WriteLine($"{await FreeBytesAsync()} bytes free after the filler of {filler.Length}");
+
+        var c = RandomNumberGenerator.GetBytes(MiB);
+        var newA = RandomNumberGenerator.GetBytes(MiB);
+        AssertRefusedAsTheStoresFailure(await PutAsync("full/c.bin", c), "a new object");
+        AssertRefusedAsTheStoresFailure(await PutAsync("full/a.bin", newA), "a new version of a stored object");
+        AssertRefusedAsTheStoresFailure(await CopyAsync("full/a.bin", "full/a-copy.bin"), "a copy");
+        AssertRefusedAsTheStoresFailure(await SendAsync(HttpMethod.Post, "full/mp.bin", $"?uploadId={uploadId}", new StringContent(completion, Encoding.UTF8, "application/xml")), "a multipart completion");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "full/c.bin")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "full/a-copy.bin")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "full/mp.bin")).Status);
+        Assert.Equal(a, (await SendAsync(HttpMethod.Get, "full/a.bin")).Bytes);
+        Assert.Equal(b, (await SendAsync(HttpMethod.Get, "full/b.bin")).Bytes);
+        var parts = XElement.Parse((await SendAsync(HttpMethod.Get, "full/mp.bin", $"?uploadId={uploadId}")).Body).Elements("Part").Select(p => p.Element("ETag")!.Value).ToList();
+        Assert.Equal(etags, parts);
+        var (findExit, leftovers, findError) = await gateway.InDataDiskAsync("find", gateway.DataDirectory, "-name", "*.tmp");
+        Assert.True(findExit == 0, findError);
+        Assert.True(leftovers.Trim().Length == 0, $"staging files left behind: {leftovers}");
+        // Readiness follows with its next probe (the store's last write failed moments ago).
+        var probing = System.Diagnostics.Stopwatch.StartNew();
+        string readyText;
+        HttpStatusCode readyStatus;
+        do
+        {
+            using var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+            (readyStatus, readyText) = (ready.StatusCode, await ready.Content.ReadAsStringAsync());
+        }
+        while (readyStatus != HttpStatusCode.ServiceUnavailable && probing.Elapsed < TimeSpan.FromSeconds(8) && await Delay(100));
+        Assert.True(readyStatus == HttpStatusCode.ServiceUnavailable && readyText.Contains("No space left on device", StringComparison.Ordinal), readyText);
+
+        // Room again: the same requests succeed (the completion first: it needs the room of its parts once more).
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, "full/filler.bin")).Status);
+        var completed = await SendAsync(HttpMethod.Post, "full/mp.bin", $"?uploadId={uploadId}", new StringContent(completion, Encoding.UTF8, "application/xml"));
+        Assert.True(completed.Status == HttpStatusCode.OK, completed.Body);
+        Assert.Equal(part1.Concat(part2).ToArray(), (await SendAsync(HttpMethod.Get, "full/mp.bin")).Bytes);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/c.bin", c)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/a.bin", newA)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CopyAsync("full/a.bin", "full/a-copy.bin")).Status);
+        Assert.Equal(newA, (await SendAsync(HttpMethod.Get, "full/a-copy.bin")).Bytes);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        HttpStatusCode readiness;
+        while ((readiness = (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+        }
+        Assert.Equal(HttpStatusCode.OK, readiness);
+        output.WriteLine($"ready again {clock.ElapsedMilliseconds} ms after the last write succeeded");
+    }
+
+    private static async Task<bool> Delay(int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        return true;
+    }
+}
