@@ -115,6 +115,30 @@ public abstract class TaskEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAttemptThatThrows_IsRetried_AsTheStoresFailureWhenTheStoreFailed_ElseAsAnInternalError()
+    {
+        var handler = new ScriptedHandler("test",
+            (_, _) => throw new IOException("No space left on device"),
+            (_, _) => throw new InvalidOperationException("a bug"),
+            Succeeds);
+        var engine = Engine(null, handler);
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
+
+        await RunDueAsync(engine);
+        var afterFullDisk = (await _store.GetAsync(id))!;
+        Assert.Equal(TaskState.Queued, afterFullDisk.State);
+        Assert.Equal("StoreFailed", afterFullDisk.ResultCode);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await RunDueAsync(engine);
+        var afterBug = (await _store.GetAsync(id))!;
+        Assert.Equal(TaskState.Queued, afterBug.State);
+        Assert.Equal("InternalError", afterBug.ResultCode);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await RunDueAsync(engine);
+        Assert.Equal(TaskState.Succeeded, (await _store.GetAsync(id))!.State);
+    }
+
+    [Fact]
     public async Task PermanentFailure_FailsAtOnce_WithoutRetry()
     {
         var handler = new ScriptedHandler("test", Returns(TaskOutcome.Permanent("NotFound", "404")), Succeeds);
