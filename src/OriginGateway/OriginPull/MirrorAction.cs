@@ -62,6 +62,22 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             return;
         }
 
+        // Nothing leaves before the fill's first byte does (the headers go with it), so a fill that fails before that — the
+        // store could not take the body, the origin broke off — is answered as what it is, not as a 200 cut short.
+        try
+        {
+            await fill.WaitAsync(0, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        if (fill.State == FillState.Failed && fill.Published == 0)
+        {
+            await AnswerWithoutBodyAsync(pull, new FillStart(FillStartKind.Failed, Reason: fill.FailureReason, Host: start.Host)).ConfigureAwait(false);
+            return;
+        }
+
         var response = context.Response;
         var headers = response.Headers;
         foreach (var (name, value) in start.Headers ?? [])
@@ -196,6 +212,11 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                 }
                 return Task.CompletedTask;
             default:
+                if (start.Reason == FillRegistry.StoreFailed)
+                {
+                    // The origin answered; the store could not take the body (a full disk, S3 down): retry, as for any write.
+                    return CosError.ServiceUnavailableAsync(request.Context, Dependencies.DependencyFailure.Message(Dependencies.DependencyFailure.Store), request.RawPath);
+                }
                 if (pull.Rule.TransparentErrorCode && start.Status > 0)
                 {
                     response.StatusCode = start.Status;

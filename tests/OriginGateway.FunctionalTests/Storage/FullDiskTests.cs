@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace OriginGateway.FunctionalTests.Storage;
 
 /// <summary>
-/// The filesystem store's disk fills up (a real one: an 8 MiB tmpfs under the gateway's data directory). Every write
+/// The filesystem store's disk fills up (a real one: a 12 MiB tmpfs under the gateway's data directory). Every write
 /// that does not fit is refused as the store's failure — 503 ServiceUnavailable, retry — never as the client's fault;
 /// nothing of it is left behind, every stored version and an upload's parts stay whole, and once room is made the
 /// same requests succeed.
@@ -21,7 +21,14 @@ public sealed class FullDiskTests(ITestOutputHelper output)
     [Fact]
     public async Task ADiskThatFills_RefusesWritesWith503_KeepsEveryStoredVersionAndPart_LeavesNothingBehind_AndRecovers()
     {
-        await using var gateway = await GatewayProcess.StartAsync(dataDiskBytes: 8 * MiB);
+        await using var origin = WireMockOrigin.Start();
+        await using var gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32"], dataDiskBytes: 12 * MiB);
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+        var small = RandomNumberGenerator.GetBytes(40 * 1024);
+        var large = RandomNumberGenerator.GetBytes(2 * MiB);
+        origin.Serve("/m/small.bin", small);
+        origin.Serve("/m/large.bin", large);
         Uri Url(string key, string query = "") => new(gateway.DataUrl, key + query);
         async Task<(HttpStatusCode Status, string Body, byte[] Bytes)> SendAsync(HttpMethod method, string key, string query = "", HttpContent? content = null, Action<HttpRequestMessage>? configure = null)
         {
@@ -63,8 +70,8 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         }
         var completion = new XElement("CompleteMultipartUpload", etags.Select((etag, i) => new XElement("Part", new XElement("PartNumber", i + 1), new XElement("ETag", etag)))).ToString();
 
-        // Fill the disk to within 256 KiB.
-        var filler = RandomNumberGenerator.GetBytes((int)(await FreeBytesAsync() - 256 * 1024));
+        // Fill the disk to within 16 KiB.
+        var filler = RandomNumberGenerator.GetBytes((int)(await FreeBytesAsync() - 16 * 1024));
         Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/filler.bin", filler)).Status);
         output.WriteLine($"{await FreeBytesAsync()} bytes free after the filler of {filler.Length}");
 
@@ -74,6 +81,11 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         AssertRefusedAsTheStoresFailure(await PutAsync("full/a.bin", newA), "a new version of a stored object");
         AssertRefusedAsTheStoresFailure(await CopyAsync("full/a.bin", "full/a-copy.bin"), "a copy");
         AssertRefusedAsTheStoresFailure(await SendAsync(HttpMethod.Post, "full/mp.bin", $"?uploadId={uploadId}", new StringContent(completion, Encoding.UTF8, "application/xml")), "a multipart completion");
+
+        // A Mirror miss: the origin answers, the store cannot take the body. One that fits in a read is refused before a
+        // byte is sent; a longer one has sent its headers already, so its connection is cut (never a clean short end).
+        AssertRefusedAsTheStoresFailure(await SendAsync(HttpMethod.Get, "m/small.bin"), "a Mirror fill of 40 KiB");
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
 
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "full/c.bin")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "full/a-copy.bin")).Status);
@@ -106,6 +118,10 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/a.bin", newA)).Status);
         Assert.Equal(HttpStatusCode.OK, (await CopyAsync("full/a.bin", "full/a-copy.bin")).Status);
         Assert.Equal(newA, (await SendAsync(HttpMethod.Get, "full/a-copy.bin")).Bytes);
+        Assert.Equal(small, (await SendAsync(HttpMethod.Get, "m/small.bin")).Bytes);
+        Assert.Equal(large, await gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
+        Assert.Equal(large, await gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
+        Assert.Equal(2, origin.Count("/m/large.bin")); // the cut fill stored nothing; the second fill is stored and then hit
         var clock = System.Diagnostics.Stopwatch.StartNew();
         HttpStatusCode readiness;
         while ((readiness = (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(30))
