@@ -450,15 +450,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Contains("coordination: Degraded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         await _set.Redis.StartAgainAsync();
-        var back = Stopwatch.StartNew();
-        foreach (var replica in new[] { _set.A, _set.B })
-        {
-            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy", StringComparison.Ordinal) && back.Elapsed < TimeSpan.FromSeconds(30) && await Delay(100))
-            {
-            }
-            Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
-        }
-        output.WriteLine($"both Healthy {back.ElapsedMilliseconds} ms after Redis started again");
+        output.WriteLine($"both Healthy {(await BothHealthyAsync(_set)).TotalMilliseconds:F0} ms after Redis started again");
         Assert.False(_set.A.HasExited || _set.B.HasExited);
     }
 
@@ -560,15 +552,7 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             await set.Redis.ThawAsync();
         }
 
-        var back = Stopwatch.StartNew();
-        foreach (var replica in new[] { set.A, set.B })
-        {
-            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy", StringComparison.Ordinal) && back.Elapsed < TimeSpan.FromSeconds(30) && await Delay(100))
-            {
-            }
-            Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
-        }
-        output.WriteLine($"both Healthy {back.ElapsedMilliseconds} ms after the thaw");
+        output.WriteLine($"both Healthy {(await BothHealthyAsync(set)).TotalMilliseconds:F0} ms after the thaw");
 
         // Coordinated again: A's fill of a new key holds its claim in Redis, and B's miss of it waits for that fill.
         var after = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024 * 1024);
@@ -627,6 +611,20 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
                 await Task.Delay(250);
             }
         }
+    }
+
+    /// <summary>Waits (at most 30 s) until both replicas' readiness says Healthy again; how long that took.</summary>
+    private static async Task<TimeSpan> BothHealthyAsync(ReplicaSet set)
+    {
+        var back = Stopwatch.StartNew();
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            while (!(await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz"))).StartsWith("Healthy", StringComparison.Ordinal) && back.Elapsed < TimeSpan.FromSeconds(30) && await Delay(100))
+            {
+            }
+            Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
+        }
+        return back.Elapsed;
     }
 
     private static async Task<bool> Delay(int milliseconds)
