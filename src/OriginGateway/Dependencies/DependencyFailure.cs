@@ -13,6 +13,9 @@ internal static class DependencyFailure
     public const string Database = "database";
     public const string Store = "store";
 
+    /// <summary>The reason (a fill's, a task's) when the store could not take an object: a full disk, an S3 endpoint that is down.</summary>
+    public const string StoreFailed = "StoreFailed";
+
     /// <summary>The failing dependency, or null when the exception is not a dependency failure.</summary>
     public static string? Of(Exception exception) => exception switch
     {

@@ -144,7 +144,7 @@ internal sealed partial class FillRegistry(
         }
         catch (Exception e) when (DependencyFailure.Of(e) == DependencyFailure.Store)
         {
-            reason = StoreFailed;
+            reason = DependencyFailure.StoreFailed;
             written = session?.Length ?? 0;
             metrics.CommitRejected(reason);
             LogFillError(logger, bucket.Name, KeyHash.Of(fill.Key), e);
@@ -205,9 +205,6 @@ internal sealed partial class FillRegistry(
     }
 
     private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>The reason of a fill the store failed (its body could not be written or committed).</summary>
-    public const string StoreFailed = "StoreFailed";
 
     [LoggerMessage(EventId = LogEvents.FillFailed, Level = LogLevel.Warning, Message = "Fill in bucket {Bucket} key#{KeyHash} failed ({Reason}) after {Bytes} bytes: nothing stored; clients still receiving were aborted")]
     private static partial void LogFillFailed(ILogger logger, string bucket, string keyHash, string reason, long bytes);

@@ -212,7 +212,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                 }
                 return Task.CompletedTask;
             default:
-                if (start.Reason == FillRegistry.StoreFailed)
+                if (start.Reason == Dependencies.DependencyFailure.StoreFailed)
                 {
                     // The origin answered; the store could not take the body (a full disk, S3 down): retry, as for any write.
                     return CosError.ServiceUnavailableAsync(request.Context, Dependencies.DependencyFailure.Message(Dependencies.DependencyFailure.Store), request.RawPath);

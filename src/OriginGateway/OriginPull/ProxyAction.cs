@@ -185,7 +185,7 @@ internal sealed partial class ProxyAction(
                     // A forward that broke, or a tee the store refused, is a body that did not arrive whole here.
                     var copyFailure = error switch
                     {
-                        ForwarderError.None => _tee.Failed ? FillRegistry.StoreFailed : "",
+                        ForwarderError.None => _tee.Failed ? Dependencies.DependencyFailure.StoreFailed : "",
                         ForwarderError.ResponseBodyDestination => "Truncated",
                         ForwarderError.RequestTimedOut => "OriginTimeout",
                         _ => "ClientGone",

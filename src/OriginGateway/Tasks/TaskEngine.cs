@@ -248,7 +248,7 @@ internal sealed partial class TaskEngine : BackgroundService
                 // A store that fails to take the object (a full disk, an S3 endpoint that is down) is neither the task's
                 // fault nor the gateway's bug: said as what it is, and retried like any transient failure.
                 outcome = Dependencies.DependencyFailure.Of(e) == Dependencies.DependencyFailure.Store
-                    ? TaskOutcome.Retry("StoreFailed", "The object store could not store the object; the task is retried.")
+                    ? TaskOutcome.Retry(Dependencies.DependencyFailure.StoreFailed, "The object store could not store the object; the task is retried.")
                     : TaskOutcome.Retry("InternalError", "The task failed unexpectedly; see the gateway's log.");
             }
             if (running.Token.IsCancellationRequested)

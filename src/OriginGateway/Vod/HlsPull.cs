@@ -71,7 +71,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
             var result = await bucket.Store.PutAsync(key, content, write, cancellationToken).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)
             {
-                return TaskOutcome.Retry("StoreFailed", "A playlist could not be stored.");
+                return TaskOutcome.Retry(Dependencies.DependencyFailure.StoreFailed, "A playlist could not be stored.");
             }
             bytes += body.Length;
             state.Done++;

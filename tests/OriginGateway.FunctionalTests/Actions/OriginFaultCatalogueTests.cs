@@ -27,6 +27,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
     public static TheoryData<string> Faults() =>
     [
         "truncated body with Content-Length",
+        "headers, then the connection closed before any body byte",
         "close-delimited body",
         "chunked body without its last chunk",
         "two Content-Length values",
@@ -102,6 +103,10 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
             case "truncated body with Content-Length":
                 fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", RandomNumberGenerator.GetBytes(40_000));
                 return Rejected("Truncated");
+            case "headers, then the connection closed before any body byte":
+                // Nothing had reached the client: it is answered 424 naming the reason, not a 200 cut short.
+                fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", []);
+                return Rejected("Truncated") with { Status = 424 };
             case "close-delimited body":
                 // Its end is the connection's: nothing tells it from a cut one. Served, never stored.
                 var unframed = RandomNumberGenerator.GetBytes(100_000);
