@@ -83,7 +83,8 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         AssertRefusedAsTheStoresFailure(await SendAsync(HttpMethod.Post, "full/mp.bin", $"?uploadId={uploadId}", new StringContent(completion, Encoding.UTF8, "application/xml")), "a multipart completion");
 
         // A Mirror miss: the origin answers, the store cannot take the body. One that fits in a read is refused before a
-        // byte is sent; a longer one has sent its headers already, so its connection is cut (never a clean short end).
+        // byte is sent; a longer one is refused the same way while none of its bytes reached the client, and cut once some
+        // had (which of the two depends on where the disk runs out) — never a clean answer.
         AssertRefusedAsTheStoresFailure(await SendAsync(HttpMethod.Get, "m/small.bin"), "a Mirror fill of 40 KiB");
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
 
