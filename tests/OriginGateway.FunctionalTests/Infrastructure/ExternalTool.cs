@@ -22,6 +22,16 @@ internal static class ExternalTool
     public static string RequireAt(string path, string aptPackage) => File.Exists(path) ? path
         : throw new InvalidOperationException($"'{path}' is not installed. Run the README's test command (./test.sh), which installs the apt package '{aptPackage}'.");
 
+    /// <summary>Sends <paramref name="signal"/> (<c>-STOP</c>, <c>-CONT</c>, …) to one process by its id, or fails loudly.</summary>
+    public static async Task SignalAsync(int processId, string signal)
+    {
+        var (exit, _, stderr) = await RunAsync("/bin/kill", [signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {processId} failed: {stderr}");
+        }
+    }
+
     /// <summary>Runs a program to its end (at most 2 minutes), feeding <paramref name="stdin"/>; returns its exit code and output.</summary>
     /// <param name="unset">Variables the program must not see (rclone refuses to start with AWS_CA_BUNDLE set).</param>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string path, IEnumerable<string> arguments, string? stdin = null,

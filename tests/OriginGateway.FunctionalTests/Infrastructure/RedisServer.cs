@@ -82,20 +82,12 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Freezes the server (SIGSTOP to its process id): connections stay open and nothing answers, as with a hung host.</summary>
-    public Task FreezeAsync() => SignalAsync("-STOP");
+    public Task FreezeAsync() => ExternalTool.SignalAsync(Running.Id, "-STOP");
 
     /// <summary>Lets a frozen server run again (SIGCONT); it then answers what was sent to it meanwhile.</summary>
-    public Task ThawAsync() => SignalAsync("-CONT");
+    public Task ThawAsync() => ExternalTool.SignalAsync(Running.Id, "-CONT");
 
-    private async Task SignalAsync(string signal)
-    {
-        var process = _process ?? throw new InvalidOperationException("redis-server is not running");
-        var (exit, _, stderr) = await ExternalTool.RunAsync("/bin/kill", [signal, process.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"kill {signal} {process.Process.Id} failed: {stderr}");
-        }
-    }
+    private Process Running => _process?.Process ?? throw new InvalidOperationException("redis-server is not running");
 
     /// <summary>Kills the server (its process id); the port stays reserved for <see cref="StartAgainAsync"/>.</summary>
     public async Task StopAsync()

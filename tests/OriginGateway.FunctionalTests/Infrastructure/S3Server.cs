@@ -113,19 +113,10 @@ public sealed class S3Server : IAsyncDisposable
     }
 
     /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host.</summary>
-    public Task FreezeAsync() => SignalAsync("-STOP");
+    public Task FreezeAsync() => ExternalTool.SignalAsync(_process.Id, "-STOP");
 
     /// <summary>Lets a frozen server run again (SIGCONT).</summary>
-    public Task ThawAsync() => SignalAsync("-CONT");
-
-    private async Task SignalAsync(string signal)
-    {
-        var (exit, _, stderr) = await ExternalTool.RunAsync("/bin/kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"kill {signal} {_process.Id} failed: {stderr}");
-        }
-    }
+    public Task ThawAsync() => ExternalTool.SignalAsync(_process.Id, "-CONT");
 
     public async ValueTask DisposeAsync()
     {
