@@ -18,46 +18,15 @@ namespace OriginGateway.FunctionalTests.Coordination;
 /// <summary>The Redis implementations of the coordination interfaces, against a real redis-server, two "replicas" per test.</summary>
 public sealed class RedisCoordinationTests : IAsyncLifetime
 {
-    private readonly List<RedisConnection> _connections = [];
-    private RedisServer _redis = null!;
+    private RedisReplicas _replicas = null!;
 
-    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+    private RedisServer Redis => _replicas.Server;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            connection.Dispose();
-        }
-        await _redis.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _replicas = await RedisReplicas.StartAsync();
 
-    private RedisConnection Connect(CoordinationOptions? options = null)
-    {
-        options ??= new CoordinationOptions();
-        options.Provider = "Redis";
-        options.Redis = _redis.Configuration;
-        var connection = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        _connections.Add(connection);
-        // The multiplexer connects in the background; a call before that falls back to local coordination
-        // (as a replica starting beside a slow Redis does). The tests start from connected replicas.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!connection.Multiplexer.IsConnected && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
-        return connection;
-    }
+    public async Task DisposeAsync() => await _replicas.DisposeAsync();
 
-    private static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null) =>
-        new(redis, options, TimeProvider.System, logger ?? NullLogger<RedisFillLocks>.Instance);
-
-    /// <summary>The cluster state as the gateway builds it: the standard distributed cache on the connection's multiplexer.</summary>
-    private static RedisClusterState State(RedisConnection redis) => new(redis, new RedisCache(Options.Create(new RedisCacheOptions
-    {
-        InstanceName = redis.Prefix,
-        ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer),
-    })));
+    private RedisConnection Connect(CoordinationOptions? options = null) => _replicas.Connect(options);
 
     [Fact]
     public async Task FillClaims_AreExclusiveAcrossReplicas_ReleasedWhenDone_AndExpireWhenTheHolderDies()
@@ -66,8 +35,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         // call into a local fallback; and a TTL long enough that a renewal (every third of it) delayed by a busy
         // machine still lands in time (with 1.5 s, and once more with 4 s, a run of the whole suite saw the claim lapse).
         var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(9), OperationTimeout = TimeSpan.FromSeconds(2) };
-        var a = Locks(Connect(options), options);
-        var b = Locks(Connect(options), options);
+        var a = RedisReplicas.Locks(Connect(options), options);
+        var b = RedisReplicas.Locks(Connect(options), options);
 
         var claim = await a.TryClaimAsync("bucket", "key");
         Assert.NotNull(claim);
@@ -82,8 +51,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.NotNull(taken);
 
         // A holder that dies stops renewing: a claim left in Redis (as by a killed replica) expires.
-        using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
-        var keys = raw.GetServer(_redis.Configuration).Keys(pattern: "og:fill:bucket:*").ToList();
+        using var raw = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration);
+        var keys = raw.GetServer(Redis.Configuration).Keys(pattern: "og:fill:bucket:*").ToList();
         Assert.Equal(2, keys.Count);
         await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "x", TimeSpan.FromSeconds(1));
         Assert.False(await raw.GetDatabase().StringSetAsync("og:fill:bucket:dead", "y", TimeSpan.FromSeconds(1), When.NotExists));
@@ -103,10 +72,10 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var options = new CoordinationOptions { FillLockTtl = TimeSpan.FromSeconds(3), OperationTimeout = TimeSpan.FromMilliseconds(500), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
         var logger = new RecordingLogger<RedisFillLocks>();
         var replicaA = Connect(options);
-        var a = Locks(replicaA, options, logger);
+        var a = RedisReplicas.Locks(replicaA, options, logger);
         var replicaB = Connect(options);
-        var b = Locks(replicaB, options);
-        using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",abortConnect=false");
+        var b = RedisReplicas.Locks(replicaB, options);
+        using var raw = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",abortConnect=false");
         static RedisKey NameOf(string key) => "og:fill:bucket:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
         async ValueTask<bool> HeldByA(string key)
         {
@@ -125,10 +94,10 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.NotNull(held);
         Assert.True(await HeldByA("held"));
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         var local = await a.TryClaimAsync("bucket", "granted while down");
         Assert.NotNull(local);
-        await _redis.StartAgainAsync();
+        await Redis.StartAgainAsync();
 
         // The restarted Redis holds nothing: A takes both claims again (no other replica asked meanwhile).
         Assert.True(await EventuallyAsync(async () => await HeldByA("held") && await HeldByA("granted while down"), TimeSpan.FromSeconds(30)),
@@ -182,8 +151,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
     public async Task TheNegativeCacheAndTheVodRateLimit_AreSharedBetweenReplicas()
     {
         var pull = new OriginPullOptions { NegativeCacheTtl = TimeSpan.FromSeconds(1) };
-        var stateA = State(Connect());
-        var stateB = State(Connect());
+        var stateA = RedisReplicas.State(Connect());
+        var stateB = RedisReplicas.State(Connect());
         var cacheA = new NegativeCache(pull, TimeProvider.System, stateA);
         var cacheB = new NegativeCache(pull, TimeProvider.System, stateB);
 
@@ -225,102 +194,6 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         return await condition();
     }
 
-    /// <summary>
-    /// A frozen Redis (SIGSTOP: the connection stays open, nothing answers) fails no call by refusing it: each kind of call
-    /// — a claim, a counter, and the distributed cache's read behind the shared negative cache — must give up at the
-    /// deadline by itself and fall back, until the breaker opens and calls fall back at once.
-    /// </summary>
-    [Fact]
-    public async Task AFrozenRedis_EveryKindOfCallFallsBackAtItsDeadline_ThenAtOnceOnceTheBreakerOpens()
-    {
-        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(400), BreakerFailures = 3, BreakerOpenFor = TimeSpan.FromSeconds(30) };
-        var redis = Connect(options);
-        var state = State(redis);
-        var locks = Locks(redis, options);
-        Assert.Equal(false, await state.ContainsAsync("warm"));
-        Assert.Equal(1, await state.IncrementAsync("warm", TimeSpan.FromMinutes(1)));
-
-        await _redis.FreezeAsync();
-        try
-        {
-            var calls = new (string Name, Func<Task<bool>> FellBack)[]
-            {
-                ("cache read", async () => await state.ContainsAsync("frozen") is null),
-                ("counter", async () => await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)) is null),
-                ("claim", async () =>
-                {
-                    // Granted locally (not refused): a fill per replica instead of a stalled request.
-                    var claim = await locks.TryClaimAsync("bucket", "frozen-key");
-                    return claim is not null;
-                }),
-            };
-            // In turn until the breaker opens: once the warm calls' successes have left its window (2 × 3 deadlines).
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var made = 0;
-            while (redis.Available && made < 30)
-            {
-                var (name, fellBack) = calls[made++ % calls.Length];
-                clock.Restart();
-                Assert.True(await fellBack(), name);
-                // The deadline, plus what a loaded machine adds; a call left to the client library's own
-                // timeout checks (about a second apart) or to the freeze's end takes longer.
-                Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(900), $"{name}: {clock.ElapsedMilliseconds} ms for a 400 ms deadline");
-            }
-            Assert.False(redis.Available, $"the breaker did not open after {made} calls failed at their deadline");
-            Assert.True(made >= calls.Length, $"the breaker opened after {made} calls, before every kind was made");
-            clock.Restart();
-            Assert.Null(await state.ContainsAsync("frozen"));
-            Assert.Null(await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)));
-            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(100), $"open breaker: {clock.ElapsedMilliseconds} ms");
-        }
-        finally
-        {
-            await _redis.ThawAsync();
-        }
-    }
-
-    [Fact]
-    public async Task AnOutage_OpensTheBreaker_SoCallsFallBackAtOnce_AndItClosesWhenRedisReturns()
-    {
-        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(300), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
-        var redis = Connect(options);
-        var restored = 0;
-        redis.Restored += () => Interlocked.Increment(ref restored);
-        var state = State(redis);
-        Assert.Equal(1, await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
-
-        await _redis.StopAsync();
-        // Every call fails (within its deadline) and falls back; once the window holds only failures the
-        // breaker opens: within a few calls, never more than the window's length (2 × 2 × 300 ms) of them.
-        var failedCalls = 0;
-        while (redis.Available && failedCalls < 20)
-        {
-            Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
-            failedCalls++;
-        }
-        Assert.False(redis.Available, $"the breaker did not open after {failedCalls} failed calls");
-        Assert.True(failedCalls >= 2, "the breaker opened before BreakerFailures calls had failed");
-        // While open, no call is sent: the fallback comes without waiting for any timeout.
-        var attempts = redis.Attempts;
-        for (var i = 0; i < 100; i++)
-        {
-            Assert.Null(await state.ContainsAsync("x"));
-        }
-        Assert.Equal(attempts, redis.Attempts);
-
-        await _redis.StartAgainAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        long? count = null;
-        while (count is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            count = await state.IncrementAsync("fresh", TimeSpan.FromMinutes(1));
-        }
-        Assert.Equal(1, count);
-        Assert.True(redis.Available);
-        Assert.Equal(1, restored);
-    }
-
     [Fact]
     public async Task AnAclUser_WithTheDefaultUserOff_CoordinatesEverything()
     {
@@ -328,16 +201,17 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var options = new CoordinationOptions { Redis = server.Configuration + ",user=gateway,password=gw-secret" };
         var a = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         var b = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        _connections.AddRange([a, b]);
+        _replicas.Own(a);
+        _replicas.Own(b);
 
         // Claims, the distributed cache, counters and the bus all work as that user.
-        var claim = await Locks(a, options).TryClaimAsync("bucket", "key");
+        var claim = await RedisReplicas.Locks(a, options).TryClaimAsync("bucket", "key");
         Assert.NotNull(claim);
-        Assert.Null(await Locks(b, options).TryClaimAsync("bucket", "key"));
+        Assert.Null(await RedisReplicas.Locks(b, options).TryClaimAsync("bucket", "key"));
         await claim.DisposeAsync();
-        State(a).Set("fact", TimeSpan.FromMinutes(1));
-        Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("fact") == true));
-        Assert.Equal(1, await State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
+        RedisReplicas.State(a).Set("fact", TimeSpan.FromMinutes(1));
+        Assert.True(await EventuallyAsync(async () => await RedisReplicas.State(b).ContainsAsync("fact") == true));
+        Assert.Equal(1, await RedisReplicas.State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
         var seen = new TaskCompletionSource<ClusterMessage>();
         var busB = new RedisClusterBus(b);
         busB.Received += m => seen.TrySetResult(m);
@@ -352,8 +226,8 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
 
         // Without the user's password nothing is shared: every call falls back at once.
         var anonymous = new RedisConnection(new CoordinationOptions { Redis = server.Configuration }, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        _connections.Add(anonymous);
-        Assert.Null(await State(anonymous).ContainsAsync("fact"));
+        _replicas.Own(anonymous);
+        Assert.Null(await RedisReplicas.State(anonymous).ContainsAsync("fact"));
     }
 
     [Fact]
@@ -372,7 +246,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
                 OperationTimeout = TimeSpan.FromSeconds(2),
             };
             var connection = new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-            _connections.Add(connection);
+            _replicas.Own(connection);
             return connection;
         }
 
@@ -380,12 +254,12 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var b = Open(certificates.CaFile, clientCertificate: true);
         Assert.True(await EventuallyAsync(() => ValueTask.FromResult(a.Multiplexer.IsConnected && b.Multiplexer.IsConnected)), "TLS connections with the private CA and a client certificate did not come up");
         var options = new CoordinationOptions();
-        var claim = await Locks(a, options).TryClaimAsync("bucket", "tls-key");
+        var claim = await RedisReplicas.Locks(a, options).TryClaimAsync("bucket", "tls-key");
         Assert.NotNull(claim);
-        Assert.Null(await Locks(b, options).TryClaimAsync("bucket", "tls-key"));
+        Assert.Null(await RedisReplicas.Locks(b, options).TryClaimAsync("bucket", "tls-key"));
         await claim.DisposeAsync();
-        State(a).Set("over-tls", TimeSpan.FromMinutes(1));
-        Assert.True(await EventuallyAsync(async () => await State(b).ContainsAsync("over-tls") == true));
+        RedisReplicas.State(a).Set("over-tls", TimeSpan.FromMinutes(1));
+        Assert.True(await EventuallyAsync(async () => await RedisReplicas.State(b).ContainsAsync("over-tls") == true));
 
         // The server's certificate is checked: trusting another authority, nothing connects; without a
         // client certificate the server refuses. Both fall back, neither shares state.
@@ -394,7 +268,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         await Task.Delay(1500);
         Assert.False(wrongAuthority.Multiplexer.IsConnected);
         Assert.False(noClientCertificate.Multiplexer.IsConnected);
-        Assert.Null(await State(wrongAuthority).ContainsAsync("over-tls"));
-        Assert.Null(await State(noClientCertificate).ContainsAsync("over-tls"));
+        Assert.Null(await RedisReplicas.State(wrongAuthority).ContainsAsync("over-tls"));
+        Assert.Null(await RedisReplicas.State(noClientCertificate).ContainsAsync("over-tls"));
     }
 }

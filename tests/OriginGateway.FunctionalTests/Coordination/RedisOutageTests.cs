@@ -1,0 +1,131 @@
+using OriginGateway.Coordination;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Coordination;
+
+/// <summary>
+/// A Redis that stops answering, against a real redis-server: calls fall back to local coordination at their deadline,
+/// then at once while the breaker is open. The deadlines are timed here, in this process, so these run alone.
+/// </summary>
+[Collection(RunsAloneCollection.Name)]
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private RedisReplicas _replicas = null!;
+
+    private RedisServer Redis => _replicas.Server;
+
+    public async Task InitializeAsync() => _replicas = await RedisReplicas.StartAsync();
+
+    public async Task DisposeAsync() => await _replicas.DisposeAsync();
+
+    /// <summary>
+    /// A frozen Redis (SIGSTOP: the connection stays open, nothing answers) fails no call by refusing it: each kind of call
+    /// — a claim, a counter, and the distributed cache's read behind the shared negative cache — must give up at the
+    /// deadline by itself and fall back, until the breaker opens and calls fall back at once.
+    /// </summary>
+    [Fact]
+    public async Task AFrozenRedis_EveryKindOfCallFallsBackAtItsDeadline_ThenAtOnceOnceTheBreakerOpens()
+    {
+        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(400), BreakerFailures = 5, BreakerOpenFor = TimeSpan.FromSeconds(30) };
+        var redis = _replicas.Connect(options);
+        var state = RedisReplicas.State(redis);
+        var locks = RedisReplicas.Locks(redis, options);
+        Assert.Equal(false, await state.ContainsAsync("warm"));
+        Assert.Equal(1, await state.IncrementAsync("warm", TimeSpan.FromMinutes(1)));
+
+        await Redis.FreezeAsync();
+        try
+        {
+            var calls = new (string Name, Func<Task<bool>> FellBack)[]
+            {
+                ("cache read", async () => await state.ContainsAsync("frozen") is null),
+                ("counter", async () => await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)) is null),
+                ("claim", async () =>
+                {
+                    // Granted locally (not refused): a fill per replica instead of a stalled request.
+                    var claim = await locks.TryClaimAsync("bucket", "frozen-key");
+                    return claim is not null;
+                }),
+            };
+            // In turn until the breaker opens: once the warm calls' successes have left its window (2 × 5 deadlines):
+            // about ten calls, three or so of each kind.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var waits = new Dictionary<string, List<long>>();
+            var made = 0;
+            while (redis.Available && made < 30)
+            {
+                var (name, fellBack) = calls[made++ % calls.Length];
+                clock.Restart();
+                Assert.True(await fellBack(), name);
+                (waits.TryGetValue(name, out var list) ? list : waits[name] = []).Add(clock.ElapsedMilliseconds);
+            }
+            // Each kind gives up at the deadline: every call within a few times it (never at the freeze's end), and the
+            // typical one close to it. A call left to the client library's own timeout checks (once a second) waits
+            // 900–1000 ms each time.
+            var seen = string.Join("; ", waits.Select(w => $"{w.Key}: {string.Join(", ", w.Value)} ms"));
+            foreach (var (name, list) in waits)
+            {
+                Assert.True(list.Max() < 2000, $"{name} waited past the deadline ({seen})");
+                Assert.True(Median(list) < 700, $"{name} typically waited past a 400 ms deadline ({seen})");
+            }
+            Assert.False(redis.Available, $"the breaker did not open after {made} calls failed at their deadline");
+            Assert.True(made >= calls.Length, $"the breaker opened after {made} calls, before every kind was made ({seen})");
+            clock.Restart();
+            Assert.Null(await state.ContainsAsync("frozen"));
+            Assert.Null(await state.IncrementAsync("frozen", TimeSpan.FromMinutes(1)));
+            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(100), $"open breaker: {clock.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            await Redis.ThawAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnOutage_OpensTheBreaker_SoCallsFallBackAtOnce_AndItClosesWhenRedisReturns()
+    {
+        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(300), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
+        var redis = _replicas.Connect(options);
+        var restored = 0;
+        redis.Restored += () => Interlocked.Increment(ref restored);
+        var state = RedisReplicas.State(redis);
+        Assert.Equal(1, await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+
+        await Redis.StopAsync();
+        // Every call fails (within its deadline) and falls back; once the window holds only failures the
+        // breaker opens: within a few calls, never more than the window's length (2 × 2 × 300 ms) of them.
+        var failedCalls = 0;
+        while (redis.Available && failedCalls < 20)
+        {
+            Assert.Null(await state.IncrementAsync("n", TimeSpan.FromMinutes(1)));
+            failedCalls++;
+        }
+        Assert.False(redis.Available, $"the breaker did not open after {failedCalls} failed calls");
+        Assert.True(failedCalls >= 2, "the breaker opened before BreakerFailures calls had failed");
+        // While open, no call is sent: the fallback comes without waiting for any timeout.
+        var attempts = redis.Attempts;
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Null(await state.ContainsAsync("x"));
+        }
+        Assert.Equal(attempts, redis.Attempts);
+
+        await Redis.StartAgainAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long? count = null;
+        while (count is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            count = await state.IncrementAsync("fresh", TimeSpan.FromMinutes(1));
+        }
+        Assert.Equal(1, count);
+        Assert.True(redis.Available);
+        Assert.Equal(1, restored);
+    }
+
+    private static long Median(List<long> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(sorted.Count - 1) / 2];
+    }
+}
