@@ -23,6 +23,14 @@ internal static partial class GatewayHost
     /// <summary>Runs until shut down. Exit codes: 0 normal, 1 start-up failure, 2 invalid configuration.</summary>
     public static async Task<int> RunAsync(string[] configurationArgs, TextWriter output, TextWriter error)
     {
+        // Checked before anything else is loaded: short of descriptors the runtime fails to load an assembly and says
+        // the file is missing, or aborts with "Out of memory." under the first burst of connections.
+        var openFileLimit = OpenFileBudget.Limit();
+        if (openFileLimit < OpenFileBudget.Minimum)
+        {
+            await error.WriteLineAsync($"Cannot start: the open-file limit is {openFileLimit}; the gateway needs at least {OpenFileBudget.Minimum} (raise it: ulimit -n, systemd LimitNOFILE=, docker run --ulimit nofile=).").ConfigureAwait(false);
+            return 1;
+        }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = configurationArgs,
@@ -93,6 +101,7 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton(binding);
         // Connections read and write through 32 KiB blocks (a request body in 32 KiB reads, not 4 KiB ones).
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionMemoryPoolFactory>();
+        int? derivedConnectionCap = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -100,6 +109,11 @@ internal static partial class GatewayHost
             // ASP.NET Core documents them; the body limit is the gateway's own Limits:MaxPutSize.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
             kestrel.Limits.MaxRequestBodySize = kestrel.ApplicationServices.GetRequiredService<LimitsOptions>().MaxPutSize;
+            if (kestrel.Limits.MaxConcurrentConnections is null && openFileLimit is { } limit)
+            {
+                derivedConnectionCap = OpenFileBudget.ConnectionsFor(limit, OpenFileBudget.OpenNow());
+                kestrel.Limits.MaxConcurrentConnections = derivedConnectionCap;
+            }
             binding.Configure(kestrel);
         });
 
@@ -141,6 +155,11 @@ internal static partial class GatewayHost
         var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OriginGateway");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (derivedConnectionCap is { } cap && openFileLimit is { } limit)
+            {
+                var level = cap < OpenFileBudget.Comfortable ? LogLevel.Warning : LogLevel.Information;
+                LogConnectionCap(startupLogger, level, cap, limit);
+            }
             if (jsonLogs)
             {
                 // Structured logs stay machine-readable: the banner is one event.
@@ -260,6 +279,9 @@ internal static partial class GatewayHost
 
     [LoggerMessage(EventId = LogEvents.Listening, Level = LogLevel.Information, Message = "OriginGateway is running ({Environment}); data endpoint: {DataUrl} control endpoint: {ControlUrl} data directory: {DataDirectory}")]
     private static partial void LogListening(ILogger logger, string environment, string dataUrl, string controlUrl, string dataDirectory);
+
+    [LoggerMessage(EventId = LogEvents.ConnectionCap, Message = "Client connections: at most {Connections} at a time per endpoint (open-file limit {OpenFileLimit}); more are closed at accept. Kestrel:Limits:MaxConcurrentConnections sets it; a higher open-file limit raises it")]
+    private static partial void LogConnectionCap(ILogger logger, LogLevel level, int connections, long openFileLimit);
 
     [LoggerMessage(EventId = LogEvents.UnsignedCallbacks, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
     private static partial void LogUnsignedCallbacks(ILogger logger);

@@ -11,6 +11,7 @@ internal static class LogEvents
     // 1000–1099: Hosting
     public const int UnsignedCallbacks = 1001;
     public const int Listening = 1002;
+    public const int ConnectionCap = 1003;
 
     // 1100–1199: Storage
     public const int ObjectFileVanished = 1101;

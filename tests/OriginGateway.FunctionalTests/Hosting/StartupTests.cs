@@ -49,6 +49,18 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task AnOpenFileLimitTooLowToRun_StopsTheStart_NamingTheLimit()
+    {
+        // With 300 descriptors the runtime itself fails part-way through the start ("Could not load file or assembly"):
+        // the gateway says why before it gets there.
+        var (exit, output) = await GatewayProcess.RunToExitAsync(["--Endpoints:Data=http://127.0.0.1:0", "--Endpoints:Control=http://127.0.0.1:0"], openFileLimit: 300);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Cannot start: the open-file limit is 300; the gateway needs at least 512", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not load", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Production_WithTheDevelopmentCredential_RefusesToStart()
     {
         var (exit, output) = await GatewayProcess.RunToExitAsync(["--Credentials:0:SecretId=AKIDORIGINGATEWAYDEV", "--Credentials:0:SecretKey=x"], environment: "Production");

@@ -76,9 +76,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// the gateway's own (<c>unshare --mount</c>, root), gone with the process. Only the gateway sees what it holds;
     /// <see cref="InDataDiskAsync"/> runs a command where it is seen.
     /// </param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null)
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -92,16 +92,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway that is expected to stop by itself; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> arguments, string environment = "Development")
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> arguments, string environment = "Development", long? openFileLimit = null)
     {
-        await using var gateway = Launch(arguments, environment, null, addEndpoints: false);
+        await using var gateway = Launch(arguments, environment, null, addEndpoints: false, openFileLimit: openFileLimit);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await gateway._process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         gateway._process.WaitForExit();
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null)
     {
         var given = arguments?.ToList() ?? [];
         var native = TestPaths.NativeGateway;
@@ -148,6 +148,17 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             {
                 start.ArgumentList.Add(argument);
             }
+            program.ForEach(start.ArgumentList.Add);
+        }
+        if (openFileLimit is { } files)
+        {
+            // prlimit sets the limit (soft and hard) and executes the gateway: still one process, the one killed by id.
+            var program = new List<string> { start.FileName };
+            program.AddRange(start.ArgumentList);
+            start.FileName = ExternalTool.Require("prlimit", "util-linux");
+            start.ArgumentList.Clear();
+            start.ArgumentList.Add(FormattableString.Invariant($"--nofile={files}:{files}"));
+            start.ArgumentList.Add("--");
             program.ForEach(start.ArgumentList.Add);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
