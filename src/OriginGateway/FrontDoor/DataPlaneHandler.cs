@@ -25,6 +25,7 @@ internal sealed partial class DataPlaneHandler(
     ICrossOriginRules cors,
     GatewayMetrics metrics,
     AccessLog accessLog,
+    RequestAdmission admission,
     ILoggerFactory loggers)
 {
     public Task HandleAsync(HttpContext context)
@@ -128,7 +129,23 @@ internal sealed partial class DataPlaneHandler(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var measurement = new Measurement();
-        await HandleCoreAsync(context, measurement).ConfigureAwait(false);
+        if (admission.TryEnter())
+        {
+            try
+            {
+                await HandleCoreAsync(context, measurement).ConfigureAwait(false);
+            }
+            finally
+            {
+                admission.Exit();
+            }
+        }
+        else
+        {
+            context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
+            context.Response.Headers.RetryAfter = "1";
+            await CosError.WriteAsync(context, 503, "SlowDown", "Too many requests are in flight; reduce your request rate and retry.", RawPath(context)).ConfigureAwait(false);
+        }
         var response = context.Response;
         var action = response.Headers[ObjectReadHandler.ActionHeader].ToString() is { Length: > 0 } a ? a : "api";
         // A response cut before its end (a fill that failed mid-body, a client gone) is no success: status "0".

@@ -17,6 +17,7 @@ internal static class FrontDoorFeature
         services.AddSingleton<ISubresourceProvider>(sp => sp.GetRequiredService<BucketPolicyEndpoint>());
         services.AddSingleton<SubresourceTable>();
         services.AddSingleton<AccessLog>();
+        services.AddSingleton<RequestAdmission>();
         services.AddSingleton<DataPlaneHandler>();
         return services;
     }

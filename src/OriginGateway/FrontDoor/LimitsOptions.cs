@@ -10,4 +10,10 @@ public sealed class LimitsOptions : ISettingsSection<LimitsOptions>
 
     /// <summary>Largest PUT body in bytes. Default 5 GiB.</summary>
     public long MaxPutSize { get; set; } = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Data requests in flight at once; more are answered 503 <c>SlowDown</c>. Default: the data endpoint's connection cap
+    /// (<c>Kestrel:Limits:MaxConcurrentConnections</c>, or what the open-file limit leaves), which only HTTP/2's streams can reach.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
 }

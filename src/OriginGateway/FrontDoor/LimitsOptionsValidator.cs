@@ -11,5 +11,9 @@ internal sealed class LimitsOptionsValidator : SettingsValidator<LimitsOptions>
         {
             problems.Add("Limits:MaxPutSize must be a positive number of bytes.");
         }
+        if (options.MaxConcurrentRequests < 1)
+        {
+            problems.Add("Limits:MaxConcurrentRequests must be at least 1 when set.");
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using OriginGateway.FunctionalTests.Infrastructure;
@@ -83,6 +84,74 @@ public sealed partial class ConnectionFloodTests
         Assert.False(gateway.HasExited);
         // Counted, not logged one line per refused connection.
         Assert.DoesNotContain("rejected because the maximum number of concurrent connections", gateway.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// HTTP/2 carries up to 100 requests on one connection, each able to hold an object file: ten connections hold a
+    /// thousand files, beyond what 1024 descriptors allow, although the connection cap is far from reached. (h2load with
+    /// ten connections of a hundred streams each killed the gateway this way.) Requests in flight are capped like connections.
+    /// </summary>
+    [Fact]
+    public async Task HttpTwoStreamsBeyondTheCap_AreAnsweredSlowDown_WhileTheAdmittedOnesAreServedWhole_AndTheGatewayLives()
+    {
+        using var certificates = TestCertificates.Create();
+        using var serverCertificate = X509CertificateLoader.LoadCertificateFromFile(certificates.ServerCertificate);
+        await using var gateway = await GatewayProcess.StartAsync(
+        [
+            "--Endpoints:Data=https://127.0.0.1:0",
+            $"--Kestrel:Certificates:Default:Path={certificates.ServerCertificate}",
+            $"--Kestrel:Certificates:Default:KeyPath={certificates.ServerKey}",
+        ], trusted: serverCertificate, openFileLimit: OpenFileLimit);
+        var body = new byte[1024 * 1024];
+        Random.Shared.NextBytes(body);
+        var put = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "h2/big.bin")) { Content = CosSigner.Bytes(body, "application/octet-stream") };
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(put.Sign())).StatusCode);
+        var cap = int.Parse(CapLine().Match(gateway.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        // Ten HTTP/2 connections of a hundred streams each; no body is read until every answer has begun, so each
+        // admitted stream holds its file open (its flow-control window is full).
+        var clients = Enumerable.Range(0, 10).Select(_ => new HttpClient(new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == serverCertificate.GetCertHashString() },
+        })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(60),
+        }).ToList();
+        try
+        {
+            var responses = await Task.WhenAll(clients.SelectMany(client => Enumerable.Range(0, 100).Select(_ =>
+                client.GetAsync(new Uri(gateway.DataUrl, "h2/big.bin"), HttpCompletionOption.ResponseHeadersRead))));
+            Assert.False(gateway.HasExited, "the gateway died under the streams:\n" + Tail(gateway.Output));
+            Assert.All(responses, r => Assert.Equal(HttpVersion.Version20, r.Version));
+            var served = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+            var shed = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.Equal(responses.Length, served.Count + shed.Count);
+            Assert.InRange(served.Count, 1, cap);
+            foreach (var response in shed)
+            {
+                Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+                Assert.Contains("<Code>SlowDown</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            foreach (var response in served)
+            {
+                Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+            }
+            responses.ToList().ForEach(r => r.Dispose());
+
+            // Nothing is held any more: every stream is served again.
+            var again = await Task.WhenAll(clients.Select(client => client.GetByteArrayAsync(new Uri(gateway.DataUrl, "h2/big.bin"))));
+            Assert.All(again, bytes => Assert.Equal(body, bytes));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        Assert.False(gateway.HasExited);
+        var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "metrics"));
+        Assert.Matches(@"origin_gateway_requests_total\{[^}]*status=""503""[^}]*\} [1-9]", metrics);
     }
 
     private enum Outcome
