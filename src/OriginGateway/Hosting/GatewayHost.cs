@@ -25,7 +25,7 @@ internal static partial class GatewayHost
     {
         // Checked before anything else is loaded: short of descriptors the runtime fails to load an assembly and says
         // the file is missing, or aborts with "Out of memory." under the first burst of connections.
-        var openFileLimit = OpenFileBudget.Limit();
+        var openFileLimit = OpenFileBudget.RaiseToHardLimit();
         if (openFileLimit < OpenFileBudget.Minimum)
         {
             await error.WriteLineAsync($"Cannot start: the open-file limit is {openFileLimit}; the gateway needs at least {OpenFileBudget.Minimum} (raise it: ulimit -n, systemd LimitNOFILE=, docker run --ulimit nofile=).").ConfigureAwait(false);

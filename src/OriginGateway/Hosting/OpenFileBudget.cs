@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace OriginGateway.Hosting;
 
@@ -24,24 +24,25 @@ internal static class OpenFileBudget
     /// <summary>A connection cap below this is logged as a warning: the limit is low for a gateway.</summary>
     public const int Comfortable = 1000;
 
-    /// <summary>The open-file limit in force (the runtime raises the soft limit to the hard one at start); null when unlimited or unknown.</summary>
-    public static long? Limit()
+    /// <summary>
+    /// The open-file limit in force, after raising the soft limit to the hard one (the JIT runtime does that at start,
+    /// a natively compiled gateway does not, so it is done here for both); null when unlimited or unknown (not Linux).
+    /// </summary>
+    public static long? RaiseToHardLimit()
     {
-        try
+        if (!OperatingSystem.IsLinux() || GetResourceLimit(OpenFilesResource, out var limit) != 0)
         {
-            foreach (var line in File.ReadLines("/proc/self/limits"))
+            return null;
+        }
+        if (limit.Current < limit.Maximum)
+        {
+            var raised = new ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum };
+            if (SetResourceLimit(OpenFilesResource, in raised) == 0)
             {
-                if (line.StartsWith("Max open files", StringComparison.Ordinal))
-                {
-                    var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
-                    return long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit : null;
-                }
+                limit = raised;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-        return null;
+        return limit.Current >= long.MaxValue ? null : (long)limit.Current;
     }
 
     /// <summary>Descriptors open now; 0 when unknown.</summary>
@@ -56,6 +57,24 @@ internal static class OpenFileBudget
             return 0;
         }
     }
+
+    /// <summary>RLIMIT_NOFILE on Linux.</summary>
+    private const int OpenFilesResource = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ResourceLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetResourceLimit(int resource, out ResourceLimit limit);
+
+    [DllImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetResourceLimit(int resource, in ResourceLimit limit);
 
     /// <summary>The client connections per endpoint that <paramref name="limit"/> allows with <paramref name="open"/> descriptors in use.</summary>
     public static int ConnectionsFor(long limit, long open) =>

@@ -61,6 +61,18 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task TheSoftOpenFileLimit_IsRaisedToTheHardOne_AndTheConnectionCapFollowsIt()
+    {
+        // A login shell's usual 1024 under a hard limit of 4096: the gateway runs with 4096, natively compiled too
+        // (the JIT runtime raises it by itself, a native executable does not).
+        await using var gateway = await GatewayProcess.StartAsync(openFileLimit: 4096, openFileSoftLimit: 1024);
+
+        Assert.Contains("(open-file limit 4096)", gateway.Output, StringComparison.Ordinal);
+        var limits = await File.ReadAllTextAsync($"/proc/{gateway.ProcessId}/limits");
+        Assert.Matches(@"Max open files\s+4096\s+4096", limits);
+    }
+
+    [Fact]
     public async Task Production_WithTheDevelopmentCredential_RefusesToStart()
     {
         var (exit, output) = await GatewayProcess.RunToExitAsync(["--Credentials:0:SecretId=AKIDORIGINGATEWAYDEV", "--Credentials:0:SecretKey=x"], environment: "Production");

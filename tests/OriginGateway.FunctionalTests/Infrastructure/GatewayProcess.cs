@@ -76,9 +76,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// the gateway's own (<c>unshare --mount</c>, root), gone with the process. Only the gateway sees what it holds;
     /// <see cref="InDataDiskAsync"/> runs a command where it is seen.
     /// </param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null)
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit, openFileSoftLimit: openFileSoftLimit);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -101,7 +101,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null)
     {
         var given = arguments?.ToList() ?? [];
         var native = TestPaths.NativeGateway;
@@ -152,12 +152,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
         if (openFileLimit is { } files)
         {
-            // prlimit sets the limit (soft and hard) and executes the gateway: still one process, the one killed by id.
+            // prlimit sets the limit (hard, and soft unless given apart) and executes the gateway: still one process, the one killed by id.
             var program = new List<string> { start.FileName };
             program.AddRange(start.ArgumentList);
             start.FileName = ExternalTool.Require("prlimit", "util-linux");
             start.ArgumentList.Clear();
-            start.ArgumentList.Add(FormattableString.Invariant($"--nofile={files}:{files}"));
+            start.ArgumentList.Add(FormattableString.Invariant($"--nofile={openFileSoftLimit ?? files}:{files}"));
             start.ArgumentList.Add("--");
             program.ForEach(start.ArgumentList.Add);
         }
