@@ -140,26 +140,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         if (dataDiskBytes is { } size)
         {
             // unshare executes sh in the new namespace and sh executes the gateway: one process, the one killed by id.
-            var program = new List<string> { start.FileName };
-            program.AddRange(start.ArgumentList);
-            start.FileName = ExternalTool.Require("unshare", "util-linux");
-            start.ArgumentList.Clear();
-            foreach (var argument in new[] { "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && cd \"$0\" && shift && exec \"$@\"", dataDirectory, size.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            {
-                start.ArgumentList.Add(argument);
-            }
-            program.ForEach(start.ArgumentList.Add);
+            RunUnder(start, ExternalTool.Require("unshare", "util-linux"), "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && cd \"$0\" && shift && exec \"$@\"", dataDirectory, size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         if (openFileLimit is { } files)
         {
             // prlimit sets the limit (hard, and soft unless given apart) and executes the gateway: still one process, the one killed by id.
-            var program = new List<string> { start.FileName };
-            program.AddRange(start.ArgumentList);
-            start.FileName = ExternalTool.Require("prlimit", "util-linux");
-            start.ArgumentList.Clear();
-            start.ArgumentList.Add(FormattableString.Invariant($"--nofile={openFileSoftLimit ?? files}:{files}"));
-            start.ArgumentList.Add("--");
-            program.ForEach(start.ArgumentList.Add);
+            RunUnder(start, ExternalTool.Require("prlimit", "util-linux"), FormattableString.Invariant($"--nofile={openFileSoftLimit ?? files}:{files}"), "--");
         }
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
@@ -173,6 +159,19 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return gateway;
+    }
+
+    /// <summary>Makes <paramref name="start"/> run its program through <paramref name="tool"/> (which executes it), after the tool's own arguments.</summary>
+    private static void RunUnder(ProcessStartInfo start, string tool, params string[] toolArguments)
+    {
+        var program = new List<string> { start.FileName };
+        program.AddRange(start.ArgumentList);
+        start.FileName = tool;
+        start.ArgumentList.Clear();
+        foreach (var argument in toolArguments.Concat(program))
+        {
+            start.ArgumentList.Add(argument);
+        }
     }
 
     private void Append(string? line)
