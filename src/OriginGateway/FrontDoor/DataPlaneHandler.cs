@@ -129,6 +129,7 @@ internal sealed partial class DataPlaneHandler(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var measurement = new Measurement();
+        context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
         if (admission.TryEnter())
         {
             try
@@ -142,9 +143,7 @@ internal sealed partial class DataPlaneHandler(
         }
         else
         {
-            context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
-            context.Response.Headers.RetryAfter = "1";
-            await CosError.WriteAsync(context, 503, "SlowDown", "Too many requests are in flight; reduce your request rate and retry.", RawPath(context)).ConfigureAwait(false);
+            await CosError.SlowDownAsync(context, RawPath(context)).ConfigureAwait(false);
         }
         var response = context.Response;
         var action = response.Headers[ObjectReadHandler.ActionHeader].ToString() is { Length: > 0 } a ? a : "api";
@@ -172,8 +171,6 @@ internal sealed partial class DataPlaneHandler(
 
     private Task HandleCoreAsync(HttpContext context, Measurement measurement)
     {
-        context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
-
         var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         if (!TrySplitTarget(rawTarget, out var rawPath, out var rawQuery))
         {

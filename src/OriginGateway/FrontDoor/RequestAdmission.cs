@@ -15,9 +15,6 @@ internal sealed class RequestAdmission(LimitsOptions limits, IOptions<KestrelSer
     private readonly long _max = limits.MaxConcurrentRequests ?? kestrel.Value.Limits.MaxConcurrentConnections ?? long.MaxValue;
     private long _inFlight;
 
-    /// <summary>The cap in force.</summary>
-    public long Max => _max;
-
     /// <summary>Takes a place; false when every place is taken. A place taken is given back with <see cref="Exit"/>.</summary>
     public bool TryEnter()
     {

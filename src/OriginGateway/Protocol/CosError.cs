@@ -8,10 +8,17 @@ namespace OriginGateway.Protocol;
 internal static class CosError
 {
     /// <summary>A failing dependency (the store, the control database): a retryable 503 <c>ServiceUnavailable</c> with <c>Retry-After</c>.</summary>
-    public static Task ServiceUnavailableAsync(HttpContext context, string message, string resource)
+    public static Task ServiceUnavailableAsync(HttpContext context, string message, string resource) =>
+        RetryLaterAsync(context, "ServiceUnavailable", message, resource);
+
+    /// <summary>More requests in flight than the gateway takes at once: a retryable 503 <c>SlowDown</c> with <c>Retry-After</c>.</summary>
+    public static Task SlowDownAsync(HttpContext context, string resource) =>
+        RetryLaterAsync(context, "SlowDown", "Too many requests are in flight; reduce your request rate and retry.", resource);
+
+    private static Task RetryLaterAsync(HttpContext context, string code, string message, string resource)
     {
         context.Response.Headers.RetryAfter = "1";
-        return WriteAsync(context, 503, "ServiceUnavailable", message, resource);
+        return WriteAsync(context, 503, code, message, resource);
     }
 
     public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource) =>
