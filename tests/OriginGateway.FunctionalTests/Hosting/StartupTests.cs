@@ -67,7 +67,8 @@ public sealed class StartupTests
         // (the JIT runtime raises it by itself, a native executable does not).
         await using var gateway = await GatewayProcess.StartAsync(openFileLimit: 4096, openFileSoftLimit: 1024);
 
-        Assert.Contains("(open-file limit 4096)", gateway.Output, StringComparison.Ordinal);
+        // Logged as the gateway starts, through the logger's queue: it can land after the banner.
+        Assert.True(await gateway.WaitForOutputAsync("(open-file limit 4096)", TimeSpan.FromSeconds(10)), gateway.Output);
         var limits = await File.ReadAllTextAsync($"/proc/{gateway.ProcessId}/limits");
         Assert.Matches(@"Max open files\s+4096\s+4096", limits);
     }

@@ -24,6 +24,8 @@ public sealed partial class ConnectionFloodTests
         var body = Encoding.UTF8.GetBytes("still here");
         var put = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "flood.txt")) { Content = CosSigner.Bytes(body, "text/plain") };
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(put.Sign())).StatusCode);
+        // Logged as the gateway starts, through the logger's queue: it can land after the banner.
+        Assert.True(await gateway.WaitForOutputAsync("Client connections: at most", TimeSpan.FromSeconds(10)), gateway.Output);
         var stated = CapLine().Match(gateway.Output);
         Assert.True(stated.Success, "the start-up log does not state the connection cap:\n" + gateway.Output);
         var cap = int.Parse(stated.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -106,6 +108,7 @@ public sealed partial class ConnectionFloodTests
         Random.Shared.NextBytes(body);
         var put = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "h2/big.bin")) { Content = CosSigner.Bytes(body, "application/octet-stream") };
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(put.Sign())).StatusCode);
+        Assert.True(await gateway.WaitForOutputAsync("Client connections: at most", TimeSpan.FromSeconds(10)), gateway.Output);
         var cap = int.Parse(CapLine().Match(gateway.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
         // Ten HTTP/2 connections of a hundred streams each; no body is read until every answer has begun, so each
