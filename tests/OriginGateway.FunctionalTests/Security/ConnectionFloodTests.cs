@@ -12,6 +12,7 @@ namespace OriginGateway.FunctionalTests.Security;
 /// brings them. A .NET process out of descriptors is aborted by the runtime ("Out of memory."), so the gateway caps the
 /// connections it accepts to what its limit leaves.
 /// </summary>
+[Collection(RunsAloneCollection.Name)] // a thousand connections and streams load both cores: other tests' start-up deadlines must not share them
 public sealed partial class ConnectionFloodTests
 {
     private const int OpenFileLimit = 1024;
