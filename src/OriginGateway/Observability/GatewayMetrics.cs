@@ -29,6 +29,7 @@ internal sealed class GatewayMetrics
     private readonly Histogram _originFetchDuration;
     private readonly Counter _failovers;
     private readonly Counter _coalesced;
+    private readonly Counter _resumes;
     private readonly Counter _bytesServed;
     private readonly Counter.Child _bytesServedFromStore;
     private readonly Counter _bytesStored;
@@ -57,6 +58,7 @@ internal sealed class GatewayMetrics
         _originRequests = factory.CreateCounter("origin_gateway_origin_requests_total", "Origin requests by host and outcome.", "host", "outcome");
         _originFetchDuration = factory.CreateHistogram("origin_gateway_origin_fetch_duration_seconds", "Time to an origin's response headers, by host.", ["host"], new HistogramConfiguration { Buckets = SecondsBuckets });
         _failovers = factory.CreateCounter("origin_gateway_origin_failovers_total", "Moves to a standby origin host, by the host that failed.", "host");
+        _resumes = factory.CreateCounter("origin_gateway_origin_resumes_total", "Origin bodies that broke part-way and were asked for again from where they broke, by host and outcome (resumed, refused).", "host", "outcome");
         _coalesced = factory.CreateCounter("origin_gateway_fills_coalesced_total", "Requests that joined a fill already in flight.", "bucket");
         _bytesServed = factory.CreateCounter("origin_gateway_served_bytes_total", "Body bytes sent to clients, by source (store, origin).", "source");
         _bytesServedFromStore = _bytesServed.WithLabels("store");
@@ -131,6 +133,8 @@ internal sealed class GatewayMetrics
     }
 
     public void Failover(string host) => _failovers.WithLabels(host).Inc();
+
+    public void BodyResumed(string host, string outcome) => _resumes.WithLabels(host, outcome).Inc();
 
     public void Coalesced(string bucket) => _coalesced.WithLabels(bucket).Inc();
 

@@ -62,6 +62,8 @@ internal static class LogEvents
 
     // 2100–2199: Origins
     public const int OriginFailure = 2101;
+    public const int OriginBodyResumed = 2102;
+    public const int OriginResumeRefused = 2103;
 
     // 3000–3099: Origin pull: fills
     public const int FillFailed = 3001;

@@ -114,7 +114,8 @@ internal sealed partial class FillRegistry(
                 fill.Start(start, session.OpenStagingReader());
             }
 
-            (written, var copyFailure) = await OriginBodyCopy.CopyAsync(response, session, small is null ? fill.Progress : null, options.BodyIdleTimeout, cancellation, small).ConfigureAwait(false);
+            (written, var copyFailure) = await OriginBodyCopy.CopyAsync(response, session, small is null ? fill.Progress : null, options.BodyIdleTimeout, cancellation, small,
+                fetcher.Resumable(request, result)).ConfigureAwait(false);
             var ingested = await ingest.FinishAsync(bucket.Name, admission, session, written, copyFailure, cancellation).ConfigureAwait(false);
             reason = ingested.Reason;
             switch (ingested.Status)

@@ -15,6 +15,8 @@ internal static class OriginBodyCopy
     /// <summary>
     /// Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).
     /// With <paramref name="copy"/> the bytes also go into that array as far as it reaches (a small body kept in memory for its clients).
+    /// With <paramref name="resume"/> a body that breaks or stalls part-way is asked for again from where it broke, and the
+    /// copy goes on from there (the session, its hash and its readers see one unbroken body).
     /// </summary>
     /// <remarks>
     /// Socket reads return whatever has arrived — a few KiB each when many fills share the cores.
@@ -23,15 +25,19 @@ internal static class OriginBodyCopy
     /// segment, while an idle one still forwards every segment as soon as it arrives. A read that
     /// has to wait fills the buffer after the batch, which is processed meanwhile.
     /// </remarks>
-    public static async Task<(long Written, string Reason)> CopyAsync(HttpResponseMessage response, ObjectWriteSession session, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation, byte[]? copy = null)
+    public static async Task<(long Written, string Reason)> CopyAsync(HttpResponseMessage response, ObjectWriteSession session, Action<long>? progress, TimeSpan idleTimeout, CancellationToken cancellation,
+        byte[]? copy = null, OriginBodyResume? resume = null)
     {
         long written = 0;
+        var declared = OriginResponseRules.DeclaredLength(response);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var hasPending = false;
+        HttpResponseMessage? resumed = null;
+        Stream? body = null;
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         try
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
             int start = 0, end = 0;
             ValueTask<int> pending = default;
             while (true)
@@ -48,6 +54,7 @@ internal static class OriginBodyCopy
                 }
                 hasPending = false;
                 int read;
+                var failure = "";
                 try
                 {
                     read = await pending.ConfigureAwait(false);
@@ -68,17 +75,18 @@ internal static class OriginBodyCopy
                 }
                 catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
                 {
-                    return (written, "OriginTimeout");
+                    (read, failure) = (0, "OriginTimeout");
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException)
                 {
                     // The connection closed or broke before the end of a delimited body.
-                    return (written, "Truncated");
+                    (read, failure) = (0, "Truncated");
                 }
                 if (read > 0)
                 {
                     end += read;
                 }
+                // What arrived before a break is kept: a resumption goes on after it.
                 if (end > start)
                 {
                     await session.WriteAsync(buffer.AsMemory(start, end - start), cancellation).ConfigureAwait(false);
@@ -90,14 +98,41 @@ internal static class OriginBodyCopy
                     start = end;
                     progress?.Invoke(written);
                 }
-                if (read == 0)
+                if (read != 0)
+                {
+                    continue;
+                }
+                if (failure.Length == 0 && (declared is not { } length || written >= length))
                 {
                     return (written, "");
                 }
+                if (failure.Length == 0)
+                {
+                    // A framed body that ended short without an error (the ingest would call it truncated too).
+                    failure = "Truncated";
+                }
+                if (resume is null || await resume.NextAsync(written, failure, cancellation).ConfigureAwait(false) is not { } rest)
+                {
+                    return (written, failure);
+                }
+                await body.DisposeAsync().ConfigureAwait(false);
+                resumed?.Dispose();
+                resumed = rest;
+                body = await rest.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+                // A stall cancelled the old idle clock for good.
+                idle.Dispose();
+                idle = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                start = end = 0;
             }
         }
         finally
         {
+            if (body is not null)
+            {
+                await body.DisposeAsync().ConfigureAwait(false);
+            }
+            resumed?.Dispose();
+            idle.Dispose();
             // A read still in flight (the store failed mid-batch) owns the buffer: it is left to the GC.
             if (!hasPending)
             {

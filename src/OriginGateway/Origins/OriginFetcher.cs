@@ -121,6 +121,47 @@ internal sealed partial class OriginFetcher(
         return new OriginFetchResult(OriginOutcome.Failed, null, null, lastHost, reason, lastStatus, lastBody, null) { Detail = lastDetail };
     }
 
+    /// <summary>
+    /// How the body of <paramref name="result"/> (a Success of <paramref name="request"/>) can be resumed if it breaks
+    /// part-way, or null when it cannot be: resuming is off (<c>OriginPull:MaxBodyResumes</c> 0), the request was itself a
+    /// range, or the answer has no strong ETag to pin the rest to (<see cref="OriginResponseRules.ResumeValidator"/>).
+    /// </summary>
+    public OriginBodyResume? Resumable(OriginFetchRequest request, OriginFetchResult result) =>
+        options.MaxBodyResumes > 0 && request.Range is null && result.Response is { } response && result.Url is not null
+            && OriginResponseRules.ResumeValidator(response) is { } etag
+            ? new OriginBodyResume(this, request, result, etag, options.MaxBodyResumes)
+            : null;
+
+    /// <summary>
+    /// One resumption (<see cref="OriginBodyResume"/>): the URL that answered <paramref name="first"/>, from
+    /// <paramref name="offset"/>, If-Match <paramref name="etag"/>, through the egress guard like every request. Counted in
+    /// <c>origin_gateway_origin_resumes_total{outcome}</c> and logged either way.
+    /// </summary>
+    internal async Task<HttpResponseMessage?> ResumeAsync(OriginFetchRequest request, OriginFetchResult first, string etag, long offset, string failure, CancellationToken cancellationToken)
+    {
+        var url = first.Url!;
+        var host = first.Host ?? url.Authority;
+        var rest = request with
+        {
+            Scheme = url.Scheme,
+            PathAndQuery = url.PathAndQuery,
+            Range = "bytes=" + offset.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-",
+            IfMatch = etag,
+        };
+        var attempt = await SendFollowingRedirectsAsync(rest, url.Authority, cancellationToken).ConfigureAwait(false);
+        var refused = attempt.Response is { } response ? OriginResponseRules.NotAResumption(response, first.Response!, offset) : attempt.Detail ?? attempt.Reason;
+        if (refused is null)
+        {
+            metrics.BodyResumed(request.MetricLabel ?? host, "resumed");
+            LogBodyResumed(logger, host, failure, offset);
+            return attempt.Response;
+        }
+        attempt.Response?.Dispose();
+        metrics.BodyResumed(request.MetricLabel ?? host, "refused");
+        LogResumeRefused(logger, host, failure, offset, refused);
+        return null;
+    }
+
     private async Task<Attempt> SendFollowingRedirectsAsync(OriginFetchRequest request, string host, CancellationToken cancellationToken)
     {
         Uri url;
@@ -234,4 +275,10 @@ internal sealed partial class OriginFetcher(
 
     [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);
+
+    [LoggerMessage(EventId = LogEvents.OriginBodyResumed, Level = LogLevel.Information, Message = "Origin {Host} body ended early ({Reason}) after {Bytes} bytes: resumed from there")]
+    private static partial void LogBodyResumed(ILogger logger, string host, string reason, long bytes);
+
+    [LoggerMessage(EventId = LogEvents.OriginResumeRefused, Level = LogLevel.Information, Message = "Origin {Host} body ended early ({Reason}) after {Bytes} bytes and could not be resumed: {Refusal}")]
+    private static partial void LogResumeRefused(ILogger logger, string host, string reason, long bytes, string refusal);
 }

@@ -17,6 +17,12 @@ public sealed class OriginPullOptions : ISettingsSection<OriginPullOptions>
     /// <summary>A body read that waits longer than this fails the fill. Default 30 s; 00:00:00.1 to 01:00:00.</summary>
     public TimeSpan BodyIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often one body that breaks or stalls mid-way is resumed from where it broke with a Range request pinned to
+    /// its ETag, instead of failing the fill or task. Default 3; 0 to 20 (0 = never).
+    /// </summary>
+    public int MaxBodyResumes { get; set; } = 3;
+
     /// <summary>Redirect hops followed for one object. Default 10; 0 to 20.</summary>
     public int MaxRedirects { get; set; } = 10;
 

@@ -16,6 +16,10 @@ internal sealed class OriginPullOptionsValidator : SettingsValidator<OriginPullO
         {
             problems.Add("OriginPull:MaxRedirects must be 0..20.");
         }
+        if (options.MaxBodyResumes is < 0 or > 20)
+        {
+            problems.Add("OriginPull:MaxBodyResumes must be 0..20.");
+        }
         if (options.FailureThreshold < 1)
         {
             problems.Add("OriginPull:FailureThreshold must be at least 1.");

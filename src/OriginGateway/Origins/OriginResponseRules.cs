@@ -124,4 +124,58 @@ internal static class OriginResponseRules
 
     /// <summary>The first ETag of a response (for If-Match pinning).</summary>
     public static string? ETag(HttpResponseMessage response) => response.Headers.ETag is EntityTagHeaderValue tag ? tag.ToString() : null;
+
+    /// <summary>
+    /// The validator that lets a broken body be resumed with a Range request: the response's strong ETag, or null when it
+    /// cannot be (no ETag or a weak one — a weak one does not promise the same bytes; the origin refuses ranges; or the
+    /// response is itself a range). Without it the rest of a body could come from another version of the object.
+    /// </summary>
+    public static string? ResumeValidator(HttpResponseMessage response)
+    {
+        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.Headers.ETag is not { IsWeak: false } tag)
+        {
+            return null;
+        }
+        foreach (var unit in response.Headers.AcceptRanges)
+        {
+            if (string.Equals(unit, "none", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+        }
+        return tag.ToString();
+    }
+
+    /// <summary>
+    /// Why <paramref name="resumed"/> is not exactly the rest of <paramref name="first"/>'s body from <paramref name="offset"/>,
+    /// or null when it is: a 206 of one byte range starting there and running to the end of the same length, carrying the
+    /// same ETag (an origin that ignores If-Match answers another version's bytes with that version's ETag) and the same
+    /// Content-Encoding (a range is a range of the encoded body).
+    /// </summary>
+    public static string? NotAResumption(HttpResponseMessage resumed, HttpResponseMessage first, long offset)
+    {
+        if (resumed.StatusCode != System.Net.HttpStatusCode.PartialContent)
+        {
+            return "the origin answered " + ((int)resumed.StatusCode).ToString(CultureInfo.InvariantCulture) + " to the Range request";
+        }
+        if (resumed.Content.Headers.ContentRange is not { Unit: "bytes", From: { } from, To: { } to, Length: { } total })
+        {
+            return "the 206 has no single byte range with a known length";
+        }
+        var length = DeclaredLength(first);
+        if (from != offset || to != total - 1 || (length is { } declared && total != declared))
+        {
+            return $"the 206 covers bytes {from}-{to}/{total}, not {offset}-/{length?.ToString(CultureInfo.InvariantCulture) ?? "*"}";
+        }
+        if (resumed.Headers.ETag is { } tag && tag.ToString() != ETag(first))
+        {
+            return "the 206 is of another version (ETag " + tag + ")";
+        }
+        var encoding = string.Join(',', first.Content.Headers.ContentEncoding);
+        if (string.Join(',', resumed.Content.Headers.ContentEncoding) != encoding)
+        {
+            return "the 206 has another Content-Encoding";
+        }
+        return null;
+    }
 }

@@ -78,7 +78,8 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
 
         run.Progress(0, length);
         using var session = bucket.Store.BeginWrite(key, write);
-        var (written, copyFailure) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken)
+        var (written, copyFailure) = await OriginBodyCopy.CopyAsync(response, session, done => run.Progress(done, length), options.BodyIdleTimeout, cancellationToken,
+            resume: fetcher.Resumable(request, result))
             .ConfigureAwait(false);
         // Cancelled while receiving: nothing is committed.
         if (copyFailure.Length == 0)

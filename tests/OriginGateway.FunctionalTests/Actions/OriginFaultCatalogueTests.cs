@@ -226,9 +226,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
     private Task<string> MetricsAsync() => fixture.Gateway.Client.GetStringAsync(new Uri(fixture.Gateway.ControlUrl, "metrics"));
 
     /// <summary>The sum of the series whose line holds every fragment.</summary>
-    private static double Metric(string metrics, string[] fragments) => metrics.Split('\n')
-        .Where(l => !l.StartsWith('#') && fragments.All(f => l.Contains(f, StringComparison.Ordinal)))
-        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    private static double Metric(string metrics, string[] fragments) => PrometheusText.Sum(metrics, fragments);
 
     private static int Count(string text, string fragment)
     {

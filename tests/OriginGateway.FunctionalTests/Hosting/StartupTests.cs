@@ -85,13 +85,14 @@ public sealed class StartupTests
     [Fact]
     public async Task InvalidSettings_ExitNonZero_NamingEachSetting()
     {
-        var (exit, output) = await GatewayProcess.RunToExitAsync(["--Endpoints:Data=nonsense", "--DefaultBucket=missing-1", "--Limits:MaxPutSize=0", "--Limits:MaxConcurrentRequests=0"]);
+        var (exit, output) = await GatewayProcess.RunToExitAsync(["--Endpoints:Data=nonsense", "--DefaultBucket=missing-1", "--Limits:MaxPutSize=0", "--Limits:MaxConcurrentRequests=0", "--OriginPull:MaxBodyResumes=-1"]);
 
         Assert.Equal(2, exit);
         Assert.Contains("Endpoints:Data", output, StringComparison.Ordinal);
         Assert.Contains("DefaultBucket", output, StringComparison.Ordinal);
         Assert.Contains("Limits:MaxPutSize", output, StringComparison.Ordinal);
         Assert.Contains("Limits:MaxConcurrentRequests must be at least 1", output, StringComparison.Ordinal);
+        Assert.Contains("OriginPull:MaxBodyResumes must be 0..20", output, StringComparison.Ordinal);
     }
 
     [Fact]

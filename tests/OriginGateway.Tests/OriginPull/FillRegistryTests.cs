@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,9 +31,9 @@ public sealed class FillRegistryTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static FillRegistry Registry(InMemoryOrigin origin)
+    private static FillRegistry Registry(InMemoryOrigin origin, OriginPullOptions? options = null)
     {
-        var options = new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10) };
+        options ??= new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10) };
         var metrics = new GatewayMetrics();
         return new FillRegistry(origin.Fetcher(options, metrics), new OriginIngest(options, metrics, TimeProvider.System), options,
             new NegativeCache(options, TimeProvider.System, new LocalClusterState()), new LocalFillLocks(), metrics, TimeProvider.System,
@@ -164,6 +166,201 @@ public sealed class FillRegistryTests : IDisposable
         Assert.Equal(FillStartKind.NotFound, (await fill.Started.WaitAsync(TimeSpan.FromSeconds(10))).Kind);
         Assert.Equal(FillState.Completed, await EndAsync(fill));
         Assert.Null(await _bucket.Store.ReadAllAsync("none.bin"));
+    }
+
+    /// <summary>
+    /// An origin whose first answer (ETag <c>"v1"</c>, 100 000 bytes) breaks after 40 000 bytes and whose Range answers are
+    /// made by <paramref name="rest"/> (given the offset asked for); every request's Range and If-Match are recorded.
+    /// </summary>
+    private static (InMemoryOrigin Origin, byte[] Body, ConcurrentQueue<(string? Range, string? IfMatch)> Asked) CutOrigin(
+        Func<byte[], long, HttpResponseMessage> rest, Func<byte[], Stream>? firstBody = null, string etag = "\"v1\"")
+    {
+        var body = RandomNumberGenerator.GetBytes(100_000);
+        var asked = new ConcurrentQueue<(string?, string?)>();
+        var origin = new InMemoryOrigin((request, _) =>
+        {
+            var range = request.Headers.TryGetValues("Range", out var r) ? r.Single() : null;
+            asked.Enqueue((range, request.Headers.TryGetValues("If-Match", out var m) ? m.Single() : null));
+            if (range is null)
+            {
+                var first = new HttpResponseMessage(HttpStatusCode.OK)
+                {
+                    Content = new StreamContent(firstBody?.Invoke(body) ?? new BreakingStream(body.AsMemory(0, 40_000))) { Headers = { ContentLength = body.Length } },
+                };
+                first.Headers.TryAddWithoutValidation("ETag", etag);
+                first.Headers.AcceptRanges.Add("bytes");
+                return Task.FromResult(first);
+            }
+            return Task.FromResult(rest(body, long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture)));
+        });
+        return (origin, body, asked);
+    }
+
+    /// <summary>A 206 of <paramref name="body"/> from <paramref name="from"/> to its end, with an ETag.</summary>
+    private static HttpResponseMessage Partial(byte[] body, long from, string etag = "\"v1\"", long? total = null)
+    {
+        var partial = new HttpResponseMessage(HttpStatusCode.PartialContent)
+        {
+            Content = new ByteArrayContent(body[(int)from..])
+            {
+                Headers = { ContentLength = body.Length - from, ContentRange = new ContentRangeHeaderValue(from, body.Length - 1, total ?? body.Length) },
+            },
+        };
+        partial.Headers.TryAddWithoutValidation("ETag", etag);
+        return partial;
+    }
+
+    [Fact]
+    public async Task ABodyBrokenMidWay_IsResumedFromWhereItBroke_PinnedToItsETag_AndStoredWhole()
+    {
+        var (origin, body, asked) = CutOrigin((b, from) => Partial(b, from));
+        var registry = Registry(origin);
+
+        var fill = registry.GetOrStart(_bucket, "resumed.bin", Request("/resumed.bin"), out _);
+
+        Assert.Equal(FillState.Committed, await EndAsync(fill));
+        var stored = await _bucket.Store.FindAsync("resumed.bin", CancellationToken.None);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(body)), stored!.Md5Hex);
+        Assert.Equal(body, await _bucket.Store.ReadAllAsync("resumed.bin"));
+        Assert.Equal([(null, null), ("bytes=40000-", "\"v1\"")], asked.ToArray());
+    }
+
+    [Fact]
+    public async Task ABodyThatKeepsBreaking_IsResumedAtMostMaxBodyResumesTimes_ThenFails()
+    {
+        // Every Range answer breaks 10 000 bytes further on.
+        var (origin, _, asked) = CutOrigin((b, from) =>
+        {
+            var partial = Partial(b, from);
+            partial.Content = new StreamContent(new BreakingStream(b.AsMemory((int)from, 10_000)))
+            {
+                Headers = { ContentLength = b.Length - from, ContentRange = new ContentRangeHeaderValue(from, b.Length - 1, b.Length) },
+            };
+            return partial;
+        });
+        var registry = Registry(origin, new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10), MaxBodyResumes = 2 });
+
+        var fill = registry.GetOrStart(_bucket, "breaking.bin", Request("/breaking.bin"), out _);
+
+        Assert.Equal(FillState.Failed, await EndAsync(fill));
+        Assert.Equal("Truncated", fill.FailureReason);
+        Assert.Null(await _bucket.Store.ReadAllAsync("breaking.bin"));
+        Assert.Equal(["", "bytes=40000-", "bytes=50000-"], asked.Select(a => a.Range ?? "").ToArray());
+    }
+
+    [Fact]
+    public async Task ABodyThatStalls_IsResumedToo()
+    {
+        var (origin, body, asked) = CutOrigin((b, from) => Partial(b, from), b => new BreakingStream(b.AsMemory(0, 40_000), stall: true));
+        var registry = Registry(origin, new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var fill = registry.GetOrStart(_bucket, "stalled.bin", Request("/stalled.bin"), out _);
+
+        Assert.Equal(FillState.Committed, await EndAsync(fill));
+        Assert.Equal(body, await _bucket.Store.ReadAllAsync("stalled.bin"));
+        Assert.Equal(2, asked.Count);
+    }
+
+    public static TheoryData<string> RestsThatAreNotTheRest() =>
+    [
+        "another version's bytes (an origin that ignores If-Match)",
+        "the whole body again (an origin that ignores Range)",
+        "412 (the object changed)",
+        "a range from another offset",
+        "a range of another length",
+    ];
+
+    [Theory]
+    [MemberData(nameof(RestsThatAreNotTheRest))]
+    public async Task AnAnswerThatIsNotExactlyTheRest_IsNotSpliced_AndTheFillFails(string answer)
+    {
+        var (origin, _, asked) = CutOrigin((b, from) => answer switch
+        {
+            "another version's bytes (an origin that ignores If-Match)" => Partial(RandomNumberGenerator.GetBytes(b.Length), from, "\"v2\""),
+            "the whole body again (an origin that ignores Range)" => InMemoryOrigin.Body(b),
+            "412 (the object changed)" => new HttpResponseMessage(HttpStatusCode.PreconditionFailed),
+            "a range from another offset" => Partial(b, from - 1),
+            "a range of another length" => Partial(b, from, total: b.Length + 1),
+            _ => throw new ArgumentOutOfRangeException(nameof(answer)),
+        });
+        var registry = Registry(origin);
+
+        var fill = registry.GetOrStart(_bucket, "spliced.bin", Request("/spliced.bin"), out _);
+
+        Assert.Equal(FillState.Failed, await EndAsync(fill));
+        Assert.Equal("Truncated", fill.FailureReason);
+        Assert.Null(await _bucket.Store.ReadAllAsync("spliced.bin"));
+        Assert.Equal(2, asked.Count);
+    }
+
+    [Theory]
+    [InlineData("W/\"v1\"")]
+    [InlineData("")]
+    public async Task ABodyWithoutAStrongETag_IsNotResumed(string etag)
+    {
+        var (origin, _, asked) = CutOrigin((b, from) => Partial(b, from), etag: etag);
+        var registry = Registry(origin);
+
+        var fill = registry.GetOrStart(_bucket, "weak.bin", Request("/weak.bin"), out _);
+
+        Assert.Equal(FillState.Failed, await EndAsync(fill));
+        Assert.Single(asked);
+    }
+
+    [Fact]
+    public async Task ResumingCanBeTurnedOff()
+    {
+        var (origin, _, asked) = CutOrigin((b, from) => Partial(b, from));
+        var registry = Registry(origin, new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10), MaxBodyResumes = 0 });
+
+        var fill = registry.GetOrStart(_bucket, "off.bin", Request("/off.bin"), out _);
+
+        Assert.Equal(FillState.Failed, await EndAsync(fill));
+        Assert.Single(asked);
+    }
+
+    /// <summary>Gives <c>head</c>, then breaks as a cut connection does (an <see cref="IOException"/>) or stalls for good.</summary>
+    private sealed class BreakingStream(ReadOnlyMemory<byte> head, bool stall = false) : Stream
+    {
+        private int _at;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_at == head.Length)
+            {
+                if (stall)
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                throw new IOException("The response ended prematurely.");
+            }
+            var n = Math.Min(buffer.Length, Math.Min(head.Length - _at, 8192));
+            head.Slice(_at, n).CopyTo(buffer);
+            _at += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class Lifetime : IHostApplicationLifetime

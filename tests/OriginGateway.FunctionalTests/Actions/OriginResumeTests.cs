@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using OriginGateway.FunctionalTests.Infrastructure;
+
+namespace OriginGateway.FunctionalTests.Actions;
+
+/// <summary>
+/// An origin connection that breaks part-way through a body: a real nginx origin behind a relay that resets the
+/// connection after some bytes. The gateway asks nginx for the rest (<c>Range</c> from where it broke, <c>If-Match</c>
+/// the first answer's ETag): Mirror clients already receiving get the whole object without noticing, a fetch task
+/// finishes in its first attempt, and when the object changed meanwhile nothing is spliced.
+/// </summary>
+public sealed class OriginResumeTests : IAsyncLifetime
+{
+    private NginxOrigin _nginx = null!;
+    private CuttingRelay _relay = null!;
+    private GatewayProcess _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _nginx = await NginxOrigin.StartAsync();
+        _relay = new CuttingRelay(_nginx.Port);
+        _gateway = await GatewayProcess.StartAsync(
+        [
+            "--Egress:AllowedNetworks:0=127.0.0.1/32",
+            "--OriginPull:BodyIdleTimeout=00:00:05",
+            "--Tasks:RetryBase=00:00:00.05",
+            "--Tasks:RetryCap=00:00:00.2",
+            "--Tasks:PollInterval=00:00:00.05",
+        ]);
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "n/", _relay.Host));
+        using var put = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        _relay.Dispose();
+        await _nginx.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AMirrorFillCutMidBody_IsResumedFromNginx_AndEveryClientReceivingGetsTheWholeObject()
+    {
+        var key = "n/" + Guid.NewGuid().ToString("N") + "/herd.bin";
+        var content = RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        _nginx.Write(key, content);
+        var etag = await _nginx.ETagAsync("/" + key);
+        // The first origin connection breaks after 2 MiB; meanwhile the clients have joined the fill and are receiving.
+        _relay.CutNext(2 * 1024 * 1024, () => Task.Delay(500));
+        var resumedBefore = await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"resumed\"");
+
+        var clients = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, key), HttpCompletionOption.ResponseHeadersRead);
+            return (response.StatusCode, Action: response.Headers.GetValues("x-origin-action").Single(), Body: await response.Content.ReadAsByteArrayAsync());
+        }));
+
+        foreach (var (status, action, body) in clients)
+        {
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("mirror", action);
+            Assert.True(content.AsSpan().SequenceEqual(body), $"a client got {body.Length} bytes that are not the object");
+        }
+        var requests = _nginx.Requests("/" + key);
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(("", "", 200), (requests[0].Range, requests[0].IfMatch, requests[0].Status));
+        var second = requests[1];
+        Assert.Equal((etag, 206), (second.IfMatch, second.Status));
+        var from = long.Parse(second.Range["bytes=".Length..^1], CultureInfo.InvariantCulture);
+        Assert.InRange(from, 1, 2 * 1024 * 1024);
+        Assert.Equal(content.Length - from, second.BytesSent);
+
+        using var hit = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, key));
+        Assert.Equal("hit", hit.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(content)) + "\"", hit.Headers.ETag?.ToString());
+        var stored = await hit.Content.ReadAsByteArrayAsync();
+        Assert.True(content.AsSpan().SequenceEqual(stored));
+        Assert.True(await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"resumed\"") > resumedBefore);
+        Assert.Contains($"body ended early (Truncated) after {from} bytes: resumed from there", _gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnObjectChangedBeforeTheResume_IsNotSpliced_TheClientIsCut_AndTheNextMissGetsTheNewVersion()
+    {
+        var key = "n/" + Guid.NewGuid().ToString("N") + "/changed.bin";
+        var before = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var after = RandomNumberGenerator.GetBytes(4 * 1024 * 1024 + 1);
+        _nginx.Write(key, before);
+        // The object is replaced at the origin just before the first connection breaks: nginx answers the resumption 412.
+        _relay.CutNext(1024 * 1024, () =>
+        {
+            _nginx.Write(key, after);
+            return Task.CompletedTask;
+        });
+        var refusedBefore = await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"refused\"");
+
+        using (var response = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, key), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                var body = await response.Content.ReadAsByteArrayAsync();
+                Assert.Fail($"a cut fill ended cleanly with {body.Length} of {before.Length} bytes");
+            });
+        }
+
+        var requests = _nginx.Requests("/" + key);
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(412, requests[1].Status);
+        Assert.True(await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"refused\"") > refusedBefore);
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, key)))).StatusCode);
+
+        var again = await _gateway.Client.GetByteArrayAsync(new Uri(_gateway.DataUrl, key));
+        Assert.True(after.AsSpan().SequenceEqual(again), "the next miss did not get the new version whole");
+    }
+
+    [Fact]
+    public async Task AFetchTaskCutMidBody_IsResumed_AndSucceedsInItsFirstAttempt()
+    {
+        var path = "/t/" + Guid.NewGuid().ToString("N") + "/task.bin";
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        _nginx.Write(path, content);
+        _relay.CutNext(512 * 1024);
+        var tasks = new FetchTaskClient(_gateway);
+
+        var submitted = await tasks.SubmitAsync(new { Url = $"http://{_relay.Host}{path}", Key = "fetched/task.bin" });
+        var done = await tasks.WaitAsync(submitted.TaskId);
+
+        Assert.Equal("TASK_SUCCESS", done.State);
+        Assert.Equal(1, done.Data.GetProperty("attempts").GetInt32());
+        var stored = await _gateway.Client.GetByteArrayAsync(new Uri(_gateway.DataUrl, "fetched/task.bin"));
+        Assert.True(content.AsSpan().SequenceEqual(stored));
+        var requests = _nginx.Requests(path);
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(206, requests[1].Status);
+        Assert.StartsWith("bytes=", requests[1].Range, StringComparison.Ordinal);
+    }
+
+    private async Task<double> MetricAsync(params string[] fragments) =>
+        PrometheusText.Sum(await _gateway.Client.GetStringAsync(new Uri(_gateway.ControlUrl, "metrics")), fragments);
+}
