@@ -48,7 +48,7 @@ internal sealed partial class OriginFetcher(
             var keepSlot = false;
             try
             {
-                var attempt = await SendFollowingRedirectsAsync(request, host, cancellationToken).ConfigureAwait(false);
+                var attempt = await SendFollowingRedirectsAsync(request, host, options.ResponseHeadersTimeout, cancellationToken).ConfigureAwait(false);
                 if (attempt.Response is not { } response)
                 {
                     reason = attempt.Reason;
@@ -148,7 +148,9 @@ internal sealed partial class OriginFetcher(
             Range = "bytes=" + offset.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-",
             IfMatch = etag,
         };
-        var attempt = await SendFollowingRedirectsAsync(rest, url.Authority, cancellationToken).ConfigureAwait(false);
+        // Clients are waiting mid-body: the rest's headers may take no longer than a gap in the body could.
+        var headersTimeout = options.BodyIdleTimeout < options.ResponseHeadersTimeout ? options.BodyIdleTimeout : options.ResponseHeadersTimeout;
+        var attempt = await SendFollowingRedirectsAsync(rest, url.Authority, headersTimeout, cancellationToken).ConfigureAwait(false);
         var refused = attempt.Response is { } response ? OriginResponseRules.NotAResumption(response, first.Response!, offset) : attempt.Detail ?? attempt.Reason;
         if (refused is null)
         {
@@ -162,7 +164,7 @@ internal sealed partial class OriginFetcher(
         return null;
     }
 
-    private async Task<Attempt> SendFollowingRedirectsAsync(OriginFetchRequest request, string host, CancellationToken cancellationToken)
+    private async Task<Attempt> SendFollowingRedirectsAsync(OriginFetchRequest request, string host, TimeSpan headersTimeout, CancellationToken cancellationToken)
     {
         Uri url;
         try
@@ -200,7 +202,7 @@ internal sealed partial class OriginFetcher(
             HttpResponseMessage response;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                timeout.CancelAfter(options.ResponseHeadersTimeout);
+                timeout.CancelAfter(headersTimeout);
                 try
                 {
                     response = await client.Invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
@@ -214,7 +216,7 @@ internal sealed partial class OriginFetcher(
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
-                    LogOriginFailure(logger, host, "no response headers within OriginPull:ResponseHeadersTimeout");
+                    LogHeadersTimedOut(logger, host, headersTimeout.TotalSeconds);
                     return new Attempt(null, url, "OriginTimeout", true);
                 }
                 catch (HttpRequestException e)
@@ -275,6 +277,9 @@ internal sealed partial class OriginFetcher(
 
     [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);
+
+    [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: no response headers within {Seconds} s")]
+    private static partial void LogHeadersTimedOut(ILogger logger, string host, double seconds);
 
     [LoggerMessage(EventId = LogEvents.OriginBodyResumed, Level = LogLevel.Information, Message = "Origin {Host} body ended early ({Reason}) after {Bytes} bytes: resumed from there")]
     private static partial void LogBodyResumed(ILogger logger, string host, string reason, long bytes);

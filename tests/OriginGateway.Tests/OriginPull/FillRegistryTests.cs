@@ -308,6 +308,33 @@ public sealed class FillRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task ARestWhoseHeadersNeverCome_IsGivenUpWithinTheBodyIdleTimeout_AndNotAskedForAgain()
+    {
+        var asked = 0;
+        var origin = new InMemoryOrigin(async (request, cancellation) =>
+        {
+            if (Interlocked.Increment(ref asked) > 1)
+            {
+                // The origin froze: the rest's headers never come.
+                await Task.Delay(Timeout.Infinite, cancellation);
+            }
+            var first = new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StreamContent(new BreakingStream(new byte[40_000])) { Headers = { ContentLength = 100_000 } },
+            };
+            first.Headers.TryAddWithoutValidation("ETag", "\"v1\"");
+            return first;
+        });
+        // Clients mid-body tolerate BodyIdleTimeout between bytes, not the minute a first answer's headers may take.
+        var registry = Registry(origin, new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromMilliseconds(300), ResponseHeadersTimeout = TimeSpan.FromMinutes(1) });
+
+        var fill = registry.GetOrStart(_bucket, "frozen.bin", Request("/frozen.bin"), out _);
+
+        Assert.Equal(FillState.Failed, await EndAsync(fill));
+        Assert.Equal(2, asked);
+    }
+
+    [Fact]
     public async Task ResumingCanBeTurnedOff()
     {
         var (origin, _, asked) = CutOrigin((b, from) => Partial(b, from));
