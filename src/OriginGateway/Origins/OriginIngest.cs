@@ -20,7 +20,7 @@ namespace OriginGateway.Origins;
 /// <item><term>TooLarge</term><description>declared or received length over <c>OriginPull:MaxObjectSize</c> · served, not stored / served, not stored (nor queued) · permanent <c>EntityTooLarge</c></description></item>
 /// <item><term>Unframed</term><description>no length, no chunked framing, not HTTP/2, no MD5: the end cannot be told from a cut · served, not stored / served, not stored (nor queued) · permanent <c>UnverifiableBody</c></description></item>
 /// <item><term>MD5Mismatch</term><description>the expected MD5 (a task's) differs from the origin's Content-MD5 · — · permanent</description></item>
-/// <item><term>OriginTimeout, Truncated</term><description>the body stalled, broke, or ended short of (or past) its length · fails / stored later by a background task · retried</description></item>
+/// <item><term>OriginTimeout, Truncated</term><description>the body stalled, broke, or ended short of (or past) its length, and could not be resumed (<see cref="OriginBodyResume"/>) · fails / stored later by a background task · retried</description></item>
 /// <item><term>ChecksumMismatch</term><description>the body's MD5 differs from the one declared or expected · fails / stored later by a background task · permanent <c>MD5Mismatch</c></description></item>
 /// </list>
 /// </summary>
