@@ -64,6 +64,7 @@ internal static class LogEvents
     public const int OriginFailure = 2101;
     public const int OriginBodyResumed = 2102;
     public const int OriginResumeRefused = 2103;
+    public const int OriginHeadersTimedOut = 2104;
 
     // 3000–3099: Origin pull: fills
     public const int FillFailed = 3001;

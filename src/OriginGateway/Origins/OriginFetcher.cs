@@ -278,7 +278,7 @@ internal sealed partial class OriginFetcher(
     [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);
 
-    [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: no response headers within {Seconds} s")]
+    [LoggerMessage(EventId = LogEvents.OriginHeadersTimedOut, Level = LogLevel.Information, Message = "Origin {Host} failed: no response headers within {Seconds} s")]
     private static partial void LogHeadersTimedOut(ILogger logger, string host, double seconds);
 
     [LoggerMessage(EventId = LogEvents.OriginBodyResumed, Level = LogLevel.Information, Message = "Origin {Host} body ended early ({Reason}) after {Bytes} bytes: resumed from there")]
