@@ -118,6 +118,8 @@ internal static class OriginBodyCopy
                 await body.DisposeAsync().ConfigureAwait(false);
                 resumed?.Dispose();
                 resumed = rest;
+                // A chunked body's length is known from the rest's Content-Range: an end short of it is a break too.
+                declared ??= rest.Content.Headers.ContentRange?.Length;
                 body = await rest.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
                 // A stall cancelled the old idle clock for good.
                 idle.Dispose();

@@ -149,8 +149,8 @@ internal static class OriginResponseRules
     /// <summary>
     /// Why <paramref name="resumed"/> is not exactly the rest of <paramref name="first"/>'s body from <paramref name="offset"/>,
     /// or null when it is: a 206 of one byte range starting there and running to the end of the same length, carrying the
-    /// same ETag (an origin that ignores If-Match answers another version's bytes with that version's ETag) and the same
-    /// Content-Encoding (a range is a range of the encoded body).
+    /// same ETag (an origin that ignores If-Match answers another version's bytes with that version's ETag, and one without
+    /// an ETag proves nothing) and the same Content-Encoding (a range is a range of the encoded body).
     /// </summary>
     public static string? NotAResumption(HttpResponseMessage resumed, HttpResponseMessage first, long offset)
     {
@@ -167,9 +167,10 @@ internal static class OriginResponseRules
         {
             return $"the 206 covers bytes {from}-{to}/{total}, not {offset}-/{length?.ToString(CultureInfo.InvariantCulture) ?? "*"}";
         }
-        if (resumed.Headers.ETag is { } tag && tag.ToString() != ETag(first))
+        // A 206 carries the ETag a 200 would (RFC 9110 §15.3.7): without it nothing says which version these bytes are of.
+        if (resumed.Headers.ETag?.ToString() is not { } tag || tag != ETag(first))
         {
-            return "the 206 is of another version (ETag " + tag + ")";
+            return "the 206 is of another version (ETag " + (resumed.Headers.ETag?.ToString() ?? "none") + ")";
         }
         var encoding = string.Join(',', first.Content.Headers.ContentEncoding);
         if (string.Join(',', resumed.Content.Headers.ContentEncoding) != encoding)

@@ -226,6 +226,32 @@ public sealed class FillRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task AChunkedBodyBrokenMidWay_IsResumed_AndItsLengthIsTheOneTheRestDeclares()
+    {
+        var body = RandomNumberGenerator.GetBytes(100_000);
+        var asked = 0;
+        var origin = new InMemoryOrigin((request, _) =>
+        {
+            if (Interlocked.Increment(ref asked) == 1)
+            {
+                // Chunked: no length before the body; it breaks after 40 000 bytes.
+                var first = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new BreakingStream(body.AsMemory(0, 40_000))) };
+                first.Headers.TransferEncodingChunked = true;
+                first.Headers.TryAddWithoutValidation("ETag", "\"v1\"");
+                return Task.FromResult(first);
+            }
+            Assert.Equal("bytes=40000-", request.Headers.GetValues("Range").Single());
+            return Task.FromResult(Partial(body, 40_000));
+        });
+        var registry = Registry(origin);
+
+        var fill = registry.GetOrStart(_bucket, "chunked.bin", Request("/chunked.bin"), out _);
+
+        Assert.Equal(FillState.Committed, await EndAsync(fill));
+        Assert.Equal(body, await _bucket.Store.ReadAllAsync("chunked.bin"));
+    }
+
+    [Fact]
     public async Task ABodyThatKeepsBreaking_IsResumedAtMostMaxBodyResumesTimes_ThenFails()
     {
         // Every Range answer breaks 10 000 bytes further on.
@@ -268,6 +294,7 @@ public sealed class FillRegistryTests : IDisposable
         "412 (the object changed)",
         "a range from another offset",
         "a range of another length",
+        "a range without an ETag",
     ];
 
     [Theory]
@@ -281,6 +308,7 @@ public sealed class FillRegistryTests : IDisposable
             "412 (the object changed)" => new HttpResponseMessage(HttpStatusCode.PreconditionFailed),
             "a range from another offset" => Partial(b, from - 1),
             "a range of another length" => Partial(b, from, total: b.Length + 1),
+            "a range without an ETag" => WithoutETag(Partial(b, from)),
             _ => throw new ArgumentOutOfRangeException(nameof(answer)),
         });
         var registry = Registry(origin);
@@ -291,6 +319,12 @@ public sealed class FillRegistryTests : IDisposable
         Assert.Equal("Truncated", fill.FailureReason);
         Assert.Null(await _bucket.Store.ReadAllAsync("spliced.bin"));
         Assert.Equal(2, asked.Count);
+    }
+
+    private static HttpResponseMessage WithoutETag(HttpResponseMessage response)
+    {
+        response.Headers.Remove("ETag");
+        return response;
     }
 
     [Theory]
