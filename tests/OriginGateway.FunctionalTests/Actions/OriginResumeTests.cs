@@ -9,18 +9,23 @@ namespace OriginGateway.FunctionalTests.Actions;
 /// An origin connection that breaks part-way through a body: a real nginx origin behind a relay that resets the
 /// connection after some bytes. The gateway asks nginx for the rest (<c>Range</c> from where it broke, <c>If-Match</c>
 /// the first answer's ETag): Mirror clients already receiving get the whole object without noticing, a fetch task
-/// finishes in its first attempt, and when the object changed meanwhile nothing is spliced.
+/// finishes in its first attempt, and when the object changed meanwhile nothing is spliced. A real S3 server (s3rver,
+/// which answers a Range but ignores If-Match) plays an origin whose 206 may be of another version.
 /// </summary>
 public sealed class OriginResumeTests : IAsyncLifetime
 {
     private NginxOrigin _nginx = null!;
     private CuttingRelay _relay = null!;
+    private S3Server _s3 = null!;
+    private CuttingRelay _s3Relay = null!;
     private GatewayProcess _gateway = null!;
 
     public async Task InitializeAsync()
     {
         _nginx = await NginxOrigin.StartAsync();
         _relay = new CuttingRelay(_nginx.Port);
+        _s3 = await S3Server.StartAsync("s3o");
+        _s3Relay = new CuttingRelay(_s3.Port);
         _gateway = await GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
@@ -29,7 +34,7 @@ public sealed class OriginResumeTests : IAsyncLifetime
             "--Tasks:RetryCap=00:00:00.2",
             "--Tasks:PollInterval=00:00:00.05",
         ]);
-        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "n/", _relay.Host));
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "n/", _relay.Host), OriginPullFixture.Rule(2, "Mirror", "s3o/", _s3Relay.Host));
         using var put = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
     }
@@ -39,6 +44,8 @@ public sealed class OriginResumeTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         _relay.Dispose();
         await _nginx.DisposeAsync();
+        _s3Relay.Dispose();
+        await _s3.DisposeAsync();
     }
 
     [Fact]
@@ -79,7 +86,7 @@ public sealed class OriginResumeTests : IAsyncLifetime
         var stored = await hit.Content.ReadAsByteArrayAsync();
         Assert.True(content.AsSpan().SequenceEqual(stored));
         Assert.True(await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"resumed\"") > resumedBefore);
-        Assert.Contains($"body ended early (Truncated) after {from} bytes: resumed from there", _gateway.Output, StringComparison.Ordinal);
+        Assert.True(await _gateway.WaitForOutputAsync($"body ended early (Truncated) after {from} bytes: resumed from there", TimeSpan.FromSeconds(10)), _gateway.Output);
     }
 
     [Fact]
@@ -137,6 +144,59 @@ public sealed class OriginResumeTests : IAsyncLifetime
         Assert.Equal(2, requests.Count);
         Assert.Equal(206, requests[1].Status);
         Assert.StartsWith("bytes=", requests[1].Range, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnS3OriginCutMidBody_IsResumed_FromItsRangeAnswer()
+    {
+        var key = "s3o/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var content = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        await PutToS3Async(key, content);
+        _s3Relay.CutNext(1024 * 1024);
+        var connections = _s3Relay.Connections;
+
+        var received = await _gateway.Client.GetByteArrayAsync(new Uri(_gateway.DataUrl, key));
+
+        Assert.True(content.AsSpan().SequenceEqual(received), $"the client got {received.Length} bytes that are not the object");
+        Assert.Equal(connections + 2, _s3Relay.Connections);
+        Assert.True(await _gateway.WaitForOutputAsync("resumed from there", TimeSpan.FromSeconds(10)), _gateway.Output);
+        using var hit = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, key));
+        Assert.Equal("hit", hit.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(content)) + "\"", hit.Headers.ETag?.ToString());
+    }
+
+    [Fact]
+    public async Task AnS3OriginThatIgnoresIfMatch_AnswersTheNewVersionsBytes_AndNothingIsSpliced()
+    {
+        var key = "s3o/" + Guid.NewGuid().ToString("N") + "/changed.bin";
+        var before = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var after = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        await PutToS3Async(key, before);
+        // Replaced with another version of the same length: only its ETag tells the 206 apart.
+        _s3Relay.CutNext(1024 * 1024, () => PutToS3Async(key, after));
+
+        using (var response = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, key), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                var body = await response.Content.ReadAsByteArrayAsync();
+                Assert.Fail($"a cut fill ended cleanly with {body.Length} of {before.Length} bytes");
+            });
+        }
+
+        Assert.True(await _gateway.WaitForOutputAsync("could not be resumed: the 206 is of another version", TimeSpan.FromSeconds(10)), _gateway.Output);
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, key)))).StatusCode);
+        var again = await _gateway.Client.GetByteArrayAsync(new Uri(_gateway.DataUrl, key));
+        Assert.True(after.AsSpan().SequenceEqual(again), "the next miss did not get the new version whole");
+    }
+
+    /// <summary>An anonymous path-style PUT into s3rver (bucket <c>s3o</c>, the key's first segment).</summary>
+    private async Task PutToS3Async(string key, byte[] content)
+    {
+        using var client = new HttpClient();
+        using var put = await client.PutAsync($"{_s3.Endpoint}/{key}", new ByteArrayContent(content));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
     }
 
     private async Task<double> MetricAsync(params string[] fragments) =>
