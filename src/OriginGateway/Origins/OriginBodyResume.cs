@@ -5,9 +5,10 @@ namespace OriginGateway.Origins;
 /// is asked for the bytes from where the body broke (<c>Range: bytes=N-</c>), pinned to the first answer's strong ETag
 /// (<c>If-Match</c>), under the host slot the first fetch still holds. What comes back is taken only when it is exactly
 /// that rest (<see cref="OriginResponseRules.NotAResumption"/>), so a stored object is never spliced from two versions.
-/// At most <c>OriginPull:MaxBodyResumes</c> times per body. Made by <see cref="OriginFetcher.Resumable"/>.
+/// At most <c>OriginPull:MaxBodyResumes</c> times per body, and never for an answer without a strong ETag
+/// (<see cref="OriginResponseRules.ResumeValidator"/>, read only once a body breaks). Made by <see cref="OriginFetcher.Resumable"/>.
 /// </summary>
-internal sealed class OriginBodyResume(OriginFetcher fetcher, OriginFetchRequest request, OriginFetchResult first, string etag, int resumes)
+internal sealed class OriginBodyResume(OriginFetcher fetcher, OriginFetchRequest request, OriginFetchResult first, int resumes)
 {
     private int _left = resumes;
 
@@ -18,7 +19,7 @@ internal sealed class OriginBodyResume(OriginFetcher fetcher, OriginFetchRequest
     /// </summary>
     public async Task<HttpResponseMessage?> NextAsync(long offset, string failure, CancellationToken cancellationToken)
     {
-        if (_left == 0)
+        if (_left == 0 || OriginResponseRules.ResumeValidator(first.Response!) is not { } etag)
         {
             return null;
         }

@@ -123,13 +123,12 @@ internal sealed partial class OriginFetcher(
 
     /// <summary>
     /// How the body of <paramref name="result"/> (a Success of <paramref name="request"/>) can be resumed if it breaks
-    /// part-way, or null when it cannot be: resuming is off (<c>OriginPull:MaxBodyResumes</c> 0), the request was itself a
-    /// range, or the answer has no strong ETag to pin the rest to (<see cref="OriginResponseRules.ResumeValidator"/>).
+    /// part-way, or null when it cannot be: resuming is off (<c>OriginPull:MaxBodyResumes</c> 0) or the request was itself a
+    /// range. Whether the answer can be pinned (a strong ETag) is looked at only if its body breaks.
     /// </summary>
     public OriginBodyResume? Resumable(OriginFetchRequest request, OriginFetchResult result) =>
-        options.MaxBodyResumes > 0 && request.Range is null && result.Response is { } response && result.Url is not null
-            && OriginResponseRules.ResumeValidator(response) is { } etag
-            ? new OriginBodyResume(this, request, result, etag, options.MaxBodyResumes)
+        options.MaxBodyResumes > 0 && request.Range is null && result.Response is not null && result.Url is not null
+            ? new OriginBodyResume(this, request, result, options.MaxBodyResumes)
             : null;
 
     /// <summary>

@@ -53,6 +53,29 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>Waits (up to 10 s) until the program accepts connections on <paramref name="port"/>; fails loudly, with its output, if it exits or never does.</summary>
+    public async Task WaitForPortAsync(int port, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline && !Process.HasExited)
+            {
+                await Task.Delay(50);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                throw new InvalidOperationException(what + " did not start: " + Output);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!Process.HasExited)

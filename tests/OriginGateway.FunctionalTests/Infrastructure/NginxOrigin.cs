@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using OriginGateway.Tests;
 
 namespace OriginGateway.FunctionalTests.Infrastructure;
@@ -57,25 +56,16 @@ public sealed class NginxOrigin : IAsyncDisposable
             }
             """);
         var process = ChildProcess.Start(new ProcessStartInfo(nginx) { ArgumentList = { "-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-e", "stderr" } });
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+        try
         {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return new NginxOrigin(directory, port, process);
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.Process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-            catch (SocketException)
-            {
-                await process.DisposeAsync();
-                throw new InvalidOperationException("nginx did not start:\n" + process.Output);
-            }
+            await process.WaitForPortAsync(port, "nginx");
         }
+        catch (InvalidOperationException)
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return new NginxOrigin(directory, port, process);
     }
 
     /// <summary>Writes a file under the served directory (atomically: a new inode, a new ETag).</summary>

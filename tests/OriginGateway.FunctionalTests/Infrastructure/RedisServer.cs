@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using OriginGateway.Tests;
 
 namespace OriginGateway.FunctionalTests.Infrastructure;
@@ -61,24 +60,7 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
         _process = ChildProcess.Start(start);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.Process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-            catch (SocketException)
-            {
-                throw new InvalidOperationException("redis-server did not start: " + _process.Output);
-            }
-        }
+        await _process.WaitForPortAsync(Port, "redis-server");
     }
 
     /// <summary>Freezes the server (SIGSTOP to its process id): connections stay open and nothing answers, as with a hung host.</summary>
