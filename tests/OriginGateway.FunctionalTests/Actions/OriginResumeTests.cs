@@ -68,13 +68,17 @@ public sealed class OriginResumeTests : IAsyncLifetime
         foreach (var (status, action, body) in clients)
         {
             Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Equal("mirror", action);
-            Assert.True(content.AsSpan().SequenceEqual(body), $"a client got {body.Length} bytes that are not the object");
+            Assert.True(content.AsSpan().SequenceEqual(body), $"a {action} client got {body.Length} bytes that are not the object");
         }
-        var requests = _nginx.Requests("/" + key);
+        // The clients joined the fill (a very late one, on a loaded machine, may find it stored: a hit).
+        Assert.All(clients, c => Assert.Contains(c.Action, new[] { "mirror", "hit" }));
+        Assert.Contains(clients, c => c.Action == "mirror");
+        var requests = await _nginx.RequestsAsync("/" + key, 2);
         Assert.Equal(2, requests.Count);
-        Assert.Equal(("", "", 200), (requests[0].Range, requests[0].IfMatch, requests[0].Status));
-        var second = requests[1];
+        // nginx logs a request when it ends: the cut one may be logged after its resumption.
+        var first = Assert.Single(requests, r => r.Range.Length == 0);
+        Assert.Equal(("", 200), (first.IfMatch, first.Status));
+        var second = Assert.Single(requests, r => r.Range.Length > 0);
         Assert.Equal((etag, 206), (second.IfMatch, second.Status));
         var from = long.Parse(second.Range["bytes=".Length..^1], CultureInfo.InvariantCulture);
         Assert.InRange(from, 1, 2 * 1024 * 1024);
@@ -114,9 +118,9 @@ public sealed class OriginResumeTests : IAsyncLifetime
             });
         }
 
-        var requests = _nginx.Requests("/" + key);
+        var requests = await _nginx.RequestsAsync("/" + key, 2);
         Assert.Equal(2, requests.Count);
-        Assert.Equal(412, requests[1].Status);
+        Assert.Equal(412, Assert.Single(requests, r => r.Range.Length > 0).Status);
         Assert.True(await MetricAsync("origin_gateway_origin_resumes_total{", "outcome=\"refused\"") > refusedBefore);
         Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, key)))).StatusCode);
 
@@ -140,10 +144,11 @@ public sealed class OriginResumeTests : IAsyncLifetime
         Assert.Equal(1, done.Data.GetProperty("attempts").GetInt32());
         var stored = await _gateway.Client.GetByteArrayAsync(new Uri(_gateway.DataUrl, "fetched/task.bin"));
         Assert.True(content.AsSpan().SequenceEqual(stored));
-        var requests = _nginx.Requests(path);
+        var requests = await _nginx.RequestsAsync(path, 2);
         Assert.Equal(2, requests.Count);
-        Assert.Equal(206, requests[1].Status);
-        Assert.StartsWith("bytes=", requests[1].Range, StringComparison.Ordinal);
+        var rest = Assert.Single(requests, r => r.Range.Length > 0);
+        Assert.Equal(206, rest.Status);
+        Assert.StartsWith("bytes=", rest.Range, StringComparison.Ordinal);
     }
 
     [Fact]

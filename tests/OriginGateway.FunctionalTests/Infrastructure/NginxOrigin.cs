@@ -96,6 +96,20 @@ public sealed class NginxOrigin : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>
+    /// The GETs logged for <paramref name="path"/> once there are at least <paramref name="count"/> (up to 5 s: nginx logs a
+    /// request when it ends, and a cut one ends when nginx notices the reset).
+    /// </summary>
+    public async Task<IReadOnlyList<Logged>> RequestsAsync(string path, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Requests(path) is var logged && logged.Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        return Requests(path);
+    }
+
     /// <summary>The ETag nginx gives the file now (its own strong validator, from a HEAD).</summary>
     public async Task<string> ETagAsync(string path)
     {
