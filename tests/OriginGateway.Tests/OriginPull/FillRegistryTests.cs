@@ -183,17 +183,22 @@ public sealed class FillRegistryTests : IDisposable
             asked.Enqueue((range, request.Headers.TryGetValues("If-Match", out var m) ? m.Single() : null));
             if (range is null)
             {
-                var first = new HttpResponseMessage(HttpStatusCode.OK)
-                {
-                    Content = new StreamContent(firstBody?.Invoke(body) ?? new BreakingStream(body.AsMemory(0, 40_000))) { Headers = { ContentLength = body.Length } },
-                };
-                first.Headers.TryAddWithoutValidation("ETag", etag);
+                var first = FirstAnswer(firstBody?.Invoke(body) ?? new BreakingStream(body.AsMemory(0, 40_000)), body.Length, etag);
                 first.Headers.AcceptRanges.Add("bytes");
                 return Task.FromResult(first);
             }
             return Task.FromResult(rest(body, long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture)));
         });
         return (origin, body, asked);
+    }
+
+    /// <summary>An origin's 200 with an ETag, its body <paramref name="body"/>: <paramref name="length"/> declared, or chunked when null.</summary>
+    private static HttpResponseMessage FirstAnswer(Stream body, long? length, string etag = "\"v1\"")
+    {
+        var first = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) { Headers = { ContentLength = length } } };
+        first.Headers.TransferEncodingChunked = length is null;
+        first.Headers.TryAddWithoutValidation("ETag", etag);
+        return first;
     }
 
     /// <summary>A 206 of <paramref name="body"/> from <paramref name="from"/> to its end, with an ETag.</summary>
@@ -235,10 +240,7 @@ public sealed class FillRegistryTests : IDisposable
             if (Interlocked.Increment(ref asked) == 1)
             {
                 // Chunked: no length before the body; it breaks after 40 000 bytes.
-                var first = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new BreakingStream(body.AsMemory(0, 40_000))) };
-                first.Headers.TransferEncodingChunked = true;
-                first.Headers.TryAddWithoutValidation("ETag", "\"v1\"");
-                return Task.FromResult(first);
+                return Task.FromResult(FirstAnswer(new BreakingStream(body.AsMemory(0, 40_000)), length: null));
             }
             Assert.Equal("bytes=40000-", request.Headers.GetValues("Range").Single());
             return Task.FromResult(Partial(body, 40_000));
@@ -352,12 +354,7 @@ public sealed class FillRegistryTests : IDisposable
                 // The origin froze: the rest's headers never come.
                 await Task.Delay(Timeout.Infinite, cancellation);
             }
-            var first = new HttpResponseMessage(HttpStatusCode.OK)
-            {
-                Content = new StreamContent(new BreakingStream(new byte[40_000])) { Headers = { ContentLength = 100_000 } },
-            };
-            first.Headers.TryAddWithoutValidation("ETag", "\"v1\"");
-            return first;
+            return FirstAnswer(new BreakingStream(new byte[40_000]), 100_000);
         });
         // Clients mid-body tolerate BodyIdleTimeout between bytes, not the minute a first answer's headers may take.
         var registry = Registry(origin, new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromMilliseconds(300), ResponseHeadersTimeout = TimeSpan.FromMinutes(1) });
