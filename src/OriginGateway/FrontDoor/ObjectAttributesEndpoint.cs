@@ -26,7 +26,8 @@ internal sealed class ObjectAttributesEndpoint : ISubresourceProvider
         if (await FindAsync(request).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers["x-cos-acl"] = entry.Attributes.Acl;
-            await XmlAnswer.WriteAsync(request, ObjectAcl.ToXml(entry.Attributes, ObjectAcl.OwnerId(request.Bucket))).ConfigureAwait(false);
+            var allUsers = request.Auth.Dialect == AuthDialect.S3 ? ObjectAcl.S3AllUsersUri : ObjectAcl.AllUsersUri;
+            await XmlAnswer.WriteAsync(request, ObjectAcl.ToXml(entry.Attributes, ObjectAcl.OwnerId(request.Bucket), allUsers)).ConfigureAwait(false);
         }
     }
 
@@ -45,6 +46,10 @@ internal sealed class ObjectAttributesEndpoint : ISubresourceProvider
         {
             await request.ErrorAsync(400, body.Length > 0 ? "MalformedXML" : "InvalidArgument", error!).ConfigureAwait(false);
             return;
+        }
+        if (body.Length > 0 && request.Auth.Dialect == AuthDialect.S3)
+        {
+            (canned, grants) = S3Dialect.ReadAclDocument((canned, grants), ObjectAcl.OwnerId(request.Bucket));
         }
         await ChangeAsync(request, attributes => attributes.WithAcl(canned, grants)).ConfigureAwait(false);
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Storage;
 
 namespace OriginGateway.FrontDoor;
 
@@ -65,6 +66,23 @@ internal static class S3Dialect
             headers["x-cos-acl"] = cos;
         }
         return null;
+    }
+
+    /// <summary>
+    /// An S3 caller's <c>AccessControlPolicy</c> document as the gateway keeps it. In S3 a document that grants the
+    /// public nothing is the <c>private</c> canned ACL with grants, and <c>private</c> leaves an S3 object to its bucket's
+    /// access (see <see cref="ReadRequest"/>): so such a document follows the bucket too, and one that grants only the
+    /// owner's full control — what <c>GET ?acl</c> answers for an object that follows its bucket, and what tools that
+    /// keep an object's ACL across a change (s3cmd's <c>modify</c>, <c>setacl</c>) write back — sets nothing at all.
+    /// </summary>
+    public static (string Acl, IReadOnlyList<ObjectGrant> Grants) ReadAclDocument((string Acl, IReadOnlyList<ObjectGrant> Grants) document, string ownerId)
+    {
+        if (document.Acl != "private")
+        {
+            return document;
+        }
+        var ownerOnly = document.Grants.All(g => g.Grantee == ownerId && g.Permission == "FULL_CONTROL");
+        return (ObjectAttributes.DefaultAcl, ownerOnly ? [] : document.Grants);
     }
 
     /// <summary>Spells the answer's <c>x-cos-*</c> headers <c>x-amz-*</c> just before it is sent.</summary>

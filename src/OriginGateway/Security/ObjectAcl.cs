@@ -18,6 +18,9 @@ internal static partial class ObjectAcl
     /// <summary>The group of all users, as COS and the SDKs write it.</summary>
     public const string AllUsersUri = "http://cam.qcloud.com/groups/global/AllUsers";
 
+    /// <summary>The same group as S3 and its tools write it (read as <see cref="AllUsersUri"/>; answered to S3 callers).</summary>
+    public const string S3AllUsersUri = "http://acs.amazonaws.com/groups/global/AllUsers";
+
     public const string AnyoneId = "qcs::cam::anyone:anyone";
 
     public const int MaxDocumentBytes = 64 * 1024;
@@ -145,8 +148,11 @@ internal static partial class ObjectAcl
     /// <summary>Whether the object's ACL says anything beyond following the bucket.</summary>
     public static bool OverridesBucket(ObjectAttributes attributes) => attributes.Acl != ObjectAttributes.DefaultAcl || attributes.Grants.Count > 0;
 
-    /// <summary>The <c>AccessControlPolicy</c> answer of <c>GET ?acl</c>.</summary>
-    public static XElement ToXml(ObjectAttributes attributes, string ownerId)
+    /// <summary>
+    /// The <c>AccessControlPolicy</c> answer of <c>GET ?acl</c>, the group of all users spelled
+    /// <paramref name="allUsersUri"/> (S3 tools look for theirs to tell, and to take away, public access).
+    /// </summary>
+    public static XElement ToXml(ObjectAttributes attributes, string ownerId, string allUsersUri = AllUsersUri)
     {
         XNamespace xsi = "http://www.w3.org/2001/XMLSchema-instance";
         var grants = attributes.Grants.Count > 0 ? attributes.Grants : [new ObjectGrant("FULL_CONTROL", ownerId)];
@@ -154,7 +160,7 @@ internal static partial class ObjectAcl
             new XElement("Owner", new XElement("ID", ownerId), new XElement("DisplayName", ownerId)),
             new XElement("AccessControlList", grants.Select(g => new XElement("Grant",
                 IsUri(g.Grantee)
-                    ? new XElement("Grantee", new XAttribute(XNamespace.Xmlns + "xsi", xsi), new XAttribute(xsi + "type", "Group"), new XElement("URI", g.Grantee))
+                    ? new XElement("Grantee", new XAttribute(XNamespace.Xmlns + "xsi", xsi), new XAttribute(xsi + "type", "Group"), new XElement("URI", g.Grantee == AllUsersUri ? allUsersUri : g.Grantee))
                     : new XElement("Grantee", new XAttribute(XNamespace.Xmlns + "xsi", xsi), new XAttribute(xsi + "type", "CanonicalUser"), new XElement("ID", g.Grantee), new XElement("DisplayName", g.Grantee)),
                 new XElement("Permission", g.Permission)))));
     }
@@ -175,7 +181,7 @@ internal static partial class ObjectAcl
         var value = match.Groups["value"].Value;
         if (match.Groups["kind"].Value.Equals("uri", StringComparison.OrdinalIgnoreCase))
         {
-            return value is AllUsersUri or "http://acs.amazonaws.com/groups/global/AllUsers" ? AllUsersUri : null;
+            return value is AllUsersUri or S3AllUsersUri ? AllUsersUri : null;
         }
         if (value.Length > 0 && value.All(char.IsAsciiDigit))
         {

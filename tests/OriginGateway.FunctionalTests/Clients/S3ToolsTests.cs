@@ -16,7 +16,8 @@ public sealed class S3ToolsTests : IAsyncLifetime
 {
     private GatewayProcess _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync();
+    /// <summary>The default bucket (public-read) and a private one.</summary>
+    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync([$"--Buckets:1:Name={GatewayFixture.PrivateBucket}"]);
 
     public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();
 
@@ -354,28 +355,31 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Contains("SignatureDoesNotMatch", refused.Err, StringComparison.Ordinal);
     }
 
+    /// <summary>Runs Debian's s3cmd against the gateway path-style (its configuration and home in <paramref name="work"/>).</summary>
+    private async Task<(int Exit, string Out, string Err)> S3cmdAsync(string work, string secret, params string[] arguments)
+    {
+        var s3cmd = ExternalTool.RequireAt("/usr/bin/s3cmd", "s3cmd");
+        var hostPort = _gateway.DataUrl.Authority;
+        var config = Path.Combine(work, $"s3cfg-{secret}");
+        await File.WriteAllTextAsync(config, $"[default]\naccess_key = {GatewayProcess.DevSecretId}\nsecret_key = {secret}\nhost_base = {hostPort}\nhost_bucket = {hostPort}\n"
+            + "use_https = False\nbucket_location = us-east-1\nsignature_v2 = False\nprogress_meter = False\n");
+        return await ExternalTool.RunAsync(s3cmd, ["-c", config, .. arguments], environment: new Dictionary<string, string> { ["HOME"] = work });
+    }
+
+    private async Task<string> S3cmdOkAsync(string work, params string[] arguments)
+    {
+        var run = await S3cmdAsync(work, GatewayProcess.DevSecretKey, arguments);
+        Assert.True(run.Exit == 0, $"s3cmd {string.Join(' ', arguments)}: {run.Err}{run.Out}");
+        return run.Out;
+    }
+
     [Fact]
     public async Task S3cmd_ListsPutsGetsMultipartCopiesSignsBothVersions_AndDeletesRecursively()
     {
-        var s3cmd = ExternalTool.RequireAt("/usr/bin/s3cmd", "s3cmd");
         var work = TestPaths.NewTempDirectory("og-s3cmd");
-        var hostPort = _gateway.DataUrl.Authority;
-        string Config(string secret)
-        {
-            var path = Path.Combine(work, $"s3cfg-{secret}");
-            File.WriteAllText(path, $"[default]\naccess_key = {GatewayProcess.DevSecretId}\nsecret_key = {secret}\nhost_base = {hostPort}\nhost_bucket = {hostPort}\n"
-                + "use_https = False\nbucket_location = us-east-1\nsignature_v2 = False\nprogress_meter = False\n");
-            return path;
-        }
         var bucket = $"s3://{GatewayProcess.DefaultBucket}";
-        async Task<(int Exit, string Out, string Err)> S3cmd(string secret, params string[] arguments) =>
-            await ExternalTool.RunAsync(s3cmd, ["-c", Config(secret), .. arguments], environment: new Dictionary<string, string> { ["HOME"] = work });
-        async Task<string> Ok(params string[] arguments)
-        {
-            var run = await S3cmd(GatewayProcess.DevSecretKey, arguments);
-            Assert.True(run.Exit == 0, $"s3cmd {string.Join(' ', arguments)}: {run.Err}{run.Out}");
-            return run.Out;
-        }
+        Task<(int Exit, string Out, string Err)> S3cmd(string secret, params string[] arguments) => S3cmdAsync(work, secret, arguments);
+        Task<string> Ok(params string[] arguments) => S3cmdOkAsync(work, arguments);
 
         Assert.Contains(bucket, await Ok("ls"), StringComparison.Ordinal);
 
@@ -424,6 +428,55 @@ public sealed class S3ToolsTests : IAsyncLifetime
         var refused = await S3cmd("not-the-secret", "ls", $"{bucket}/");
         Assert.NotEqual(0, refused.Exit);
         Assert.Contains("SignatureDoesNotMatch", refused.Err, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// s3cmd keeps an object's ACL across a change by reading it (<c>GET ?acl</c>) and writing it back (<c>PUT ?acl</c>)
+    /// after the copy onto itself that <c>modify</c> is. Written back, the ACL of an object that follows its bucket —
+    /// the owner's full control, nothing else — must not close it: a public-read bucket's object stays readable by
+    /// everyone after its headers are changed, as an S3 object under a public bucket policy does.
+    /// </summary>
+    [Fact]
+    public async Task S3cmd_ModifyAndSetacl_LeaveWhoMayReadAnObject_AsItWas()
+    {
+        var work = TestPaths.NewTempDirectory("og-s3cmd-acl");
+        var file = Path.Combine(work, "page.html");
+        await File.WriteAllTextAsync(file, "<p>public page</p>");
+        using var anonymous = new HttpClient();
+        async Task<HttpResponseMessage> ReadAsync(string bucketAndKey) =>
+            await anonymous.GetAsync(new Uri(_gateway.DataUrl, bucketAndKey));
+
+        // The default bucket is public-read: its object follows it.
+        var page = $"{GatewayProcess.DefaultBucket}/site/page.html";
+        await S3cmdOkAsync(work, "put", file, $"s3://{page}", "--mime-type=text/html");
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(page)).StatusCode);
+        await S3cmdOkAsync(work, "modify", "--add-header=Cache-Control:max-age=60", "--add-header=x-amz-meta-owner:web", $"s3://{page}");
+        using (var read = await ReadAsync(page))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal("<p>public page</p>", await read.Content.ReadAsStringAsync());
+            Assert.Equal("max-age=60", read.Headers.CacheControl!.ToString());
+            Assert.Equal("web", read.Headers.GetValues("x-cos-meta-owner").Single());
+        }
+        // setacl rewrites the document the same way: --acl-private is S3's private, which under a public bucket
+        // leaves the object readable (as x-amz-acl: private does); --acl-public and a modify after it keep it public.
+        await S3cmdOkAsync(work, "setacl", "--acl-private", $"s3://{page}");
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(page)).StatusCode);
+
+        // The private bucket: an object made public stays public through a modify, and closes again.
+        var open = $"{GatewayFixture.PrivateBucket}/site/open.html";
+        await S3cmdOkAsync(work, "put", file, $"s3://{open}");
+        Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync(open)).StatusCode);
+        await S3cmdOkAsync(work, "setacl", "--acl-public", $"s3://{open}");
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync(open)).StatusCode);
+        await S3cmdOkAsync(work, "modify", "--add-header=Cache-Control:no-cache", $"s3://{open}");
+        using (var read = await ReadAsync(open))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal("no-cache", read.Headers.CacheControl!.ToString());
+        }
+        await S3cmdOkAsync(work, "setacl", "--acl-private", $"s3://{open}");
+        Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync(open)).StatusCode);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using OriginGateway.FrontDoor;
+using OriginGateway.Security;
+using OriginGateway.Storage;
 
 namespace OriginGateway.Tests.FrontDoor;
 
@@ -75,5 +77,64 @@ public sealed class S3DialectTests
 
         Assert.Contains(amz, S3Dialect.ReadRequest(headers), StringComparison.Ordinal);
         Assert.False(headers.ContainsKey("x-cos-acl"));
+    }
+
+    private const string Owner = "qcs::cam::uin/1250000000:uin/1250000000";
+
+    private static (string Acl, IReadOnlyList<ObjectGrant> Grants) Document(string xml) =>
+        ObjectAcl.FromXml(System.Text.Encoding.UTF8.GetBytes(xml), out _) ?? throw new InvalidOperationException("not a document");
+
+    private static string Policy(params string[] grants) =>
+        $"<AccessControlPolicy><Owner><ID>{Owner}</ID></Owner><AccessControlList>{string.Concat(grants)}</AccessControlList></AccessControlPolicy>";
+
+    private static string Grant(string grantee, string permission) =>
+        $"<Grant><Grantee>{(grantee.StartsWith("http", StringComparison.Ordinal) ? $"<URI>{grantee}</URI>" : $"<ID>{grantee}</ID>")}</Grantee><Permission>{permission}</Permission></Grant>";
+
+    [Fact]
+    public void TheOwnerOnlyDocument_ThatGetAclAnswersForAnObjectFollowingItsBucket_SetsNothing()
+    {
+        var written = S3Dialect.ReadAclDocument(Document(Policy(Grant(Owner, "FULL_CONTROL"))), Owner);
+
+        Assert.Equal(ObjectAttributes.DefaultAcl, written.Acl);
+        Assert.Empty(written.Grants);
+        // Read back, it is the same document again.
+        var again = S3Dialect.ReadAclDocument(Document(ObjectAcl.ToXml(ObjectAttributes.Default.WithAcl(written.Acl, written.Grants), Owner).ToString()), Owner);
+        Assert.Equal(ObjectAttributes.DefaultAcl, again.Acl);
+        Assert.Empty(again.Grants);
+    }
+
+    [Fact]
+    public void ADocumentGrantingThePublicNothing_FollowsTheBucket_AndKeepsItsGrants()
+    {
+        var written = S3Dialect.ReadAclDocument(Document(Policy(Grant(Owner, "FULL_CONTROL"), Grant("100000000001", "READ"))), Owner);
+
+        Assert.Equal(ObjectAttributes.DefaultAcl, written.Acl);
+        Assert.Equal([new ObjectGrant("FULL_CONTROL", Owner), new ObjectGrant("READ", "qcs::cam::uin/100000000001:uin/100000000001")], written.Grants);
+    }
+
+    [Fact]
+    public void ADocumentGrantingThePublicRead_IsPublicRead_AsWritten()
+    {
+        var document = Document(Policy(Grant(Owner, "FULL_CONTROL"), Grant("http://acs.amazonaws.com/groups/global/AllUsers", "READ")));
+
+        var written = S3Dialect.ReadAclDocument(document, Owner);
+
+        Assert.Equal("public-read", written.Acl);
+        Assert.Equal(document.Grants, written.Grants);
+    }
+
+    [Fact]
+    public void ThePublicGroup_IsAnsweredInTheCallersSpelling()
+    {
+        var attributes = ObjectAttributes.Default.WithAcl("public-read", [new("FULL_CONTROL", Owner), new("READ", ObjectAcl.AllUsersUri)]);
+
+        var cos = ObjectAcl.ToXml(attributes, Owner).ToString();
+        var s3 = ObjectAcl.ToXml(attributes, Owner, ObjectAcl.S3AllUsersUri).ToString();
+
+        Assert.Contains("<URI>http://cam.qcloud.com/groups/global/AllUsers</URI>", cos, StringComparison.Ordinal);
+        Assert.Contains("<URI>http://acs.amazonaws.com/groups/global/AllUsers</URI>", s3, StringComparison.Ordinal);
+        Assert.DoesNotContain("cam.qcloud.com", s3, StringComparison.Ordinal);
+        // Either spelling written back is the same public grant.
+        Assert.Equal(Document(cos).Grants, Document(s3).Grants);
     }
 }
