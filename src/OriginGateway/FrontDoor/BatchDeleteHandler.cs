@@ -7,7 +7,9 @@ namespace OriginGateway.FrontDoor;
 /// <summary>
 /// <c>POST /?delete</c> — Delete Multiple Objects (COS/S3): up to 1000 keys per request, verbose
 /// (every key reported) or quiet (errors only). A key that cannot be a key is reported as an
-/// <c>Error</c> entry; the others are still deleted. Deleting a missing key succeeds.
+/// <c>Error</c> entry; the others are still deleted. Deleting a missing key succeeds. Buckets are
+/// unversioned: an entry's <c>VersionId</c> <c>null</c> is the current object, any other version does
+/// not exist — reported <c>NoSuchVersion</c>, and the current object is left alone.
 /// </summary>
 internal static class BatchDeleteHandler
 {
@@ -29,40 +31,43 @@ internal static class BatchDeleteHandler
         {
             return;
         }
-        if (Parse(body, out var quiet, out var error) is not { } keys)
+        if (Parse(body, out var quiet, out var error) is not { } objects)
         {
             await request.ErrorAsync(400, "MalformedXML", error!).ConfigureAwait(false);
             return;
         }
 
         var result = new XElement("DeleteResult");
-        foreach (var key in keys)
+        foreach (var (key, versionId) in objects)
         {
             switch (KeyDecoding.Check(key))
             {
+                case KeyStatus.Valid when key.Length > 0 && versionId is not (null or "" or "null"):
+                    result.Add(Error(key, versionId, "NoSuchVersion", "The specified version does not exist: the bucket is unversioned, its only version id is null."));
+                    break;
                 case KeyStatus.Valid when key.Length > 0:
                     await request.Bucket.Store.DeleteAsync(key, request.Context.RequestAborted).ConfigureAwait(false);
                     if (!quiet)
                     {
-                        result.Add(new XElement("Deleted", new XElement("Key", key)));
+                        result.Add(new XElement("Deleted", new XElement("Key", key), string.IsNullOrEmpty(versionId) ? null : new XElement("VersionId", versionId)));
                     }
                     break;
                 case KeyStatus.TooLong:
-                    result.Add(Error(key, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes."));
+                    result.Add(Error(key, versionId, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes."));
                     break;
                 default:
-                    result.Add(Error(key, "InvalidArgument", "The key is not valid: empty, or it contains a control character."));
+                    result.Add(Error(key, versionId, "InvalidArgument", "The key is not valid: empty, or it contains a control character."));
                     break;
             }
         }
         await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
     }
 
-    private static XElement Error(string key, string code, string message) =>
-        new("Error", new XElement("Key", key), new XElement("Code", code), new XElement("Message", message));
+    private static XElement Error(string key, string? versionId, string code, string message) =>
+        new("Error", new XElement("Key", key), string.IsNullOrEmpty(versionId) ? null : new XElement("VersionId", versionId), new XElement("Code", code), new XElement("Message", message));
 
-    /// <summary>The keys of a <c>Delete</c> document (DTDs refused); null with a reason when it is not one.</summary>
-    internal static List<string>? Parse(byte[] body, out bool quiet, out string? error)
+    /// <summary>The objects of a <c>Delete</c> document, each a key and the version named (DTDs refused); null with a reason when it is not one.</summary>
+    internal static List<(string Key, string? VersionId)>? Parse(byte[] body, out bool quiet, out string? error)
     {
         quiet = false;
         if (RequestXml.TryLoad(body, MaxBodyBytes, out error) is not { } document)
@@ -82,7 +87,7 @@ internal static class BatchDeleteHandler
             error = "<Quiet> must be true or false.";
             return null;
         }
-        var keys = new List<string>();
+        var keys = new List<(string, string?)>();
         foreach (var item in RequestXml.Children(root, "Object"))
         {
             if (RequestXml.Child(item, "Key") is not { } key)
@@ -90,7 +95,7 @@ internal static class BatchDeleteHandler
                 error = "Every <Object> needs a <Key>.";
                 return null;
             }
-            keys.Add(key.Value);
+            keys.Add((key.Value, RequestXml.Child(item, "VersionId")?.Value));
         }
         if (keys.Count is 0 or > MaxKeys)
         {

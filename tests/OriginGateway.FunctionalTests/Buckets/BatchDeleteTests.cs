@@ -54,6 +54,32 @@ public sealed class BatchDeleteTests(GatewayFixture fixture) : IClassFixture<Gat
         }
     }
 
+    /// <summary>
+    /// Buckets are unversioned: an entry naming version <c>null</c> deletes the current object (and says so), one
+    /// naming any other version deletes nothing — the current object is not that version — and is NoSuchVersion.
+    /// </summary>
+    [Fact]
+    public async Task AVersionOtherThanNull_DeletesNothing_AndIsNoSuchVersion()
+    {
+        var prefix = $"bd/{Guid.NewGuid():N}/";
+        await PutAsync(prefix + "kept");
+        await PutAsync(prefix + "gone");
+        var document = new XElement("Delete",
+            new XElement("Object", new XElement("Key", prefix + "kept"), new XElement("VersionId", "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd")),
+            new XElement("Object", new XElement("Key", prefix + "gone"), new XElement("VersionId", "null"))).ToString();
+
+        var (status, body) = await DeleteAsync(document);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var result = XElement.Parse(body[body.IndexOf('<', 1)..]);
+        var deleted = Assert.Single(result.Elements("Deleted"));
+        Assert.Equal((prefix + "gone", "null"), (deleted.Element("Key")!.Value, deleted.Element("VersionId")!.Value));
+        var error = Assert.Single(result.Elements("Error"));
+        Assert.Equal((prefix + "kept", "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", "NoSuchVersion"), (error.Element("Key")!.Value, error.Element("VersionId")!.Value, error.Element("Code")!.Value));
+        Assert.Equal("x", await Gateway.Client.GetStringAsync(new Uri(Gateway.DataUrl, prefix + "kept")));
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(Gateway.DataUrl, prefix + "gone")))).StatusCode);
+    }
+
     [Fact]
     public async Task Quiet_ReportsOnlyErrors()
     {
