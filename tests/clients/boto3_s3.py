@@ -94,6 +94,25 @@ except botocore.exceptions.ClientError:
 deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[:100]]})
 seen["batch_deleted"] = len(deleted.get("Deleted", []))
 
+# The bucket as S3 shows an unversioned one: versioning never enabled, every object one version ("null", the
+# latest) paged by key marker, the public group's read in its ACL; then a prefix emptied version by version (what
+# scripts written to work on versioned buckets too do).
+left = keys[100:]
+for size in (7, 1000):
+    pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix="boto/many/", PaginationConfig={"PageSize": size})
+    versions = [v for page in pages for v in page.get("Versions", [])]
+    seen[f"versions_{size}"] = {"count": len(versions), "exact": [v["Key"] for v in versions] == left,
+                                "null_latest": all(v["VersionId"] == "null" and v["IsLatest"] for v in versions)}
+seen["versioning"] = s3.get_bucket_versioning(Bucket=bucket).get("Status", "never enabled")
+bucket_acl = s3.get_bucket_acl(Bucket=bucket)
+seen["bucket_acl"] = sorted(("owner" if g["Grantee"].get("ID") == bucket_acl["Owner"]["ID"] else g["Grantee"].get("URI", g["Grantee"].get("ID")))
+                            + ":" + g["Permission"] for g in bucket_acl["Grants"])
+resource = boto3.resource("s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name="us-east-1",
+                          config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+emptied = resource.Bucket(bucket).object_versions.filter(Prefix="boto/many/").delete()
+seen["versions_deleted"] = sum(len(r.get("Deleted", [])) for r in emptied)
+seen["versions_left"] = s3.list_objects_v2(Bucket=bucket, Prefix="boto/many/")["KeyCount"]
+
 try:
     s3.create_bucket(Bucket=bucket)
     seen["create_existing"] = "created"
@@ -119,6 +138,10 @@ try:
     seen["version_other"] = "found"
 except botocore.exceptions.ClientError as e:
     seen["version_other"] = e.response["Error"]["Code"]
+# A batch delete naming another version deletes nothing (the object is not that version).
+other = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "boto/versioned.txt", "VersionId": "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd"}]})
+seen["version_other_batch"] = {"errors": [e["Code"] for e in other.get("Errors", [])], "deleted": len(other.get("Deleted", [])),
+                               "kept": s3.get_object(Bucket=bucket, Key="boto/versioned.txt")["Body"].read().decode()}
 s3.delete_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")
 try:
     s3.head_object(Bucket=bucket, Key="boto/versioned.txt")

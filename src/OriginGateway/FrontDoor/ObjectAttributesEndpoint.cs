@@ -26,8 +26,7 @@ internal sealed class ObjectAttributesEndpoint : ISubresourceProvider
         if (await FindAsync(request).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers["x-cos-acl"] = entry.Attributes.Acl;
-            var allUsers = request.Auth.Dialect == AuthDialect.S3 ? ObjectAcl.S3AllUsersUri : ObjectAcl.AllUsersUri;
-            await XmlAnswer.WriteAsync(request, ObjectAcl.ToXml(entry.Attributes, ObjectAcl.OwnerId(request.Bucket), allUsers)).ConfigureAwait(false);
+            await XmlAnswer.WriteAsync(request, ObjectAcl.ToXml(entry.Attributes, ObjectAcl.OwnerId(request.Bucket), ObjectAcl.AllUsersUriFor(request.Auth.Dialect))).ConfigureAwait(false);
         }
     }
 

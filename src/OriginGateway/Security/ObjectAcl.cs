@@ -21,6 +21,9 @@ internal static partial class ObjectAcl
     /// <summary>The same group as S3 and its tools write it (read as <see cref="AllUsersUri"/>; answered to S3 callers).</summary>
     public const string S3AllUsersUri = "http://acs.amazonaws.com/groups/global/AllUsers";
 
+    /// <summary>The public group as a caller of <paramref name="dialect"/> writes it.</summary>
+    public static string AllUsersUriFor(AuthDialect dialect) => dialect == AuthDialect.S3 ? S3AllUsersUri : AllUsersUri;
+
     public const string AnyoneId = "qcs::cam::anyone:anyone";
 
     public const int MaxDocumentBytes = 64 * 1024;

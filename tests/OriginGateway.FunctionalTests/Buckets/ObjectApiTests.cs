@@ -305,6 +305,91 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal("false", page2.Element("IsTruncated")!.Value);
     }
 
+    /// <summary>
+    /// <c>GET /?versions</c> of an unversioned bucket: the listing's objects, each version <c>null</c> and the latest,
+    /// with the same prefix, delimiter and paging — key markers, <c>version-id-marker=null</c> — and nothing else.
+    /// </summary>
+    [Fact]
+    public async Task ListVersions_ListsEveryObjectOnceAsVersionNull_PagedByKeyMarker()
+    {
+        var root = $"versions-{Guid.NewGuid():N}/";
+        foreach (var key in new[] { "a.txt", "b.txt", "sub/1.txt", "zz/x" })
+        {
+            await PutAsync(root + key, "x"u8.ToArray());
+        }
+        async Task<XElement> VersionsAsync(string query)
+        {
+            var response = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url($"?versions&prefix={root}&{query}")).Sign());
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            return XDocument.Parse(text).Root!;
+        }
+
+        var page1 = await VersionsAsync("delimiter=/&max-keys=2");
+        Assert.Equal("ListVersionsResult", page1.Name.LocalName);
+        Assert.Equal(GatewayProcess.DefaultBucket, page1.Element("Name")!.Value);
+        Assert.Equal([root + "a.txt", root + "b.txt"], page1.Elements("Version").Select(v => v.Element("Key")!.Value));
+        Assert.All(page1.Elements("Version"), v =>
+        {
+            Assert.Equal("null", v.Element("VersionId")!.Value);
+            Assert.Equal("true", v.Element("IsLatest")!.Value);
+            Assert.Equal("\"9dd4e461268c8034f5c8564e155c67a6\"", v.Element("ETag")!.Value);
+            Assert.Equal("1", v.Element("Size")!.Value);
+        });
+        Assert.Equal("true", page1.Element("IsTruncated")!.Value);
+        Assert.Equal(root + "b.txt", page1.Element("NextKeyMarker")!.Value);
+        Assert.Equal("null", page1.Element("NextVersionIdMarker")!.Value);
+
+        var page2 = await VersionsAsync($"delimiter=/&max-keys=2&key-marker={Uri.EscapeDataString(root + "b.txt")}&version-id-marker=null");
+        Assert.Empty(page2.Elements("Version"));
+        Assert.Equal([root + "sub/", root + "zz/"], page2.Elements("CommonPrefixes").Select(c => c.Element("Prefix")!.Value));
+        Assert.Equal("false", page2.Element("IsTruncated")!.Value);
+        Assert.Null(page2.Element("NextKeyMarker"));
+
+        var all = await VersionsAsync("encoding-type=url");
+        Assert.Equal(4, all.Elements("Version").Count());
+
+        foreach (var (query, message) in new[] { ("version-id-marker=null", "without a key-marker"), ($"key-marker={root}a.txt&version-id-marker=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", "unversioned"), ("max-keys=-1", "max-keys") })
+        {
+            var refused = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url($"?versions&{query}")).Sign());
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest && body.Contains("<Code>InvalidArgument</Code>", StringComparison.Ordinal) && body.Contains(message, StringComparison.Ordinal), $"{query}: {body}");
+        }
+        // Anonymous callers list versions when they may list: not in this bucket.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Gateway.Client.GetAsync(Url("?versions"))).StatusCode);
+    }
+
+    /// <summary>What a configured bucket answers about itself: versioning never enabled, its ACL from its configuration.</summary>
+    [Fact]
+    public async Task VersioningAndBucketAcl_AreAnsweredFromTheConfiguration()
+    {
+        var versioning = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?versioning")).Sign());
+        Assert.Equal(HttpStatusCode.OK, versioning.StatusCode);
+        var configuration = XDocument.Parse(await versioning.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("VersioningConfiguration", configuration.Name.LocalName);
+        Assert.False(configuration.HasElements);
+
+        async Task<(string Canned, string[] Grants)> AclAsync(string bucketPath)
+        {
+            var response = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(bucketPath + "?acl")).Sign());
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            var grants = XDocument.Parse(text).Root!.Element("AccessControlList")!.Elements("Grant")
+                .Select(g => (g.Element("Grantee")!.Element("URI") ?? g.Element("Grantee")!.Element("ID"))!.Value + ":" + g.Element("Permission")!.Value);
+            return (response.Headers.GetValues("x-cos-acl").Single(), grants.ToArray());
+        }
+        const string owner = "qcs::cam::uin/1250000000:uin/1250000000";
+        var (canned, grants) = await AclAsync("");
+        Assert.Equal("public-read", canned);
+        Assert.Equal([$"{owner}:FULL_CONTROL", "http://cam.qcloud.com/groups/global/AllUsers:READ"], grants);
+        (canned, grants) = await AclAsync(GatewayFixture.PrivateBucket + "/");
+        Assert.Equal("private", canned);
+        Assert.Equal([$"{owner}:FULL_CONTROL"], grants);
+        // Setting it is not a thing here: buckets are configured.
+        var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, Url("?acl")) { Headers = { { "x-cos-acl", "private" } } }.Sign());
+        Assert.Equal(HttpStatusCode.NotImplemented, put.StatusCode);
+    }
+
     [Fact]
     public async Task List_MaxKeysAboveOneThousand_IsClamped_AndGarbageRefused()
     {
@@ -426,8 +511,8 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
         Assert.Contains("<Code>MethodNotAllowed</Code>", await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        var acl = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?acl")).Sign());
-        Assert.Equal(HttpStatusCode.NotImplemented, acl.StatusCode);
+        var lifecycle = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?lifecycle")).Sign());
+        Assert.Equal(HttpStatusCode.NotImplemented, lifecycle.StatusCode);
     }
 
     [Fact]

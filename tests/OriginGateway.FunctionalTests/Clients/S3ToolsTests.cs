@@ -75,6 +75,18 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("SignatureDoesNotMatch", root.GetProperty("wrong_secret_code").GetString());
         Assert.True(root.GetProperty("deleted").GetBoolean());
         Assert.Equal(100, root.GetProperty("batch_deleted").GetInt32());
+        // An unversioned bucket as S3 shows one: ListObjectVersions pages every object once as version null, the latest;
+        // versioning was never enabled; the bucket's ACL gives the public group read (the default bucket is
+        // public-read); and emptying a prefix version by version deletes every object.
+        foreach (var size in new[] { 7, 1000 })
+        {
+            var versions = root.GetProperty($"versions_{size}");
+            Assert.True(versions.GetProperty("count").GetInt32() == 2400 && versions.GetProperty("exact").GetBoolean() && versions.GetProperty("null_latest").GetBoolean(), $"versions in pages of {size}: {versions}");
+        }
+        Assert.Equal("never enabled", root.GetProperty("versioning").GetString());
+        Assert.Equal(["http://acs.amazonaws.com/groups/global/AllUsers:READ", "owner:FULL_CONTROL"], root.GetProperty("bucket_acl").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal(2400, root.GetProperty("versions_deleted").GetInt32());
+        Assert.Equal(0, root.GetProperty("versions_left").GetInt32());
         // Buckets are configured: creating the caller's own is 409 BucketAlreadyOwnedByYou, another name is refused, and
         // a path naming no configured bucket is NoSuchBucket — never a key of the default bucket.
         Assert.Equal("BucketAlreadyOwnedByYou", root.GetProperty("create_existing").GetString());
@@ -85,6 +97,10 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("current", root.GetProperty("version_null_get").GetString());
         Assert.Equal(7, root.GetProperty("version_null_head").GetInt32());
         Assert.Equal("NoSuchVersion", root.GetProperty("version_other").GetString());
+        var otherBatch = root.GetProperty("version_other_batch");
+        Assert.Equal(["NoSuchVersion"], otherBatch.GetProperty("errors").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(0, otherBatch.GetProperty("deleted").GetInt32());
+        Assert.Equal("current", otherBatch.GetProperty("kept").GetString());
         Assert.True(root.GetProperty("version_null_deleted").GetBoolean());
         // Metadata, checksums, multipart, copy and a V4 presigned URL.
         Assert.Equal("blue", root.GetProperty("metadata").GetProperty("color").GetString());
