@@ -142,6 +142,31 @@ except botocore.exceptions.ClientError as e:
 other = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "boto/versioned.txt", "VersionId": "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd"}]})
 seen["version_other_batch"] = {"errors": [e["Code"] for e in other.get("Errors", [])], "deleted": len(other.get("Deleted", [])),
                                "kept": s3.get_object(Bucket=bucket, Key="boto/versioned.txt")["Body"].read().decode()}
+# A copy of another version copies nothing (not the current bytes in its place); of version null, the object.
+# Its tags are set and read as version null's.
+copies = {}
+for name, version in (("other", "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd"), ("null", "null")):
+    try:
+        s3.copy_object(Bucket=bucket, Key=f"boto/version-copy-{name}.txt", CopySource={"Bucket": bucket, "Key": "boto/versioned.txt", "VersionId": version})
+        copies[name] = s3.get_object(Bucket=bucket, Key=f"boto/version-copy-{name}.txt")["Body"].read().decode()
+    except botocore.exceptions.ClientError as e:
+        copies[name] = e.response["Error"]["Code"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=f"boto/version-part-{name}.txt")["UploadId"]
+    try:
+        s3.upload_part_copy(Bucket=bucket, Key=f"boto/version-part-{name}.txt", UploadId=upload, PartNumber=1,
+                            CopySource={"Bucket": bucket, "Key": "boto/versioned.txt", "VersionId": version})
+        copies[f"part_{name}"] = "copied"
+    except botocore.exceptions.ClientError as e:
+        copies[f"part_{name}"] = e.response["Error"]["Code"]
+    s3.abort_multipart_upload(Bucket=bucket, Key=f"boto/version-part-{name}.txt", UploadId=upload)
+try:
+    s3.head_object(Bucket=bucket, Key="boto/version-copy-other.txt")
+    copies["other_stored"] = True
+except botocore.exceptions.ClientError:
+    copies["other_stored"] = False
+s3.put_object_tagging(Bucket=bucket, Key="boto/versioned.txt", VersionId="null", Tagging={"TagSet": [{"Key": "v", "Value": "null"}]})
+copies["tags"] = [f"{t['Key']}={t['Value']}" for t in s3.get_object_tagging(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")["TagSet"]]
+seen["version_copies"] = copies
 s3.delete_object(Bucket=bucket, Key="boto/versioned.txt", VersionId="null")
 try:
     s3.head_object(Bucket=bucket, Key="boto/versioned.txt")

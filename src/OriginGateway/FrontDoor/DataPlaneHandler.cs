@@ -265,14 +265,16 @@ internal sealed partial class DataPlaneHandler(
         }
         var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
         // Buckets here are unversioned: versionId=null (rclone and others send it after an upload) is the current
-        // object of a GET, HEAD or DELETE, as in S3; any other version does not exist.
+        // object of a GET, HEAD or DELETE — and of a PUT of its tags or ACL (PutObjectTagging, PutObjectAcl) — as in
+        // S3; any other version does not exist. A plain PUT names no version: with one it stays refused.
         if (target == ResourceTarget.Object && QueryParameters.Get(query, "versionId") is { } versionId)
         {
             if (versionId != "null")
             {
                 return CosError.WriteAsync(context, 404, "NoSuchVersion", "The specified version does not exist.", rawPath);
             }
-            if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method))
+            if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method)
+                || (HttpMethods.IsPut(context.Request.Method) && query!.Exists(p => p.Key is "tagging" or "acl")))
             {
                 query!.RemoveAll(p => p.Key == "versionId");
             }

@@ -247,6 +247,20 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
             return null;
         }
+        // Buckets are unversioned: a source's versionId=null is its current object; another version does not exist, and
+        // copying the current object in its place would copy other bytes than the ones asked for.
+        var sourceQuery = source.IndexOf('?', StringComparison.Ordinal);
+        List<KeyValuePair<string, string>>? sourceParameters = null;
+        if (sourceQuery >= 0 && !QueryParameters.TryParse(source[(sourceQuery + 1)..].Trim(), out sourceParameters))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source: the part after '?' is not a valid query.").ConfigureAwait(false);
+            return null;
+        }
+        if (QueryParameters.Get(sourceParameters, "versionId") is not (null or "" or "null"))
+        {
+            await request.ErrorAsync(404, "NoSuchVersion", "The copy source version does not exist: the bucket is unversioned, its only version id is null.").ConfigureAwait(false);
+            return null;
+        }
         if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
         {
             await request.ErrorAsync(403, "AccessDenied", "Copy source: " + denied).ConfigureAwait(false);

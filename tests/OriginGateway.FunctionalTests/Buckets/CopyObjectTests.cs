@@ -82,6 +82,10 @@ public sealed class CopyObjectTests(GatewayFixture fixture) : IClassFixture<Gate
 
         Assert.Equal(HttpStatusCode.NotFound, (await CopyAsync(destination, $"/{GatewayProcess.DefaultBucket}/{source}.missing")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await CopyAsync(destination, $"/missing-1250000000/{source}")).StatusCode);
+        // Buckets are unversioned: another version of the source does not exist (the current one is not copied in its place).
+        var otherVersion = await CopyAsync(destination, $"/{GatewayProcess.DefaultBucket}/{source}?versionId=MTg0NDUxNTc1NjIzMTQ1MDAwODg");
+        Assert.Equal(HttpStatusCode.NotFound, otherVersion.StatusCode);
+        Assert.Contains("<Code>NoSuchVersion</Code>", await otherVersion.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await CopyAsync(destination, "no-key")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await CopyAsync(destination, $"/{GatewayProcess.DefaultBucket}/{source}", "Sometimes")).StatusCode);
         var onto = await CopyAsync(new Uri(Gateway.DataUrl, source), $"/{GatewayProcess.DefaultBucket}/{source}");

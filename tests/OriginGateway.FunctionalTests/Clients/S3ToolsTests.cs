@@ -101,6 +101,13 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(["NoSuchVersion"], otherBatch.GetProperty("errors").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(0, otherBatch.GetProperty("deleted").GetInt32());
         Assert.Equal("current", otherBatch.GetProperty("kept").GetString());
+        var copies = root.GetProperty("version_copies");
+        Assert.Equal("NoSuchVersion", copies.GetProperty("other").GetString());
+        Assert.Equal("NoSuchVersion", copies.GetProperty("part_other").GetString());
+        Assert.False(copies.GetProperty("other_stored").GetBoolean());
+        Assert.Equal("current", copies.GetProperty("null").GetString());
+        Assert.Equal("copied", copies.GetProperty("part_null").GetString());
+        Assert.Equal(["v=null"], copies.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.True(root.GetProperty("version_null_deleted").GetBoolean());
         // Metadata, checksums, multipart, copy and a V4 presigned URL.
         Assert.Equal("blue", root.GetProperty("metadata").GetProperty("color").GetString());
