@@ -198,6 +198,22 @@ v4 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws
 url_v4 = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "boto/meta.txt"}, ExpiresIn=300)
 seen["presigned_v4"] = {"url_is_v4": "X-Amz-Signature=" in url_v4, "body": urllib.request.urlopen(url_v4).read().decode()}
 
+# A PUT refused before boto3 sends its body (it waits for 100 Continue, gets the refusal, sends nothing): the next
+# request on that connection is answered as usual, not taken for the body that never came.
+def code(call):
+    try:
+        call()
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+refusal = {"refused": code(lambda: s3.put_object(Bucket=bucket, Key="boto/refused.txt", Body=b"12345", ACL="authenticated-read"))}
+refusal["next_put"] = code(lambda: s3.put_object(Bucket=bucket, Key="boto/refused.txt", Body=b"12345"))
+refusal["unknown_bucket"] = code(lambda: s3.put_object(Bucket="not-configured-1250000000", Key="boto/refused.txt", Body=b"12345"))
+refusal["next_get"] = s3.get_object(Bucket=bucket, Key="boto/refused.txt")["Body"].read().decode()
+seen["early_refusal"] = refusal
+
 # Tags and a storage class on upload (x-amz-tagging, x-amz-storage-class: accepted); the bucket's region.
 s3.put_object(Bucket=bucket, Key="boto/tagged.txt", Body=b"tagged", Tagging="team=storage&tier=gold", StorageClass="STANDARD_IA")
 seen["tags"] = sorted(f"{t['Key']}={t['Value']}" for t in s3.get_object_tagging(Bucket=bucket, Key="boto/tagged.txt")["TagSet"])

@@ -29,6 +29,13 @@ internal static class CosError
     {
         var response = context.Response;
         response.StatusCode = status;
+        // A client that sent Expect: 100-continue and gets this answer instead of a 100 may not send its body at all —
+        // botocore and the AWS CLI do not —, while Kestrel, keeping the connection, would take the next request's bytes
+        // for it: the connection is closed after this answer, so the next request starts on a clean one.
+        if (context.Request.Headers.Expect.Count > 0 && !response.HasStarted)
+        {
+            response.Headers.Connection = "close";
+        }
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return Task.CompletedTask;
