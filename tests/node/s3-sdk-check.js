@@ -9,6 +9,7 @@ const { Readable } = require('stream');
 const {
   S3Client, ListBucketsCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand,
   ListObjectsV2Command, DeleteObjectCommand, DeleteObjectsCommand, CopyObjectCommand, paginateListObjectsV2,
+  CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, ListPartsCommand, AbortMultipartUploadCommand,
 } = require('@aws-sdk/client-s3');
 const { Upload } = require('@aws-sdk/lib-storage');
 const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
@@ -153,6 +154,41 @@ async function main() {
   const removed = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })) } }));
   seen.batch_deleted = (removed.Deleted || []).length;
   seen.batch_left = (await listV2(s3, `${prefix}many/`, 1000)).length;
+
+  // Conditional writes, as lock files and commit protocols use them: If-None-Match: * creates only, If-Match replaces
+  // only the object named; sixteen writers racing to create one key; a completion onto an existing object.
+  const outcome = async (promise) => { try { await promise; return 'ok'; } catch (e) { return e.name; } };
+  const read = async (Key) => text((await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body);
+  const lock = `${prefix}lock`;
+  const conditional = { create: await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: lock, Body: 'mine', IfNoneMatch: '*' }))) };
+  conditional.create_again = await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: lock, Body: 'theirs', IfNoneMatch: '*' })));
+  const lockETag = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: lock }))).ETag;
+  conditional.match_other = await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: lock, Body: 'stale', IfMatch: '"00000000000000000000000000000000"' })));
+  conditional.match_absent = await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}no-lock`, Body: 'x', IfMatch: lockETag })));
+  conditional.match = await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: lock, Body: 'mine again', IfMatch: lockETag })));
+  conditional.kept = await read(lock);
+  const racers = await Promise.all(Array.from({ length: 16 }, async (_, i) => ({
+    i, outcome: await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}race`, Body: `writer ${i} `.repeat(50000), IfNoneMatch: '*' }))),
+  })));
+  const winners = racers.filter((r) => r.outcome === 'ok');
+  conditional.race = {
+    winners: winners.length,
+    others: [...new Set(racers.filter((r) => r.outcome !== 'ok').map((r) => r.outcome))].sort(),
+    stored_is_winners: winners.length === 1 && (await read(`${prefix}race`)) === `writer ${winners[0].i} `.repeat(50000),
+  };
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: lock }));
+  const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: lock, UploadId, PartNumber: 1, Body: 'multipart' }));
+  const completion = { Bucket: bucket, Key: lock, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+  conditional.complete_existing = await outcome(s3.send(new CompleteMultipartUploadCommand({ ...completion, IfNoneMatch: '*' })));
+  conditional.parts_kept = ((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: lock, UploadId }))).Parts || []).length;
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: lock, UploadId }));
+  const fresh = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}fresh-lock` }));
+  const freshPart = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: `${prefix}fresh-lock`, UploadId: fresh.UploadId, PartNumber: 1, Body: 'fresh' }));
+  conditional.complete_new = await outcome(s3.send(new CompleteMultipartUploadCommand({
+    Bucket: bucket, Key: `${prefix}fresh-lock`, UploadId: fresh.UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: freshPart.ETag }] },
+  })));
+  conditional.final = await read(lock);
+  seen.conditional = conditional;
 
   process.stdout.write(JSON.stringify(seen));
 }

@@ -25,6 +25,10 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
+        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        {
+            return;
+        }
         var headers = RequestHeaders(httpRequest);
         // An S3 checksum sent as a header is verified as the body is read (S3RequestBody) and kept, for
         // GET and HEAD with x-amz-checksum-mode: ENABLED; one sent as a trailer is verified only.
@@ -32,7 +36,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             ? ContentChecksum.SentWith(httpRequest.Headers).Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)).ToList()
             : [];
         headers.AddRange(checksums);
-        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes).ConfigureAwait(false) is { } entry)
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes, condition).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers.ETag = entry.ETag;
             foreach (var (name, value) in checksums)
@@ -46,9 +50,10 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// <summary>
     /// Streams the request body into <paramref name="store"/> under <paramref name="key"/>, checking
     /// <c>Content-MD5</c>, <c>Content-Length</c> and <c>Limits:MaxPutSize</c>: the committed entry, or
-    /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike.
+    /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike; a PUT's
+    /// <paramref name="condition"/> is checked when it commits.
     /// </summary>
-    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null)
+    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null, WriteCondition? condition = null)
     {
         var context = request.Context;
         var httpRequest = context.Request;
@@ -69,7 +74,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes);
+        var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
         ObjectWriteResult result;
         try
         {
@@ -116,6 +121,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 return null;
             case ObjectWriteStatus.TooLarge:
                 await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
+                return null;
+            case var failed when WriteConditions.IsConditionFailure(failed):
+                await WriteConditions.AnswerAsync(request, failed).ConfigureAwait(false);
                 return null;
             default:
                 await request.ErrorAsync(400, "IncompleteBody", "The request body does not match its Content-Length.").ConfigureAwait(false);
@@ -203,6 +211,11 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, "InvalidRequest", "Copying an object onto itself needs x-cos-metadata-directive: Replaced.").ConfigureAwait(false);
             return;
         }
+        // A condition of the destination (If-None-Match: *, If-Match, x-cos-forbid-overwrite); the source's are x-cos-copy-source-if-*.
+        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        {
+            return;
+        }
         if (await OpenSourceAsync(request, sourceBucket, key).ConfigureAwait(false) is not var (entry, reader))
         {
             return;
@@ -217,9 +230,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 return;
             }
             var write = replace == true
-                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes)
-                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes);
+                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition)
+                : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
             var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
+            if (WriteConditions.IsConditionFailure(result.Status))
+            {
+                await WriteConditions.AnswerAsync(request, result.Status).ConfigureAwait(false);
+                return;
+            }
             if (result.Status != ObjectWriteStatus.Committed)
             {
                 await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);

@@ -215,8 +215,19 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
 
-        var committed = await AssembleAsync(request, upload, chosen, context.RequestAborted).ConfigureAwait(false);
-        if (committed is null)
+        // A condition of the completed object (If-None-Match: *, If-Match, x-cos-forbid-overwrite): when it fails the
+        // upload stays, as it is, for another completion.
+        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        {
+            return;
+        }
+        var result = await AssembleAsync(request, upload, chosen, condition, context.RequestAborted).ConfigureAwait(false);
+        if (result is { Status: var failed } && WriteConditions.IsConditionFailure(failed))
+        {
+            await WriteConditions.AnswerAsync(request, failed).ConfigureAwait(false);
+            return;
+        }
+        if (result is not { Status: ObjectWriteStatus.Committed, Entry: { } committed })
         {
             await request.ErrorAsync(400, "InvalidPart", "A part vanished while the upload was being completed; nothing was stored.").ConfigureAwait(false);
             return;
@@ -233,7 +244,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     }
 
     /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part vanished or was cut short.</summary>
-    private async Task<ObjectEntry?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, CancellationToken cancellationToken)
+    private async Task<ObjectWriteResult?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, WriteCondition? condition, CancellationToken cancellationToken)
     {
         var uploads = Uploads(request.Bucket);
         var digests = new byte[parts.Count * 16];
@@ -243,7 +254,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
         var total = parts.Sum(p => p.Entry.Length);
-        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag, Attributes: upload.Attributes);
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag, Attributes: upload.Attributes, Condition: condition);
         using var session = request.Bucket.Store.BeginWrite(upload.Key, write);
         foreach (var part in parts)
         {
@@ -263,8 +274,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
                 return null;
             }
         }
-        var result = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result.Status == ObjectWriteStatus.Committed ? result.Entry : null;
+        return await session.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task AbortAsync(DataRequest request, string uploadId)

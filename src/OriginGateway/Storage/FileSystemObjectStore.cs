@@ -149,7 +149,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             File.Flush(Write.Durable && store._flushToDisk);
             // Closed before the rename: a file still open for writing would hand readers a locked file.
             await File.DisposeAsync().ConfigureAwait(false);
-            var entry = store.Commit(Key, hash, StagingPath, trailer);
+            var entry = store.Commit(Key, hash, StagingPath, trailer, Write.Condition);
             StagingFileMoved();
             return entry;
         }
@@ -324,7 +324,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         return directory;
     }
 
-    private ObjectEntry Commit(string key, string hash, string stagingPath, ObjectTrailer trailer)
+    private ObjectEntry Commit(string key, string hash, string stagingPath, ObjectTrailer trailer, WriteCondition? condition)
     {
         var directory = Path.GetDirectoryName(stagingPath)!;
         ObjectEntry? previous;
@@ -332,6 +332,11 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         lock (KeyLock(key))
         {
             _entries.TryGetValue(key, out previous);
+            // Checked under the key's lock: of two conditional writers racing for one key, only one commits.
+            if (condition?.Check(previous) is { } failed)
+            {
+                throw new WriteConditionFailedException(failed);
+            }
             // Versions only grow for a key, whatever the clock does.
             var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
             var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");

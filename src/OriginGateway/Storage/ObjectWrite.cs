@@ -11,6 +11,7 @@ namespace OriginGateway.Storage;
 /// The ETag to keep when it is not the content's MD5 (a multipart object's <c>"&lt;md5 of part md5s&gt;-N"</c>, quoted).
 /// </param>
 /// <param name="Attributes">The new object's ACL and tags (null: the defaults).</param>
+/// <param name="Condition">What must hold of the key's current object when the write commits (null: nothing).</param>
 /// <param name="Durable">
 /// Flush to stable storage before the commit (where the store is configured to): true for client
 /// writes, which exist nowhere else; false for origin pulls, which can be pulled again.
@@ -24,7 +25,8 @@ internal sealed record ObjectWrite(
     IReadOnlyDictionary<string, string>? GatewayMetadata = null,
     bool Durable = false,
     string? ETag = null,
-    ObjectAttributes? Attributes = null);
+    ObjectAttributes? Attributes = null,
+    WriteCondition? Condition = null);
 
 /// <summary>How a write ended; failures are values, not exceptions.</summary>
 internal enum ObjectWriteStatus
@@ -33,6 +35,12 @@ internal enum ObjectWriteStatus
     DigestMismatch,
     TooLarge,
     LengthMismatch,
+
+    /// <summary>The write's <see cref="WriteCondition"/> did not hold: the key has an object, or not the one named.</summary>
+    PreconditionFailed,
+
+    /// <summary>The write's <see cref="WriteCondition"/> named an object (<c>If-Match</c>) and the key has none.</summary>
+    NoCurrentObject,
 }
 
 internal readonly record struct ObjectWriteResult(ObjectWriteStatus Status, ObjectEntry? Entry);

@@ -133,6 +133,11 @@ internal abstract class StagingFileSession : ObjectWriteSession
             _done = true;
             return new(ObjectWriteStatus.Committed, entry);
         }
+        catch (WriteConditionFailedException e)
+        {
+            // Nothing committed: the staging copy (and an S3 store's upload) go with the session.
+            return new(e.Status, null);
+        }
         catch (IOException e)
         {
             _onWriteFailure(e);

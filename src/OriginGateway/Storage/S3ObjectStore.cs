@@ -555,6 +555,21 @@ internal sealed partial class S3ObjectStore : IObjectStore
         protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
         {
             await File.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // A conditional write: checked against the key's object as S3 has it now (not as this replica remembers it),
+            // and handed to S3 too — If-None-Match: * / If-Match: the object checked — so that a server with conditional
+            // writes refuses a replica that got in between; one without them leaves that moment open.
+            string? ifNoneMatch = null, ifMatch = null;
+            if (Write.Condition is { } condition)
+            {
+                store.Forget(Key);
+                var current = await store.FindAsync(Key, cancellationToken).ConfigureAwait(false);
+                if (condition.Check(current) is { } failed)
+                {
+                    throw new WriteConditionFailedException(failed);
+                }
+                ifNoneMatch = condition.MustNotExist ? "*" : null;
+                ifMatch = condition.MustMatchETag is null ? null : current?.StoreTag;
+            }
             string s3ETag;
             try
             {
@@ -573,6 +588,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
                         MD5Digest = Convert.ToBase64String(Convert.FromHexString(md5Hex)),
                         UseChunkEncoding = false,
                         AutoCloseStream = true,
+                        IfNoneMatch = ifNoneMatch,
+                        IfMatch = ifMatch,
                     }, md5Hex);
                     s3ETag = (await store.CallAsync("PUT", t => store._client.PutObjectAsync(put, t), cancellationToken, Length).ConfigureAwait(false)).ETag;
                 }
@@ -586,11 +603,18 @@ internal sealed partial class S3ObjectStore : IObjectStore
                         Key = store._prefix + Key,
                         UploadId = _uploadId,
                         PartETags = _parts,
+                        IfNoneMatch = ifNoneMatch,
+                        IfMatch = ifMatch,
                     }, t), cancellationToken).ConfigureAwait(false);
                     store._activeUploads.TryRemove(_uploadId, out _);
                     _uploadId = null;
                     s3ETag = completed.ETag;
                 }
+            }
+            catch (AmazonS3Exception e) when (Write.Condition is not null && e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+            {
+                // S3 refused the condition (another replica's write got in first, or one is under way).
+                throw new WriteConditionFailedException(ObjectWriteStatus.PreconditionFailed);
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {

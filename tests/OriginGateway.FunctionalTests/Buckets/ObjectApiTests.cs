@@ -390,6 +390,42 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.NotImplemented, put.StatusCode);
     }
 
+    /// <summary>COS's forbid-overwrite and HTTP's conditions on a write: refused with nothing stored, the object kept.</summary>
+    [Fact]
+    public async Task ForbidOverwriteAndIfMatch_OnPutAndCopy_RefuseWithoutStoringAnything()
+    {
+        var key = Unique("guarded.txt");
+        Task<HttpResponseMessage> Put(string body, params (string Name, string Value)[] headers) =>
+            PutAsync(key, Encoding.UTF8.GetBytes(body), configure: r => { foreach (var (name, value) in headers) { r.Headers.TryAddWithoutValidation(name, value); } });
+        async Task<string> CodeOf(HttpResponseMessage response) => XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Code")!.Value;
+
+        Assert.Equal(HttpStatusCode.OK, (await Put("first", ("x-cos-forbid-overwrite", "true"))).StatusCode);
+        var again = await Put("second", ("x-cos-forbid-overwrite", "true"));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, again.StatusCode);
+        Assert.Equal("PreconditionFailed", await CodeOf(again));
+        Assert.Equal(HttpStatusCode.OK, (await Put("second", ("x-cos-forbid-overwrite", "false"))).StatusCode);
+        var etag = (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url(key)))).Headers.ETag!.Tag;
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await Put("third", ("If-Match", "\"0123456789abcdef0123456789abcdef\""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Put("third", ("If-Match", etag))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Put("fourth", ("x-cos-forbid-overwrite", "maybe"))).StatusCode);
+
+        // A copy onto it with forbid-overwrite is refused too; onto a new key it is made.
+        var source = Unique("source.txt");
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(source, "copied"u8.ToArray())).StatusCode);
+        async Task<HttpResponseMessage> CopyAsync(string destination)
+        {
+            var copy = new HttpRequestMessage(HttpMethod.Put, Url(destination));
+            copy.Headers.Add("x-cos-copy-source", $"/{GatewayProcess.DefaultBucket}/{source}");
+            copy.Headers.Add("x-cos-forbid-overwrite", "true");
+            return await Gateway.Client.SendAsync(copy.Sign());
+        }
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await CopyAsync(key)).StatusCode);
+        Assert.Equal("third", await Gateway.Client.GetStringAsync(Url(key)));
+        var fresh = Unique("fresh.txt");
+        Assert.Equal(HttpStatusCode.OK, (await CopyAsync(fresh)).StatusCode);
+        Assert.Equal("copied", await Gateway.Client.GetStringAsync(Url(fresh)));
+    }
+
     [Fact]
     public async Task List_MaxKeysAboveOneThousand_IsClamped_AndGarbageRefused()
     {

@@ -124,6 +124,12 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(["team=storage", "tier=gold"], root.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal("2", root.GetProperty("tag_count").GetString());
         Assert.Equal("ap-guangzhou", root.GetProperty("location").GetString());
+        // A PUT refused before boto3 sent its body (Expect: 100-continue): the connection's next requests are answered.
+        var refusal = root.GetProperty("early_refusal");
+        Assert.Equal("InvalidArgument", refusal.GetProperty("refused").GetString());
+        Assert.Equal("ok", refusal.GetProperty("next_put").GetString());
+        Assert.Equal("NoSuchBucket", refusal.GetProperty("unknown_bucket").GetString());
+        Assert.Equal("12345", refusal.GetProperty("next_get").GetString());
     }
 
     [Fact]
@@ -281,6 +287,23 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.True(root.GetProperty("deleted").GetBoolean());
         Assert.Equal(1000, root.GetProperty("batch_deleted").GetInt32());
         Assert.Equal(1500, root.GetProperty("batch_left").GetInt32());
+        // Conditional writes: If-None-Match: * creates only, If-Match replaces only the object it names (404 without one);
+        // of sixteen racing creates exactly one is stored; a completion onto an object is refused and its parts stay.
+        var conditional = root.GetProperty("conditional");
+        string Outcome(string name) => conditional.GetProperty(name).GetString()!;
+        Assert.Equal("ok", Outcome("create"));
+        Assert.Equal("PreconditionFailed", Outcome("create_again"));
+        Assert.Equal("PreconditionFailed", Outcome("match_other"));
+        Assert.Equal("NoSuchKey", Outcome("match_absent"));
+        Assert.Equal("ok", Outcome("match"));
+        Assert.Equal("mine again", Outcome("kept"));
+        var race = conditional.GetProperty("race");
+        Assert.True(race.GetProperty("winners").GetInt32() == 1 && race.GetProperty("stored_is_winners").GetBoolean(), race.ToString());
+        Assert.Equal(["PreconditionFailed"], race.GetProperty("others").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal("PreconditionFailed", Outcome("complete_existing"));
+        Assert.Equal(1, conditional.GetProperty("parts_kept").GetInt32());
+        Assert.Equal("ok", Outcome("complete_new"));
+        Assert.Equal("mine again", Outcome("final"));
     }
 
     [Fact]

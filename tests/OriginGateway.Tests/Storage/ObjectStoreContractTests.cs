@@ -108,6 +108,53 @@ public abstract class ObjectStoreContractTests
         return buffer;
     }
 
+    private static ObjectWrite Conditional(bool mustNotExist = false, string? mustMatch = null) =>
+        Write() with { Condition = new WriteCondition(mustNotExist, mustMatch) };
+
+    private async Task<ObjectWriteStatus> PutStatusAsync(string key, byte[] body, ObjectWrite write) =>
+        (await Store.PutAsync(key, new MemoryStream(body), write, CancellationToken.None)).Status;
+
+    [Fact]
+    public async Task ConditionalWrites_CreateOnlyWhenAbsent_ReplaceOnlyTheObjectNamed_AndAFailedOneStoresNothing()
+    {
+        Assert.Equal(ObjectWriteStatus.Committed, await PutStatusAsync("cond/k", "first"u8.ToArray(), Conditional(mustNotExist: true)));
+        var first = (await Store.FindAsync("cond/k", default))!;
+
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, await PutStatusAsync("cond/k", "second"u8.ToArray(), Conditional(mustNotExist: true)));
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, await PutStatusAsync("cond/k", "third"u8.ToArray(), Conditional(mustMatch: "\"00000000000000000000000000000000\"")));
+        Assert.Equal(ObjectWriteStatus.NoCurrentObject, await PutStatusAsync("cond/absent", "x"u8.ToArray(), Conditional(mustMatch: "*")));
+        Assert.Equal("first"u8.ToArray(), await ReadAll("cond/k"));
+        Assert.Null(await Store.FindAsync("cond/absent", default));
+
+        // The ETag named, quoted or not, or any object (*): replaced.
+        Assert.Equal(ObjectWriteStatus.Committed, await PutStatusAsync("cond/k", "fourth"u8.ToArray(), Conditional(mustMatch: first.ETag.Trim('"'))));
+        Assert.Equal(ObjectWriteStatus.Committed, await PutStatusAsync("cond/k", "fifth"u8.ToArray(), Conditional(mustMatch: "*")));
+        Assert.Equal("fifth"u8.ToArray(), await ReadAll("cond/k"));
+        // The ETag read before those writes no longer names the object.
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, await PutStatusAsync("cond/k", "sixth"u8.ToArray(), Conditional(mustMatch: first.ETag)));
+        Assert.Equal("fifth"u8.ToArray(), await ReadAll("cond/k"));
+    }
+
+    /// <summary>
+    /// Two writers that both saw no object: each stages its body, and whichever commits second finds the other's
+    /// object at its commit — checked there, not when it started.
+    /// </summary>
+    [Fact]
+    public async Task OfTwoCreatesRacing_OnlyTheFirstToCommitWins()
+    {
+        using var a = Store.BeginWrite("cond/race", Conditional(mustNotExist: true));
+        using var b = Store.BeginWrite("cond/race", Conditional(mustNotExist: true));
+        await a.WriteAsync("from a"u8.ToArray(), default);
+        await b.WriteAsync("from b"u8.ToArray(), default);
+
+        Assert.Equal(ObjectWriteStatus.Committed, (await b.CommitAsync(default)).Status);
+        var lost = await a.CommitAsync(default);
+
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, lost.Status);
+        Assert.Null(lost.Entry);
+        Assert.Equal("from b"u8.ToArray(), await ReadAll("cond/race"));
+    }
+
     internal static readonly string[] LegalKeyList =
     [
         "a", "a/b", "a//b", "a/../b", "../../outside", "/leading", "dir/", ".", "..", "a\\b", "%2e%2e", "腾讯云/对象.txt", "emoji 😀 key",
