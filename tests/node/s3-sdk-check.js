@@ -188,6 +188,14 @@ async function main() {
     Bucket: bucket, Key: `${prefix}fresh-lock`, UploadId: fresh.UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: freshPart.ETag }] },
   })));
   conditional.final = await read(lock);
+  // Conditional deletes: If-Match on DeleteObject, an ETag per DeleteObjects entry — only the object named goes.
+  const finalETag = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: lock }))).ETag;
+  conditional.delete_other = await outcome(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lock, IfMatch: '"00000000000000000000000000000000"' })));
+  const batchOther = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: lock, ETag: '"00000000000000000000000000000000"' }] } }));
+  conditional.batch_delete_other = (batchOther.Errors || []).map((e) => e.Code);
+  conditional.after_deletes = await read(lock);
+  conditional.delete_match = await outcome(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lock, IfMatch: finalETag })));
+  conditional.deleted = (await status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: lock })))).status;
   seen.conditional = conditional;
 
   process.stdout.write(JSON.stringify(seen));

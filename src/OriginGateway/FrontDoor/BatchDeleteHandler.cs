@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Protocol;
+using OriginGateway.Storage;
 
 namespace OriginGateway.FrontDoor;
 
@@ -9,7 +10,9 @@ namespace OriginGateway.FrontDoor;
 /// (every key reported) or quiet (errors only). A key that cannot be a key is reported as an
 /// <c>Error</c> entry; the others are still deleted. Deleting a missing key succeeds. Buckets are
 /// unversioned: an entry's <c>VersionId</c> <c>null</c> is the current object, any other version does
-/// not exist — reported <c>NoSuchVersion</c>, and the current object is left alone.
+/// not exist — reported <c>NoSuchVersion</c>, and the current object is left alone. An entry's <c>ETag</c>
+/// makes its delete conditional (as <c>If-Match</c> does a DELETE's): another object under the key is
+/// reported <c>PreconditionFailed</c> (none: <c>NoSuchKey</c>) and stays.
 /// </summary>
 internal static class BatchDeleteHandler
 {
@@ -38,7 +41,7 @@ internal static class BatchDeleteHandler
         }
 
         var result = new XElement("DeleteResult");
-        foreach (var (key, versionId) in objects)
+        foreach (var (key, versionId, etag) in objects)
         {
             switch (KeyDecoding.Check(key))
             {
@@ -46,7 +49,17 @@ internal static class BatchDeleteHandler
                     result.Add(Error(key, versionId, "NoSuchVersion", "The specified version does not exist: the bucket is unversioned, its only version id is null."));
                     break;
                 case KeyStatus.Valid when key.Length > 0:
-                    await request.Bucket.Store.DeleteAsync(key, request.Context.RequestAborted).ConfigureAwait(false);
+                    try
+                    {
+                        await request.Bucket.Store.DeleteAsync(key, request.Context.RequestAborted, etag is null ? null : new WriteCondition(false, etag)).ConfigureAwait(false);
+                    }
+                    catch (WriteConditionFailedException e)
+                    {
+                        result.Add(e.Status == ObjectWriteStatus.NoCurrentObject
+                            ? Error(key, versionId, "NoSuchKey", "The entry's ETag names an object, and the key has none; nothing was deleted.")
+                            : Error(key, versionId, "PreconditionFailed", "The key's object does not have the entry's ETag; nothing was deleted."));
+                        break;
+                    }
                     if (!quiet)
                     {
                         result.Add(new XElement("Deleted", new XElement("Key", key), string.IsNullOrEmpty(versionId) ? null : new XElement("VersionId", versionId)));
@@ -66,8 +79,8 @@ internal static class BatchDeleteHandler
     private static XElement Error(string key, string? versionId, string code, string message) =>
         new("Error", new XElement("Key", key), string.IsNullOrEmpty(versionId) ? null : new XElement("VersionId", versionId), new XElement("Code", code), new XElement("Message", message));
 
-    /// <summary>The objects of a <c>Delete</c> document, each a key and the version named (DTDs refused); null with a reason when it is not one.</summary>
-    internal static List<(string Key, string? VersionId)>? Parse(byte[] body, out bool quiet, out string? error)
+    /// <summary>The objects of a <c>Delete</c> document, each a key, the version and the ETag named (DTDs refused); null with a reason when it is not one.</summary>
+    internal static List<(string Key, string? VersionId, string? ETag)>? Parse(byte[] body, out bool quiet, out string? error)
     {
         quiet = false;
         if (RequestXml.TryLoad(body, MaxBodyBytes, out error) is not { } document)
@@ -87,7 +100,7 @@ internal static class BatchDeleteHandler
             error = "<Quiet> must be true or false.";
             return null;
         }
-        var keys = new List<(string, string?)>();
+        var keys = new List<(string, string?, string?)>();
         foreach (var item in RequestXml.Children(root, "Object"))
         {
             if (RequestXml.Child(item, "Key") is not { } key)
@@ -95,7 +108,7 @@ internal static class BatchDeleteHandler
                 error = "Every <Object> needs a <Key>.";
                 return null;
             }
-            keys.Add((key.Value, RequestXml.Child(item, "VersionId")?.Value));
+            keys.Add((key.Value, RequestXml.Child(item, "VersionId")?.Value, RequestXml.Child(item, "ETag")?.Value is { Length: > 0 } etag ? etag : null));
         }
         if (keys.Count is 0 or > MaxKeys)
         {

@@ -25,7 +25,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
-        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        if (await WriteConditions.CheckAsync(request).ConfigureAwait(false) is not (true, var condition))
         {
             return;
         }
@@ -212,7 +212,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             return;
         }
         // A condition of the destination (If-None-Match: *, If-Match, x-cos-forbid-overwrite); the source's are x-cos-copy-source-if-*.
-        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        if (await WriteConditions.CheckAsync(request).ConfigureAwait(false) is not (true, var condition))
         {
             return;
         }
@@ -360,9 +360,22 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         return cos > 0 ? (head[..cos], key) : null;
     }
 
+    /// <summary>
+    /// DELETE of an object: 204, also when the key has none — unless <c>If-Match</c> names the object to delete (S3's
+    /// conditional delete): then only that object is removed, and another one (or none) is 412 (404) with nothing removed.
+    /// </summary>
     public static async Task DeleteAsync(DataRequest request)
     {
-        await request.Bucket.Store.DeleteAsync(request.Key, request.Context.RequestAborted).ConfigureAwait(false);
+        var ifMatch = request.Context.Request.Headers.IfMatch.ToString().Trim();
+        try
+        {
+            await request.Bucket.Store.DeleteAsync(request.Key, request.Context.RequestAborted, ifMatch.Length > 0 ? new WriteCondition(false, ifMatch) : null).ConfigureAwait(false);
+        }
+        catch (WriteConditionFailedException e)
+        {
+            await WriteConditions.AnswerAsync(request, e.Status).ConfigureAwait(false);
+            return;
+        }
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

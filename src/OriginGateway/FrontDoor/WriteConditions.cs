@@ -13,10 +13,41 @@ namespace OriginGateway.FrontDoor;
 internal static class WriteConditions
 {
     /// <summary>
-    /// The condition the request's headers set (null: none); false once a header the gateway cannot honour has been
-    /// answered (an <c>If-None-Match</c> other than <c>*</c>, a bad <c>x-cos-forbid-overwrite</c>).
+    /// The condition the request's headers set (null: none), once it holds for the key's current object — checked
+    /// before anything is read or written (the store checks it again when the write commits). False once a header the
+    /// gateway cannot honour (an <c>If-None-Match</c> other than <c>*</c>, a bad <c>x-cos-forbid-overwrite</c>) or a
+    /// failed condition has been answered.
     /// </summary>
-    public static async Task<(bool Ok, WriteCondition? Condition)> ReadAsync(DataRequest request)
+    public static ValueTask<(bool Proceed, WriteCondition? Condition)> CheckAsync(DataRequest request)
+    {
+        var headers = request.Context.Request.Headers;
+        // Most writes are unconditional: nothing to look up.
+        return headers.IfNoneMatch.Count == 0 && headers.IfMatch.Count == 0 && !headers.ContainsKey("x-cos-forbid-overwrite")
+            ? ValueTask.FromResult<(bool, WriteCondition?)>((true, null))
+            : CheckConditionalAsync(request);
+    }
+
+    private static async ValueTask<(bool Proceed, WriteCondition? Condition)> CheckConditionalAsync(DataRequest request)
+    {
+        if (await ReadAsync(request).ConfigureAwait(false) is not (true, var condition))
+        {
+            return (false, null);
+        }
+        if (condition is null)
+        {
+            return (true, null);
+        }
+        var current = await request.Bucket.Store.FindAsync(request.Key, request.Context.RequestAborted).ConfigureAwait(false);
+        if (condition.Check(current) is { } failed)
+        {
+            await AnswerAsync(request, failed).ConfigureAwait(false);
+            return (false, null);
+        }
+        return (true, condition);
+    }
+
+    /// <summary>The condition the headers set (null: none); false once a header the gateway cannot honour has been answered.</summary>
+    private static async Task<(bool Ok, WriteCondition? Condition)> ReadAsync(DataRequest request)
     {
         var headers = request.Context.Request.Headers;
         var mustNotExist = false;
@@ -43,25 +74,6 @@ internal static class WriteConditions
         }
         var ifMatch = headers.IfMatch.ToString().Trim();
         return (true, mustNotExist || ifMatch.Length > 0 ? new WriteCondition(mustNotExist, ifMatch.Length > 0 ? ifMatch : null) : null);
-    }
-
-    /// <summary>
-    /// Checks the condition against the key's current object before anything is read or written; false once the
-    /// failure has been answered. (The store checks it again when the write commits.)
-    /// </summary>
-    public static async Task<bool> HoldsAsync(DataRequest request, WriteCondition? condition)
-    {
-        if (condition is null)
-        {
-            return true;
-        }
-        var current = await request.Bucket.Store.FindAsync(request.Key, request.Context.RequestAborted).ConfigureAwait(false);
-        if (condition.Check(current) is not { } failed)
-        {
-            return true;
-        }
-        await AnswerAsync(request, failed).ConfigureAwait(false);
-        return false;
     }
 
     /// <summary>Answers a write whose condition failed: nothing was stored.</summary>

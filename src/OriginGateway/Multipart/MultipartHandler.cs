@@ -217,7 +217,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 
         // A condition of the completed object (If-None-Match: *, If-Match, x-cos-forbid-overwrite): when it fails the
         // upload stays, as it is, for another completion.
-        if (await WriteConditions.ReadAsync(request).ConfigureAwait(false) is not (true, var condition) || !await WriteConditions.HoldsAsync(request, condition).ConfigureAwait(false))
+        if (await WriteConditions.CheckAsync(request).ConfigureAwait(false) is not (true, var condition))
         {
             return;
         }
@@ -243,7 +243,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             new XElement("ETag", committed.ETag))).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the parts, in order, into one staging object and commits it; null when a part vanished or was cut short.</summary>
+    /// <summary>Writes the parts, in order, into one staging object and commits it: the commit's result, or null when a part vanished or was cut short.</summary>
     private async Task<ObjectWriteResult?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, WriteCondition? condition, CancellationToken cancellationToken)
     {
         var uploads = Uploads(request.Bucket);

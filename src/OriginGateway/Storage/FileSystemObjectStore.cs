@@ -198,18 +198,24 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(Delete(key));
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken, WriteCondition? condition = null) => ValueTask.FromResult(Delete(key, condition));
 
     /// <summary>Nothing to do: unfinished writes are staging files (<c>*.tmp</c>), swept at start-up.</summary>
     public ValueTask<int> SweepAbandonedWritesAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
 
     public ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(List(request));
 
-    public bool Delete(string key)
+    public bool Delete(string key, WriteCondition? condition = null)
     {
         lock (KeyLock(key))
         {
-            if (!_entries.TryGetValue(key, out var entry))
+            _entries.TryGetValue(key, out var entry);
+            // Checked under the key's lock, as a commit's condition is.
+            if (condition?.Check(entry) is { } failed)
+            {
+                throw new WriteConditionFailedException(failed);
+            }
+            if (entry is null)
             {
                 return false;
             }

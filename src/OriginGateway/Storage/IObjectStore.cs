@@ -34,8 +34,12 @@ internal interface IObjectStore
     /// </summary>
     ValueTask<ObjectEntry?> SetAttributesAsync(ObjectEntry entry, ObjectAttributes attributes, CancellationToken cancellationToken);
 
-    /// <summary>Removes a key; true when it existed.</summary>
-    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes a key; true when it existed. With a <paramref name="condition"/> (a conditional delete: <c>If-Match</c>)
+    /// the key's object is removed only when the condition holds for it at that moment; otherwise nothing is removed and
+    /// <see cref="WriteConditionFailedException"/> says why.
+    /// </summary>
+    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken, WriteCondition? condition = null);
 
     ValueTask<ListResult> ListAsync(ListRequest request, CancellationToken cancellationToken);
 

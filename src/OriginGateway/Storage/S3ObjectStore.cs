@@ -279,12 +279,25 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }
     }
 
-    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken, WriteCondition? condition = null)
     {
         // S3 answers a DELETE of an absent key with success too: the lookup says whether it existed.
         Forget(key);
         var existing = await FindAsync(key, cancellationToken).ConfigureAwait(false);
-        await CallAsync("DELETE", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key }, t), cancellationToken).ConfigureAwait(false);
+        if (condition?.Check(existing) is { } failed)
+        {
+            throw new WriteConditionFailedException(failed);
+        }
+        // A conditional delete is pinned to the object checked (S3's If-Match: its S3 ETag), as a conditional write is.
+        var delete = new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key, IfMatch = condition is null ? null : existing?.StoreTag };
+        try
+        {
+            await CallAsync("DELETE", t => _client.DeleteObjectAsync(delete, t), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (condition is not null && e.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new WriteConditionFailedException(ObjectWriteStatus.PreconditionFailed);
+        }
         if (existing is not null && _attributesPrefix is not null)
         {
             await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, existing.VersionId) }, t), cancellationToken).ConfigureAwait(false);

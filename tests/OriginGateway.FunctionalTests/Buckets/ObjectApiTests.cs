@@ -390,9 +390,9 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.NotImplemented, put.StatusCode);
     }
 
-    /// <summary>COS's forbid-overwrite and HTTP's conditions on a write: refused with nothing stored, the object kept.</summary>
+    /// <summary>COS's forbid-overwrite and HTTP's conditions on a write or a delete: refused with nothing stored or removed, the object kept.</summary>
     [Fact]
-    public async Task ForbidOverwriteAndIfMatch_OnPutAndCopy_RefuseWithoutStoringAnything()
+    public async Task ForbidOverwriteAndIfMatch_OnPutCopyAndDelete_RefuseWithoutChangingAnything()
     {
         var key = Unique("guarded.txt");
         Task<HttpResponseMessage> Put(string body, params (string Name, string Value)[] headers) =>
@@ -424,6 +424,15 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         var fresh = Unique("fresh.txt");
         Assert.Equal(HttpStatusCode.OK, (await CopyAsync(fresh)).StatusCode);
         Assert.Equal("copied", await Gateway.Client.GetStringAsync(Url(fresh)));
+
+        // A DELETE with If-Match removes only the object it names.
+        var stale = new HttpRequestMessage(HttpMethod.Delete, Url(key)) { Headers = { { "If-Match", etag } } };
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await Gateway.Client.SendAsync(stale.Sign())).StatusCode);
+        Assert.Equal("third", await Gateway.Client.GetStringAsync(Url(key)));
+        var current = (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url(key)))).Headers.ETag!.Tag;
+        var matching = new HttpRequestMessage(HttpMethod.Delete, Url(key)) { Headers = { { "If-Match", current } } };
+        Assert.Equal(HttpStatusCode.NoContent, (await Gateway.Client.SendAsync(matching.Sign())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url(key)))).StatusCode);
     }
 
     [Fact]

@@ -304,6 +304,12 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal(1, conditional.GetProperty("parts_kept").GetInt32());
         Assert.Equal("ok", Outcome("complete_new"));
         Assert.Equal("mine again", Outcome("final"));
+        // Conditional deletes (If-Match; an ETag per DeleteObjects entry): another object's ETag deletes nothing.
+        Assert.Equal("PreconditionFailed", Outcome("delete_other"));
+        Assert.Equal(["PreconditionFailed"], conditional.GetProperty("batch_delete_other").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("mine again", Outcome("after_deletes"));
+        Assert.Equal("ok", Outcome("delete_match"));
+        Assert.Equal(404, conditional.GetProperty("deleted").GetInt32());
     }
 
     [Fact]

@@ -155,6 +155,21 @@ public abstract class ObjectStoreContractTests
         Assert.Equal("from b"u8.ToArray(), await ReadAll("cond/race"));
     }
 
+    [Fact]
+    public async Task AConditionalDelete_RemovesOnlyTheObjectItNames()
+    {
+        var entry = await PutAsync("cond/delete", "kept"u8.ToArray());
+
+        var other = await Assert.ThrowsAsync<WriteConditionFailedException>(async () => await Store.DeleteAsync("cond/delete", default, new WriteCondition(false, "\"00000000000000000000000000000000\"")));
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, other.Status);
+        Assert.Equal("kept"u8.ToArray(), await ReadAll("cond/delete"));
+        var none = await Assert.ThrowsAsync<WriteConditionFailedException>(async () => await Store.DeleteAsync("cond/never", default, new WriteCondition(false, "*")));
+        Assert.Equal(ObjectWriteStatus.NoCurrentObject, none.Status);
+
+        Assert.True(await Store.DeleteAsync("cond/delete", default, new WriteCondition(false, entry.ETag)));
+        Assert.Null(await Store.FindAsync("cond/delete", default));
+    }
+
     internal static readonly string[] LegalKeyList =
     [
         "a", "a/b", "a//b", "a/../b", "../../outside", "/leading", "dir/", ".", "..", "a\\b", "%2e%2e", "腾讯云/对象.txt", "emoji 😀 key",
