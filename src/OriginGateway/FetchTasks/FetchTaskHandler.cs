@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OriginGateway.Callbacks;
 using OriginGateway.Origins;
+using OriginGateway.Storage;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.FetchTasks;
@@ -45,7 +46,10 @@ internal sealed class FetchTaskHandler(
             return TaskOutcome.Permanent("InvalidArgument", "Url " + error + ".");
         }
         var md5 = payload.Md5 is { Length: 32 } hex ? Convert.FromHexString(hex) : null;
-        return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url, TaskKind), md5, run, cancellationToken).ConfigureAwait(false);
+        // "Skip an existing key" holds at the commit too: an object written while the URL was fetched is kept.
+        var keepExisting = payload.IgnoreSameKey || payload.OnKeyExist == "ignore";
+        return await fill.RunAsync(bucket, task.Key, OriginFetchRequest.ForUrl(url, TaskKind), md5, run, cancellationToken,
+            condition: keepExisting ? WriteCondition.StillAbsent : null).ConfigureAwait(false);
     }
 
     public IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome)

@@ -102,7 +102,8 @@ internal sealed partial class FillRegistry(
 
             // Also a body that is only served (too large, unframed) streams through staging to every waiting client.
             var length = admission.DeclaredLength;
-            var write = admission.Write!;
+            // Committed only while the key still has no object: a client's PUT meanwhile is never replaced by the origin's.
+            var write = admission.Write! with { Condition = WriteCondition.StillAbsent };
             session = bucket.Store.BeginWrite(fill.Key, write);
             var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host);
             // A body that fits one read is read, kept in memory and committed before the clients wake: they
@@ -123,7 +124,9 @@ internal sealed partial class FillRegistry(
                 case IngestStatus.Discarded:
                     return;
                 case IngestStatus.NotKept:
-                    // Too large to keep, or whole as far as anyone can tell: clients get every byte, nothing is stored.
+                case IngestStatus.Superseded:
+                    // Too large to keep, whole as far as anyone can tell, or the key got a client's object meanwhile:
+                    // clients get every byte, nothing is stored.
                     LogServedNotStored(logger, bucket.Name, KeyHash.Of(fill.Key), reason, written);
                     final = FillState.Completed;
                     break;

@@ -151,7 +151,8 @@ internal sealed partial class ProxyAction(
                 if (admission.Verdict == IngestVerdict.Store && owner.MayStore(pull))
                 {
                     _admission = admission;
-                    _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, admission.Write!);
+                    // Committed only while the key still has no object (a client's PUT meanwhile is kept).
+                    _session = pull.Request.Bucket.Store.BeginWrite(pull.Request.Key, admission.Write! with { Condition = WriteCondition.StillAbsent });
                 }
             }
             else if (status is HttpStatusCode.OK or HttpStatusCode.PartialContent)
@@ -191,7 +192,8 @@ internal sealed partial class ProxyAction(
                         _ => "ClientGone",
                     };
                     var ingested = await owner._ingest.FinishAsync(pull.Request.Bucket.Name, _admission, _session, _session.Length, copyFailure, CancellationToken.None).ConfigureAwait(false);
-                    // Not whole here: one background fill stores it. Whole but not kept (too large): nothing to retry.
+                    // Not whole here: one background fill stores it. Whole but not kept (too large, or the key got an
+                    // object meanwhile): nothing to retry.
                     _queueBackground = ingested.Status == IngestStatus.Discarded;
                 }
             }

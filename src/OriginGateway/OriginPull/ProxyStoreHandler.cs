@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
 using OriginGateway.Protocol;
+using OriginGateway.Storage;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.OriginPull;
@@ -52,7 +53,8 @@ internal sealed partial class ProxyStoreHandler(
         var request = new OriginFetchRequest(payload.Scheme, payload.PathAndQuery,
             payload.Headers.Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToList(), payload.Candidates, payload.FollowRedirects,
             payload.StandbyCodes.ToHashSet());
-        return await fill.RunAsync(bucket, task.Key, request, null, run, cancellationToken).ConfigureAwait(false);
+        // Queued by a miss: stored only while the key still has no object (a client's PUT meanwhile is kept).
+        return await fill.RunAsync(bucket, task.Key, request, null, run, cancellationToken, condition: WriteCondition.StillAbsent).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = LogEvents.ProxyStoreTaskDenied, Level = LogLevel.Warning, Message = "Proxy store in bucket {Bucket} key#{KeyHash} refused: the bucket policy does not let the service principal write the key")]

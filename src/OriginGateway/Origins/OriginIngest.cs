@@ -21,6 +21,7 @@ namespace OriginGateway.Origins;
 /// <item><term>Unframed</term><description>no length, no chunked framing, not HTTP/2, no MD5: the end cannot be told from a cut · served, not stored / served, not stored (nor queued) · permanent <c>UnverifiableBody</c></description></item>
 /// <item><term>MD5Mismatch</term><description>the expected MD5 (a task's) differs from the origin's Content-MD5 · — · permanent</description></item>
 /// <item><term>OriginTimeout, Truncated</term><description>the body stalled, broke, or ended short of (or past) its length, and could not be resumed (<see cref="OriginBodyResume"/>) · fails / stored later by a background task · retried</description></item>
+/// <item><term>Superseded</term><description>the key got an object (a client's write) while the body arrived · served, that object kept / that object kept · succeeds, that object kept</description></item>
 /// <item><term>ChecksumMismatch</term><description>the body's MD5 differs from the one declared or expected · fails / stored later by a background task · permanent <c>MD5Mismatch</c></description></item>
 /// </list>
 /// </summary>
@@ -96,7 +97,7 @@ internal sealed class OriginIngest(OriginPullOptions options, GatewayMetrics met
         }
         var reason = OriginResponseRules.Reason(commit.Status);
         metrics.CommitRejected(reason);
-        return new IngestResult(reason == "TooLarge" ? IngestStatus.NotKept : IngestStatus.Discarded, reason, written, null);
+        return new IngestResult(reason switch { "TooLarge" => IngestStatus.NotKept, "Superseded" => IngestStatus.Superseded, _ => IngestStatus.Discarded }, reason, written, null);
     }
 }
 
@@ -129,6 +130,12 @@ internal enum IngestStatus
 
     /// <summary>Not whole or not right (cut, stalled, wrong length or MD5): nothing stored.</summary>
     Discarded,
+
+    /// <summary>
+    /// Whole, but the write's condition no longer held at its commit — a fill started by a miss found that the key got an
+    /// object meanwhile (a client's PUT): served, that object kept, nothing stored.
+    /// </summary>
+    Superseded,
 }
 
 /// <param name="Status">Committed, not kept, or discarded.</param>

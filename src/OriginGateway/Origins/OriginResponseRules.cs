@@ -119,6 +119,7 @@ internal static class OriginResponseRules
         ObjectWriteStatus.DigestMismatch => "ChecksumMismatch",
         ObjectWriteStatus.LengthMismatch => "Truncated",
         ObjectWriteStatus.TooLarge => "TooLarge",
+        ObjectWriteStatus.PreconditionFailed or ObjectWriteStatus.NoCurrentObject => "Superseded",
         _ => "None",
     };
 

@@ -10,6 +10,12 @@ namespace OriginGateway.Storage;
 /// <param name="MustMatchETag">The current object's ETag (quoted or not), or <c>*</c> for any current object; null: no such condition.</param>
 internal sealed record WriteCondition(bool MustNotExist, string? MustMatchETag)
 {
+    /// <summary>
+    /// The key still has no object: what a write started by a miss (a fill from the origin) commits under, so that an
+    /// object a client wrote meanwhile is never replaced by the origin's.
+    /// </summary>
+    public static readonly WriteCondition StillAbsent = new(true, null);
+
     /// <summary>Null when the write may replace <paramref name="current"/>; otherwise how it fails.</summary>
     public ObjectWriteStatus? Check(ObjectEntry? current)
     {

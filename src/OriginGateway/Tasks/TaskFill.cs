@@ -46,8 +46,12 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
     /// <param name="run">The attempt (progress, task id).</param>
     /// <param name="cancellationToken">Cancel: nothing is committed.</param>
     /// <param name="inspect">A check of the origin's response headers that may refuse it (a media type, a cover type).</param>
+    /// <param name="condition">
+    /// What must hold of the key's object when the fill commits (<see cref="WriteCondition.StillAbsent"/>: store only into
+    /// an empty key); when it does not, the task succeeds with the object the key has, nothing stored.
+    /// </param>
     public async Task<TaskOutcome> RunAsync(Bucket bucket, string key, OriginFetchRequest request, byte[]? expectedMd5, TaskRun run, CancellationToken cancellationToken,
-        Func<HttpResponseMessage, TaskOutcome?>? inspect = null)
+        Func<HttpResponseMessage, TaskOutcome?>? inspect = null, WriteCondition? condition = null)
     {
         using var result = await fetcher.FetchAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Outcome != OriginOutcome.Success)
@@ -74,7 +78,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         var length = admission.DeclaredLength;
         var write = admission.Write!;
         var metadata = new Dictionary<string, string>(write.GatewayMetadata!, StringComparer.Ordinal) { [TaskMetadata] = run.Task.Id };
-        write = write with { GatewayMetadata = metadata };
+        write = write with { GatewayMetadata = metadata, Condition = condition };
 
         run.Progress(0, length);
         using var session = bucket.Store.BeginWrite(key, write);
@@ -87,6 +91,12 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
             cancellationToken.ThrowIfCancellationRequested();
         }
         var ingested = await ingest.FinishAsync(bucket.Name, admission with { Write = write }, session, written, copyFailure, cancellationToken).ConfigureAwait(false);
+        if (ingested.Status == IngestStatus.Superseded)
+        {
+            return await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is { } kept
+                ? TaskOutcome.Success(kept.Length, kept.Md5Hex, "The key got an object while the origin's arrived; that object is kept, nothing stored.")
+                : TaskOutcome.Retry("Superseded", "The key's object changed while the origin's arrived; nothing stored.");
+        }
         return ingested switch
         {
             { Status: IngestStatus.Committed } => TaskOutcome.Success(written, ingested.Entry!.Md5Hex) with { Keys = [key] },

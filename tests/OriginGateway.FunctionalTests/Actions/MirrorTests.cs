@@ -109,6 +109,54 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         Assert.Equal(secondHalf, rest);
     }
 
+    /// <summary>
+    /// A client writes the key while a fill started by a miss is still receiving the origin's body (a migration tool
+    /// uploading the object a reader just asked for): the fill's clients get the origin's bytes whole, and the client's
+    /// object is kept — the fill commits only into a key that still has none, and counts itself Superseded.
+    /// Mirror (the shared fill) and Proxy (the tee into the store) alike.
+    /// </summary>
+    [Theory]
+    [InlineData("slow/")]
+    [InlineData("slowp/")]
+    public async Task AClientsPutWhileAFillArrives_IsKept_AndTheFillsClientGetsTheOriginsBytes(string prefix)
+    {
+        var key = Unique(prefix);
+        var origin = RandomBytes(200_000);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Slow.On("/" + key, async context =>
+        {
+            context.Response.ContentLength = origin.Length;
+            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
+            await context.Response.Body.FlushAsync();
+            started.TrySetResult();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
+        });
+        async Task<double> SupersededAsync() =>
+            PrometheusText.Sum(await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics")), "origin_gateway_commits_rejected_total{", "reason=\"Superseded\"");
+        var supersededBefore = await SupersededAsync();
+
+        var reading = Gateway.Client.GetByteArrayAsync(fixture.Url(key));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var mine = RandomBytes(1000);
+        using (var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, fixture.Url(key)) { Content = CosSigner.Bytes(mine) }.Sign()))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        release.SetResult();
+
+        Assert.Equal(origin, await reading.WaitAsync(TimeSpan.FromSeconds(20)));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await SupersededAsync() <= supersededBefore && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(supersededBefore + 1, await SupersededAsync());
+        Assert.Equal(mine, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, fixture.Slow.Count("/" + key));
+    }
+
     [Fact]
     public async Task ClientThatLeaves_DoesNotStopTheFill()
     {

@@ -56,7 +56,8 @@ public sealed class OriginPullFixture : IAsyncLifetime
             Rule(15, "Mirror", "pre/", A.Host, fileInfo: "<FileInfo><PrefixConfiguration><Prefix>origin-files/</Prefix></PrefixConfiguration><SuffixConfiguration><Suffix>.bin</Suffix></SuffixConfiguration></FileInfo>"),
             Rule(16, "Proxy", "rawp/", Raw.Host),
             Rule(17, "Mirror", "f301/", A.Host, parameter: "<FollowRedirection>true</FollowRedirection><HttpRedirectCode>301</HttpRedirectCode>"),
-            Rule(18, "Mirror", "slow/", Slow.Host));
+            Rule(18, "Mirror", "slow/", Slow.Host),
+            Rule(19, "Proxy", "slowp/", Slow.Host));
         var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         if (put.StatusCode != HttpStatusCode.OK)
         {
