@@ -48,6 +48,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private readonly string _scope;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    /// <summary>False once the S3 server refused a conditional request as not implemented: it is not sent conditions again.</summary>
+    private volatile bool _sendsConditions = true;
     private readonly ConcurrentDictionary<string, CacheSlot> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _activeUploads = new(StringComparer.Ordinal);
     private readonly TimeSpan _staleUploadsAfter;
@@ -289,10 +292,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
             throw new WriteConditionFailedException(failed);
         }
         // A conditional delete is pinned to the object checked (S3's If-Match: its S3 ETag), as a conditional write is.
-        var delete = new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key, IfMatch = condition is null ? null : existing?.StoreTag };
         try
         {
-            await CallAsync("DELETE", t => _client.DeleteObjectAsync(delete, t), cancellationToken).ConfigureAwait(false);
+            await ConditionalAsync(null, condition is null ? null : existing?.StoreTag, (_, match) =>
+                CallAsync("DELETE", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = _prefix + key, IfMatch = match }, t), cancellationToken)).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (condition is not null && e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
@@ -593,32 +596,36 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 }
                 if (_uploadId is null)
                 {
-                    var put = Describe(new PutObjectRequest
+                    s3ETag = await store.ConditionalAsync(ifNoneMatch, ifMatch, async (noneMatch, match) =>
                     {
-                        BucketName = store._bucketName,
-                        Key = store._prefix + Key,
-                        FilePath = StagingPath,
-                        MD5Digest = Convert.ToBase64String(Convert.FromHexString(md5Hex)),
-                        UseChunkEncoding = false,
-                        AutoCloseStream = true,
-                        IfNoneMatch = ifNoneMatch,
-                        IfMatch = ifMatch,
-                    }, md5Hex);
-                    s3ETag = (await store.CallAsync("PUT", t => store._client.PutObjectAsync(put, t), cancellationToken, Length).ConfigureAwait(false)).ETag;
+                        var put = Describe(new PutObjectRequest
+                        {
+                            BucketName = store._bucketName,
+                            Key = store._prefix + Key,
+                            FilePath = StagingPath,
+                            MD5Digest = Convert.ToBase64String(Convert.FromHexString(md5Hex)),
+                            UseChunkEncoding = false,
+                            AutoCloseStream = true,
+                            IfNoneMatch = noneMatch,
+                            IfMatch = match,
+                        }, md5Hex);
+                        return (await store.CallAsync("PUT", t => store._client.PutObjectAsync(put, t), cancellationToken, Length).ConfigureAwait(false)).ETag;
+                    }).ConfigureAwait(false);
                 }
                 else
                 {
                     await _inFlight!.ConfigureAwait(false);
                     await UploadPartAsync(_uploaded, Length - _uploaded, cancellationToken).ConfigureAwait(false);
-                    var completed = await store.CallAsync("multipart completion", t => store._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
-                    {
-                        BucketName = store._bucketName,
-                        Key = store._prefix + Key,
-                        UploadId = _uploadId,
-                        PartETags = _parts,
-                        IfNoneMatch = ifNoneMatch,
-                        IfMatch = ifMatch,
-                    }, t), cancellationToken).ConfigureAwait(false);
+                    var completed = await store.ConditionalAsync(ifNoneMatch, ifMatch, (noneMatch, match) =>
+                        store.CallAsync("multipart completion", t => store._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                        {
+                            BucketName = store._bucketName,
+                            Key = store._prefix + Key,
+                            UploadId = _uploadId,
+                            PartETags = _parts,
+                            IfNoneMatch = noneMatch,
+                            IfMatch = match,
+                        }, t), cancellationToken)).ConfigureAwait(false);
                     store._activeUploads.TryRemove(_uploadId, out _);
                     _uploadId = null;
                     s3ETag = completed.ETag;
@@ -759,6 +766,32 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     [LoggerMessage(EventId = LogEvents.S3AbortedLate, Level = LogLevel.Information, Message = "Aborted an unfinished multipart upload in {Store} at attempt {Attempt}")]
     private static partial void LogAbortedLate(ILogger logger, string store, int attempt);
+
+    /// <summary>
+    /// Sends a write or delete with S3's conditions (If-None-Match / If-Match) — and, should the S3 server answer them
+    /// 501 NotImplemented, once more without, from then on never with: the check against the object the server has,
+    /// made just before, is then what holds (between two replicas that moment stays open, as on a server that ignores them).
+    /// </summary>
+    private async Task<T> ConditionalAsync<T>(string? ifNoneMatch, string? ifMatch, Func<string?, string?, Task<T>> call)
+    {
+        if ((ifNoneMatch is null && ifMatch is null) || !_sendsConditions)
+        {
+            return await call(null, null).ConfigureAwait(false);
+        }
+        try
+        {
+            return await call(ifNoneMatch, ifMatch).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotImplemented)
+        {
+            _sendsConditions = false;
+            LogConditionsUnsupported(_logger, Description);
+            return await call(null, null).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = LogEvents.S3ConditionsUnsupported, Level = LogLevel.Warning, Message = "{Store} does not implement conditional writes (If-None-Match, If-Match); they are checked against its objects just before each write instead")]
+    private static partial void LogConditionsUnsupported(ILogger logger, string store);
 
     [LoggerMessage(EventId = LogEvents.S3AbortUnsupported, Level = LogLevel.Warning, Message = "{Store} cannot abort multipart uploads; an AbortIncompleteMultipartUpload lifecycle rule must reclaim them")]
     private static partial void LogAbortUnsupported(ILogger logger, string store);

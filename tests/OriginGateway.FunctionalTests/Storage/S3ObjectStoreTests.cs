@@ -74,6 +74,49 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
 
     public void Dispose() => Directory.Delete(_staging, recursive: true);
 
+    /// <summary>
+    /// An S3 server that answers conditional writes 501 NotImplemented (as one without them may): the write is sent once
+    /// more without its condition — which the store checked against the server's object just before, so a condition that
+    /// does not hold still stores nothing — and conditions are not sent to that server again.
+    /// </summary>
+    [Fact]
+    public async Task AServerWithoutConditionalWrites_StillGetsTheWrite_AndTheConditionIsCheckedBeforeIt()
+    {
+        var refused = 0;
+        using var client = S3ClientFactory.Create(_s3.Server.Endpoint, "", S3Server.AccessKey, S3Server.SecretKey, new NoConditionalWrites(() => Interlocked.Increment(ref refused)));
+        var store = new S3ObjectStore(client, S3ServerFixture.Bucket, _prefix, "a" + _prefix, Path.Combine(_staging, Guid.NewGuid().ToString("N")), PartSize,
+            TimeSpan.FromSeconds(30), new LocalClusterBus(), "bucket", TimeProvider.System, NullLogger.Instance);
+        async Task<ObjectWriteStatus> PutAsync(string key, string body, WriteCondition condition) =>
+            (await store.PutAsync(key, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)), Write() with { Condition = condition }, default)).Status;
+
+        Assert.Equal(ObjectWriteStatus.Committed, await PutAsync("nocond/a", "first", WriteCondition.StillAbsent));
+        Assert.Equal(1, refused);
+        Assert.Equal(ObjectWriteStatus.PreconditionFailed, await PutAsync("nocond/a", "second", WriteCondition.StillAbsent));
+        Assert.Equal(ObjectWriteStatus.Committed, await PutAsync("nocond/b", "other", WriteCondition.StillAbsent));
+        var found = (await store.FindAsync("nocond/a", default))!;
+        Assert.True(await store.DeleteAsync("nocond/a", default, new WriteCondition(false, found.ETag)));
+        Assert.Equal(1, refused);
+        Assert.Null(await store.FindAsync("nocond/a", default));
+        Assert.NotNull(await store.FindAsync("nocond/b", default));
+    }
+
+    /// <summary>Answers every request that carries If-None-Match or If-Match 501 NotImplemented, as S3 would its errors; the rest go to the server.</summary>
+    private sealed class NoConditionalWrites(Action refused) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && (request.Headers.IfNoneMatch.Count > 0 || request.Headers.IfMatch.Count > 0))
+            {
+                refused();
+                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.NotImplemented)
+                {
+                    Content = new StringContent("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented.</Message></Error>", System.Text.Encoding.UTF8, "application/xml"),
+                });
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task ABodyLargerThanAPart_StreamsAsAMultipartUpload_AndReadsBackWhole_WithRangedReads()
     {
