@@ -289,6 +289,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         var existing = await FindAsync(key, cancellationToken).ConfigureAwait(false);
         if (condition?.Check(existing) is { } failed)
         {
+            Forget(key);
             throw new WriteConditionFailedException(failed);
         }
         // A conditional delete is pinned to the object checked (S3's If-Match: its S3 ETag), as a conditional write is.
@@ -579,6 +580,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
             {
                 store.Forget(Key);
                 var current = await store.FindAsync(Key, cancellationToken).ConfigureAwait(false);
+                // Not remembered: an object another writer is putting at this moment may be seen half-made by an S3 server
+                // that is not atomic (s3rver is not); the next lookup asks again, and a commit remembers its own object.
+                store.Forget(Key);
                 if (condition.Check(current) is { } failed)
                 {
                     throw new WriteConditionFailedException(failed);
