@@ -45,8 +45,8 @@ internal static class BatchDeleteHandler
         {
             switch (KeyDecoding.Check(key))
             {
-                case KeyStatus.Valid when key.Length > 0 && versionId is not (null or "" or "null"):
-                    result.Add(Error(key, versionId, "NoSuchVersion", "The specified version does not exist: the bucket is unversioned, its only version id is null."));
+                case KeyStatus.Valid when key.Length > 0 && UnversionedObjects.NamesAnotherVersion(versionId):
+                    result.Add(Error(key, versionId, "NoSuchVersion", "The specified version does not exist: " + UnversionedObjects.OnlyNull));
                     break;
                 case KeyStatus.Valid when key.Length > 0:
                     try

@@ -96,9 +96,9 @@ internal static class BucketRootHandler
             await request.ErrorAsync(400, "InvalidArgument", "A version-id-marker cannot be specified without a key-marker.").ConfigureAwait(false);
             return;
         }
-        if (versionIdMarker is not (null or "" or "null"))
+        if (UnversionedObjects.NamesAnotherVersion(versionIdMarker))
         {
-            await request.ErrorAsync(400, "InvalidArgument", "Invalid version id specified: the bucket is unversioned, its only version id is null.").ConfigureAwait(false);
+            await request.ErrorAsync(400, "InvalidArgument", "Invalid version id specified: " + UnversionedObjects.OnlyNull).ConfigureAwait(false);
             return;
         }
         if (await PageAsync(request, keyMarker).ConfigureAwait(false) is not var (page, result))

@@ -274,9 +274,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, "InvalidArgument", "x-cos-copy-source: the part after '?' is not a valid query.").ConfigureAwait(false);
             return null;
         }
-        if (QueryParameters.Get(sourceParameters, "versionId") is not (null or "" or "null"))
+        if (UnversionedObjects.NamesAnotherVersion(QueryParameters.Get(sourceParameters, "versionId")))
         {
-            await request.ErrorAsync(404, "NoSuchVersion", "The copy source version does not exist: the bucket is unversioned, its only version id is null.").ConfigureAwait(false);
+            await request.ErrorAsync(404, "NoSuchVersion", "The copy source version does not exist: " + UnversionedObjects.OnlyNull).ConfigureAwait(false);
             return null;
         }
         if (Security.BucketAccess.Check(request.Auth, sourceBucket.Name, sourceBucket.PublicRead, sourceBucket.PublicList, Security.BucketOperation.ReadObject) is { } denied)
