@@ -7,5 +7,10 @@ internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => Now;
 
+    // Timestamps stand still with the clock too (what measures an interval must see the time the test set).
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Now.UtcTicks;
+
     public void Advance(TimeSpan by) => Now += by;
 }

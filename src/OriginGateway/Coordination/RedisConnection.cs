@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace OriginGateway.Coordination;
@@ -63,7 +62,11 @@ internal sealed partial class RedisConnection : IDisposable
                 SamplingDuration = TimeSpan.FromMilliseconds(Math.Max(500, options.OperationTimeout.TotalMilliseconds * Math.Max(2, options.BreakerFailures) * 2)),
                 BreakDuration = options.BreakerOpenFor,
                 StateProvider = _breaker,
-                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>().Handle<TimeoutException>().Handle<ObjectDisposedException>(),
+                // Every call that threw failed, whatever the exception: StackExchange.Redis also answers a command it could
+                // not write in time (its write lock busy while it reconnects) with a TaskCanceledException, not a
+                // RedisException. Counted as a success, such an answer to the probe closed the breaker while Redis was
+                // still away — Restored fired, and calls waited out their deadlines again.
+                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is not null),
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _probeAllowedAt, time.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * time.TimestampFrequency));
@@ -135,8 +138,9 @@ internal sealed partial class RedisConnection : IDisposable
                 return await operation(token).WaitAsync(token).ConfigureAwait(false);
             }, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception)
         {
+            // The breaker refused the call, or the call failed: either way coordination falls back to this replica.
             return fallback;
         }
     }
