@@ -20,6 +20,7 @@ internal static class LogEvents
     public const int S3AbortedLate = 1112;
     public const int S3AbortUnsupported = 1113;
     public const int S3ConditionsUnsupported = 1114;
+    public const int S3AttributesLeft = 1115;
 
     // 1200–1299: Persistence and the front door
     public const int DatabaseMigrated = 1201;

@@ -139,27 +139,43 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     public async ValueTask<ObjectEntry?> FindAsync(string key, CancellationToken cancellationToken)
     {
-        var now = _time.GetTimestamp();
-        if (_cache.TryGetValue(key, out var slot) && slot.ExpiresAt > now)
+        if (TryRemembered(key, out var remembered))
         {
-            return slot.Entry;
+            return remembered;
         }
-        ObjectEntry? entry;
+        var entry = await LookUpAsync(key, cancellationToken).ConfigureAwait(false);
+        Remember(key, entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// The key's object as S3 has it now, not remembered: what a commit or a delete checks and replaces. (An object
+    /// another writer is putting at this moment may be seen half-made by an S3 server that is not atomic — s3rver is
+    /// not —, so such a view must not outlive the call.)
+    /// </summary>
+    private async Task<ObjectEntry?> LookUpAsync(string key, CancellationToken cancellationToken)
+    {
         try
         {
             var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false);
-            entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
-            if (await ReadAttributesAsync(entry, cancellationToken).ConfigureAwait(false) is { } attributes)
-            {
-                entry = entry.WithAttributes(attributes);
-            }
+            var entry = ToEntry(key, head.ContentLength, head.ETag, head.LastModified ?? DateTime.UtcNow, head.Headers.ContentType, head.Metadata[RecordMetadata]);
+            return await ReadAttributesAsync(entry, cancellationToken).ConfigureAwait(false) is { } attributes ? entry.WithAttributes(attributes) : entry;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            entry = null;
+            return null;
         }
-        Remember(key, entry);
-        return entry;
+    }
+
+    private bool TryRemembered(string key, out ObjectEntry? entry)
+    {
+        if (_cache.TryGetValue(key, out var slot) && slot.ExpiresAt > _time.GetTimestamp())
+        {
+            entry = slot.Entry;
+            return true;
+        }
+        entry = null;
+        return false;
     }
 
     public async ValueTask<ObjectReader?> OpenAsync(ObjectEntry entry, long offset, long length, CancellationToken cancellationToken)
@@ -189,7 +205,16 @@ internal sealed partial class S3ObjectStore : IObjectStore
         {
             throw new InvalidOperationException($"{Description} keeps no object attributes.");
         }
-        await WriteAttributesAsync(entry.Key, entry.VersionId, attributes, cancellationToken).ConfigureAwait(false);
+        if (attributes.IsDefault)
+        {
+            // A version has an attribute object only while it has attributes other than the default (so a replaced or
+            // deleted version's is known to exist, and removed, from what a lookup found).
+            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(entry.Key, entry.VersionId) }, t), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteAttributesAsync(entry.Key, entry.VersionId, attributes, cancellationToken).ConfigureAwait(false);
+        }
         // Written for that version: if another replaced it meanwhile, the file belongs to nothing and is ignored.
         Forget(entry.Key);
         var current = await FindAsync(entry.Key, cancellationToken).ConfigureAwait(false);
@@ -256,6 +281,23 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }, t), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Removes the attribute object of a version that is not (or no longer) the key's object — one a commit or a delete
+    /// replaced, or a commit's own when S3 refused it. Never a version that may still become visible or be the current one: a private
+    /// object without its attributes would follow the bucket's ACL. What fails is left behind (it is never read).
+    /// </summary>
+    private async Task DropAttributesAsync(string key, string versionId)
+    {
+        try
+        {
+            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, versionId) }, t), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
+        {
+            LogAttributesLeft(_logger, Description, key, e.Message);
+        }
+    }
+
     /// <summary>The attributes written for the entry's version after (or with) its body; null when there are none.</summary>
     private async Task<ObjectAttributes?> ReadAttributesAsync(ObjectEntry entry, CancellationToken cancellationToken)
     {
@@ -285,11 +327,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken, WriteCondition? condition = null)
     {
         // S3 answers a DELETE of an absent key with success too: the lookup says whether it existed.
-        Forget(key);
-        var existing = await FindAsync(key, cancellationToken).ConfigureAwait(false);
+        var existing = await LookUpAsync(key, cancellationToken).ConfigureAwait(false);
         if (condition?.Check(existing) is { } failed)
         {
-            Forget(key);
             throw new WriteConditionFailedException(failed);
         }
         // A conditional delete is pinned to the object checked (S3's If-Match: its S3 ETag), as a conditional write is.
@@ -302,9 +342,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
         {
             throw new WriteConditionFailedException(ObjectWriteStatus.PreconditionFailed);
         }
-        if (existing is not null && _attributesPrefix is not null)
+        if (existing is { Attributes.IsDefault: false })
         {
-            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, existing.VersionId) }, t), cancellationToken).ConfigureAwait(false);
+            await DropAttributesAsync(key, existing.VersionId).ConfigureAwait(false);
         }
         var existed = existing is not null;
         Remember(key, null);
@@ -576,20 +616,25 @@ internal sealed partial class S3ObjectStore : IObjectStore
             // and handed to S3 too — If-None-Match: * / If-Match: the object checked — so that a server with conditional
             // writes refuses a replica that got in between; one without them leaves that moment open.
             string? ifNoneMatch = null, ifMatch = null;
+            // The object this commit replaces, so that its attribute object goes with it: the one a condition was checked
+            // against, else the one this replica knows of, else S3's (looked up while the body is sent).
+            Task<ObjectEntry?>? replaced = null;
             if (Write.Condition is { } condition)
             {
-                store.Forget(Key);
-                var current = await store.FindAsync(Key, cancellationToken).ConfigureAwait(false);
-                // Not remembered: an object another writer is putting at this moment may be seen half-made by an S3 server
-                // that is not atomic (s3rver is not); the next lookup asks again, and a commit remembers its own object.
-                store.Forget(Key);
+                var current = await store.LookUpAsync(Key, cancellationToken).ConfigureAwait(false);
                 if (condition.Check(current) is { } failed)
                 {
                     throw new WriteConditionFailedException(failed);
                 }
                 ifNoneMatch = condition.MustNotExist ? "*" : null;
                 ifMatch = condition.MustMatchETag is null ? null : current?.StoreTag;
+                replaced = Task.FromResult(current);
             }
+            else if (store._attributesPrefix is not null)
+            {
+                replaced = store.TryRemembered(Key, out var known) ? Task.FromResult(known) : store.LookUpAsync(Key, cancellationToken);
+            }
+            var attributesWritten = false;
             string s3ETag;
             try
             {
@@ -597,6 +642,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 if (Write.Attributes is { IsDefault: false } attributes && store._attributesPrefix is not null)
                 {
                     await store.WriteAttributesAsync(Key, _versionId, attributes, cancellationToken).ConfigureAwait(false);
+                    attributesWritten = true;
                 }
                 if (_uploadId is null)
                 {
@@ -635,14 +681,25 @@ internal sealed partial class S3ObjectStore : IObjectStore
                     s3ETag = completed.ETag;
                 }
             }
-            catch (AmazonS3Exception e) when (Write.Condition is not null && e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
-            {
-                // S3 refused the condition (another replica's write got in first, or one is under way).
-                throw new WriteConditionFailedException(ObjectWriteStatus.PreconditionFailed);
-            }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
+                await ObserveAsync(replaced).ConfigureAwait(false);
+                // S3 refused this version (its answer says so: a client error): its attribute object belongs to nothing.
+                // After a timeout or a server error the version may have been stored after all, and keeps them.
+                if (attributesWritten && e is AmazonS3Exception { StatusCode: >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError })
+                {
+                    await store.DropAttributesAsync(Key, _versionId).ConfigureAwait(false);
+                }
+                if (Write.Condition is not null && e is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict })
+                {
+                    // S3 refused the condition (another replica's write got in first, or one is under way).
+                    throw new WriteConditionFailedException(ObjectWriteStatus.PreconditionFailed);
+                }
                 throw new IOException($"{store.Description}: the commit of a write failed: {e.Message}", e);
+            }
+            if (await ObserveAsync(replaced).ConfigureAwait(false) is { Attributes.IsDefault: false } previous && previous.VersionId != _versionId)
+            {
+                await store.DropAttributesAsync(Key, previous.VersionId).ConfigureAwait(false);
             }
             var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, await store.StoredTimeAsync(Key, cancellationToken).ConfigureAwait(false),
                 Write.ContentType ?? "application/octet-stream", Write.Headers,
@@ -650,6 +707,19 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 store._attributesPrefix is null ? null : Write.Attributes, _versionId);
             store.Committed(Key, entry);
             return entry;
+        }
+
+        /// <summary>The replaced object's lookup, or null when it failed (its attribute object is then left behind).</summary>
+        private static async Task<ObjectEntry?> ObserveAsync(Task<ObjectEntry?>? lookup)
+        {
+            try
+            {
+                return lookup is null ? null : await lookup.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or HttpRequestException or OperationCanceledException)
+            {
+                return null;
+            }
         }
 
         /// <summary>Content-Type, the stored headers S3 knows natively, and the gateway's record.</summary>
@@ -796,6 +866,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
 
     [LoggerMessage(EventId = LogEvents.S3ConditionsUnsupported, Level = LogLevel.Warning, Message = "{Store} does not implement conditional writes (If-None-Match, If-Match); they are checked against its objects just before each write instead")]
     private static partial void LogConditionsUnsupported(ILogger logger, string store);
+
+    [LoggerMessage(EventId = LogEvents.S3AttributesLeft, Level = LogLevel.Warning, Message = "{Store}: the attribute object of a replaced or refused version of {Key} could not be removed and is left behind (never read): {Reason}")]
+    private static partial void LogAttributesLeft(ILogger logger, string store, string key, string reason);
 
     [LoggerMessage(EventId = LogEvents.S3AbortUnsupported, Level = LogLevel.Warning, Message = "{Store} cannot abort multipart uploads; an AbortIncompleteMultipartUpload lifecycle rule must reclaim them")]
     private static partial void LogAbortUnsupported(ILogger logger, string store);

@@ -100,6 +100,97 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
         Assert.NotNull(await store.FindAsync("nocond/b", default));
     }
 
+    /// <summary>
+    /// An object's ACL and tags live in an attribute object per version. One that belongs to no object any more — of a
+    /// version that was overwritten (by this replica or by another that did not know of it), deleted, or that S3 refused —
+    /// is removed, so the backing bucket does not fill up with them; the current version's stays.
+    /// </summary>
+    [Fact]
+    public async Task AttributeObjects_OfReplacedDeletedOrRefusedVersions_AreRemoved_AndTheCurrentOnesStay()
+    {
+        var attributes = new OriginGateway.Storage.ObjectAttributes("private", [], [new("team", "a")]);
+        var withAttributes = Write() with { Attributes = attributes };
+        async Task<List<string>> AttributeObjects()
+        {
+            var page = await _s3.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = S3ServerFixture.Bucket, Prefix = "a" + _prefix });
+            return page.S3Objects?.Select(o => o.Key[("a" + _prefix).Length..]).Order(StringComparer.Ordinal).ToList() ?? [];
+        }
+
+        // Overwritten by this replica, which knows the version it replaces.
+        var first = await PutAsync("attr/k", "one"u8.ToArray(), withAttributes);
+        var second = await PutAsync("attr/k", "two"u8.ToArray(), withAttributes);
+        Assert.Equal(["attr/k." + second.VersionId], await AttributeObjects());
+        Assert.NotEqual(first.VersionId, second.VersionId);
+
+        // Overwritten by another replica that never looked the key up, without attributes of its own.
+        var other = Open(new LocalClusterBus(), TimeSpan.FromSeconds(30));
+        Assert.Equal(ObjectWriteStatus.Committed, (await other.PutAsync("attr/k", new MemoryStream("three"u8.ToArray()), Write(), default)).Status);
+        Assert.Empty(await AttributeObjects());
+        var plain = (await Reopen().FindAsync("attr/k", default))!;
+        Assert.True(plain.Attributes.IsDefault);
+
+        // Attributes set on a version and cleared again (PUT ?acl, DELETE ?tagging): its attribute object comes and goes.
+        var tagged = (await Store.SetAttributesAsync(plain, attributes, default))!;
+        Assert.Equal(["attr/k." + plain.VersionId], await AttributeObjects());
+        Assert.True((await Store.SetAttributesAsync(tagged, OriginGateway.Storage.ObjectAttributes.Default, default))!.Attributes.IsDefault);
+        Assert.Empty(await AttributeObjects());
+        Assert.True((await Reopen().FindAsync("attr/k", default))!.Attributes.IsDefault);
+
+        // A conditional overwrite and a large (multipart) one, each with attributes: one attribute object at a time.
+        var current = (await Store.FindAsync("attr/k", default))!;
+        var third = await PutAsync("attr/k", "four"u8.ToArray(), withAttributes with { Condition = new WriteCondition(false, current.ETag) });
+        Assert.Equal(["attr/k." + third.VersionId], await AttributeObjects());
+        var large = await PutAsync("attr/k", RandomNumberGenerator.GetBytes((int)PartSize + 1000), withAttributes);
+        Assert.Equal(["attr/k." + large.VersionId], await AttributeObjects());
+        Assert.Equal(attributes, (await Reopen().FindAsync("attr/k", default))!.Attributes);
+
+        // Deleted.
+        Assert.True(await Store.DeleteAsync("attr/k", default));
+        Assert.Empty(await AttributeObjects());
+
+        // Refused by S3 (another writer got in between the store's check and its PUT), and failed with a client error:
+        // nothing of those versions stays; the object that got in is untouched.
+        Assert.Equal(ObjectWriteStatus.Committed, (await other.PutAsync("attr/raced", new MemoryStream("theirs"u8.ToArray()), withAttributes, default)).Status);
+        var theirs = (await Reopen().FindAsync("attr/raced", default))!;
+        foreach (var status in new[] { System.Net.HttpStatusCode.PreconditionFailed, System.Net.HttpStatusCode.Forbidden })
+        {
+            using var client = S3ClientFactory.Create(_s3.Server.Endpoint, "", S3Server.AccessKey, S3Server.SecretKey, new RefusesObjectPuts(_prefix + "attr/", status));
+            var refusing = new S3ObjectStore(client, S3ServerFixture.Bucket, _prefix, "a" + _prefix, Path.Combine(_staging, Guid.NewGuid().ToString("N")), PartSize,
+                TimeSpan.FromSeconds(30), new LocalClusterBus(), "bucket", TimeProvider.System, NullLogger.Instance);
+            var write = status == System.Net.HttpStatusCode.PreconditionFailed ? withAttributes with { Condition = new WriteCondition(false, theirs.ETag) } : withAttributes;
+            var outcome = refusing.PutAsync("attr/raced", new MemoryStream("mine"u8.ToArray()), write, default);
+            if (status == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                Assert.Equal(ObjectWriteStatus.PreconditionFailed, (await outcome).Status);
+            }
+            else
+            {
+                await Assert.ThrowsAsync<IOException>(() => outcome);
+            }
+            Assert.Equal(["attr/raced." + theirs.VersionId], await AttributeObjects());
+        }
+        var kept = (await Reopen().FindAsync("attr/raced", default))!;
+        Assert.Equal(theirs.VersionId, kept.VersionId);
+        Assert.Equal(attributes, kept.Attributes);
+    }
+
+    /// <summary>Answers the PUT of an object under <paramref name="keyPrefix"/> (not its attribute object) with <paramref name="status"/>, as S3 would refuse it.</summary>
+    private sealed class RefusesObjectPuts(string keyPrefix, System.Net.HttpStatusCode status) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
+            if (request.Method == HttpMethod.Put && path.StartsWith("/" + S3ServerFixture.Bucket + "/" + keyPrefix, StringComparison.Ordinal))
+            {
+                return Task.FromResult(new HttpResponseMessage(status)
+                {
+                    Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{(status == System.Net.HttpStatusCode.Forbidden ? "AccessDenied" : "PreconditionFailed")}</Code><Message>refused</Message></Error>", System.Text.Encoding.UTF8, "application/xml"),
+                });
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     /// <summary>Answers every request that carries If-None-Match or If-Match 501 NotImplemented, as S3 would its errors; the rest go to the server.</summary>
     private sealed class NoConditionalWrites(Action refused) : DelegatingHandler(new SocketsHttpHandler())
     {
