@@ -192,6 +192,12 @@ for r in $(seq "$ROUNDS"); do
 done
 
 RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$GW_PID/status" 2>/dev/null || echo "?")
+# Where the gateway's resident memory is at the end (the peak's make-up is not kept by the kernel): anonymous,
+# file-backed and shared totals, and the resident KiB of each mapping, largest first.
+cat "/proc/$GW_PID/smaps_rollup" >"$OUT/gateway-memory.txt" 2>/dev/null || true
+awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anonymous]"} /^Rss:/ {rss[name] += $2}
+  END {for (n in rss) if (rss[n] >= 512) printf "%8d KiB  %s\n", rss[n], n}' "/proc/$GW_PID/smaps" 2>/dev/null \
+  | sort -rn >>"$OUT/gateway-memory.txt" || true
 "$BENCH_DIR/summarize.sh" "$RAW" >"$OUT/summary.md"
 "$BENCH_DIR/ratios.sh" "$RAW" "$RSS" | tee "$OUT/ratios.md"
 log "raw records: $RAW; per-target summary: $OUT/summary.md"
