@@ -169,6 +169,50 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
         Assert.Equal("old", await (await GetObjectAsync(key)).Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// A task told to leave existing keys alone found the key empty when it started; a client's PUT lands while the
+    /// origin's body is still arriving. The client's object is kept (the task commits only into a key that is still
+    /// empty), the task succeeds saying so, and the origin was asked once.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"OnKeyExist":"ignore"}""")]
+    [InlineData("""{"IgnoreSameKey":true}""")]
+    public async Task AClientsPutWhileTheTaskFetches_IsKept_WhenTheTaskLeavesExistingKeys(string option)
+    {
+        var path = Unique();
+        var origin = RandomNumberGenerator.GetBytes(200_000);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Slow.On(path, async context =>
+        {
+            context.Response.ContentLength = origin.Length;
+            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
+            await context.Response.Body.FlushAsync();
+            started.TrySetResult();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
+        });
+        var key = "raced" + path;
+        var body = JsonSerializer.Deserialize<Dictionary<string, object>>(option)!;
+        body["Url"] = fixture.Slow.Host + path;
+        body["Key"] = key;
+
+        var submitted = await Tasks.SubmitAsync(body);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var mine = RandomNumberGenerator.GetBytes(1000);
+        using (var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, key)) { Content = new ByteArrayContent(mine) }.Sign()))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        release.SetResult();
+
+        var done = await Tasks.WaitAsync(submitted.TaskId);
+        Assert.Equal("TASK_SUCCESS", done.State);
+        Assert.Contains("kept", done.Data.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Equal(mine, await (await GetObjectAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, fixture.Slow.Count(path));
+    }
+
     [Fact]
     public async Task ExistingKey_IsReplacedByDefault()
     {
