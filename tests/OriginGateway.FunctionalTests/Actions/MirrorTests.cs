@@ -157,6 +157,65 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         Assert.Equal(1, fixture.Slow.Count("/" + key));
     }
 
+    /// <summary>
+    /// A ranged GET of a Proxy miss gets its range passed through, and the whole object is stored by a background task
+    /// that fetches it again. A client's PUT that lands while that task receives the body is kept: the task commits only
+    /// into a key that is still empty, and counts itself Superseded.
+    /// </summary>
+    [Fact]
+    public async Task AClientsPutWhileAProxysBackgroundStoreArrives_IsKept()
+    {
+        var key = Unique("slowp/");
+        var origin = RandomBytes(200_000);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Slow.On("/" + key, async context =>
+        {
+            if (context.Request.Headers.Range.ToString() == "bytes=0-9")
+            {
+                context.Response.StatusCode = 206;
+                context.Response.Headers.ContentRange = $"bytes 0-9/{origin.Length}";
+                context.Response.ContentLength = 10;
+                await context.Response.Body.WriteAsync(origin.AsMemory(0, 10));
+                return;
+            }
+            // The background store's whole fetch: half now, the rest once the client has written.
+            context.Response.ContentLength = origin.Length;
+            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
+            await context.Response.Body.FlushAsync();
+            started.TrySetResult();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
+        });
+        async Task<double> SupersededAsync() =>
+            PrometheusText.Sum(await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics")), "origin_gateway_commits_rejected_total{", "reason=\"Superseded\"");
+        var supersededBefore = await SupersededAsync();
+
+        using (var ranged = new HttpRequestMessage(HttpMethod.Get, fixture.Url(key)))
+        {
+            ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 9);
+            using var partial = await Gateway.Client.SendAsync(ranged);
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+            Assert.Equal(origin.AsMemory(0, 10).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+        }
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var mine = RandomBytes(1000);
+        using (var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, fixture.Url(key)) { Content = CosSigner.Bytes(mine) }.Sign()))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        release.SetResult();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await SupersededAsync() <= supersededBefore && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(supersededBefore + 1, await SupersededAsync());
+        Assert.Equal(mine, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(2, fixture.Slow.Count("/" + key));
+    }
+
     [Fact]
     public async Task ClientThatLeaves_DoesNotStopTheFill()
     {
