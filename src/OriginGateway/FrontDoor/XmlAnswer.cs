@@ -13,8 +13,14 @@ internal static class XmlAnswer
 
     public static async Task WriteAsync(HttpContext context, XElement result, int status = StatusCodes.Status200OK)
     {
-        var bytes = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + result.ToString(SaveOptions.DisableFormatting));
         var response = context.Response;
+        if (response.HasStarted)
+        {
+            // A 200 and the XML declaration already sent while the work ran (a long multipart completion): the result follows.
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToString(SaveOptions.DisableFormatting)), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        var bytes = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + result.ToString(SaveOptions.DisableFormatting));
         response.StatusCode = status;
         response.ContentType = "application/xml";
         response.ContentLength = bytes.Length;

@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
+using OriginGateway.Dependencies;
 using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Protocol;
@@ -19,9 +21,12 @@ namespace OriginGateway.Multipart;
 /// The object appears only when the upload completes, whole, through one commit; its ETag is
 /// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
 /// </summary>
-internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, TimeProvider time, ILogger<MultipartHandler> logger) : ISubresourceProvider
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, MultipartOptions options, TimeProvider time, ILogger<MultipartHandler> logger) : ISubresourceProvider
 {
     private const int MaxListed = 1000;
+
+    /// <summary>The completions joining their parts now, by upload id: a second completion of one (a client's retry) waits for it.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task<ObjectWriteResult?>>> _completing = new(StringComparer.Ordinal);
 
     /// <summary>10 000 parts of about 100 bytes of XML each, with room for whitespace.</summary>
     private const int MaxCompleteBodyBytes = 4 * 1024 * 1024;
@@ -171,8 +176,11 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     private async Task CompleteAsync(DataRequest request, string uploadId)
     {
         var context = request.Context;
-        if (await FindAsync(request, uploadId).ConfigureAwait(false) is not { } upload)
+        if (await Uploads(request.Bucket).FindAsync(uploadId, context.RequestAborted).ConfigureAwait(false) is not { } upload || upload.Key != request.Key)
         {
+            // A client's retry of a completion that went through (its answer was lost, or came after the client's timeout)
+            // gets the same answer, not NoSuchUpload: the upload made the key's object.
+            await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
             return;
         }
         var body = await BoundedRead.ReadAsync(context.Request.Body, MaxCompleteBodyBytes, context.RequestAborted).ConfigureAwait(false);
@@ -191,6 +199,12 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
 
+        // A completion of this upload under way (the client's earlier attempt): its answer is this one's too.
+        if (_completing.TryGetValue(upload.Id, out var running))
+        {
+            await AnswerCompletionAsync(request, upload.Id, running.Value).ConfigureAwait(false);
+            return;
+        }
         var uploads = Uploads(request.Bucket);
         var stored = (await uploads.PartsAsync(upload, context.RequestAborted).ConfigureAwait(false)).ToDictionary(p => p.Number);
         var chosen = new List<UploadedPart>(requested.Count);
@@ -204,6 +218,12 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             }
             if (!stored.TryGetValue(number, out var part) || !string.Equals(Unquote(part.Entry.ETag), Unquote(etag), StringComparison.OrdinalIgnoreCase))
             {
+                // The parts may have gone with the upload, completed (or aborted) a moment ago.
+                if (await uploads.FindAsync(uploadId, CancellationToken.None).ConfigureAwait(false) is null)
+                {
+                    await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
+                    return;
+                }
                 await request.ErrorAsync(400, "InvalidPart", $"Part {number} was not uploaded, or its ETag is not {etag}.").ConfigureAwait(false);
                 return;
             }
@@ -221,7 +241,29 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             return;
         }
-        var result = await AssembleAsync(request, upload, chosen, condition, context.RequestAborted).ConfigureAwait(false);
+        // One completion of an upload at a time: a second (a client that timed out and retried) waits for the first and
+        // gets its answer, instead of joining the parts again while the first removes them. The parts are joined to the
+        // end even when the client leaves — its retry then finds the object.
+        var completing = _completing.GetOrAdd(upload.Id, _ => new(() => CompleteUploadAsync(request.Bucket, upload, chosen, condition))).Value;
+        await AnswerCompletionAsync(request, upload.Id, completing).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a completion (answering 200 and keeping the line alive when it is slow) and answers its outcome.</summary>
+    private async Task AnswerCompletionAsync(DataRequest request, string uploadId, Task<ObjectWriteResult?> completing)
+    {
+        var context = request.Context;
+        ObjectWriteResult? result;
+        try
+        {
+            result = await CompletionKeepAlive.AnswerWhenSlowAsync(context, completing, options.CompletionKeepAlive).ConfigureAwait(false);
+        }
+        catch (Exception e) when (context.Response.HasStarted && DependencyFailure.Of(e) is { } failure)
+        {
+            // The 200 has gone out: the failure goes into the body, as S3 reports a completion that failed late.
+            LogCompletionFailed(logger, request.Bucket.Name, uploadId, e);
+            await request.ErrorAsync(503, "ServiceUnavailable", $"The upload could not be completed ({failure}); it is kept: retry.").ConfigureAwait(false);
+            return;
+        }
         if (result is { Status: var failed } && WriteConditions.IsConditionFailure(failed))
         {
             await WriteConditions.AnswerAsync(request, failed).ConfigureAwait(false);
@@ -229,24 +271,69 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         if (result is not { Status: ObjectWriteStatus.Committed, Entry: { } committed })
         {
+            // A part vanished: the upload was aborted (or completed by another replica) meanwhile, or a part was lost.
+            if (await Uploads(request.Bucket).FindAsync(uploadId, CancellationToken.None).ConfigureAwait(false) is null)
+            {
+                await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
+                return;
+            }
             await request.ErrorAsync(400, "InvalidPart", "A part vanished while the upload was being completed; nothing was stored.").ConfigureAwait(false);
             return;
         }
-        await uploads.RemoveAsync(upload, CancellationToken.None).ConfigureAwait(false);
-        LogCompleted(logger, request.Bucket.Name, upload.Id, chosen.Count, committed.Length);
+        await CompletedAsync(request, committed).ConfigureAwait(false);
+    }
 
+    /// <summary>Joins the parts into the object and, once it is committed, ends the upload; the entry of the next completion of the upload after it.</summary>
+    private async Task<ObjectWriteResult?> CompleteUploadAsync(Bucket bucket, MultipartUpload upload, List<UploadedPart> chosen, WriteCondition? condition)
+    {
+        // Started from a request that may not wait for it: not on the request's thread, not under its cancellation.
+        await Task.Yield();
+        try
+        {
+            var result = await AssembleAsync(bucket, upload, chosen, condition, CancellationToken.None).ConfigureAwait(false);
+            if (result is { Status: ObjectWriteStatus.Committed, Entry: { } committed })
+            {
+                await Uploads(bucket).RemoveAsync(upload, CancellationToken.None).ConfigureAwait(false);
+                LogCompleted(logger, bucket.Name, upload.Id, chosen.Count, committed.Length);
+            }
+            return result;
+        }
+        finally
+        {
+            _completing.TryRemove(upload.Id, out _);
+        }
+    }
+
+    /// <summary>The answer to a completion of an upload that no longer exists: its result when it made the key's object, else NoSuchUpload.</summary>
+    private static async Task CompletedOrNoSuchUploadAsync(DataRequest request, string uploadId)
+    {
+        if (await request.Bucket.Store.FindAsync(request.Key, CancellationToken.None).ConfigureAwait(false) is { } current
+            && current.GatewayMetadata.TryGetValue(CompletedUploadMetadata, out var madeBy) && madeBy == uploadId)
+        {
+            await CompletedAsync(request, current).ConfigureAwait(false);
+            return;
+        }
+        await NoSuchUploadAsync(request).ConfigureAwait(false);
+    }
+
+    private static Task CompletedAsync(DataRequest request, ObjectEntry committed)
+    {
+        var context = request.Context;
         var location = $"{context.Request.Scheme}://{context.Request.Host}{request.RawPath}";
-        await XmlAnswer.WriteAsync(request, new XElement("CompleteMultipartUploadResult",
+        return XmlAnswer.WriteAsync(request, new XElement("CompleteMultipartUploadResult",
             new XElement("Location", location),
             new XElement("Bucket", request.Bucket.Name),
             new XElement("Key", request.Key),
-            new XElement("ETag", committed.ETag))).ConfigureAwait(false);
+            new XElement("ETag", committed.ETag)));
     }
 
+    /// <summary>The gateway metadata of an object a completion made: the upload's id (a retried completion is answered from it).</summary>
+    private const string CompletedUploadMetadata = "completed-upload";
+
     /// <summary>Writes the parts, in order, into one staging object and commits it: the commit's result, or null when a part vanished or was cut short.</summary>
-    private async Task<ObjectWriteResult?> AssembleAsync(DataRequest request, MultipartUpload upload, List<UploadedPart> parts, WriteCondition? condition, CancellationToken cancellationToken)
+    private async Task<ObjectWriteResult?> AssembleAsync(Bucket bucket, MultipartUpload upload, List<UploadedPart> parts, WriteCondition? condition, CancellationToken cancellationToken)
     {
-        var uploads = Uploads(request.Bucket);
+        var uploads = Uploads(bucket);
         var digests = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
@@ -254,8 +341,10 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
         var total = parts.Sum(p => p.Entry.Length);
-        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, Durable: true, ETag: etag, Attributes: upload.Attributes, Condition: condition);
-        using var session = request.Bucket.Store.BeginWrite(upload.Key, write);
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue,
+            GatewayMetadata: new Dictionary<string, string>(StringComparer.Ordinal) { [CompletedUploadMetadata] = upload.Id },
+            Durable: true, ETag: etag, Attributes: upload.Attributes, Condition: condition);
+        using var session = bucket.Store.BeginWrite(upload.Key, write);
         foreach (var part in parts)
         {
             using var reader = await uploads.Store.OpenAsync(part.Entry, cancellationToken).ConfigureAwait(false);
@@ -463,6 +552,9 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 
     [LoggerMessage(EventId = LogEvents.MultipartInitiated, Level = LogLevel.Information, Message = "Multipart upload {UploadId} initiated in bucket {Bucket}")]
     private static partial void LogInitiated(ILogger logger, string bucket, string uploadId);
+
+    [LoggerMessage(EventId = LogEvents.MultipartCompletionFailed, Level = LogLevel.Warning, Message = "Multipart upload {UploadId} in bucket {Bucket}: the completion failed after its answer had begun; the upload is kept")]
+    private static partial void LogCompletionFailed(ILogger logger, string bucket, string uploadId, Exception exception);
 
     [LoggerMessage(EventId = LogEvents.MultipartCompleted, Level = LogLevel.Information, Message = "Multipart upload {UploadId} in bucket {Bucket} completed: {Parts} parts, {Bytes} bytes")]
     private static partial void LogCompleted(ILogger logger, string bucket, string uploadId, int parts, long bytes);

@@ -46,6 +46,7 @@ internal static class LogEvents
     public const int MultipartSwept = 1504;
     public const int MultipartSweepFailed = 1505;
     public const int AbandonedWritesSwept = 1506;
+    public const int MultipartCompletionFailed = 1507;
 
     // 1600–1699: Dependencies
     public const int BackgroundLoopFailing = 1601;

@@ -28,6 +28,11 @@ internal static class CosError
     public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource, IReadOnlyList<(string Name, string Value)>? details)
     {
         var response = context.Response;
+        if (response.HasStarted)
+        {
+            // A 200 already sent while the work ran (a long multipart completion): the error follows in its body, as S3's does.
+            return response.Body.WriteAsync(Encoding.UTF8.GetBytes(ErrorDocument(context, code, message, resource, details))).AsTask();
+        }
         response.StatusCode = status;
         // A client that sent Expect: 100-continue and gets this answer instead of a 100 may not send its body at all —
         // botocore and the AWS CLI do not —, while Kestrel, keeping the connection, would take the next request's bytes
@@ -40,14 +45,15 @@ internal static class CosError
         {
             return Task.CompletedTask;
         }
-        var requestId = response.Headers[RequestIds.HeaderName].ToString();
-        var body = Encoding.UTF8.GetBytes(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + SecurityElement.Escape(message)
-            + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource>"
-            + (details is null ? "" : string.Concat(details.Select(d => "<" + d.Name + ">" + SecurityElement.Escape(d.Value) + "</" + d.Name + ">")))
-            + "<RequestId>" + requestId + "</RequestId></Error>\n");
+        var body = Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + ErrorDocument(context, code, message, resource, details));
         response.ContentType = "application/xml";
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body).AsTask();
     }
+
+    private static string ErrorDocument(HttpContext context, string code, string message, string resource, IReadOnlyList<(string Name, string Value)>? details) =>
+        "<Error><Code>" + code + "</Code><Message>" + SecurityElement.Escape(message)
+        + "</Message><Resource>" + SecurityElement.Escape(resource) + "</Resource>"
+        + (details is null ? "" : string.Concat(details.Select(d => "<" + d.Name + ">" + SecurityElement.Escape(d.Value) + "</" + d.Name + ">")))
+        + "<RequestId>" + context.Response.Headers[RequestIds.HeaderName].ToString() + "</RequestId></Error>\n";
 }

@@ -119,7 +119,8 @@ public sealed class GatewayOptionsValidatorTests
             ("S3Domains:0", "s3.example.test"),
             ("S3Domains:1", "http://s3.example.test"),
             ("S3Domains:2", "*.example.test"),
-            ("Multipart:SweepInterval", "00:00:00")), production: false);
+            ("Multipart:SweepInterval", "00:00:00"),
+            ("Multipart:CompletionKeepAlive", "00:05:00")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Hosts:0", StringComparison.Ordinal) && e.Contains("service host", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:0", StringComparison.Ordinal));
@@ -128,6 +129,7 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("S3Domains:1", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("S3Domains:2", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Multipart:SweepInterval", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Multipart:CompletionKeepAlive", StringComparison.Ordinal));
     }
 
     [Fact]
