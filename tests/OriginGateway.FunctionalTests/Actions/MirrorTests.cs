@@ -124,17 +124,7 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         var origin = RandomBytes(200_000);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fixture.Slow.On("/" + key, async context =>
-        {
-            context.Response.ContentLength = origin.Length;
-            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
-            await context.Response.Body.FlushAsync();
-            started.TrySetResult();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
-        });
-        async Task<double> SupersededAsync() =>
-            PrometheusText.Sum(await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics")), "origin_gateway_commits_rejected_total{", "reason=\"Superseded\"");
+        fixture.Slow.On("/" + key, context => SlowOrigin.SendInTwoAsync(context, origin, started, release.Task));
         var supersededBefore = await SupersededAsync();
 
         var reading = Gateway.Client.GetByteArrayAsync(fixture.Url(key));
@@ -147,12 +137,7 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         release.SetResult();
 
         Assert.Equal(origin, await reading.WaitAsync(TimeSpan.FromSeconds(20)));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await SupersededAsync() <= supersededBefore && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(supersededBefore + 1, await SupersededAsync());
+        await OneMoreSupersededAsync(supersededBefore);
         Assert.Equal(mine, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
         Assert.Equal(1, fixture.Slow.Count("/" + key));
     }
@@ -180,15 +165,8 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
                 return;
             }
             // The background store's whole fetch: half now, the rest once the client has written.
-            context.Response.ContentLength = origin.Length;
-            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
-            await context.Response.Body.FlushAsync();
-            started.TrySetResult();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
+            await SlowOrigin.SendInTwoAsync(context, origin, started, release.Task);
         });
-        async Task<double> SupersededAsync() =>
-            PrometheusText.Sum(await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics")), "origin_gateway_commits_rejected_total{", "reason=\"Superseded\"");
         var supersededBefore = await SupersededAsync();
 
         using (var ranged = new HttpRequestMessage(HttpMethod.Get, fixture.Url(key)))
@@ -206,14 +184,24 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         }
         release.SetResult();
 
+        await OneMoreSupersededAsync(supersededBefore);
+        Assert.Equal(mine, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+        Assert.Equal(2, fixture.Slow.Count("/" + key));
+    }
+
+    /// <summary>Fills (and stores) refused because the key got an object while they ran: <c>commits_rejected_total{reason="Superseded"}</c>.</summary>
+    private async Task<double> SupersededAsync() =>
+        PrometheusText.Sum(await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics")), "origin_gateway_commits_rejected_total{", "reason=\"Superseded\"");
+
+    /// <summary>Waits (boundedly) until one more fill than <paramref name="before"/> counted itself Superseded.</summary>
+    private async Task OneMoreSupersededAsync(double before)
+    {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await SupersededAsync() <= supersededBefore && clock.Elapsed < TimeSpan.FromSeconds(20))
+        while (await SupersededAsync() <= before && clock.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(50);
         }
-        Assert.Equal(supersededBefore + 1, await SupersededAsync());
-        Assert.Equal(mine, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
-        Assert.Equal(2, fixture.Slow.Count("/" + key));
+        Assert.Equal(before + 1, await SupersededAsync());
     }
 
     [Fact]

@@ -76,6 +76,21 @@ public sealed class SlowOrigin : IAsyncDisposable
         }
     });
 
+    /// <summary>
+    /// Answers 200 with <paramref name="body"/> (its length announced) in two goes: the first 50,000 bytes, then — once
+    /// <paramref name="release"/> completes — the rest; <paramref name="started"/> is set between them (the body is
+    /// arriving). What a test needs to act while a fetch is half done.
+    /// </summary>
+    public static async Task SendInTwoAsync(HttpContext context, byte[] body, TaskCompletionSource started, Task release)
+    {
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body.AsMemory(0, 50_000));
+        await context.Response.Body.FlushAsync();
+        started.TrySetResult();
+        await release.WaitAsync(TimeSpan.FromSeconds(20));
+        await context.Response.Body.WriteAsync(body.AsMemory(50_000));
+    }
+
     /// <summary>How many requests it received for <paramref name="path"/> (any query, any method).</summary>
     public int Count(string path) => _counts.GetValueOrDefault(path);
 

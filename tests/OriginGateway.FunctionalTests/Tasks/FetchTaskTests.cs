@@ -183,15 +183,7 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
         var origin = RandomNumberGenerator.GetBytes(200_000);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fixture.Slow.On(path, async context =>
-        {
-            context.Response.ContentLength = origin.Length;
-            await context.Response.Body.WriteAsync(origin.AsMemory(0, 50_000));
-            await context.Response.Body.FlushAsync();
-            started.TrySetResult();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            await context.Response.Body.WriteAsync(origin.AsMemory(50_000));
-        });
+        fixture.Slow.On(path, context => SlowOrigin.SendInTwoAsync(context, origin, started, release.Task));
         var key = "raced" + path;
         var body = JsonSerializer.Deserialize<Dictionary<string, object>>(option)!;
         body["Url"] = fixture.Slow.Host + path;
