@@ -632,7 +632,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             }
             else if (store._attributesPrefix is not null)
             {
-                replaced = store.TryRemembered(Key, out var known) ? Task.FromResult(known) : store.LookUpAsync(Key, cancellationToken);
+                replaced = store.TryRemembered(Key, out var known) ? Task.FromResult(known) : QuietlyAsync(store.LookUpAsync(Key, cancellationToken));
             }
             var attributesWritten = false;
             string s3ETag;
@@ -683,7 +683,6 @@ internal sealed partial class S3ObjectStore : IObjectStore
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
             {
-                await ObserveAsync(replaced).ConfigureAwait(false);
                 // S3 refused this version (its answer says so: a client error): its attribute object belongs to nothing.
                 // After a timeout or a server error the version may have been stored after all, and keeps them.
                 if (attributesWritten && e is AmazonS3Exception { StatusCode: >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError })
@@ -697,7 +696,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
                 }
                 throw new IOException($"{store.Description}: the commit of a write failed: {e.Message}", e);
             }
-            if (await ObserveAsync(replaced).ConfigureAwait(false) is { Attributes.IsDefault: false } previous && previous.VersionId != _versionId)
+            if (replaced is not null && await replaced.ConfigureAwait(false) is { Attributes.IsDefault: false } previous && previous.VersionId != _versionId)
             {
                 await store.DropAttributesAsync(Key, previous.VersionId).ConfigureAwait(false);
             }
@@ -709,12 +708,12 @@ internal sealed partial class S3ObjectStore : IObjectStore
             return entry;
         }
 
-        /// <summary>The replaced object's lookup, or null when it failed (its attribute object is then left behind).</summary>
-        private static async Task<ObjectEntry?> ObserveAsync(Task<ObjectEntry?>? lookup)
+        /// <summary>The replaced object's lookup, or null when it failed (its attribute object is then left behind); never faults, awaited or not.</summary>
+        private static async Task<ObjectEntry?> QuietlyAsync(Task<ObjectEntry?> lookup)
         {
             try
             {
-                return lookup is null ? null : await lookup.ConfigureAwait(false);
+                return await lookup.ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or HttpRequestException or OperationCanceledException)
             {
