@@ -219,9 +219,8 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             if (!stored.TryGetValue(number, out var part) || !string.Equals(Unquote(part.Entry.ETag), Unquote(etag), StringComparison.OrdinalIgnoreCase))
             {
                 // The parts may have gone with the upload, completed (or aborted) a moment ago.
-                if (await uploads.FindAsync(uploadId, CancellationToken.None).ConfigureAwait(false) is null)
+                if (await AnsweredAsGoneAsync(request, uploadId).ConfigureAwait(false))
                 {
-                    await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
                     return;
                 }
                 await request.ErrorAsync(400, "InvalidPart", $"Part {number} was not uploaded, or its ETag is not {etag}.").ConfigureAwait(false);
@@ -272,9 +271,8 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         if (result is not { Status: ObjectWriteStatus.Committed, Entry: { } committed })
         {
             // A part vanished: the upload was aborted (or completed by another replica) meanwhile, or a part was lost.
-            if (await Uploads(request.Bucket).FindAsync(uploadId, CancellationToken.None).ConfigureAwait(false) is null)
+            if (await AnsweredAsGoneAsync(request, uploadId).ConfigureAwait(false))
             {
-                await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
                 return;
             }
             await request.ErrorAsync(400, "InvalidPart", "A part vanished while the upload was being completed; nothing was stored.").ConfigureAwait(false);
@@ -283,7 +281,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         await CompletedAsync(request, committed).ConfigureAwait(false);
     }
 
-    /// <summary>Joins the parts into the object and, once it is committed, ends the upload; the entry of the next completion of the upload after it.</summary>
+    /// <summary>Joins the parts into the object and, once it is committed, ends the upload; the one run of a completion that retries join.</summary>
     private async Task<ObjectWriteResult?> CompleteUploadAsync(Bucket bucket, MultipartUpload upload, List<UploadedPart> chosen, WriteCondition? condition)
     {
         // Started from a request that may not wait for it: not on the request's thread, not under its cancellation.
@@ -302,6 +300,17 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             _completing.TryRemove(upload.Id, out _);
         }
+    }
+
+    /// <summary>Whether the upload is gone (then the completion is answered as one of an upload that no longer exists).</summary>
+    private async Task<bool> AnsweredAsGoneAsync(DataRequest request, string uploadId)
+    {
+        if (await Uploads(request.Bucket).FindAsync(uploadId, CancellationToken.None).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+        await CompletedOrNoSuchUploadAsync(request, uploadId).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The answer to a completion of an upload that no longer exists: its result when it made the key's object, else NoSuchUpload.</summary>

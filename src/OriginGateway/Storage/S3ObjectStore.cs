@@ -209,7 +209,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         {
             // A version has an attribute object only while it has attributes other than the default (so a replaced or
             // deleted version's is known to exist, and removed, from what a lookup found).
-            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(entry.Key, entry.VersionId) }, t), cancellationToken).ConfigureAwait(false);
+            await DeleteAttributesAsync(entry.Key, entry.VersionId, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -281,6 +281,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
         }, t), cancellationToken).ConfigureAwait(false);
     }
 
+    private Task<DeleteObjectResponse> DeleteAttributesAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, versionId) }, t), cancellationToken);
+
     /// <summary>
     /// Removes the attribute object of a version that is not (or no longer) the key's object — one a commit or a delete
     /// replaced, or a commit's own when S3 refused it. Never a version that may still become visible or be the current one: a private
@@ -290,7 +293,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     {
         try
         {
-            await CallAsync("DELETE of attributes", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucketName, Key = AttributesKey(key, versionId) }, t), CancellationToken.None).ConfigureAwait(false);
+            await DeleteAttributesAsync(key, versionId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or TimeoutException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
         {
