@@ -25,8 +25,8 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
 {
     private const int MaxListed = 1000;
 
-    /// <summary>The completions joining their parts now, by upload id: a second completion of one (a client's retry) waits for it.</summary>
-    private readonly ConcurrentDictionary<string, Lazy<Task<ObjectWriteResult?>>> _completing = new(StringComparer.Ordinal);
+    /// <summary>The completions joining their parts now, by bucket and upload id: a second completion of one (a client's retry) waits for it.</summary>
+    private readonly ConcurrentDictionary<(string Bucket, string UploadId), Lazy<Task<ObjectWriteResult?>>> _completing = new();
 
     /// <summary>10 000 parts of about 100 bytes of XML each, with room for whitespace.</summary>
     private const int MaxCompleteBodyBytes = 4 * 1024 * 1024;
@@ -200,7 +200,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
 
         // A completion of this upload under way (the client's earlier attempt): its answer is this one's too.
-        if (_completing.TryGetValue(upload.Id, out var running))
+        if (_completing.TryGetValue((request.Bucket.Name, upload.Id), out var running))
         {
             await AnswerCompletionAsync(request, upload.Id, running.Value).ConfigureAwait(false);
             return;
@@ -243,7 +243,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         // One completion of an upload at a time: a second (a client that timed out and retried) waits for the first and
         // gets its answer, instead of joining the parts again while the first removes them. The parts are joined to the
         // end even when the client leaves — its retry then finds the object.
-        var completing = _completing.GetOrAdd(upload.Id, _ => new(() => CompleteUploadAsync(request.Bucket, upload, chosen, condition))).Value;
+        var completing = _completing.GetOrAdd((request.Bucket.Name, upload.Id), _ => new(() => CompleteUploadAsync(request.Bucket, upload, chosen, condition))).Value;
         await AnswerCompletionAsync(request, upload.Id, completing).ConfigureAwait(false);
     }
 
@@ -298,7 +298,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         finally
         {
-            _completing.TryRemove(upload.Id, out _);
+            _completing.TryRemove((bucket.Name, upload.Id), out _);
         }
     }
 
