@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.FrontDoor;
 
@@ -14,7 +15,7 @@ internal static class XmlAnswer
     public static async Task WriteAsync(HttpContext context, XElement result, int status = StatusCodes.Status200OK)
     {
         var response = context.Response;
-        if (response.HasStarted)
+        if (KeptAliveAnswer.IsBegun(context))
         {
             // A 200 and the XML declaration already sent while the work ran (a long multipart completion): the result follows.
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToString(SaveOptions.DisableFormatting)), context.RequestAborted).ConfigureAwait(false);

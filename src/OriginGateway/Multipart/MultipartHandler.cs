@@ -254,9 +254,9 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         ObjectWriteResult? result;
         try
         {
-            result = await CompletionKeepAlive.AnswerWhenSlowAsync(context, completing, options.CompletionKeepAlive).ConfigureAwait(false);
+            result = await KeptAliveAnswer.WhenSlowAsync(context, completing, options.CompletionKeepAlive).ConfigureAwait(false);
         }
-        catch (Exception e) when (context.Response.HasStarted && DependencyFailure.Of(e) is { } failure)
+        catch (Exception e) when (KeptAliveAnswer.IsBegun(context) && DependencyFailure.Of(e) is { } failure)
         {
             // The 200 has gone out: the failure goes into the body, as S3 reports a completion that failed late.
             LogCompletionFailed(logger, request.Bucket.Name, uploadId, e);

@@ -28,7 +28,7 @@ internal static class CosError
     public static Task WriteAsync(HttpContext context, int status, string code, string message, string resource, IReadOnlyList<(string Name, string Value)>? details)
     {
         var response = context.Response;
-        if (response.HasStarted)
+        if (KeptAliveAnswer.IsBegun(context))
         {
             // A 200 already sent while the work ran (a long multipart completion): the error follows in its body, as S3's does.
             return response.Body.WriteAsync(Encoding.UTF8.GetBytes(ErrorDocument(context, code, message, resource, details))).AsTask();
