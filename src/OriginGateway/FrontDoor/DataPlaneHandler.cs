@@ -57,7 +57,8 @@ internal sealed partial class DataPlaneHandler(
     /// <summary>
     /// Whatever a request's handler did not answer itself: a dependency's failure is a retryable 503
     /// <c>ServiceUnavailable</c>, anything else a 500 <c>InternalError</c> — in COS XML, never an exception
-    /// page, never with the request's headers; a response already under way is cut.
+    /// page, never with the request's headers; a response already under way is cut, unless it is a 200 begun to keep
+    /// slow work alive (<see cref="KeptAliveAnswer"/>), whose body then carries the error.
     /// </summary>
     private Task FailedAsync(HttpContext context, Exception exception)
     {
@@ -91,6 +92,13 @@ internal sealed partial class DataPlaneHandler(
         }
         var dependency = DependencyFailure.Of(exception);
         LogFailed(_failures, context.Request.Method, dependency ?? "unexpected", exception);
+        if (KeptAliveAnswer.IsBegun(context))
+        {
+            // The 200 of slow work (a long copy) has gone out: the failure goes into its body, as S3 reports work that failed late.
+            return dependency is null
+                ? CosError.WriteAsync(context, 500, "InternalError", "The gateway failed to handle the request.", RawPath(context))
+                : CosError.WriteAsync(context, 503, "ServiceUnavailable", DependencyFailure.Message(dependency), RawPath(context));
+        }
         if (context.Response.HasStarted)
         {
             ResponseCut.Abort(context);

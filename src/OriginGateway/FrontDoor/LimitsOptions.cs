@@ -16,4 +16,11 @@ public sealed class LimitsOptions : ISettingsSection<LimitsOptions>
     /// (<c>Kestrel:Limits:MaxConcurrentConnections</c>, or what the open-file limit leaves), which only HTTP/2's streams can reach.
     /// </summary>
     public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>
+    /// A write whose work outlasts a client's read timeout — a multipart completion joining its parts, a copy or a part copy
+    /// of a large object — still running this long after it began is answered 200 at once, then a space every this long until
+    /// its result (or an <c>Error</c> document) follows in the body, as S3 answers them. Default 5 seconds.
+    /// </summary>
+    public TimeSpan SlowAnswerKeepAlive { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -15,5 +15,6 @@ internal sealed class LimitsOptionsValidator : SettingsValidator<LimitsOptions>
         {
             problems.Add("Limits:MaxConcurrentRequests must be at least 1 when set.");
         }
+        Range(problems, options.SlowAnswerKeepAlive, "Limits:SlowAnswerKeepAlive", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30));
     }
 }

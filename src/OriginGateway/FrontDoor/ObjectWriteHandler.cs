@@ -232,7 +232,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             var write = replace == true
                 ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition)
                 : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
-            var result = await CopyBodyAsync(request.Bucket.Store, request.Key, reader, 0, entry.Length, write, context.RequestAborted).ConfigureAwait(false);
+            var result = await CopyBodyAsync(request, request.Bucket.Store, request.Key, reader, 0, entry.Length, write).ConfigureAwait(false);
             if (WriteConditions.IsConditionFailure(result.Status))
             {
                 await WriteConditions.AnswerAsync(request, result.Status).ConfigureAwait(false);
@@ -306,9 +306,20 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         return null;
     }
 
-    /// <summary>Copies <paramref name="length"/> bytes of a stored body from <paramref name="offset"/> into a new object of <paramref name="store"/> and commits it.</summary>
-    public static async Task<ObjectWriteResult> CopyBodyAsync(IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="length"/> bytes of a stored body from <paramref name="offset"/> into a new object of
+    /// <paramref name="store"/> and commits it, for a copy request: a copy still running after <c>Limits:SlowAnswerKeepAlive</c>
+    /// has its 200 begun and kept alive (<see cref="KeptAliveAnswer"/>), as S3 answers a long copy, so that the client's read
+    /// timeout does not fire while gigabytes are copied; what follows is written into that body. A client that leaves stops it.
+    /// </summary>
+    public Task<ObjectWriteResult> CopyBodyAsync(DataRequest request, IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write) =>
+        KeptAliveAnswer.WhenSlowAsync(request.Context, CopyBodyAsync(store, key, reader, offset, length, write, request.Context.RequestAborted), limits.SlowAnswerKeepAlive);
+
+    private static async Task<ObjectWriteResult> CopyBodyAsync(IObjectStore store, string key, ObjectReader reader, long offset, long length, ObjectWrite write, CancellationToken cancellationToken)
     {
+        // Off the request's thread: a local store's reads and writes complete without waiting, and the whole copy would
+        // run before its answer could be kept alive.
+        await Task.Yield();
         using var session = store.BeginWrite(key, write);
         try
         {

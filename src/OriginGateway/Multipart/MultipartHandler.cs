@@ -21,7 +21,7 @@ namespace OriginGateway.Multipart;
 /// The object appears only when the upload completes, whole, through one commit; its ETag is
 /// <c>"&lt;MD5 of the parts' binary MD5s&gt;-&lt;N&gt;"</c>.
 /// </summary>
-internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, MultipartOptions options, TimeProvider time, ILogger<MultipartHandler> logger) : ISubresourceProvider
+internal sealed partial class MultipartHandler(ObjectWriteHandler writes, LimitsOptions limits, TimeProvider time, ILogger<MultipartHandler> logger) : ISubresourceProvider
 {
     private const int MaxListed = 1000;
 
@@ -127,7 +127,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
                 return null;
             }
             var write = new ObjectWrite(null, [], null, length, limits.MaxPutSize, Durable: true);
-            var result = await ObjectWriteHandler.CopyBodyAsync(Uploads(request.Bucket).Store, partKey, reader, start, length, write, request.Context.RequestAborted).ConfigureAwait(false);
+            var result = await writes.CopyBodyAsync(request, Uploads(request.Bucket).Store, partKey, reader, start, length, write).ConfigureAwait(false);
             if (result.Status != ObjectWriteStatus.Committed)
             {
                 await request.ErrorAsync(500, "InternalError", "The copy did not verify; nothing was stored.").ConfigureAwait(false);
@@ -254,7 +254,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         ObjectWriteResult? result;
         try
         {
-            result = await KeptAliveAnswer.WhenSlowAsync(context, completing, options.CompletionKeepAlive).ConfigureAwait(false);
+            result = await KeptAliveAnswer.WhenSlowAsync(context, completing, limits.SlowAnswerKeepAlive).ConfigureAwait(false);
         }
         catch (Exception e) when (KeptAliveAnswer.IsBegun(context) && DependencyFailure.Of(e) is { } failure)
         {

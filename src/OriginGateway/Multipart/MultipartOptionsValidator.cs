@@ -9,6 +9,5 @@ internal sealed class MultipartOptionsValidator : SettingsValidator<MultipartOpt
     {
         Range(problems, options.AbandonAfter, "Multipart:AbandonAfter", TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650));
         Range(problems, options.SweepInterval, "Multipart:SweepInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
-        Range(problems, options.CompletionKeepAlive, "Multipart:CompletionKeepAlive", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30));
     }
 }

@@ -31,16 +31,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
             Assert.True((await _gateway.Client.SendAsync(put.Sign(), cancellation)).IsSuccessStatusCode);
         });
 
-    private static Dictionary<string, string> AwsEnvironment(string secret = GatewayProcess.DevSecretKey) => new()
-    {
-        ["AWS_ACCESS_KEY_ID"] = GatewayProcess.DevSecretId,
-        ["AWS_SECRET_ACCESS_KEY"] = secret,
-        ["AWS_DEFAULT_REGION"] = "us-east-1",
-        ["AWS_EC2_METADATA_DISABLED"] = "true",
-        ["AWS_CONFIG_FILE"] = "/dev/null",
-        ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-        ["AWS_PAGER"] = "",
-    };
+    private static Dictionary<string, string> AwsEnvironment(string secret = GatewayProcess.DevSecretKey) => GatewayProcess.AwsEnvironment(secret);
 
     [Fact]
     public async Task Boto3_ListsBucketsAndPagesExactly_ReadsWritesPresignsAndDeletes()

@@ -16,6 +16,21 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public const string DevSecretKey = "origin-gateway-development-secret";
     public const string DefaultBucket = "examplebucket-1250000000";
 
+    /// <summary>
+    /// The environment of an AWS CLI (or boto3) run against a gateway: the development credential (or another secret), no
+    /// configuration or credential files, no instance-metadata lookups, no pager.
+    /// </summary>
+    public static Dictionary<string, string> AwsEnvironment(string secret = DevSecretKey) => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = DevSecretId,
+        ["AWS_SECRET_ACCESS_KEY"] = secret,
+        ["AWS_DEFAULT_REGION"] = "us-east-1",
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
+        ["AWS_CONFIG_FILE"] = "/dev/null",
+        ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
+        ["AWS_PAGER"] = "",
+    };
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly bool _ownsDataDirectory;

@@ -8,7 +8,7 @@ namespace OriginGateway.FunctionalTests.Multipart;
 
 /// <summary>
 /// Completions that take a while, and the clients that retry them. A gateway that keeps a slow completion's line alive
-/// after 10 ms (<c>Multipart:CompletionKeepAlive</c>; 5 s by default), so that every completion here takes that path: the
+/// after 10 ms (<c>Limits:SlowAnswerKeepAlive</c>; 5 s by default), so that every completion here takes that path: the
 /// 200 and the XML declaration go out at once, spaces follow, and the result — or an <c>Error</c> — ends the body, as
 /// S3 answers. A completion retried while it runs, or after it went through, gets its answer; one racing an abort ends
 /// one way or the other, never with a part "missing".
@@ -19,7 +19,7 @@ public sealed class MultipartCompletionTests : IAsyncLifetime
 
     private GatewayProcess _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync(["--Multipart:CompletionKeepAlive=00:00:00.010"]);
+    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync(["--Limits:SlowAnswerKeepAlive=00:00:00.010"]);
 
     public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();
 
@@ -202,15 +202,7 @@ public sealed class MultipartCompletionTests : IAsyncLifetime
         var key = $"cli-slow/{Guid.NewGuid():N}.bin";
 
         var up = await ExternalTool.RunAsync(aws, ["--endpoint-url", _gateway.DataUrl.ToString().TrimEnd('/'), "--cli-read-timeout", "1", "s3", "cp", local, $"s3://{GatewayProcess.DefaultBucket}/{key}", "--no-progress"],
-            environment: new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = GatewayProcess.DevSecretId,
-                ["AWS_SECRET_ACCESS_KEY"] = GatewayProcess.DevSecretKey,
-                ["AWS_DEFAULT_REGION"] = "us-east-1",
-                ["AWS_EC2_METADATA_DISABLED"] = "true",
-                ["AWS_CONFIG_FILE"] = "/dev/null",
-                ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-            });
+            environment: GatewayProcess.AwsEnvironment());
 
         Assert.True(up.ExitCode == 0, up.Stderr + up.Stdout);
         Assert.Equal(bytes, await ObjectAsync(key));

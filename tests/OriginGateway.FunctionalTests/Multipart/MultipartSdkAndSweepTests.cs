@@ -25,7 +25,7 @@ public sealed class MultipartSdkAndSweepTests
 
     /// <summary>
     /// The official COS Node SDK's whole-file, sliced and copied uploads; on both storages, and with every completion
-    /// answered the slow way (200 at once, spaces, then the result: <c>Multipart:CompletionKeepAlive</c> of 10 ms).
+    /// answered the slow way (200 at once, spaces, then the result: <c>Limits:SlowAnswerKeepAlive</c> of 10 ms).
     /// </summary>
     [Theory]
     [InlineData("FileSystem", false)]
@@ -35,7 +35,7 @@ public sealed class MultipartSdkAndSweepTests
     {
         NodeScript.RequirePackage("cos-nodejs-sdk-v5");
         await using var s3 = storage == "S3" ? await S3Server.StartAsync("gateway") : null;
-        await using var gateway = await GatewayProcess.StartAsync([.. S3Server.GatewaySettings(s3), .. keptAlive ? ["--Multipart:CompletionKeepAlive=00:00:00.010"] : Array.Empty<string>()]);
+        await using var gateway = await GatewayProcess.StartAsync([.. S3Server.GatewaySettings(s3), .. keptAlive ? ["--Limits:SlowAnswerKeepAlive=00:00:00.010"] : Array.Empty<string>()]);
         var data = RandomNumberGenerator.GetBytes(50 * MiB);
         var file = Path.Combine(gateway.DataDirectory, "upload-source.bin");
         await File.WriteAllBytesAsync(file, data);

@@ -45,7 +45,7 @@ public sealed class SubresourceTableTests
         new OriginConfigurationEndpoint(null!),
         new CorsEndpoint(null!),
         new BucketPolicyEndpoint(null!),
-        new MultipartHandler(null!, null!, new MultipartOptions(), TimeProvider.System, NullLogger<MultipartHandler>.Instance),
+        new MultipartHandler(null!, null!, TimeProvider.System, NullLogger<MultipartHandler>.Instance),
     ]);
 
     private static List<KeyValuePair<string, string>> Query(params string[] names) => names.Select(n => new KeyValuePair<string, string>(n, "")).ToList();

@@ -109,7 +109,7 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
-    public async Task Validate_RefusesABucketHostThatIsAServiceHost_AndBadServiceHostsAndMultipartDurations()
+    public async Task Validate_RefusesABucketHostThatIsAServiceHost_AndBadServiceHostsAndDurations()
     {
         var errors = await ProblemsAsync(With(
             ("Buckets:0:Hosts:0", "cos.ap-guangzhou.myqcloud.com"),
@@ -120,7 +120,7 @@ public sealed class GatewayOptionsValidatorTests
             ("S3Domains:1", "http://s3.example.test"),
             ("S3Domains:2", "*.example.test"),
             ("Multipart:SweepInterval", "00:00:00"),
-            ("Multipart:CompletionKeepAlive", "00:05:00")), production: false);
+            ("Limits:SlowAnswerKeepAlive", "00:05:00")), production: false);
 
         Assert.Contains(errors, e => e.StartsWith("Buckets:0:Hosts:0", StringComparison.Ordinal) && e.Contains("service host", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ServiceHosts:0", StringComparison.Ordinal));
@@ -129,7 +129,7 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("S3Domains:1", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("S3Domains:2", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Multipart:SweepInterval", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Multipart:CompletionKeepAlive", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Limits:SlowAnswerKeepAlive", StringComparison.Ordinal));
     }
 
     [Fact]
