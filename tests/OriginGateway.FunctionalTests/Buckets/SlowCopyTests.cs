@@ -12,27 +12,18 @@ namespace OriginGateway.FunctionalTests.Buckets;
 /// the XML declaration go out at once, spaces follow, and the <c>CopyObjectResult</c> / <c>CopyPartResult</c> — or an
 /// <c>Error</c> — ends the body, as S3 answers a long copy; clients with read timeouts shorter than the copy still copy.
 /// </summary>
-public sealed class SlowCopyTests : IAsyncLifetime
+public sealed class SlowCopyTests(KeptAliveGatewayFixture fixture) : IClassFixture<KeptAliveGatewayFixture>
 {
     private const int MiB = 1024 * 1024;
 
-    private GatewayProcess _gateway = null!;
+    private GatewayProcess Gateway => fixture.Gateway;
 
-    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync(["--Limits:SlowAnswerKeepAlive=00:00:00.010"]);
-
-    public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();
-
-    private Uri Url(string key, string query = "") => new(_gateway.DataUrl, key + query);
+    private Uri Url(string key, string query = "") => fixture.Url(key, query);
 
     private static string Source(string key) => $"/{GatewayProcess.DefaultBucket}/{key}";
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, HttpContent? content = null, Action<HttpRequestMessage>? configure = null,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
-    {
-        var request = new HttpRequestMessage(method, uri) { Content = content };
-        configure?.Invoke(request);
-        return await _gateway.Client.SendAsync(request.Sign(), completion);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, HttpContent? content = null, Action<HttpRequestMessage>? configure = null,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) => fixture.SendAsync(method, uri, content, configure, completion);
 
     private async Task<byte[]> PutAsync(string key, int length)
     {
@@ -42,11 +33,7 @@ public sealed class SlowCopyTests : IAsyncLifetime
         return body;
     }
 
-    private async Task<byte[]?> ObjectAsync(string key)
-    {
-        using var response = await SendAsync(HttpMethod.Get, Url(key));
-        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadAsByteArrayAsync();
-    }
+    private Task<byte[]?> ObjectAsync(string key) => fixture.ObjectAsync(key);
 
     private Task<HttpResponseMessage> CopyAsync(string key, string source, Action<HttpRequestMessage>? configure = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) =>
         SendAsync(HttpMethod.Put, Url(key), new ByteArrayContent([]), r =>
@@ -55,7 +42,7 @@ public sealed class SlowCopyTests : IAsyncLifetime
             configure?.Invoke(r);
         }, completion);
 
-    private static string? Code(string body) => XDocument.Parse(body).Root is { Name.LocalName: "Error" } error ? error.Element("Code")!.Value : null;
+    private static string? Code(string body) => KeptAliveGatewayFixture.Code(body);
 
     private static string ETag(byte[] body) => $"\"{Convert.ToHexStringLower(MD5.HashData(body))}\"";
 
@@ -144,7 +131,7 @@ public sealed class SlowCopyTests : IAsyncLifetime
         var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
         var source = $"cli-slow-copy/{Guid.NewGuid():N}/source.bin";
         var body = await PutAsync(source, 256 * MiB);
-        var endpoint = _gateway.DataUrl.ToString().TrimEnd('/');
+        var endpoint = Gateway.DataUrl.ToString().TrimEnd('/');
         var copied = $"cli-slow-copy/{Guid.NewGuid():N}/copied.bin";
         var transferred = $"cli-slow-copy/{Guid.NewGuid():N}/transferred.bin";
 

@@ -13,25 +13,16 @@ namespace OriginGateway.FunctionalTests.Multipart;
 /// S3 answers. A completion retried while it runs, or after it went through, gets its answer; one racing an abort ends
 /// one way or the other, never with a part "missing".
 /// </summary>
-public sealed class MultipartCompletionTests : IAsyncLifetime
+public sealed class MultipartCompletionTests(KeptAliveGatewayFixture fixture) : IClassFixture<KeptAliveGatewayFixture>
 {
     private const int MiB = 1024 * 1024;
 
-    private GatewayProcess _gateway = null!;
+    private GatewayProcess Gateway => fixture.Gateway;
 
-    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync(["--Limits:SlowAnswerKeepAlive=00:00:00.010"]);
+    private Uri Url(string key, string query = "") => fixture.Url(key, query);
 
-    public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();
-
-    private Uri Url(string key, string query = "") => new(_gateway.DataUrl, key + query);
-
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, HttpContent? content = null, Action<HttpRequestMessage>? configure = null,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
-    {
-        var request = new HttpRequestMessage(method, uri) { Content = content };
-        configure?.Invoke(request);
-        return await _gateway.Client.SendAsync(request.Sign(), completion);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, HttpContent? content = null, Action<HttpRequestMessage>? configure = null,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) => fixture.SendAsync(method, uri, content, configure, completion);
 
     /// <summary>An upload of <paramref name="parts"/> parts of 16 MiB (the last 1000 bytes): its id, the parts, and the completion document.</summary>
     private async Task<(string UploadId, byte[][] Parts, string Document)> UploadAsync(string key, int parts = 3)
@@ -56,13 +47,9 @@ public sealed class MultipartCompletionTests : IAsyncLifetime
     private static string MultipartETag(byte[][] parts) =>
         $"\"{Convert.ToHexStringLower(MD5.HashData(parts.SelectMany(MD5.HashData).ToArray()))}-{parts.Length}\"";
 
-    private async Task<byte[]?> ObjectAsync(string key)
-    {
-        using var response = await SendAsync(HttpMethod.Get, Url(key));
-        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadAsByteArrayAsync();
-    }
+    private Task<byte[]?> ObjectAsync(string key) => fixture.ObjectAsync(key);
 
-    private static string? Code(string body) => XDocument.Parse(body).Root is { Name.LocalName: "Error" } error ? error.Element("Code")!.Value : null;
+    private static string? Code(string body) => KeptAliveGatewayFixture.Code(body);
 
     [Fact]
     public async Task ASlowCompletion_Is200AtOnce_KeptAliveWithSpaces_ThenItsResult()
@@ -201,7 +188,7 @@ public sealed class MultipartCompletionTests : IAsyncLifetime
         await File.WriteAllBytesAsync(local, bytes);
         var key = $"cli-slow/{Guid.NewGuid():N}.bin";
 
-        var up = await ExternalTool.RunAsync(aws, ["--endpoint-url", _gateway.DataUrl.ToString().TrimEnd('/'), "--cli-read-timeout", "1", "s3", "cp", local, $"s3://{GatewayProcess.DefaultBucket}/{key}", "--no-progress"],
+        var up = await ExternalTool.RunAsync(aws, ["--endpoint-url", Gateway.DataUrl.ToString().TrimEnd('/'), "--cli-read-timeout", "1", "s3", "cp", local, $"s3://{GatewayProcess.DefaultBucket}/{key}", "--no-progress"],
             environment: GatewayProcess.AwsEnvironment());
 
         Assert.True(up.ExitCode == 0, up.Stderr + up.Stdout);
