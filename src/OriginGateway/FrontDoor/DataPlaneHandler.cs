@@ -287,6 +287,10 @@ internal sealed partial class DataPlaneHandler(
                 query!.RemoveAll(p => p.Key == "versionId");
             }
         }
+        if (target == ResourceTarget.Object && ServerSideEncryption.Refusal(context.Request) is var (sseStatus, sseCode, sseMessage))
+        {
+            return CosError.WriteAsync(context, sseStatus, sseCode, sseMessage, rawPath);
+        }
         var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength };
         // Every sub-resource is answered for what it is, before any body is read or anything changes.
         var match = subresources.Match(query, target, context.Request.Method);

@@ -195,6 +195,49 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("", (await Aws(GatewayProcess.DevSecretKey, "s3", "ls", "--recursive", $"s3://{GatewayProcess.DefaultBucket}/cli/")).Out.Trim());
     }
 
+    /// <summary>
+    /// Server-side encryption asked of the gateway — SSE-S3 (<c>--sse AES256</c>), KMS, a key of the client's own
+    /// (<c>--sse-c</c>), on a PUT, a multipart upload and a copy — is refused as not implemented, and nothing is stored
+    /// in the clear behind the client's back (before, every one of them stored the object unencrypted and reported
+    /// success); a download that brings a key for an object stored without one is refused too.
+    /// </summary>
+    [Fact]
+    public async Task AwsCli_AskingForServerSideEncryption_IsRefused_AndNothingIsStoredInTheClear()
+    {
+        var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
+        var work = TestPaths.NewTempDirectory("og-awscli-sse");
+        var small = Path.Combine(work, "small.bin");
+        var large = Path.Combine(work, "large.bin");
+        await File.WriteAllBytesAsync(small, RandomNumberGenerator.GetBytes(1000));
+        await File.WriteAllBytesAsync(large, RandomNumberGenerator.GetBytes(20 * 1024 * 1024));
+        var prefix = $"s3://{GatewayProcess.DefaultBucket}/sse-{Guid.NewGuid():N}/";
+        async Task<(int Exit, string Out, string Err)> Aws(params string[] arguments) =>
+            await ExternalTool.RunAsync(aws, ["--endpoint-url", Endpoint, .. arguments], environment: AwsEnvironment());
+        const string CustomerKey = "0123456789abcdef0123456789abcdef";
+
+        Assert.Equal(0, (await Aws("s3", "cp", small, prefix + "plain.bin")).Exit);
+        foreach (var (what, arguments) in new (string, string[])[]
+        {
+            ("SSE-S3 PutObject", ["s3", "cp", small, prefix + "sse-s3.bin", "--sse", "AES256"]),
+            ("KMS PutObject", ["s3", "cp", small, prefix + "kms.bin", "--sse", "aws:kms"]),
+            ("SSE-C PutObject", ["s3", "cp", small, prefix + "sse-c.bin", "--sse-c", "AES256", "--sse-c-key", CustomerKey]),
+            ("SSE-S3 CreateMultipartUpload", ["s3", "cp", large, prefix + "multipart.bin", "--sse", "AES256"]),
+            ("SSE-S3 CopyObject", ["s3", "cp", prefix + "plain.bin", prefix + "copied.bin", "--sse", "AES256"]),
+        })
+        {
+            var run = await Aws(arguments);
+            Assert.True(run.Exit != 0 && run.Err.Contains("NotImplemented", StringComparison.Ordinal), $"{what}: {run.Exit} {run.Err}{run.Out}");
+        }
+        var download = await Aws("s3", "cp", prefix + "plain.bin", Path.Combine(work, "down.bin"), "--sse-c", "AES256", "--sse-c-key", CustomerKey);
+        Assert.True(download.Exit != 0, download.Err + download.Out);
+
+        var listed = await Aws("s3", "ls", prefix);
+        Assert.Equal(["plain.bin"], listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]));
+        var uploads = await Aws("s3api", "list-multipart-uploads", "--bucket", GatewayProcess.DefaultBucket, "--prefix", prefix[(prefix.IndexOf('/', 5) + 1)..], "--output", "json");
+        Assert.DoesNotContain("UploadId", uploads.Out, StringComparison.Ordinal);
+        Directory.Delete(work, recursive: true);
+    }
+
     [Fact]
     public async Task ABodyThatIsNotTheSignedOne_IsRefused_AndNothingIsStored()
     {

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http;
+
+namespace OriginGateway.FrontDoor;
+
+/// <summary>
+/// Server-side encryption is not something this gateway does: objects are stored as they were sent, on its disk or in
+/// the S3 bucket behind it. A request that asks for it — COS's <c>x-cos-server-side-encryption*</c>, S3's
+/// <c>x-amz-server-side-encryption*</c>: SSE-COS/SSE-S3 (<c>AES256</c>), KMS, or a key of the client's own (SSE-C) —
+/// is refused, never stored in the clear while the client believes it encrypted, and a read that brings a key is told
+/// the object has none, as S3 tells it for an object not stored with one.
+/// </summary>
+internal static class ServerSideEncryption
+{
+    private static readonly string[] Prefixes = ["x-cos-server-side-encryption", "x-amz-server-side-encryption"];
+    private static readonly string[] CopySourcePrefixes = ["x-cos-copy-source-server-side-encryption", "x-amz-copy-source-server-side-encryption"];
+
+    /// <summary>The status, code and message of the refusal of an object request that names server-side encryption; null when it names none.</summary>
+    public static (int Status, string Code, string Message)? Refusal(HttpRequest request)
+    {
+        string? asked = null, copySource = null;
+        foreach (var (name, _) in request.Headers)
+        {
+            if (Array.Exists(Prefixes, p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                asked ??= name.ToLowerInvariant();
+            }
+            else if (Array.Exists(CopySourcePrefixes, p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                copySource ??= name.ToLowerInvariant();
+            }
+        }
+        var method = request.Method;
+        if (asked is not null && (HttpMethods.IsPut(method) || HttpMethods.IsPost(method)))
+        {
+            return (501, "NotImplemented", $"Server-side encryption ({asked}) is not implemented by this gateway: objects are stored as they are sent. "
+                + "Encrypt the storage behind it, or the data before it is uploaded, and send the request without the encryption headers; nothing was stored.");
+        }
+        if (asked is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)))
+        {
+            return (400, "InvalidRequest", $"The encryption parameters are not applicable to this object ({asked}): it is not stored encrypted.");
+        }
+        if (copySource is not null)
+        {
+            return (400, "InvalidRequest", $"The encryption parameters are not applicable to the copy source ({copySource}): it is not stored encrypted.");
+        }
+        return null;
+    }
+}
