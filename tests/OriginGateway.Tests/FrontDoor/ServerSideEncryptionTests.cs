@@ -22,7 +22,7 @@ public sealed class ServerSideEncryptionTests
     [InlineData("PUT", "x-amz-server-side-encryption", "aws:kms")]
     [InlineData("PUT", "X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")]
     [InlineData("PUT", "x-cos-server-side-encryption", "AES256")]
-    [InlineData("PUT", "x-cos-server-side-encryption-cos-kms-key-id", "key")]
+    [InlineData("PUT", "x-cos-server-side-encryption-customer-key", "a2V5")]
     [InlineData("POST", "x-amz-server-side-encryption", "AES256")]
     public void AWriteThatAsksForEncryption_IsNotImplemented(string method, string header, string value)
     {
@@ -35,7 +35,7 @@ public sealed class ServerSideEncryptionTests
 
     [Theory]
     [InlineData("GET", "x-amz-server-side-encryption-customer-key", "a2V5")]
-    [InlineData("HEAD", "x-cos-server-side-encryption-customer-algorithm", "AES256")]
+    [InlineData("HEAD", "X-Cos-Server-Side-Encryption-Customer-Algorithm", "AES256")]
     [InlineData("PUT", "x-amz-copy-source-server-side-encryption-customer-key", "a2V5")]
     [InlineData("PUT", "x-cos-copy-source-server-side-encryption-customer-algorithm", "AES256")]
     public void AReadOrACopyThatBringsAKey_IsToldTheObjectHasNone(string method, string header, string value)
