@@ -287,9 +287,9 @@ internal sealed partial class DataPlaneHandler(
                 query!.RemoveAll(p => p.Key == "versionId");
             }
         }
-        if (target == ResourceTarget.Object && ServerSideEncryption.Refusal(context.Request) is var (sseStatus, sseCode, sseMessage))
+        if (target == ResourceTarget.Object && UnkeptPromises.Refusal(context.Request) is var (unkeptStatus, unkeptCode, unkeptMessage))
         {
-            return CosError.WriteAsync(context, sseStatus, sseCode, sseMessage, rawPath);
+            return CosError.WriteAsync(context, unkeptStatus, unkeptCode, unkeptMessage, rawPath);
         }
         var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength };
         // Every sub-resource is answered for what it is, before any body is read or anything changes.

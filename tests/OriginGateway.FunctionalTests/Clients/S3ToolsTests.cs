@@ -197,12 +197,13 @@ public sealed class S3ToolsTests : IAsyncLifetime
 
     /// <summary>
     /// Server-side encryption asked of the gateway — SSE-S3 (<c>--sse AES256</c>), KMS, a key of the client's own
-    /// (<c>--sse-c</c>), on a PUT, a multipart upload and a copy — is refused as not implemented, and nothing is stored
-    /// in the clear behind the client's back (before, every one of them stored the object unencrypted and reported
-    /// success); a download that brings a key for an object stored without one is refused too.
+    /// (<c>--sse-c</c>), on a PUT, a multipart upload and a copy — and Object Lock retention or a legal hold are refused
+    /// as not implemented: nothing is stored in the clear, or deletable, behind the client's back (before, every one of
+    /// them stored the object as sent and reported success); a download that brings a key for an object stored without
+    /// one is refused too.
     /// </summary>
     [Fact]
-    public async Task AwsCli_AskingForServerSideEncryption_IsRefused_AndNothingIsStoredInTheClear()
+    public async Task AwsCli_AskingForEncryptionOrAnObjectLock_IsRefused_AndNothingIsStored()
     {
         var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
         var work = TestPaths.NewTempDirectory("og-awscli-sse");
@@ -223,6 +224,10 @@ public sealed class S3ToolsTests : IAsyncLifetime
             ("SSE-C PutObject", ["s3", "cp", small, prefix + "sse-c.bin", "--sse-c", "AES256", "--sse-c-key", CustomerKey]),
             ("SSE-S3 CreateMultipartUpload", ["s3", "cp", large, prefix + "multipart.bin", "--sse", "AES256"]),
             ("SSE-S3 CopyObject", ["s3", "cp", prefix + "plain.bin", prefix + "copied.bin", "--sse", "AES256"]),
+            ("Object Lock retention", ["s3api", "put-object", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix[(prefix.IndexOf('/', 5) + 1)..] + "locked.bin", "--body", small,
+                "--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date", "2030-01-01T00:00:00Z"]),
+            ("Object Lock legal hold", ["s3api", "put-object", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix[(prefix.IndexOf('/', 5) + 1)..] + "held.bin", "--body", small,
+                "--object-lock-legal-hold-status", "ON"]),
         })
         {
             var run = await Aws(arguments);

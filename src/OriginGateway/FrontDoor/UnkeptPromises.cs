@@ -3,13 +3,19 @@ using Microsoft.AspNetCore.Http;
 namespace OriginGateway.FrontDoor;
 
 /// <summary>
-/// Server-side encryption is not something this gateway does: objects are stored as they were sent, on its disk or in
-/// the S3 bucket behind it. A request that asks for it — COS's <c>x-cos-server-side-encryption*</c>, S3's
-/// <c>x-amz-server-side-encryption*</c>: SSE-COS/SSE-S3 (<c>AES256</c>), KMS, or a key of the client's own (SSE-C) —
-/// is refused, never stored in the clear while the client believes it encrypted, and a read that brings a key is told
-/// the object has none, as S3 tells it for an object not stored with one.
+/// What a write may ask for that this gateway does not do, refused instead of pretended (S3's answer to a header that
+/// implies functionality it does not implement: 501 <c>NotImplemented</c>):
+/// <list type="bullet">
+/// <item>Server-side encryption: objects are stored as they were sent, on its disk or in the S3 bucket behind it. A
+/// request that asks for it — COS's <c>x-cos-server-side-encryption*</c>, S3's <c>x-amz-server-side-encryption*</c>:
+/// SSE-COS/SSE-S3 (<c>AES256</c>), KMS, or a key of the client's own (SSE-C) — is never stored in the clear while the
+/// client believes it encrypted, and a read that brings a key is told the object has none, as S3 tells it for an
+/// object not stored with one.</item>
+/// <item>Object Lock (<c>x-amz-object-lock-*</c>): an object a client means to keep from deletion until a date, or under
+/// a legal hold, is never stored deletable.</item>
+/// </list>
 /// </summary>
-internal static class ServerSideEncryption
+internal static class UnkeptPromises
 {
     // What each kind of request sends: SSE-S3/SSE-COS and KMS name the algorithm in the first header, SSE-C its
     // algorithm (and key) in the customer headers; a KMS key id or context never comes without the first.
@@ -25,7 +31,9 @@ internal static class ServerSideEncryption
         "x-cos-copy-source-server-side-encryption-customer-algorithm", "x-cos-copy-source-server-side-encryption-customer-key",
     ];
 
-    /// <summary>The status, code and message of the refusal of an object request that names server-side encryption; null when it names none.</summary>
+    private static readonly string[] ObjectLock = ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
+
+    /// <summary>The status, code and message of the refusal of an object request that asks for either; null when it asks for neither.</summary>
     public static (int Status, string Code, string Message)? Refusal(HttpRequest request)
     {
         // On every object request: a few lookups, nothing allocated unless a header is there.
@@ -42,6 +50,11 @@ internal static class ServerSideEncryption
             {
                 return (400, "InvalidRequest", $"The encryption parameters are not applicable to this object ({asked}): it is not stored encrypted.");
             }
+        }
+        if (Named(headers, ObjectLock) is { } locked && (HttpMethods.IsPut(method) || HttpMethods.IsPost(method)))
+        {
+            return (501, "NotImplemented", $"Object Lock ({locked}) is not implemented by this gateway: its objects can be deleted and replaced. "
+                + "Send the request without the object-lock headers; nothing was stored.");
         }
         if (Named(headers, CopySourceKey) is { } copySource)
         {

@@ -3,8 +3,8 @@ using OriginGateway.FrontDoor;
 
 namespace OriginGateway.Tests.FrontDoor;
 
-/// <summary>Server-side encryption is refused, never pretended: a write that asks for it, a read or copy that brings a key.</summary>
-public sealed class ServerSideEncryptionTests
+/// <summary>Server-side encryption and Object Lock are refused, never pretended: a write that asks for either, a read or copy that brings a key.</summary>
+public sealed class UnkeptPromisesTests
 {
     private static (int Status, string Code, string Message)? Refusal(string method, params (string Name, string Value)[] headers)
     {
@@ -14,7 +14,7 @@ public sealed class ServerSideEncryptionTests
         {
             context.Request.Headers[name] = value;
         }
-        return ServerSideEncryption.Refusal(context.Request);
+        return UnkeptPromises.Refusal(context.Request);
     }
 
     [Theory]
@@ -24,7 +24,10 @@ public sealed class ServerSideEncryptionTests
     [InlineData("PUT", "x-cos-server-side-encryption", "AES256")]
     [InlineData("PUT", "x-cos-server-side-encryption-customer-key", "a2V5")]
     [InlineData("POST", "x-amz-server-side-encryption", "AES256")]
-    public void AWriteThatAsksForEncryption_IsNotImplemented(string method, string header, string value)
+    [InlineData("PUT", "x-amz-object-lock-mode", "COMPLIANCE")]
+    [InlineData("PUT", "x-amz-object-lock-legal-hold", "ON")]
+    [InlineData("POST", "X-Amz-Object-Lock-Retain-Until-Date", "2030-01-01T00:00:00Z")]
+    public void AWriteThatAsksForEncryptionOrALock_IsNotImplemented(string method, string header, string value)
     {
         var refusal = Refusal(method, (header, value), ("Content-Type", "text/plain"));
 
@@ -50,5 +53,6 @@ public sealed class ServerSideEncryptionTests
     [InlineData("PUT", "x-amz-storage-class", "STANDARD")]
     [InlineData("GET", "x-amz-checksum-mode", "ENABLED")]
     [InlineData("DELETE", "x-amz-server-side-encryption", "AES256")]
+    [InlineData("GET", "x-amz-object-lock-mode", "COMPLIANCE")]
     public void OtherRequests_AreLeftAlone(string method, string header, string value) => Assert.Null(Refusal(method, (header, value)));
 }
