@@ -291,7 +291,23 @@ internal sealed partial class DataPlaneHandler(
         {
             return CosError.WriteAsync(context, unkeptStatus, unkeptCode, unkeptMessage, rawPath);
         }
-        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength };
+        // A GET or HEAD of one part of an object (S3's part GET; the transfer managers of the SDKs download so).
+        int? partNumber = null;
+        if (target == ResourceTarget.Object && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            && QueryParameters.Get(query, "partNumber") is { } partText && QueryParameters.Get(query, "uploadId") is null)
+        {
+            if (!ObjectParts.TryParseNumber(partText, out var number))
+            {
+                return CosError.WriteAsync(context, 400, "InvalidArgument", $"Part number must be an integer between 1 and {ObjectParts.MaxNumber}, inclusive.", rawPath);
+            }
+            if (context.Request.Headers.Range.Count > 0)
+            {
+                return CosError.WriteAsync(context, 400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter.", rawPath);
+            }
+            query!.RemoveAll(p => p.Key == "partNumber");
+            partNumber = number;
+        }
+        var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength, PartNumber = partNumber };
         // Every sub-resource is answered for what it is, before any body is read or anything changes.
         var match = subresources.Match(query, target, context.Request.Method);
         if (!match.IsNone)

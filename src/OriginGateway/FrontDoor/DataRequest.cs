@@ -29,5 +29,8 @@ internal sealed class DataRequest(HttpContext context, Bucket bucket, string key
     /// <summary>The length of the body's object bytes as declared: <c>Content-Length</c>, or an S3 streaming upload's decoded length.</summary>
     public long? BodyLength { get; init; }
 
+    /// <summary>The part a GET or HEAD asks for (<c>?partNumber=N</c>, see <see cref="ObjectParts"/>); null for the whole object.</summary>
+    public int? PartNumber { get; init; }
+
     public Task ErrorAsync(int status, string code, string message) => CosError.WriteAsync(Context, status, code, message, RawPath);
 }

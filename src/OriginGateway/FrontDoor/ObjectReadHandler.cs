@@ -66,7 +66,8 @@ internal static class ObjectReadHandler
             bucketStatus = 500;
         }
 
-        if (origin is not null && await origin.TryHandleAsync(request, bucketStatus).ConfigureAwait(false))
+        // What a miss serves from an origin is one part, the whole object: a later part of it is not pulled.
+        if (origin is not null && request.PartNumber is not > 1 && await origin.TryHandleAsync(request, bucketStatus).ConfigureAwait(false))
         {
             return;
         }
@@ -109,9 +110,27 @@ internal static class ObjectReadHandler
         }
 
         headers.AcceptRanges = "bytes";
-        var range = requestHeaders.Range.Count > 0 && Preconditions.RangeApplies(requestHeaders, entry)
-            ? ByteRange.Parse(requestHeaders.Range, entry.Length)
-            : ByteRange.Whole(entry.Length);
+        ByteRange range;
+        if (request.PartNumber is { } partNumber)
+        {
+            if (ObjectParts.Locate(entry, partNumber) is not var (partStart, partLength, parts))
+            {
+                await PartNotSatisfiableAsync(request).ConfigureAwait(false);
+                return true;
+            }
+            // A part is answered as the range it is (206 with its Content-Range), with the count of parts when there are several.
+            range = entry.Length == 0 ? ByteRange.Whole(0) : new ByteRange(RangeKind.Single, partStart, partLength);
+            if (parts > 1)
+            {
+                headers["x-cos-mp-parts-count"] = parts.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+        else
+        {
+            range = requestHeaders.Range.Count > 0 && Preconditions.RangeApplies(requestHeaders, entry)
+                ? ByteRange.Parse(requestHeaders.Range, entry.Length)
+                : ByteRange.Whole(entry.Length);
+        }
         if (range.Kind == RangeKind.Unsatisfiable)
         {
             range.Answer(context, entry.Length, request.RawPath, out var unsatisfiable);
@@ -151,6 +170,9 @@ internal static class ObjectReadHandler
         }
         return true;
     }
+
+    private static Task PartNotSatisfiableAsync(DataRequest request) =>
+        request.ErrorAsync(416, "InvalidPartNumber", "The requested partnumber is not satisfiable.");
 
     /// <summary>A stored object as a body source: it reads what the store holds; ending early is the pump's to cut.</summary>
     private readonly struct StoredBody(ObjectReader reader) : IBodySource

@@ -350,8 +350,12 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         }
         var etag = "\"" + Convert.ToHexStringLower(MD5.HashData(digests)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture) + "\"";
         var total = parts.Sum(p => p.Entry.Length);
-        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue,
-            GatewayMetadata: new Dictionary<string, string>(StringComparer.Ordinal) { [CompletedUploadMetadata] = upload.Id },
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [CompletedUploadMetadata] = upload.Id };
+        if (ObjectParts.Encode([.. parts.Select(p => p.Entry.Length)]) is { } layout)
+        {
+            metadata[ObjectParts.Metadata] = layout;
+        }
+        var write = new ObjectWrite(upload.ContentType, upload.Headers, null, total, long.MaxValue, GatewayMetadata: metadata,
             Durable: true, ETag: etag, Attributes: upload.Attributes, Condition: condition);
         using var session = bucket.Store.BeginWrite(upload.Key, write);
         foreach (var part in parts)

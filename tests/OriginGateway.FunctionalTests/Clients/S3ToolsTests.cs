@@ -696,7 +696,16 @@ public sealed class S3ToolsTests : IAsyncLifetime
             new Amazon.S3.AmazonS3Config
             {
                 ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0,
-                RequestChecksumCalculation = checksums, HttpClientFactory = new RecordingHttpClientFactory(seen),
+                RequestChecksumCalculation = checksums, HttpClientFactory = new RecordingHttpClientFactory(request =>
+                {
+                    if (request.Headers.TryGetValues("x-amz-content-sha256", out var values))
+                    {
+                        lock (seen)
+                        {
+                            seen.AddRange(values);
+                        }
+                    }
+                }),
             });
         // Without a checksum, the SDK signs every chunk; with its default CRC32, it adds a signed trailer.
         using var s3 = Client(Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED);
@@ -754,22 +763,88 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Empty(stored.Content.Headers.ContentEncoding);
     }
 
-    /// <summary>Gives the .NET SDK an HTTP client that notes each request's x-amz-content-sha256 (what upload form it chose).</summary>
-    private sealed class RecordingHttpClientFactory(List<string> seen) : Amazon.Runtime.HttpClientFactory
+    /// <summary>
+    /// The .NET SDK's TransferUtility downloads by part (the default of its parallel downloads, <c>DownloadWithResponseAsync</c>
+    /// and <c>OpenStreamWithResponseAsync</c>): <c>GET ?partNumber=1</c> first, then the other parts of a multipart object at
+    /// once, each with the part boundaries of its upload and If-Match. Before, the part GET was refused as not implemented
+    /// and every such download failed. A multipart object (23 MiB in parts of
+    /// 5 MiB), a single-part one and an empty one download whole; the parts the SDK asked for are the object's.
+    /// </summary>
+    [Fact]
+    public async Task AwsSdkForDotNet_TransferUtility_DownloadsMultipartObjectsByPart()
     {
-        public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) => new(new Recorder(seen, new HttpClientHandler()));
+        var asked = new List<string>();
+        using var s3 = new Amazon.S3.AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey),
+            new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0,
+                HttpClientFactory = new RecordingHttpClientFactory(request =>
+                {
+                    if (request.Method == HttpMethod.Get && request.RequestUri!.Query.Contains("partNumber=", StringComparison.Ordinal))
+                    {
+                        lock (asked)
+                        {
+                            asked.Add(request.RequestUri.AbsolutePath + request.RequestUri.Query);
+                        }
+                    }
+                }),
+            });
+        using var transfer = new Amazon.S3.Transfer.TransferUtility(s3);
+        var work = TestPaths.NewTempDirectory("og-transfer-utility");
+        var prefix = $"tu-{Guid.NewGuid():N}/";
+        var objects = new Dictionary<string, byte[]>
+        {
+            ["multipart.bin"] = RandomNumberGenerator.GetBytes(23 * 1024 * 1024),
+            ["single.bin"] = RandomNumberGenerator.GetBytes(300_000),
+            ["empty.bin"] = [],
+        };
+        foreach (var (name, body) in objects)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(work, name), body);
+            await transfer.UploadAsync(new Amazon.S3.Transfer.TransferUtilityUploadRequest
+            {
+                BucketName = GatewayProcess.DefaultBucket, Key = prefix + name, FilePath = Path.Combine(work, name), PartSize = 5 * 1024 * 1024,
+            });
+        }
 
-        private sealed class Recorder(List<string> seen, HttpMessageHandler inner) : DelegatingHandler(inner)
+        foreach (var (name, body) in objects)
+        {
+            var local = Path.Combine(work, "down-" + name);
+            await transfer.DownloadWithResponseAsync(new Amazon.S3.Transfer.TransferUtilityDownloadRequest { BucketName = GatewayProcess.DefaultBucket, Key = prefix + name, FilePath = local });
+            var downloaded = await File.ReadAllBytesAsync(local);
+            Assert.True(body.AsSpan().SequenceEqual(downloaded), name);
+        }
+        using (var opened = await transfer.OpenStreamWithResponseAsync(GatewayProcess.DefaultBucket, prefix + "multipart.bin"))
+        using (var read = new MemoryStream())
+        {
+            await opened.ResponseStream.CopyToAsync(read);
+            Assert.True(objects["multipart.bin"].AsSpan().SequenceEqual(read.ToArray()), "streamed");
+        }
+        // The five parts of the multipart object (four of 5 MiB and one of 3 MiB), twice; one of the single-part object.
+        var multipartParts = asked.Where(a => a.Contains("multipart.bin", StringComparison.Ordinal)).Select(a => a[(a.LastIndexOf('=') + 1)..]).Order().ToList();
+        Assert.Equal(["1", "1", "2", "2", "3", "3", "4", "4", "5", "5"], multipartParts);
+        Assert.Single(asked, a => a.Contains("single.bin", StringComparison.Ordinal));
+
+        using var part = await s3.GetObjectAsync(new Amazon.S3.Model.GetObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = prefix + "multipart.bin", PartNumber = 5 });
+        Assert.Equal(5, part.PartsCount);
+        Assert.Equal(3 * 1024 * 1024, part.ContentLength);
+        Assert.Equal($"bytes {20 * 1024 * 1024}-{23 * 1024 * 1024 - 1}/{23 * 1024 * 1024}", part.ContentRange);
+        var beyond = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() => s3.GetObjectAsync(new Amazon.S3.Model.GetObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = prefix + "multipart.bin", PartNumber = 6 }));
+        Assert.Equal("InvalidPartNumber", beyond.ErrorCode);
+        Directory.Delete(work, recursive: true);
+    }
+
+    /// <summary>Gives the .NET SDK an HTTP client that shows each request it sends to <paramref name="note"/> (what upload form it chose, which parts it asked for).</summary>
+    private sealed class RecordingHttpClientFactory(Action<HttpRequestMessage> note) : Amazon.Runtime.HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) => new(new Recorder(note, new HttpClientHandler()));
+
+        private sealed class Recorder(Action<HttpRequestMessage> note, HttpMessageHandler inner) : DelegatingHandler(inner)
         {
             protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
             {
-                if (request.Headers.TryGetValues("x-amz-content-sha256", out var values))
-                {
-                    lock (seen)
-                    {
-                        seen.AddRange(values);
-                    }
-                }
+                note(request);
                 return base.SendAsync(request, cancellationToken);
             }
         }

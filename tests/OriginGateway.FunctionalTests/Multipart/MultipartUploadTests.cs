@@ -114,6 +114,89 @@ public sealed class MultipartUploadTests(GatewayFixture fixture) : IClassFixture
         Assert.Empty(XElement.Parse(uploads).Elements("Upload"));
     }
 
+    /// <summary>
+    /// GET and HEAD of one part (<c>?partNumber=N</c>): a completed object's parts as they were uploaded (206, their
+    /// Content-Range, the count of parts), any other object as one part; a part beyond the last 416 InvalidPartNumber,
+    /// a number outside 1–10000 or with a Range 400, a condition still checked; a part of a key with nothing stored is
+    /// never pulled from an origin.
+    /// </summary>
+    [Fact]
+    public async Task PartGets_AnswerTheUploadedParts_AndAnyOtherObjectAsOnePart()
+    {
+        var key = Unique("parts.bin");
+        var uploadId = await InitiateAsync(key);
+        byte[][] bodies = [RandomNumberGenerator.GetBytes(MiB), RandomNumberGenerator.GetBytes(MiB), RandomNumberGenerator.GetBytes(1000)];
+        var etags = new List<(int, string)>();
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            etags.Add((i + 1, (await UploadPartAsync(key, uploadId, i + 1, bodies[i])).ETag!));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await CompleteAsync(key, uploadId, Completion([.. etags]))).Status);
+        var total = bodies.Sum(b => b.Length);
+        async Task<HttpResponseMessage> PartAsync(HttpMethod method, string objectKey, string number, Action<HttpRequestMessage>? configure = null)
+        {
+            var request = new HttpRequestMessage(method, Url(objectKey, $"?partNumber={number}"));
+            configure?.Invoke(request);
+            return await Gateway.Client.SendAsync(request.Sign());
+        }
+
+        using (var second = await PartAsync(HttpMethod.Get, key, "2"))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, second.StatusCode);
+            Assert.Equal($"bytes {MiB}-{2 * MiB - 1}/{total}", second.Content.Headers.ContentRange!.ToString());
+            Assert.Equal("3", second.Headers.GetValues("x-cos-mp-parts-count").Single());
+            Assert.Equal(MultipartETag(bodies), second.Headers.ETag!.Tag);
+            Assert.Equal(bodies[1], await second.Content.ReadAsByteArrayAsync());
+        }
+        using (var last = await PartAsync(HttpMethod.Head, key, "3"))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, last.StatusCode);
+            Assert.Equal(1000, last.Content.Headers.ContentLength);
+            Assert.Equal($"bytes {2 * MiB}-{total - 1}/{total}", last.Content.Headers.ContentRange!.ToString());
+        }
+        using (var beyond = await PartAsync(HttpMethod.Get, key, "4"))
+        {
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, beyond.StatusCode);
+            Assert.Equal("InvalidPartNumber", Code(await beyond.Content.ReadAsStringAsync()));
+        }
+        foreach (var bad in new[] { "0", "10001", "x" })
+        {
+            using var refused = await PartAsync(HttpMethod.Get, key, bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("InvalidArgument", Code(await refused.Content.ReadAsStringAsync()));
+        }
+        using (var ranged = await PartAsync(HttpMethod.Get, key, "1", r => r.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 9)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, ranged.StatusCode);
+            Assert.Equal("InvalidRequest", Code(await ranged.Content.ReadAsStringAsync()));
+        }
+        using (var changed = await PartAsync(HttpMethod.Get, key, "2", r => r.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"0123456789abcdef0123456789abcdef\""))))
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, changed.StatusCode);
+        }
+
+        // An object put whole is one part; a key with nothing stored has no part 2 (and none is pulled).
+        var single = Unique("single.bin");
+        var body = RandomNumberGenerator.GetBytes(5000);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, Url(single), new ByteArrayContent(body))).Status);
+        using (var whole = await PartAsync(HttpMethod.Get, single, "1"))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, whole.StatusCode);
+            Assert.Equal($"bytes 0-4999/5000", whole.Content.Headers.ContentRange!.ToString());
+            Assert.False(whole.Headers.Contains("x-cos-mp-parts-count"));
+            Assert.Equal(body, await whole.Content.ReadAsByteArrayAsync());
+        }
+        using (var none = await PartAsync(HttpMethod.Get, single, "2"))
+        {
+            Assert.Equal("InvalidPartNumber", Code(await none.Content.ReadAsStringAsync()));
+        }
+        using (var missing = await PartAsync(HttpMethod.Get, Unique("missing.bin"), "2"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Equal("NoSuchKey", Code(await missing.Content.ReadAsStringAsync()));
+        }
+    }
+
     [Fact]
     public async Task Completion_IsRefused_ForWrongOrderUnknownPartsWrongETagsSmallPartsAndBadDocuments_AndNothingIsStored()
     {
