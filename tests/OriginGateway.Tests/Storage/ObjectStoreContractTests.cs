@@ -41,6 +41,18 @@ public abstract class ObjectStoreContractTests
         Assert.Equal(body, await ReadAll("attr/with-body"));
     }
 
+    /// <summary>The gateway's own metadata of an object (a completion's upload id, its part layout) is read back by another process.</summary>
+    [Fact]
+    public async Task GatewayMetadata_IsKeptWithTheObject_AndSurvivesARestart()
+    {
+        var metadata = new Dictionary<string, string> { ["completed-upload"] = "0123456789abcdef", ["parts"] = "5242880*4,3145728" };
+        var body = "metadata"u8.ToArray();
+        await PutAsync("gateway/metadata", body, Write(length: body.Length) with { GatewayMetadata = metadata });
+
+        var seen = await Reopen().FindAsync("gateway/metadata", default);
+        Assert.Equal(metadata.OrderBy(m => m.Key), seen!.GatewayMetadata.OrderBy(m => m.Key));
+    }
+
     [Fact]
     public async Task SetAttributes_ChangesOnlyTheAttributes_SeenAfterARestart_AndGoWithTheObject()
     {
