@@ -18,17 +18,16 @@ namespace OriginGateway.FrontDoor;
 internal static class UnkeptPromises
 {
     // What each kind of request sends: SSE-S3/SSE-COS and KMS name the algorithm in the first header, SSE-C its
-    // algorithm (and key) in the customer headers; a KMS key id or context never comes without the first.
+    // algorithm (with its key) in the customer headers; a KMS key id or context, or a customer key, never comes alone.
     private static readonly string[] Asked =
     [
-        "x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-customer-key",
-        "x-cos-server-side-encryption", "x-cos-server-side-encryption-customer-algorithm", "x-cos-server-side-encryption-customer-key",
+        "x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+        "x-cos-server-side-encryption", "x-cos-server-side-encryption-customer-algorithm",
     ];
 
     private static readonly string[] CopySourceKey =
     [
-        "x-amz-copy-source-server-side-encryption-customer-algorithm", "x-amz-copy-source-server-side-encryption-customer-key",
-        "x-cos-copy-source-server-side-encryption-customer-algorithm", "x-cos-copy-source-server-side-encryption-customer-key",
+        "x-amz-copy-source-server-side-encryption-customer-algorithm", "x-cos-copy-source-server-side-encryption-customer-algorithm",
     ];
 
     private static readonly string[] ObjectLock = ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
@@ -36,31 +35,32 @@ internal static class UnkeptPromises
     /// <summary>The status, code and message of the refusal of an object request that asks for either; null when it asks for neither.</summary>
     public static (int Status, string Code, string Message)? Refusal(HttpRequest request)
     {
-        // On every object request: a few lookups, nothing allocated unless a header is there.
+        // On every object request: a few lookups (four for a read), nothing allocated unless a header is there.
         var headers = request.Headers;
         var method = request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        {
+            return Named(headers, Asked) is { } key
+                ? (400, "InvalidRequest", $"The encryption parameters are not applicable to this object ({key}): it is not stored encrypted.")
+                : null;
+        }
+        if (!HttpMethods.IsPut(method) && !HttpMethods.IsPost(method))
+        {
+            return null;
+        }
         if (Named(headers, Asked) is { } asked)
         {
-            if (HttpMethods.IsPut(method) || HttpMethods.IsPost(method))
-            {
-                return (501, "NotImplemented", $"Server-side encryption ({asked}) is not implemented by this gateway: objects are stored as they are sent. "
-                    + "Encrypt the storage behind it, or the data before it is uploaded, and send the request without the encryption headers; nothing was stored.");
-            }
-            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
-            {
-                return (400, "InvalidRequest", $"The encryption parameters are not applicable to this object ({asked}): it is not stored encrypted.");
-            }
+            return (501, "NotImplemented", $"Server-side encryption ({asked}) is not implemented by this gateway: objects are stored as they are sent. "
+                + "Encrypt the storage behind it, or the data before it is uploaded, and send the request without the encryption headers; nothing was stored.");
         }
-        if (Named(headers, ObjectLock) is { } locked && (HttpMethods.IsPut(method) || HttpMethods.IsPost(method)))
+        if (Named(headers, ObjectLock) is { } locked)
         {
             return (501, "NotImplemented", $"Object Lock ({locked}) is not implemented by this gateway: its objects can be deleted and replaced. "
                 + "Send the request without the object-lock headers; nothing was stored.");
         }
-        if (Named(headers, CopySourceKey) is { } copySource)
-        {
-            return (400, "InvalidRequest", $"The encryption parameters are not applicable to the copy source ({copySource}): it is not stored encrypted.");
-        }
-        return null;
+        return Named(headers, CopySourceKey) is { } copySource
+            ? (400, "InvalidRequest", $"The encryption parameters are not applicable to the copy source ({copySource}): it is not stored encrypted.")
+            : null;
     }
 
     private static string? Named(IHeaderDictionary headers, string[] names)

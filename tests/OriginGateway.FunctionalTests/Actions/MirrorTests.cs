@@ -24,6 +24,34 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
 
     private async Task<HttpResponseMessage> HeadAsync(string key) => await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, fixture.Url(key)));
 
+    /// <summary>
+    /// A part GET of a miss (what the SDKs' parallel downloads send first): the origin is asked for the object — the
+    /// client's other query parameters followed, its <c>partNumber</c> not —, the object is stored and served whole as
+    /// part 1; once stored it is one part. A later part of a key with nothing stored is never pulled.
+    /// </summary>
+    [Fact]
+    public async Task APartGetOfAMiss_PullsTheWholeObject_AndALaterPartIsNeverPulled()
+    {
+        var key = Unique("m/");
+        var body = RandomBytes(100_000);
+        fixture.A.Serve("/" + key, body);
+
+        var first = await GetAsync(key + "?partNumber=1&x-id=GetObject");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(body, await first.Content.ReadAsByteArrayAsync());
+        Assert.Equal(["/" + key + "?x-id=GetObject"], fixture.A.Hits("/" + key).Select(h => h.PathAndQuery));
+        var stored = await GetAsync(key + "?partNumber=1");
+        Assert.Equal(HttpStatusCode.PartialContent, stored.StatusCode);
+        Assert.Equal("hit", stored.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal(body, await stored.Content.ReadAsByteArrayAsync());
+
+        var other = Unique("m/");
+        fixture.A.Serve("/" + other, body);
+        var later = await GetAsync(other + "?partNumber=2");
+        Assert.Equal(HttpStatusCode.NotFound, later.StatusCode);
+        Assert.Equal(0, fixture.A.Count("/" + other));
+    }
+
     [Fact]
     public async Task Miss_IsFetchedStoredAndServed_NextGetIsAHit()
     {

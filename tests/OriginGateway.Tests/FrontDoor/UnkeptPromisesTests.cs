@@ -22,7 +22,7 @@ public sealed class UnkeptPromisesTests
     [InlineData("PUT", "x-amz-server-side-encryption", "aws:kms")]
     [InlineData("PUT", "X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256")]
     [InlineData("PUT", "x-cos-server-side-encryption", "AES256")]
-    [InlineData("PUT", "x-cos-server-side-encryption-customer-key", "a2V5")]
+    [InlineData("PUT", "x-cos-server-side-encryption-customer-algorithm", "AES256")]
     [InlineData("POST", "x-amz-server-side-encryption", "AES256")]
     [InlineData("PUT", "x-amz-object-lock-mode", "COMPLIANCE")]
     [InlineData("PUT", "x-amz-object-lock-legal-hold", "ON")]
@@ -37,9 +37,10 @@ public sealed class UnkeptPromisesTests
     }
 
     [Theory]
-    [InlineData("GET", "x-amz-server-side-encryption-customer-key", "a2V5")]
+    [InlineData("GET", "x-amz-server-side-encryption-customer-algorithm", "AES256")]
+    [InlineData("GET", "x-amz-server-side-encryption", "AES256")]
     [InlineData("HEAD", "X-Cos-Server-Side-Encryption-Customer-Algorithm", "AES256")]
-    [InlineData("PUT", "x-amz-copy-source-server-side-encryption-customer-key", "a2V5")]
+    [InlineData("PUT", "x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256")]
     [InlineData("PUT", "x-cos-copy-source-server-side-encryption-customer-algorithm", "AES256")]
     public void AReadOrACopyThatBringsAKey_IsToldTheObjectHasNone(string method, string header, string value)
     {
