@@ -115,11 +115,12 @@ internal static class ObjectReadHandler
         {
             if (ObjectParts.Locate(entry, partNumber) is not var (partStart, partLength, parts))
             {
-                await PartNotSatisfiableAsync(request).ConfigureAwait(false);
+                await request.ErrorAsync(416, "InvalidPartNumber", "The requested partnumber is not satisfiable.").ConfigureAwait(false);
                 return true;
             }
-            // A part is answered as the range it is (206 with its Content-Range), with the count of parts when there are several.
-            range = entry.Length == 0 ? ByteRange.Whole(0) : new ByteRange(RangeKind.Single, partStart, partLength);
+            // A part is answered as the range it is (206 with its Content-Range), with the count of parts when there are
+            // several; an empty one (an empty object, an empty last part) as an empty 200.
+            range = new ByteRange(partLength == 0 ? RangeKind.Whole : RangeKind.Single, partStart, partLength);
             if (parts > 1)
             {
                 headers["x-cos-mp-parts-count"] = parts.ToString(CultureInfo.InvariantCulture);
@@ -170,9 +171,6 @@ internal static class ObjectReadHandler
         }
         return true;
     }
-
-    private static Task PartNotSatisfiableAsync(DataRequest request) =>
-        request.ErrorAsync(416, "InvalidPartNumber", "The requested partnumber is not satisfiable.");
 
     /// <summary>A stored object as a body source: it reads what the store holds; ending early is the pump's to cut.</summary>
     private readonly struct StoredBody(ObjectReader reader) : IBodySource

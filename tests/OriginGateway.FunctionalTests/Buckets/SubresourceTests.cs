@@ -39,6 +39,8 @@ public sealed class SubresourceTests
         [("uploadId", "POST", false)] = 404,
         [("uploadId", "POST", true)] = 404,
         [("uploadId", "DELETE", false)] = 404,
+        [("partNumber", "GET", false)] = 400, // a part GET, here without a number
+        [("partNumber", "HEAD", false)] = 400,
     };
 
     private static readonly (string Method, bool WithBody)[] Calls =

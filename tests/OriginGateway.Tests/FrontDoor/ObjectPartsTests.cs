@@ -32,6 +32,9 @@ public sealed class ObjectPartsTests
         Assert.Equal((16L, 9L, 4), ObjectParts.Locate(entry, 3));
         Assert.Equal((25L, 7L, 4), ObjectParts.Locate(entry, 4));
 
+        // An empty last part is a part too.
+        Assert.Equal((MiB, 0L, 2), ObjectParts.Locate(Entry(MiB, ObjectParts.Encode([MiB, 0])), 2));
+
         // A thousand parts of differing lengths would not fit beside the object (the S3 store's 2 KiB of metadata).
         Assert.Null(ObjectParts.Encode([.. Enumerable.Range(0, 1000).Select(i => 5 * MiB + i)]));
     }
