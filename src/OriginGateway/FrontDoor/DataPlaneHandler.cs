@@ -305,7 +305,6 @@ internal sealed partial class DataPlaneHandler(
                 return CosError.WriteAsync(context, 400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter.", rawPath);
             }
             query!.RemoveAll(p => p.Key == "partNumber");
-            rawQuery = ObjectParts.WithoutNumber(rawQuery);
             partNumber = number;
         }
         var request = new DataRequest(context, bucket!, key, rawPath, rawQuery, query, auth) { BodyLength = bodyLength, PartNumber = partNumber };

@@ -73,20 +73,6 @@ internal static class ObjectParts
         return number == 1 ? (0, entry.Length, 1) : null;
     }
 
-    /// <summary>
-    /// A raw query without its <c>partNumber</c>: a part GET is the gateway's to answer, and what a miss asks of an origin
-    /// is the object (an S3 origin would answer a part, which is not the object to store).
-    /// </summary>
-    public static string? WithoutNumber(string? rawQuery)
-    {
-        if (rawQuery is null)
-        {
-            return null;
-        }
-        var kept = rawQuery.Split('&').Where(p => !(p.StartsWith("partNumber", StringComparison.Ordinal) && (p.Length == 10 || p[10] == '='))).ToList();
-        return kept.Count == 0 ? null : string.Join('&', kept);
-    }
-
     /// <summary>A part number of a query (1 to 10000), or false.</summary>
     public static bool TryParseNumber(string? text, out int number) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is >= 1 and <= MaxNumber;

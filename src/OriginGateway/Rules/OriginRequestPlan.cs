@@ -154,7 +154,11 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
         return rule.FollowHeaders.Contains(name) && !name.Equals("Range", StringComparison.OrdinalIgnoreCase) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>The client's raw query without the COS presigning parameters; raw parts kept as sent.</summary>
+    /// <summary>
+    /// The client's raw query without the COS presigning parameters, and without a part GET's <c>partNumber</c> (a part is
+    /// the gateway's to answer; what a miss asks of an origin is the object, and an S3 origin would answer a part); raw parts
+    /// kept as sent.
+    /// </summary>
     public static string FilterQuery(string? rawQuery)
     {
         if (string.IsNullOrEmpty(rawQuery))
@@ -173,7 +177,7 @@ internal sealed record OriginRequestPlan(string Scheme, string PathAndQuery, IRe
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             var name = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
             // A signature for this gateway never goes on to an origin.
-            if (!CosAuthenticator.IsSignatureParameter(name) && !(presignedV2 && CosAuthenticator.IsV2SignatureParameter(name)))
+            if (!CosAuthenticator.IsSignatureParameter(name) && !(presignedV2 && CosAuthenticator.IsV2SignatureParameter(name)) && name != "partNumber")
             {
                 kept.Add(part);
             }

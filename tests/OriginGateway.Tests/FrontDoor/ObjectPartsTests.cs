@@ -53,13 +53,6 @@ public sealed class ObjectPartsTests
     }
 
     [Theory]
-    [InlineData("partNumber=1", null)]
-    [InlineData("partNumber=2&x-id=GetObject", "x-id=GetObject")]
-    [InlineData("a=1&partNumber=3&partNumberish=4", "a=1&partNumberish=4")]
-    [InlineData(null, null)]
-    public void WhatAMissAsksOfAnOrigin_HasNoPartNumber(string? rawQuery, string? expected) => Assert.Equal(expected, ObjectParts.WithoutNumber(rawQuery));
-
-    [Theory]
     [InlineData("1", true)]
     [InlineData("10000", true)]
     [InlineData("0", false)]

@@ -88,6 +88,14 @@ public sealed class OriginRequestPlanTests
         Assert.Equal("/k?v=1&w=a%20b", plan.PathAndQuery);
     }
 
+    /// <summary>A part GET's number is the gateway's: a miss asks the origin for the object.</summary>
+    [Fact]
+    public void Query_FollowedWithoutAPartNumber()
+    {
+        Assert.Equal("/k?x-id=GetObject&partNumberish=4", Plan(Rule(), "k", "partNumber=1&x-id=GetObject&partNumberish=4").PathAndQuery);
+        Assert.Equal("/k", Plan(Rule(), "k", "partNumber=2").PathAndQuery);
+    }
+
     [Fact]
     public void Query_NotFollowed_WhenFollowQueryStringIsFalse()
     {
