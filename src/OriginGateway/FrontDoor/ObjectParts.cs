@@ -73,7 +73,7 @@ internal static class ObjectParts
         return number == 1 ? (0, entry.Length, 1) : null;
     }
 
-    /// <summary>A part number of a query (1 to 10000), or false.</summary>
+    /// <summary>A part number (1 to 10000) of a query or a completion document, or false.</summary>
     public static bool TryParseNumber(string? text, out int number) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is >= 1 and <= MaxNumber;
 

@@ -63,7 +63,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
     private async Task UploadPartAsync(DataRequest request, string uploadId)
     {
         var numberText = QueryParameters.Get(request.Query, "partNumber");
-        if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MultipartUploads.MaxPartNumber)
+        if (!ObjectParts.TryParseNumber(numberText, out var number))
         {
             await request.ErrorAsync(400, "InvalidArgument", $"partNumber must be an integer from 1 to {MultipartUploads.MaxPartNumber}.").ConfigureAwait(false);
             return;
@@ -504,7 +504,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         {
             var numberText = RequestXml.Child(part, "PartNumber")?.Value.Trim();
             var etag = RequestXml.Child(part, "ETag")?.Value.Trim();
-            if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MultipartUploads.MaxPartNumber || string.IsNullOrEmpty(etag))
+            if (!ObjectParts.TryParseNumber(numberText, out var number) || string.IsNullOrEmpty(etag))
             {
                 error = $"Every <Part> needs a <PartNumber> from 1 to {MultipartUploads.MaxPartNumber} and an <ETag>.";
                 return null;

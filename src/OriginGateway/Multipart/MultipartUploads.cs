@@ -24,7 +24,7 @@ internal sealed record UploadedPart(int Number, ObjectEntry Entry);
 /// </summary>
 internal sealed class MultipartUploads(IObjectStore store, TimeProvider time)
 {
-    public const int MaxPartNumber = 10000;
+    public const int MaxPartNumber = FrontDoor.ObjectParts.MaxNumber;
 
     /// <summary>Every part but the last must be at least this long when the upload completes.</summary>
     public const long MinPartSize = 1024 * 1024;
