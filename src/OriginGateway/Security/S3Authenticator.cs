@@ -197,13 +197,29 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return S3Fail(400, "AuthorizationHeaderMalformed", "SignedHeaders must be lower-case names separated by ';' and include host.");
         }
-        var signedValues = names.Select(n => (n, n == "host" ? headers.Host.ToString() : string.Join(',', headers[n].ToArray()))).ToList();
-        var canonical = S3Signature.CanonicalRequest(method, decodedPath, query, signedValues, payload);
         var scope = string.Join('/', parts[1..]);
-        var stringToSign = S3Signature.StringToSign(amzDate, scope, canonical);
         var signingKey = S3Signature.SigningKey(credential.SecretKey, parts[1], parts[2], "s3");
-        var expected = S3Signature.Signature(signingKey, stringToSign);
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant())))
+        var provided = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
+        var host = headers.Host.ToString();
+        string expected = "", stringToSign = "", canonical = "";
+        foreach (var spelling in HostSpellings(host))
+        {
+            var signedValues = names.Select(n => (n, n == "host" ? spelling : string.Join(',', headers[n].ToArray()))).ToList();
+            var attempt = S3Signature.CanonicalRequest(method, decodedPath, query, signedValues, payload);
+            var attemptToSign = S3Signature.StringToSign(amzDate, scope, attempt);
+            var attemptSignature = S3Signature.Signature(signingKey, attemptToSign);
+            if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(attemptSignature), provided))
+            {
+                expected = attemptSignature;
+                break;
+            }
+            if (canonical.Length == 0)
+            {
+                // The error shows what the host as sent gives: that is the spelling clients are told to sign.
+                (canonical, stringToSign) = (attempt, attemptToSign);
+            }
+        }
+        if (expected.Length == 0)
         {
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
@@ -219,6 +235,29 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
                 _ => null,
             },
         };
+    }
+
+    /// <summary>
+    /// The spellings of the <c>host</c> header a client may have signed, the header as sent first. Clients differ
+    /// on the port: some sign the bare host name while their HTTP library sends <c>host:port</c> (signing libraries
+    /// written for AWS endpoints, which never carry one — git-annex's S3 remote among them), others sign
+    /// <c>host:80</c> or <c>host:443</c> while the default port is left out of the header sent. The port only says
+    /// which listener of this gateway the request reached; the host name, the key and everything else signed must
+    /// still match, so accepting these spellings binds the signature no less to this request.
+    /// </summary>
+    private static IEnumerable<string> HostSpellings(string host)
+    {
+        yield return host;
+        var parsed = new HostString(host);
+        if (parsed.Port is not null)
+        {
+            yield return parsed.Host;
+        }
+        else if (host.Length > 0)
+        {
+            yield return host + ":80";
+            yield return host + ":443";
+        }
     }
 
     private static bool TryParseAmzDate(string value, out DateTimeOffset at) =>

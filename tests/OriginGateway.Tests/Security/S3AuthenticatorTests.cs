@@ -1,0 +1,82 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using OriginGateway.Security;
+
+namespace OriginGateway.Tests.Security;
+
+/// <summary>
+/// Which spellings of the host a Signature Version 4 may have been computed over: the header as sent, and — because
+/// clients disagree on ports — the host name without the port the header carries, or with the default port it
+/// leaves out. Nothing else: another host name or another port is refused.
+/// </summary>
+public sealed class S3AuthenticatorTests
+{
+    private const string AccessKey = "AKIDTESTTESTTEST";
+    private const string SecretKey = "test-secret-key";
+    private static readonly DateTimeOffset Now = new(2026, 12, 4, 3, 30, 0, TimeSpan.Zero);
+    private static readonly string AmzDate = Now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+    private static readonly string Date = Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    private readonly S3Authenticator _authenticator = new(
+        new CredentialStore([new CredentialOptions { SecretId = AccessKey, SecretKey = SecretKey }]), new ManualTimeProvider(Now));
+
+    /// <summary>A GET of <c>/bucket/a.txt</c> whose Host header is <paramref name="sentHost"/>, signed as if it were <paramref name="signedHost"/>.</summary>
+    private static IHeaderDictionary SignedHeaders(string sentHost, string signedHost, string secretKey = SecretKey)
+    {
+        var signingKey = S3Signature.SigningKey(secretKey, Date, "us-east-1", "s3");
+        var canonical = S3Signature.CanonicalRequest("GET", "/bucket/a.txt", [],
+            [("host", signedHost), ("x-amz-content-sha256", S3Signature.EmptyPayloadHash), ("x-amz-date", AmzDate)], S3Signature.EmptyPayloadHash);
+        var signature = S3Signature.Signature(signingKey, S3Signature.StringToSign(AmzDate, S3Signature.Scope(Date, "us-east-1", "s3"), canonical));
+        return new HeaderDictionary
+        {
+            ["Host"] = sentHost,
+            ["x-amz-content-sha256"] = S3Signature.EmptyPayloadHash,
+            ["x-amz-date"] = AmzDate,
+            ["Authorization"] = $"{S3Signature.Algorithm} Credential={AccessKey}/{Date}/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
+        };
+    }
+
+    private CosAuthResult Authenticate(IHeaderDictionary headers) => _authenticator.Authenticate("GET", "/bucket/a.txt", "/bucket/a.txt", [], headers);
+
+    [Theory]
+    [InlineData("127.0.0.1:8080", "127.0.0.1:8080")]
+    [InlineData("s3.example.com", "s3.example.com")]
+    [InlineData("127.0.0.1:8080", "127.0.0.1")]
+    [InlineData("[::1]:8080", "[::1]")]
+    [InlineData("s3.example.com:443", "s3.example.com")]
+    [InlineData("s3.example.com", "s3.example.com:443")]
+    [InlineData("127.0.0.1", "127.0.0.1:80")]
+    public void ASignatureOverTheHostAsSent_OrOverItsPortSpelledTheOtherWay_IsAccepted(string sentHost, string signedHost)
+    {
+        var result = Authenticate(SignedHeaders(sentHost, signedHost));
+
+        Assert.False(result.Failed, result.Message);
+        Assert.Equal(AccessKey, result.Credential!.SecretId);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:8080", "127.0.0.2")]
+    [InlineData("127.0.0.1:8080", "127.0.0.1:9000")]
+    [InlineData("127.0.0.1:8080", "127.0.0.1:80")]
+    [InlineData("s3.example.com", "s3.example.com:8080")]
+    [InlineData("s3.example.com", "other.example.com")]
+    [InlineData("s3.example.com:8080", "other.example.com")]
+    public void ASignatureOverAnotherHostNameOrPort_IsRefused(string sentHost, string signedHost)
+    {
+        var result = Authenticate(SignedHeaders(sentHost, signedHost));
+
+        Assert.True(result.Failed);
+        Assert.Equal("SignatureDoesNotMatch", result.ErrorCode);
+    }
+
+    [Fact]
+    public void AnotherKey_IsRefusedWhateverTheHostSpelling_AndTheErrorShowsTheHostAsSent()
+    {
+        var result = Authenticate(SignedHeaders("127.0.0.1:8080", "127.0.0.1", secretKey: "not-the-secret"));
+
+        Assert.True(result.Failed);
+        Assert.Equal("SignatureDoesNotMatch", result.ErrorCode);
+        var canonical = result.Details!.Single(d => d.Name == "CanonicalRequest").Value;
+        Assert.Contains("\nhost:127.0.0.1:8080\n", canonical);
+    }
+}
