@@ -19,6 +19,7 @@ internal sealed partial class DataPlaneHandler(
     CosAuthenticator authenticator,
     S3Authenticator s3,
     ObjectWriteHandler writes,
+    FormUploadHandler forms,
     SubresourceTable subresources,
     BucketPolicyService policies,
     IObjectMissHandler originPull,
@@ -353,9 +354,16 @@ internal sealed partial class DataPlaneHandler(
         return ObjectWriteHandler.DeleteAsync(request);
     }
 
-    private static Task BucketRootAsync(DataRequest request)
+    private Task BucketRootAsync(DataRequest request)
     {
         var method = request.Context.Request.Method;
+        if (FormUploadHandler.IsFormUpload(request.Context.Request))
+        {
+            // A browser form upload signs its form, not its headers: the handler checks the signature, the policy and access.
+            return request.Auth.IsAnonymous
+                ? forms.HandleAsync(request)
+                : request.ErrorAsync(400, "InvalidRequest", "A form upload is signed by its fields (policy and signature), not by an Authorization header or a presigned URL.");
+        }
         if (HttpMethods.IsGet(method))
         {
             return Denied(request, BucketOperation.List) ?? BucketRootHandler.ListAsync(request);

@@ -11,6 +11,7 @@ internal static class FrontDoorFeature
     {
         services.AddSettings<LimitsOptions, LimitsOptionsValidator>(configuration, "Limits");
         services.AddSingleton<ObjectWriteHandler>();
+        services.AddSingleton<FormUploadHandler>();
         services.AddSingleton<BucketPolicyEndpoint>();
         services.AddSingleton<ISubresourceProvider, BucketSubresources>();
         services.AddSingleton<ISubresourceProvider, ObjectAttributesEndpoint>();

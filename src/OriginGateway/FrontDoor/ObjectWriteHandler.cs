@@ -75,10 +75,21 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         }
 
         var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
+        return await StoreAsync(request, store, key, httpRequest.Body, write).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Streams <paramref name="body"/> — the request's, or the file of a form upload — into <paramref name="store"/>:
+    /// the committed entry, or null once the failure has been answered (nothing stored): a body that broke or was
+    /// refused while read, a store that failed, a digest, size or condition that did not hold.
+    /// </summary>
+    public async Task<ObjectEntry?> StoreAsync(DataRequest request, IObjectStore store, string key, Stream body, ObjectWrite write)
+    {
+        var context = request.Context;
         ObjectWriteResult result;
         try
         {
-            result = await store.PutAsync(key, httpRequest.Body, write, context.RequestAborted).ConfigureAwait(false);
+            result = await store.PutAsync(key, body, write, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BodyReadException || (e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
         {
@@ -120,7 +131,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 await ContentMd5.WriteMismatchAsync(request).ConfigureAwait(false);
                 return null;
             case ObjectWriteStatus.TooLarge:
-                await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({limits.MaxPutSize} bytes).").ConfigureAwait(false);
+                await request.ErrorAsync(400, "EntityTooLarge", $"Your upload exceeds the maximum allowed object size ({write.MaxLength} bytes).").ConfigureAwait(false);
                 return null;
             case var failed when WriteConditions.IsConditionFailure(failed):
                 await WriteConditions.AnswerAsync(request, failed).ConfigureAwait(false);
@@ -155,10 +166,13 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     }
 
     /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
-    internal static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest)
+    internal static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest) => StoredHeadersOf(httpRequest.Headers);
+
+    /// <summary>The headers an object is stored with, from a request's headers or a form upload's fields.</summary>
+    internal static List<KeyValuePair<string, string>> StoredHeadersOf(IHeaderDictionary source)
     {
         var headers = new List<KeyValuePair<string, string>>();
-        foreach (var (name, value) in httpRequest.Headers)
+        foreach (var (name, value) in source)
         {
             var lower = name.ToLowerInvariant();
             // An empty value is no value (the COS SDK sends an empty Cache-Control when it has none).

@@ -44,10 +44,12 @@ internal static class UnkeptPromises
                 ? (400, "InvalidRequest", $"The encryption parameters are not applicable to this object ({key}): it is not stored encrypted.")
                 : null;
         }
-        if (!HttpMethods.IsPut(method) && !HttpMethods.IsPost(method))
-        {
-            return null;
-        }
+        return HttpMethods.IsPut(method) || HttpMethods.IsPost(method) ? WriteRefusal(headers) : null;
+    }
+
+    /// <summary>The refusal of a write — its headers, or a form upload's fields — that asks for either; null when it asks for neither.</summary>
+    public static (int Status, string Code, string Message)? WriteRefusal(IHeaderDictionary headers)
+    {
         if (Named(headers, Asked) is { } asked)
         {
             return (501, "NotImplemented", $"Server-side encryption ({asked}) is not implemented by this gateway: objects are stored as they are sent. "

@@ -55,6 +55,66 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         return Header(method, decodedPath, query ?? [], headers);
     }
 
+    /// <summary>
+    /// The signature of a browser form upload (POST Object): the form's <c>policy</c> field signed as it is (its base64
+    /// text) — Signature Version 4 (<c>x-amz-algorithm</c>, <c>x-amz-credential</c>, <c>x-amz-date</c>,
+    /// <c>x-amz-signature</c>: the hex HMAC-SHA256 with the scope's signing key) or Version 2 (<c>AWSAccessKeyId</c>,
+    /// <c>signature</c>: the base64 HMAC-SHA1 with the secret). Anonymous when the form carries neither. The policy's
+    /// own conditions are checked by <see cref="PostPolicy"/>. <paramref name="fields"/> has lower-case names.
+    /// </summary>
+    public CosAuthResult AuthenticateForm(IReadOnlyDictionary<string, string> fields)
+    {
+        var v4 = fields.ContainsKey("x-amz-signature") || fields.ContainsKey("x-amz-credential") || fields.ContainsKey("x-amz-algorithm");
+        var v2 = fields.ContainsKey("awsaccesskeyid") || fields.ContainsKey("signature");
+        if (!v4 && !v2)
+        {
+            return CosAuthResult.Anonymous with { Dialect = AuthDialect.S3 };
+        }
+        if (v4 && v2)
+        {
+            return S3Fail(400, "InvalidArgument", "A form carries one signature: Signature Version 4 (x-amz-*) or Version 2 (AWSAccessKeyId, signature).");
+        }
+        if (fields.GetValueOrDefault("policy") is not { Length: > 0 } policy)
+        {
+            return S3Fail(400, "InvalidArgument", "A signed form upload needs its policy field.");
+        }
+        if (v2)
+        {
+            if (fields.GetValueOrDefault("awsaccesskeyid") is not { Length: > 0 } id || fields.GetValueOrDefault("signature") is not { Length: > 0 } provided)
+            {
+                return S3Fail(400, "InvalidArgument", "A Signature Version 2 form needs AWSAccessKeyId and signature.");
+            }
+            if (credentials.Find(id) is not { } v2Credential)
+            {
+                return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+            }
+            var expectedV2 = S3Signature.SignatureV2(v2Credential.SecretKey, policy);
+            return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expectedV2), Encoding.ASCII.GetBytes(provided))
+                ? new CosAuthResult(v2Credential, 0, null, null) { Dialect = AuthDialect.S3 }
+                : S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                    ("AWSAccessKeyId", id), ("StringToSign", policy), ("SignatureProvided", provided));
+        }
+        if (fields.GetValueOrDefault("x-amz-algorithm") != S3Signature.Algorithm || fields.GetValueOrDefault("x-amz-credential") is not { } credentialField
+            || fields.GetValueOrDefault("x-amz-date") is not { } amzDate || fields.GetValueOrDefault("x-amz-signature") is not { Length: > 0 } signature)
+        {
+            return S3Fail(400, "InvalidArgument", "A Signature Version 4 form needs x-amz-algorithm=AWS4-HMAC-SHA256, x-amz-credential, x-amz-date and x-amz-signature.");
+        }
+        var parts = credentialField.Split('/');
+        if (!TryParseAmzDate(amzDate, out _) || parts.Length != 5 || parts[4] != "aws4_request" || parts[3] != "s3" || parts[1] != amzDate[..8])
+        {
+            return S3Fail(400, "AuthorizationQueryParametersError", $"The credential '{credentialField}' is not AKID/date/region/s3/aws4_request for x-amz-date '{amzDate}'.");
+        }
+        if (credentials.Find(parts[0]) is not { } credential)
+        {
+            return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        }
+        var expected = S3Signature.Signature(S3Signature.SigningKey(credential.SecretKey, parts[1], parts[2], "s3"), policy);
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()))
+            ? new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3 }
+            : S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                ("AWSAccessKeyId", parts[0]), ("StringToSign", policy), ("SignatureProvided", signature));
+    }
+
     /// <summary>Signature Version 2: HMAC-SHA1 over method, Content-MD5, Content-Type, date (or expiry), x-amz-* headers and the resource.</summary>
     private CosAuthResult V2(string method, string resource, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers, bool presigned)
     {
@@ -98,11 +158,18 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
         }
-        var stringToSign = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine,
-            headers.Where(h => h.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)).Select(h => (h.Key.ToLowerInvariant(), string.Join(',', h.Value.ToArray()))),
-            resource, query);
-        var expected = S3Signature.SignatureV2(credential.SecretKey, stringToSign);
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
+        var amzHeaders = headers.Where(h => h.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)).Select(h => (h.Key.ToLowerInvariant(), string.Join(',', h.Value.ToArray()))).ToList();
+        var stringToSign = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine, amzHeaders, resource, query);
+        var signatureBytes = Encoding.ASCII.GetBytes(signature);
+        var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(S3Signature.SignatureV2(credential.SecretKey, stringToSign)), signatureBytes);
+        if (!matches && resource.Length > 1 && resource.IndexOf('/', 1) < 0)
+        {
+            // A bucket named by the path alone (/bucket, path style) is the resource /bucket/ to S3 — what boto3
+            // and botocore sign — while the path sent has no slash after the name.
+            var bucketLevel = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine, amzHeaders, resource + "/", query);
+            matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(S3Signature.SignatureV2(credential.SecretKey, bucketLevel)), signatureBytes);
+        }
+        if (!matches)
         {
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", id), ("StringToSign", stringToSign), ("SignatureProvided", signature));

@@ -80,3 +80,76 @@ public sealed class S3AuthenticatorTests
         Assert.Contains("\nhost:127.0.0.1:8080\n", canonical);
     }
 }
+
+/// <summary>The signature of a browser form upload: the policy field as sent, signed with Version 4 or Version 2.</summary>
+public sealed class S3FormSignatureTests
+{
+    private static S3Authenticator Authenticator(string accessKey, string secretKey) => new(
+        new CredentialStore([new CredentialOptions { SecretId = accessKey, SecretKey = secretKey }]), new ManualTimeProvider(DateTimeOffset.UnixEpoch));
+
+    [Fact]
+    public void AwsExample_SignatureVersion4_IsVerified()
+    {
+        var result = Authenticator("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").AuthenticateForm(PostPolicyTests.AwsExampleFields());
+
+        Assert.False(result.Failed, result.Message);
+        Assert.Equal("AKIAIOSFODNN7EXAMPLE", result.Credential!.SecretId);
+    }
+
+    [Fact]
+    public void AwsExample_WithAnotherSecretOrATamperedPolicy_IsRefused()
+    {
+        Assert.Equal("SignatureDoesNotMatch", Authenticator("AKIAIOSFODNN7EXAMPLE", "another-secret").AuthenticateForm(PostPolicyTests.AwsExampleFields()).ErrorCode);
+        var fields = PostPolicyTests.AwsExampleFields();
+        fields["policy"] = fields["policy"][..^4] + "fQ==";
+        Assert.Equal("SignatureDoesNotMatch", Authenticator("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").AuthenticateForm(fields).ErrorCode);
+    }
+
+    [Fact]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "Signature Version 2 is HMAC-SHA1 by definition.")]
+    public void SignatureVersion2_IsTheBase64HmacSha1OfThePolicy()
+    {
+        const string policy = "eyJleHBpcmF0aW9uIjogIjIwMzAtMDEtMDFUMDA6MDA6MDBaIiwgImNvbmRpdGlvbnMiOiBbXX0=";
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData("secret"u8, System.Text.Encoding.ASCII.GetBytes(policy)));
+        var authenticator = Authenticator("AKIDV2", "secret");
+
+        var result = authenticator.AuthenticateForm(new Dictionary<string, string> { ["awsaccesskeyid"] = "AKIDV2", ["signature"] = signature, ["policy"] = policy });
+
+        Assert.False(result.Failed, result.Message);
+        Assert.Equal("InvalidAccessKeyId", authenticator.AuthenticateForm(new Dictionary<string, string> { ["awsaccesskeyid"] = "AKIDOTHER", ["signature"] = signature, ["policy"] = policy }).ErrorCode);
+        Assert.Equal("SignatureDoesNotMatch", authenticator.AuthenticateForm(new Dictionary<string, string> { ["awsaccesskeyid"] = "AKIDV2", ["signature"] = "AAAA" + signature[4..], ["policy"] = policy }).ErrorCode);
+    }
+
+    [Fact]
+    public void AFormWithoutSignatureFields_IsAnonymous_AndOneWithBothOrWithoutAPolicy_IsRefused()
+    {
+        var authenticator = Authenticator("AKIDV2", "secret");
+
+        Assert.True(authenticator.AuthenticateForm(new Dictionary<string, string> { ["key"] = "a" }).IsAnonymous);
+        Assert.Equal("InvalidArgument", authenticator.AuthenticateForm(new Dictionary<string, string> { ["awsaccesskeyid"] = "AKIDV2", ["signature"] = "s" }).ErrorCode);
+        var both = PostPolicyTests.AwsExampleFields();
+        both["awsaccesskeyid"] = "AKIDV2";
+        Assert.Equal("InvalidArgument", authenticator.AuthenticateForm(both).ErrorCode);
+    }
+}
+
+/// <summary>Signature Version 2's resource for a bucket addressed by the path alone.</summary>
+public sealed class S3SignatureVersion2ResourceTests
+{
+    [Theory]
+    [InlineData("/bucket")]
+    [InlineData("/bucket/")]
+    public void APathStyleBucket_SignedAsSlashBucketSlash_OrAsSent_IsAccepted(string signedResource)
+    {
+        var now = new DateTimeOffset(2026, 12, 4, 3, 30, 0, TimeSpan.Zero);
+        var date = now.ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        var stringToSign = S3Signature.StringToSignV2("GET", "", "", date, [], signedResource, []);
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary { ["Date"] = date, ["Authorization"] = "AWS AKIDV2:" + S3Signature.SignatureV2("secret", stringToSign) };
+        var authenticator = new S3Authenticator(new CredentialStore([new CredentialOptions { SecretId = "AKIDV2", SecretKey = "secret" }]), new ManualTimeProvider(now));
+
+        var result = authenticator.Authenticate("GET", "/bucket", "/bucket", [new("prefix", "x")], headers);
+
+        Assert.False(result.Failed, result.Message);
+        Assert.Equal("SignatureDoesNotMatch", authenticator.Authenticate("GET", "/bucket/key", "/bucket/key", [], headers).ErrorCode);
+    }
+}
