@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
@@ -181,14 +182,30 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
     /// <summary>A field's text, or null when it is longer than <paramref name="room"/> bytes.</summary>
     private static async Task<string?> ReadFieldAsync(Stream body, int room, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Math.Max(0, room) + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+        var limit = Math.Max(0, room) + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, 4096));
+        try
         {
-            length += read;
+            var length = 0;
+            int read;
+            while (length < limit && (read = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit) - length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length && length < limit)
+                {
+                    // A long field: a larger buffer, up to the room left.
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit, buffer.Length * 4));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            return length > room ? null : Encoding.UTF8.GetString(buffer, 0, length);
         }
-        return length > room ? null : Encoding.UTF8.GetString(buffer, 0, length);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
