@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Protocol;
 using OriginGateway.Security;
@@ -6,9 +8,10 @@ using OriginGateway.Storage;
 namespace OriginGateway.FrontDoor;
 
 /// <summary>
-/// An object's ACL (<c>GET/PUT /key?acl</c>) and tags (<c>GET/PUT/DELETE /key?tagging</c>). They change
-/// the object's attributes only — never its body, ETag or Last-Modified — and answer <c>NoSuchKey</c> for
-/// a key that is not stored, creating nothing.
+/// An object's ACL (<c>GET/PUT /key?acl</c>) and tags (<c>GET/PUT/DELETE /key?tagging</c>), and S3's summary of it
+/// (<c>GET /key?attributes</c>, GetObjectAttributes). They change the object's attributes only — never its body, ETag
+/// or Last-Modified — and answer <c>NoSuchKey</c> for a key that is not stored, creating nothing (and pulling nothing
+/// from an origin).
 /// </summary>
 internal sealed class ObjectAttributesEndpoint : ISubresourceProvider
 {
@@ -19,7 +22,80 @@ internal sealed class ObjectAttributesEndpoint : ISubresourceProvider
         new("tagging", ResourceTarget.Object, HttpMethods.Get, BucketOperation.Configure, GetTaggingAsync),
         new("tagging", ResourceTarget.Object, HttpMethods.Put, BucketOperation.Configure, PutTaggingAsync),
         new("tagging", ResourceTarget.Object, HttpMethods.Delete, BucketOperation.Configure, DeleteTaggingAsync),
+        // Signed callers of the bucket only: an object's ACL may keep it from anonymous readers of a public bucket.
+        new("attributes", ResourceTarget.Object, HttpMethods.Get, BucketOperation.Configure, GetAttributesAsync),
     ];
+
+    /// <summary>The attributes GetObjectAttributes names (<c>x-amz-object-attributes</c>).</summary>
+    private static readonly string[] AttributeNames = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
+
+    /// <summary>
+    /// GetObjectAttributes: of the attributes the <c>x-amz-object-attributes</c> header names, the ETag (unquoted), the
+    /// object's stored <c>x-amz-checksum-*</c>, its parts (a multipart upload's, paged by <c>x-amz-max-parts</c> and
+    /// <c>x-amz-part-number-marker</c>; none for an object stored whole), the storage class and the size.
+    /// </summary>
+    private static async Task GetAttributesAsync(DataRequest request)
+    {
+        var headers = request.Context.Request.Headers;
+        var asked = headers["x-amz-object-attributes"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        if (asked.Count == 0 || asked.Any(a => Array.IndexOf(AttributeNames, a) < 0))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-amz-object-attributes must name one or more of ETag, Checksum, ObjectParts, StorageClass, ObjectSize.").ConfigureAwait(false);
+            return;
+        }
+        var maxParts = 1000;
+        var marker = 0;
+        if ((headers["x-amz-max-parts"].ToString() is { Length: > 0 } maxText && !int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxParts))
+            || (headers["x-amz-part-number-marker"].ToString() is { Length: > 0 } markerText && !int.TryParse(markerText, NumberStyles.None, CultureInfo.InvariantCulture, out marker)))
+        {
+            await request.ErrorAsync(400, "InvalidArgument", "x-amz-max-parts and x-amz-part-number-marker must be whole numbers.").ConfigureAwait(false);
+            return;
+        }
+        maxParts = Math.Min(maxParts, 1000);
+        if (await FindAsync(request).ConfigureAwait(false) is not { } entry)
+        {
+            return;
+        }
+        var result = new XElement("GetObjectAttributesResponse");
+        if (asked.Contains("ETag"))
+        {
+            result.Add(new XElement("ETag", entry.ETag.Trim('"')));
+        }
+        if (asked.Contains("Checksum"))
+        {
+            var checksums = entry.Headers.Where(h => h.Key.StartsWith("x-amz-checksum-", StringComparison.Ordinal) && h.Key != "x-amz-checksum-type")
+                .Select(h => new XElement("Checksum" + ChecksumElement(h.Key["x-amz-checksum-".Length..]), h.Value)).ToList();
+            if (checksums.Count > 0)
+            {
+                result.Add(new XElement("Checksum", checksums));
+            }
+        }
+        if (asked.Contains("ObjectParts") && ObjectParts.Lengths(entry) is { } lengths)
+        {
+            var page = lengths.Select((length, i) => (Number: i + 1, Length: length)).Where(p => p.Number > marker).Take(maxParts).ToList();
+            var truncated = page.Count > 0 && page[^1].Number < lengths.Count;
+            result.Add(new XElement("ObjectParts",
+                new XElement("PartsCount", lengths.Count),
+                new XElement("PartNumberMarker", marker),
+                new XElement("NextPartNumberMarker", page.Count > 0 ? page[^1].Number : marker),
+                new XElement("MaxParts", maxParts),
+                new XElement("IsTruncated", truncated ? "true" : "false"),
+                page.Select(p => new XElement("Part", new XElement("PartNumber", p.Number), new XElement("Size", p.Length)))));
+        }
+        if (asked.Contains("StorageClass"))
+        {
+            result.Add(new XElement("StorageClass", "STANDARD"));
+        }
+        if (asked.Contains("ObjectSize"))
+        {
+            result.Add(new XElement("ObjectSize", entry.Length));
+        }
+        request.Context.Response.Headers.LastModified = entry.LastModifiedHeader;
+        await XmlAnswer.WriteAsync(request, result).ConfigureAwait(false);
+    }
+
+    /// <summary>The element name of a checksum algorithm as S3 spells it (<c>crc32c</c> → <c>CRC32C</c>, <c>crc64nvme</c> → <c>CRC64NVME</c>).</summary>
+    private static string ChecksumElement(string algorithm) => algorithm.ToUpperInvariant();
 
     private static async Task GetAclAsync(DataRequest request)
     {

@@ -73,6 +73,15 @@ internal static class ObjectParts
         return number == 1 ? (0, entry.Length, 1) : null;
     }
 
+    /// <summary>
+    /// The lengths of the parts <paramref name="entry"/> was uploaded in, from its recorded layout; null for an object
+    /// that was not uploaded in parts, or whose layout was not recorded.
+    /// </summary>
+    public static List<long>? Lengths(ObjectEntry entry) =>
+        entry.GatewayMetadata.TryGetValue(Metadata, out var layout) && Decode(layout, entry.Length) is { } runs
+            ? [.. runs.SelectMany(r => Enumerable.Repeat(r.Length, r.Count))]
+            : null;
+
     /// <summary>A part number (1 to 10000) of a query or a completion document, or false.</summary>
     public static bool TryParseNumber(string? text, out int number) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is >= 1 and <= MaxNumber;

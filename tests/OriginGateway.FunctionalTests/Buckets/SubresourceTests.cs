@@ -41,6 +41,7 @@ public sealed class SubresourceTests
         [("uploadId", "DELETE", false)] = 404,
         [("partNumber", "GET", false)] = 400, // a part GET, here without a number
         [("partNumber", "HEAD", false)] = 400,
+        [("attributes", "GET", false)] = 400, // GetObjectAttributes, here without x-amz-object-attributes
     };
 
     private static readonly (string Method, bool WithBody)[] Calls =

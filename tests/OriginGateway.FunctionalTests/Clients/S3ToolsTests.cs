@@ -536,6 +536,78 @@ public sealed class S3ToolsTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// GetObjectAttributes (<c>GET /key?attributes</c>) was 501: <c>aws s3api get-object-attributes</c> and the SDKs'
+    /// GetObjectAttributes — how a client checks a multipart object's parts and checksums without reading it — failed.
+    /// The AWS CLI and the .NET SDK ask for a multipart object's parts (paged), a checksummed object's SHA-256, and its
+    /// size and ETag; a missing key is NoSuchKey; an anonymous caller of the public bucket is refused.
+    /// </summary>
+    [Fact]
+    public async Task AwsCliAndDotNetSdk_GetObjectAttributes_OfPartsChecksumsAndSizes()
+    {
+        var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
+        var work = TestPaths.NewTempDirectory("og-attributes");
+        var prefix = $"attributes-{Guid.NewGuid():N}/";
+        async Task<JsonElement> Aws(params string[] arguments)
+        {
+            var run = await ExternalTool.RunAsync(aws, ["--endpoint-url", Endpoint, .. arguments], environment: AwsEnvironment());
+            Assert.True(run.ExitCode == 0, $"aws {string.Join(' ', arguments)}: {run.Stderr}{run.Stdout}");
+            return run.Stdout.Trim().Length == 0 ? default : JsonDocument.Parse(run.Stdout).RootElement.Clone();
+        }
+        var large = Path.Combine(work, "large.bin");
+        await File.WriteAllBytesAsync(large, RandomNumberGenerator.GetBytes(20 * 1024 * 1024 + 5));
+        var small = Path.Combine(work, "small.txt");
+        await File.WriteAllTextAsync(small, "checksummed");
+        var configFile = Path.Combine(work, "config");
+        await File.WriteAllTextAsync(configFile, "[default]\ns3 =\n  multipart_chunksize = 8MB\n  multipart_threshold = 8MB\n");
+        var upload = await ExternalTool.RunAsync(aws, ["--endpoint-url", Endpoint, "s3", "cp", large, $"s3://{GatewayProcess.DefaultBucket}/{prefix}large.bin"],
+            environment: new Dictionary<string, string>(AwsEnvironment()) { ["AWS_CONFIG_FILE"] = configFile });
+        Assert.True(upload.ExitCode == 0, upload.Stderr);
+        await Aws("s3api", "put-object", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix + "small.txt", "--body", small, "--checksum-algorithm", "SHA256");
+
+        var parts = await Aws("s3api", "get-object-attributes", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix + "large.bin",
+            "--object-attributes", "ETag", "ObjectParts", "ObjectSize", "StorageClass", "--max-parts", "2");
+        Assert.EndsWith("-3", parts.GetProperty("ETag").GetString(), StringComparison.Ordinal);
+        Assert.Equal(20 * 1024 * 1024 + 5, parts.GetProperty("ObjectSize").GetInt64());
+        Assert.Equal("STANDARD", parts.GetProperty("StorageClass").GetString());
+        var objectParts = parts.GetProperty("ObjectParts");
+        Assert.Equal(3, objectParts.GetProperty("TotalPartsCount").GetInt32());
+        Assert.True(objectParts.GetProperty("IsTruncated").GetBoolean());
+        Assert.Equal(2, objectParts.GetProperty("NextPartNumberMarker").GetInt32());
+        Assert.Equal([8L * 1024 * 1024, 8L * 1024 * 1024], objectParts.GetProperty("Parts").EnumerateArray().Select(p => p.GetProperty("Size").GetInt64()));
+        var rest = await Aws("s3api", "get-object-attributes", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix + "large.bin",
+            "--object-attributes", "ObjectParts", "--part-number-marker", "2");
+        Assert.Equal([(3, 4L * 1024 * 1024 + 5)], rest.GetProperty("ObjectParts").GetProperty("Parts").EnumerateArray().Select(p => (p.GetProperty("PartNumber").GetInt32(), p.GetProperty("Size").GetInt64())));
+        Assert.False(rest.GetProperty("ObjectParts").GetProperty("IsTruncated").GetBoolean());
+
+        var checksummed = await Aws("s3api", "get-object-attributes", "--bucket", GatewayProcess.DefaultBucket, "--key", prefix + "small.txt", "--object-attributes", "Checksum", "ObjectParts");
+        Assert.Equal(Convert.ToBase64String(SHA256.HashData("checksummed"u8)), checksummed.GetProperty("Checksum").GetProperty("ChecksumSHA256").GetString());
+        Assert.False(checksummed.TryGetProperty("ObjectParts", out _));
+
+        using var s3 = new Amazon.S3.AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey),
+            new Amazon.S3.AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var sdk = await s3.GetObjectAttributesAsync(new Amazon.S3.Model.GetObjectAttributesRequest
+        {
+            BucketName = GatewayProcess.DefaultBucket, Key = prefix + "large.bin",
+            ObjectAttributes = [Amazon.S3.ObjectAttributes.ETag, Amazon.S3.ObjectAttributes.ObjectParts, Amazon.S3.ObjectAttributes.ObjectSize],
+        });
+        Assert.Equal(3, sdk.ObjectParts.TotalPartsCount);
+        Assert.Equal(20 * 1024 * 1024 + 5, sdk.ObjectSize);
+        Assert.Equal([1, 2, 3], sdk.ObjectParts.Parts.Select(p => p.PartNumber ?? 0));
+        var missing = await Assert.ThrowsAnyAsync<Amazon.S3.AmazonS3Exception>(() => s3.GetObjectAttributesAsync(new Amazon.S3.Model.GetObjectAttributesRequest
+        {
+            BucketName = GatewayProcess.DefaultBucket, Key = prefix + "missing.bin", ObjectAttributes = [Amazon.S3.ObjectAttributes.ETag],
+        }));
+        Assert.Equal("NoSuchKey", missing.ErrorCode);
+
+        // The default bucket is public-read: anyone may read its objects, not their attributes.
+        using var anonymous = new HttpRequestMessage(HttpMethod.Get, new Uri($"{Endpoint}/{GatewayProcess.DefaultBucket}/{prefix}small.txt?attributes"));
+        anonymous.Headers.Add("x-amz-object-attributes", "ETag");
+        using var refused = await new HttpClient().SendAsync(anonymous);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    /// <summary>
     /// git-annex keeps a repository's large files in an S3 special remote. Its S3 library signs the bare host name
     /// while its HTTP client sends <c>host:port</c>, so on a gateway at a port of its own every call was
     /// SignatureDoesNotMatch (found by hand: <c>initremote</c> failed at its first request). Driven as its users drive

@@ -34,6 +34,7 @@ public sealed class SubresourceTableTests
         ("policy", ResourceTarget.Bucket, "GET"), ("policy", ResourceTarget.Bucket, "PUT"), ("policy", ResourceTarget.Bucket, "DELETE"),
         ("origin-explain", ResourceTarget.Bucket, "GET"), ("delete", ResourceTarget.Bucket, "POST"), ("location", ResourceTarget.Bucket, "GET"),
         ("versions", ResourceTarget.Bucket, "GET"), ("versioning", ResourceTarget.Bucket, "GET"), ("acl", ResourceTarget.Bucket, "GET"),
+        ("attributes", ResourceTarget.Object, "GET"),
     ];
 
     /// <summary>The table as the gateway builds it, from every feature's routes.</summary>
