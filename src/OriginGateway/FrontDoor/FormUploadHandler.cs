@@ -12,15 +12,16 @@ using OriginGateway.Storage;
 namespace OriginGateway.FrontDoor;
 
 /// <summary>
-/// Browser form uploads (S3's POST Object): <c>POST</c> to the bucket with a <c>multipart/form-data</c> body whose
-/// fields come first — <c>key</c> (<c>${filename}</c> is the file's name), the signature and its <c>policy</c>, the
+/// Browser form uploads (S3's and COS's POST Object): <c>POST</c> to the bucket with a <c>multipart/form-data</c> body
+/// whose fields come first — <c>key</c> (<c>${filename}</c> is the file's name), the signature (S3's Version 4 or 2, or
+/// COS's <c>q-*</c> fields) and its <c>policy</c>, the
 /// object's <c>Content-Type</c>, <c>Cache-Control</c>, <c>Content-Disposition</c>, <c>Content-Encoding</c>,
 /// <c>Expires</c>, <c>x-amz-meta-*</c>, <c>acl</c>, <c>success_action_status</c> or <c>success_action_redirect</c> —
 /// and the <c>file</c> last; fields after it are ignored. The signature, the policy's conditions and the bucket's
 /// access are checked before a byte of the file is read; the file is stored as a PUT's body is (streamed, within the
 /// policy's <c>content-length-range</c> and <c>Limits:MaxPutSize</c>), and a file refused on the way leaves nothing.
 /// </summary>
-internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler writes, LimitsOptions limits, TimeProvider time)
+internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos, ObjectWriteHandler writes, LimitsOptions limits, TimeProvider time)
 {
     /// <summary>The most the fields before the file may hold together.</summary>
     public const int MaxFieldBytes = 64 * 1024;
@@ -35,7 +36,6 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
     public async Task HandleAsync(DataRequest request)
     {
         var context = request.Context;
-        S3Dialect.AnswerInS3(context.Response);
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
         {
@@ -92,6 +92,13 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
             return;
         }
 
+        // A form signed COS's way is answered in COS's dialect, any other in S3's.
+        var cosForm = CosAuthenticator.SignsForm(fields);
+        if (!cosForm)
+        {
+            S3Dialect.AnswerInS3(context.Response);
+        }
+
         // The fields that describe the object, read as a PUT's headers are (x-amz-* spelled as the gateway keeps them).
         var headers = new HeaderDictionary();
         foreach (var (name, value) in fields)
@@ -104,7 +111,8 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
         }
         if (fields.GetValueOrDefault("acl") is { } acl)
         {
-            headers["x-amz-acl"] = acl;
+            // COS's canned ACLs (default, private, public-read) are its own header's; S3's are read as x-amz-acl.
+            headers[cosForm ? "x-cos-acl" : "x-amz-acl"] = acl;
         }
         // Encryption or a retention asked for is refused before anything else, as a PUT asking for it is.
         if (UnkeptPromises.WriteRefusal(headers) is var (unkeptStatus, unkeptCode, unkeptMessage))
@@ -113,7 +121,7 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
             return;
         }
 
-        var auth = s3.AuthenticateForm(fields);
+        var auth = cosForm ? cos.AuthenticateForm(fields) : s3.AuthenticateForm(fields);
         if (auth.Failed)
         {
             await CosError.WriteAsync(context, auth.Status, auth.ErrorCode!, auth.Message!, request.RawPath, auth.Details).ConfigureAwait(false);
@@ -157,7 +165,7 @@ internal sealed class FormUploadHandler(S3Authenticator s3, ObjectWriteHandler w
         }
 
         var upload = new DataRequest(context, bucket, key, request.RawPath, request.RawQuery, request.Query, auth);
-        if (S3Dialect.ReadRequest(headers) is { } unreadable)
+        if (!cosForm && S3Dialect.ReadRequest(headers) is { } unreadable)
         {
             await upload.ErrorAsync(400, "InvalidArgument", unreadable).ConfigureAwait(false);
             return;

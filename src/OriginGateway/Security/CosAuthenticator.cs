@@ -100,6 +100,58 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         return Verify(fields, method, decodedPath, query, headers);
     }
 
+    /// <summary>Whether a form upload is signed in COS's way (<c>q-signature</c>, <c>q-ak</c>); <paramref name="fields"/> has lower-case names.</summary>
+    public static bool SignsForm(IReadOnlyDictionary<string, string> fields) => fields.ContainsKey("q-signature") || fields.ContainsKey("q-ak");
+
+    /// <summary>
+    /// The signature of a COS form upload (POST Object): <c>q-sign-algorithm=sha1</c>, <c>q-ak</c>, <c>q-key-time</c>
+    /// ("start;end", the window the upload must fall in) and <c>q-signature</c> over the <c>policy</c> field's JSON
+    /// (<see cref="CosSignature.PolicyMatches"/>). The policy's own conditions are checked by <see cref="PostPolicy"/>.
+    /// </summary>
+    public CosAuthResult AuthenticateForm(IReadOnlyDictionary<string, string> fields)
+    {
+        if (fields.GetValueOrDefault("q-sign-algorithm") is not { } algorithm || !algorithm.Equals("sha1", StringComparison.OrdinalIgnoreCase)
+            || fields.GetValueOrDefault("q-ak") is not { Length: > 0 } secretId || fields.GetValueOrDefault("q-signature") is not { } signature
+            || (fields.GetValueOrDefault("q-key-time") ?? fields.GetValueOrDefault("q-sign-time")) is not { } keyTime
+            || !TryParseWindow(keyTime, out var start, out var end))
+        {
+            return CosAuthResult.Fail(403, "AccessDenied", "The form's signature is malformed: q-sign-algorithm=sha1, q-ak, q-key-time and q-signature are required.");
+        }
+        if (fields.GetValueOrDefault("policy") is not { Length: > 0 } policy)
+        {
+            return CosAuthResult.Fail(400, "InvalidArgument", "A signed form upload needs its policy field.");
+        }
+        if (credentials.Find(secretId.AsSpan()) is not { } credential)
+        {
+            return CosAuthResult.Fail(403, "InvalidAccessKeyId", "The SecretId is not known to this gateway.");
+        }
+        var now = time.GetUtcNow();
+        if (end - start > MaxWindow)
+        {
+            return CosAuthResult.Fail(403, "AccessDenied", "The signature's validity window is longer than 7 days.");
+        }
+        if (now > end + Skew)
+        {
+            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired.");
+        }
+        if (now < start - Skew)
+        {
+            return CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
+        }
+        byte[] json;
+        try
+        {
+            json = Convert.FromBase64String(policy);
+        }
+        catch (FormatException)
+        {
+            return CosAuthResult.Fail(400, "InvalidPolicyDocument", "Invalid Policy: the policy is not valid base64.");
+        }
+        return CosSignature.PolicyMatches(signature, credential.SecretKey, keyTime, json)
+            ? new CosAuthResult(credential, 0, null, null)
+            : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+    }
+
     private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
     {
         if (fields.Algorithm is not { } algorithm || !algorithm.Span.Equals("sha1", StringComparison.OrdinalIgnoreCase)

@@ -43,6 +43,27 @@ internal static class CosSignature
     private const int HashLength = 20;
 
     /// <summary>
+    /// The signature of a COS form upload (POST Object): SignKey = hex(HMAC-SHA1(SecretKey, KeyTime)), StringToSign =
+    /// hex(SHA1(the policy's JSON as sent, base64-decoded)), Signature = hex(HMAC-SHA1(SignKey, StringToSign)).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
+    public static bool PolicyMatches(ReadOnlySpan<char> signatureHex, string secretKey, ReadOnlySpan<char> keyTime, ReadOnlySpan<byte> policyJson)
+    {
+        Span<byte> provided = stackalloc byte[HashLength];
+        if (signatureHex.Length != HashLength * 2 || Convert.FromHexString(signatureHex, provided, out _, out var written) != System.Buffers.OperationStatus.Done || written != HashLength)
+        {
+            return false;
+        }
+        Span<byte> hash = stackalloc byte[HashLength];
+        SHA1.HashData(policyJson, hash);
+        Span<byte> stringToSign = stackalloc byte[HashLength * 2];
+        Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash), stringToSign);
+        Span<byte> expected = stackalloc byte[HashLength];
+        HMACSHA1.HashData(SignKey(secretKey, keyTime), stringToSign, expected);
+        return CryptographicOperations.FixedTimeEquals(expected, provided);
+    }
+
+    /// <summary>
     /// SignKey = hex(HMAC-SHA1(SecretKey, KeyTime)); HttpString = method, path, canonical parameters and headers;
     /// StringToSign = "sha1\n" SignTime "\n" hex(SHA1(HttpString)) "\n"; Signature = HMAC-SHA1(SignKey, StringToSign) —
     /// built in pooled and stack buffers, without intermediate strings: verifying it is on the path of every signed request.

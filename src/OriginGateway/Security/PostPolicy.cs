@@ -7,7 +7,7 @@ namespace OriginGateway.Security;
 /// The policy of a browser form upload (S3's POST Object): a base64 JSON document with an <c>expiration</c> and
 /// <c>conditions</c> that the form's fields must meet — <c>{"field": "value"}</c> and <c>["eq", "$field", "value"]</c>
 /// exact, <c>["starts-with", "$field", "prefix"]</c>, <c>["content-length-range", min, max]</c> for the file's size.
-/// Every field the form sends must be named by a condition, except the signature's own fields, <c>file</c>,
+/// Every field the form sends must be named by a condition, except the signature's own fields (S3's, and COS's <c>q-*</c>), <c>file</c>,
 /// <c>policy</c> and <c>x-ignore-*</c>: a signed policy says everything the upload may set. Field names are compared
 /// without regard to case, values exactly.
 /// </summary>
@@ -147,15 +147,18 @@ internal sealed class PostPolicy
         }
         foreach (var (op, field, value) in _matches)
         {
-            var actual = field == "bucket" ? bucket : fields.GetValueOrDefault(field) ?? "";
+            // A COS form's policy names its signature's window q-sign-time; the form sends it as q-key-time.
+            var actual = field == "bucket" ? bucket
+                : fields.GetValueOrDefault(field) ?? (field == "q-sign-time" ? fields.GetValueOrDefault("q-key-time") : null) ?? "";
             var met = op == "eq" ? actual == value : actual.StartsWith(value, StringComparison.Ordinal);
             if (!met)
             {
                 return $"Invalid according to Policy: Policy Condition failed: [\"{op}\", \"${field}\", \"{value}\"]";
             }
         }
+        // q-* are a COS form's signature fields (its policy names q-sign-time for the q-key-time the form sends).
         var extra = fields.Keys.Where(name => Array.IndexOf(Unconditioned, name) < 0 && !name.StartsWith("x-ignore-", StringComparison.Ordinal)
-            && !_matches.Exists(m => m.Field == name)).Order(StringComparer.Ordinal).ToList();
+            && !name.StartsWith("q-", StringComparison.Ordinal) && !_matches.Exists(m => m.Field == name)).Order(StringComparer.Ordinal).ToList();
         return extra.Count == 0 ? null : "Invalid according to Policy: Extra input fields: " + string.Join(", ", extra);
     }
 }

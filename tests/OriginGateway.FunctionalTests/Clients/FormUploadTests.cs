@@ -113,6 +113,45 @@ public sealed class FormUploadTests : IAsyncLifetime
         Assert.Equal("text/plain", stored.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>
+    /// A COS form (POST Object signed with <c>q-*</c> fields over the policy's JSON), made and posted as COS documents it
+    /// for browser uploads (a Node.js signer, fetch and FormData): stored with its fields, answered in COS's dialect; a
+    /// field the policy does not allow, another secret or a file over the range store nothing.
+    /// </summary>
+    [Fact]
+    public async Task CosSignedForms_StoreTheFileInCosDialect_AndEveryRefusalStoresNothing()
+    {
+        var prefix = $"cos-form-{Guid.NewGuid():N}/";
+        var (exit, stdout, stderr) = await NodeScript.RunAsync("cos-post-object-check.js", $"{Endpoint}/{GatewayFixture.PrivateBucket}",
+            GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, prefix);
+
+        Assert.True(exit == 0, stderr + stdout);
+        using var seen = JsonDocument.Parse(stdout);
+        (int Status, string Code) Answer(string name)
+        {
+            var answer = seen.RootElement.GetProperty(name);
+            Assert.False(string.IsNullOrEmpty(answer.GetProperty("requestId").GetString()), name + " carries x-cos-request-id");
+            var body = answer.GetProperty("body").GetString()!;
+            return (answer.GetProperty("status").GetInt32(), body.Contains("<Error>", StringComparison.Ordinal) ? Code(body) : "");
+        }
+        Assert.Equal(201, Answer("created").Status);
+        Assert.Contains($"<Key>{prefix}cos.txt</Key>", seen.RootElement.GetProperty("created").GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.Equal((403, "AccessDenied"), Answer("tampered"));
+        Assert.Equal((403, "SignatureDoesNotMatch"), Answer("wrongSecret"));
+        Assert.Equal((400, "EntityTooLarge"), Answer("tooLarge"));
+
+        using var stored = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri($"{Endpoint}/{GatewayFixture.PrivateBucket}/{prefix}cos.txt")).Sign());
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Equal("posted to COS", await stored.Content.ReadAsStringAsync());
+        Assert.Equal("form", stored.Headers.GetValues("x-cos-meta-origin").Single());
+        Assert.Equal("text/plain", stored.Content.Headers.ContentType?.MediaType);
+        foreach (var refused in new[] { "tampered.txt", "forged.txt", "large.txt" })
+        {
+            using var head = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri($"{Endpoint}/{GatewayFixture.PrivateBucket}/{prefix}{refused}")).Sign());
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task FormsThatAreNotUploads_AreRefusedInS3Xml_AndAFileCutShortStoresNothing()
     {
