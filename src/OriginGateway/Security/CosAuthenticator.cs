@@ -125,18 +125,9 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         {
             return CosAuthResult.Fail(403, "InvalidAccessKeyId", "The SecretId is not known to this gateway.");
         }
-        var now = time.GetUtcNow();
-        if (end - start > MaxWindow)
+        if (WindowRefusal(start, end) is { } outside)
         {
-            return CosAuthResult.Fail(403, "AccessDenied", "The signature's validity window is longer than 7 days.");
-        }
-        if (now > end + Skew)
-        {
-            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired.");
-        }
-        if (now < start - Skew)
-        {
-            return CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
+            return outside;
         }
         byte[] json;
         try
@@ -169,18 +160,9 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             return CosAuthResult.Fail(403, "InvalidAccessKeyId", "The SecretId is not known to this gateway.");
         }
 
-        var now = time.GetUtcNow();
-        if (end - start > MaxWindow)
+        if (WindowRefusal(start, end) is { } outside)
         {
-            return CosAuthResult.Fail(403, "AccessDenied", "The signature's validity window is longer than 7 days.");
-        }
-        if (now > end + Skew)
-        {
-            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired.");
-        }
-        if (now < start - Skew)
-        {
-            return CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
+            return outside;
         }
 
         var headerList = fields.HeaderList.GetValueOrDefault().Span;
@@ -306,6 +288,23 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>The refusal of a signature whose window is over 7 days long, or that the present (within the skew) is outside of; null when it holds.</summary>
+    private CosAuthResult? WindowRefusal(DateTimeOffset start, DateTimeOffset end)
+    {
+        var now = time.GetUtcNow();
+        if (end - start > MaxWindow)
+        {
+            return CosAuthResult.Fail(403, "AccessDenied", "The signature's validity window is longer than 7 days.");
+        }
+        if (now > end + Skew)
+        {
+            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired.");
+        }
+        return now < start - Skew
+            ? CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.")
+            : null;
     }
 
     private static bool TryParseWindow(ReadOnlySpan<char> value, out DateTimeOffset start, out DateTimeOffset end)
