@@ -272,6 +272,10 @@ internal sealed partial class DataPlaneHandler(
                 ? CosError.WriteAsync(context, 403, "AccessDenied", "Buckets are configured (Buckets:N:Name), not created through the API.", rawPath)
                 : CosError.WriteAsync(context, 404, "NoSuchBucket", "The specified bucket does not exist.", rawPath);
         }
+        if (ExpectedBucketOwner.Refusal(context.Request.Headers, ExpectedBucketOwner.Header, bucket!) is { } notTheOwner)
+        {
+            return CosError.WriteAsync(context, 403, "AccessDenied", notTheOwner, rawPath);
+        }
         var target = key.Length == 0 ? ResourceTarget.Bucket : ResourceTarget.Object;
         // Buckets here are unversioned: versionId=null (rclone and others send it after an upload) is the current
         // object of a GET, HEAD or DELETE — and of a PUT of its tags or ACL (PutObjectTagging, PutObjectAcl) — as in

@@ -279,6 +279,11 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(404, "NoSuchBucket", "The copy source bucket does not exist.").ConfigureAwait(false);
             return null;
         }
+        if (ExpectedBucketOwner.Refusal(request.Context.Request.Headers, ExpectedBucketOwner.SourceHeader, sourceBucket) is { } notTheOwner)
+        {
+            await request.ErrorAsync(403, "AccessDenied", notTheOwner).ConfigureAwait(false);
+            return null;
+        }
         // Buckets are unversioned: a source's versionId=null is its current object; another version does not exist, and
         // copying the current object in its place would copy other bytes than the ones asked for.
         var sourceQuery = source.IndexOf('?', StringComparison.Ordinal);

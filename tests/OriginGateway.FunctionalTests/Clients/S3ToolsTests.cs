@@ -608,6 +608,55 @@ public sealed class S3ToolsTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// The AWS CLI's <c>--expected-bucket-owner</c> (and a copy's <c>--expected-source-bucket-owner</c>) is the guard a
+    /// migration script puts on every call so that it never writes into another account's bucket: a bucket owned by
+    /// another account than the one named is 403 AccessDenied and nothing is done — the object is not stored, not
+    /// copied, not deleted; the bucket's own account (its APPID, alone or as its ACL owner id) goes through.
+    /// </summary>
+    [Fact]
+    public async Task AwsCli_ExpectedBucketOwner_RefusesAnotherAccountsBucket_AndDoesNothing()
+    {
+        var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
+        var work = TestPaths.NewTempDirectory("og-expected-owner");
+        var body = Path.Combine(work, "body.txt");
+        await File.WriteAllTextAsync(body, "owned");
+        var bucket = GatewayProcess.DefaultBucket;
+        var account = bucket[(bucket.LastIndexOf('-') + 1)..];
+        var prefix = $"owner-{Guid.NewGuid():N}/";
+        Task<(int ExitCode, string Stdout, string Stderr)> Aws(params string[] arguments) =>
+            ExternalTool.RunAsync(aws, ["--endpoint-url", Endpoint, .. arguments], environment: AwsEnvironment());
+        async Task Refused(params string[] arguments)
+        {
+            var run = await Aws(arguments);
+            Assert.True(run.ExitCode != 0, $"aws {string.Join(' ', arguments)} was let through: {run.Stdout}");
+            Assert.Contains(arguments[1] == "head-bucket" || arguments[1] == "head-object" ? "403" : "AccessDenied", run.Stderr, StringComparison.Ordinal);
+        }
+        async Task Ok(params string[] arguments)
+        {
+            var run = await Aws(arguments);
+            Assert.True(run.ExitCode == 0, $"aws {string.Join(' ', arguments)}: {run.Stderr}{run.Stdout}");
+        }
+
+        await Refused("s3api", "put-object", "--bucket", bucket, "--key", prefix + "a.txt", "--body", body, "--expected-bucket-owner", "111122223333");
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, prefix + "a.txt"))).StatusCode);
+        await Ok("s3api", "put-object", "--bucket", bucket, "--key", prefix + "a.txt", "--body", body, "--expected-bucket-owner", account);
+        await Ok("s3api", "head-object", "--bucket", bucket, "--key", prefix + "a.txt", "--expected-bucket-owner", $"qcs::cam::uin/{account}:uin/{account}");
+        await Refused("s3api", "head-bucket", "--bucket", bucket, "--expected-bucket-owner", "111122223333");
+        await Refused("s3api", "head-object", "--bucket", bucket, "--key", prefix + "a.txt", "--expected-bucket-owner", "111122223333");
+        await Refused("s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix, "--expected-bucket-owner", "111122223333");
+
+        await Refused("s3api", "copy-object", "--bucket", bucket, "--key", prefix + "b.txt", "--copy-source", $"{bucket}/{prefix}a.txt",
+            "--expected-source-bucket-owner", "111122223333");
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, prefix + "b.txt"))).StatusCode);
+        await Ok("s3api", "copy-object", "--bucket", bucket, "--key", prefix + "b.txt", "--copy-source", $"{bucket}/{prefix}a.txt",
+            "--expected-source-bucket-owner", account, "--expected-bucket-owner", account);
+
+        await Refused("s3api", "delete-object", "--bucket", bucket, "--key", prefix + "a.txt", "--expected-bucket-owner", "111122223333");
+        Assert.Equal("owned", await _gateway.Client.GetStringAsync(new Uri(_gateway.DataUrl, prefix + "a.txt")));
+        Assert.Equal("owned", await _gateway.Client.GetStringAsync(new Uri(_gateway.DataUrl, prefix + "b.txt")));
+    }
+
+    /// <summary>
     /// git-annex keeps a repository's large files in an S3 special remote. Its S3 library signs the bare host name
     /// while its HTTP client sends <c>host:port</c>, so on a gateway at a port of its own every call was
     /// SignatureDoesNotMatch (found by hand: <c>initremote</c> failed at its first request). Driven as its users drive
