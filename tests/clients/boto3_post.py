@@ -5,6 +5,8 @@ usage: python3 boto3_post.py <endpoint> <access key> <secret key> <bucket> <pref
        python3 boto3_post.py <endpoint> <access key> <secret key> <bucket> <prefix> --fields <key> <redirect>
            prints the URL and fields of one Version 4 form (for the browser test), nothing posted.
 The form body is built here (multipart/form-data, the file last) with the standard library only."""
+import base64
+import hashlib
 import json
 import sys
 import urllib.error
@@ -101,6 +103,29 @@ for version in ["s3v4", "s3"]:
     form = s3.generate_presigned_post(bucket, base + "redirected.txt", Fields={"success_action_redirect": "http://127.0.0.1:9/done?from=form"},
                                       Conditions=[{"success_action_redirect": "http://127.0.0.1:9/done?from=form"}], ExpiresIn=300)
     out["redirect"] = post(form["url"], form["fields"], "r.txt", b"redirected")
+
+    # Tags (a Tagging document) and a SHA-256 checksum: kept as a PUT's; read back with Signature Version 4 (botocore
+    # 1.29 signs the tagging sub-resource twice in Version 2, boto3 issue 4433).
+    reader = client("s3v4")
+    content = b"tagged and checksummed"
+    digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+    tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag></TagSet></Tagging>"
+    form = s3.generate_presigned_post(bucket, base + "tagged.txt", Fields={"tagging": tagging, "x-amz-checksum-sha256": digest},
+                                      Conditions=[{"tagging": tagging}, {"x-amz-checksum-sha256": digest}], ExpiresIn=300)
+    out["tagged"] = post(form["url"], form["fields"], "t", content)
+    out["tagged_tags"] = {t["Key"]: t["Value"] for t in reader.get_object_tagging(Bucket=bucket, Key=base + "tagged.txt")["TagSet"]}
+    out["tagged_checksum"] = reader.head_object(Bucket=bucket, Key=base + "tagged.txt", ChecksumMode="ENABLED").get("ChecksumSHA256")
+    # A checksum of other bytes, a tag key S3 does not take, a document that is not XML: nothing stored.
+    other = base64.b64encode(hashlib.sha256(b"other bytes").digest()).decode()
+    form = s3.generate_presigned_post(bucket, base + "refused.txt", Fields={"x-amz-checksum-sha256": other},
+                                      Conditions=[{"x-amz-checksum-sha256": other}], ExpiresIn=300)
+    out["bad_checksum"] = post(form["url"], form["fields"], "r", content)
+    bad_tag = "<Tagging><TagSet><Tag><Key>no!</Key><Value>v</Value></Tag></TagSet></Tagging>"
+    form = s3.generate_presigned_post(bucket, base + "refused.txt", Fields={"tagging": bad_tag}, Conditions=[{"tagging": bad_tag}], ExpiresIn=300)
+    out["bad_tag"] = post(form["url"], form["fields"], "r", content)
+    form = s3.generate_presigned_post(bucket, base + "refused.txt", Fields={"tagging": "<Tagging>"}, Conditions=[{"tagging": "<Tagging>"}], ExpiresIn=300)
+    out["bad_tagging_xml"] = post(form["url"], form["fields"], "r", content)
+    out["refused_object"] = stored(s3, base + "refused.txt")
 
     # Refusals: nothing stored, and an object already there stays as it was.
     s3.put_object(Bucket=bucket, Key=base + "kept.txt", Body=b"original")

@@ -20,6 +20,7 @@ function form(secret, overrides) {
       ['starts-with', '$key', prefix],
       { 'Content-Type': 'text/plain' },
       { 'x-cos-meta-origin': 'form' },
+      { 'x-cos-tagging': 'team=web&stage=1' },
       { success_action_status: '201' },
       ['content-length-range', 1, 1000],
     ],
@@ -35,6 +36,7 @@ function form(secret, overrides) {
     'q-signature': crypto.createHmac('sha1', signKey).update(stringToSign).digest('hex'),
     'Content-Type': 'text/plain',
     'x-cos-meta-origin': 'form',
+    'x-cos-tagging': 'team=web&stage=1',
     success_action_status: '201',
     ...overrides,
   };

@@ -16,7 +16,9 @@ namespace OriginGateway.FrontDoor;
 /// whose fields come first — <c>key</c> (<c>${filename}</c> is the file's name), the signature (S3's Version 4 or 2, or
 /// COS's <c>q-*</c> fields) and its <c>policy</c>, the
 /// object's <c>Content-Type</c>, <c>Cache-Control</c>, <c>Content-Disposition</c>, <c>Content-Encoding</c>,
-/// <c>Expires</c>, <c>x-amz-meta-*</c>, <c>acl</c>, <c>success_action_status</c> or <c>success_action_redirect</c> —
+/// <c>Expires</c>, <c>x-amz-meta-*</c>, <c>acl</c>, <c>tagging</c> (a Tagging document; or <c>x-amz-tagging</c> /
+/// <c>x-cos-tagging</c> as <c>k1=v1&amp;k2=v2</c>), <c>x-amz-checksum-*</c> (verified as the file is read, and kept),
+/// <c>success_action_status</c> or <c>success_action_redirect</c> —
 /// and the <c>file</c> last; fields after it are ignored. The signature, the policy's conditions and the bucket's
 /// access are checked before a byte of the file is read; the file is stored as a PUT's body is (streamed, within the
 /// policy's <c>content-length-range</c> and <c>Limits:MaxPutSize</c>), and a file refused on the way leaves nothing.
@@ -175,11 +177,39 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
             await upload.ErrorAsync(400, "InvalidArgument", aclError!).ConfigureAwait(false);
             return;
         }
+        // Tags: S3's tagging field (a Tagging document), or x-amz-tagging / x-cos-tagging as a PUT sends them (k1=v1&k2=v2).
+        IReadOnlyList<KeyValuePair<string, string>>? tags = [];
+        string? tagCode = "InvalidTag", tagError = null;
+        if (fields.GetValueOrDefault("tagging") is { Length: > 0 } document)
+        {
+            tags = ObjectTagging.FromXml(Encoding.UTF8.GetBytes(document), out tagCode, out tagError);
+        }
+        else if (headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging)
+        {
+            tags = ObjectTagging.FromHeader(tagging, out tagError);
+        }
+        if (tags is null)
+        {
+            await upload.ErrorAsync(400, tagCode!, tagError!).ConfigureAwait(false);
+            return;
+        }
+        // Checksums sent as x-amz-checksum-* fields are verified as the file is read, as a PUT's headers are, and kept.
+        var checksums = ContentChecksum.SentWith(headers);
+        if (checksums.Find(c => !ContentChecksum.IsWellFormed(c.Algorithm, c.Value)) is { Value: not null } malformed)
+        {
+            await upload.ErrorAsync(400, "InvalidRequest", $"Value for {ContentChecksum.HeaderOf(malformed.Algorithm)} field is invalid.").ConfigureAwait(false);
+            return;
+        }
         var stored = ObjectWriteHandler.StoredHeadersOf(headers);
+        stored.AddRange(checksums.Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)));
         var maxLength = Math.Min(limits.MaxPutSize, policy?.MaxLength ?? long.MaxValue);
         var write = new ObjectWrite(ContentTypes.For(fields.GetValueOrDefault("content-type"), key), stored, null, null, maxLength,
-            Durable: true, Attributes: new ObjectAttributes(cannedAcl, grants, []));
+            Durable: true, Attributes: new ObjectAttributes(cannedAcl, grants, tags));
         Stream body = policy is { MinLength: > 0 } ? new AtLeastStream(file.Body, policy.MinLength) : file.Body;
+        if (checksums.Count > 0)
+        {
+            body = new CheckedBodyStream(body, [.. checksums.Select(c => BodyCheck.Checksum(c.Algorithm, c.Value))]);
+        }
         if (await writes.StoreAsync(upload, bucket.Store, key, body, write).ConfigureAwait(false) is not { } entry)
         {
             return;

@@ -72,6 +72,16 @@ public sealed class FormUploadTests : IAsyncLifetime
             Assert.StartsWith("http://127.0.0.1:9/done?from=form&bucket=" + GatewayFixture.PrivateBucket + "&key=", location, StringComparison.Ordinal);
             Assert.Contains("&etag=%22", location, StringComparison.Ordinal);
 
+            // A Tagging document and an x-amz-checksum-sha256 field: stored with the object; a checksum of other bytes, a bad
+            // tag and a document that is not XML store nothing.
+            Assert.Equal(204, Status("tagged"));
+            Assert.Equal("web", run.GetProperty("tagged_tags").GetProperty("team").GetString());
+            Assert.Equal(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData("tagged and checksummed"u8)), run.GetProperty("tagged_checksum").GetString());
+            Assert.Equal((400, "BadDigest"), (Status("bad_checksum"), Code(Body("bad_checksum"))));
+            Assert.Equal((400, "InvalidTag"), (Status("bad_tag"), Code(Body("bad_tag"))));
+            Assert.Equal((400, "MalformedXML"), (Status("bad_tagging_xml"), Code(Body("bad_tagging_xml"))));
+            Assert.Equal("404", run.GetProperty("refused_object").GetProperty("error").GetString()); // HEAD: no body, so botocore names the status
+
             Assert.Equal((400, "EntityTooLarge"), (Status("too_large"), Code(Body("too_large"))));
             Assert.Equal((400, "EntityTooSmall"), (Status("too_small"), Code(Body("too_small"))));
             Assert.Equal((403, "AccessDenied"), (Status("expired"), Code(Body("expired"))));
@@ -82,7 +92,7 @@ public sealed class FormUploadTests : IAsyncLifetime
             Assert.Equal((403, "SignatureDoesNotMatch"), (Status("wrong_secret"), Code(Body("wrong_secret"))));
             // Every refused form aimed at kept.txt: it holds what was PUT before them.
             Assert.Equal("original", run.GetProperty("kept_object").GetProperty("body").GetString());
-            Assert.Equal(["kept.txt", "picture.png", "plain.txt", "redirected.txt"], run.GetProperty("listing").EnumerateArray().Select(k => k.GetString()!).ToArray());
+            Assert.Equal(["kept.txt", "picture.png", "plain.txt", "redirected.txt", "tagged.txt"], run.GetProperty("listing").EnumerateArray().Select(k => k.GetString()!).ToArray());
         }
     }
 
@@ -144,6 +154,7 @@ public sealed class FormUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
         Assert.Equal("posted to COS", await stored.Content.ReadAsStringAsync());
         Assert.Equal("form", stored.Headers.GetValues("x-cos-meta-origin").Single());
+        Assert.Equal("2", stored.Headers.GetValues("x-cos-tagging-count").Single());
         Assert.Equal("text/plain", stored.Content.Headers.ContentType?.MediaType);
         foreach (var refused in new[] { "tampered.txt", "forged.txt", "large.txt" })
         {
