@@ -172,25 +172,17 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
             await upload.ErrorAsync(400, "InvalidArgument", unreadable).ConfigureAwait(false);
             return;
         }
-        if (ObjectAcl.FromHeaders(headers, ObjectAcl.OwnerId(bucket), out var aclError) is not var (cannedAcl, grants))
-        {
-            await upload.ErrorAsync(400, "InvalidArgument", aclError!).ConfigureAwait(false);
-            return;
-        }
-        // Tags: S3's tagging field (a Tagging document), or x-amz-tagging / x-cos-tagging as a PUT sends them (k1=v1&k2=v2).
-        IReadOnlyList<KeyValuePair<string, string>>? tags = [];
-        string? tagCode = "InvalidTag", tagError = null;
-        if (fields.GetValueOrDefault("tagging") is { Length: > 0 } document)
-        {
-            tags = ObjectTagging.FromXml(Encoding.UTF8.GetBytes(document), out tagCode, out tagError);
-        }
-        else if (headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging)
-        {
-            tags = ObjectTagging.FromHeader(tagging, out tagError);
-        }
-        if (tags is null)
+        // The ACL and tags as a PUT's headers give them; S3's tagging field (a Tagging document) takes the place of x-amz-tagging / x-cos-tagging.
+        IReadOnlyList<KeyValuePair<string, string>>? documentTags = null;
+        if (fields.GetValueOrDefault("tagging") is { Length: > 0 } document
+            && (documentTags = ObjectTagging.FromXml(Encoding.UTF8.GetBytes(document), out var tagCode, out var tagError)) is null)
         {
             await upload.ErrorAsync(400, tagCode!, tagError!).ConfigureAwait(false);
+            return;
+        }
+        if (ObjectWriteHandler.RequestAttributes(headers, bucket, inheritedTags: null, out var attributesCode, out var attributesError, documentTags) is not { } attributes)
+        {
+            await upload.ErrorAsync(400, attributesCode!, attributesError!).ConfigureAwait(false);
             return;
         }
         // Checksums sent as x-amz-checksum-* fields are verified as the file is read, as a PUT's headers are, and kept.
@@ -204,7 +196,7 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
         stored.AddRange(checksums.Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)));
         var maxLength = Math.Min(limits.MaxPutSize, policy?.MaxLength ?? long.MaxValue);
         var write = new ObjectWrite(ContentTypes.For(fields.GetValueOrDefault("content-type"), key), stored, null, null, maxLength,
-            Durable: true, Attributes: new ObjectAttributes(cannedAcl, grants, tags));
+            Durable: true, Attributes: attributes);
         Stream body = policy is { MinLength: > 0 } ? new AtLeastStream(file.Body, policy.MinLength) : file.Body;
         if (checksums.Count > 0)
         {

@@ -147,16 +147,23 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// <c>x-cos-tagging</c>; <paramref name="inheritedTags"/> when it names no tags); null with the code and
     /// message of a 400 when a value is not valid.
     /// </summary>
-    internal static ObjectAttributes? RequestAttributes(DataRequest request, IReadOnlyList<KeyValuePair<string, string>>? inheritedTags, out string? code, out string? error)
+    internal static ObjectAttributes? RequestAttributes(DataRequest request, IReadOnlyList<KeyValuePair<string, string>>? inheritedTags, out string? code, out string? error) =>
+        RequestAttributes(request.Context.Request.Headers, request.Bucket, inheritedTags, out code, out error);
+
+    /// <summary>
+    /// The same from any set of headers (a form upload's fields); <paramref name="sentTags"/>, tags the request sent in a
+    /// document of their own (a form's <c>tagging</c> field), take the place of <c>x-cos-tagging</c>.
+    /// </summary>
+    internal static ObjectAttributes? RequestAttributes(IHeaderDictionary headers, Bucket bucket, IReadOnlyList<KeyValuePair<string, string>>? inheritedTags, out string? code, out string? error,
+        IReadOnlyList<KeyValuePair<string, string>>? sentTags = null)
     {
-        var headers = request.Context.Request.Headers;
-        if (ObjectAcl.FromHeaders(headers, ObjectAcl.OwnerId(request.Bucket), out error) is not var (acl, grants))
+        if (ObjectAcl.FromHeaders(headers, ObjectAcl.OwnerId(bucket), out error) is not var (acl, grants))
         {
             code = "InvalidArgument";
             return null;
         }
-        IReadOnlyList<KeyValuePair<string, string>>? tags = inheritedTags ?? [];
-        if (headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging && (tags = ObjectTagging.FromHeader(tagging, out error)) is null)
+        IReadOnlyList<KeyValuePair<string, string>>? tags = sentTags ?? inheritedTags ?? [];
+        if (sentTags is null && headers["x-cos-tagging"].ToString() is { Length: > 0 } tagging && (tags = ObjectTagging.FromHeader(tagging, out error)) is null)
         {
             code = "InvalidTag";
             return null;
