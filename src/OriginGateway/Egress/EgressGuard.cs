@@ -62,27 +62,7 @@ internal sealed partial class EgressGuard(
     {
         var endPoint = context.DnsEndPoint;
         var addresses = await ResolveAllowedAsync(endPoint.Host, endPoint.Port, cancellationToken).ConfigureAwait(false);
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(address, endPoint.Port, cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
+        return await OutgoingStream.ConnectAsync(addresses, endPoint.Port, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Resolves a host and returns its addresses when every one may be dialled; throws <see cref="EgressDeniedException"/> otherwise.</summary>

@@ -20,40 +20,42 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
     /// <summary>Inserts a task, synchronising and owned by <paramref name="owner"/> until <paramref name="ownedUntil"/>; false when the project is full.</summary>
     public async Task<bool> InsertAsync(SyncTask task, int maxPerProject, string owner, long ownedUntil, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var count = connection.CreateCommand();
-        count.Transaction = transaction;
-        count.CommandText = "SELECT COUNT(*) FROM sync_tasks WHERE project_id = @p";
-        count.Bind("@p", task.ProjectId);
-        if ((long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! >= maxPerProject)
+        return await database.WithConnectionAsync(async connection =>
         {
-            return false;
-        }
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO sync_tasks ({Columns}, owner, owner_until) VALUES (@id, @p, @st, @sct, @se, @sr, @sb, @sp, @db, @dp, @d, @m, @i, @s, @c, @started, NULL, 0, 0, 0, 0, 0, NULL, @o, @u)";
-        insert.Bind("@id", task.Id);
-        insert.Bind("@p", task.ProjectId);
-        insert.Bind("@st", task.SourceType);
-        insert.Bind("@sct", task.SourceCloudType);
-        insert.Bind("@se", task.SourceEndpoint);
-        insert.Bind("@sr", task.SourceRegion);
-        insert.Bind("@sb", task.SourceBucket);
-        insert.Bind("@sp", task.SourcePrefix);
-        insert.Bind("@db", task.DestinationBucket);
-        insert.Bind("@dp", task.DestinationPrefix);
-        insert.Bind("@d", task.Description);
-        insert.Bind("@m", task.MetadataMigration ? 1 : 0);
-        insert.Bind("@i", task.SyncInterval);
-        insert.Bind("@s", task.Status);
-        insert.Bind("@c", task.CreateTime);
-        insert.Bind("@started", (object?)task.LastStartTime ?? DBNull.Value);
-        insert.Bind("@o", owner);
-        insert.Bind("@u", ownedUntil);
-        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var count = connection.CreateCommand();
+            count.Transaction = transaction;
+            count.CommandText = "SELECT COUNT(*) FROM sync_tasks WHERE project_id = @p";
+            count.Bind("@p", task.ProjectId);
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! >= maxPerProject)
+            {
+                return false;
+            }
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = $"INSERT INTO sync_tasks ({Columns}, owner, owner_until) VALUES (@id, @p, @st, @sct, @se, @sr, @sb, @sp, @db, @dp, @d, @m, @i, @s, @c, @started, NULL, 0, 0, 0, 0, 0, NULL, @o, @u)";
+            insert.Bind("@id", task.Id);
+            insert.Bind("@p", task.ProjectId);
+            insert.Bind("@st", task.SourceType);
+            insert.Bind("@sct", task.SourceCloudType);
+            insert.Bind("@se", task.SourceEndpoint);
+            insert.Bind("@sr", task.SourceRegion);
+            insert.Bind("@sb", task.SourceBucket);
+            insert.Bind("@sp", task.SourcePrefix);
+            insert.Bind("@db", task.DestinationBucket);
+            insert.Bind("@dp", task.DestinationPrefix);
+            insert.Bind("@d", task.Description);
+            insert.Bind("@m", task.MetadataMigration ? 1 : 0);
+            insert.Bind("@i", task.SyncInterval);
+            insert.Bind("@s", task.Status);
+            insert.Bind("@c", task.CreateTime);
+            insert.Bind("@started", (object?)task.LastStartTime ?? DBNull.Value);
+            insert.Bind("@o", owner);
+            insert.Bind("@u", ownedUntil);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SyncTask?> GetAsync(string projectId, string id, CancellationToken cancellationToken = default) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OriginGateway.Dependencies;
 using OriginGateway.Observability;
 using OriginGateway.Storage;
 
@@ -57,8 +58,24 @@ internal sealed partial class ControlDatabase : IDisposable
 
     public bool IsPostgres => _postgres is not null;
 
-    /// <summary>An open connection (provider-neutral types: the repositories use <c>@name</c> parameters and <see cref="DbCommandExtensions.Bind"/>).</summary>
-    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs <paramref name="work"/> on an open connection (provider-neutral types: the repositories use <c>@name</c>
+    /// parameters and <see cref="DbCommandExtensions.Bind"/>), closes it, and goes on on the thread pool: with inline socket
+    /// completions an answer from PostgreSQL would otherwise leave the caller's code on a socket event thread
+    /// (<see cref="EventThreads"/>). Every use of the database goes through here.
+    /// </summary>
+    public async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        T result;
+        await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result = await work(connection).ConfigureAwait(false);
+        }
+        await EventThreads.Leave();
+        return result;
+    }
+
+    private async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (_postgres is not null)
         {
@@ -88,9 +105,11 @@ internal sealed partial class ControlDatabase : IDisposable
              .Replace("INTEGER", "BIGINT", StringComparison.Ordinal);
 
     /// <summary>Applies the migrations not yet applied; returns how many ran.</summary>
-    public async Task<int> MigrateAsync(IReadOnlyList<Migration> migrations, CancellationToken cancellationToken = default)
+    public Task<int> MigrateAsync(IReadOnlyList<Migration> migrations, CancellationToken cancellationToken = default) =>
+        WithConnectionAsync(connection => MigrateAsync(connection, migrations, cancellationToken), cancellationToken);
+
+    private async Task<int> MigrateAsync(DbConnection connection, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, null, IsPostgres ? $"SELECT pg_advisory_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, null, Dialect("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -139,46 +158,52 @@ internal sealed partial class ControlDatabase : IDisposable
     /// <summary>One statement on its own connection; returns the rows it changed.</summary>
     public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        return await WithConnectionAsync(async connection =>
         {
-            command.Bind(name, value ?? DBNull.Value);
-        }
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Bind(name, value ?? DBNull.Value);
+            }
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One scalar query on its own connection (null for no row or NULL).</summary>
     public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        return await WithConnectionAsync(async connection =>
         {
-            command.Bind(name, value ?? DBNull.Value);
-        }
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } result and not DBNull ? result : null;
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Bind(name, value ?? DBNull.Value);
+            }
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } result and not DBNull ? result : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One query on its own connection; every row mapped by <paramref name="read"/>.</summary>
     public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        return await WithConnectionAsync(async connection =>
         {
-            command.Bind(name, value ?? DBNull.Value);
-        }
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Bind(name, value ?? DBNull.Value);
+            }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(read(reader));
+            }
+            return rows;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A cheap round trip, for readiness.</summary>

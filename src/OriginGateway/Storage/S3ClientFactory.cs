@@ -1,5 +1,7 @@
 using Amazon.Runtime;
+using System.Net;
 using Amazon.S3;
+using OriginGateway.Egress;
 
 namespace OriginGateway.Storage;
 
@@ -19,6 +21,9 @@ internal sealed class S3ClientFactory : IDisposable
         ConnectTimeout = TimeSpan.FromSeconds(5),
         AutomaticDecompression = System.Net.DecompressionMethods.None,
         UseCookies = false,
+        // Its connections' reads go on on the thread pool, as every outgoing connection's (OutgoingStream).
+        ConnectCallback = async (context, cancellationToken) => await OutgoingStream.ConnectAsync(
+            await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false), context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false),
     });
 
     /// <summary>A client of the S3 service that stores a bucket's objects, on the storage connection pool.</summary>

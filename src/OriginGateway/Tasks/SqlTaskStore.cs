@@ -20,10 +20,12 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
 
     public async Task<bool> InsertAsync(TaskRecord task, string? dedupKey, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        InsertCommand(command, task, dedupKey);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await database.WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            InsertCommand(command, task, dedupKey);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static void InsertCommand(DbCommand command, TaskRecord task, string? dedupKey)
@@ -66,32 +68,34 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
 
     public async Task<TaskRecord?> LeaseAsync(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        var excluded = new StringBuilder();
-        var i = 0;
-        foreach (var host in excludedHosts)
+        return await database.WithConnectionAsync(async connection =>
         {
-            excluded.Append(i == 0 ? " AND host NOT IN (" : ", ").Append("@h").Append(i);
-            command.Bind("@h" + i, host);
-            i++;
-        }
-        if (i > 0)
-        {
-            excluded.Append(')');
-        }
-        command.CommandText = $"""
-            UPDATE tasks SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1,
-                             started_at = COALESCE(started_at, @now)
-            WHERE seq = (SELECT seq FROM tasks WHERE ((state = 'queued' AND not_before <= @now) OR (state = 'running' AND lease_until < @now)){excluded}
-                         ORDER BY priority DESC, seq LIMIT 1{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
-            RETURNING {Columns}
-            """;
-        command.Bind("@owner", owner);
-        command.Bind("@until", leaseUntil);
-        command.Bind("@now", now);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+            await using var command = connection.CreateCommand();
+            var excluded = new StringBuilder();
+            var i = 0;
+            foreach (var host in excludedHosts)
+            {
+                excluded.Append(i == 0 ? " AND host NOT IN (" : ", ").Append("@h").Append(i);
+                command.Bind("@h" + i, host);
+                i++;
+            }
+            if (i > 0)
+            {
+                excluded.Append(')');
+            }
+            command.CommandText = $"""
+                UPDATE tasks SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1,
+                                 started_at = COALESCE(started_at, @now)
+                WHERE seq = (SELECT seq FROM tasks WHERE ((state = 'queued' AND not_before <= @now) OR (state = 'running' AND lease_until < @now)){excluded}
+                             ORDER BY priority DESC, seq LIMIT 1{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
+                RETURNING {Columns}
+                """;
+            command.Bind("@owner", owner);
+            command.Bind("@until", leaseUntil);
+            command.Bind("@now", now);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RenewAsync(string id, string owner, long leaseUntil, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
@@ -104,39 +108,41 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
 
     public async Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            UPDATE tasks SET state = @state, finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL,
-                             result_code = @code, result_message = @message, size = @size, etag = @etag,
-                             bytes_done = COALESCE(@size, bytes_done),
-                             callback_state = CASE WHEN @followUp THEN 'pending' ELSE callback_state END
-            WHERE id = @id AND lease_owner = @owner AND state = 'running'
-            """;
-        command.Bind("@state", TaskStates.ToText(state));
-        command.Bind("@now", now);
-        command.Bind("@code", (object?)outcome.Code ?? DBNull.Value);
-        command.Bind("@message", (object?)outcome.Message ?? DBNull.Value);
-        command.Bind("@size", (object?)outcome.Size ?? DBNull.Value);
-        command.Bind("@etag", (object?)outcome.ETag ?? DBNull.Value);
-        command.Bind("@followUp", followUps.Any(f => f.Kind == TaskRecord.CallbackKind));
-        command.Bind("@id", id);
-        command.Bind("@owner", owner);
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        return await database.WithConnectionAsync(async connection =>
         {
-            return false;
-        }
-        foreach (var followUp in followUps)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            InsertCommand(insert, followUp, null);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE tasks SET state = @state, finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL,
+                                 result_code = @code, result_message = @message, size = @size, etag = @etag,
+                                 bytes_done = COALESCE(@size, bytes_done),
+                                 callback_state = CASE WHEN @followUp THEN 'pending' ELSE callback_state END
+                WHERE id = @id AND lease_owner = @owner AND state = 'running'
+                """;
+            command.Bind("@state", TaskStates.ToText(state));
+            command.Bind("@now", now);
+            command.Bind("@code", (object?)outcome.Code ?? DBNull.Value);
+            command.Bind("@message", (object?)outcome.Message ?? DBNull.Value);
+            command.Bind("@size", (object?)outcome.Size ?? DBNull.Value);
+            command.Bind("@etag", (object?)outcome.ETag ?? DBNull.Value);
+            command.Bind("@followUp", followUps.Any(f => f.Kind == TaskRecord.CallbackKind));
+            command.Bind("@id", id);
+            command.Bind("@owner", owner);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                return false;
+            }
+            foreach (var followUp in followUps)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                InsertCommand(insert, followUp, null);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RetryAsync(string id, string owner, long notBefore, string? code, string? message, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
@@ -156,19 +162,21 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
 
     public async Task<CancelResult> CancelAsync(string id, long now, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE tasks SET state = 'cancelled', finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL
-            WHERE id = @id AND state IN ('queued', 'running')
-            """;
-        command.Bind("@id", id);
-        command.Bind("@now", now);
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+        return await database.WithConnectionAsync(async connection =>
         {
-            return CancelResult.Cancelled;
-        }
-        return await GetAsync(id, cancellationToken).ConfigureAwait(false) is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE tasks SET state = 'cancelled', finished_at = @now, lease_owner = NULL, lease_until = NULL, dedup_key = NULL
+                WHERE id = @id AND state IN ('queued', 'running')
+                """;
+            command.Bind("@id", id);
+            command.Bind("@now", now);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                return CancelResult.Cancelled;
+            }
+            return await GetAsync(id, cancellationToken).ConfigureAwait(false) is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<int> ReclaimExpiredAsync(long now, CancellationToken cancellationToken = default) => database.ExecuteAsync(

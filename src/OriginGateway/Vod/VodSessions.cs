@@ -13,20 +13,22 @@ internal sealed class VodSessions(ControlDatabase database, TimeProvider time)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var since = now - (long)Window.TotalMilliseconds;
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var purge = connection.CreateCommand();
-        purge.Transaction = transaction;
-        purge.CommandText = "DELETE FROM vod_sessions WHERE created_at < @since";
-        purge.Bind("@since", since);
-        await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO vod_sessions (session_id, created_at) VALUES (@id, @now) ON CONFLICT DO NOTHING";
-        insert.Bind("@id", sessionId);
-        insert.Bind("@now", now);
-        var claimed = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return claimed;
+        return await database.WithConnectionAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var purge = connection.CreateCommand();
+            purge.Transaction = transaction;
+            purge.CommandText = "DELETE FROM vod_sessions WHERE created_at < @since";
+            purge.Bind("@since", since);
+            await purge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO vod_sessions (session_id, created_at) VALUES (@id, @now) ON CONFLICT DO NOTHING";
+            insert.Bind("@id", sessionId);
+            insert.Bind("@now", now);
+            var claimed = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return claimed;
+        }, cancellationToken).ConfigureAwait(false);
     }
 }
