@@ -156,46 +156,26 @@ internal sealed partial class ControlDatabase : IDisposable
     }
 
     /// <summary>One statement on its own connection; returns the rows it changed.</summary>
-    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        return await WithConnectionAsync(async connection =>
+    public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        WithConnectionAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Bind(name, value ?? DBNull.Value);
-            }
+            await using var command = Command(connection, sql, parameters);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
     /// <summary>One scalar query on its own connection (null for no row or NULL).</summary>
-    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        return await WithConnectionAsync(async connection =>
+    public Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        WithConnectionAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Bind(name, value ?? DBNull.Value);
-            }
+            await using var command = Command(connection, sql, parameters);
             return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } result and not DBNull ? result : null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
     /// <summary>One query on its own connection; every row mapped by <paramref name="read"/>.</summary>
-    public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        return await WithConnectionAsync(async connection =>
+    public Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        WithConnectionAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Bind(name, value ?? DBNull.Value);
-            }
+            await using var command = Command(connection, sql, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<T>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -203,10 +183,19 @@ internal sealed partial class ControlDatabase : IDisposable
                 rows.Add(read(reader));
             }
             return rows;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    private static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Bind(name, value ?? DBNull.Value);
+        }
+        return command;
     }
 
-    /// <summary>A cheap round trip, for readiness.</summary>
     /// <summary>A cheap round trip, for readiness: null when it answered, else what went wrong.</summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
