@@ -178,7 +178,9 @@ public sealed class VodApiTests(VodFixture fixture) : IClassFixture<VodFixture>
         var path = Unique();
         fixture.Origin.Serve(path + "/short.mp4", RandomNumberGenerator.GetBytes(1000), "video/mp4");
         fixture.Origin.Serve(path + "/c.jpg", RandomNumberGenerator.GetBytes(100), "image/jpeg");
-        var expire = DateTimeOffset.UtcNow.AddSeconds(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        // Far enough ahead that the pull has finished and the media is still there when the test looks under load; the
+        // expiry is cut to whole seconds, so "now + 3 s" could be barely two.
+        var expire = DateTimeOffset.UtcNow.AddSeconds(8).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
         var submitted = await Api.CallAsync("PullUpload", new { MediaUrl = Url(path + "/short.mp4"), CoverUrl = Url(path + "/c.jpg"), ExpireTime = expire });
         var task = (await Api.WaitAsync(submitted.GetProperty("TaskId").GetString()!)).GetProperty("PullUploadTask");
@@ -186,7 +188,7 @@ public sealed class VodApiTests(VodFixture fixture) : IClassFixture<VodFixture>
         var cover = new Uri(task.GetProperty("CoverUrl").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await Gateway.Client.GetAsync(media)).StatusCode);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while ((await Gateway.Client.GetAsync(media)).StatusCode != HttpStatusCode.NotFound && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
