@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -188,23 +189,47 @@ internal static partial class GatewayHost
     /// </summary>
     internal static async Task<IReadOnlyList<string>> SettingsProblemsAsync(IServiceProvider services)
     {
+        var kestrel = KestrelLimitsProblems(services.GetRequiredService<IConfiguration>());
         try
         {
             await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync().ConfigureAwait(false);
-            return [];
+            return kestrel;
         }
         catch (OptionsValidationException e)
         {
-            return [.. e.Failures];
+            return [.. e.Failures, .. kestrel];
         }
         catch (AggregateException e)
         {
-            return [.. e.Flatten().InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [inner.Message])];
+            return [.. e.Flatten().InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [inner.Message]), .. kestrel];
         }
         catch (InvalidOperationException e)
         {
-            return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : "")];
+            return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : ""), .. kestrel];
         }
+    }
+
+    /// <summary>
+    /// Kestrel:Limits:* are Kestrel's own settings, bound when the server starts: one that does not convert, or that Kestrel
+    /// refuses (a negative size), is found here with the others, one setting at a time so that each problem names its setting.
+    /// </summary>
+    private static List<string> KestrelLimitsProblems(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Kestrel:Limits");
+        var problems = new List<string>();
+        foreach (var setting in section.GetChildren())
+        {
+            var alone = new ConfigurationBuilder().AddInMemoryCollection(setting.AsEnumerable()).Build();
+            try
+            {
+                alone.GetSection(section.Path).Bind(new KestrelServerLimits());
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                problems.Add($"{setting.Path}: {(e.InnerException ?? e).Message}");
+            }
+        }
+        return problems;
     }
 
     /// <summary>

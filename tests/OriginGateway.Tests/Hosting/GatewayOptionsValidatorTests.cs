@@ -65,6 +65,24 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
+    public async Task Validate_KestrelLimitThatDoesNotConvertOrIsRefused_IsListedWithItsSetting()
+    {
+        var errors = await ProblemsAsync(With(
+            ("Kestrel:Limits:MaxResponseBufferSize", "abc"),
+            ("Kestrel:Limits:MaxRequestBufferSize", "-1"),
+            ("Kestrel:Limits:Http2:MaxStreamsPerConnection", "0"),
+            ("Kestrel:Limits:KeepAliveTimeout", "00:00:30"),
+            ("Tasks:Workers", "0")), production: false);
+
+        Assert.Contains(errors, e => e.StartsWith("Kestrel:Limits:MaxResponseBufferSize: ", StringComparison.Ordinal) && e.Contains("'abc'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Kestrel:Limits:MaxRequestBufferSize: ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Kestrel:Limits:Http2: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.StartsWith("Kestrel:Limits:KeepAliveTimeout", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Tasks:Workers", StringComparison.Ordinal));
+        Assert.Empty(await ProblemsAsync(With(("Kestrel:Limits:MaxResponseBufferSize", "262144"), ("Kestrel:Limits:Http2:MaxStreamsPerConnection", "50")), production: false));
+    }
+
+    [Fact]
     public async Task Validate_DevelopmentCredentialInProduction_IsRefused()
     {
         var settings = With(("Credentials:1:SecretId", CredentialStore.DevelopmentSecretId), ("Credentials:1:SecretKey", "x"));
