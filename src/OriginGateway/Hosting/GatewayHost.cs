@@ -185,27 +185,29 @@ internal static partial class GatewayHost
 
     /// <summary>
     /// Runs every feature's <c>ValidateOnStart</c> check (each binds its own section and lists its own problems);
-    /// returns every problem of every feature, or a setting that does not even convert.
+    /// returns every problem of every feature, or a setting that does not even convert, and those of Kestrel's limits.
     /// </summary>
-    internal static async Task<IReadOnlyList<string>> SettingsProblemsAsync(IServiceProvider services)
+    internal static async Task<IReadOnlyList<string>> SettingsProblemsAsync(IServiceProvider services) =>
+        [.. await FeatureProblemsAsync(services).ConfigureAwait(false), .. KestrelLimitsProblems(services.GetRequiredService<IConfiguration>())];
+
+    private static async Task<IEnumerable<string>> FeatureProblemsAsync(IServiceProvider services)
     {
-        var kestrel = KestrelLimitsProblems(services.GetRequiredService<IConfiguration>());
         try
         {
             await services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync().ConfigureAwait(false);
-            return kestrel;
+            return [];
         }
         catch (OptionsValidationException e)
         {
-            return [.. e.Failures, .. kestrel];
+            return e.Failures;
         }
         catch (AggregateException e)
         {
-            return [.. e.Flatten().InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [inner.Message]), .. kestrel];
+            return e.Flatten().InnerExceptions.SelectMany(inner => inner is OptionsValidationException failed ? failed.Failures : [inner.Message]);
         }
         catch (InvalidOperationException e)
         {
-            return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : ""), .. kestrel];
+            return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : "")];
         }
     }
 
