@@ -27,6 +27,11 @@ $1 == "label" { next }
   if (match($12, /ttfb-p50=[0-9.]+/)) ttfb[k] = ttfb[k] " " substr($12, RSTART + 9, RLENGTH - 9)
   if (match($12, /cpu_us=[0-9.]+/)) cpu[k] = cpu[k] " " substr($12, RSTART + 7, RLENGTH - 7)
   if ($11 != "ok" && $11 != "-") bad[k] = bad[k] " rep" $3 ":" $11
+  # The gateway peak resident memory so far after each of its records (run.sh --mem-pid): what each scenario added to it.
+  if ($1 == "gateway" && match($12, /hwm_mib=[0-9]+/)) {
+    h = substr($12, RSTART + 8, RLENGTH - 8) + 0
+    if (h > hwm) { rise[$2] += h - (hwm ? hwm : h); if (!hwm) first = h; hwm = h }
+  }
 }
 function row(sc, peer, metric, higher, bar, gsc,   gl, pl, g, p, r, ok, extra) {
   gsc = gsc ? gsc : sc
@@ -96,4 +101,11 @@ END {
   }
   printf "\nUnits: req/s for hit1k, hitmulti, proxy64k, redirect, put1k and the curve; MB/s for hit1m and put1m; wall seconds for cold1k, cold1m, herd, herd4.\n"
   printf "Gateway peak RSS (VmHWM) over the whole run: %s MiB (target: < 128 MiB).\n", rss
+  if (hwm) {
+    line = ""; n = 0
+    for (sc in rise) if (rise[sc] > 0) names2[++n] = sc
+    for (i = 2; i <= n; i++) { t = names2[i]; for (j = i - 1; j >= 1 && rise[names2[j]] < rise[t]; j--) names2[j+1] = names2[j]; names2[j+1] = t }
+    for (i = 1; i <= n; i++) line = line sprintf("%s%s +%d", i > 1 ? ", " : "", names2[i], rise[names2[i]])
+    printf "Where it rose (MiB, summed over the rounds; %d MiB after the first record): %s.\n", first, n ? line : "nowhere"
+  }
 }' "$RAW"

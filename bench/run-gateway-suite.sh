@@ -175,7 +175,7 @@ for r in $(seq "$ROUNDS"); do
   : >"$ORIGIN_LOG"
   "${RUN[@]}" --out "$OUT/r$r-gateway" --label gateway --target "$GW/mirror-1250000000" \
     --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" \
-    --signed-target "$GW/private-1250000000" --sign-cmd "$SIGN" --cpu-pids "$GW_PID" --scenarios "$SCENARIOS" >/dev/null
+    --signed-target "$GW/private-1250000000" --sign-cmd "$SIGN" --cpu-pids "$GW_PID" --mem-pid "$GW_PID" --scenarios "$SCENARIOS" >/dev/null
   peer() { # label scenarios run.sh-args...
     local label=$1 list; list=$(only ${2//,/ }); shift 2
     [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
