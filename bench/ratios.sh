@@ -30,7 +30,8 @@ $1 == "label" { next }
   # The gateway peak resident memory so far after each of its records (run.sh --mem-pid): what each scenario added to it.
   if ($1 == "gateway" && match($12, /hwm_mib=[0-9]+/)) {
     h = substr($12, RSTART + 8, RLENGTH - 8) + 0
-    if (h > hwm) { rise[$2] += h - (hwm ? hwm : h); if (!hwm) first = h; hwm = h }
+    if (!hwm) first = hwm = h
+    else if (h > hwm) { rise[$2] += h - hwm; hwm = h }
   }
 }
 function row(sc, peer, metric, higher, bar, gsc,   gl, pl, g, p, r, ok, extra) {
