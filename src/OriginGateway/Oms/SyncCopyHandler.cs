@@ -45,13 +45,13 @@ internal sealed class SyncCopyHandler(
             // Leased here without the keys (the lease filter normally prevents it): wait for the owner.
             return TaskOutcome.Retry("NotOwner", "This replica does not hold the sync task's keys.");
         }
-        var outcome = await CopyAsync(task, credentials, payload, run, cancellationToken).ConfigureAwait(false);
-        if (outcome.Succeeded || !outcome.Transient || run.Task.Attempts >= run.Task.MaxAttempts)
-        {
-            await repository.CopyDoneAsync(task.Id, outcome.Succeeded, outcome.Size ?? 0, outcome.Succeeded ? null : $"{run.Task.Key}: {outcome.Code}", cancellationToken).ConfigureAwait(false);
-        }
-        return outcome;
+        return await CopyAsync(task, credentials, payload, run, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The sync task's counters take the copy's final outcome with it: once, however often the copy ran.</summary>
+    public TaskTally Tally(TaskRecord task, TaskOutcome outcome) => SyncTaskRepository.CopyDone(
+        JsonSerializer.Deserialize(task.Payload, SyncJsonContext.Default.SyncCopyPayload)!.SyncTaskId,
+        outcome.Succeeded, outcome.Size ?? 0, outcome.Succeeded ? null : $"{task.Key}: {outcome.Code}");
 
     private async Task<TaskOutcome> CopyAsync(SyncTask task, SyncCredentials credentials, SyncCopyPayload payload, TaskRun run, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using OriginGateway.Persistence;
 using OriginGateway.Storage;
+using OriginGateway.Tasks;
 
 namespace OriginGateway.Oms;
 
@@ -122,9 +123,13 @@ internal sealed class SyncTaskRepository(ControlDatabase database)
         "UPDATE sync_tasks SET last_pass_time = @t, listed = listed + @l, skipped = skipped + @k, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,
         ("@id", id), ("@t", at), ("@l", listed), ("@k", skipped), ("@e", error));
 
-    public Task CopyDoneAsync(string id, bool copied, long bytes, string? error, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE sync_tasks SET copied = copied + @c, failed = failed + @f, bytes = bytes + @b, last_error = COALESCE(@e, last_error) WHERE id = @id", cancellationToken,
-        ("@id", id), ("@c", copied ? 1 : 0), ("@f", copied ? 0 : 1), ("@b", bytes), ("@e", error));
+    /// <summary>
+    /// One object's copy ended: a tally the task engine writes with the copy task's final outcome, so a copy that ran
+    /// twice (its first outcome lost to a restart or a lost lease) counts once.
+    /// </summary>
+    public static TaskTally CopyDone(string id, bool copied, long bytes, string? error) => new(
+        "UPDATE sync_tasks SET copied = copied + @c, failed = failed + @f, bytes = bytes + @b, last_error = COALESCE(@e, last_error) WHERE id = @id",
+        [("@id", id), ("@c", copied ? 1 : 0), ("@f", copied ? 0 : 1), ("@b", bytes), ("@e", error)]);
 
     private Task<List<SyncTask>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         database.QueryAsync($"SELECT {Columns} FROM sync_tasks {where}", Read, cancellationToken, parameters);

@@ -14,6 +14,9 @@ internal interface ITaskHandler
 
     /// <summary>Tasks to queue with the final outcome, in the same transaction (a callback, a scheduled deletion).</summary>
     IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome) => [];
+
+    /// <summary>What to count of the final outcome, in the same transaction: once per task, however often it ran.</summary>
+    TaskTally? Tally(TaskRecord task, TaskOutcome outcome) => null;
 }
 
 /// <summary>One attempt of a task, as its handler sees it.</summary>

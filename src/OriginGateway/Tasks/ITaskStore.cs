@@ -25,10 +25,10 @@ internal interface ITaskStore
     Task ProgressAsync(string id, string owner, long done, long? total, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Ends a running task (succeeded or failed) and queues its follow-ups in the same transaction;
-    /// a follow-up of kind <c>callback</c> marks the task's callback <c>pending</c>.
+    /// Ends a running task (succeeded or failed) and, in the same transaction, queues its follow-ups and writes its
+    /// handler's tally; a follow-up of kind <c>callback</c> marks the task's callback <c>pending</c>.
     /// </summary>
-    Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, CancellationToken cancellationToken = default);
+    Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, TaskTally? tally = null, CancellationToken cancellationToken = default);
 
     /// <summary>Puts a running task back in the queue until <paramref name="notBefore"/>, keeping the error.</summary>
     Task<bool> RetryAsync(string id, string owner, long notBefore, string? code, string? message, CancellationToken cancellationToken = default);

@@ -106,7 +106,7 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         "UPDATE tasks SET bytes_done = @done, bytes_total = @total WHERE id = @id AND lease_owner = @owner AND state = 'running'", cancellationToken,
         ("@id", id), ("@owner", owner), ("@done", done), ("@total", total));
 
-    public async Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, CancellationToken cancellationToken = default)
+    public async Task<bool> FinishAsync(string id, string owner, TaskState state, TaskOutcome outcome, long now, IReadOnlyList<TaskRecord> followUps, TaskTally? tally = null, CancellationToken cancellationToken = default)
     {
         return await database.WithConnectionAsync(async connection =>
         {
@@ -139,6 +139,17 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
                 insert.Transaction = transaction;
                 InsertCommand(insert, followUp, null);
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (tally is not null)
+            {
+                await using var count = connection.CreateCommand();
+                count.Transaction = transaction;
+                count.CommandText = tally.Sql;
+                foreach (var (name, value) in tally.Parameters)
+                {
+                    count.Bind(name, value);
+                }
+                await count.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;

@@ -332,7 +332,8 @@ internal sealed partial class TaskEngine : BackgroundService
             .Where(next => _handlers.ContainsKey(next.Kind))
             .Select(next => Record(next, _handlers[next.Kind]))
             .ToList();
-        if (await _store.FinishAsync(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUps, cancellationToken).ConfigureAwait(false) && followUps.Count > 0)
+        var tally = handler?.Tally(task, outcome);
+        if (await _store.FinishAsync(task.Id, Owner, state, outcome, now.ToUnixTimeMilliseconds(), followUps, tally, cancellationToken).ConfigureAwait(false) && followUps.Count > 0)
         {
             Wake();
         }

@@ -117,6 +117,12 @@ internal sealed record TaskRecord
 internal sealed record NewTask(string Kind, string Bucket, string Key, string Host, int Priority, string Payload, string? ParentId = null, string? DedupKey = null,
     string? CallbackState = null, DateTimeOffset? NotBefore = null);
 
+/// <summary>
+/// A handler's own record of a task's final outcome (a tally on its feature's table), written in the same
+/// transaction as the outcome: an attempt whose outcome was never written runs again, and only the written one counts.
+/// </summary>
+internal sealed record TaskTally(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters);
+
 /// <summary>What a finished run reports.</summary>
 internal sealed record TaskOutcome(bool Succeeded, bool Transient, string? Code, string? Message, long? Size = null, string? ETag = null)
 {

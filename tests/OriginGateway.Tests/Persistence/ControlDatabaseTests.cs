@@ -71,8 +71,10 @@ public abstract class ControlDatabaseTests : IDisposable
         Assert.False((await repository.TryStartAsync("a", "replica-1", 9000, 7000)));
         Assert.Equal(5000, (await repository.GetAsync("a"))!.LastStartTime);
         await repository.PassDoneAsync("a", 6000, 10, 4, null);
-        await repository.CopyDoneAsync("a", copied: true, 123, null);
-        await repository.CopyDoneAsync("a", copied: false, 0, "boom");
+        foreach (var tally in new[] { SyncTaskRepository.CopyDone("a", copied: true, 123, null), SyncTaskRepository.CopyDone("a", copied: false, 0, "boom") })
+        {
+            await Database.ExecuteAsync(tally.Sql, default, [.. tally.Parameters]);
+        }
         var after = (await repository.GetAsync("a"))!;
         Assert.Equal((10L, 4L, 1L, 1L, 123L, "boom"), (after.Listed, after.Skipped, after.Copied, after.Failed, after.Bytes, after.LastError));
         Assert.Equal(["a", "bb"], (await repository.ListAsync("p")).Select(t => t.Id));

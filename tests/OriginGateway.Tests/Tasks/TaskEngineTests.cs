@@ -49,6 +49,10 @@ public abstract class TaskEngineTests : IDisposable
         }
 
         public IReadOnlyList<NewTask> FollowUps(TaskRecord task, TaskOutcome outcome) => Next?.Invoke(task, outcome) is { } next ? [next] : [];
+
+        public Func<TaskRecord, TaskOutcome, TaskTally?>? Counts { get; init; }
+
+        public TaskTally? Tally(TaskRecord task, TaskOutcome outcome) => Counts?.Invoke(task, outcome);
     }
 
     private static Func<TaskRun, CancellationToken, Task<TaskOutcome>> Returns(TaskOutcome outcome) => (_, _) => Task.FromResult(outcome);
@@ -420,6 +424,46 @@ public abstract class TaskEngineTests : IDisposable
 
         Assert.Single(callbacks.Runs);
         Assert.Equal(id, (await _store.GetAsync(callbacks.Runs[0]))!.ParentId);
+    }
+
+    [Fact]
+    public async Task Tally_CountsTheFinalOutcomeOnce_NotARetry_NorAnAttemptWhoseOutcomeWasLost()
+    {
+        var syncTasks = new OriginGateway.Oms.SyncTaskRepository(_database);
+        Assert.True(await syncTasks.InsertAsync(new OriginGateway.Oms.SyncTask
+        {
+            Id = "s", ProjectId = "p", SourceType = "s3", SourceCloudType = "AWS", SourceEndpoint = "http://s3.example", DestinationBucket = "d-1250000000",
+            SyncInterval = 60, Status = "SYNCHRONIZING", CreateTime = 1000,
+        }, 10, "replica-1", long.MaxValue));
+        var handler = new ScriptedHandler("test",
+            Returns(TaskOutcome.Retry("OriginError", "503")),
+            async (_, token) =>
+            {
+                // The copy is done, but its lease is lost before the outcome is written (a restart, a stalled replica):
+                // the outcome is not written, and the task runs again.
+                Assert.Equal(1, await _store.ReclaimExpiredAsync(long.MaxValue, token));
+                return TaskOutcome.Success(5, "etag");
+            },
+            Succeeds)
+        {
+            Counts = (task, outcome) => OriginGateway.Oms.SyncTaskRepository.CopyDone("s", outcome.Succeeded, outcome.Size ?? 0, outcome.Code),
+        };
+        var engine = Engine(null, handler);
+        var id = (await engine.SubmitAsync(Queued()))!.Id;
+
+        Assert.Equal(1, await RunDueAsync(engine));
+        Assert.Equal((0L, 0L), await CountsAsync());
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, await RunDueAsync(engine));
+        Assert.Equal(TaskState.Queued, (await _store.GetAsync(id))!.State);
+        Assert.Equal((0L, 0L), await CountsAsync());
+        Assert.Equal(1, await RunDueAsync(engine));
+
+        Assert.Equal(TaskState.Succeeded, (await _store.GetAsync(id))!.State);
+        Assert.Equal(3, handler.Runs.Count);
+        Assert.Equal((1L, 5L), await CountsAsync());
+
+        async Task<(long Copied, long Bytes)> CountsAsync() => (await syncTasks.GetAsync("s")) is { } t ? (t.Copied, t.Bytes) : default;
     }
 
     [Fact]
