@@ -44,7 +44,12 @@ internal static class GatewayServiceCollectionExtensions
         services.AddEgress(configuration);
         services.AddSingleton<S3ClientFactory>();
         var hot = services.AddSettings<HotObjectOptions, HotObjectOptionsValidator>(configuration, "HotObjects");
-        services.AddSingleton(new HotObjectCache(hot.CacheSize, hot.MaxObjectSize));
+        services.AddSingleton(sp =>
+        {
+            var cache = new HotObjectCache(hot.CacheSize, hot.MaxObjectSize);
+            sp.GetRequiredService<GatewayMetrics>().ObserveHotCache(() => (cache.Bytes, cache.Count));
+            return cache;
+        });
         services.AddSingleton(sp => CreateBuckets(sp, options));
         services.AddAccessControl(options.Credentials);
         services.AddFrontDoor(configuration);

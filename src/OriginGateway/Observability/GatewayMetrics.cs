@@ -40,6 +40,8 @@ internal sealed class GatewayMetrics
     private readonly Counter _dependencyFailures;
     private readonly Gauge _dependencyUp;
     private readonly Gauge _tasks;
+    private readonly Gauge _hotCacheBytes;
+    private readonly Gauge _hotCacheObjects;
 
     // The admin page's origin latency quantiles per minute need bucket counts, which prometheus-net keeps to itself.
     private readonly long[] _originLatencyCounts = new long[SecondsBuckets.Length + 1];
@@ -70,6 +72,8 @@ internal sealed class GatewayMetrics
         _dependencyFailures = factory.CreateCounter("origin_gateway_dependency_failures_total", "Failed readiness probes by dependency.", "dependency");
         _dependencyUp = factory.CreateGauge("origin_gateway_dependency_up", "1 while a dependency's last readiness probe passed, 0 otherwise.", "dependency");
         _tasks = factory.CreateGauge("origin_gateway_tasks", "Tasks in the control database by kind and state.", "kind", "state");
+        _hotCacheBytes = factory.CreateGauge("origin_gateway_hot_cache_bytes", "Bytes of small objects' bodies the hot-object cache keeps in memory (bounded by HotObjects:CacheSize).");
+        _hotCacheObjects = factory.CreateGauge("origin_gateway_hot_cache_objects", "Bodies the hot-object cache keeps in memory.");
     }
 
     /// <summary>The registry <c>/metrics</c> serves (the gateway's own metrics and the framework meters).</summary>
@@ -93,6 +97,15 @@ internal sealed class GatewayMetrics
                     _tasks.WithLabels(labels).Set(0);
                 }
             }
+        });
+
+    /// <summary>Sets the hot-object cache's gauges before each scrape: what it holds is memory the process keeps on purpose.</summary>
+    public void ObserveHotCache(Func<(long Bytes, int Objects)> observe) =>
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var (bytes, objects) = observe();
+            _hotCacheBytes.Set(bytes);
+            _hotCacheObjects.Set(objects);
         });
 
     public void TaskAttempt(string kind, string outcome, double seconds) => _taskDuration.WithLabels(kind, outcome).Observe(seconds);

@@ -91,6 +91,10 @@ public sealed class MetricsTests
         {
             Assert.Contains(family, text, StringComparison.Ordinal);
         }
+        // The hit read a small body, which the hot-object cache now keeps: its gauges say how much.
+        double Gauge(string name) => double.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Gauge("origin_gateway_hot_cache_bytes") >= "metrics body".Length, text);
+        Assert.True(Gauge("origin_gateway_hot_cache_objects") >= 1, text);
         // ASP.NET Core's request meter is not listened to by default (it repeats origin_gateway_request_duration_seconds).
         Assert.DoesNotContain("microsoft_aspnetcore_hosting_", text, StringComparison.Ordinal);
         // Keys never become label values.

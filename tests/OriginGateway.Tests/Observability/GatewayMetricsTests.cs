@@ -31,6 +31,7 @@ public sealed class GatewayMetricsTests
         metrics.DependencyFailed("database");
         metrics.DependencyState("database", up: false);
         metrics.ObserveTasks(_ => Task.FromResult<IEnumerable<(string, string, long)>>([("fetch", "queued", 3)]));
+        metrics.ObserveHotCache(() => (5120, 5));
 
         var text = await ScrapeAsync(metrics);
 
@@ -51,6 +52,8 @@ public sealed class GatewayMetricsTests
         Assert.Contains("origin_gateway_dependency_failures_total{dependency=\"database\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_dependency_up{dependency=\"database\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_tasks{kind=\"fetch\",state=\"queued\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_hot_cache_bytes 5120", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_hot_cache_objects 5", text, StringComparison.Ordinal);
         Assert.DoesNotContain("key=", text, StringComparison.Ordinal);
     }
 
