@@ -39,9 +39,13 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     private readonly HotObjectCache _hot;
 
+    /// <summary>One delegate for every body the hot cache keeps (a method group would make one per body).</summary>
+    private readonly Func<ObjectEntry, bool> _isCurrent;
+
     public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger, HotObjectCache? hot = null)
     {
         _hot = hot ?? HotObjectCache.None;
+        _isCurrent = IsCurrent;
         Root = Path.GetFullPath(root);
         _objectsDirectory = Path.Combine(Root, "objects");
         _flushToDisk = flushToDisk;
@@ -90,7 +94,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             return file;
         }
         file.Dispose();
-        return _hot.Add(entry, body, IsCurrent);
+        return _hot.Add(entry, body, _isCurrent);
     }
 
     private bool IsCurrent(ObjectEntry entry) => _entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
