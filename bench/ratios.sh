@@ -78,6 +78,13 @@ END {
   row("put1m", "nginx-dav", "mb", 1, 1.0)
   # The signed hit against the gateway own anonymous hit1k of the same rounds.
   row("hit1k", "gateway", "rps", 1, 0.9, "signedhit")
+  # With paddedhit (hit1k with a header as long as the Authorization): the signed hit against the same bytes unsigned.
+  if (rps["gateway" SUBSEP "paddedhit"] != "") {
+    print "\nThe signed hit against hit1k with an unsigned header as long as the Authorization (the verification alone):\n"
+    print "| scenario | peer | gateway (median) | peer (median) | gateway / peer | target | | notes |"
+    print "|---|---|---|---|---|---|---|---|"
+    row("paddedhit", "gateway", "rps", 1, 0.9, "signedhit")
+  }
   for (k in rps) { split(k, kk, SUBSEP); if (kk[1] == "gateway" && kk[2] ~ /-c[0-9]+$/) curve[kk[2]] = 1 }
   n = 0; for (c in curve) names[++n] = c
   for (i = 2; i <= n; i++) { t = names[i]; for (j = i - 1; j >= 1 && (names[j] > t); j--) names[j+1] = names[j]; names[j+1] = t }
@@ -92,7 +99,7 @@ END {
   print "|---|---|---|---|---|"
   cpurow("hit1k", "nginx-static"); cpurow("hitmulti", "nginx-static"); cpurow("hit1m", "nginx-static")
   cpurow("proxy64k", "nginx-proxy"); cpurow("redirect", "nginx-redirect"); cpurow("put1k", "nginx-dav"); cpurow("put1m", "nginx-dav")
-  cpurow("signedhit", "none")
+  cpurow("signedhit", "none"); cpurow("paddedhit", "none")
   # With --floor: Kestrel and YARP with nothing of the gateway between them, beside both.
   if (rps["floor" SUBSEP "hit1k"] rps["floor" SUBSEP "redirect"] rps["floor" SUBSEP "proxy64k"] != "") {
     print "\nThe framework floor (bench/OriginGateway.Floor: Kestrel from memory or a 302, the YARP forwarder; req/s and CPU-us per request, medians):\n"
