@@ -159,7 +159,7 @@ internal sealed partial class ControlDatabase : IDisposable
     public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         WithConnectionAsync(async connection =>
         {
-            await using var command = Command(connection, sql, parameters);
+            await using var command = connection.Statement(sql, parameters);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -167,7 +167,7 @@ internal sealed partial class ControlDatabase : IDisposable
     public Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         WithConnectionAsync(async connection =>
         {
-            await using var command = Command(connection, sql, parameters);
+            await using var command = connection.Statement(sql, parameters);
             return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } result and not DBNull ? result : null;
         }, cancellationToken);
 
@@ -175,7 +175,7 @@ internal sealed partial class ControlDatabase : IDisposable
     public Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         WithConnectionAsync(async connection =>
         {
-            await using var command = Command(connection, sql, parameters);
+            await using var command = connection.Statement(sql, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<T>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -185,16 +185,6 @@ internal sealed partial class ControlDatabase : IDisposable
             return rows;
         }, cancellationToken);
 
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Bind(name, value ?? DBNull.Value);
-        }
-        return command;
-    }
 
     /// <summary>A cheap round trip, for readiness: null when it answered, else what went wrong.</summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)

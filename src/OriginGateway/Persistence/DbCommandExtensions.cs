@@ -13,4 +13,16 @@ internal static class DbCommandExtensions
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
+
+    /// <summary>A command of <paramref name="sql"/> on <paramref name="connection"/>, its parameters bound.</summary>
+    public static DbCommand Statement(this DbConnection connection, string sql, IEnumerable<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Bind(name, value);
+        }
+        return command;
+    }
 }

@@ -142,13 +142,8 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
             }
             if (tally is not null)
             {
-                await using var count = connection.CreateCommand();
+                await using var count = connection.Statement(tally.Sql, tally.Parameters);
                 count.Transaction = transaction;
-                count.CommandText = tally.Sql;
-                foreach (var (name, value) in tally.Parameters)
-                {
-                    count.Bind(name, value);
-                }
                 await count.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

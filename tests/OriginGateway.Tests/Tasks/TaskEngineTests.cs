@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using OriginGateway.Oms;
 using OriginGateway.Persistence;
 using OriginGateway.Tasks;
 
@@ -429,8 +430,8 @@ public abstract class TaskEngineTests : IDisposable
     [Fact]
     public async Task Tally_CountsTheFinalOutcomeOnce_NotARetry_NorAnAttemptWhoseOutcomeWasLost()
     {
-        var syncTasks = new OriginGateway.Oms.SyncTaskRepository(_database);
-        Assert.True(await syncTasks.InsertAsync(new OriginGateway.Oms.SyncTask
+        var syncTasks = new SyncTaskRepository(_database);
+        Assert.True(await syncTasks.InsertAsync(new SyncTask
         {
             Id = "s", ProjectId = "p", SourceType = "s3", SourceCloudType = "AWS", SourceEndpoint = "http://s3.example", DestinationBucket = "d-1250000000",
             SyncInterval = 60, Status = "SYNCHRONIZING", CreateTime = 1000,
@@ -446,7 +447,7 @@ public abstract class TaskEngineTests : IDisposable
             },
             Succeeds)
         {
-            Counts = (task, outcome) => OriginGateway.Oms.SyncTaskRepository.CopyDone("s", outcome.Succeeded, outcome.Size ?? 0, outcome.Code),
+            Counts = (task, outcome) => SyncTaskRepository.CopyDone("s", outcome.Succeeded, outcome.Size ?? 0, outcome.Code),
         };
         var engine = Engine(null, handler);
         var id = (await engine.SubmitAsync(Queued()))!.Id;
