@@ -44,7 +44,12 @@ public sealed class LogTests
         await tasks.WaitAsync(submitted.TaskId, a => a.Data.TryGetProperty("callback", out var callback) && callback.GetProperty("state").GetString() == "delivered");
         var callbacks = origin.Hits("/callback").Select(h => h.Headers["X-Origin-Gateway-Signature"]).ToList();
         Assert.Single(callbacks);
-        await Task.Delay(500);
+        // Decisions and access lines are written off the request path: wait for them (bounded), not for a fixed time.
+        for (var waited = 0; waited < 100 && !(gateway.Output.Contains("\"EventId\":3201", StringComparison.Ordinal)
+            && gateway.Output.Split("\"Category\":\"OriginGateway.AccessLog\"").Length > 5); waited++)
+        {
+            await Task.Delay(100);
+        }
 
         var output = gateway.Output;
         foreach (var secret in signedSecrets.Concat([GatewayProcess.DevSecretKey, TaskFixture.DevCallbackSecret, "a-wrong-secret-key", callbacks.Single()]).Append("q-signature"))
