@@ -81,11 +81,13 @@ internal sealed partial class FillRegistry(
             if (result.Outcome != OriginOutcome.Success)
             {
                 reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
-                fill.Start(FillStart.WithoutBody(result, reason));
+                // Remembered before any client hears the 404: a client's next request for the key must find it remembered,
+                // not start a second fetch once this fill has left the registry.
                 if (result.Outcome == OriginOutcome.NotFound)
                 {
                     negativeCache.Add(bucket.Name, fill.Key);
                 }
+                fill.Start(FillStart.WithoutBody(result, reason));
                 // A 404 or a passed-through 3xx is a complete answer; anything else failed.
                 final = result.Outcome == OriginOutcome.Failed ? FillState.Failed : FillState.Completed;
                 return;

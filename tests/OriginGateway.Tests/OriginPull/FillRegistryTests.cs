@@ -31,12 +31,12 @@ public sealed class FillRegistryTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static FillRegistry Registry(InMemoryOrigin origin, OriginPullOptions? options = null)
+    private static FillRegistry Registry(InMemoryOrigin origin, OriginPullOptions? options = null, NegativeCache? negativeCache = null)
     {
         options ??= new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10) };
         var metrics = new GatewayMetrics();
         return new FillRegistry(origin.Fetcher(options, metrics), new OriginIngest(options, metrics, TimeProvider.System), options,
-            new NegativeCache(options, TimeProvider.System, new LocalClusterState()), new LocalFillLocks(), metrics, TimeProvider.System,
+            negativeCache ?? new NegativeCache(options, TimeProvider.System, new LocalClusterState()), new LocalFillLocks(), metrics, TimeProvider.System,
             new ShutdownSignal(new Lifetime(), new ShutdownOptions()), NullLogger<FillRegistry>.Instance);
     }
 
@@ -166,6 +166,54 @@ public sealed class FillRegistryTests : IDisposable
         Assert.Equal(FillStartKind.NotFound, (await fill.Started.WaitAsync(TimeSpan.FromSeconds(10))).Kind);
         Assert.Equal(FillState.Completed, await EndAsync(fill));
         Assert.Null(await _bucket.Store.ReadAllAsync("none.bin"));
+    }
+
+    /// <summary>
+    /// The 404 is remembered before any waiting client hears it: a client that asks again at once must find it remembered.
+    /// Told first, its next request could look before the fill had remembered it and, once the fill had left the registry,
+    /// start a second fetch (seen with two replicas while Redis was frozen: the shared lookup held the second request until
+    /// the fill was gone).
+    /// </summary>
+    [Fact]
+    public async Task AnOrigin404_IsRemembered_BeforeAnyClientIsTold()
+    {
+        var options = new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10), NegativeCacheTtl = TimeSpan.FromMinutes(1) };
+        var shared = new StartWatchingState();
+        var negativeCache = new NegativeCache(options, TimeProvider.System, shared);
+        var gate = new TaskCompletionSource();
+        var origin = new InMemoryOrigin(async (_, _) =>
+        {
+            await gate.Task;
+            return new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new StringContent("no") };
+        });
+        var registry = Registry(origin, options, negativeCache);
+
+        var fill = registry.GetOrStart(_bucket, "gone.bin", Request("/gone.bin"), out _);
+        shared.Fill = fill;
+        gate.SetResult();
+
+        Assert.Equal(FillStartKind.NotFound, (await fill.Started.WaitAsync(TimeSpan.FromSeconds(10))).Kind);
+        Assert.True(await negativeCache.ContainsAsync(_bucket.Name, "gone.bin"));
+        Assert.Equal(FillState.Completed, await EndAsync(fill));
+        Assert.Equal([false], shared.ToldWhenRemembered);
+    }
+
+    /// <summary>Shared state that records, when a fact is set, whether the fill's clients had already been told.</summary>
+    private sealed class StartWatchingState : IClusterState
+    {
+        public volatile Fill? Fill;
+
+        public ConcurrentQueue<bool> ToldWhenRemembered { get; } = new();
+
+        public Task<bool?> ContainsAsync(string name) => Task.FromResult<bool?>(null);
+
+        public void Set(string name, TimeSpan ttl) => ToldWhenRemembered.Enqueue(Fill?.Started.IsCompleted ?? false);
+
+        public void Remove(string name)
+        {
+        }
+
+        public Task<long?> IncrementAsync(string name, TimeSpan ttl) => Task.FromResult<long?>(null);
     }
 
     /// <summary>
