@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
 using OriginGateway.Observability;
+using OriginGateway.Storage;
 using OriginGateway.Tasks;
 
 namespace OriginGateway.Oms;
@@ -114,7 +115,7 @@ internal sealed partial class SyncRunner(
                 listed++;
                 var existing = await bucket.Store.FindAsync(task.DestinationPrefix + item.DestinationName, cancellationToken).ConfigureAwait(false);
                 var unchanged = existing is not null && (task.SourceType == "URLList"
-                    || (existing.Length == item.Size && existing.GatewayMetadata.TryGetValue("origin-etag", out var etag) && etag.Trim('"') == item.ETag));
+                    || (existing.Length == item.Size && existing.GatewayMetadata.TryGetValue(CompactMetadata.OriginETag, out var etag) && etag.Trim('"') == item.ETag));
                 if (unchanged)
                 {
                     skipped++;

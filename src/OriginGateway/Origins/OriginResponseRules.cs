@@ -90,16 +90,16 @@ internal static class OriginResponseRules
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["origin-url"] = url.GetLeftPart(UriPartial.Path),
-            ["pulled-at"] = pulledAt.ToString("O", CultureInfo.InvariantCulture),
+            [CompactMetadata.OriginUrl] = url.GetLeftPart(UriPartial.Path),
+            [CompactMetadata.PulledAt] = pulledAt.ToString("O", CultureInfo.InvariantCulture),
         };
         if (response.Headers.NonValidated.TryGetValues("ETag", out var etag))
         {
-            metadata["origin-etag"] = etag.ToString();
+            metadata[CompactMetadata.OriginETag] = etag.ToString();
         }
         if (response.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var lastModified))
         {
-            metadata["origin-last-modified"] = lastModified.ToString();
+            metadata[CompactMetadata.OriginLastModified] = lastModified.ToString();
         }
         return metadata;
     }

@@ -42,10 +42,14 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     /// <summary>One delegate for every body the hot cache keeps (a method group would make one per body).</summary>
     private readonly Func<ObjectEntry, bool> _isCurrent;
 
+    /// <summary>Makes an entry's file path when asked: one delegate for every entry, no path kept per object.</summary>
+    private readonly Func<ObjectEntry, string> _locate;
+
     public FileSystemObjectStore(string root, bool flushToDisk, TimeProvider time, ILogger logger, HotObjectCache? hot = null)
     {
         _hot = hot ?? HotObjectCache.None;
         _isCurrent = IsCurrent;
+        _locate = PathOf;
         Root = Path.GetFullPath(root);
         _objectsDirectory = Path.Combine(Root, "objects");
         _flushToDisk = flushToDisk;
@@ -95,6 +99,47 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         }
         file.Dispose();
         return _hot.Add(entry, body, _isCurrent);
+    }
+
+    /// <summary>The file of an entry's version: <c>objects/ab/&lt;hash&gt;.&lt;version&gt;.obj</c>, as its commit named it.</summary>
+    private string PathOf(ObjectEntry entry)
+    {
+        // Made on every open of a body from disk: the key's hash on the stack, the path the one allocation.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetByteCount(entry.Key);
+        var rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[length];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(entry.Key, utf8)], hash);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+        // <objects>/ab/<64 hex>.<16 hex>.obj
+        var parts = new PathParts(_objectsDirectory, hash, entry.Version);
+        return string.Create(parts.Directory.Length + 4 + (2 * SHA256.HashSizeInBytes) + 1 + 16 + FileSuffix.Length, parts, static (path, parts) =>
+        {
+            parts.Directory.CopyTo(path);
+            var at = parts.Directory.Length;
+            path[at++] = Path.DirectorySeparatorChar;
+            Convert.TryToHexStringLower(parts.Hash[..1], path[at..], out _);
+            at += 2;
+            path[at++] = Path.DirectorySeparatorChar;
+            Convert.TryToHexStringLower(parts.Hash, path[at..], out var written);
+            at += written;
+            path[at++] = '.';
+            parts.Version.TryFormat(path[at..], out written, "x16", System.Globalization.CultureInfo.InvariantCulture);
+            at += written;
+            FileSuffix.CopyTo(path[at..]);
+        });
+    }
+
+    private readonly ref struct PathParts(string directory, ReadOnlySpan<byte> hash, long version)
+    {
+        public string Directory { get; } = directory;
+
+        public ReadOnlySpan<byte> Hash { get; } = hash;
+
+        public long Version { get; } = version;
     }
 
     private bool IsCurrent(ObjectEntry entry) => _entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
@@ -351,7 +396,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
             var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
             StagingFiles.MoveNoReplace(stagingPath, path);
-            entry = ToEntry(trailer, path, version);
+            entry = ToEntry(trailer, version);
             _entries[key] = entry;
             if (previous is null)
             {
@@ -404,7 +449,9 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             }
             var name = Path.GetFileNameWithoutExtension(path);
             var dot = name.IndexOf('.', StringComparison.Ordinal);
-            if (dot != 64 || !long.TryParse(name.AsSpan(dot + 1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var version))
+            // Only names as a commit makes them (the entry makes its path again from the key and version when asked).
+            if (dot != 64 || name.Length != dot + 17 || name.AsSpan(dot + 1).ContainsAnyInRange('A', 'F')
+                || !long.TryParse(name.AsSpan(dot + 1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var version))
             {
                 continue;
             }
@@ -435,7 +482,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 TryDelete(path);
                 continue;
             }
-            var entry = ToEntry(trailer, path, version);
+            var entry = ToEntry(trailer, version);
             var attributesPath = AttributesPath(path);
             if (attributeFiles.Remove(attributesPath) && ReadAttributes(attributesPath, entry) is { } attributes)
             {
@@ -473,18 +520,19 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     private static string AttributesPath(string objectPath) => string.Concat(objectPath.AsSpan(0, objectPath.Length - FileSuffix.Length), AttributesSuffix);
 
-    private static ObjectEntry ToEntry(ObjectTrailer trailer, string path, long version) => new(
+    private ObjectEntry ToEntry(ObjectTrailer trailer, long version) => new(
         trailer.Key,
-        path,
+        null,
         version,
         trailer.Length,
         trailer.Md5Hex,
         DateTimeOffset.FromUnixTimeMilliseconds(trailer.LastModifiedUnixMs),
         trailer.ContentType,
         trailer.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray(),
-        trailer.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+        trailer.Gateway,
         trailer.ETag,
-        attributes: ObjectAttributes.FromRecord(trailer.Attributes));
+        attributes: ObjectAttributes.FromRecord(trailer.Attributes),
+        locate: _locate);
 
     private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
 

@@ -467,7 +467,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             new DateTimeOffset(DateTime.SpecifyKind(lastModified.ToUniversalTime(), DateTimeKind.Utc)),
             string.IsNullOrEmpty(contentType) ? "application/octet-stream" : contentType,
             record?.Headers?.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToArray() ?? [],
-            record?.Gateway ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+            record?.Gateway,
             record?.ETag ?? etag,
             etag,
             versionId: record?.VersionId ?? etag.Trim('"'));
@@ -705,7 +705,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
             }
             var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, await store.StoredTimeAsync(Key, cancellationToken).ConfigureAwait(false),
                 Write.ContentType ?? "application/octet-stream", Write.Headers,
-                Write.GatewayMetadata ?? new Dictionary<string, string>(), Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag,
+                Write.GatewayMetadata, Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag,
                 store._attributesPrefix is null ? null : Write.Attributes, _versionId);
             store.Committed(Key, entry);
             return entry;

@@ -55,6 +55,27 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         Assert.Equal(2, _store.Count);
     }
 
+    /// <summary>
+    /// The index keeps no path per object: an entry makes its file's path from its key and version, the one its commit
+    /// renamed the file to and the one a restart found it under; the record in the file keeps the whole gateway metadata.
+    /// </summary>
+    [Fact]
+    public async Task AnEntrysPath_IsItsFile_AfterTheCommitAndARestart_AndTheRecordKeepsTheProvenance()
+    {
+        var metadata = new Dictionary<string, string> { [CompactMetadata.OriginUrl] = "http://origin.example/p.bin", [CompactMetadata.PulledAt] = "2026-12-04T19:00:00Z" };
+        var entry = await PutAsync("path/of", "body"u8.ToArray(), Write() with { GatewayMetadata = metadata });
+        var files = Directory.EnumerateFiles(Path.Combine(_bucketDirectory, "objects"), "*.obj", SearchOption.AllDirectories).ToList();
+
+        Assert.Equal(files, [entry.Location]);
+        Assert.Empty(entry.GatewayMetadata);
+        _store = Open();
+        var reloaded = _store.Find("path/of")!;
+        Assert.Equal(files, [reloaded.Location]);
+        Assert.Equal("body"u8.ToArray(), await ReadAll("path/of"));
+        using var handle = File.OpenHandle(reloaded.Location);
+        Assert.Equal(metadata, ObjectFileFormat.TryReadTrailer(handle)!.Gateway);
+    }
+
     [Fact]
     public async Task Restart_SweepsStagingLeftovers_AndKeepsOnlyTheNewestVersion()
     {

@@ -53,6 +53,36 @@ public abstract class ObjectStoreContractTests
         Assert.Equal(metadata.OrderBy(m => m.Key), seen!.GatewayMetadata.OrderBy(m => m.Key));
     }
 
+    /// <summary>
+    /// A pulled object's provenance (origin URL, pull time, origin Last-Modified) is written with it but not held in the
+    /// in-memory index, which keeps the names the gateway reads at run time; the MD5 is the content's, made or loaded.
+    /// </summary>
+    [Fact]
+    public async Task GatewayMetadata_TheIndexKeepsWhatIsReadAtRunTime_NotTheProvenance()
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [CompactMetadata.OriginUrl] = "http://origin.example/pulled/key.bin",
+            [CompactMetadata.PulledAt] = "2026-12-04T19:00:00.0000000+00:00",
+            [CompactMetadata.OriginLastModified] = "Wed, 02 Dec 2026 10:00:00 GMT",
+            [CompactMetadata.OriginETag] = "\"6571a2c1-400\"",
+            ["task-id"] = "t-1",
+        };
+        var body = "pulled body"u8.ToArray();
+        var written = await PutAsync("gateway/pulled", body, Write(length: body.Length) with { GatewayMetadata = metadata });
+        var kept = new[] { new KeyValuePair<string, string>(CompactMetadata.OriginETag, "\"6571a2c1-400\""), new("task-id", "t-1") };
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(body));
+
+        Assert.Equal(kept, written.GatewayMetadata.OrderBy(m => m.Key));
+        Assert.Equal(md5, written.Md5Hex);
+        var seen = (await Reopen().FindAsync("gateway/pulled", default))!;
+        Assert.Equal(kept, seen.GatewayMetadata.OrderBy(m => m.Key));
+        Assert.True(seen.GatewayMetadata.TryGetValue("task-id", out var task) && task == "t-1");
+        Assert.False(seen.GatewayMetadata.ContainsKey(CompactMetadata.OriginUrl));
+        Assert.Equal(md5, seen.Md5Hex);
+        Assert.Equal($"\"{md5}\"", seen.ETag);
+    }
+
     [Fact]
     public async Task SetAttributes_ChangesOnlyTheAttributes_SeenAfterARestart_AndGoWithTheObject()
     {
