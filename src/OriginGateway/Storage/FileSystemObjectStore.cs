@@ -106,14 +106,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     {
         // Made on every open of a body from disk: the key's hash on the stack, the path the one allocation.
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        var length = Encoding.UTF8.GetByteCount(entry.Key);
-        var rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
-        Span<byte> utf8 = rented ?? stackalloc byte[length];
-        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(entry.Key, utf8)], hash);
-        if (rented is not null)
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-        }
+        HashKey(entry.Key, hash);
         // <objects>/ab/<64 hex>.<16 hex>.obj
         var parts = new PathParts(_objectsDirectory, hash, entry.Version);
         return string.Create(parts.Directory.Length + 4 + (2 * SHA256.HashSizeInBytes) + 1 + 16 + FileSuffix.Length, parts, static (path, parts) =>
@@ -537,7 +530,25 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private Lock KeyLock(string key) => _keyLocks[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_keyLocks.Length];
 
     /// <summary>The key's file name stem: lowercase hex SHA-256 of its UTF-8 bytes.</summary>
-    internal static string FileNameHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string FileNameHash(string key)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashKey(key, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>SHA-256 of the key's UTF-8 bytes (keys are at most a few KiB: on the stack up to 1 KiB, pooled beyond).</summary>
+    private static void HashKey(string key, Span<byte> hash)
+    {
+        var length = Encoding.UTF8.GetByteCount(key);
+        var rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[length];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], hash);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     private static void TryDelete(string path) => StagingFileSession.TryDelete(path);
 
