@@ -262,8 +262,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
                 return false;
             }
             // The file goes first: a crash after it leaves nothing to resurrect at start-up.
-            TryDelete(entry.Location);
-            DeleteAttributesFile(entry);
+            DeleteVersionFiles(entry, entry.Location);
             RemoveFromIndex(key);
             return true;
         }
@@ -387,7 +386,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             }
             // Versions only grow for a key, whatever the clock does.
             var version = Math.Max(_time.GetUtcNow().UtcTicks, (previous?.Version ?? 0) + 1);
-            var path = Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
+            var path = VersionPath(directory, hash, version);
             StagingFiles.MoveNoReplace(stagingPath, path);
             entry = ToEntry(trailer, version);
             _entries[key] = entry;
@@ -404,11 +403,13 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         // the start-up scan keeps the newer.
         if (previous is not null)
         {
-            TryDelete(previous.Location);
-            DeleteAttributesFile(previous);
+            // The same key: its hash is at hand, the replaced version's path needs no second one.
+            DeleteVersionFiles(previous, VersionPath(directory, hash, previous.Version));
         }
         return entry;
     }
+
+    private static string VersionPath(string directory, string hash, long version) => Path.Combine(directory, $"{hash}.{version:x16}{FileSuffix}");
 
     private void RemoveFromIndex(string key)
     {
@@ -502,12 +503,16 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
         return null;
     }
 
-    /// <summary>Most versions never had their attributes changed: no unlink (and the stat a missing file costs) for them.</summary>
-    private static void DeleteAttributesFile(ObjectEntry entry)
+    /// <summary>
+    /// A version's file, then its attribute file — only where it has one: most versions never had their attributes changed,
+    /// so no unlink (and the stat a missing file costs) for them.
+    /// </summary>
+    private static void DeleteVersionFiles(ObjectEntry entry, string path)
     {
+        TryDelete(path);
         if (entry.AttributesFileBeside)
         {
-            TryDelete(AttributesPath(entry.Location));
+            TryDelete(AttributesPath(path));
         }
     }
 
