@@ -185,7 +185,6 @@ internal sealed partial class ControlDatabase : IDisposable
             return rows;
         }, cancellationToken);
 
-
     /// <summary>A cheap round trip, for readiness: null when it answered, else what went wrong.</summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {

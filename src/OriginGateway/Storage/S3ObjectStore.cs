@@ -40,6 +40,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
     private readonly TimeSpan _timeout;
     private readonly string _bucketName;
     private readonly string _prefix;
+
+    /// <summary>An entry's object key (<c>prefix + key</c>), made when asked: no second key string per entry.</summary>
+    private readonly Func<ObjectEntry, string> _locate;
     private readonly string? _attributesPrefix;
     private readonly string _stagingDirectory;
     private readonly long _partSize;
@@ -77,6 +80,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         _client = client;
         _bucketName = bucketName;
         _prefix = prefix;
+        _locate = entry => _prefix + entry.Key;
         _attributesPrefix = attributesPrefix;
         _stagingDirectory = Path.GetFullPath(stagingDirectory);
         _partSize = partSize;
@@ -460,7 +464,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         var plainMd5 = etag.Trim('"') is { Length: 32 } hex && hex.All(char.IsAsciiHexDigit) ? hex.ToLowerInvariant() : "";
         return new ObjectEntry(
             key,
-            _prefix + key,
+            null,
             0,
             length,
             record?.Md5Hex ?? plainMd5,
@@ -470,7 +474,8 @@ internal sealed partial class S3ObjectStore : IObjectStore
             record?.Gateway,
             record?.ETag ?? etag,
             etag,
-            versionId: record?.VersionId ?? etag.Trim('"'));
+            versionId: record?.VersionId ?? etag.Trim('"'),
+            locate: _locate);
     }
 
     private readonly record struct CacheSlot(ObjectEntry? Entry, long ExpiresAt);
@@ -703,10 +708,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
             {
                 await store.DropAttributesAsync(Key, previous.VersionId).ConfigureAwait(false);
             }
-            var entry = new ObjectEntry(Key, store._prefix + Key, 0, Length, md5Hex, await store.StoredTimeAsync(Key, cancellationToken).ConfigureAwait(false),
+            var entry = new ObjectEntry(Key, null, 0, Length, md5Hex, await store.StoredTimeAsync(Key, cancellationToken).ConfigureAwait(false),
                 Write.ContentType ?? "application/octet-stream", Write.Headers,
                 Write.GatewayMetadata, Write.ETag ?? (_parts.Count > 0 ? s3ETag : null), s3ETag,
-                store._attributesPrefix is null ? null : Write.Attributes, _versionId);
+                store._attributesPrefix is null ? null : Write.Attributes, _versionId, store._locate);
             store.Committed(Key, entry);
             return entry;
         }
