@@ -26,18 +26,47 @@ internal static class CosSignature
         return Convert.ToHexStringLower(signature);
     }
 
-    /// <summary>Whether <paramref name="signatureHex"/> (any case) is the request's signature; compared in constant time.</summary>
+    /// <summary>
+    /// Whether <paramref name="signatureHex"/> (any case) is the request's signature; compared in constant time. The
+    /// signature is a function of the SignKey, the SignTime and the HttpString alone; signatures computed for requests
+    /// that matched are remembered under exactly those inputs (<see cref="KnownSignatures"/>), so a presigned URL or an
+    /// Authorization sent again is compared without its two hashes.
+    /// </summary>
     public static bool Matches(ReadOnlySpan<char> signatureHex, string secretKey, ReadOnlySpan<char> keyTime, ReadOnlySpan<char> signTime, string method,
         string decodedPath, ReadOnlySpan<KeyValuePair<string, string>> parameters, ReadOnlySpan<KeyValuePair<string, string>> headers)
     {
-        Span<byte> expected = stackalloc byte[HashLength];
         Span<byte> provided = stackalloc byte[HashLength];
         if (signatureHex.Length != HashLength * 2 || Convert.FromHexString(signatureHex, provided, out _, out var written) != System.Buffers.OperationStatus.Done || written != HashLength)
         {
             return false;
         }
-        Compute(secretKey, keyTime, signTime, method, decodedPath, parameters, headers, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, provided);
+        var signKey = SignKey(secretKey, keyTime);
+        // The inputs side by side: SignKey (40 bytes), SignTime's length and text, the HttpString.
+        var inputs = new Utf8Builder(320 + decodedPath.Length * 3);
+        try
+        {
+            inputs.Append(signKey);
+            inputs.AppendLength(signTime.Length);
+            inputs.Append(signTime);
+            var httpStart = inputs.Length;
+            AppendHttpString(ref inputs, method, decodedPath, parameters, headers);
+            if (KnownSignatures.Find(inputs.Written) is { } known)
+            {
+                return CryptographicOperations.FixedTimeEquals(known, provided);
+            }
+            Span<byte> expected = stackalloc byte[HashLength];
+            Sign(signKey, signTime, inputs.Written[httpStart..], expected);
+            if (!CryptographicOperations.FixedTimeEquals(expected, provided))
+            {
+                return false;
+            }
+            KnownSignatures.Add(inputs.Written, expected);
+            return true;
+        }
+        finally
+        {
+            inputs.Dispose();
+        }
     }
 
     private const int HashLength = 20;
@@ -68,31 +97,41 @@ internal static class CosSignature
     /// StringToSign = "sha1\n" SignTime "\n" hex(SHA1(HttpString)) "\n"; Signature = HMAC-SHA1(SignKey, StringToSign) —
     /// built in pooled and stack buffers, without intermediate strings: verifying it is on the path of every signed request.
     /// </summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "The COS signature is defined with SHA-1 and HMAC-SHA1.")]
     private static void Compute(string secretKey, ReadOnlySpan<char> keyTime, ReadOnlySpan<char> signTime, string method, string decodedPath,
         ReadOnlySpan<KeyValuePair<string, string>> parameters, ReadOnlySpan<KeyValuePair<string, string>> headers, Span<byte> signature)
     {
-        Span<byte> hash = stackalloc byte[HashLength];
         var signKey = SignKey(secretKey, keyTime);
-
         var http = new Utf8Builder(256 + decodedPath.Length * 3);
         try
         {
-            http.AppendLowerCase(method);
-            http.Append('\n');
-            http.Append(decodedPath);
-            http.Append('\n');
-            AppendCanonical(ref http, parameters);
-            http.Append('\n');
-            AppendCanonical(ref http, headers);
-            http.Append('\n');
-            HashInto(t_sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1), http.Written, hash);
+            AppendHttpString(ref http, method, decodedPath, parameters, headers);
+            Sign(signKey, signTime, http.Written, signature);
         }
         finally
         {
             http.Dispose();
         }
+    }
 
+    /// <summary>HttpString: the lower-cased method, the path, the canonical parameters and headers, each line ended by '\n'.</summary>
+    private static void AppendHttpString(ref Utf8Builder http, string method, string decodedPath,
+        ReadOnlySpan<KeyValuePair<string, string>> parameters, ReadOnlySpan<KeyValuePair<string, string>> headers)
+    {
+        http.AppendLowerCase(method);
+        http.Append('\n');
+        http.Append(decodedPath);
+        http.Append('\n');
+        AppendCanonical(ref http, parameters);
+        http.Append('\n');
+        AppendCanonical(ref http, headers);
+        http.Append('\n');
+    }
+
+    /// <summary>The signature of <paramref name="httpString"/>: HMAC-SHA1(SignKey, "sha1\n" SignTime "\n" hex(SHA1(HttpString)) "\n").</summary>
+    private static void Sign(byte[] signKey, ReadOnlySpan<char> signTime, ReadOnlySpan<byte> httpString, Span<byte> signature)
+    {
+        Span<byte> hash = stackalloc byte[HashLength];
+        HashInto(t_sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1), httpString, hash);
         var toSign = new Utf8Builder(64 + signTime.Length);
         try
         {
@@ -293,6 +332,14 @@ internal static class CosSignature
         {
             Ensure(CosUrlEncoding.MaxEncodedLength(text.Length));
             _length += CosUrlEncoding.EncodeTo(text, _buffer.AsSpan(_length), lowerCase);
+        }
+
+        /// <summary>A length as four bytes, so that the text after it cannot be read as part of the text before.</summary>
+        public void AppendLength(int length)
+        {
+            Ensure(sizeof(int));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), length);
+            _length += sizeof(int);
         }
 
         public void AppendHexLower(scoped ReadOnlySpan<byte> bytes)

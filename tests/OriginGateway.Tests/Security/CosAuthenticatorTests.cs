@@ -330,4 +330,80 @@ public sealed class CosAuthenticatorTests
 
         Assert.Equal("AccessDenied", _authenticator.AuthenticateForm(FormFields()).ErrorCode);
     }
+
+    [Fact]
+    public void Authenticate_TheSameSignedRequestAgain_IsComparedWithTheKeptSignature_AndEveryOtherCheckStillHolds()
+    {
+        // A path no other test signs, so the first verification computes the signature.
+        var path = $"/kept/{Guid.NewGuid():N}.txt";
+        var authorization = Sign(Now, Now.AddMinutes(10), path: path);
+        var found = KnownSignatures.FoundOnThisThread;
+
+        Assert.False(_authenticator.Authenticate("GET", path, null, Headers(authorization)).Failed);
+        Assert.Equal(found, KnownSignatures.FoundOnThisThread);
+
+        // Sent again: the same inputs, compared with the signature kept for them.
+        Assert.False(_authenticator.Authenticate("GET", path, null, Headers(authorization)).Failed);
+        Assert.Equal(found + 1, KnownSignatures.FoundOnThisThread);
+
+        // Another signature over the same inputs is compared with the kept one and refused.
+        var last = authorization[^1] == '0' ? '1' : '0';
+        var forged = authorization[..^1] + last;
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", path, null, Headers(forged)).ErrorCode);
+        Assert.Equal(found + 2, KnownSignatures.FoundOnThisThread);
+
+        // Anything signed changed is other inputs: computed, refused.
+        var headers = Headers(authorization);
+        headers.ContentType = "text/html";
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", path, null, headers).ErrorCode);
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("PUT", path, null, Headers(authorization)).ErrorCode);
+        Assert.Equal(found + 2, KnownSignatures.FoundOnThisThread);
+
+        // The SecretKey given another value (a rotated credential): the SignKey is part of the inputs.
+        var rotated = new CosAuthenticator(new CredentialStore([new CredentialOptions { SecretId = SecretId, SecretKey = "rotated-secret-key" }]), _time);
+        Assert.Equal("SignatureDoesNotMatch", rotated.Authenticate("GET", path, null, Headers(authorization)).ErrorCode);
+        Assert.Equal(found + 2, KnownSignatures.FoundOnThisThread);
+
+        // The window is checked on every request, kept signature or not.
+        _time.Now = Now.AddMinutes(12);
+        Assert.Equal("Request has expired.", _authenticator.Authenticate("GET", path, null, Headers(authorization)).Message);
+    }
+
+    [Fact]
+    public void Authenticate_ASignatureThatDidNotMatch_IsNeverKept()
+    {
+        var path = $"/refused/{Guid.NewGuid():N}.txt";
+        var wrong = Sign(Now, Now.AddMinutes(10), path: path, secretKey: "wrong");
+        var found = KnownSignatures.FoundOnThisThread;
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("GET", path, null, Headers(wrong)).ErrorCode);
+        }
+
+        Assert.Equal(found, KnownSignatures.FoundOnThisThread);
+        // The right signature afterwards is computed (nothing was kept for these inputs), then kept.
+        var right = Sign(Now, Now.AddMinutes(10), path: path);
+        Assert.False(_authenticator.Authenticate("GET", path, null, Headers(right)).Failed);
+        Assert.Equal(found, KnownSignatures.FoundOnThisThread);
+        Assert.False(_authenticator.Authenticate("GET", path, null, Headers(right)).Failed);
+        Assert.Equal(found + 1, KnownSignatures.FoundOnThisThread);
+    }
+
+    [Fact]
+    public void KnownSignatures_KeepsAtMostItsCapacity_AndTheLatestIsFound()
+    {
+        var prefix = Guid.NewGuid().ToByteArray();
+        byte[] Inputs(int i) => [.. prefix, .. BitConverter.GetBytes(i)];
+
+        for (var i = 0; i < KnownSignatures.Capacity * 2; i++)
+        {
+            KnownSignatures.Add(Inputs(i), BitConverter.GetBytes(i));
+        }
+
+        // Other tests may add a few of their own meanwhile.
+        Assert.InRange(KnownSignatures.Count, 1, KnownSignatures.Capacity + 64);
+        Assert.Equal(BitConverter.GetBytes(KnownSignatures.Capacity * 2 - 1), KnownSignatures.Find(Inputs(KnownSignatures.Capacity * 2 - 1)));
+        Assert.Null(KnownSignatures.Find([.. prefix, 1, 2, 3]));
+    }
 }
