@@ -11,13 +11,17 @@ namespace OriginGateway.Security;
 /// is still made in constant time; a signature that did not match is never kept.
 /// </summary>
 /// <remarks>
-/// At most <see cref="Capacity"/> entries (a few hundred bytes each); when full, all are dropped at once. Lookups
+/// At most <see cref="Capacity"/> entries of at most <see cref="MaxInputLength"/> bytes of inputs (a few hundred bytes
+/// each for usual requests); when full, all are dropped at once. Lookups
 /// allocate nothing (the dictionary is read through a span of the inputs); the bucket hash is the process-seeded
 /// <see cref="HashCode"/>, so chosen inputs cannot pile into one bucket.
 /// </remarks>
 internal static class KnownSignatures
 {
     public const int Capacity = 4096;
+
+    /// <summary>Inputs longer than this (a long key, large signed header values) are not kept: at most ~4.5 MB in all.</summary>
+    public const int MaxInputLength = 1024;
 
     private static readonly ConcurrentDictionary<byte[], byte[]> Entries = new(InputsComparer.Instance);
     private static readonly ConcurrentDictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> BySpan =
@@ -44,6 +48,10 @@ internal static class KnownSignatures
     /// <summary>Keeps the signature that matched for <paramref name="inputs"/>.</summary>
     public static void Add(ReadOnlySpan<byte> inputs, ReadOnlySpan<byte> signature)
     {
+        if (inputs.Length > MaxInputLength)
+        {
+            return;
+        }
         if (Volatile.Read(ref s_count) >= Capacity)
         {
             Clear();

@@ -405,5 +405,13 @@ public sealed class CosAuthenticatorTests
         Assert.InRange(KnownSignatures.Count, 1, KnownSignatures.Capacity + 64);
         Assert.Equal(BitConverter.GetBytes(KnownSignatures.Capacity * 2 - 1), KnownSignatures.Find(Inputs(KnownSignatures.Capacity * 2 - 1)));
         Assert.Null(KnownSignatures.Find([.. prefix, 1, 2, 3]));
+
+        // Inputs longer than the limit are not kept.
+        byte[] longInputs = [.. prefix, .. new byte[KnownSignatures.MaxInputLength]];
+        KnownSignatures.Add(longInputs, [1]);
+        Assert.Null(KnownSignatures.Find(longInputs));
+
+        // Leave it empty rather than full, so the next test's first signature does not drop everything.
+        KnownSignatures.Clear();
     }
 }
