@@ -12,9 +12,9 @@ namespace OriginGateway.Security;
 /// </summary>
 /// <remarks>
 /// At most <see cref="Capacity"/> entries of at most <see cref="MaxInputLength"/> bytes of inputs (a few hundred bytes
-/// each for usual requests); when full, all are dropped at once. Lookups
-/// allocate nothing (the dictionary is read through a span of the inputs); the bucket hash is the process-seeded
-/// <see cref="HashCode"/>, so chosen inputs cannot pile into one bucket.
+/// each for usual requests); when full, all are dropped at once. Lookups allocate nothing (the dictionary is read
+/// through a span of the inputs); the bucket hash is the process-seeded <see cref="HashCode"/>, so chosen inputs cannot
+/// pile into one bucket.
 /// </remarks>
 internal static class KnownSignatures
 {
