@@ -5,7 +5,8 @@
 const crypto = require('crypto');
 
 const [port, secretId, secretKey, bucket] = process.argv.slice(2);
-const { call } = require('./cos-client')(port, secretId, secretKey, bucket);
+const client = require('./cos-client')(port, secretId, secretKey, bucket);
+const { call } = client;
 
 (async () => {
   const key = `sdk-${Date.now()}/${crypto.randomUUID()}/对象 file+name.txt`;
@@ -22,6 +23,24 @@ const { call } = require('./cos-client')(port, secretId, secretKey, bucket);
   result.getStatus = get.statusCode;
   result.bodyMatches = Buffer.compare(Buffer.from(get.Body), body) === 0;
   result.md5Matches = JSON.parse(put.ETag) === crypto.createHash('md5').update(body).digest('hex');
+
+  // A presigned GET URL from the SDK, fetched as a browser or player would: several times (the gateway compares the
+  // later ones with the signature it kept), once with its signature altered, then as made again.
+  const { cos } = client;
+  const presigned = await new Promise((resolve, reject) => cos.getObjectUrl({ Bucket: bucket, Region: 'ap-guangzhou', Key: key, Sign: true, Expires: 300 },
+    (err, data) => (err ? reject(Object.assign(new Error('getObjectUrl failed'), { detail: err })) : resolve(data.Url))));
+  const fetchPresigned = async (url) => {
+    const response = await fetch(url);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const code = response.status === 200 ? null : (/<Code>([^<]*)<\/Code>/.exec(bytes.toString()) || [])[1];
+    return { status: response.status, intact: response.status === 200 && Buffer.compare(bytes, body) === 0, code };
+  };
+  const signatureAt = presigned.indexOf('q-signature=') + 'q-signature='.length;
+  const altered = presigned.slice(0, signatureAt) + (presigned[signatureAt] === '0' ? '1' : '0') + presigned.slice(signatureAt + 1);
+  result.presigned = [];
+  for (const url of [presigned, presigned, presigned, altered, presigned]) {
+    result.presigned.push(await fetchPresigned(url));
+  }
 
   const list = await call('getBucket', { Prefix: key.split('/')[0] + '/', Delimiter: '' });
   result.listedKeys = list.Contents.map((c) => c.Key);

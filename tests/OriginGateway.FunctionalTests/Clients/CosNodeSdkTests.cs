@@ -24,6 +24,11 @@ public sealed class CosNodeSdkTests
         Assert.Equal(200, root.GetProperty("getStatus").GetInt32());
         Assert.True(root.GetProperty("bodyMatches").GetBoolean());
         Assert.True(root.GetProperty("md5Matches").GetBoolean());
+        // The SDK's presigned URL: three fetches whole, the same URL with its signature altered refused, then whole again.
+        var presigned = root.GetProperty("presigned").EnumerateArray().ToList();
+        Assert.Equal([200, 200, 200, 403, 200], presigned.Select(p => p.GetProperty("status").GetInt32()));
+        Assert.Equal([true, true, true, false, true], presigned.Select(p => p.GetProperty("intact").GetBoolean()));
+        Assert.Equal("SignatureDoesNotMatch", presigned[3].GetProperty("code").GetString());
         Assert.Equal([key], root.GetProperty("listedKeys").EnumerateArray().Select(k => k.GetString()));
         Assert.Equal(200, root.GetProperty("putOriginStatus").GetInt32());
         Assert.Equal(200, root.GetProperty("getOriginStatus").GetInt32());
