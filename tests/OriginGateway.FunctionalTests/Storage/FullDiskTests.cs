@@ -120,9 +120,16 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await CopyAsync("full/a.bin", "full/a-copy.bin")).Status);
         Assert.Equal(newA, (await SendAsync(HttpMethod.Get, "full/a-copy.bin")).Bytes);
         Assert.Equal(small, (await SendAsync(HttpMethod.Get, "m/small.bin")).Bytes);
+        // The cut fill stored nothing: the next GET fetches again; that fill is stored, and the GET after it is a hit. (How
+        // many fetches the refused GET made is not fixed: a client whose connection is reset before a byte of the answer
+        // arrived may send its GET again, as .NET's does on a reused connection.)
+        var fetchesWhileFull = origin.Count("/m/large.bin");
         Assert.Equal(large, await gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
+        var fetchesAfterRoom = origin.Count("/m/large.bin");
+        Assert.True(fetchesAfterRoom > fetchesWhileFull && fetchesWhileFull >= 1, $"origin fetches: {fetchesWhileFull} while full, {fetchesAfterRoom} after");
         Assert.Equal(large, await gateway.Client.GetByteArrayAsync(Url("m/large.bin")));
-        Assert.Equal(2, origin.Count("/m/large.bin")); // the cut fill stored nothing; the second fill is stored and then hit
+        Assert.True(origin.Count("/m/large.bin") == fetchesAfterRoom,
+            $"the stored fill was fetched again: {string.Join(", ", origin.Hits("/m/large.bin").Select(h => h.Headers.GetValueOrDefault("Range") ?? "whole"))}\n{gateway.Output}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         HttpStatusCode readiness;
         while ((readiness = (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(30))
