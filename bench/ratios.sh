@@ -2,10 +2,10 @@
 # The gateway beside its nginx peers, from one interleaved raw file (run.sh --raw): the median of
 # every round per target and scenario (and the per-round spread), gateway / peer against the
 # targets of issue 22 (spec 05-performance.md), the connections curve, the signed hit against the
-# gateway's own anonymous hit, and CPU microseconds per request.   ratios.sh RAW.tsv [PEAK_RSS_MIB]
+# gateway's own anonymous hit, and CPU microseconds per request.   ratios.sh RAW.tsv [PEAK_RSS_MIB [FLOOR_PEAK_RSS_MIB]]
 set -euo pipefail
-RAW=$1 RSS=${2:-?}
-awk -F'\t' -v rss="$RSS" '
+RAW=$1 RSS=${2:-?} FLOOR_RSS=${3:-}
+awk -F'\t' -v rss="$RSS" -v floorrss="$FLOOR_RSS" '
 function sorted(list, a,   n, i, j, t) {
   n = split(list, a, " ")
   for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j+1] = a[j]; a[j+1] = t }
@@ -106,6 +106,7 @@ END {
     print "| scenario | nginx | floor | gateway | floor / nginx | gateway / floor | CPU-us nginx / floor / gateway |"
     print "|---|---|---|---|---|---|---|"
     floorrow("hit1k", "nginx-static"); floorrow("redirect", "nginx-redirect"); floorrow("proxy64k", "nginx-proxy")
+    for (i = 1; i <= n; i++) if (rps["floor" SUBSEP names[i]] != "") floorrow(names[i], names[i] ~ /^hit/ ? "nginx-static" : "nginx-proxy")
   }
   printf "\nUnits: req/s for hit1k, hitmulti, proxy64k, redirect, put1k and the curve; MB/s for hit1m and put1m; wall seconds for cold1k, cold1m, herd, herd4.\n"
   printf "Gateway peak RSS (VmHWM) over the whole run: %s MiB (target: < 128 MiB).\n", rss
@@ -116,4 +117,5 @@ END {
     for (i = 1; i <= n; i++) line = line sprintf("%s%s +%d", i > 1 ? ", " : "", names2[i], rise[names2[i]])
     printf "Where it rose (MiB, summed over the rounds; %d MiB after the first record): %s.\n", first, n ? line : "nowhere"
   }
+  if (floorrss != "") printf "The floor\47s peak RSS over its scenarios (Kestrel and YARP alone, the gateway\47s runtime settings): %s MiB.\n", floorrss
 }' "$RAW"

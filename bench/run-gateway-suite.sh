@@ -18,9 +18,10 @@
 # when hot), as the Dockerfile publishes it; --native publishes it compiled natively (Native AOT, AVX2
 # code where this machine has AVX2, as the JIT would use it), --jit without precompiled code (every
 # method compiled by the JIT at first call).
-# --floor adds the frameworks' own floor as one more peer of hit1k, redirect and proxy64k: Kestrel
+# --floor adds the frameworks' own floor as one more peer of hit1k, redirect, proxy64k and the two curves: Kestrel
 # answering from memory or with a 302 and YARP's forwarder, nothing of the gateway between them
-# (bench/OriginGateway.Floor: published as the gateway is, with the gateway's runtime settings).
+# (bench/OriginGateway.Floor: published as the gateway is, with the gateway's runtime settings); its peak
+# resident memory is reported beside the gateway's.
 # Everything runs on 127.0.0.1 and is stopped by process id at the end (also on Ctrl-C).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -184,7 +185,7 @@ for r in $(seq "$ROUNDS"); do
     local label=$1 list; list=$(only ${2//,/ }); shift 2
     [[ -z $list ]] || "${RUN[@]}" --out "$OUT/r$r-$label" --label "$label" --scenarios "$list" "$@" >/dev/null
   }
-  ((FLOOR == 0)) || peer floor hit1k,proxy64k,redirect "${FLOOR_TARGETS[@]}" --cpu-pids "$FLOOR_PID"
+  ((FLOOR == 0)) || peer floor hit1k,proxy64k,redirect,curvehit,curveproxy "${FLOOR_TARGETS[@]}" --cpu-pids "$FLOOR_PID" --mem-pid "$FLOOR_PID"
   ((GATEWAY_ONLY == 0)) || continue
   peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"
@@ -196,6 +197,8 @@ for r in $(seq "$ROUNDS"); do
 done
 
 RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$GW_PID/status" 2>/dev/null || echo "?")
+FLOOR_RSS=""
+((FLOOR == 0)) || FLOOR_RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$FLOOR_PID/status" 2>/dev/null || echo "?")
 # Where the gateway's resident memory is at the end (the peak's make-up is not kept by the kernel): anonymous,
 # file-backed and shared totals, and the resident KiB of each mapping, largest first.
 cat "/proc/$GW_PID/smaps_rollup" >"$OUT/gateway-memory.txt" 2>/dev/null || true
@@ -203,5 +206,5 @@ awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anonymous]"} /^Rss:/ {rss[
   END {for (n in rss) if (rss[n] >= 512) printf "%8d KiB  %s\n", rss[n], n}' "/proc/$GW_PID/smaps" 2>/dev/null \
   | sort -rn >>"$OUT/gateway-memory.txt" || true
 "$BENCH_DIR/summarize.sh" "$RAW" >"$OUT/summary.md"
-"$BENCH_DIR/ratios.sh" "$RAW" "$RSS" | tee "$OUT/ratios.md"
+"$BENCH_DIR/ratios.sh" "$RAW" "$RSS" $FLOOR_RSS | tee "$OUT/ratios.md"
 log "raw records: $RAW; per-target summary: $OUT/summary.md"
