@@ -196,9 +196,9 @@ for r in $(seq "$ROUNDS"); do
   peer nginx-dav put1k,put1m --target "$DAV_URL" --cpu-pids "$(nginx_pids "$DAV_PID")"
 done
 
-RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$GW_PID/status" 2>/dev/null || echo "?")
+RSS=$(peak_rss_mib "$GW_PID")
 FLOOR_RSS=""
-((FLOOR == 0)) || FLOOR_RSS=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$FLOOR_PID/status" 2>/dev/null || echo "?")
+((FLOOR == 0)) || FLOOR_RSS=$(peak_rss_mib "$FLOOR_PID")
 # Where the gateway's resident memory is at the end (the peak's make-up is not kept by the kernel): anonymous,
 # file-backed and shared totals, and the resident KiB of each mapping, largest first.
 cat "/proc/$GW_PID/smaps_rollup" >"$OUT/gateway-memory.txt" 2>/dev/null || true

@@ -5,8 +5,7 @@
 const crypto = require('crypto');
 
 const [port, secretId, secretKey, bucket] = process.argv.slice(2);
-const client = require('./cos-client')(port, secretId, secretKey, bucket);
-const { call } = client;
+const { call, cos } = require('./cos-client')(port, secretId, secretKey, bucket);
 
 (async () => {
   const key = `sdk-${Date.now()}/${crypto.randomUUID()}/对象 file+name.txt`;
@@ -26,7 +25,6 @@ const { call } = client;
 
   // A presigned GET URL from the SDK, fetched as a browser or player would: several times (the gateway compares the
   // later ones with the signature it kept), once with its signature altered, then as made again.
-  const { cos } = client;
   const presigned = await new Promise((resolve, reject) => cos.getObjectUrl({ Bucket: bucket, Region: 'ap-guangzhou', Key: key, Sign: true, Expires: 300 },
     (err, data) => (err ? reject(Object.assign(new Error('getObjectUrl failed'), { detail: err })) : resolve(data.Url))));
   const fetchPresigned = async (url) => {
