@@ -101,7 +101,7 @@ internal static class OriginBodyCopy
                         progress(written);
                         if (read > 0)
                         {
-                            // The batch filled without a wait: the origin is ahead of this fill: let the clients the
+                            // The batch filled without a wait (the origin is ahead of this fill): let the clients the
                             // batch just woke send it before this fill takes the thread for the next one. Without it a
                             // fill whose origin is fast runs to its end in one go, and with many fills at once on a
                             // few cores their clients' first bytes waited for the fills (cold1m TTFB, bench/README.md).
