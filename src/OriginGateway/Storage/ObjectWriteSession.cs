@@ -60,7 +60,10 @@ internal abstract class ObjectWriteSession : IDisposable
 /// </summary>
 internal abstract class StagingFileSession : ObjectWriteSession
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    // Origin pulls come many at once from origins that are ahead of them: their bodies are hashed side by side
+    // (Md5Lanes). A client's write hashes on its own thread with the platform's MD5.
+    private readonly IncrementalHash? _hash;
+    private readonly Md5Body? _laneHash;
     private readonly Action<IOException> _onWriteFailure;
     private long _length;
     private bool _done;
@@ -72,6 +75,14 @@ internal abstract class StagingFileSession : ObjectWriteSession
         Write = write;
         StagingPath = path;
         _onWriteFailure = onWriteFailure;
+        if (!write.Durable && Md5Lanes.IsSupported)
+        {
+            _laneHash = new Md5Body(Md5Lanes.Shared);
+        }
+        else
+        {
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        }
         File = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
     }
 
@@ -90,7 +101,15 @@ internal abstract class StagingFileSession : ObjectWriteSession
         ObjectDisposedException.ThrowIf(_done, this);
         // Page-cache writes are short: written inline, not queued to the thread pool as an
         // asynchronous write on a synchronous handle would be.
-        _hash.AppendData(data.Span);
+        var hashing = ValueTask.CompletedTask;
+        if (_laneHash is not null)
+        {
+            hashing = _laneHash.AppendAsync(data.Span);
+        }
+        else
+        {
+            _hash!.AppendData(data.Span);
+        }
         try
         {
             File.Write(data.Span);
@@ -101,7 +120,13 @@ internal abstract class StagingFileSession : ObjectWriteSession
             throw;
         }
         Volatile.Write(ref _length, _length + data.Length);
-        return Written(_length, cancellationToken);
+        return hashing.IsCompletedSuccessfully ? Written(_length, cancellationToken) : HashedThenWritten(hashing, _length, cancellationToken);
+    }
+
+    private async ValueTask HashedThenWritten(ValueTask hashing, long length, CancellationToken cancellationToken)
+    {
+        await hashing.ConfigureAwait(false);
+        await Written(length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Called after each write with the staged length (the S3 store uploads full parts).</summary>
@@ -122,7 +147,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
         {
             return new(ObjectWriteStatus.LengthMismatch, null);
         }
-        var md5 = _hash.GetHashAndReset();
+        var md5 = _laneHash is not null ? await _laneHash.FinishAsync().ConfigureAwait(false) : _hash!.GetHashAndReset();
         if (write.ExpectedMd5 is { } expectedMd5 && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
         {
             return new(ObjectWriteStatus.DigestMismatch, null);
@@ -159,7 +184,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
     public override void Dispose()
     {
         File.Dispose();
-        _hash.Dispose();
+        _hash?.Dispose();
         if (!_done)
         {
             _done = true;
