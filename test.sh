@@ -65,9 +65,12 @@ awk '/^ +Passed: +[0-9]+ *$/ { p += $2 } /^ +Failed: +[0-9]+ *$/ { f += $2 }
 # keep) name the failing tests and what they reported, not only how many failed.
 if [ "$status" -ne 0 ]; then
   echo "test.sh: what failed:"
-  awk '/^  Failed [^ ]/ { show = 1; n = 0 }
-       /^  Stack Trace:/ { show = 0 }
-       show && n < 25 { print; n++ }' "$log"
+  # Each failure's message, and the first source lines of its stack trace (which assertion failed).
+  awk '/^  (Passed|Skipped) / { trace = 0 }
+       /^  Failed [^ ]/ { show = 1; n = 0; trace = 0; frames = 0 }
+       /^  Stack Trace:/ { show = 0; trace = 1 }
+       show && n < 25 { print; n++ }
+       trace && /\.cs:line [0-9]+/ && frames < 3 { print; frames++ }' "$log"
 fi
 echo "test.sh: $(( $(date +%s) - started )) s"
 rm -f "$log"

@@ -12,8 +12,27 @@ namespace OriginGateway.Coordination;
 /// </summary>
 internal interface IFillLocks
 {
-    /// <summary>A claim on filling the key, or null while another replica holds it.</summary>
-    Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key);
+    /// <summary>
+    /// A claim on filling the key, or null while another replica holds it. <paramref name="heldElsewhere"/>: this replica
+    /// already found the key claimed and is polling until that claim ends.
+    /// </summary>
+    Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key, bool heldElsewhere = false);
+}
+
+/// <summary>The outcomes of a claim attempt, as <c>origin_gateway_fill_claims_total</c> labels them.</summary>
+internal static class FillClaimOutcome
+{
+    /// <summary>Taken in Redis: this replica fills the key.</summary>
+    public const string Taken = "taken";
+
+    /// <summary>Another replica holds the key: this one waits for that fill.</summary>
+    public const string Held = "held";
+
+    /// <summary>Redis did not answer a waiting replica's poll while it was not down: polled again.</summary>
+    public const string Unanswered = "unanswered";
+
+    /// <summary>Redis could not be asked: granted on this replica alone (the key may be fetched once per replica).</summary>
+    public const string Local = "local";
 }
 
 /// <summary>One replica: every claim is granted (the fill registry coalesces within the process).</summary>
@@ -21,7 +40,7 @@ internal sealed class LocalFillLocks : IFillLocks
 {
     private static readonly Task<IAsyncDisposable?> Granted = Task.FromResult<IAsyncDisposable?>(new NoClaim());
 
-    public Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key) => Granted;
+    public Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key, bool heldElsewhere = false) => Granted;
 
     private sealed class NoClaim : IAsyncDisposable
     {
@@ -33,16 +52,20 @@ internal sealed class LocalFillLocks : IFillLocks
 /// Claims as Redis locks (<c>SET NX PX</c> with this replica's token) renewed every third of
 /// <see cref="CoordinationOptions.FillLockTtl"/> while the fill runs and released when it ends; a
 /// replica that dies stops renewing, and the claim expires. When Redis cannot be asked, the claim
-/// is granted: a fill per replica instead of a stalled request. Renewal keeps the claim through
+/// is granted: a fill per replica instead of a stalled request. A replica already waiting for another's
+/// claim is the exception while Redis is not down (the breaker closed): one poll Redis did not answer in
+/// time is polled again, not granted — granting it would fetch the key a second time beside the fill it
+/// waits for. Renewal keeps the claim through
 /// Redis's troubles: a renewal Redis did not answer is tried again after a tenth of the TTL (not a
 /// third), a claim that expired meanwhile (Redis restarted empty, or answered too late) is taken
 /// again, and a claim granted without Redis is taken in Redis once it answers. Only when another
 /// replica holds the key is the claim lost: the fill goes on (what it stores is whole either way),
 /// a warning says the key may be fetched twice, and nothing of the other replica's claim is touched.
+/// Every attempt is counted in <c>origin_gateway_fill_claims_total{outcome}</c>.
 /// </summary>
-internal sealed partial class RedisFillLocks(RedisConnection redis, CoordinationOptions options, TimeProvider time, ILogger<RedisFillLocks> logger) : IFillLocks
+internal sealed partial class RedisFillLocks(RedisConnection redis, CoordinationOptions options, TimeProvider time, GatewayMetrics metrics, ILogger<RedisFillLocks> logger) : IFillLocks
 {
-    public async Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key)
+    public async Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key, bool heldElsewhere = false)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
         var name = (RedisKey)(redis.Prefix + "fill:" + bucket + ":" + hash);
@@ -52,11 +75,25 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
         var taken = await redis.RunAsync<bool?>(async db => await db.LockTakeAsync(name, token, ttl).ConfigureAwait(false), null).ConfigureAwait(false);
         if (taken == false)
         {
+            metrics.FillClaim(FillClaimOutcome.Held);
             return null;
         }
+        if (taken is null && heldElsewhere && redis.Available)
+        {
+            // Not a grant: the take is undone in case Redis received it late (the release follows it on the same
+            // connection and deletes the key only while it carries this attempt's token).
+            metrics.FillClaim(FillClaimOutcome.Unanswered);
+            _ = ReleaseAsync(redis, name, token);
+            return null;
+        }
+        metrics.FillClaim(taken == true ? FillClaimOutcome.Taken : FillClaimOutcome.Local);
         // The key's hash in log lines is the first 16 hex digits of the same SHA-256 (as every other line about the key).
         return new Claim(redis, ttl, time, logger, name, token, held: taken == true, bucket, hash[..16]);
     }
+
+    /// <summary>Deletes the claim's key while it carries <paramref name="token"/>, also while the breaker is open; false when it did not or could not.</summary>
+    private static Task<bool> ReleaseAsync(RedisConnection redis, RedisKey name, RedisValue token) =>
+        redis.RunPastBreakerAsync(async db => (int)await db.ScriptEvaluateAsync(ReleaseScript, [name], [token]).ConfigureAwait(false) == 1, false);
 
     /// <summary>Extends the claim while the key carries its token, takes the key while it is free: 1; another token: 0.</summary>
     private const string RenewScript = """
@@ -138,7 +175,7 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
             // token, so another replica's claim is safe, and a take that reached Redis late is not left to expire. The
             // fill's clients wait for the release only while Redis answers: during an outage it may take its whole
             // deadline, and it goes on without them.
-            var release = _redis.RunPastBreakerAsync(async db => (int)await db.ScriptEvaluateAsync(ReleaseScript, [_name], [_token]).ConfigureAwait(false) == 1, false);
+            var release = ReleaseAsync(_redis, _name, _token);
             if (_redis.Available)
             {
                 await release.ConfigureAwait(false);

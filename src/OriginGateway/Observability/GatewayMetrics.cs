@@ -29,6 +29,7 @@ internal sealed class GatewayMetrics
     private readonly Histogram _originFetchDuration;
     private readonly Counter _failovers;
     private readonly Counter _coalesced;
+    private readonly Counter _fillClaims;
     private readonly Counter _resumes;
     private readonly Counter _bytesServed;
     private readonly Counter.Child _bytesServedFromStore;
@@ -62,6 +63,7 @@ internal sealed class GatewayMetrics
         _failovers = factory.CreateCounter("origin_gateway_origin_failovers_total", "Moves to a standby origin host, by the host that failed.", "host");
         _resumes = factory.CreateCounter("origin_gateway_origin_resumes_total", "Origin bodies that broke part-way and were asked for again from where they broke, by host and outcome (resumed, refused).", "host", "outcome");
         _coalesced = factory.CreateCounter("origin_gateway_fills_coalesced_total", "Requests that joined a fill already in flight.", "bucket");
+        _fillClaims = factory.CreateCounter("origin_gateway_fill_claims_total", "Cross-replica fill claim attempts (Redis coordination), by outcome (taken, held, unanswered, local).", "outcome");
         _bytesServed = factory.CreateCounter("origin_gateway_served_bytes_total", "Body bytes sent to clients, by source (store, origin).", "source");
         _bytesServedFromStore = _bytesServed.WithLabels("store");
         _bytesStored = factory.CreateCounter("origin_gateway_stored_bytes_total", "Bytes committed to the object store by origin pulls, by bucket.", "bucket");
@@ -150,6 +152,8 @@ internal sealed class GatewayMetrics
     public void BodyResumed(string host, string outcome) => _resumes.WithLabels(host, outcome).Inc();
 
     public void Coalesced(string bucket) => _coalesced.WithLabels(bucket).Inc();
+
+    public void FillClaim(string outcome) => _fillClaims.WithLabels(outcome).Inc();
 
     public void BytesServed(string source, long bytes)
     {

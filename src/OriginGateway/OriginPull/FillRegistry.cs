@@ -187,7 +187,7 @@ internal sealed partial class FillRegistry(
         var waited = false;
         while (true)
         {
-            if (await locks.TryClaimAsync(bucket.Name, key).ConfigureAwait(false) is { } claim)
+            if (await locks.TryClaimAsync(bucket.Name, key, heldElsewhere: waited).ConfigureAwait(false) is { } claim)
             {
                 if (!waited)
                 {

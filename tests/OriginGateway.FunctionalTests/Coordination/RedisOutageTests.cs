@@ -1,5 +1,8 @@
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Observability;
+using Prometheus;
+using StackExchange.Redis;
 
 namespace OriginGateway.FunctionalTests.Coordination;
 
@@ -123,6 +126,75 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(1, count);
         Assert.True(redis.Available);
         Assert.Equal(1, restored);
+    }
+
+    /// <summary>
+    /// A replica waiting for another's fill claim whose poll a frozen Redis does not answer in time, while its breaker is
+    /// still closed, is not granted the claim (that would fetch the key a second time beside the fill it waits for): it
+    /// polls again. Once the breaker opens (the poll that opens it included) the claim is granted locally, as every claim is then. The takes Redis receives
+    /// late, after the thaw, are undone: the key is not left claimed by a token nobody renews or releases.
+    /// </summary>
+    [Fact]
+    public async Task AWaitingReplicasUnansweredPoll_IsNoGrant_UntilTheBreakerOpens_AndItsLateTakeIsUndone()
+    {
+        var options = new CoordinationOptions { OperationTimeout = TimeSpan.FromMilliseconds(300), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(30), FillLockTtl = TimeSpan.FromMinutes(5) };
+        var redis = _replicas.Connect(options);
+        var state = RedisReplicas.State(redis);
+        var metrics = new GatewayMetrics();
+        var locks = RedisReplicas.Locks(redis, options, metrics: metrics);
+        Assert.False(await RedisReplicas.FirstAnswerAsync(() => state.ContainsAsync("warm")));
+        var name = (RedisKey)("og:fill:bucket:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("polled"))));
+
+        await Redis.FreezeAsync();
+        IAsyncDisposable? opening = null, whileOpen;
+        var unanswered = 0;
+        try
+        {
+            // Polled until the breaker opens: each unanswered poll is refused while it stays closed; the poll whose failure
+            // opens it is granted, as is the next, made while it is open.
+            while (opening is null && unanswered < 20)
+            {
+                var claim = await locks.TryClaimAsync("bucket", "polled", heldElsewhere: true);
+                if (redis.Available)
+                {
+                    Assert.Null(claim);
+                    unanswered++;
+                }
+                else
+                {
+                    opening = Assert.IsAssignableFrom<IAsyncDisposable>(claim);
+                }
+            }
+            Assert.True(opening is not null, $"the breaker did not open after {unanswered} unanswered polls");
+            Assert.True(unanswered >= 1, "the first unanswered poll opened the breaker");
+            whileOpen = await locks.TryClaimAsync("bucket", "polled", heldElsewhere: true);
+            Assert.NotNull(whileOpen);
+        }
+        finally
+        {
+            await Redis.ThawAsync();
+        }
+        await opening.DisposeAsync();
+        await whileOpen.DisposeAsync();
+
+        // Another connection's answer after the thaw comes once Redis has worked through what reached it while frozen.
+        using var raw = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && await raw.GetDatabase().KeyExistsAsync(name))
+        {
+            await Task.Delay(100);
+        }
+        Assert.False(await raw.GetDatabase().KeyExistsAsync(name), $"a late take is left holding the key for {await raw.GetDatabase().KeyTimeToLiveAsync(name)}");
+        var text = await MetricsText(metrics);
+        Assert.Contains($"origin_gateway_fill_claims_total{{outcome=\"unanswered\"}} {unanswered}", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_fill_claims_total{outcome=\"local\"} 2", text, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> MetricsText(GatewayMetrics metrics)
+    {
+        using var stream = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static long Median(List<long> values)

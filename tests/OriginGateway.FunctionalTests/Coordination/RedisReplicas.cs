@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OriginGateway.Coordination;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Observability;
 using StackExchange.Redis;
 
 namespace OriginGateway.FunctionalTests.Coordination;
@@ -77,8 +78,8 @@ internal sealed class RedisReplicas : IAsyncDisposable
         return connection;
     }
 
-    public static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null) =>
-        new(redis, options, TimeProvider.System, logger ?? NullLogger<RedisFillLocks>.Instance);
+    public static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null, GatewayMetrics? metrics = null) =>
+        new(redis, options, TimeProvider.System, metrics ?? new GatewayMetrics(), logger ?? NullLogger<RedisFillLocks>.Instance);
 
     /// <summary>The cluster state as the gateway builds it: the standard distributed cache on the connection's multiplexer.</summary>
     public static RedisClusterState State(RedisConnection redis) => new(redis, new RedisCache(Options.Create(new RedisCacheOptions

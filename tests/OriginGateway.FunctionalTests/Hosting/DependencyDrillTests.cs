@@ -554,18 +554,34 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
 
         output.WriteLine($"both Healthy {(await BothHealthyAsync(set)).TotalMilliseconds:F0} ms after the thaw");
 
-        // Coordinated again: A's fill of a new key holds its claim in Redis, and B's miss of it waits for that fill.
-        var after = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024 * 1024);
-        set.Slow.ServeSlowly("/s/after-thaw.bin", after, 128 * 1024, TimeSpan.FromMilliseconds(100));
-        var first = set.A.Client.GetByteArrayAsync(new Uri(set.A.DataUrl, "s/after-thaw.bin"));
-        var started = Stopwatch.StartNew();
-        while (set.Slow.Count("/s/after-thaw.bin") == 0 && started.Elapsed < TimeSpan.FromSeconds(10) && await Delay(20))
+        // Coordinated again: A's fill of a new key holds its claim in Redis, and B's miss of it waits for that fill. A claim
+        // Redis does not answer within the 500 ms deadline is granted on the replica alone, by design — on a loaded machine
+        // right after the thaw that can happen, and both replicas then fetch: the gateway counts each such grant
+        // (fill_claims_total{outcome="local"}). Such a try is repeated with a new key; a second fetch no grant explains fails.
+        for (var attempt = 1; ; attempt++)
         {
+            var path = $"/s/after-thaw-{attempt}.bin";
+            var localBefore = await LocalClaimsAsync(set);
+            var after = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024 * 1024);
+            set.Slow.ServeSlowly(path, after, 128 * 1024, TimeSpan.FromMilliseconds(100));
+            var first = set.A.Client.GetByteArrayAsync(new Uri(set.A.DataUrl, path[1..]));
+            var started = Stopwatch.StartNew();
+            while (set.Slow.Count(path) == 0 && started.Elapsed < TimeSpan.FromSeconds(10) && await Delay(20))
+            {
+            }
+            var second = set.B.Client.GetByteArrayAsync(new Uri(set.B.DataUrl, path[1..]));
+            Assert.True((await first).AsSpan().SequenceEqual(after));
+            Assert.True((await second).AsSpan().SequenceEqual(after));
+            var fetches = set.Slow.Count(path);
+            if (fetches == 1)
+            {
+                break;
+            }
+            var localAfter = await LocalClaimsAsync(set);
+            output.WriteLine($"{path}: {fetches} origin fetches, claims granted without Redis {localBefore} -> {localAfter}");
+            Assert.True(localAfter > localBefore, $"{path} was fetched {fetches} times though Redis answered every claim");
+            Assert.True(attempt < 3, $"three keys after the thaw were each fetched by both replicas: {fetches} fetches of the last");
         }
-        var second = set.B.Client.GetByteArrayAsync(new Uri(set.B.DataUrl, "s/after-thaw.bin"));
-        Assert.True((await first).AsSpan().SequenceEqual(after));
-        Assert.True((await second).AsSpan().SequenceEqual(after));
-        Assert.Equal(1, set.Slow.Count("/s/after-thaw.bin"));
         Assert.False(set.A.HasExited || set.B.HasExited);
     }
 
@@ -625,6 +641,20 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             Assert.StartsWith("Healthy", await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "readyz")), StringComparison.Ordinal);
         }
         return back.Elapsed;
+    }
+
+    /// <summary>Both replicas' fill claims granted without Redis, from their <c>/metrics</c>.</summary>
+    private static async Task<double> LocalClaimsAsync(ReplicaSet set)
+    {
+        const string Series = "origin_gateway_fill_claims_total{outcome=\"local\"} ";
+        double total = 0;
+        foreach (var replica in new[] { set.A, set.B })
+        {
+            var text = await replica.Client.GetStringAsync(new Uri(replica.ControlUrl, "metrics"));
+            total += text.Split('\n').Where(l => l.StartsWith(Series, StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[Series.Length..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return total;
     }
 
     private static async Task<bool> Delay(int milliseconds)

@@ -22,6 +22,7 @@ public sealed class GatewayMetricsTests
         metrics.OriginRequest("origin:80", "ok", 0.1);
         metrics.Failover("origin:80");
         metrics.Coalesced("bucket-1");
+        metrics.FillClaim("local");
         metrics.BytesServed("store", 1024);
         metrics.BytesStored("bucket-1", 2048);
         metrics.CommitRejected("Truncated");
@@ -43,6 +44,7 @@ public sealed class GatewayMetricsTests
         Assert.Contains("origin_gateway_origin_fetch_duration_seconds_count{host=\"origin:80\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_origin_failovers_total{host=\"origin:80\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_fills_coalesced_total{bucket=\"bucket-1\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_fill_claims_total{outcome=\"local\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_served_bytes_total{source=\"store\"} 1024", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_stored_bytes_total{bucket=\"bucket-1\"} 2048", text, StringComparison.Ordinal);
         Assert.Contains("origin_gateway_commits_rejected_total{reason=\"Truncated\"} 1", text, StringComparison.Ordinal);
