@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OriginGateway.Coordination;
@@ -74,7 +72,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         var replicaB = Connect(options);
         var b = RedisReplicas.Locks(replicaB, options);
         using var raw = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",abortConnect=false");
-        static RedisKey NameOf(string key) => "og:fill:bucket:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        static RedisKey NameOf(string key) => RedisReplicas.FillKey(key);
         async ValueTask<bool> HeldByA(string key)
         {
             try

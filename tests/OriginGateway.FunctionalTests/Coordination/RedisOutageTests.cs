@@ -143,7 +143,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var metrics = new GatewayMetrics();
         var locks = RedisReplicas.Locks(redis, options, metrics: metrics);
         Assert.False(await RedisReplicas.FirstAnswerAsync(() => state.ContainsAsync("warm")));
-        var name = (RedisKey)("og:fill:bucket:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("polled"))));
+        var name = RedisReplicas.FillKey("polled");
 
         await Redis.FreezeAsync();
         IAsyncDisposable? opening = null, whileOpen;
