@@ -98,6 +98,7 @@ END {
   print "| scenario | gateway | peer | which peer | gateway / peer |"
   print "|---|---|---|---|---|"
   cpurow("hit1k", "nginx-static"); cpurow("hitmulti", "nginx-static"); cpurow("hit1m", "nginx-static")
+  cpurow("cold1k", "nginx-mirror"); cpurow("cold1m", "nginx-mirror")
   cpurow("proxy64k", "nginx-proxy"); cpurow("redirect", "nginx-redirect"); cpurow("put1k", "nginx-dav"); cpurow("put1m", "nginx-dav")
   cpurow("signedhit", "none"); cpurow("paddedhit", "none")
   # With --floor: Kestrel and YARP with nothing of the gateway between them, beside both.

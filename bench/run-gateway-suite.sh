@@ -77,7 +77,7 @@ cleanup() {
   [[ -z $FLOOR_PID ]] || { kill "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; }
   "$BENCH_DIR/peers/peers.sh" stop || true
   "$BENCH_DIR/origin/origin.sh" stop || true
-  rm -rf "$GW_DIR"
+  rm -rf "$GW_DIR" "$OUT"/*/tmp
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -162,11 +162,11 @@ nginx_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
 # would otherwise land in round 1 only. --no-warmup measures what a freshly started gateway does.
 if ((WARMUP == 1)); then
 log "warm-up (not recorded)"
-WARM=("$BENCH_DIR/run.sh" --reps 1 --duration 3s --warmup 1s --cold-small 500 --cold-large 10 --raw "$OUT/warmup.tsv")
+WARM=("$BENCH_DIR/run.sh" --reps 1 --duration 3s --warmup 1s --cold-small 500 --cold-large 10 --keep-scratch --raw "$OUT/warmup.tsv")
 "${WARM[@]}" --out "$OUT/warmup-gateway" --label warmup-gateway --target "$GW/mirror-1250000000" \
   --proxy-target "$GW/proxy-1250000000" --redirect-target "$GW/redirect-1250000000" --scenarios "$(only hit1k hitmulti cold1k cold1m proxy64k redirect)" >/dev/null
 if ((GATEWAY_ONLY == 0)); then
-  "${WARM[@]}" --out "$OUT/warmup-mirror" --label warmup-mirror --target "$MIRROR_URL" --reset "$MIRROR_RESET" --scenarios "$(only cold1k cold1m)" >/dev/null || true
+  "${WARM[@]}" --out "$OUT/warmup-mirror" --label warmup-mirror --target "$MIRROR_URL" --scenarios "$(only cold1k cold1m)" >/dev/null || true
   "${WARM[@]}" --out "$OUT/warmup-proxy" --label warmup-proxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --scenarios "$(only proxy64k)" >/dev/null || true
 fi
 if ((FLOOR == 1)); then
@@ -174,7 +174,8 @@ if ((FLOOR == 1)); then
 fi
 fi
 
-RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --raw "$RAW")
+# --keep-scratch: the harness deletes none of its own files until the run ends (README.md, "Deleted files and the cold runs").
+RUN=("$BENCH_DIR/run.sh" --reps 1 --duration "$DURATION" --keep-scratch --raw "$RAW")
 for r in $(seq "$ROUNDS"); do
   log "===== round $r/$ROUNDS ====="
   : >"$ORIGIN_LOG"
@@ -189,7 +190,12 @@ for r in $(seq "$ROUNDS"); do
   ((GATEWAY_ONLY == 0)) || continue
   peer nginx-static hit1k,hitmulti,hit1m,curvehit --target "$STATIC_URL" --cpu-pids "$(nginx_pids "$STATIC_PID")"
   : >"$ORIGIN_LOG"
-  peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --reset "$MIRROR_RESET" --store "$MIRROR_STORE"
+  # The mirror's store is not emptied between repetitions (every repetition has its own key namespace, as the
+  # gateway's): on a filesystem without a journal ext4 will not reuse an inode within 60 s of its deletion (300 s
+  # while its inode table block is dirty) and scans past every such inode for each file it creates, so emptying the
+  # store before each repetition charged nginx for the deletion of the last one — up to 4 x its CPU per miss
+  # (bench/README.md, "Deleted files and the cold runs").
+  peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --store "$MIRROR_STORE" --cpu-pids "$(nginx_pids "$MIRROR_PID")"
   peer nginx-cache herd,herd4 --target "$CACHE_URL" --reset "$CACHE_RESET"
   peer nginx-proxy proxy64k,curveproxy --target "$PROXY_URL" --proxy-target "$PROXY_URL" --no-store --cpu-pids "$(nginx_pids "$PROXY_PID")"
   peer nginx-redirect redirect --target "$REDIRECT_URL" --redirect-target "$REDIRECT_URL" --cpu-pids "$(nginx_pids "$REDIRECT_PID")"
