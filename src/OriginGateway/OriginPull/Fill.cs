@@ -22,8 +22,6 @@ internal enum FillState
 internal sealed class Fill(string bucket, string key)
 {
     private readonly TaskCompletionSource<FillStart> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // The client whose miss started the fill goes on where the fill's start is published, without a hand-off to the pool.
-    private readonly TaskCompletionSource<FillStart> _leaderStarted = new();
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _published;
     private long? _length;
@@ -34,16 +32,7 @@ internal sealed class Fill(string bucket, string key)
 
     public string Key { get; } = key;
 
-    /// <summary>Published once the clients can be answered; those who joined the fill go on on the pool.</summary>
     public Task<FillStart> Started => _started.Task;
-
-    /// <summary>
-    /// <see cref="Started"/> for the client whose miss started the fill: it goes on on the thread that publishes the start —
-    /// the fill's, a pool thread once the origin answered — instead of waiting for another. Its answer runs there until its
-    /// first wait (a small body whole, from memory; a larger one up to waiting for the first byte), then the fill goes on.
-    /// Clients that joined go on on the pool, so a herd is not answered one by one on the fill's thread.
-    /// </summary>
-    public Task<FillStart> LeaderStarted => _leaderStarted.Task;
 
     public FillState State => _state;
 
@@ -73,7 +62,6 @@ internal sealed class Fill(string bucket, string key)
             Volatile.Write(ref _published, whole.Length);
         }
         _started.TrySetResult(start);
-        _leaderStarted.TrySetResult(start);
     }
 
     /// <summary>Called by the pump after each chunk: <paramref name="written"/> bytes are in the staging copy.</summary>

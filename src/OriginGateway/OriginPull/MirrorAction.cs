@@ -35,16 +35,15 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         // this client wakes still has its bytes; a fill already over and closed is joined anew.
         Fill fill;
         Fill.SharedReader.Lease? lease;
-        bool joined;
         var attempts = 0;
         do
         {
-            fill = fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, ifMatch: null), out joined);
+            fill = fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, ifMatch: null), out _);
             lease = fill.TryReader();
         }
         while (lease is null && ++attempts < 3 && fill.State != FillState.Committed);
         using var held = lease;
-        var start = await (joined ? fill.Started : fill.LeaderStarted).WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        var start = await fill.Started.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         pull.OriginHost = start.Host;
         if (start.Kind == FillStartKind.StoredElsewhere)
         {

@@ -100,44 +100,6 @@ public sealed class FillRegistryTests : IDisposable
     }
 
     [Fact]
-    public async Task TheClientThatStartedAFill_GoesOnOnTheFillsOwnThread_BeforeTheFillEnds()
-    {
-        var body = RandomNumberGenerator.GetBytes(1024);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var origin = new InMemoryOrigin(async (_, _) =>
-        {
-            await gate.Task.ConfigureAwait(false);
-            return InMemoryOrigin.Body(body);
-        });
-        var options = new OriginPullOptions { BodyIdleTimeout = TimeSpan.FromSeconds(10), NegativeCacheTtl = TimeSpan.FromMinutes(1) };
-        var shared = new ThreadWatchingState();
-        var registry = Registry(origin, options, new NegativeCache(options, TimeProvider.System, shared));
-
-        var fill = registry.GetOrStart(_bucket, "leader.bin", Request("/leader.bin"), out var joined);
-        using var aborted = new CancellationTokenSource();
-        var leader = LeaderAsync(registry, fill, aborted.Token);
-        gate.SetResult();
-        var (thread, state, registered) = await leader.WaitAsync(TimeSpan.FromSeconds(10));
-
-        // The client that missed first (as MirrorAction awaits it) runs where the fill published its start — the thread that
-        // had just committed the object and cleared its 404 — before the fill left the registry and ended; not on another
-        // pool thread, and not after the fill's work on that thread.
-        Assert.False(joined);
-        Assert.Equal(shared.RemovedOn, thread);
-        Assert.Equal(FillState.Running, state);
-        Assert.Same(fill, registered);
-        Assert.Equal(FillState.Committed, await EndAsync(fill));
-        Assert.Equal(body, await _bucket.Store.ReadAllAsync("leader.bin"));
-
-        static async Task<(int Thread, FillState State, Fill? Registered)> LeaderAsync(FillRegistry registry, Fill fill, CancellationToken cancellationToken)
-        {
-            var start = await fill.LeaderStarted.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Assert.Equal(FillStartKind.Streaming, start.Kind);
-            return (Environment.CurrentManagedThreadId, fill.State, registry.Find(fill.Bucket, fill.Key));
-        }
-    }
-
-    [Fact]
     public async Task AMissWhileTheBodyStreams_JoinsTheFill_AndAMissAfterTheCommitIsNoFill()
     {
         var pipe = new Pipe();
@@ -234,24 +196,6 @@ public sealed class FillRegistryTests : IDisposable
         Assert.True(await negativeCache.ContainsAsync(_bucket.Name, "gone.bin"));
         Assert.Equal(FillState.Completed, await EndAsync(fill));
         Assert.Equal([false], shared.ToldWhenRemembered);
-    }
-
-    /// <summary>Shared state that records the thread that last cleared a fact (a fill clears its key's 404 when it commits).</summary>
-    private sealed class ThreadWatchingState : IClusterState
-    {
-        private volatile int _removedOn;
-
-        public int RemovedOn => _removedOn;
-
-        public Task<bool?> ContainsAsync(string name) => Task.FromResult<bool?>(null);
-
-        public void Set(string name, TimeSpan ttl)
-        {
-        }
-
-        public void Remove(string name) => _removedOn = Environment.CurrentManagedThreadId;
-
-        public Task<long?> IncrementAsync(string name, TimeSpan ttl) => Task.FromResult<long?>(null);
     }
 
     /// <summary>Shared state that records, when a fact is set, whether the fill's clients had already been told.</summary>
