@@ -193,7 +193,7 @@ for r in $(seq "$ROUNDS"); do
   # The mirror's store is not emptied between repetitions (every repetition has its own key namespace, as the
   # gateway's): on a filesystem without a journal ext4 will not reuse an inode within 60 s of its deletion (300 s
   # while its inode table block is dirty) and scans past every such inode for each file it creates, so emptying the
-  # store before each repetition charged nginx for the deletion of the last one — up to 4 x its CPU per miss
+  # store before each repetition charged nginx for the deletion of the last one — 4-5 x its CPU per miss
   # (bench/README.md, "Deleted files and the cold runs").
   peer nginx-mirror cold1k,cold1m --target "$MIRROR_URL" --store "$MIRROR_STORE" --cpu-pids "$(nginx_pids "$MIRROR_PID")"
   peer nginx-cache herd,herd4 --target "$CACHE_URL" --reset "$CACHE_RESET"
