@@ -67,8 +67,8 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
 {
     public async Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key, bool heldElsewhere = false)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-        var name = (RedisKey)(redis.Prefix + "fill:" + bucket + ":" + hash);
+        var hash = KeyDigest(key);
+        var name = ClaimName(redis.Prefix, bucket, hash);
         var token = (RedisValue)(redis.ReplicaId + "/" + Guid.NewGuid().ToString("N"));
         var ttl = options.FillLockTtl;
         // null: Redis could not answer — granted locally.
@@ -90,6 +90,12 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
         // The key's hash in log lines is the first 16 hex digits of the same SHA-256 (as every other line about the key).
         return new Claim(redis, ttl, time, logger, name, token, held: taken == true, bucket, hash[..16]);
     }
+
+    /// <summary>The SHA-256 of an object key in lower-case hex: the claim's name carries it, log lines its first 16 digits.</summary>
+    internal static string KeyDigest(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>The Redis key of the fill claim on a key of <paramref name="bucket"/> (<paramref name="digest"/>: <see cref="KeyDigest"/>).</summary>
+    internal static RedisKey ClaimName(string prefix, string bucket, string digest) => prefix + "fill:" + bucket + ":" + digest;
 
     /// <summary>Deletes the claim's key while it carries <paramref name="token"/>, also while the breaker is open; false when it did not or could not.</summary>
     private static Task<bool> ReleaseAsync(RedisConnection redis, RedisKey name, RedisValue token) =>

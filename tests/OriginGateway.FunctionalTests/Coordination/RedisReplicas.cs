@@ -79,8 +79,7 @@ internal sealed class RedisReplicas : IAsyncDisposable
     }
 
     /// <summary>The Redis key of a fill claim on <paramref name="key"/> in bucket "bucket", under the default prefix.</summary>
-    public static RedisKey FillKey(string key) =>
-        "og:fill:bucket:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+    public static RedisKey FillKey(string key) => RedisFillLocks.ClaimName("og:", "bucket", RedisFillLocks.KeyDigest(key));
 
     public static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null, GatewayMetrics? metrics = null) =>
         new(redis, options, TimeProvider.System, metrics ?? new GatewayMetrics(), logger ?? NullLogger<RedisFillLocks>.Instance);
