@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Observability;
+using OriginGateway.Protocol;
 using StackExchange.Redis;
 
 namespace OriginGateway.Coordination;
@@ -67,7 +66,7 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
 {
     public async Task<IAsyncDisposable?> TryClaimAsync(string bucket, string key, bool heldElsewhere = false)
     {
-        var hash = KeyDigest(key);
+        var hash = KeyHash.Full(key);
         var name = ClaimName(redis.Prefix, bucket, hash);
         var token = (RedisValue)(redis.ReplicaId + "/" + Guid.NewGuid().ToString("N"));
         var ttl = options.FillLockTtl;
@@ -91,10 +90,7 @@ internal sealed partial class RedisFillLocks(RedisConnection redis, Coordination
         return new Claim(redis, ttl, time, logger, name, token, held: taken == true, bucket, hash[..16]);
     }
 
-    /// <summary>The SHA-256 of an object key in lower-case hex: the claim's name carries it, log lines its first 16 digits.</summary>
-    internal static string KeyDigest(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    /// <summary>The Redis key of the fill claim on a key of <paramref name="bucket"/> (<paramref name="digest"/>: <see cref="KeyDigest"/>).</summary>
+    /// <summary>The Redis key of the fill claim on a key of <paramref name="bucket"/> (<paramref name="digest"/>: <see cref="KeyHash.Full"/>).</summary>
     internal static RedisKey ClaimName(string prefix, string bucket, string digest) => prefix + "fill:" + bucket + ":" + digest;
 
     /// <summary>Deletes the claim's key while it carries <paramref name="token"/>, also while the breaker is open; false when it did not or could not.</summary>

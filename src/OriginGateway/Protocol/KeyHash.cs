@@ -10,5 +10,10 @@ namespace OriginGateway.Protocol;
 /// </summary>
 internal static class KeyHash
 {
-    public static string Of(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+    public static string Of(string key) => Convert.ToHexStringLower(Digest(key).AsSpan(0, 8));
+
+    /// <summary>The whole SHA-256 in hex, for names made from a key that must not collide (a fill claim's Redis key); <see cref="Of"/> is its first 16 digits.</summary>
+    public static string Full(string key) => Convert.ToHexStringLower(Digest(key));
+
+    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

@@ -79,7 +79,7 @@ internal sealed class RedisReplicas : IAsyncDisposable
     }
 
     /// <summary>The Redis key of a fill claim on <paramref name="key"/> in bucket "bucket", under the default prefix.</summary>
-    public static RedisKey FillKey(string key) => RedisFillLocks.ClaimName("og:", "bucket", RedisFillLocks.KeyDigest(key));
+    public static RedisKey FillKey(string key) => RedisFillLocks.ClaimName("og:", "bucket", OriginGateway.Protocol.KeyHash.Full(key));
 
     public static RedisFillLocks Locks(RedisConnection redis, CoordinationOptions options, ILogger<RedisFillLocks>? logger = null, GatewayMetrics? metrics = null) =>
         new(redis, options, TimeProvider.System, metrics ?? new GatewayMetrics(), logger ?? NullLogger<RedisFillLocks>.Instance);
