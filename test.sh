@@ -37,7 +37,7 @@ set +e
 dotnet test OriginGateway.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Second pass: the gateway compiled natively (Native AOT, what `bench/run-gateway-suite.sh --native` measures)
+# Second pass: the gateway compiled natively (Native AOT: what the Dockerfile ships and bench/ measures)
 # under every functional test that starts a gateway, again — trimming or a missing generated binder shows
 # here, not in production. (The suites that start no gateway process — the Dockerfile's own publish,
 # the README and sample scripts, Redis and S3 store contracts — ran in the first pass.)

@@ -2,7 +2,7 @@
 # The project's benchmark: the gateway beside the nginx peers, in one interleaved run.
 #
 #   bench/run-gateway-suite.sh [--rounds N (3)] [--duration D (10s)] [--out DIR] [--no-warmup]
-#                              [--scenarios LIST] [--gateway-only] [--native | --jit] [--floor]
+#                              [--scenarios LIST] [--gateway-only] [--native-v3 | --runtime | --jit] [--floor]
 #                              [-- extra gateway settings...]
 #
 # Installs nginx, wrk and the echo module when missing (apt), generates the corpus, starts the
@@ -14,10 +14,11 @@
 # scenario against the gateway and against the matching nginx peer (static, mirror, cache, proxy,
 # redirect, WebDAV), every byte verified, the CPU time of the gateway and of the peer's nginx
 # processes charged to each wrk run's requests; prints the ratio table.
-# The gateway is published precompiled (ReadyToRun for this machine's runtime, recompiled by the JIT
-# when hot), as the Dockerfile publishes it; --native publishes it compiled natively (Native AOT, AVX2
-# code where this machine has AVX2, as the JIT would use it), --jit without precompiled code (every
-# method compiled by the JIT at first call).
+# The gateway is published compiled natively (Native AOT, the compiler's default x86-64 instruction set), as the
+# Dockerfile publishes it (--native names that default too); --native-v3 compiles it natively with AVX2 code
+# (x86-64-v3, where this machine has AVX2, as the JIT would use it); --runtime publishes the runtime build,
+# precompiled (ReadyToRun for this machine's runtime, recompiled by the JIT when hot: the container's build until
+# 2026-12-05), --jit the runtime build without precompiled code (every method compiled by the JIT at first call).
 # --floor adds the frameworks' own floor as one more peer of hit1k, redirect, proxy64k and the two curves: Kestrel
 # answering from memory or with a 302 and YARP's forwarder, nothing of the gateway between them
 # (bench/OriginGateway.Floor: published as the gateway is, with the gateway's runtime settings); its peak
@@ -33,7 +34,7 @@ ROUNDS=3 DURATION=10s OUT=/tmp/bench-results/gateway-suite-$(date +%Y%m%d-%H%M%S
 # signedhit and paddedhit run right after hit1k, their yardstick, under the same conditions (after put1m the next
 # scenario paid for its aftermath: bench/README.md, "The signed hit's yardstick").
 SCENARIOS=hit1k,signedhit,paddedhit,hitmulti,hit1m,cold1k,cold1m,herd,herd4,proxy64k,redirect,put1k,put1m,curvehit,curveproxy
-GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=r2r FLOOR=0
+GATEWAY_ONLY=0 WARMUP=1 EXTRA=() BUILD=native FLOOR=0
 while (($#)); do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -43,6 +44,8 @@ while (($#)); do
     --gateway-only) GATEWAY_ONLY=1; shift ;;
     --no-warmup) WARMUP=0; shift ;;
     --native) BUILD=native; shift ;;
+    --native-v3) BUILD=native-v3; shift ;;
+    --runtime) BUILD=r2r; shift ;;
     --jit) BUILD=jit; shift ;;
     --floor) FLOOR=1; shift ;;
     --) shift; EXTRA=("$@"); break ;;
@@ -94,7 +97,8 @@ ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
 
 GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll")
 case $BUILD in
-  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT" GW_CMD=("$GW_DIR/app/OriginGateway")
+  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT (default instruction set)" GW_CMD=("$GW_DIR/app/OriginGateway") ;;
+  native-v3) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT" GW_CMD=("$GW_DIR/app/OriginGateway")
     grep -qw avx2 /proc/cpuinfo && PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)" ;;
   r2r) PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true) BUILT=ReadyToRun ;;
   jit) PUBLISH=() BUILT=JIT ;;
@@ -137,7 +141,7 @@ if ((FLOOR == 1)); then
   log "publishing the floor (Release, $BUILT)"
   dotnet publish "$BENCH_DIR/OriginGateway.Floor/OriginGateway.Floor.csproj" -c Release "${PUBLISH[@]}" -o "$GW_DIR/floor" --nologo -v quiet >"$GW_DIR/floor-publish.log" 2>&1 || { cat "$GW_DIR/floor-publish.log"; die "publish of the floor failed"; }
   FLOOR_CMD=(dotnet "$GW_DIR/floor/OriginGateway.Floor.dll")
-  [[ $BUILD != native ]] || FLOOR_CMD=("$GW_DIR/floor/OriginGateway.Floor")
+  [[ $BUILD != native* ]] || FLOOR_CMD=("$GW_DIR/floor/OriginGateway.Floor")
   FLOOR_PORT=$(free_port)
   (cd "$GW_DIR" && DOTNET_ENVIRONMENT=Production exec "${FLOOR_CMD[@]}" --urls "http://127.0.0.1:$FLOOR_PORT" --Origin "$ORIGIN_URL" >"$OUT/floor.log" 2>&1) &
   FLOOR_PID=$!

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using OriginGateway.FunctionalTests.Infrastructure;
 using OriginGateway.Tests;
@@ -9,7 +10,7 @@ namespace OriginGateway.FunctionalTests.Hosting;
 /// <summary>
 /// The Dockerfile, without a Docker engine: its build stage's files are copied as its <c>COPY</c> lines
 /// say, its <c>dotnet publish</c> line runs on them, and the output starts as its runtime stage starts it
-/// (Production, the image's environment, nothing else) until <c>/healthz</c> answers.
+/// (its <c>ENTRYPOINT</c>, Production, the image's environment, nothing else) until <c>/healthz</c> answers.
 /// </summary>
 public sealed partial class ContainerTests
 {
@@ -45,21 +46,32 @@ public sealed partial class ContainerTests
             var publishLine = buildStage.Single(l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal));
             var output = Path.Combine(work, "app");
             var publishArguments = publishLine["RUN dotnet ".Length..].Replace(" -o /app", " -o " + output, StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var (publishExit, publishOut, publishErr) = await RunAsync("dotnet", publishArguments, source, TimeSpan.FromMinutes(8));
+            var (publishExit, publishOut, publishErr) = await RunAsync("dotnet", publishArguments, source, TimeSpan.FromMinutes(15));
             Assert.True(publishExit == 0, $"dotnet {string.Join(' ', publishArguments)} failed:\n{publishOut}\n{publishErr}");
-            Assert.True(File.Exists(Path.Combine(output, "OriginGateway.dll")));
             Assert.True(File.Exists(Path.Combine(output, "appsettings.json")));
+            // The image carries what runs, not the native compiler's separate debug symbols (hundreds of MiB).
+            Assert.Empty(Directory.GetFiles(output, "*.dbg"));
 
-            // Runtime stage: the ENV lines, with the ports moved off 8080/8081 so parallel tests do not collide.
-            var environment = EnvLines().Matches(string.Join('\n', dockerfile.SkipWhile(l => !l.Contains(" AS runtime", StringComparison.Ordinal))))
+            // Runtime stage: the ENV lines, with the ports moved off 8080/8081 so parallel tests do not collide, and the
+            // ENTRYPOINT, its /app (the WORKDIR) being the publish output here.
+            var runtimeStage = dockerfile.SkipWhile(l => !l.Contains(" AS runtime", StringComparison.Ordinal)).ToList();
+            var environment = EnvLines().Matches(string.Join('\n', runtimeStage))
                 .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+            var entrypoint = JsonSerializer.Deserialize<string[]>(runtimeStage.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))["ENTRYPOINT ".Length..])!;
+            var program = entrypoint[0].StartsWith("./", StringComparison.Ordinal) ? Path.Combine(output, entrypoint[0][2..])
+                : entrypoint[0].StartsWith("/app/", StringComparison.Ordinal) ? Path.Combine(output, entrypoint[0]["/app/".Length..])
+                : entrypoint[0];
+            Assert.True(!Path.IsPathRooted(program) || File.Exists(program), $"the ENTRYPOINT's {entrypoint[0]} is not in the publish output");
             Assert.Equal("Production", environment["DOTNET_ENVIRONMENT"]);
             var (data, control) = (TestPorts.Free(), TestPorts.Free());
             environment["Endpoints__Data"] = $"http://127.0.0.1:{data}";
             environment["Endpoints__Control"] = $"http://127.0.0.1:{control}";
             environment["DataDirectory"] = Path.Combine(work, "data");
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = output };
-            start.ArgumentList.Add("OriginGateway.dll");
+            var start = new ProcessStartInfo(program) { WorkingDirectory = output };
+            foreach (var argument in entrypoint[1..])
+            {
+                start.ArgumentList.Add(argument);
+            }
             foreach (var (name, value) in environment)
             {
                 start.Environment[name] = value;
