@@ -97,9 +97,12 @@ ORIGIN_HOSTPORT=${ORIGIN_HOSTPORT%/}
 
 GW_CMD=(dotnet "$GW_DIR/app/OriginGateway.dll")
 case $BUILD in
-  native) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT (default instruction set)" GW_CMD=("$GW_DIR/app/OriginGateway") ;;
-  native-v3) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT" GW_CMD=("$GW_DIR/app/OriginGateway")
-    grep -qw avx2 /proc/cpuinfo && PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)" ;;
+  native | native-v3) PUBLISH=(-r linux-x64 -p:PublishAot=true) BUILT="Native AOT" GW_CMD=("$GW_DIR/app/OriginGateway")
+    if [[ $BUILD == native-v3 ]] && grep -qw avx2 /proc/cpuinfo; then
+      PUBLISH+=(-p:IlcInstructionSet=x86-64-v3) BUILT+=" (x86-64-v3)"
+    else
+      BUILT+=" (default instruction set)"
+    fi ;;
   r2r) PUBLISH=(--use-current-runtime --self-contained false -p:PublishReadyToRun=true) BUILT=ReadyToRun ;;
   jit) PUBLISH=() BUILT=JIT ;;
 esac
