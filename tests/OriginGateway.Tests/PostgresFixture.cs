@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OriginGateway.Persistence;
 
 namespace OriginGateway.Tests;
 
@@ -34,7 +36,10 @@ public sealed class PostgresFixture : IDisposable
         Port = TestPorts.Free();
         Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
         Start();
-        _admin = $"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false;Timeout={(int)Deadline.TotalSeconds};Command Timeout={(int)Deadline.TotalSeconds}";
+        _admin = new NpgsqlConnectionStringBuilder($"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false")
+        {
+            Timeout = (int)Deadline.TotalSeconds, CommandTimeout = (int)Deadline.TotalSeconds,
+        }.ConnectionString;
     }
 
     public int Port { get; }
@@ -46,6 +51,10 @@ public sealed class PostgresFixture : IDisposable
     /// test deadlines set their own.
     /// </summary>
     public static TimeSpan Deadline { get; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A control database on <paramref name="connectionString"/> (from <see cref="NewDatabase"/>) with <see cref="Deadline"/>.</summary>
+    internal static ControlDatabase Open(string connectionString) =>
+        new(DatabaseProvider.Postgres, connectionString, NullLogger<ControlDatabase>.Instance, Deadline);
 
     /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections.</summary>
     public void Start() =>

@@ -145,4 +145,4 @@ public sealed class SqliteControlDatabaseTests : ControlDatabaseTests
 }
 
 public sealed class PostgresControlDatabaseTests(PostgresFixture postgres)
-    : ControlDatabaseTests(new ControlDatabase(DatabaseProvider.Postgres, postgres.NewDatabase(), NullLogger<ControlDatabase>.Instance, PostgresFixture.Deadline)), IClassFixture<PostgresFixture>;
+    : ControlDatabaseTests(PostgresFixture.Open(postgres.NewDatabase())), IClassFixture<PostgresFixture>;

@@ -542,12 +542,12 @@ public sealed class PostgresTaskEngineTests : TaskEngineTests, IClassFixture<Pos
     }
 
     private PostgresTaskEngineTests(string connectionString)
-        : base(new ControlDatabase(DatabaseProvider.Postgres, connectionString, NullLogger<ControlDatabase>.Instance, PostgresFixture.Deadline)) => _connectionString = connectionString;
+        : base(PostgresFixture.Open(connectionString)) => _connectionString = connectionString;
 
     [Fact]
     public async Task ConcurrentLeases_FromManyReplicas_NeverTakeTheSameTask()
     {
-        using var database = new ControlDatabase(DatabaseProvider.Postgres, _connectionString, NullLogger<ControlDatabase>.Instance, PostgresFixture.Deadline);
+        using var database = PostgresFixture.Open(_connectionString);
         var store = new SqlTaskStore(database);
         for (var i = 0; i < 40; i++)
         {
