@@ -1,7 +1,7 @@
 # OriginGateway container: build and compile natively with the SDK, run on the runtime's dependencies image as a
 # non-root user. The same publish step runs in the tests (no Docker engine on the build machines). Native AOT for the
 # build stage's own platform (linux-x64 or linux-arm64) and the compiler's default instruction set: the gateway serves
-# its first requests at full speed (no JIT warm-up) and peaks ~90 MiB lower than the runtime build, with the same
+# its first requests at full speed (no JIT warm-up) and peaks 80–90 MiB lower than the runtime build, with the same
 # steady-state speed (bench/README.md, "The container's build"). The compiler links with clang and zlib.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update \
