@@ -16,6 +16,8 @@ internal static class ObjectReadHandler
     /// <summary>How a GET/HEAD was served (<c>01-data-plane.md</c> §1.5).</summary>
     public const string ActionHeader = "x-origin-action";
 
+    private const int ChunkSize = 64 * 1024;
+
     /// <param name="request">The request.</param>
     /// <param name="origin">Where misses go (null: answer the bucket's own 404 / 500).</param>
     /// <param name="action">The x-origin-action of a response served from the store: hit, or the action whose fill stored it.</param>
@@ -165,8 +167,7 @@ internal static class ObjectReadHandler
         response.ContentLength = range.Length;
         if (reader is not null)
         {
-            using var chunk = ReadChunks.Shared.Take(range.Length);
-            await BodyPump.CopyAsync(context, new StoredBody(reader), range.Start, range.Start + range.Length, chunk.Size).ConfigureAwait(false);
+            await BodyPump.CopyAsync(context, new StoredBody(reader), range.Start, range.Start + range.Length, ChunkSize).ConfigureAwait(false);
         }
         return true;
     }
