@@ -58,11 +58,18 @@ internal sealed partial class EgressGuard(
     }
 
     /// <summary>The <see cref="SocketsHttpHandler.ConnectCallback"/>: resolve, check, dial a checked address.</summary>
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        ConnectAsync(context, leaveEventThread: true, cancellationToken);
+
+    /// <summary>The forwarding handler's callback: checked the same way; its connections do not leave the event thread (<see cref="OutgoingStream"/>).</summary>
+    public ValueTask<Stream> ConnectForwardingAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        ConnectAsync(context, leaveEventThread: false, cancellationToken);
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool leaveEventThread, CancellationToken cancellationToken)
     {
         var endPoint = context.DnsEndPoint;
         var addresses = await ResolveAllowedAsync(endPoint.Host, endPoint.Port, cancellationToken).ConfigureAwait(false);
-        return await OutgoingStream.ConnectAsync(addresses, endPoint.Port, cancellationToken).ConfigureAwait(false);
+        return await OutgoingStream.ConnectAsync(addresses, endPoint.Port, leaveEventThread, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Resolves a host and returns its addresses when every one may be dialled; throws <see cref="EgressDeniedException"/> otherwise.</summary>

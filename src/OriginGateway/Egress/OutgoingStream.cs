@@ -11,12 +11,20 @@ namespace OriginGateway.Egress;
 /// <remarks>
 /// With the runtime's inline socket completions the code after a read would otherwise run on the socket engine's event
 /// thread (<see cref="EventThreads"/>): a fill's staging write and hashing, a task's database updates, a commit. Without
-/// them a read that waited completes on the pool already, and nothing is added.
+/// them a read that waited completes on the pool already, and nothing is added. The Proxy action's forwarding connections
+/// are the one exception (<paramref name="leaveEventThread"/> false): after their reads runs YARP's copy into the client's
+/// response, and the action leaves the event thread itself before any store work (<c>ProxyAction</c>).
 /// </remarks>
-internal sealed class OutgoingStream(Socket socket) : NetworkStream(socket, ownsSocket: true)
+internal sealed class OutgoingStream(Socket socket, bool leaveEventThread = true) : NetworkStream(socket, ownsSocket: true)
 {
+    private readonly bool _leave = leaveEventThread && EventThreads.InlineCompletions;
+
     /// <summary>Connects to the first of <paramref name="addresses"/> that answers on <paramref name="port"/>, in turn; returns the connection's stream.</summary>
-    public static async ValueTask<Stream> ConnectAsync(IReadOnlyList<System.Net.IPAddress> addresses, int port, CancellationToken cancellationToken)
+    public static ValueTask<Stream> ConnectAsync(IReadOnlyList<System.Net.IPAddress> addresses, int port, CancellationToken cancellationToken) =>
+        ConnectAsync(addresses, port, leaveEventThread: true, cancellationToken);
+
+    /// <summary>As above; with <paramref name="leaveEventThread"/> false the code after the connection's reads and writes goes on where they completed.</summary>
+    public static async ValueTask<Stream> ConnectAsync(IReadOnlyList<System.Net.IPAddress> addresses, int port, bool leaveEventThread, CancellationToken cancellationToken)
     {
         SocketException? last = null;
         foreach (var address in addresses)
@@ -38,8 +46,11 @@ internal sealed class OutgoingStream(Socket socket) : NetworkStream(socket, owns
                 throw;
             }
             // The request is written by whoever goes on from here.
-            await EventThreads.Leave();
-            return new OutgoingStream(socket);
+            if (leaveEventThread)
+            {
+                await EventThreads.Leave();
+            }
+            return new OutgoingStream(socket, leaveEventThread);
         }
         throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
@@ -47,13 +58,13 @@ internal sealed class OutgoingStream(Socket socket) : NetworkStream(socket, owns
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = base.ReadAsync(buffer, cancellationToken);
-        return read.IsCompleted || !EventThreads.InlineCompletions ? read : ContinueOnPoolAsync(read);
+        return read.IsCompleted || !_leave ? read : ContinueOnPoolAsync(read);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var write = base.WriteAsync(buffer, cancellationToken);
-        return write.IsCompleted || !EventThreads.InlineCompletions ? write : ContinueOnPoolAsync(write);
+        return write.IsCompleted || !_leave ? write : ContinueOnPoolAsync(write);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

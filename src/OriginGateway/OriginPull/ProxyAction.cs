@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OriginGateway.Dependencies;
 using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
@@ -52,7 +53,14 @@ internal sealed partial class ProxyAction(
         var url = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName);
         var clientRange = context.Request.Headers.Range.ToString();
         var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
-        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.Invoker, RequestConfig, transformer).ConfigureAwait(false);
+        // The forwarding connections' reads go on on the socket engine's event thread (OriginHttpClient.ForwardingInvoker):
+        // what runs there is YARP's copy and the count. Store work — the tee's session, its commit, a background fill
+        // queued — and a forward that failed leave it first.
+        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, RequestConfig, transformer).ConfigureAwait(false);
+        if (pull.Rule.CopyOriginData || error != ForwarderError.None)
+        {
+            await EventThreads.Leave();
+        }
         await transformer.FinishAsync(error).ConfigureAwait(false);
     }
 
@@ -142,6 +150,8 @@ internal sealed partial class ProxyAction(
                 Count(httpContext, session: null);
                 return proceed;
             }
+            // Admission and the store's write session are store work: off the event thread the answer's headers came in on.
+            await EventThreads.Leave();
             var status = proxyResponse.StatusCode;
             if (status == HttpStatusCode.OK && range is null)
             {
@@ -186,7 +196,7 @@ internal sealed partial class ProxyAction(
                     // A forward that broke, or a tee the store refused, is a body that did not arrive whole here.
                     var copyFailure = error switch
                     {
-                        ForwarderError.None => _tee.Failed ? Dependencies.DependencyFailure.StoreFailed : "",
+                        ForwarderError.None => _tee.Failed ? DependencyFailure.StoreFailed : "",
                         ForwarderError.ResponseBodyDestination => "Truncated",
                         ForwarderError.RequestTimedOut => "OriginTimeout",
                         _ => "ClientGone",

@@ -1,3 +1,4 @@
+using OriginGateway.Dependencies;
 using OriginGateway.Storage;
 
 namespace OriginGateway.OriginPull;
@@ -28,6 +29,8 @@ internal sealed class TeeStream(Stream inner, ObjectWriteSession? session) : Str
         Written += buffer.Length;
         if (session is not null && !Failed)
         {
+            // The forwarding connections' reads complete on the socket engine's event thread; a store write does not run there.
+            await EventThreads.Leave();
             try
             {
                 await session.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);

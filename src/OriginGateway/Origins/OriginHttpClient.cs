@@ -7,36 +7,59 @@ namespace OriginGateway.Origins;
 /// every connection goes through the egress guard; no environment proxy, no cookies, no automatic
 /// decompression or redirects, an explicit connect timeout, no tracing headers added.
 /// </summary>
+/// <remarks>
+/// The Proxy action forwards through a second pool of connections with the same settings (<see cref="ForwardingInvoker"/>)
+/// whose reads go on on the socket engine's event thread, where YARP copies the origin's bytes into the client's response
+/// without a hand-off to the thread pool per read (<see cref="OutgoingStream"/>).
+/// </remarks>
 internal sealed class OriginHttpClient : IDisposable
 {
     public OriginHttpClient(EgressGuard guard, OriginPullOptions options)
-        : this(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-            ConnectTimeout = options.ConnectTimeout,
-            ConnectCallback = guard.ConnectAsync,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-            MaxResponseHeadersLength = 64,
-            ActivityHeadersPropagator = null,
-            EnableMultipleHttp2Connections = true,
-        })
+        : this(CreateHandler(guard.ConnectAsync, options), CreateHandler(guard.ConnectForwardingAsync, options))
     {
     }
 
-    /// <summary>Over any handler (the unit tests' in-memory origins).</summary>
+    /// <summary>Over any handler (the unit tests' in-memory origins); forwarding uses it too.</summary>
     internal OriginHttpClient(HttpMessageHandler handler)
+        : this(handler, forwardingHandler: null)
+    {
+    }
+
+    private OriginHttpClient(HttpMessageHandler handler, HttpMessageHandler? forwardingHandler)
     {
         Handler = handler;
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        ForwardingInvoker = forwardingHandler is null ? Invoker : new HttpMessageInvoker(forwardingHandler, disposeHandler: true);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
+    /// <summary>The Proxy action's forwarding connections (see the remarks).</summary>
+    public HttpMessageInvoker ForwardingInvoker { get; }
+
     /// <summary>The guarded handler, for clients that need an <see cref="HttpClient"/> of their own (the S3 client).</summary>
     public HttpMessageHandler Handler { get; }
 
-    public void Dispose() => Invoker.Dispose();
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        if (!ReferenceEquals(ForwardingInvoker, Invoker))
+        {
+            ForwardingInvoker.Dispose();
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect, OriginPullOptions options) => new()
+    {
+        UseProxy = false,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        ConnectTimeout = options.ConnectTimeout,
+        ConnectCallback = connect,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+        MaxResponseHeadersLength = 64,
+        ActivityHeadersPropagator = null,
+        EnableMultipleHttp2Connections = true,
+    };
 }

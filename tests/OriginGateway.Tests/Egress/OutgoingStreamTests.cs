@@ -80,4 +80,23 @@ public sealed class OutgoingStreamTests
         accepted.Shutdown(SocketShutdown.Send);
         Assert.Equal(0, await stream.ReadAsync(buffer));
     }
+
+    [Fact]
+    public async Task AForwardingConnection_CarriesBytesBothWays()
+    {
+        // The Proxy action's connections (leaveEventThread: false): the same stream, without the hand-off after a wait.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var stream = await OutgoingStream.ConnectAsync([IPAddress.Loopback], port, leaveEventThread: false, CancellationToken.None);
+        using var accepted = await listener.AcceptSocketAsync();
+        await stream.WriteAsync("GET"u8.ToArray());
+        var received = new byte[3];
+        Assert.Equal(3, await accepted.ReceiveAsync(received, SocketFlags.None));
+        var buffer = new byte[16];
+        var reading = stream.ReadAsync(buffer);
+        await accepted.SendAsync("200"u8.ToArray(), SocketFlags.None);
+        Assert.Equal(3, await reading);
+        Assert.Equal("200"u8.ToArray(), buffer[..3]);
+    }
 }

@@ -62,6 +62,60 @@ public sealed class TeeStreamTests : IDisposable
         Assert.False(tee.Failed);
     }
 
+    [Fact]
+    public async Task OnAThreadOutsideThePool_TheClientIsWrittenThere_AndTheStoreOnThePool()
+    {
+        // The forwarding connections' reads complete on the socket engine's event threads, which are not the pool's: the
+        // client's copy stays there, the store's write does not.
+        using var client = new MemoryStream();
+        var session = new RecordingSession();
+        var tee = new TeeStream(client, session);
+        var countOnly = new TeeStream(new MemoryStream(), session: null);
+        Task? write = null;
+        var countedAtOnce = false;
+        var eventThread = new Thread(() =>
+        {
+            countedAtOnce = countOnly.WriteAsync(new byte[10]).AsTask().IsCompletedSuccessfully;
+            write = tee.WriteAsync(new byte[100]).AsTask();
+        }) { IsBackground = true };
+        eventThread.Start();
+        eventThread.Join();
+        await write!;
+
+        Assert.True(countedAtOnce);
+        Assert.Equal(100, client.Length);
+        Assert.Equal(1, session.Writes);
+        Assert.True(session.OnPool);
+        Assert.NotEqual(eventThread.ManagedThreadId, session.ThreadId);
+    }
+
+    private sealed class RecordingSession : ObjectWriteSession
+    {
+        public int Writes { get; private set; }
+
+        public bool OnPool { get; private set; }
+
+        public int ThreadId { get; private set; }
+
+        public override long Length => 0;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            Writes++;
+            OnPool = Thread.CurrentThread.IsThreadPoolThread;
+            ThreadId = Environment.CurrentManagedThreadId;
+            return ValueTask.CompletedTask;
+        }
+
+        public override FileObjectReader OpenStagingReader() => throw new NotSupportedException();
+
+        public override Task<ObjectWriteResult> CommitAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override void Dispose()
+        {
+        }
+    }
+
     private sealed class FailingSession : ObjectWriteSession
     {
         public int Writes { get; private set; }
