@@ -54,8 +54,9 @@ internal sealed partial class ProxyAction(
         var clientRange = context.Request.Headers.Range.ToString();
         var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
         // The forwarding connections' reads go on on the socket engine's event thread (OriginHttpClient.ForwardingInvoker):
-        // what runs there is YARP's copy and the count. Store work — the tee's session, its commit, a background fill
-        // queued — and a forward that failed leave it first.
+        // what runs there is YARP's copy, the count and, after the forward, the request's non-blocking bookkeeping (metrics,
+        // queued log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that
+        // failed leave it first.
         var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, RequestConfig, transformer).ConfigureAwait(false);
         if (pull.Rule.CopyOriginData || error != ForwarderError.None)
         {
