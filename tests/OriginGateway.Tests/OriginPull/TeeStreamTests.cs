@@ -40,7 +40,7 @@ public sealed class TeeStreamTests : IDisposable
     public async Task AStoreThatFails_IsDropped_WhileTheClientKeepsReceiving()
     {
         using var client = new MemoryStream();
-        var tee = new TeeStream(client, new FailingSession());
+        var tee = new TeeStream(client, new TestSession(fail: true));
 
         await tee.WriteAsync("first"u8.ToArray());
         await tee.WriteAsync("second"u8.ToArray());
@@ -68,7 +68,7 @@ public sealed class TeeStreamTests : IDisposable
         // The forwarding connections' reads complete on the socket engine's event threads, which are not the pool's: the
         // client's copy stays there, the store's write does not.
         using var client = new MemoryStream();
-        var session = new RecordingSession();
+        var session = new TestSession();
         var tee = new TeeStream(client, session);
         var countOnly = new TeeStream(new MemoryStream(), session: null);
         Task? write = null;
@@ -89,7 +89,8 @@ public sealed class TeeStreamTests : IDisposable
         Assert.NotEqual(eventThread.ManagedThreadId, session.ThreadId);
     }
 
-    private sealed class RecordingSession : ObjectWriteSession
+    /// <summary>A write session that records where each write ran, and fails every write when told to (a full disk).</summary>
+    private sealed class TestSession(bool fail = false) : ObjectWriteSession
     {
         public int Writes { get; private set; }
 
@@ -104,28 +105,7 @@ public sealed class TeeStreamTests : IDisposable
             Writes++;
             OnPool = Thread.CurrentThread.IsThreadPoolThread;
             ThreadId = Environment.CurrentManagedThreadId;
-            return ValueTask.CompletedTask;
-        }
-
-        public override FileObjectReader OpenStagingReader() => throw new NotSupportedException();
-
-        public override Task<ObjectWriteResult> CommitAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public override void Dispose()
-        {
-        }
-    }
-
-    private sealed class FailingSession : ObjectWriteSession
-    {
-        public int Writes { get; private set; }
-
-        public override long Length => 0;
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-        {
-            Writes++;
-            throw new IOException("disk full");
+            return fail ? throw new IOException("disk full") : ValueTask.CompletedTask;
         }
 
         public override FileObjectReader OpenStagingReader() => throw new NotSupportedException();
