@@ -79,9 +79,9 @@ exec 9>/tmp/bench-suite.lock
 flock -n 9 || die "another benchmark run is in progress (lock /tmp/bench-suite.lock)"
 
 # ext4 without a journal does not reuse an inode for 60 s after its deletion (360 s while its table block is dirty), and
-# every file it creates meanwhile scans past each such inode of its block group: a run started right after the last one
-# deleted its data paid for it in its first cold misses (cold1k 585–1,155 against 250–300 CPU-µs per miss settled;
-# bench/README.md, "Deleted files and the cold runs"). Each run notes when its clean-up ran; the next one waits out the rest.
+# every file it creates meanwhile scans past each such inode of its block group, so a run started right after the last
+# one deleted its data pays for it in its first cold misses (bench/README.md, "Deleted files and the cold runs"). Each
+# run notes when its clean-up ran; the next one waits out the rest.
 CLEANED=/tmp/bench-suite.cleaned SETTLED=0
 tmp_dev=$(df --output=source /tmp 2>/dev/null | tail -1) tmp_dev=${tmp_dev##*/}
 if ((SETTLE)) && [[ -f $CLEANED && $(cat "/sys/fs/ext4/$tmp_dev/journal_task" 2>/dev/null) == "<none>" ]]; then

@@ -11,9 +11,8 @@ Default("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION", "256");
 // Socket completions run on the socket engine's event threads instead of being handed to the thread pool first: one hop
 // less per receive and send. Kestrel hands its own work on from there (to its I/O queues, then the request to the pool),
 // and the gateway's outgoing connections (origins, callbacks, the S3 store: OutgoingStream) and database calls
-// (ControlDatabase.WithConnectionAsync) go on on the pool as before: no code of the gateway runs on an event thread but a
-// proxied request's own — YARP's copy from the forwarding connections (OriginHttpClient.ForwardingInvoker), the count and
-// the request's non-blocking bookkeeping (metrics, the queued log lines); its store work leaves first (ProxyAction). Measured, 3 rounds each on one VM: proxy64k 0.95 -> 1.24 x nginx,
+// (ControlDatabase.WithConnectionAsync) go on on the pool as before; the one exception, the Proxy action's forwarding
+// connections, is described at EventThreads. Measured, 3 rounds each on one VM: proxy64k 0.95 -> 1.24 x nginx,
 // redirect 0.72 -> 0.98, hit1k 1.44 -> 1.51, cold1m wall 1.30 -> 1.16, CPU per proxied request -22 %
 // (bench/results/2026-12-04-event-threads.md; the first measurement, with the gateway's code on the event threads:
 // bench/results/2026-12-04-inline-completions.md).
