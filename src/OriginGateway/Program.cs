@@ -4,7 +4,7 @@ using OriginGateway.Hosting;
 // value wins (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 turns the second one off).
 
 // The shared byte-array pool keeps 32 arrays of a size per core. Every response body in flight holds one (the body pump's
-// chunk in Kestrel's pipe, YARP's copy buffer): at 200 clients of one fill that pool missed on ~40 % of the chunks, and
+// chunk in Kestrel's pipe): at 200 clients of one fill that pool missed on ~40 % of the chunks, and
 // the gateway allocated 1.4 GB and ran 58 full collections to serve 3.2 GB (bench/README.md).
 Default("DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION", "256");
 

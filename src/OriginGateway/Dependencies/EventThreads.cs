@@ -8,9 +8,9 @@ namespace OriginGateway.Dependencies;
 /// every connection of the process. The gateway's code leaves it right after each operation on a connection it opened
 /// (an origin's, the S3 store's, the database's), so a staging write, a hash or a database update never holds the clients'
 /// connections, and nothing that waits synchronously can wait on its own event thread. The one exception is the Proxy
-/// action's forwarding connections: after their reads YARP copies the origin's bytes into the client's response there, and
-/// the gateway counts them and, once the forward is done, does the request's non-blocking bookkeeping (metrics, queued log
-/// lines); the action leaves before any store work (<c>ProxyAction</c>, <c>TeeStream</c>).
+/// action's forwarding connections: after their reads the body pump moves the origin's bytes into the client's response
+/// there and, once the forward is done, the gateway does the request's non-blocking bookkeeping (metrics, queued log lines);
+/// the action leaves before any store work (<c>ProxyAction</c>, <c>ForwardedBody</c>).
 /// </summary>
 internal static class EventThreads
 {

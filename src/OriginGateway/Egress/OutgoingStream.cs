@@ -12,8 +12,8 @@ namespace OriginGateway.Egress;
 /// With the runtime's inline socket completions the code after a read would otherwise run on the socket engine's event
 /// thread (<see cref="EventThreads"/>): a fill's staging write and hashing, a task's database updates, a commit. Without
 /// them a read that waited completes on the pool already, and nothing is added. The Proxy action's forwarding connections
-/// are the one exception (<paramref name="leaveEventThread"/> false): after their reads runs YARP's copy into the client's
-/// response, and the action leaves the event thread itself before any store work (<c>ProxyAction</c>).
+/// are the one exception (<paramref name="leaveEventThread"/> false): after their reads the body pump moves the bytes into the
+/// client's response, and the action leaves the event thread itself before any store work (<c>ProxyAction</c>).
 /// </remarks>
 internal sealed class OutgoingStream(Socket socket, bool leaveEventThread = true) : NetworkStream(socket, ownsSocket: true)
 {

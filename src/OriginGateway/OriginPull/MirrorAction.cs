@@ -12,7 +12,7 @@ namespace OriginGateway.OriginPull;
 /// stream its bytes as they arrive; a ranged miss gets its bytes at once (from the fill, or from a
 /// ranged origin request) while one full fill, pinned to the origin's version, runs behind it.
 /// </summary>
-internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, OriginFetcher fetcher, GatewayMetrics metrics)
+internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, OriginFetcher fetcher, GatewayMetrics metrics, OriginPullOptions options)
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -171,18 +171,11 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             response.ContentLength = length;
         }
-        await using var body = await origin.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
-        var counted = new TeeStream(response.Body, session: null);
-        try
-        {
-            await body.CopyToAsync(counted, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException)
-        {
-            ResponseCut.Abort(context);
-        }
-        pull.BytesSent = counted.Written;
-        metrics.BytesServed("origin", counted.Written);
+        await using var stream = await origin.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        using var body = new ForwardedBody(stream, session: null, options.BodyIdleTimeout);
+        var sent = await BodyPump.CopyAsync(context, body, 0, origin.Content.Headers.ContentLength ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
+        pull.BytesSent = sent;
+        metrics.BytesServed("origin", sent);
     }
 
     private OriginFetchRequest FetchRequest(OriginPullContext pull, string? ifMatch) => new(

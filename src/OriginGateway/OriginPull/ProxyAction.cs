@@ -14,12 +14,12 @@ using Yarp.ReverseProxy.Forwarder;
 namespace OriginGateway.OriginPull;
 
 /// <summary>
-/// Proxy (async origin-pull): the origin's answer streams to the client through YARP's
-/// <see cref="IHttpForwarder"/> (Range passed on, origin errors passed through) and the object is
-/// stored off the client's path: a full 200 is teed into the store as it streams; anything else
-/// (a ranged request, a 206, a client that left, a body that did not verify) queues one
-/// de-duplicated background fill. An explicit HttpRedirectCode answers that redirect and still
-/// stores in the background; <c>CopyOriginData=false</c> stores nothing.
+/// Proxy (async origin-pull): YARP's <see cref="IHttpForwarder"/> sends the origin request and passes the origin's
+/// status and headers through (Range passed on, origin errors passed through); the body goes from the origin's
+/// connection straight into the client's response through the body pump (<see cref="ForwardedBody"/>), and the object
+/// is stored off the client's path: a full 200 is teed into the store as it streams; anything else (a ranged request,
+/// a 206, a client that left, a body that did not verify) queues one de-duplicated background fill. An explicit
+/// HttpRedirectCode answers that redirect and still stores in the background; <c>CopyOriginData=false</c> stores nothing.
 /// </summary>
 internal sealed partial class ProxyAction(
     IHttpForwarder forwarder,
@@ -29,10 +29,15 @@ internal sealed partial class ProxyAction(
     BucketPolicyService policies,
     HostSelector hosts,
     GatewayMetrics metrics,
+    OriginPullOptions options,
     ILogger<ProxyAction> logger)
 {
+    /// <summary>The largest piece of a body read from the origin into the client's response at once.</summary>
+    private const int ChunkSize = 64 * 1024;
+
     private readonly OriginIngest _ingest = ingest;
     private readonly GatewayMetrics _metrics = metrics;
+    private readonly TimeSpan _bodyIdleTimeout = options.BodyIdleTimeout;
     private readonly ILogger _logger = logger;
 
     private static readonly ForwarderRequestConfig RequestConfig = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
@@ -54,9 +59,9 @@ internal sealed partial class ProxyAction(
         var clientRange = context.Request.Headers.Range.ToString();
         var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
         // The forwarding connections' reads go on on the socket engine's event thread (OriginHttpClient.ForwardingInvoker):
-        // what runs there is YARP's copy, the count and, after the forward, the request's non-blocking bookkeeping (metrics,
-        // queued log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that
-        // failed leave it first.
+        // what runs there is the body pump and, after the forward, the request's non-blocking bookkeeping (metrics, queued
+        // log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that failed
+        // leave it first.
         var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, RequestConfig, transformer).ConfigureAwait(false);
         if (pull.Rule.CopyOriginData || error != ForwarderError.None)
         {
@@ -106,15 +111,22 @@ internal sealed partial class ProxyAction(
         return false;
     }
 
-    /// <summary>Shapes the origin request exactly as the rule says, and tees a full 200 into the store.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The tee wraps the server's response body; the write session is disposed in FinishAsync.")]
+    /// <summary>
+    /// Shapes the origin request exactly as the rule says, sends the origin's body to the client itself (YARP is told
+    /// that nothing is left to copy) and tees a full 200 into the store.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The write session is disposed in FinishAsync.")]
     private sealed class Transformer(OriginPullContext pull, Uri url, string? range, ProxyAction owner) : HttpTransformer
     {
         private ObjectWriteSession? _session;
         private IngestAdmission? _admission;
-        private TeeStream? _tee;
         private HttpResponseMessage? _response;
         private bool _queueBackground;
+        private long _sent;
+
+        /// <summary>Why the body did not reach the client whole (<c>Truncated</c>, <c>OriginTimeout</c>, <c>ClientGone</c>); null when it did or was not sent here.</summary>
+        private string? _bodyFailure;
+        private bool _storeFailed;
 
         public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
@@ -146,11 +158,23 @@ internal sealed partial class ProxyAction(
             {
                 return proceed;
             }
-            if (!pull.Rule.CopyOriginData)
+            if (pull.Rule.CopyOriginData)
             {
-                Count(httpContext, session: null);
+                await AdmitAsync(proxyResponse).ConfigureAwait(false);
+            }
+            var status = (int)proxyResponse.StatusCode;
+            if (!proceed || status is < 200 or 204 or 205 or 304)
+            {
+                // No body to send.
                 return proceed;
             }
+            await SendBodyAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            // YARP disposes the origin's answer and copies nothing more.
+            return false;
+        }
+
+        private async Task AdmitAsync(HttpResponseMessage proxyResponse)
+        {
             // Admission and the store's write session are store work: off the event thread the answer's headers came in on.
             await EventThreads.Leave();
             var status = proxyResponse.StatusCode;
@@ -171,34 +195,38 @@ internal sealed partial class ProxyAction(
                 // Part of the object: the whole is stored by a background fill.
                 _queueBackground = true;
             }
-            Count(httpContext, _session);
-            return proceed;
         }
 
-        /// <summary>The client's body through the tee: counted always, written into the store when a session is given.</summary>
-        private void Count(HttpContext httpContext, ObjectWriteSession? session)
+        /// <summary>The origin's body into the client's response (and the tee's session), read by the body pump.</summary>
+        private async Task SendBodyAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
         {
-            _tee = new TeeStream(httpContext.Response.Body, session);
-            httpContext.Response.Body = _tee;
+            var length = proxyResponse.Content.Headers.ContentLength;
+            await using var stream = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var body = new ForwardedBody(stream, _session, owner._bodyIdleTimeout);
+            _sent = await BodyPump.CopyAsync(httpContext, body, 0, length ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
+            _storeFailed = body.StoreFailed;
+            if (body.Failure.Length > 0)
+            {
+                _bodyFailure = body.Failure;
+            }
+            else if (length is { } declared ? _sent != declared : !body.Ended)
+            {
+                _bodyFailure = "ClientGone";
+            }
         }
 
         public async Task FinishAsync(ForwarderError error)
         {
-            if (_tee is not null)
-            {
-                pull.Request.Context.Response.Body = _tee.Inner;
-                pull.BytesSent = _tee.Written;
-                owner._metrics.BytesServed("origin", _tee.Written);
-            }
+            pull.BytesSent = _sent;
+            owner._metrics.BytesServed("origin", _sent);
             using (_session)
             {
-                if (_session is not null && _admission is not null && _tee is not null && _response is not null)
+                if (_session is not null && _admission is not null && _response is not null)
                 {
                     // A forward that broke, or a tee the store refused, is a body that did not arrive whole here.
                     var copyFailure = error switch
                     {
-                        ForwarderError.None => _tee.Failed ? DependencyFailure.StoreFailed : "",
-                        ForwarderError.ResponseBodyDestination => "Truncated",
+                        ForwarderError.None => _bodyFailure ?? (_storeFailed ? DependencyFailure.StoreFailed : ""),
                         ForwarderError.RequestTimedOut => "OriginTimeout",
                         _ => "ClientGone",
                     };
@@ -212,10 +240,11 @@ internal sealed partial class ProxyAction(
             {
                 owner.StoreInBackground(pull);
             }
-            if (error != ForwarderError.None && owner._logger.IsEnabled(LogLevel.Information))
+            var failure = error != ForwarderError.None ? error.ToString() : _bodyFailure;
+            if (failure is not null && owner._logger.IsEnabled(LogLevel.Information))
             {
                 var keyHash = KeyHash.Of(pull.Request.Key);
-                LogForwardError(owner._logger, pull.Request.Bucket.Name, keyHash, error);
+                LogForwardError(owner._logger, pull.Request.Bucket.Name, keyHash, failure);
             }
         }
     }
@@ -227,5 +256,5 @@ internal sealed partial class ProxyAction(
     private static partial void LogStoreDenied(ILogger logger, string bucket, string keyHash);
 
     [LoggerMessage(EventId = LogEvents.ProxyForwardError, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} key#{KeyHash} ended with {Error}")]
-    private static partial void LogForwardError(ILogger logger, string bucket, string keyHash, ForwarderError error);
+    private static partial void LogForwardError(ILogger logger, string bucket, string keyHash, string error);
 }

@@ -9,7 +9,7 @@ namespace OriginGateway.Origins;
 /// </summary>
 /// <remarks>
 /// The Proxy action forwards through a second pool of connections with the same settings (<see cref="ForwardingInvoker"/>)
-/// whose reads go on on the socket engine's event thread, where YARP copies the origin's bytes into the client's response
+/// whose reads go on on the socket engine's event thread, where the body pump moves the origin's bytes into the client's response
 /// without a hand-off to the thread pool per read (<see cref="OutgoingStream"/>).
 /// </remarks>
 internal sealed class OriginHttpClient : IDisposable

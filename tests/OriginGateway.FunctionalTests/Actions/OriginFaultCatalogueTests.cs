@@ -201,6 +201,52 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         Assert.True(Metric(await MetricsAsync(), ["origin_gateway_commits_rejected_total{", "reason=\"Unframed\""]) > before);
     }
 
+    [Fact]
+    public async Task Proxy_OfABodyThatBreaks_CutsTheClient_AndStoresNothingPartial()
+    {
+        // The Proxy's body goes from the origin's connection into the client's response as it arrives: a body that breaks
+        // cuts the client's connection (never a short but clean answer) and the tee's copy is not committed.
+        var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+        fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", RandomNumberGenerator.GetBytes(40_000));
+        string[] truncated = ["origin_gateway_commits_rejected_total{", "reason=\"Truncated\""];
+        var before = Metric(await MetricsAsync(), truncated);
+        var logBefore = Count(fixture.Gateway.Output, $"key#{keyHash} ended with Truncated");
+
+        var (status, body) = await FetchAsync(key);
+
+        Assert.Null(status);
+        Assert.Null(body);
+        await WaitForAsync(async () => Metric(await MetricsAsync(), truncated) > before, "the tee's copy was not rejected as Truncated");
+        await WaitForAsync(() => Count(fixture.Gateway.Output, $"key#{keyHash} ended with Truncated") > logBefore, "no log line naming the break");
+        await Task.Delay(300);
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+        await WaitForAsync(() => TestPaths.StagingFiles(fixture.Gateway.DataDirectory, Bucket).Length == 0, "staging leftovers");
+    }
+
+    [Fact]
+    public async Task Proxy_OfAnOriginThatStallsMidBody_CutsTheClientAfterTheIdleTimeout()
+    {
+        // OriginPull:BodyIdleTimeout (2 s here) holds for a proxied body as for a fill: the origin stalls for 6 s, the
+        // gateway gives up on it after 2 and cuts the client, reporting OriginTimeout (not the origin's later close).
+        var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        fixture.Raw.On("/" + key, async stream =>
+        {
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n"u8.ToArray());
+            await stream.WriteAsync(RandomNumberGenerator.GetBytes(50_000));
+            await Task.Delay(TimeSpan.FromSeconds(6));
+        });
+        string[] timedOut = ["origin_gateway_commits_rejected_total{", "reason=\"OriginTimeout\""];
+        var before = Metric(await MetricsAsync(), timedOut);
+
+        var (status, body) = await FetchAsync(key);
+
+        Assert.Null(status);
+        Assert.Null(body);
+        await WaitForAsync(async () => Metric(await MetricsAsync(), timedOut) > before, "the tee's copy was not rejected as OriginTimeout");
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+    }
+
     /// <summary>The client's view: the status, and the whole body — or null when the connection was cut.</summary>
     private async Task<(int? Status, byte[]? Body)> FetchAsync(string key)
     {
