@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using OriginGateway.Dependencies;
 using OriginGateway.Protocol;
 using OriginGateway.Storage;
@@ -12,7 +13,28 @@ namespace OriginGateway.OriginPull;
 /// </summary>
 internal sealed class ForwardedBody(Stream origin, ObjectWriteSession? session, TimeSpan idleTimeout) : IBodySource, IDisposable
 {
+    /// <summary>The largest piece of a forwarded body read into the client's response at once.</summary>
+    private const int ChunkSize = 64 * 1024;
+
     private CancellationTokenSource? _idle;
+
+    /// <summary>
+    /// Sends an origin answer's body to the client (and, given a session, into the store) to its declared length or, with
+    /// none, to its end; returns the bytes sent and, when the body did not reach the client whole, why
+    /// (<c>Truncated</c>, <c>OriginTimeout</c>, <c>ClientGone</c>), and whether the store's copy failed.
+    /// </summary>
+    public static async Task<(long Sent, string? Failure, bool StoreFailed)> SendAsync(HttpContext context, HttpResponseMessage response,
+        ObjectWriteSession? session, TimeSpan idleTimeout, CancellationToken cancellationToken)
+    {
+        var length = response.Content.Headers.ContentLength;
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var body = new ForwardedBody(stream, session, idleTimeout);
+        var sent = await BodyPump.CopyAsync(context, body, 0, length ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
+        var failure = body.Failure.Length > 0 ? body.Failure
+            : (length is { } declared ? sent != declared : !body.Ended) ? "ClientGone"
+            : null;
+        return (sent, failure, body.StoreFailed);
+    }
 
     /// <summary>Why the origin's body broke (<c>Truncated</c>, <c>OriginTimeout</c>); empty while it did not.</summary>
     public string Failure { get; private set; } = "";

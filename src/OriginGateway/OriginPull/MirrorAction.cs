@@ -171,9 +171,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             response.ContentLength = length;
         }
-        await using var stream = await origin.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
-        using var body = new ForwardedBody(stream, session: null, options.BodyIdleTimeout);
-        var sent = await BodyPump.CopyAsync(context, body, 0, origin.Content.Headers.ContentLength ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
+        var (sent, _, _) = await ForwardedBody.SendAsync(context, origin, session: null, options.BodyIdleTimeout, context.RequestAborted).ConfigureAwait(false);
         pull.BytesSent = sent;
         metrics.BytesServed("origin", sent);
     }

@@ -32,9 +32,6 @@ internal sealed partial class ProxyAction(
     OriginPullOptions options,
     ILogger<ProxyAction> logger)
 {
-    /// <summary>The largest piece of a body read from the origin into the client's response at once.</summary>
-    private const int ChunkSize = 64 * 1024;
-
     private readonly OriginIngest _ingest = ingest;
     private readonly GatewayMetrics _metrics = metrics;
     private readonly TimeSpan _bodyIdleTimeout = options.BodyIdleTimeout;
@@ -168,7 +165,7 @@ internal sealed partial class ProxyAction(
                 // No body to send.
                 return proceed;
             }
-            await SendBodyAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout, cancellationToken).ConfigureAwait(false);
             // YARP disposes the origin's answer and copies nothing more.
             return false;
         }
@@ -194,24 +191,6 @@ internal sealed partial class ProxyAction(
             {
                 // Part of the object: the whole is stored by a background fill.
                 _queueBackground = true;
-            }
-        }
-
-        /// <summary>The origin's body into the client's response (and the tee's session), read by the body pump.</summary>
-        private async Task SendBodyAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
-        {
-            var length = proxyResponse.Content.Headers.ContentLength;
-            await using var stream = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var body = new ForwardedBody(stream, _session, owner._bodyIdleTimeout);
-            _sent = await BodyPump.CopyAsync(httpContext, body, 0, length ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
-            _storeFailed = body.StoreFailed;
-            if (body.Failure.Length > 0)
-            {
-                _bodyFailure = body.Failure;
-            }
-            else if (length is { } declared ? _sent != declared : !body.Ended)
-            {
-                _bodyFailure = "ClientGone";
             }
         }
 
