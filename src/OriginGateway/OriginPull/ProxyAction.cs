@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Dependencies;
+using OriginGateway.Egress;
 using OriginGateway.FrontDoor;
 using OriginGateway.Observability;
 using OriginGateway.Origins;
@@ -37,7 +38,16 @@ internal sealed partial class ProxyAction(
     private readonly TimeSpan _bodyIdleTimeout = options.BodyIdleTimeout;
     private readonly ILogger _logger = logger;
 
-    private static readonly ForwarderRequestConfig RequestConfig = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+    /// <summary>
+    /// YARP's activity timeout bounds the wait for the origin's headers: <c>OriginPull:ResponseHeadersTimeout</c>, as for
+    /// every origin request (YARP's own default is 100 s). The body is not under it (see <see cref="Transformer"/>).
+    /// </summary>
+    private readonly ForwarderRequestConfig _requestConfig = new()
+    {
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = options.ResponseHeadersTimeout,
+    };
 
     public async Task HandleAsync(OriginPullContext pull)
     {
@@ -59,13 +69,28 @@ internal sealed partial class ProxyAction(
         // what runs there is the body pump and, after the forward, the request's non-blocking bookkeeping (metrics, queued
         // log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that failed
         // leave it first.
-        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, RequestConfig, transformer).ConfigureAwait(false);
+        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, _requestConfig, transformer).ConfigureAwait(false);
         if (pull.Rule.CopyOriginData || error != ForwarderError.None)
         {
             await EventThreads.Leave();
         }
         await transformer.FinishAsync(error).ConfigureAwait(false);
+        if (error != ForwarderError.None && !context.Response.HasStarted && FailureReason(error, context) is { } reason)
+        {
+            // No answer came from the origin (YARP left an empty 502 or 504): the client gets the gateway's error, as a
+            // Mirror pull that failed does.
+            await request.ErrorAsync(424, "OriginPullFailed", $"The origin pull failed: {reason}.").ConfigureAwait(false);
+        }
     }
+
+    /// <summary>Why a forward got no answer, in the fetcher's words; null when the client left.</summary>
+    private static string? FailureReason(ForwarderError error, HttpContext context) => error switch
+    {
+        ForwarderError.RequestCanceled => null,
+        ForwarderError.RequestTimedOut => "OriginTimeout",
+        _ when EgressDeniedException.IsDenial(context.Features.Get<IForwarderErrorFeature>()?.Exception, out _) => "EgressDenied",
+        _ => "OriginUnavailable",
+    };
 
     private void StoreInBackground(OriginPullContext pull)
     {
@@ -165,7 +190,9 @@ internal sealed partial class ProxyAction(
                 // No body to send.
                 return proceed;
             }
-            (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout, cancellationToken).ConfigureAwait(false);
+            // Not YARP's activity token: it is reset only by YARP's own copy, so it would cut any body that streams for
+            // longer than the headers timeout. Each read has the idle timeout; the client's leaving ends the copy.
+            (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout, httpContext.RequestAborted).ConfigureAwait(false);
             // YARP disposes the origin's answer and copies nothing more.
             return false;
         }

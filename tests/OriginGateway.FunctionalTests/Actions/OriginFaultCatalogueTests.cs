@@ -247,6 +247,74 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
     }
 
+    [Fact]
+    public async Task Proxy_OfABodyThatStreamsLongerThanTheHeadersTimeout_ArrivesWhole_AndIsStored()
+    {
+        // The headers timeout (5 s here) bounds the wait for the origin's headers only: a body that keeps coming — 9 pieces
+        // 0.8 s apart, every gap well under the 2 s idle timeout — streams for longer and is served and stored whole.
+        var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var expected = RandomNumberGenerator.GetBytes(9 * 20_000);
+        fixture.Raw.On("/" + key, async stream =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {expected.Length}\r\n\r\n"));
+            for (var piece = 0; piece < 9; piece++)
+            {
+                await stream.WriteAsync(expected.AsMemory(piece * 20_000, 20_000));
+                await stream.FlushAsync();
+                await Task.Delay(TimeSpan.FromMilliseconds(800));
+            }
+        });
+
+        var (status, body) = await FetchAsync(key);
+
+        Assert.Equal(200, status);
+        Assert.Equal(expected, body);
+        await WaitForAsync(async () => await fixture.HeadStatusAsync(key) == HttpStatusCode.OK, "the streamed body was not stored");
+        using var stored = await fixture.Gateway.Client.GetAsync(fixture.Url(key));
+        Assert.Equal("hit", stored.Headers.GetValues("x-origin-action").Single());
+        Assert.Equal(expected, await stored.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Proxy_OfAnOriginSilentBeforeItsHeaders_AnswersOriginPullFailed_AfterTheHeadersTimeout()
+    {
+        // The origin takes the request and says nothing for 12 s; the gateway gives up after its headers timeout (5 s here)
+        // and answers the gateway's error, naming the timeout — not YARP's empty 504, and not after the origin's close.
+        var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+        fixture.Raw.On("/" + key, stream => Task.Delay(TimeSpan.FromSeconds(12)));
+        var logBefore = Count(fixture.Gateway.Output, $"key#{keyHash} ended with RequestTimedOut");
+
+        using var response = await fixture.Gateway.Client.GetAsync(fixture.Url(key));
+        var error = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(424, (int)response.StatusCode);
+        Assert.Equal("application/xml", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<Code>OriginPullFailed</Code>", error, StringComparison.Ordinal);
+        Assert.Contains("OriginTimeout", error, StringComparison.Ordinal);
+        Assert.Equal("proxy", response.Headers.GetValues("x-origin-action").Single());
+        await WaitForAsync(() => Count(fixture.Gateway.Output, $"key#{keyHash} ended with RequestTimedOut") > logBefore, "no log line naming the timeout");
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+    }
+
+    [Theory]
+    [InlineData("deadp/", "OriginUnavailable")]
+    [InlineData("selfp/", "EgressDenied")]
+    public async Task Proxy_OfAnOriginThatCannotBeReached_AnswersOriginPullFailed_NamingWhy(string prefix, string reason)
+    {
+        // deadp/: a port nothing listens on; selfp/: the gateway's own listener, which the egress guard refuses. Neither
+        // answers, so the client gets the gateway's error in the API's format (not YARP's empty 502) and nothing is stored.
+        var key = prefix + Guid.NewGuid().ToString("N") + "/obj.bin";
+
+        using var response = await fixture.Gateway.Client.GetAsync(fixture.Url(key));
+        var error = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(424, (int)response.StatusCode);
+        Assert.Contains("<Code>OriginPullFailed</Code>", error, StringComparison.Ordinal);
+        Assert.Contains($"The origin pull failed: {reason}.", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+    }
+
     /// <summary>The client's view: the status, and the whole body — or null when the connection was cut.</summary>
     private async Task<(int? Status, byte[]? Body)> FetchAsync(string key)
     {

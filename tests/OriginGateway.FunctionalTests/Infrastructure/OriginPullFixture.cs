@@ -57,7 +57,9 @@ public sealed class OriginPullFixture : IAsyncLifetime
             Rule(16, "Proxy", "rawp/", Raw.Host),
             Rule(17, "Mirror", "f301/", A.Host, parameter: "<FollowRedirection>true</FollowRedirection><HttpRedirectCode>301</HttpRedirectCode>"),
             Rule(18, "Mirror", "slow/", Slow.Host),
-            Rule(19, "Proxy", "slowp/", Slow.Host));
+            Rule(19, "Proxy", "slowp/", Slow.Host),
+            Rule(20, "Proxy", "deadp/", "127.0.0.1:1"),
+            Rule(21, "Proxy", "selfp/", $"127.0.0.1:{Gateway.ControlUrl.Port}"));
         var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         if (put.StatusCode != HttpStatusCode.OK)
         {
