@@ -12,16 +12,18 @@ public sealed class OriginLimitsTests : IAsyncLifetime
     private SlowOrigin _measured = null!;
     private GatewayProcess _gateway = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        _origin = WireMockOrigin.Start();
-        _measured = await SlowOrigin.StartAsync();
-        _gateway = await GatewayProcess.StartAsync(
+        _origin = _servers.Add(WireMockOrigin.Start());
+        _measured = await _servers.AddAsync(SlowOrigin.StartAsync());
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--OriginPull:PerHostConcurrency=2",
             "--OriginPull:MaxObjectSize=10000",
             $"--Buckets:1:Name={PrivateBucket}",
-        ]);
+        ]));
         await PutRulesAsync("", OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Redirect", "broken/", "status.example.com", status: "5XX"),
             OriginPullFixture.Rule(2, "Mirror", "capped/", _measured.Host),
@@ -29,7 +31,7 @@ public sealed class OriginLimitsTests : IAsyncLifetime
         await PutRulesAsync(PrivateBucket + "/", OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Redirect", "members/", "login.example.com", status: "403"),
             OriginPullFixture.Rule(2, "Redirect", "", "fallback.example.com", status: "4XX")));
-    }
+    });
 
     private async Task PutRulesAsync(string bucketPath, string rules)
     {
@@ -37,12 +39,7 @@ public sealed class OriginLimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _origin.DisposeAsync();
-        await _measured.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     [Fact]
     public async Task RefusedAnonymousRead_FiresA403Redirect_AndA4XXClassRule()

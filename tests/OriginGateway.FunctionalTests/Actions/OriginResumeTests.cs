@@ -20,33 +20,28 @@ public sealed class OriginResumeTests : IAsyncLifetime
     private CuttingRelay _s3Relay = null!;
     private GatewayProcess _gateway = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        _nginx = await NginxOrigin.StartAsync();
-        _relay = new CuttingRelay(_nginx.Port);
-        _s3 = await S3Server.StartAsync("s3o");
-        _s3Relay = new CuttingRelay(_s3.Port);
-        _gateway = await GatewayProcess.StartAsync(
+        _nginx = await _servers.AddAsync(NginxOrigin.StartAsync());
+        _relay = _servers.Add(new CuttingRelay(_nginx.Port));
+        _s3 = await _servers.AddAsync(S3Server.StartAsync("s3o"));
+        _s3Relay = _servers.Add(new CuttingRelay(_s3.Port));
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             "--OriginPull:BodyIdleTimeout=00:00:05",
             "--Tasks:RetryBase=00:00:00.05",
             "--Tasks:RetryCap=00:00:00.2",
             "--Tasks:PollInterval=00:00:00.05",
-        ]);
+        ]));
         var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "n/", _relay.Host), OriginPullFixture.Rule(2, "Mirror", "s3o/", _s3Relay.Host));
         using var put = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(_gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        _relay.Dispose();
-        await _nginx.DisposeAsync();
-        _s3Relay.Dispose();
-        await _s3.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     [Fact]
     public async Task AMirrorFillCutMidBody_IsResumedFromNginx_AndEveryClientReceivingGetsTheWholeObject()

@@ -36,17 +36,19 @@ public sealed class CorsFixture : IAsyncLifetime
 
     public WireMockOrigin Origin { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        Origin = WireMockOrigin.Start();
-        Gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32"]);
+        Origin = _servers.Add(WireMockOrigin.Start());
+        Gateway = await _servers.AddAsync(GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32"]));
         var rules = OriginPullFixture.Rules(
             OriginPullFixture.Rule(1, "Mirror", "m/", Origin.Host),
             OriginPullFixture.Rule(2, "Proxy", "p/", Origin.Host, parameter: "<CopyOriginData>false</CopyOriginData>"),
             OriginPullFixture.Rule(3, "Redirect", "r/", Origin.Host));
         await PutAsync("?origin", rules, HttpStatusCode.OK);
         await PutAsync("?cors", Configuration, HttpStatusCode.OK);
-    }
+    });
 
     private async Task PutAsync(string query, string document, HttpStatusCode expected)
     {
@@ -57,11 +59,7 @@ public sealed class CorsFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        await Origin.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 }
 
 /// <summary><c>?cors</c>, preflight <c>OPTIONS</c>, and CORS headers on hits, origin-pull answers and errors.</summary>

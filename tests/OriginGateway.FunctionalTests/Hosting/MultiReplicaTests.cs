@@ -50,17 +50,20 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
 
     public GatewayProcess B { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
+        _servers.Add(_postgres);
         _database = _postgres.NewDatabase();
-        Redis = await RedisServer.StartAsync();
-        S3 = await S3Server.StartAsync(S3Bucket);
-        Origin = WireMockOrigin.Start();
-        Slow = await SlowOrigin.StartAsync();
-        A = await StartReplicaAsync();
-        B = await StartReplicaAsync();
+        Redis = await _servers.AddAsync(RedisServer.StartAsync());
+        S3 = await _servers.AddAsync(S3Server.StartAsync(S3Bucket));
+        Origin = _servers.Add(WireMockOrigin.Start());
+        Slow = await _servers.AddAsync(SlowOrigin.StartAsync());
+        A = await _servers.AddAsync(StartReplicaAsync());
+        B = await _servers.AddAsync(StartReplicaAsync());
         Assert.Equal(HttpStatusCode.OK, (await A.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(A.DataUrl, "?origin")) { Content = new StringContent(Rules()) }.Sign())).StatusCode);
-    }
+    });
 
     /// <summary>The set's rules: <c>m/</c> mirrored from <see cref="Origin"/>, <c>s/</c> from <see cref="Slow"/>, then any more (mirrored from <see cref="Origin"/>).</summary>
     public string Rules(params string[] morePrefixes) => OriginPullFixture.Rules(
@@ -89,16 +92,7 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
         .. extra,
     ]);
 
-    public async Task DisposeAsync()
-    {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-        await Origin.DisposeAsync();
-        await Slow.DisposeAsync();
-        await S3.DisposeAsync();
-        await Redis.DisposeAsync();
-        _postgres.Dispose();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 }
 
 /// <summary>Two gateway processes sharing PostgreSQL, Redis and an S3 server act as one gateway.</summary>

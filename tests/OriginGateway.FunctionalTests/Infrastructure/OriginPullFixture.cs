@@ -22,19 +22,22 @@ public sealed class OriginPullFixture : IAsyncLifetime
 
     public RawOrigin Raw { get; } = new();
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        A = WireMockOrigin.Start();
-        B = WireMockOrigin.Start();
-        Slow = await SlowOrigin.StartAsync();
-        Gateway = await GatewayProcess.StartAsync(
+        _servers.Add(Raw);
+        A = _servers.Add(WireMockOrigin.Start());
+        B = _servers.Add(WireMockOrigin.Start());
+        Slow = await _servers.AddAsync(SlowOrigin.StartAsync());
+        Gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             "--OriginPull:NegativeCacheTtl=00:01:00",
             "--OriginPull:BodyIdleTimeout=00:00:02",
             "--OriginPull:ResponseHeadersTimeout=00:00:05",
             "--OriginPull:ConnectTimeout=00:00:02",
-        ]);
+        ]));
         var rules = Rules(
             Rule(1, "Mirror", "m/", A.Host),
             Rule(2, "Mirror", "fo/", A.Host, standbys: [B.Host]),
@@ -65,16 +68,9 @@ public sealed class OriginPullFixture : IAsyncLifetime
         {
             throw new InvalidOperationException("rules refused: " + await put.Content.ReadAsStringAsync());
         }
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-        await Slow.DisposeAsync();
-        Raw.Dispose();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     public Uri Url(string pathAndQuery) => new(Gateway.DataUrl, pathAndQuery);
 

@@ -20,11 +20,13 @@ public sealed class TaskFixture : IAsyncLifetime
 
     public FetchTaskClient Tasks { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        Origin = WireMockOrigin.Start();
-        Slow = await SlowOrigin.StartAsync();
-        Gateway = await GatewayProcess.StartAsync(
+        Origin = _servers.Add(WireMockOrigin.Start());
+        Slow = await _servers.AddAsync(SlowOrigin.StartAsync());
+        Gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             "--Tasks:RetryBase=00:00:00.05",
@@ -37,16 +39,11 @@ public sealed class TaskFixture : IAsyncLifetime
             $"--Credentials:1:SecretId={LimitedSecretId}",
             $"--Credentials:1:SecretKey={LimitedSecretKey}",
             $"--Credentials:1:Buckets:0={PrivateBucket}",
-        ]);
+        ]));
         Tasks = new FetchTaskClient(Gateway);
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        await Origin.DisposeAsync();
-        await Slow.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     /// <summary>A scheme-less origin URL, as in the COS seed's own sample.</summary>
     public string OriginUrl(string path) => $"{Origin.Host}{path}";

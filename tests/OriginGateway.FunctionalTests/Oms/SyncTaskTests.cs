@@ -32,19 +32,16 @@ public sealed class SyncTaskTests : IAsyncLifetime
         "--Tasks:PerHostLimit=4",
     ];
 
-    public async Task InitializeAsync()
-    {
-        _s3 = await S3Server.StartAsync(SourceBucket);
-        _origin = WireMockOrigin.Start();
-        _gateway = await GatewayProcess.StartAsync(Settings);
-    }
+    private readonly StartedServers _servers = new();
 
-    public async Task DisposeAsync()
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        await _gateway.DisposeAsync();
-        await _origin.DisposeAsync();
-        await _s3.DisposeAsync();
-    }
+        _s3 = await _servers.AddAsync(S3Server.StartAsync(SourceBucket));
+        _origin = _servers.Add(WireMockOrigin.Start());
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(Settings));
+    });
+
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     private async Task<(HttpStatusCode Status, JsonElement Json)> CallAsync(HttpMethod method, string path, object? body = null, string? token = Token, GatewayProcess? gateway = null)
     {

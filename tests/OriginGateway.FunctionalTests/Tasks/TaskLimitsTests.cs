@@ -12,27 +12,24 @@ public sealed class TaskLimitsTests : IAsyncLifetime
     private GatewayProcess _gateway = null!;
     private FetchTaskClient _tasks = null!;
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        _origin = WireMockOrigin.Start();
-        _slow = await SlowOrigin.StartAsync();
-        _gateway = await GatewayProcess.StartAsync(
+        _origin = _servers.Add(WireMockOrigin.Start());
+        _slow = await _servers.AddAsync(SlowOrigin.StartAsync());
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--Tasks:Workers=1",
             "--Tasks:PollInterval=00:00:00.05",
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             $"--Egress:AllowedPorts:0={_origin.Port}",
             $"--Egress:AllowedPorts:1={_slow.Port}",
-        ]);
+        ]));
         _tasks = new FetchTaskClient(_gateway);
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _origin.DisposeAsync();
-        await _slow.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     [Fact]
     public async Task Policy_IsCheckedAgainWhenTheTaskRuns()

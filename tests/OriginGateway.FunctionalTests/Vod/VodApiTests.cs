@@ -22,12 +22,14 @@ public sealed class VodFixture : IAsyncLifetime
     /// <summary>The event notifications the gateway sent to <c>/events</c>: signature header and body.</summary>
     public IEnumerable<(string Signature, byte[] Body)> Events => Origin.Hits("/events").Select(h => (h.Headers[CallbackSignature.HeaderName], h.Body));
 
-    public async Task InitializeAsync()
+    private readonly StartedServers _servers = new();
+
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        Origin = WireMockOrigin.Start();
-        Other = WireMockOrigin.Start();
+        Origin = _servers.Add(WireMockOrigin.Start());
+        Other = _servers.Add(WireMockOrigin.Start());
         Origin.Status("/events", 200);
-        Gateway = await GatewayProcess.StartAsync(
+        Gateway = await _servers.AddAsync(GatewayProcess.StartAsync(
         [
             "--Egress:AllowedNetworks:0=127.0.0.1/32",
             "--Tasks:PollInterval=00:00:00.05",
@@ -36,16 +38,11 @@ public sealed class VodFixture : IAsyncLifetime
             $"--Vod:EventCallbackUrl=http://{Origin.Host}/events",
             "--Buckets:1:Name=media-1250000000",
             "--Vod:RegionBuckets:ap-chongqing=media-1250000000",
-        ]);
+        ]));
         Api = new Tc3Client(Gateway);
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        await Origin.DisposeAsync();
-        await Other.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 }
 
 public sealed class VodApiTests(VodFixture fixture) : IClassFixture<VodFixture>

@@ -12,18 +12,16 @@ public sealed class VodHlsLimitsTests : IAsyncLifetime
     private GatewayProcess _gateway = null!;
     private Tc3Client _api = null!;
 
-    public async Task InitializeAsync()
-    {
-        _origin = WireMockOrigin.Start();
-        _gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4"]);
-        _api = new Tc3Client(_gateway);
-    }
+    private readonly StartedServers _servers = new();
 
-    public async Task DisposeAsync()
+    public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
-        await _gateway.DisposeAsync();
-        await _origin.DisposeAsync();
-    }
+        _origin = _servers.Add(WireMockOrigin.Start());
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4"]));
+        _api = new Tc3Client(_gateway);
+    });
+
+    public async Task DisposeAsync() => await _servers.DisposeAsync();
 
     private void Stream(string directory, int segments, int missing = -1)
     {
