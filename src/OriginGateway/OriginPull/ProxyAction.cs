@@ -190,8 +190,8 @@ internal sealed partial class ProxyAction(
                 // No body to send.
                 return proceed;
             }
-            // Not YARP's activity token: it is reset only by YARP's own copy, so it would cut any body that streams for
-            // longer than the headers timeout. Each read has the idle timeout; the client's leaving ends the copy.
+            // The body does not hang on YARP's activity token (the headers timeout, reset by YARP's own copy, which does
+            // not run here): each read has the idle timeout, and the client's leaving ends the copy.
             (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout, httpContext.RequestAborted).ConfigureAwait(false);
             // YARP disposes the origin's answer and copies nothing more.
             return false;
