@@ -16,7 +16,8 @@ namespace OriginGateway.OriginPull;
 
 /// <summary>
 /// Proxy (async origin-pull): YARP's <see cref="IHttpForwarder"/> sends the origin request and passes the origin's
-/// status and headers through (Range passed on, origin errors passed through); the body goes from the origin's
+/// status and headers through (Range passed on, origin errors passed through; no answer at all is the gateway's 424
+/// <c>OriginPullFailed</c>, as for a Mirror); the body goes from the origin's
 /// connection straight into the client's response through the body pump (<see cref="ForwardedBody"/>), and the object
 /// is stored off the client's path: a full 200 is teed into the store as it streams; anything else (a ranged request,
 /// a 206, a client that left, a body that did not verify) queues one de-duplicated background fill. An explicit
