@@ -21,13 +21,14 @@ internal sealed class ForwardedBody(Stream origin, ObjectWriteSession? session, 
     /// <summary>
     /// Sends an origin answer's body to the client (and, given a session, into the store) to its declared length or, with
     /// none, to its end; returns the bytes sent and, when the body did not reach the client whole, why
-    /// (<c>Truncated</c>, <c>OriginTimeout</c>, <c>ClientGone</c>), and whether the store's copy failed.
+    /// (<c>Truncated</c>, <c>OriginTimeout</c>, <c>ClientGone</c>), and whether the store's copy failed. The copy ends when
+    /// the client leaves (<see cref="HttpContext.RequestAborted"/>).
     /// </summary>
     public static async Task<(long Sent, string? Failure, bool StoreFailed)> SendAsync(HttpContext context, HttpResponseMessage response,
-        ObjectWriteSession? session, TimeSpan idleTimeout, CancellationToken cancellationToken)
+        ObjectWriteSession? session, TimeSpan idleTimeout)
     {
         var length = response.Content.Headers.ContentLength;
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
         using var body = new ForwardedBody(stream, session, idleTimeout);
         var sent = await BodyPump.CopyAsync(context, body, 0, length ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
         var failure = body.Failure.Length > 0 ? body.Failure

@@ -171,7 +171,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         {
             response.ContentLength = length;
         }
-        var (sent, _, _) = await ForwardedBody.SendAsync(context, origin, session: null, options.BodyIdleTimeout, context.RequestAborted).ConfigureAwait(false);
+        var (sent, _, _) = await ForwardedBody.SendAsync(context, origin, session: null, options.BodyIdleTimeout).ConfigureAwait(false);
         pull.BytesSent = sent;
         metrics.BytesServed("origin", sent);
     }
@@ -215,7 +215,7 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
                     response.ContentLength = body.Length;
                     return body.Length == 0 ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
                 }
-                return request.ErrorAsync(424, "OriginPullFailed", $"The origin pull failed: {start.Reason}.");
+                return pull.AnswerFailedAsync(start.Reason);
         }
     }
 }

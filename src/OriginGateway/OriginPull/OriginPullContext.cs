@@ -13,4 +13,7 @@ internal sealed record OriginPullContext(DataRequest Request, CompiledRule Rule,
 
     /// <summary>The body bytes the action sent to the client, when it streamed one; else the response's own length counts.</summary>
     public long? BytesSent { get; set; }
+
+    /// <summary>The answer to a pull that got nothing usable from the origin: 424 <c>OriginPullFailed</c> naming why.</summary>
+    public Task AnswerFailedAsync(string reason) => Request.ErrorAsync(424, "OriginPullFailed", $"The origin pull failed: {reason}.");
 }

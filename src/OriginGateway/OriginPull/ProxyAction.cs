@@ -80,7 +80,7 @@ internal sealed partial class ProxyAction(
         {
             // No answer came from the origin (YARP left an empty 502 or 504): the client gets the gateway's error, as a
             // Mirror pull that failed does.
-            await request.ErrorAsync(424, "OriginPullFailed", $"The origin pull failed: {reason}.").ConfigureAwait(false);
+            await pull.AnswerFailedAsync(reason).ConfigureAwait(false);
         }
     }
 
@@ -193,7 +193,7 @@ internal sealed partial class ProxyAction(
             }
             // The body does not hang on YARP's activity token (the headers timeout, reset by YARP's own copy, which does
             // not run here): each read has the idle timeout, and the client's leaving ends the copy.
-            (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout, httpContext.RequestAborted).ConfigureAwait(false);
+            (_sent, _bodyFailure, _storeFailed) = await ForwardedBody.SendAsync(httpContext, proxyResponse, _session, owner._bodyIdleTimeout).ConfigureAwait(false);
             // YARP disposes the origin's answer and copies nothing more.
             return false;
         }
