@@ -27,6 +27,54 @@ async function keepPathAsSent(ctx, next) {
   await next();
 }
 
+// s3rver writes an object's file in place. While a PUT or a multipart completion is under way, a HEAD or GET of the key
+// finds the half-written file: 200, its length so far, and an ETag computed from the bytes so far — and kept, since
+// s3rver stores the MD5 it computes for a file that has none yet, so a GET pinned to that ETag is then answered with
+// the partial body too. Two PUTs of one key write into one file at once. S3 makes a write visible whole or not at all,
+// and keeps the version it replaces readable whole. So here a body is written beside the object's file and moved into
+// place with its metadata and MD5 in one turn of the key; a GET or HEAD takes the same turn until its file is open (it
+// reads the old version whole or the new one whole), and so do a delete and a copy onto the key.
+const crypto = require("crypto");
+const FilesystemStore = require("@20minutes/s3rver/lib/stores/filesystem");
+const { ensureDir } = require("@20minutes/s3rver/lib/utils");
+const turns = new Map();
+function inTurn(objectPath, action) {
+  const previous = turns.get(objectPath) || Promise.resolve();
+  const run = previous.then(action);
+  const done = run.then(() => {}, () => {});
+  turns.set(objectPath, done);
+  done.then(() => turns.get(objectPath) === done && turns.delete(objectPath));
+  return run;
+}
+const store = FilesystemStore.prototype;
+const { getObject, deleteObject, copyObject } = store;
+store.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, "object");
+  await ensureDir(path.dirname(objectPath));
+  const incoming = `${objectPath}.${crypto.randomUUID()}.incoming`;
+  try {
+    const [size, md5] = Buffer.isBuffer(object.content)
+      ? await fs.promises.writeFile(incoming, object.content).then(() => [object.content.length, crypto.createHash("md5").update(object.content).digest("hex")])
+      : await this.putContent(incoming, object.content);
+    await inTurn(objectPath, async () => {
+      await fs.promises.rename(incoming, objectPath);
+      await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+    });
+    return { size, md5 };
+  } finally {
+    await fs.promises.rm(incoming, { force: true });
+  }
+};
+store.getObject = function (bucket, key, options) {
+  return inTurn(this.getResourcePath(bucket, key, "object"), () => getObject.call(this, bucket, key, options));
+};
+store.deleteObject = function (bucket, key) {
+  return inTurn(this.getResourcePath(bucket, key, "object"), () => deleteObject.call(this, bucket, key));
+};
+store.copyObject = function (srcBucket, srcKey, destBucket, destKey, replacementMetadata) {
+  return inTurn(this.getResourcePath(destBucket, destKey, "object"), () => copyObject.call(this, srcBucket, srcKey, destBucket, destKey, replacementMetadata));
+};
+
 const [directory, ...buckets] = process.argv.slice(2);
 const server = new S3rver({
   port: Number(process.env.S3RVER_PORT || 0),

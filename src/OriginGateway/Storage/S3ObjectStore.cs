@@ -153,9 +153,9 @@ internal sealed partial class S3ObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// The key's object as S3 has it now, not remembered: what a commit or a delete checks and replaces. (An object
-    /// another writer is putting at this moment may be seen half-made by an S3 server that is not atomic — s3rver is
-    /// not —, so such a view must not outlive the call.)
+    /// The key's object as S3 has it now, not remembered: what a commit or a delete checks and replaces, and what a miss
+    /// finds another replica's fill stored. It relies on S3 showing an object only once its PUT is whole: one that shows
+    /// a PUT under way would be taken for the whole object (the README's S3 storage section names that need).
     /// </summary>
     private async Task<ObjectEntry?> LookUpAsync(string key, CancellationToken cancellationToken)
     {

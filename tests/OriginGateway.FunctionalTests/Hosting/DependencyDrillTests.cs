@@ -429,13 +429,19 @@ public sealed class DependencyDrillTests(ITestOutputHelper output) : IAsyncLifet
             await Task.Delay(i * 25);
             var replica = i % 2 == 0 ? _set.A : _set.B;
             using var response = await replica.Client.GetAsync(new Uri(replica.DataUrl, "s/herd-drill.bin"));
-            return (response.StatusCode, Whole: (await response.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(body));
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var firstDifference = bytes.AsSpan().CommonPrefixLength(body);
+            return (i, response.StatusCode, Whole: bytes.AsSpan().SequenceEqual(body), bytes.Length, firstDifference);
         }).ToList();
         await Task.Delay(500);
         await _set.Redis.StopAsync();
         var results = await Task.WhenAll(clients);
 
-        Assert.All(results, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.Whole, $"{r.StatusCode}, whole: {r.Whole}"));
+        if (!results.All(r => r.StatusCode == HttpStatusCode.OK && r.Whole))
+        {
+            output.WriteLine("A:\n" + _set.A.Output + "\nB:\n" + _set.B.Output);
+        }
+        Assert.All(results, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.Whole, $"client {r.i}: {r.StatusCode}, {r.Length} bytes, the first {r.firstDifference} as the object's"));
         output.WriteLine($"origin requests for the herd: {_set.Slow.Count("/s/herd-drill.bin")}");
         Assert.InRange(_set.Slow.Count("/s/herd-drill.bin"), 1, 2);
         foreach (var replica in new[] { _set.A, _set.B })

@@ -65,8 +65,6 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
     private protected override bool CanHold(string key) =>
         !key.Contains("//", StringComparison.Ordinal) && key.Split('/').All(segment => System.Text.Encoding.UTF8.GetByteCount(segment) < 200);
 
-    private protected override bool ReplacesAtomically => false;
-
     private protected override IObjectStore Reopen() => Open(new LocalClusterBus(), TimeSpan.FromSeconds(30));
 
     private S3ObjectStore Open(IClusterBus bus, TimeSpan cacheTtl, string scope = "bucket") =>
@@ -301,6 +299,104 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
         // Beyond the opened range: a new GET pinned to the old version's ETag, which no longer exists.
         await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync(buffer, 1000, default));
         Assert.Null(await Store.OpenAsync(entry, 0, 10, default));
+    }
+
+    /// <summary>
+    /// An object another writer is putting (another replica's commit) is not found until it is whole, and the version it
+    /// replaces stays readable whole meanwhile — S3's PUT. A miss decides from such a lookup that another replica's fill
+    /// stored the key and serves what it finds: a half-written object found there would be served as the whole one.
+    /// </summary>
+    [Fact]
+    public async Task AnObjectAnotherWriterIsPutting_IsNotFoundUntilWhole_AndTheVersionItReplacesStaysWhole()
+    {
+        var first = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        var second = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        var key = _prefix + "putting";
+        async Task<int> LookUpWhilePuttingAsync(byte[] body, byte[]? before)
+        {
+            var put = _s3.Client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = S3ServerFixture.Bucket,
+                Key = key,
+                InputStream = new SlowStream(body, 128 * 1024, TimeSpan.FromMilliseconds(40)),
+                UseChunkEncoding = false,
+            });
+            var lookups = 0;
+            while (!put.IsCompleted)
+            {
+                var store = Reopen();
+                var found = await store.FindAsync("putting", default);
+                // Read whole as found, or replaced between the lookup and the read (null: the caller looks again).
+                var read = found is null ? null : await ReadAll(store, found);
+                if (found is not null && read is not null)
+                {
+                    Assert.True(read.AsSpan().SequenceEqual(body) || (before is not null && read.AsSpan().SequenceEqual(before)),
+                        $"found {found.Length} bytes while {body.Length} were being put over {before?.Length ?? 0}");
+                }
+                lookups++;
+                await Task.Delay(50);
+            }
+            await put;
+            return lookups;
+        }
+
+        Assert.InRange(await LookUpWhilePuttingAsync(first, null), 5, int.MaxValue);
+        Assert.Equal(first, await ReadAll("putting"));
+        Assert.InRange(await LookUpWhilePuttingAsync(second, first), 5, int.MaxValue);
+        Assert.Equal(second, await ReadAll(Reopen(), (await Reopen().FindAsync("putting", default))!));
+    }
+
+    private static async Task<byte[]?> ReadAll(IObjectStore store, ObjectEntry entry)
+    {
+        using var reader = await store.OpenAsync(entry, default);
+        if (reader is null)
+        {
+            return null;
+        }
+        var buffer = new byte[entry.Length];
+        var offset = 0;
+        while (offset < buffer.Length)
+        {
+            offset += await reader.ReadAsync(buffer.AsMemory(offset), offset, default);
+        }
+        return buffer;
+    }
+
+    /// <summary>A body a client sends slowly: a pause of <paramref name="delay"/> before each <paramref name="chunk"/> bytes, however it is read.</summary>
+    private sealed class SlowStream(byte[] body, int chunk, TimeSpan delay) : MemoryStream(body, writable: false)
+    {
+        private long _pausedAt = -1;
+
+        private TimeSpan Pause()
+        {
+            var block = Position / chunk;
+            if (block == _pausedAt)
+            {
+                return TimeSpan.Zero;
+            }
+            _pausedAt = block;
+            return delay;
+        }
+
+        private int Limit(int count) => (int)Math.Min(count, chunk - (Position % chunk));
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Thread.Sleep(Pause());
+            return base.Read(buffer, offset, Limit(count));
+        }
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Pause(), cancellationToken);
+            return await base.ReadAsync(buffer.AsMemory(offset, Limit(count)), cancellationToken);
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Pause(), cancellationToken);
+            return await base.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken);
+        }
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public abstract class ObjectStoreContractTests
 
     /// <summary>
     /// Whether the server keeps a version readable, unchanged, while a new one replaces it (the
-    /// filesystem store and S3 do; s3rver rewrites an object's file in place).
+    /// filesystem store and S3 do, and so does the tests' s3rver behind tests/node/s3rver.js).
     /// </summary>
     private protected virtual bool ReplacesAtomically => true;
 
