@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Dependencies;
+using OriginGateway.Origins;
 using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
@@ -60,15 +61,9 @@ internal sealed class ForwardedBody(Stream origin, ObjectWriteSession? session, 
         {
             read = await origin.ReadAsync(buffer, _idle.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (OriginBodyCopy.ReadFailure(e, cancellationToken) is { } why)
         {
-            Failure = "OriginTimeout";
-            return -1;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException)
-        {
-            // The connection closed or broke before the end of a delimited body.
-            Failure = "Truncated";
+            Failure = why;
             return -1;
         }
         if (read == 0)

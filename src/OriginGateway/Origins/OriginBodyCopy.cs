@@ -13,6 +13,18 @@ internal static class OriginBodyCopy
     public const int ChunkSize = 64 * 1024;
 
     /// <summary>
+    /// Why a read of an origin's body threw, when it is the origin's doing: <c>OriginTimeout</c> — the read's idle clock ran
+    /// out (a cancellation <paramref name="caller"/> did not ask for) —, or <c>Truncated</c> — the connection closed or broke
+    /// before the end of the body; null for anything else (the caller's own cancellation among it).
+    /// </summary>
+    public static string? ReadFailure(Exception exception, CancellationToken caller) => exception switch
+    {
+        OperationCanceledException when !caller.IsCancellationRequested => "OriginTimeout",
+        IOException or HttpRequestException => "Truncated",
+        _ => null,
+    };
+
+    /// <summary>
     /// Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).
     /// With <paramref name="copy"/> the bytes also go into that array as far as it reaches (a small body kept in memory for its clients).
     /// With <paramref name="resume"/> a body that breaks or stalls part-way is asked for again from where it broke, and the
@@ -73,14 +85,9 @@ internal static class OriginBodyCopy
                         read = next.GetAwaiter().GetResult();
                     }
                 }
-                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                catch (Exception e) when (ReadFailure(e, cancellation) is { } why)
                 {
-                    (read, failure) = (0, "OriginTimeout");
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException)
-                {
-                    // The connection closed or broke before the end of a delimited body.
-                    (read, failure) = (0, "Truncated");
+                    (read, failure) = (0, why);
                 }
                 if (read > 0)
                 {
