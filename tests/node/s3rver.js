@@ -53,9 +53,8 @@ store.putObject = async function putObject(object) {
   await ensureDir(path.dirname(objectPath));
   const incoming = `${objectPath}.${crypto.randomUUID()}.incoming`;
   try {
-    const [size, md5] = Buffer.isBuffer(object.content)
-      ? await fs.promises.writeFile(incoming, object.content).then(() => [object.content.length, crypto.createHash("md5").update(object.content).digest("hex")])
-      : await this.putContent(incoming, object.content);
+    // A PUT's body, a form upload's file and a multipart completion's joined parts all arrive as streams.
+    const [size, md5] = await this.putContent(incoming, object.content);
     await inTurn(objectPath, async () => {
       await fs.promises.rename(incoming, objectPath);
       await this.putMetadata(object.bucket, object.key, object.metadata, md5);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using OriginGateway.Buckets;
 using OriginGateway.FunctionalTests.Infrastructure;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.FunctionalTests.Actions;
 
@@ -68,7 +69,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
                 // A wrong answer names what the gateway logged of the key (a timeout, and after how many bytes, say) once its
                 // lines are out (the fill's last line may follow the answer; the console is flushed every 100 ms).
                 await Task.Delay(500);
-                var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+                var keyHash = KeyHash.Of(key);
                 Assert.Fail($"expected {wanted}, got {status}; the gateway on key#{keyHash}: "
                     + string.Join(" | ", fixture.Gateway.Output.Split('\n').Where(line => line.Contains(keyHash, StringComparison.Ordinal))));
             }
@@ -97,7 +98,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
 
     private Expectation Script(string fault, string path)
     {
-        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(path[1..])).AsSpan(0, 8));
+        var keyHash = KeyHash.Of(path[1..]);
         var port = fixture.A.Port.ToString(CultureInfo.InvariantCulture);
         Expectation Rejected(string reason) => new(null, null, ["origin_gateway_commits_rejected_total{", $"reason=\"{reason}\""], $"key#{keyHash} failed ({reason})");
         Expectation Denied(string location)
@@ -215,7 +216,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         // The Proxy's body goes from the origin's connection into the client's response as it arrives: a body that breaks
         // cuts the client's connection (never a short but clean answer) and the tee's copy is not committed.
         var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
-        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+        var keyHash = KeyHash.Of(key);
         fixture.Raw.Reply("/" + key, "HTTP/1.1 200 OK\nContent-Length: 100000\nConnection: close", RandomNumberGenerator.GetBytes(40_000));
         string[] truncated = ["origin_gateway_commits_rejected_total{", "reason=\"Truncated\""];
         var before = Metric(await MetricsAsync(), truncated);
@@ -289,7 +290,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         // The origin takes the request and says nothing for 12 s; the gateway gives up after its headers timeout (5 s here)
         // and answers the gateway's error, naming the timeout — not YARP's empty 504, and not after the origin's close.
         var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
-        var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+        var keyHash = KeyHash.Of(key);
         fixture.Raw.On("/" + key, stream => Task.Delay(TimeSpan.FromSeconds(12)));
         var logBefore = Count(fixture.Gateway.Output, $"key#{keyHash} ended with RequestTimedOut");
 

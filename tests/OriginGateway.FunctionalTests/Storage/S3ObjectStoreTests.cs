@@ -346,22 +346,6 @@ public sealed class S3ObjectStoreTests : ObjectStoreContractTests, IClassFixture
         Assert.Equal(second, await ReadAll(Reopen(), (await Reopen().FindAsync("putting", default))!));
     }
 
-    private static async Task<byte[]?> ReadAll(IObjectStore store, ObjectEntry entry)
-    {
-        using var reader = await store.OpenAsync(entry, default);
-        if (reader is null)
-        {
-            return null;
-        }
-        var buffer = new byte[entry.Length];
-        var offset = 0;
-        while (offset < buffer.Length)
-        {
-            offset += await reader.ReadAsync(buffer.AsMemory(offset), offset, default);
-        }
-        return buffer;
-    }
-
     /// <summary>A body a client sends slowly: a pause of <paramref name="delay"/> before each <paramref name="chunk"/> bytes, however it is read.</summary>
     private sealed class SlowStream(byte[] body, int chunk, TimeSpan delay) : MemoryStream(body, writable: false)
     {

@@ -138,7 +138,17 @@ public abstract class ObjectStoreContractTests
     private protected async Task<byte[]> ReadAll(string key)
     {
         var entry = (await Store.FindAsync(key, default)) ?? throw new Xunit.Sdk.XunitException($"key '{key}' not found");
-        using var reader = (await Store.OpenAsync(entry, default)) ?? throw new Xunit.Sdk.XunitException("object vanished");
+        return await ReadAll(Store, entry) ?? throw new Xunit.Sdk.XunitException("object vanished");
+    }
+
+    /// <summary>The body of <paramref name="entry"/> as <paramref name="store"/> reads it; null when it was replaced or removed before it could be opened.</summary>
+    private protected static async Task<byte[]?> ReadAll(IObjectStore store, ObjectEntry entry)
+    {
+        using var reader = await store.OpenAsync(entry, default);
+        if (reader is null)
+        {
+            return null;
+        }
         var buffer = new byte[reader.Length];
         var offset = 0;
         while (offset < buffer.Length)
