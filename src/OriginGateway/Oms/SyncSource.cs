@@ -18,8 +18,11 @@ internal sealed record SourceObject(string SourceKey, string DestinationName, lo
 /// with presigned GETs through the one origin fetcher) or a URL list (one URL per line, optionally a
 /// tab and the target key; CDN type-A signed when a CDN authentication key is set).
 /// </summary>
-internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, TimeProvider time)
+internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, OriginPullOptions pull, TimeProvider time)
 {
+    /// <summary>The largest URL list read into memory.</summary>
+    public const int MaxUrlListBytes = 16 * 1024 * 1024;
+
     public async Task<IReadOnlyList<SourceObject>> ListAsync(SyncTask task, SyncCredentials keys, CancellationToken cancellationToken)
     {
         return task.SourceType == "URLList" ? await ListUrlsAsync(task, cancellationToken).ConfigureAwait(false) : await ListS3Async(task, keys, cancellationToken).ConfigureAwait(false);
@@ -56,9 +59,14 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, T
         {
             throw new HttpRequestException($"the URL list could not be read ({result.Reason} {result.Status})");
         }
-        await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = await BoundedRead.ReadAsync(stream, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("the URL list is larger than 16 MiB");
+        var (read, failure) = await OriginBodyCopy.ReadDocumentAsync(result.Response!, MaxUrlListBytes, pull.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
+        if (failure.Length > 0)
+        {
+            throw new HttpRequestException(failure == "OriginTimeout"
+                ? $"the URL list could not be read (OriginTimeout: nothing arrived for {pull.BodyIdleTimeout.TotalSeconds:0.###} s)"
+                : "the URL list could not be read (Truncated: its body ended early)");
+        }
+        var body = read ?? throw new InvalidOperationException("the URL list is larger than 16 MiB");
         var objects = new List<SourceObject>();
         foreach (var raw in Encoding.UTF8.GetString(body).Split('\n'))
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Origins;
@@ -23,6 +24,24 @@ internal static class OriginBodyCopy
         IOException or HttpRequestException => "Truncated",
         _ => null,
     };
+
+    /// <summary>
+    /// Reads a whole small origin document (a playlist, a URL list) of at most <paramref name="limit"/> bytes, each read waiting
+    /// at most <paramref name="idleTimeout"/>: the body and "" — the body null when it is longer than the limit —, or null and
+    /// why the origin's body could not be read (<see cref="ReadFailure"/>).
+    /// </summary>
+    public static async Task<(byte[]? Body, string Failure)> ReadDocumentAsync(HttpResponseMessage response, int limit, TimeSpan idleTimeout, CancellationToken cancellation)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+            return (await BoundedRead.ReadAsync(stream, limit, cancellation, idleTimeout).ConfigureAwait(false), "");
+        }
+        catch (Exception e) when (ReadFailure(e, cancellation) is { } why)
+        {
+            return (null, why);
+        }
+    }
 
     /// <summary>
     /// Copies an origin body into a staging session, reporting progress; returns the length and a failure reason ("" when whole).

@@ -14,7 +14,10 @@ public sealed class OriginPullOptions : ISettingsSection<OriginPullOptions>
     /// <summary>Time to the origin's response headers. Default 30 s; 00:00:00.1 to 01:00:00.</summary>
     public TimeSpan ResponseHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A body read that waits longer than this fails the fill. Default 30 s; 00:00:00.1 to 01:00:00.</summary>
+    /// <summary>
+    /// A body read that waits longer than this fails the fill (or cuts a proxied answer, or fails the read of a playlist or a
+    /// URL list). Default 30 s; 00:00:00.1 to 01:00:00.
+    /// </summary>
     public TimeSpan BodyIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

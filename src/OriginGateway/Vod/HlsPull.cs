@@ -262,15 +262,12 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
         {
             return (null, TaskFill.FetchFailure(result));
         }
-        byte[]? body;
-        try
+        var (body, failure) = await OriginBodyCopy.ReadDocumentAsync(result.Response!, MaxPlaylistBytes, pull.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
+        if (failure.Length > 0)
         {
-            await using var stream = await result.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            body = await BoundedRead.ReadAsync(stream, MaxPlaylistBytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException)
-        {
-            return (null, TaskOutcome.Retry("Truncated", "The playlist's body ended early."));
+            return (null, TaskOutcome.Retry(failure, failure == "OriginTimeout"
+                ? $"The playlist's origin sent nothing for {pull.BodyIdleTimeout.TotalSeconds:0.###} s."
+                : "The playlist's body ended early."));
         }
         return body is null
             ? (null, TaskOutcome.Permanent("BadPlaylist", $"The playlist is larger than {MaxPlaylistBytes} bytes."))

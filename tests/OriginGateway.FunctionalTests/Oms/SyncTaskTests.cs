@@ -22,6 +22,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
 
     private S3Server _s3 = null!;
     private WireMockOrigin _origin = null!;
+    private RawOrigin _raw = null!;
     private GatewayProcess _gateway = null!;
 
     private static readonly string[] Settings =
@@ -30,6 +31,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         "--Tasks:PollInterval=00:00:00.05",
         "--Tasks:Workers=4",
         "--Tasks:PerHostLimit=4",
+        "--OriginPull:BodyIdleTimeout=00:00:02",
     ];
 
     private readonly StartedServers _servers = new();
@@ -38,6 +40,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
     {
         _s3 = await _servers.AddAsync(S3Server.StartAsync(SourceBucket));
         _origin = _servers.Add(WireMockOrigin.Start());
+        _raw = _servers.Add(new RawOrigin());
         _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(Settings));
     });
 
@@ -76,6 +79,19 @@ public sealed class SyncTaskTests : IAsyncLifetime
         dst_sk = GatewayProcess.DevSecretKey,
         description = "test",
         sync_interval = interval,
+    };
+
+    /// <summary>A URL-list task read once an hour (only its first pass runs within a test).</summary>
+    private static object UrlListTask(string listUrl, string prefix, string? cdnKey = null) => new
+    {
+        src_cloud_type = "URLList",
+        src_endpoint = listUrl,
+        dst_bucket = GatewayProcess.DefaultBucket,
+        dst_prefix = prefix,
+        dst_ak = GatewayProcess.DevSecretId,
+        dst_sk = GatewayProcess.DevSecretKey,
+        source_cdn_authentication_key = cdnKey,
+        sync_interval = 3600,
     };
 
     private async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool> until, GatewayProcess? gateway = null)
@@ -147,6 +163,33 @@ public sealed class SyncTaskTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task UrlList_WhoseOriginStallsPartWay_FailsThePassAsOriginTimeout_AndCopiesNothingOfTheHalfList()
+    {
+        // The list's origin sends its first line and then nothing for 40 s. The pass gives up after the idle timeout (2 s here)
+        // and says so; the one URL that did arrive is not acted on, since a list cut short is not the list.
+        var run = Guid.NewGuid().ToString("N");
+        _origin.Serve($"/{run}/a.bin", RandomNumberGenerator.GetBytes(1_000));
+        var first = Encoding.ASCII.GetBytes($"http://{_origin.Host}/{run}/a.bin\n");
+        _raw.On($"/{run}/list.txt", async stream =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {first.Length + 200}\r\n\r\n"));
+            await stream.WriteAsync(first);
+            await stream.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(40));
+        });
+
+        var (status, created) = await CallAsync(HttpMethod.Post, "", UrlListTask($"http://{_raw.Host}/{run}/list.txt", "stalled/"));
+        Assert.True(status == HttpStatusCode.OK, created.ToString());
+        var task = await WaitAsync(created.GetProperty("id").GetString()!, t => t.TryGetProperty("last_error", out _));
+
+        Assert.Contains("OriginTimeout", task.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, task.GetProperty("object_listed_num").GetInt64());
+        Assert.Equal(0, task.GetProperty("object_synchronized_num").GetInt64());
+        Assert.Equal(0, _origin.Count($"/{run}/a.bin"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, $"stalled/{run}/a.bin"))).StatusCode);
+    }
+
     /// <summary>Every byte of the control database and its WAL, as text.</summary>
     private static string DatabaseText(GatewayProcess gateway) =>
         string.Concat(Directory.GetFiles(gateway.DataDirectory, "control.db*").Select(f =>
@@ -177,17 +220,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         }
         _origin.Serve($"/{run}/list.txt", Encoding.UTF8.GetBytes($"http://{_origin.Host}/{run}/files/a.bin\nhttp://{_origin.Host}/{run}/files/b.bin\tcustom/{run}/b.bin\n"));
 
-        var (status, created) = await CallAsync(HttpMethod.Post, "", new
-        {
-            src_cloud_type = "URLList",
-            src_endpoint = $"http://{_origin.Host}/{run}/list.txt",
-            dst_bucket = GatewayProcess.DefaultBucket,
-            dst_prefix = "fromlist/",
-            dst_ak = GatewayProcess.DevSecretId,
-            dst_sk = GatewayProcess.DevSecretKey,
-            source_cdn_authentication_key = CdnKey,
-            sync_interval = 3600,
-        });
+        var (status, created) = await CallAsync(HttpMethod.Post, "", UrlListTask($"http://{_origin.Host}/{run}/list.txt", "fromlist/", CdnKey));
         Assert.True(status == HttpStatusCode.OK, created.ToString());
         var id = created.GetProperty("id").GetString()!;
         await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 2);

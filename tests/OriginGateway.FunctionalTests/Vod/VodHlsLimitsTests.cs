@@ -5,10 +5,14 @@ using OriginGateway.FunctionalTests.Infrastructure;
 
 namespace OriginGateway.FunctionalTests.Vod;
 
-/// <summary>An HLS pull that cannot be whole leaves nothing behind: over Vod:MaxHlsFiles, or a segment that fails for good.</summary>
+/// <summary>
+/// An HLS pull that cannot be whole leaves nothing behind: over Vod:MaxHlsFiles, a segment that fails for good, or a playlist
+/// whose origin stalls part-way (bounded by OriginPull:BodyIdleTimeout, 1 s here, like any origin body).
+/// </summary>
 public sealed class VodHlsLimitsTests : IAsyncLifetime
 {
     private WireMockOrigin _origin = null!;
+    private RawOrigin _raw = null!;
     private GatewayProcess _gateway = null!;
     private Tc3Client _api = null!;
 
@@ -17,7 +21,9 @@ public sealed class VodHlsLimitsTests : IAsyncLifetime
     public Task InitializeAsync() => _servers.StartAsync(async () =>
     {
         _origin = _servers.Add(WireMockOrigin.Start());
-        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4"]));
+        _raw = _servers.Add(new RawOrigin());
+        _gateway = await _servers.AddAsync(GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", "--Tasks:PollInterval=00:00:00.05", "--Vod:MaxHlsFiles=4",
+            "--OriginPull:BodyIdleTimeout=00:00:01", "--Tasks:MaxAttempts=2", "--Tasks:RetryBase=00:00:00.2"]));
         _api = new Tc3Client(_gateway);
     });
 
@@ -67,5 +73,29 @@ public sealed class VodHlsLimitsTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, directory.TrimStart('/') + "/" + name))).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task APlaylistWhoseOriginStallsPartWay_FailsAsOriginTimeout_AfterTheIdleTimeout_StoringNothing()
+    {
+        // The origin sends the playlist's headers and its first lines, then nothing for 20 s on each attempt. Every attempt
+        // gives up after the idle timeout (1 s), so both attempts end well before the origin would close the connection.
+        var directory = "/stall/" + Guid.NewGuid().ToString("N");
+        var head = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n"u8.ToArray();
+        _raw.On(directory + "/master.m3u8", async stream =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.apple.mpegurl\r\nContent-Length: {head.Length + 100}\r\n\r\n"));
+            await stream.WriteAsync(head);
+            await stream.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(20));
+        });
+
+        var submitted = await _api.CallAsync("PullUpload", new { MediaUrl = $"http://{_raw.Host}{directory}/master.m3u8", MediaStoragePath = directory + "/master.m3u8" });
+        var task = (await _api.WaitAsync(submitted.GetProperty("TaskId").GetString()!)).GetProperty("PullUploadTask");
+
+        Assert.Equal(60000, task.GetProperty("ErrCode").GetInt32());
+        Assert.StartsWith("OriginTimeout:", task.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, _raw.Count(directory + "/master.m3u8"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, directory.TrimStart('/') + "/master.m3u8"))).StatusCode);
     }
 }
