@@ -243,21 +243,31 @@ internal sealed partial class OriginFetcher(
         }
     }
 
-    private static async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// An error answer's body (at most <see cref="MaxErrorBody"/> bytes, passed through by rules with transparent error codes),
+    /// each read waiting at most the idle timeout; empty when it stalls or breaks before its end.
+    /// </summary>
+    private async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             var buffer = new byte[MaxErrorBody];
             var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            while (length < buffer.Length)
             {
+                idle.CancelAfter(options.BodyIdleTimeout);
+                var read = await stream.ReadAsync(buffer.AsMemory(length), idle.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
                 length += read;
             }
             return buffer[..length];
         }
-        catch (Exception e) when (e is IOException or HttpRequestException)
+        catch (Exception e) when (OriginBodyCopy.ReadFailure(e, cancellationToken) is not null)
         {
             return [];
         }

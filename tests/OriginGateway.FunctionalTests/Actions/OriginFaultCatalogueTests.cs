@@ -193,6 +193,28 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task AnErrorAnswerWhoseBodyStalls_IsAnsweredAfterTheIdleTimeout_NotWhenTheOriginLetsGo()
+    {
+        // The origin answers 503 and sends part of its error page, then nothing for 60 s. The gateway reads an error body for
+        // what it says (rules with transparent error codes pass it on), each read bounded by the idle timeout (2 s here):
+        // the client gets the gateway's 424 long before the origin would close.
+        var key = "raw/" + Guid.NewGuid().ToString("N") + "/obj.bin";
+        fixture.Raw.On("/" + key, async stream =>
+        {
+            await stream.WriteAsync("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n<html>busy"u8.ToArray());
+            await stream.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(60));
+        });
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        using var response = await fixture.Gateway.Client.GetAsync(fixture.Url(key), wait.Token);
+
+        Assert.Equal(424, (int)response.StatusCode);
+        Assert.Contains("OriginPullFailed", await response.Content.ReadAsStringAsync(wait.Token), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
+    }
+
+    [Fact]
     public async Task Proxy_OfACloseDelimitedBody_PassesItThrough_AndNeitherStoresNorFetchesItAgain()
     {
         var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
