@@ -50,7 +50,7 @@ internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard
         }
         if (guard.CheckClientUrl(url) is { } refused)
         {
-            return TaskOutcome.Permanent("EgressDenied", "The callback URL is not allowed: " + refused + ".");
+            return TaskOutcome.Permanent(OriginFailure.EgressDenied, "The callback URL is not allowed: " + refused + ".");
         }
         var body = Encoding.UTF8.GetBytes(payload.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
@@ -72,7 +72,7 @@ internal sealed class CallbackHandler(OriginHttpClient client, EgressGuard guard
         }
         catch (Exception e) when (EgressDeniedException.IsDenial(e, out var denial))
         {
-            return TaskOutcome.Permanent("EgressDenied", "The callback URL is not allowed: " + denial);
+            return TaskOutcome.Permanent(OriginFailure.EgressDenied, "The callback URL is not allowed: " + denial);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -62,7 +62,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, O
         var (read, failure) = await OriginBodyCopy.ReadDocumentAsync(result.Response!, MaxUrlListBytes, pull.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
         if (failure.Length > 0)
         {
-            throw new HttpRequestException(failure == "OriginTimeout"
+            throw new HttpRequestException(failure == OriginFailure.OriginTimeout
                 ? $"the URL list could not be read (OriginTimeout: nothing arrived for {pull.BodyIdleTimeout.TotalSeconds:0.###} s)"
                 : "the URL list could not be read (Truncated: its body ended early)");
         }

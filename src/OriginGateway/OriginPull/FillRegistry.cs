@@ -64,7 +64,7 @@ internal sealed partial class FillRegistry(
         // On SIGTERM a fill may finish within the grace period; after it, it is aborted (nothing kept).
         var cancellation = shutdown.Aborted;
         var final = FillState.Failed;
-        var reason = "OriginUnavailable";
+        var reason = OriginFailure.OriginUnavailable;
         long written = 0;
         ObjectWriteSession? session = null;
         IAsyncDisposable? claim = null;
@@ -80,7 +80,7 @@ internal sealed partial class FillRegistry(
             using var result = await fetcher.FetchAsync(request, cancellation).ConfigureAwait(false);
             if (result.Outcome != OriginOutcome.Success)
             {
-                reason = result.Status == 412 && request.IfMatch is not null ? "OriginChanged" : result.Reason;
+                reason = result.Status == 412 && request.IfMatch is not null ? OriginFailure.OriginChanged : result.Reason;
                 // Remembered before any client hears the 404: a client's next request for the key must find it remembered,
                 // not start a second fetch once this fill has left the registry.
                 if (result.Outcome == OriginOutcome.NotFound)

@@ -33,7 +33,7 @@ internal sealed class ForwardedBody(Stream origin, ObjectWriteSession? session, 
         using var body = new ForwardedBody(stream, session, idleTimeout);
         var sent = await BodyPump.CopyAsync(context, body, 0, length ?? BodyPump.Open, ChunkSize).ConfigureAwait(false);
         var failure = body.Failure.Length > 0 ? body.Failure
-            : (length is { } declared ? sent != declared : !body.Ended) ? "ClientGone"
+            : (length is { } declared ? sent != declared : !body.Ended) ? OriginFailure.ClientGone
             : null;
         return (sent, failure, body.StoreFailed);
     }

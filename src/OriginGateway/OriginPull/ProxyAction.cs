@@ -88,9 +88,9 @@ internal sealed partial class ProxyAction(
     private static string? FailureReason(ForwarderError error, HttpContext context) => error switch
     {
         ForwarderError.RequestCanceled => null,
-        ForwarderError.RequestTimedOut => "OriginTimeout",
-        _ when EgressDeniedException.IsDenial(context.Features.Get<IForwarderErrorFeature>()?.Exception, out _) => "EgressDenied",
-        _ => "OriginUnavailable",
+        ForwarderError.RequestTimedOut => OriginFailure.OriginTimeout,
+        _ when EgressDeniedException.IsDenial(context.Features.Get<IForwarderErrorFeature>()?.Exception, out _) => OriginFailure.EgressDenied,
+        _ => OriginFailure.OriginUnavailable,
     };
 
     private void StoreInBackground(OriginPullContext pull)
@@ -234,8 +234,8 @@ internal sealed partial class ProxyAction(
                     var copyFailure = error switch
                     {
                         ForwarderError.None => _bodyFailure ?? (_storeFailed ? DependencyFailure.StoreFailed : ""),
-                        ForwarderError.RequestTimedOut => "OriginTimeout",
-                        _ => "ClientGone",
+                        ForwarderError.RequestTimedOut => OriginFailure.OriginTimeout,
+                        _ => OriginFailure.ClientGone,
                     };
                     var ingested = await owner._ingest.FinishAsync(pull.Request.Bucket.Name, _admission, _session, _session.Length, copyFailure, CancellationToken.None).ConfigureAwait(false);
                     // Not whole here: one background fill stores it. Whole but not kept (too large, or the key got an

@@ -20,8 +20,8 @@ internal static class OriginBodyCopy
     /// </summary>
     public static string? ReadFailure(Exception exception, CancellationToken caller) => exception switch
     {
-        OperationCanceledException when !caller.IsCancellationRequested => "OriginTimeout",
-        IOException or HttpRequestException => "Truncated",
+        OperationCanceledException when !caller.IsCancellationRequested => OriginFailure.OriginTimeout,
+        IOException or HttpRequestException => OriginFailure.Truncated,
         _ => null,
     };
 
@@ -146,7 +146,7 @@ internal static class OriginBodyCopy
                 if (failure.Length == 0)
                 {
                     // A framed body that ended short without an error (the ingest would call it truncated too).
-                    failure = "Truncated";
+                    failure = OriginFailure.Truncated;
                 }
                 if (resume is null || await resume.NextAsync(written, failure, cancellation).ConfigureAwait(false) is not { } rest)
                 {

@@ -25,7 +25,7 @@ internal sealed partial class OriginFetcher(
 
     public async Task<OriginFetchResult> FetchAsync(OriginFetchRequest request, CancellationToken cancellationToken)
     {
-        string reason = "OriginUnavailable";
+        string reason = OriginFailure.OriginUnavailable;
         int? lastStatus = null;
         byte[]? lastBody = null;
         var notFound = 0;
@@ -59,7 +59,7 @@ internal sealed partial class OriginFetcher(
                     {
                         hostHealth?.Failed(host);
                     }
-                    if (attempt.Reason == "TooManyRedirects")
+                    if (attempt.Reason == OriginFailure.TooManyRedirects)
                     {
                         break;
                     }
@@ -86,18 +86,18 @@ internal sealed partial class OriginFetcher(
                 if (status >= 500)
                 {
                     hostHealth?.Failed(host);
-                    reason = "OriginError";
+                    reason = OriginFailure.OriginError;
                     continue;
                 }
                 hostHealth?.Succeeded(host);
                 if (status == 404)
                 {
                     notFound++;
-                    reason = "NotFound";
+                    reason = OriginFailure.NotFound;
                 }
                 else
                 {
-                    reason = "OriginError";
+                    reason = OriginFailure.OriginError;
                 }
                 if (!request.StandbyStatusCodes.Contains(status))
                 {
@@ -116,7 +116,7 @@ internal sealed partial class OriginFetcher(
         // NoSuchKey only when every candidate tried answered 404.
         if (notFound > 0 && notFound == attempts)
         {
-            return new OriginFetchResult(OriginOutcome.NotFound, null, null, lastHost, "NotFound", 404, lastBody, null);
+            return new OriginFetchResult(OriginOutcome.NotFound, null, null, lastHost, OriginFailure.NotFound, 404, lastBody, null);
         }
         return new OriginFetchResult(OriginOutcome.Failed, null, null, lastHost, reason, lastStatus, lastBody, null) { Detail = lastDetail };
     }
@@ -172,7 +172,7 @@ internal sealed partial class OriginFetcher(
         }
         catch (UriFormatException)
         {
-            return new Attempt(null, null, "OriginUnavailable", false);
+            return new Attempt(null, null, OriginFailure.OriginUnavailable, false);
         }
 
         for (var hop = 0; ; hop++)
@@ -181,7 +181,7 @@ internal sealed partial class OriginFetcher(
             {
                 metrics.EgressDenied();
                 LogOriginFailure(logger, host, "EgressDenied: " + refused);
-                return new Attempt(null, url, "EgressDenied", false, refused);
+                return new Attempt(null, url, OriginFailure.EgressDenied, false, refused);
             }
             using var message = new HttpRequestMessage(HttpMethod.Get, url) { Version = HttpVersion.Version11 };
             foreach (var (name, value) in request.Headers)
@@ -210,19 +210,19 @@ internal sealed partial class OriginFetcher(
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "egress_denied", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, denial);
-                    return new Attempt(null, url, "EgressDenied", false, denial);
+                    return new Attempt(null, url, OriginFailure.EgressDenied, false, denial);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogHeadersTimedOut(logger, host, headersTimeout.TotalSeconds);
-                    return new Attempt(null, url, "OriginTimeout", true);
+                    return new Attempt(null, url, OriginFailure.OriginTimeout, true);
                 }
                 catch (HttpRequestException e)
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LogOriginFailure(logger, host, e.Message);
-                    return new Attempt(null, url, "OriginUnavailable", true);
+                    return new Attempt(null, url, OriginFailure.OriginUnavailable, true);
                 }
             }
             var status = (int)response.StatusCode;
@@ -234,7 +234,7 @@ internal sealed partial class OriginFetcher(
                 response.Dispose();
                 if (hop >= options.MaxRedirects)
                 {
-                    return new Attempt(null, url, "TooManyRedirects", false);
+                    return new Attempt(null, url, OriginFailure.TooManyRedirects, false);
                 }
                 url = location.IsAbsoluteUri ? location : new Uri(url, location);
                 continue;

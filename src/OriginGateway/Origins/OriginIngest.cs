@@ -44,16 +44,16 @@ internal sealed class OriginIngest(OriginPullOptions options, GatewayMetrics met
         var declaredMd5 = OriginResponseRules.DeclaredMd5(response);
         if (expectedMd5 is not null && declaredMd5 is not null && !expectedMd5.AsSpan().SequenceEqual(declaredMd5))
         {
-            return Rejected(IngestVerdict.Refuse, "MD5Mismatch");
+            return Rejected(IngestVerdict.Refuse, OriginFailure.MD5Mismatch);
         }
         var write = OriginResponseRules.Write(response, url, time.GetUtcNow(), options.MaxObjectSize) with { ExpectedMd5 = expectedMd5 ?? declaredMd5 };
         if (length > options.MaxObjectSize)
         {
-            return Rejected(IngestVerdict.ServeOnly, "TooLarge", write, length);
+            return Rejected(IngestVerdict.ServeOnly, OriginFailure.TooLarge, write, length);
         }
         if (!OriginResponseRules.EndIsVerifiable(response, write.ExpectedMd5))
         {
-            return Rejected(IngestVerdict.ServeOnly, "Unframed", write, length);
+            return Rejected(IngestVerdict.ServeOnly, OriginFailure.Unframed, write, length);
         }
         return new IngestAdmission(IngestVerdict.Store, "", write, length);
     }
@@ -72,7 +72,7 @@ internal sealed class OriginIngest(OriginPullOptions options, GatewayMetrics met
     public async Task<IngestResult> FinishAsync(string bucket, IngestAdmission admission, ObjectWriteSession session, long written, string copyFailure, CancellationToken cancellationToken)
     {
         var broken = copyFailure.Length > 0 ? copyFailure
-            : admission.DeclaredLength is { } declared && written != declared ? "Truncated"
+            : admission.DeclaredLength is { } declared && written != declared ? OriginFailure.Truncated
             : "";
         if (broken.Length > 0)
         {
@@ -86,8 +86,8 @@ internal sealed class OriginIngest(OriginPullOptions options, GatewayMetrics met
         }
         if (written > options.MaxObjectSize)
         {
-            metrics.CommitRejected("TooLarge");
-            return new IngestResult(IngestStatus.NotKept, "TooLarge", written, null);
+            metrics.CommitRejected(OriginFailure.TooLarge);
+            return new IngestResult(IngestStatus.NotKept, OriginFailure.TooLarge, written, null);
         }
         var commit = await session.CommitAsync(cancellationToken).ConfigureAwait(false);
         if (commit.Status == ObjectWriteStatus.Committed)
@@ -97,7 +97,7 @@ internal sealed class OriginIngest(OriginPullOptions options, GatewayMetrics met
         }
         var reason = OriginResponseRules.Reason(commit.Status);
         metrics.CommitRejected(reason);
-        return new IngestResult(reason switch { "TooLarge" => IngestStatus.NotKept, "Superseded" => IngestStatus.Superseded, _ => IngestStatus.Discarded }, reason, written, null);
+        return new IngestResult(reason switch { OriginFailure.TooLarge => IngestStatus.NotKept, OriginFailure.Superseded => IngestStatus.Superseded, _ => IngestStatus.Discarded }, reason, written, null);
     }
 }
 

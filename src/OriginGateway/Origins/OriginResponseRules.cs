@@ -18,18 +18,18 @@ internal static class OriginResponseRules
     {
         if (response.StatusCode == System.Net.HttpStatusCode.PartialContent && !rangeRequested)
         {
-            return "UnexpectedPartialContent";
+            return OriginFailure.UnexpectedPartialContent;
         }
         var lengths = response.Content.Headers.NonValidated.TryGetValues("Content-Length", out var values)
             ? values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.Ordinal).Count()
             : 0;
         if (lengths > 1)
         {
-            return "ConflictingContentLength";
+            return OriginFailure.ConflictingContentLength;
         }
         if (lengths > 0 && response.Headers.TransferEncodingChunked == true)
         {
-            return "ContentLengthWithTransferEncoding";
+            return OriginFailure.ContentLengthWithTransferEncoding;
         }
         return null;
     }
@@ -116,10 +116,10 @@ internal static class OriginResponseRules
     /// <summary>The COS reason a failed write gets.</summary>
     public static string Reason(ObjectWriteStatus status) => status switch
     {
-        ObjectWriteStatus.DigestMismatch => "ChecksumMismatch",
-        ObjectWriteStatus.LengthMismatch => "Truncated",
-        ObjectWriteStatus.TooLarge => "TooLarge",
-        ObjectWriteStatus.PreconditionFailed or ObjectWriteStatus.NoCurrentObject => "Superseded",
+        ObjectWriteStatus.DigestMismatch => OriginFailure.ChecksumMismatch,
+        ObjectWriteStatus.LengthMismatch => OriginFailure.Truncated,
+        ObjectWriteStatus.TooLarge => OriginFailure.TooLarge,
+        ObjectWriteStatus.PreconditionFailed or ObjectWriteStatus.NoCurrentObject => OriginFailure.Superseded,
         _ => "None",
     };
 

@@ -62,11 +62,11 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         var admission = ingest.Admit(response, result.Url!, rangeRequested: false, expectedMd5);
         switch (admission.Verdict, admission.Reason)
         {
-            case (IngestVerdict.Refuse, "MD5Mismatch"):
-                return TaskOutcome.Permanent("MD5Mismatch", "The origin's Content-MD5 differs from the task's MD5.");
+            case (IngestVerdict.Refuse, OriginFailure.MD5Mismatch):
+                return TaskOutcome.Permanent(OriginFailure.MD5Mismatch, "The origin's Content-MD5 differs from the task's MD5.");
             case (IngestVerdict.Refuse, var refused):
                 return TaskOutcome.Permanent(refused, "The origin's answer cannot be stored whole: " + refused + ".");
-            case (IngestVerdict.ServeOnly, "TooLarge"):
+            case (IngestVerdict.ServeOnly, OriginFailure.TooLarge):
                 return TaskOutcome.Permanent("EntityTooLarge", $"The origin's object ({admission.DeclaredLength} bytes) is larger than OriginPull:MaxObjectSize.");
             case (IngestVerdict.ServeOnly, _):
                 return TaskOutcome.Permanent("UnverifiableBody", "The origin's body has neither Content-Length nor chunked framing nor a Content-MD5: its end cannot be told from a cut connection.");
@@ -95,13 +95,13 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         {
             return await bucket.Store.FindAsync(key, cancellationToken).ConfigureAwait(false) is { } kept
                 ? TaskOutcome.Success(kept.Length, kept.Md5Hex, "The key got an object while the origin's arrived; that object is kept, nothing stored.")
-                : TaskOutcome.Retry("Superseded", "The key's object changed while the origin's arrived; nothing stored.");
+                : TaskOutcome.Retry(OriginFailure.Superseded, "The key's object changed while the origin's arrived; nothing stored.");
         }
         return ingested switch
         {
             { Status: IngestStatus.Committed } => TaskOutcome.Success(written, ingested.Entry!.Md5Hex) with { Keys = [key] },
             { Status: IngestStatus.NotKept } => TaskOutcome.Permanent("EntityTooLarge", "The origin's object is larger than OriginPull:MaxObjectSize."),
-            { Reason: "ChecksumMismatch" } => TaskOutcome.Permanent("MD5Mismatch", "The content's MD5 differs from the expected MD5; nothing was stored."),
+            { Reason: OriginFailure.ChecksumMismatch } => TaskOutcome.Permanent(OriginFailure.MD5Mismatch, "The content's MD5 differs from the expected MD5; nothing was stored."),
             _ => TaskOutcome.Retry(ingested.Reason, $"The origin's body ended early ({ingested.Reason}) after {written} bytes."),
         };
     }
@@ -112,14 +112,14 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         var status = result.Status;
         return result.Reason switch
         {
-            "EgressDenied" => TaskOutcome.Permanent("EgressDenied", "The URL is not allowed: " + (result.Detail ?? "refused by the egress guard") + "."),
-            "TooManyRedirects" => TaskOutcome.Permanent("TooManyRedirects", "The origin redirected too many times."),
-            "OriginTimeout" => TaskOutcome.Retry("OriginTimeout", "The origin did not answer in time."),
-            "OriginUnavailable" when status is null => TaskOutcome.Retry("OriginUnavailable", "The origin could not be reached."),
-            _ when result.Outcome == OriginOutcome.NotFound => TaskOutcome.Permanent("NotFound", "The origin answered 404."),
-            _ when status is >= 500 or 408 or 429 => TaskOutcome.Retry("OriginError", $"The origin answered {status}."),
-            _ when status is not null => TaskOutcome.Permanent("OriginError", $"The origin answered {status}."),
-            _ => TaskOutcome.Retry(result.Reason.Length > 0 ? result.Reason : "OriginUnavailable", "The origin could not be reached."),
+            OriginFailure.EgressDenied => TaskOutcome.Permanent(OriginFailure.EgressDenied, "The URL is not allowed: " + (result.Detail ?? "refused by the egress guard") + "."),
+            OriginFailure.TooManyRedirects => TaskOutcome.Permanent(OriginFailure.TooManyRedirects, "The origin redirected too many times."),
+            OriginFailure.OriginTimeout => TaskOutcome.Retry(OriginFailure.OriginTimeout, "The origin did not answer in time."),
+            OriginFailure.OriginUnavailable when status is null => TaskOutcome.Retry(OriginFailure.OriginUnavailable, "The origin could not be reached."),
+            _ when result.Outcome == OriginOutcome.NotFound => TaskOutcome.Permanent(OriginFailure.NotFound, "The origin answered 404."),
+            _ when status is >= 500 or 408 or 429 => TaskOutcome.Retry(OriginFailure.OriginError, $"The origin answered {status}."),
+            _ when status is not null => TaskOutcome.Permanent(OriginFailure.OriginError, $"The origin answered {status}."),
+            _ => TaskOutcome.Retry(result.Reason.Length > 0 ? result.Reason : OriginFailure.OriginUnavailable, "The origin could not be reached."),
         };
     }
 }

@@ -265,7 +265,7 @@ internal sealed class HlsPull(OriginFetcher fetcher, TaskFill fill, OriginPullOp
         var (body, failure) = await OriginBodyCopy.ReadDocumentAsync(result.Response!, MaxPlaylistBytes, pull.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
         if (failure.Length > 0)
         {
-            return (null, TaskOutcome.Retry(failure, failure == "OriginTimeout"
+            return (null, TaskOutcome.Retry(failure, failure == OriginFailure.OriginTimeout
                 ? $"The playlist's origin sent nothing for {pull.BodyIdleTimeout.TotalSeconds:0.###} s."
                 : "The playlist's body ended early."));
         }

@@ -6,8 +6,9 @@ using OriginGateway.FunctionalTests.Infrastructure;
 namespace OriginGateway.FunctionalTests.Vod;
 
 /// <summary>
-/// An HLS pull that cannot be whole leaves nothing behind: over Vod:MaxHlsFiles, a segment that fails for good, or a playlist
-/// whose origin stalls part-way (bounded by OriginPull:BodyIdleTimeout, 1 s here, like any origin body).
+/// A pull that cannot be whole leaves nothing behind: an HLS stream over Vod:MaxHlsFiles, a segment that fails for good, a
+/// playlist whose origin stalls part-way (bounded by OriginPull:BodyIdleTimeout, 1 s here, like any origin body), an origin
+/// answer whose framing lies — and its ErrCode puts the fault at the source (60000), not at the service (70000).
 /// </summary>
 public sealed class VodHlsLimitsTests : IAsyncLifetime
 {
@@ -97,5 +98,22 @@ public sealed class VodHlsLimitsTests : IAsyncLifetime
         Assert.StartsWith("OriginTimeout:", task.GetProperty("Message").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, _raw.Count(directory + "/master.m3u8"));
         Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, directory.TrimStart('/') + "/master.m3u8"))).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\nContent-Length: 5\nContent-Length: 6\nConnection: close", "hello!", "ConflictingContentLength")]
+    [InlineData("HTTP/1.1 200 OK\nContent-Length: 5\nTransfer-Encoding: chunked\nConnection: close", "5\r\nhello\r\n0\r\n\r\n", "ContentLengthWithTransferEncoding")]
+    [InlineData("HTTP/1.1 206 Partial Content\nContent-Range: bytes 0-4/100\nContent-Length: 5\nConnection: close", "hello", "UnexpectedPartialContent")]
+    public async Task AnOriginAnswerThatCannotBeStoredWhole_IsASourceError(string head, string body, string reason)
+    {
+        var path = "/lying/" + Guid.NewGuid().ToString("N") + "/movie.mp4";
+        _raw.Reply(path, head, Encoding.ASCII.GetBytes(body));
+
+        var submitted = await _api.CallAsync("PullUpload", new { MediaUrl = $"http://{_raw.Host}{path}", MediaStoragePath = path });
+        var task = (await _api.WaitAsync(submitted.GetProperty("TaskId").GetString()!)).GetProperty("PullUploadTask");
+
+        Assert.Equal(60000, task.GetProperty("ErrCode").GetInt32());
+        Assert.StartsWith(reason + ":", task.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, path.TrimStart('/')))).StatusCode);
     }
 }

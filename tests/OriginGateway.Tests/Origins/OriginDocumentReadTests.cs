@@ -12,27 +12,30 @@ public sealed class OriginDocumentReadTests
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>An answer whose body arrives in pieces, each after a wait; then stalls, breaks or ends.</summary>
+    /// <summary>
+    /// An answer whose body arrives in pieces, each after a wait; then stalls, breaks or ends. The pieces are written by a
+    /// thread of their own and read inline on it, so a thread pool busy with other tests cannot make a gap longer.
+    /// </summary>
     private static HttpResponseMessage Answer(string after, TimeSpan gap, params string[] pieces)
     {
-        var pipe = new Pipe();
-        _ = Task.Run(async () =>
+        var pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+        new Thread(() =>
         {
             foreach (var piece in pieces)
             {
-                await Task.Delay(gap);
-                await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(piece));
+                Thread.Sleep(gap);
+                pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(piece)).AsTask().GetAwaiter().GetResult();
             }
             switch (after)
             {
                 case "break":
-                    await pipe.Writer.CompleteAsync(new IOException("The connection was reset."));
+                    pipe.Writer.Complete(new IOException("The connection was reset."));
                     break;
                 case "end":
-                    await pipe.Writer.CompleteAsync();
+                    pipe.Writer.Complete();
                     break;
             }
-        });
+        }) { IsBackground = true }.Start();
         return new() { Content = new StreamContent(pipe.Reader.AsStream()) };
     }
 
