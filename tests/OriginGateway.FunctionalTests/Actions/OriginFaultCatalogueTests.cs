@@ -145,18 +145,10 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
                 fixture.A.Delay(path, TimeSpan.FromSeconds(8));
                 return new(424, null, ["origin_gateway_origin_requests_total{", "outcome=\"timeout\""], $"key#{keyHash} failed (OriginTimeout)");
             case "1 byte per half second drip":
-                // Slow but honest: every gap is well under the idle timeout (2 s here; a 1 s gap once came out over it on a
-                // loaded machine), so it is served and stored whole.
-                fixture.Raw.On(path, async stream =>
-                {
-                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"u8.ToArray());
-                    foreach (var b in "drip"u8.ToArray())
-                    {
-                        await Task.Delay(TimeSpan.FromMilliseconds(500));
-                        await stream.WriteAsync(new[] { b });
-                        await stream.FlushAsync();
-                    }
-                });
+                // Slow but honest: every gap is well under the idle timeout (2 s here), so it is served and stored whole. A 1 s gap
+                // once came out over it on a loaded machine, and this case once came out 424 in a full run: the origin now paces
+                // its bytes on a thread of its own, so a busy thread pool in the test process cannot stretch its gaps.
+                fixture.Raw.Paced(path, "HTTP/1.1 200 OK\nContent-Length: 4\nConnection: close", "drip"u8.ToArray().Select(b => new[] { b }), TimeSpan.FromMilliseconds(500));
                 return new(200, "drip"u8.ToArray(), ["origin_gateway_stored_bytes_total{", $"bucket=\"{Bucket}\""], $"key#{keyHash} rule 6 action mirror origin {fixture.Raw.Host} status 200");
             case "huge headers":
                 fixture.Raw.Reply(path, "HTTP/1.1 200 OK\nX-Padding: " + new string('x', 200_000) + "\nContent-Length: 5\nConnection: close", "hello"u8.ToArray());
@@ -285,16 +277,7 @@ public sealed class OriginFaultCatalogueTests(OriginPullFixture fixture) : IClas
         // 0.8 s apart, every gap well under the 2 s idle timeout — streams for longer and is served and stored whole.
         var key = "rawp/" + Guid.NewGuid().ToString("N") + "/obj.bin";
         var expected = RandomNumberGenerator.GetBytes(9 * 20_000);
-        fixture.Raw.On("/" + key, async stream =>
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {expected.Length}\r\n\r\n"));
-            for (var piece = 0; piece < 9; piece++)
-            {
-                await stream.WriteAsync(expected.AsMemory(piece * 20_000, 20_000));
-                await stream.FlushAsync();
-                await Task.Delay(TimeSpan.FromMilliseconds(800));
-            }
-        });
+        fixture.Raw.Paced("/" + key, $"HTTP/1.1 200 OK\nContent-Length: {expected.Length}", expected.Chunk(20_000), TimeSpan.FromMilliseconds(800));
 
         var (status, body) = await FetchAsync(key);
 

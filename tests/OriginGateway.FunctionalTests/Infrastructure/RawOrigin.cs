@@ -39,6 +39,21 @@ public sealed class RawOrigin : IDisposable
         }
     });
 
+    /// <summary>
+    /// Writes <paramref name="head"/>, then each piece after <paramref name="gap"/>, from a thread of its own: the gaps stay as
+    /// long as asked while the test process's thread pool is busy — a slow but honest origin must not turn into a stalled one.
+    /// </summary>
+    public void Paced(string path, string head, IEnumerable<byte[]> pieces, TimeSpan gap) => On(path, stream => Task.Factory.StartNew(() =>
+    {
+        stream.Write(Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n\r\n"));
+        foreach (var piece in pieces)
+        {
+            Thread.Sleep(gap);
+            stream.Write(piece);
+            stream.Flush();
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
     public int Count(string path) => _counts.GetValueOrDefault(path);
 
     private async Task AcceptLoopAsync()
