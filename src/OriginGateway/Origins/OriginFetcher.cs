@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Egress;
 using OriginGateway.Observability;
+using OriginGateway.Protocol;
 
 namespace OriginGateway.Origins;
 
@@ -249,23 +250,10 @@ internal sealed partial class OriginFetcher(
     /// </summary>
     private async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[MaxErrorBody];
-            var length = 0;
-            while (length < buffer.Length)
-            {
-                idle.CancelAfter(options.BodyIdleTimeout);
-                var read = await stream.ReadAsync(buffer.AsMemory(length), idle.Token).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-            return buffer[..length];
+            return await BoundedRead.ReadPrefixAsync(stream, MaxErrorBody, cancellationToken, options.BodyIdleTimeout).ConfigureAwait(false);
         }
         catch (Exception e) when (OriginBodyCopy.ReadFailure(e, cancellationToken) is not null)
         {
