@@ -66,7 +66,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, O
                 ? $"the URL list could not be read (OriginTimeout: nothing arrived for {pull.BodyIdleTimeout.TotalSeconds:0.###} s)"
                 : "the URL list could not be read (Truncated: its body ended early)");
         }
-        var body = read ?? throw new InvalidOperationException("the URL list is larger than 16 MiB");
+        var body = read ?? throw new InvalidOperationException($"the URL list is larger than {MaxUrlListBytes / (1024 * 1024)} MiB");
         var objects = new List<SourceObject>();
         foreach (var raw in Encoding.UTF8.GetString(body).Split('\n'))
         {

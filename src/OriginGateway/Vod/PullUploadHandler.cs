@@ -36,8 +36,7 @@ internal sealed class PullUploadHandler(
         var errCode = code switch
         {
             "MediaType" or "FailedOperation.MediaType" or "FailedOperation.CoverType" or "InvalidArgument" or "TooManyFiles" => 40000,
-            _ when OriginFailure.IsTheOrigins(code) => 60000,
-            "EntityTooLarge" or "UnverifiableBody" or "BadPlaylist" => 60000,
+            _ when OriginFailure.IsTheOrigins(code) || code is "EntityTooLarge" or "UnverifiableBody" or "BadPlaylist" => 60000,
             _ => 70000,
         };
         return (errCode, $"{code}: {task.ResultMessage}");

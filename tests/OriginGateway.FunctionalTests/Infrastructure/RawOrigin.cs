@@ -30,7 +30,7 @@ public sealed class RawOrigin : IDisposable
     /// <summary>Writes <paramref name="head"/> (status line and headers, CRLF-separated) and <paramref name="body"/>, then closes.</summary>
     public void Reply(string path, string head, byte[] body, bool closeAbruptly = false) => On(path, async stream =>
     {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n\r\n"));
+        await stream.WriteAsync(Head(head));
         await stream.WriteAsync(body);
         await stream.FlushAsync();
         if (closeAbruptly)
@@ -45,7 +45,7 @@ public sealed class RawOrigin : IDisposable
     /// </summary>
     public void Paced(string path, string head, IEnumerable<byte[]> pieces, TimeSpan gap) => On(path, stream => Task.Factory.StartNew(() =>
     {
-        stream.Write(Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n\r\n"));
+        stream.Write(Head(head));
         foreach (var piece in pieces)
         {
             Thread.Sleep(gap);
@@ -55,6 +55,9 @@ public sealed class RawOrigin : IDisposable
     }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
 
     public int Count(string path) => _counts.GetValueOrDefault(path);
+
+    /// <summary>A status line and headers written with LF, as bytes on the wire: CRLF-separated, ending in an empty line.</summary>
+    private static byte[] Head(string head) => Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n\r\n");
 
     private async Task AcceptLoopAsync()
     {
