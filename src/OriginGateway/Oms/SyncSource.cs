@@ -14,7 +14,7 @@ namespace OriginGateway.Oms;
 internal sealed record SourceObject(string SourceKey, string DestinationName, long? Size, string? ETag);
 
 /// <summary>
-/// Where a sync task reads: an S3-compatible bucket (listed through <c>AWSSDK.S3</c>, objects fetched
+/// Where a sync task reads: an S3-compatible bucket (listed through <c>AWSSDK.S3</c> under the origin clocks, objects fetched
 /// with presigned GETs through the one origin fetcher) or a URL list (one URL per line, optionally a
 /// tab and the target key; CDN type-A signed when a CDN authentication key is set).
 /// </summary>
@@ -30,7 +30,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, O
 
     private async Task<IReadOnlyList<SourceObject>> ListS3Async(SyncTask task, SyncCredentials keys, CancellationToken cancellationToken)
     {
-        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.Handler);
+        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.DocumentHandler);
         var objects = new List<SourceObject>();
         var request = new ListObjectsV2Request { BucketName = task.SourceBucket, Prefix = task.SourcePrefix, MaxKeys = 1000 };
         while (true)
@@ -98,7 +98,7 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, O
             var url = TaskUrl.Parse(sourceKey, schemeOptional: false, out var error) ?? throw new InvalidOperationException("a listed URL " + error);
             return keys.CdnAuthenticationKey is { Length: > 0 } cdnKey ? CdnTypeA(url, cdnKey, time.GetUtcNow().ToUnixTimeSeconds()) : url;
         }
-        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.Handler);
+        using var client = S3ClientFactory.Create(task.SourceEndpoint, task.SourceRegion, keys.SourceAk!, keys.SourceSk!, http.DocumentHandler);
         var presigned = client.GetPreSignedURL(new GetPreSignedUrlRequest
         {
             BucketName = task.SourceBucket,

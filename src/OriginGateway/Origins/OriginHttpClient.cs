@@ -3,7 +3,7 @@ using OriginGateway.Egress;
 namespace OriginGateway.Origins;
 
 /// <summary>
-/// The one outgoing HTTP client, shared by the origin fetcher, the Proxy action's forwarder, callbacks and the S3 client:
+/// The one outgoing HTTP client, shared by the origin fetcher, the Proxy action's forwarder, callbacks and a sync source's S3 client:
 /// every connection goes through the egress guard; no environment proxy, no cookies, no automatic
 /// decompression or redirects, an explicit connect timeout, no tracing headers added.
 /// </summary>
@@ -15,19 +15,19 @@ namespace OriginGateway.Origins;
 internal sealed class OriginHttpClient : IDisposable
 {
     public OriginHttpClient(EgressGuard guard, OriginPullOptions options)
-        : this(CreateHandler(guard.ConnectAsync, options), CreateHandler(guard.ConnectForwardingAsync, options))
+        : this(CreateHandler(guard.ConnectAsync, options), CreateHandler(guard.ConnectForwardingAsync, options), options)
     {
     }
 
     /// <summary>Over any handler (the unit tests' in-memory origins); forwarding uses it too.</summary>
     internal OriginHttpClient(HttpMessageHandler handler)
-        : this(handler, forwardingHandler: null)
+        : this(handler, forwardingHandler: null, new OriginPullOptions())
     {
     }
 
-    private OriginHttpClient(HttpMessageHandler handler, HttpMessageHandler? forwardingHandler)
+    private OriginHttpClient(HttpMessageHandler handler, HttpMessageHandler? forwardingHandler, OriginPullOptions options)
     {
-        Handler = handler;
+        DocumentHandler = new ClockedDocumentHandler(handler, options);
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
         ForwardingInvoker = forwardingHandler is null ? Invoker : new HttpMessageInvoker(forwardingHandler, disposeHandler: true);
     }
@@ -37,11 +37,16 @@ internal sealed class OriginHttpClient : IDisposable
     /// <summary>The Proxy action's forwarding connections (see the remarks).</summary>
     public HttpMessageInvoker ForwardingInvoker { get; }
 
-    /// <summary>The guarded handler, for clients that need an <see cref="HttpClient"/> of their own (the S3 client).</summary>
-    public HttpMessageHandler Handler { get; }
+    /// <summary>
+    /// The guarded connections under the origin clocks, for clients that need an <see cref="HttpClient"/> of their own (a
+    /// sync source's S3 client; <see cref="ClockedDocumentHandler"/>).
+    /// </summary>
+    public HttpMessageHandler DocumentHandler { get; }
 
     public void Dispose()
     {
+        // The document handler's inner handler is the invoker's: disposing both is harmless.
+        DocumentHandler.Dispose();
         Invoker.Dispose();
         if (!ReferenceEquals(ForwardingInvoker, Invoker))
         {

@@ -11,12 +11,12 @@ public sealed class OriginPullOptions : ISettingsSection<OriginPullOptions>
     /// <summary>TCP connect timeout. Default 5 s; 00:00:00.1 to 00:05:00.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Time to the origin's response headers. Default 30 s; 00:00:00.1 to 01:00:00.</summary>
+    /// <summary>Time to the origin's response headers (and a sync source's listing answer's). Default 30 s; 00:00:00.1 to 01:00:00.</summary>
     public TimeSpan ResponseHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// A body read that waits longer than this fails the fill (or cuts a proxied answer, or fails the read of a playlist or a
-    /// URL list). Default 30 s; 00:00:00.1 to 01:00:00.
+    /// URL list, or a page of a sync source's listing). Default 30 s; 00:00:00.1 to 01:00:00.
     /// </summary>
     public TimeSpan BodyIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -190,6 +190,58 @@ public sealed class SyncTaskTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, $"stalled/{run}/a.bin"))).StatusCode);
     }
 
+    [Fact]
+    public async Task S3Source_WhoseListingStallsPartWay_FailsThePassAsOriginTimeout_AndTheNextTaskStillRuns()
+    {
+        // The source answers the listing with its headers and the start of a page, then nothing for 60 s. Every read of it is
+        // under the idle clock (2 s here): the pass fails and says why instead of holding this replica's passes, which run one
+        // after another, for as long as the source keeps the connection open.
+        var run = Guid.NewGuid().ToString("N");
+        var bucket = "stalled-" + run[..8];
+        var start = Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" + bucket + "</Name><Contents><Key>a.bin</Key>");
+        Func<System.Net.Sockets.NetworkStream, Task> stall = async stream =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {start.Length + 500}\r\n\r\n"));
+            await stream.WriteAsync(start);
+            await stream.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(60));
+        };
+        _raw.On("/" + bucket, stall);
+        _raw.On("/" + bucket + "/", stall);
+        var stalled = new
+        {
+            src_cloud_type = "AWS",
+            src_endpoint = $"http://{_raw.Host}",
+            src_region = "us-east-1",
+            src_bucket = bucket,
+            src_prefix = "",
+            src_ak = S3Server.AccessKey,
+            src_sk = S3Server.SecretKey,
+            dst_bucket = GatewayProcess.DefaultBucket,
+            dst_prefix = $"stalled-s3/{run}/",
+            dst_ak = GatewayProcess.DevSecretId,
+            dst_sk = GatewayProcess.DevSecretKey,
+            description = "a source that stalls",
+            sync_interval = 3600,
+        };
+
+        var (status, created) = await CallAsync(HttpMethod.Post, "", stalled);
+        Assert.True(status == HttpStatusCode.OK, created.ToString());
+        var task = await WaitAsync(created.GetProperty("id").GetString()!, t => t.TryGetProperty("last_error", out _));
+        Assert.Equal("TimeoutException: OriginTimeout: nothing arrived from the source for 2 s", task.GetProperty("last_error").GetString());
+        Assert.Equal(0, task.GetProperty("object_listed_num").GetInt64());
+        Assert.Equal(0, task.GetProperty("object_synchronized_num").GetInt64());
+
+        // A healthy task created after it is served while the stalled source still holds its connection open.
+        var prefix = $"p{run}/";
+        var body = RandomNumberGenerator.GetBytes(4_000);
+        await _s3.PutAsync(SourceBucket, prefix + "after.bin", body);
+        var (_, healthy) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600));
+        await WaitAsync(healthy.GetProperty("id").GetString()!, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(body, await ObjectAsync($"synced/{prefix}after.bin"));
+    }
+
     /// <summary>Every byte of the control database and its WAL, as text.</summary>
     private static string DatabaseText(GatewayProcess gateway) =>
         string.Concat(Directory.GetFiles(gateway.DataDirectory, "control.db*").Select(f =>

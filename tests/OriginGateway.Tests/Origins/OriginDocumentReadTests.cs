@@ -16,7 +16,7 @@ public sealed class OriginDocumentReadTests
     /// An answer whose body arrives in pieces, each after a wait; then stalls, breaks or ends. The pieces are written by a
     /// thread of their own and read inline on it, so a thread pool busy with other tests cannot make a gap longer.
     /// </summary>
-    private static HttpResponseMessage Answer(string after, TimeSpan gap, params string[] pieces)
+    internal static HttpResponseMessage Answer(string after, TimeSpan gap, params string[] pieces)
     {
         var pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         new Thread(() =>
