@@ -94,4 +94,5 @@ internal static class LogEvents
     // 5000–5099: OMS sync
     public const int SyncPassFailed = 5001;
     public const int SyncReleaseFailed = 5002;
+    public const int SyncPassNotRecorded = 5003;
 }

@@ -16,4 +16,10 @@ public sealed class OmsOptions : ISettingsSection<OmsOptions>
 
     /// <summary>Sync tasks per project. Default 5.</summary>
     public int MaxTasksPerProject { get; set; } = 5;
+
+    /// <summary>
+    /// Passes (listings of a source) that run at the same time on one replica, each task's apart from the others'. Default 4;
+    /// 1 to 64.
+    /// </summary>
+    public int MaxConcurrentPasses { get; set; } = 4;
 }

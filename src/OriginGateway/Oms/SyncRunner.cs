@@ -10,7 +10,8 @@ namespace OriginGateway.Oms;
 /// <summary>
 /// Runs the passes of the sync tasks this replica owns (<c>02-tasks.md</c> §2.5): list the source,
 /// compare each object with the destination (size and ETag for S3 sources; presence for URL lists),
-/// queue a copy for what is missing or changed, and again every <c>sync_interval</c>. The replica that holds a task's
+/// queue a copy for what is missing or changed, and again every <c>sync_interval</c>; each task's passes run apart from the
+/// others' (at most <c>Oms:MaxConcurrentPasses</c> at a time), so one slow source holds up no other. The replica that holds a task's
 /// keys owns it in the database and renews its hold while it lives; a task whose owner's hold runs out (the owner was
 /// lost) is stopped by any replica, as is every task of a replica that shuts down. A lone replica on SQLite stops every
 /// task at start-up (nobody holds keys after its restart); replicas sharing PostgreSQL leave the tasks of the others alone.
@@ -21,6 +22,7 @@ internal sealed partial class SyncRunner(
     SyncSource source,
     BucketRegistry buckets,
     TaskEngine engine,
+    OmsOptions options,
     TimeProvider time,
     ILogger<SyncRunner> logger) : BackgroundService
 {
@@ -40,32 +42,81 @@ internal sealed partial class SyncRunner(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var passes = Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
+        var passes = RunPassesAsync(stoppingToken);
+        // Apart from the passes, which can take longer than a hold lasts.
+        var holds = Dependencies.BackgroundLoop.RunAsync("Sync task owners", HoldAsync, engine.Lease / 4, time, logger, stoppingToken);
+        return Task.WhenAll(passes, holds);
+    }
+
+    /// <summary>
+    /// Starts the passes that are due, each on its own: a source that lists slowly (a large bucket, a slow link) holds up
+    /// its own task only. At most <see cref="OmsOptions.MaxConcurrentPasses"/> run at a time; on shutdown those running end
+    /// on the stopping token before the runner does.
+    /// </summary>
+    private async Task RunPassesAsync(CancellationToken stoppingToken)
+    {
+        // Touched by the loop only (one iteration at a time), and read after it has ended.
+        var running = new Dictionary<string, Task>(StringComparer.Ordinal);
+        await Dependencies.BackgroundLoop.RunAsync("Sync task runner", async cancellationToken =>
         {
             if (!_stoppedAtStartUp.Task.IsCompleted)
             {
                 await repository.StopAllAtStartupAsync(cancellationToken).ConfigureAwait(false);
                 _stoppedAtStartUp.TrySetResult();
             }
+            foreach (var done in running.Where(p => p.Value.IsCompleted).Select(p => p.Key).ToList())
+            {
+                running.Remove(done);
+            }
             // Only the tasks whose keys this replica holds can run here: none held, no query.
             var owned = keys.Owned;
-            if (owned.Count == 0)
+            if (owned.Count == 0 || running.Count >= options.MaxConcurrentPasses)
             {
                 return;
             }
             foreach (var task in await repository.SynchronizingAsync(owned, Owner, cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                if (keys.Get(task.Id) is not { } credentials || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
+                if (running.ContainsKey(task.Id) || keys.Get(task.Id) is not { } credentials || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
                 {
                     continue;
                 }
-                await PassAsync(task, credentials, cancellationToken).ConfigureAwait(false);
+                // On the host's token, not the iteration's: the pass outlives the iteration that starts it.
+                running[task.Id] = RunPassAsync(task, credentials, stoppingToken);
+                if (running.Count >= options.MaxConcurrentPasses)
+                {
+                    return;
+                }
             }
-        }, TimeSpan.FromMilliseconds(200), time, logger, stoppingToken);
-        // Apart from the passes, which can take longer than a hold lasts.
-        var holds = Dependencies.BackgroundLoop.RunAsync("Sync task owners", HoldAsync, engine.Lease / 4, time, logger, stoppingToken);
-        return Task.WhenAll(passes, holds);
+        }, TimeSpan.FromMilliseconds(200), time, logger, stoppingToken).ConfigureAwait(false);
+        await Task.WhenAll(running.Values).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One pass apart from the loop. A pass that could not be recorded (the database went away) is not due again until a
+    /// back-off has passed, as the loop itself would wait: its source is not listed again every iteration meanwhile.
+    /// </summary>
+    private async Task RunPassAsync(SyncTask task, SyncCredentials credentials, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await PassAsync(task, credentials, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            LogPassNotRecorded(logger, task.Id, e.GetType().Name);
+            try
+            {
+                await Task.Delay(Dependencies.BackgroundLoop.MaxBackoff, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
 
     /// <summary>
@@ -127,8 +178,9 @@ internal sealed partial class SyncRunner(
                 }
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Any failure but shutdown is the pass's (a client's own timeout too), shown as its last error.
             error = e.GetType().Name + ": " + Redact(e.Message, credentials);
             LogPassFailed(logger, task.Id, e.GetType().Name);
         }
@@ -170,4 +222,7 @@ internal sealed partial class SyncRunner(
 
     [LoggerMessage(EventId = LogEvents.SyncPassFailed, Level = LogLevel.Warning, Message = "Sync task {TaskId}: pass failed ({Error})")]
     private static partial void LogPassFailed(ILogger logger, string taskId, string error);
+
+    [LoggerMessage(EventId = LogEvents.SyncPassNotRecorded, Level = LogLevel.Warning, Message = "Sync task {TaskId}: the pass could not be recorded ({Error}); it runs again after a back-off")]
+    private static partial void LogPassNotRecorded(ILogger logger, string taskId, string error);
 }

@@ -242,6 +242,64 @@ public sealed class SyncTaskTests : IAsyncLifetime
         Assert.Equal(body, await ObjectAsync($"synced/{prefix}after.bin"));
     }
 
+    [Fact]
+    public async Task S3Source_ThatListsSlowly_HoldsUpOnlyItsOwnTask_AndIsReadWhole()
+    {
+        // The source's listing comes in twelve pieces a second apart: slow but never stalled past the idle clock (2 s here).
+        // Another task's pass runs meanwhile; the slow listing is read whole in the end, and its one object copied.
+        var run = Guid.NewGuid().ToString("N");
+        var bucket = "slow-" + run[..8];
+        var listing = Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" + bucket +
+            "</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>slow.bin</Key>" +
+            "<LastModified>2026-12-01T00:00:00.000Z</LastModified><ETag>\"5d41402abc4b2a76b9719d911017c592\"</ETag><Size>5</Size>" +
+            "<StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>");
+        var pieces = listing.Chunk((listing.Length + 11) / 12).ToList();
+        var head = $"HTTP/1.1 200 OK\nContent-Type: application/xml\nContent-Length: {listing.Length}";
+        _raw.Paced("/" + bucket, head, pieces, TimeSpan.FromSeconds(1));
+        _raw.Paced("/" + bucket + "/", head, pieces, TimeSpan.FromSeconds(1));
+        _raw.Reply($"/{bucket}/slow.bin", "HTTP/1.1 200 OK\nContent-Length: 5\nETag: \"5d41402abc4b2a76b9719d911017c592\"", Encoding.ASCII.GetBytes("hello"));
+        var slowTask = new
+        {
+            src_cloud_type = "AWS",
+            src_endpoint = $"http://{_raw.Host}",
+            src_region = "us-east-1",
+            src_bucket = bucket,
+            src_prefix = "",
+            src_ak = S3Server.AccessKey,
+            src_sk = S3Server.SecretKey,
+            dst_bucket = GatewayProcess.DefaultBucket,
+            dst_prefix = $"slow-s3/{run}/",
+            dst_ak = GatewayProcess.DevSecretId,
+            dst_sk = GatewayProcess.DevSecretKey,
+            description = "a source that lists slowly",
+            sync_interval = 3600,
+        };
+        var (_, slow) = await CallAsync(HttpMethod.Post, "", slowTask);
+        var slowId = slow.GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_raw.Count("/" + bucket) + _raw.Count("/" + bucket + "/") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the slow source was never asked for its listing");
+            await Task.Delay(50);
+        }
+
+        var prefix = $"p{run}/";
+        var body = RandomNumberGenerator.GetBytes(3_000);
+        await _s3.PutAsync(SourceBucket, prefix + "beside.bin", body);
+        var (_, healthy) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600));
+        await WaitAsync(healthy.GetProperty("id").GetString()!, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(body, await ObjectAsync($"synced/{prefix}beside.bin"));
+        var (_, meanwhile) = await CallAsync(HttpMethod.Get, "/" + slowId);
+        Assert.Equal(0, meanwhile.GetProperty("object_listed_num").GetInt64());
+        Assert.False(meanwhile.TryGetProperty("last_error", out _), meanwhile.ToString());
+
+        var done = await WaitAsync(slowId, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(1, done.GetProperty("object_listed_num").GetInt64());
+        Assert.False(done.TryGetProperty("last_error", out _), done.ToString());
+        Assert.Equal("hello", Encoding.ASCII.GetString(await ObjectAsync($"slow-s3/{run}/slow.bin")));
+    }
+
     /// <summary>Every byte of the control database and its WAL, as text.</summary>
     private static string DatabaseText(GatewayProcess gateway) =>
         string.Concat(Directory.GetFiles(gateway.DataDirectory, "control.db*").Select(f =>

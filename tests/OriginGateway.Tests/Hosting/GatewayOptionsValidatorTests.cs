@@ -107,9 +107,10 @@ public sealed class GatewayOptionsValidatorTests
             ("Egress:AllowedPorts:1", "http"),
             ("Vod:Buckets:0", "missing-1250000000"),
             ("Vod:EventCallbackUrl", "ftp://x"),
-            ("Oms:Tokens:p", "short")), production: false);
+            ("Oms:Tokens:p", "short"),
+            ("Oms:MaxConcurrentPasses", "0")), production: false);
 
-        foreach (var setting in new[] { "Tasks:Workers", "Tasks:Lease", "Callbacks:MaxAttempts", "Egress:AllowedPorts:1", "Vod:Buckets:0", "Vod:EventCallbackUrl", "Oms:Tokens:p" })
+        foreach (var setting in new[] { "Tasks:Workers", "Tasks:Lease", "Callbacks:MaxAttempts", "Egress:AllowedPorts:1", "Vod:Buckets:0", "Vod:EventCallbackUrl", "Oms:Tokens:p", "Oms:MaxConcurrentPasses" })
         {
             Assert.Contains(errors, e => e.StartsWith(setting, StringComparison.Ordinal));
         }
