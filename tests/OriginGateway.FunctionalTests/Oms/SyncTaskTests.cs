@@ -81,6 +81,35 @@ public sealed class SyncTaskTests : IAsyncLifetime
         sync_interval = interval,
     };
 
+    /// <summary>A task whose S3 source is the raw origin (its listing scripted there), read once an hour.</summary>
+    private object RawS3Task(string bucket, string destinationPrefix) => new
+    {
+        src_cloud_type = "AWS",
+        src_endpoint = $"http://{_raw.Host}",
+        src_region = "us-east-1",
+        src_bucket = bucket,
+        src_prefix = "",
+        src_ak = S3Server.AccessKey,
+        src_sk = S3Server.SecretKey,
+        dst_bucket = GatewayProcess.DefaultBucket,
+        dst_prefix = destinationPrefix,
+        dst_ak = GatewayProcess.DevSecretId,
+        dst_sk = GatewayProcess.DevSecretKey,
+        description = "a scripted source",
+        sync_interval = 3600,
+    };
+
+    /// <summary>A task over one new object of the real S3 source: created now, its first pass copies the object.</summary>
+    private async Task AHealthyTaskCopiesItsObjectAsync(string run)
+    {
+        var prefix = $"p{run}/";
+        var body = RandomNumberGenerator.GetBytes(3_000);
+        await _s3.PutAsync(SourceBucket, prefix + "healthy.bin", body);
+        var (_, healthy) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600));
+        await WaitAsync(healthy.GetProperty("id").GetString()!, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(body, await ObjectAsync($"synced/{prefix}healthy.bin"));
+    }
+
     /// <summary>A URL-list task read once an hour (only its first pass runs within a test).</summary>
     private static object UrlListTask(string listUrl, string prefix, string? cdnKey = null) => new
     {
@@ -209,22 +238,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         };
         _raw.On("/" + bucket, stall);
         _raw.On("/" + bucket + "/", stall);
-        var stalled = new
-        {
-            src_cloud_type = "AWS",
-            src_endpoint = $"http://{_raw.Host}",
-            src_region = "us-east-1",
-            src_bucket = bucket,
-            src_prefix = "",
-            src_ak = S3Server.AccessKey,
-            src_sk = S3Server.SecretKey,
-            dst_bucket = GatewayProcess.DefaultBucket,
-            dst_prefix = $"stalled-s3/{run}/",
-            dst_ak = GatewayProcess.DevSecretId,
-            dst_sk = GatewayProcess.DevSecretKey,
-            description = "a source that stalls",
-            sync_interval = 3600,
-        };
+        var stalled = RawS3Task(bucket, $"stalled-s3/{run}/");
 
         var (status, created) = await CallAsync(HttpMethod.Post, "", stalled);
         Assert.True(status == HttpStatusCode.OK, created.ToString());
@@ -234,12 +248,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         Assert.Equal(0, task.GetProperty("object_synchronized_num").GetInt64());
 
         // A healthy task created after it is served while the stalled source still holds its connection open.
-        var prefix = $"p{run}/";
-        var body = RandomNumberGenerator.GetBytes(4_000);
-        await _s3.PutAsync(SourceBucket, prefix + "after.bin", body);
-        var (_, healthy) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600));
-        await WaitAsync(healthy.GetProperty("id").GetString()!, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
-        Assert.Equal(body, await ObjectAsync($"synced/{prefix}after.bin"));
+        await AHealthyTaskCopiesItsObjectAsync(run);
     }
 
     [Fact]
@@ -259,22 +268,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         _raw.Paced("/" + bucket, head, pieces, TimeSpan.FromSeconds(1));
         _raw.Paced("/" + bucket + "/", head, pieces, TimeSpan.FromSeconds(1));
         _raw.Reply($"/{bucket}/slow.bin", "HTTP/1.1 200 OK\nContent-Length: 5\nETag: \"5d41402abc4b2a76b9719d911017c592\"", Encoding.ASCII.GetBytes("hello"));
-        var slowTask = new
-        {
-            src_cloud_type = "AWS",
-            src_endpoint = $"http://{_raw.Host}",
-            src_region = "us-east-1",
-            src_bucket = bucket,
-            src_prefix = "",
-            src_ak = S3Server.AccessKey,
-            src_sk = S3Server.SecretKey,
-            dst_bucket = GatewayProcess.DefaultBucket,
-            dst_prefix = $"slow-s3/{run}/",
-            dst_ak = GatewayProcess.DevSecretId,
-            dst_sk = GatewayProcess.DevSecretKey,
-            description = "a source that lists slowly",
-            sync_interval = 3600,
-        };
+        var slowTask = RawS3Task(bucket, $"slow-s3/{run}/");
         var (_, slow) = await CallAsync(HttpMethod.Post, "", slowTask);
         var slowId = slow.GetProperty("id").GetString()!;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -284,12 +278,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
             await Task.Delay(50);
         }
 
-        var prefix = $"p{run}/";
-        var body = RandomNumberGenerator.GetBytes(3_000);
-        await _s3.PutAsync(SourceBucket, prefix + "beside.bin", body);
-        var (_, healthy) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600));
-        await WaitAsync(healthy.GetProperty("id").GetString()!, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
-        Assert.Equal(body, await ObjectAsync($"synced/{prefix}beside.bin"));
+        await AHealthyTaskCopiesItsObjectAsync(run);
         var (_, meanwhile) = await CallAsync(HttpMethod.Get, "/" + slowId);
         Assert.Equal(0, meanwhile.GetProperty("object_listed_num").GetInt64());
         Assert.False(meanwhile.TryGetProperty("last_error", out _), meanwhile.ToString());
