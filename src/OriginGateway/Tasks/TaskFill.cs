@@ -1,5 +1,6 @@
 using OriginGateway.Buckets;
 using OriginGateway.Origins;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Tasks;
@@ -13,12 +14,20 @@ namespace OriginGateway.Tasks;
 internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, BucketRegistry buckets, Security.BucketPolicyService policies, OriginPullOptions options)
 {
     /// <summary>
-    /// Where a task writes, checked when it runs: the bucket still configured, and the bucket policy
-    /// letting the service principal write the key. Null with <paramref name="target"/> set when it may.
+    /// Where a task writes, checked when it runs: a key that a client can address (a sync source's listing or a URL list can
+    /// name any; an object under a key the API refuses could be neither read nor deleted), the bucket still configured, and
+    /// the bucket policy letting the service principal write the key. Null with <paramref name="target"/> set when it may.
     /// </summary>
     public TaskOutcome? Target(string bucketName, string key, out Bucket target)
     {
         target = null!;
+        switch (key.Length == 0 ? KeyStatus.Invalid : KeyDecoding.Check(key))
+        {
+            case KeyStatus.TooLong:
+                return TaskOutcome.Permanent("KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.");
+            case KeyStatus.Invalid:
+                return TaskOutcome.Permanent("InvalidArgument", "The key is empty or contains a control character.");
+        }
         if (buckets.Find(bucketName) is not { } bucket)
         {
             return TaskOutcome.Permanent("NoSuchBucket", "The bucket is no longer configured.");
