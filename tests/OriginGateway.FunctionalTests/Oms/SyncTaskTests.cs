@@ -193,7 +193,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task S3Source_KeysWithSpacesUnicodeAndReservedCharacters_AreCopiedUnderTheSameKeys()
+    public async Task S3Source_KeysWithSpacesUnicodeAndReservedCharacters_AndAnEmptyObject_AreCopiedUnderTheSameKeys()
     {
         // Each copy is a presigned GET: the key's encoding in its path must be the one that was signed, or the source
         // refuses it. Keys a migrating team really has: spaces, non-ASCII letters, '+', '~', parentheses, '=', ',', '%'.
@@ -202,6 +202,8 @@ public sealed class SyncTaskTests : IAsyncLifetime
         var prefix = $"k{Guid.NewGuid():N}/";
         string[] names = ["a b.bin", "dir with space/ünïcødé.bin", "plus+sign.bin", "tilde~(1).bin", "eq=a,b.bin", "percent%41.bin", "日本語/ファイル.txt"];
         var bodies = names.ToDictionary(n => n, _ => RandomNumberGenerator.GetBytes(2_000));
+        names = [.. names, "empty.bin"];
+        bodies["empty.bin"] = [];
         foreach (var (name, body) in bodies)
         {
             await _s3.PutAsync(SourceBucket, prefix + name, body);
