@@ -66,7 +66,7 @@ internal static class BatchDeleteHandler
                     }
                     break;
                 case KeyStatus.TooLong:
-                    result.Add(Error(key, versionId, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes."));
+                    result.Add(Error(key, versionId, "KeyTooLong", KeyDecoding.TooLongMessage));
                     break;
                 default:
                     result.Add(Error(key, versionId, "InvalidArgument", "The key is not valid: empty, or it contains a control character."));

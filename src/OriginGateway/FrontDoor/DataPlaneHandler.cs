@@ -215,7 +215,7 @@ internal sealed partial class DataPlaneHandler(
         if (keyStatus != KeyStatus.Valid)
         {
             return keyStatus == KeyStatus.TooLong
-                ? CosError.WriteAsync(context, 400, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.", rawPath)
+                ? CosError.WriteAsync(context, 400, "KeyTooLong", KeyDecoding.TooLongMessage, rawPath)
                 : CosError.WriteAsync(context, 400, "InvalidArgument", "The key is not valid: malformed percent-encoding, invalid UTF-8 or a control character.", rawPath);
         }
 

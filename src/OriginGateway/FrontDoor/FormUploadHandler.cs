@@ -161,7 +161,7 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
         if (KeyDecoding.Check(key) is var keyStatus && keyStatus != KeyStatus.Valid)
         {
             await (keyStatus == KeyStatus.TooLong
-                ? request.ErrorAsync(400, "KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.")
+                ? request.ErrorAsync(400, "KeyTooLong", KeyDecoding.TooLongMessage)
                 : request.ErrorAsync(400, "InvalidArgument", "The key is not valid: invalid UTF-8 or a control character.")).ConfigureAwait(false);
             return;
         }

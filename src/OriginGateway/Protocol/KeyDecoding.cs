@@ -21,6 +21,9 @@ internal static class KeyDecoding
 {
     public const int MaxKeyBytes = 850;
 
+    /// <summary>The message of a <c>KeyTooLong</c> error, wherever a key is refused for its length.</summary>
+    public static readonly string TooLongMessage = $"The key is longer than {MaxKeyBytes} bytes.";
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Decodes a raw path (or a part of it).</summary>

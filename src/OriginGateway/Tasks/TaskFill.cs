@@ -24,7 +24,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         switch (key.Length == 0 ? KeyStatus.Invalid : KeyDecoding.Check(key))
         {
             case KeyStatus.TooLong:
-                return TaskOutcome.Permanent("KeyTooLong", $"The key is longer than {KeyDecoding.MaxKeyBytes} bytes.");
+                return TaskOutcome.Permanent("KeyTooLong", KeyDecoding.TooLongMessage);
             case KeyStatus.Invalid:
                 return TaskOutcome.Permanent("InvalidArgument", "The key is empty or contains a control character.");
         }
