@@ -38,6 +38,7 @@ internal sealed class GatewayMetrics
     private readonly Counter _egressDenials;
     private readonly Histogram _taskDuration;
     private readonly Counter _callbacks;
+    private readonly Counter _syncPasses;
     private readonly Counter _dependencyFailures;
     private readonly Gauge _dependencyUp;
     private readonly Gauge _tasks;
@@ -71,6 +72,7 @@ internal sealed class GatewayMetrics
         _egressDenials = factory.CreateCounter("origin_gateway_egress_denials_total", "Outgoing connections refused by the egress guard.");
         _taskDuration = factory.CreateHistogram("origin_gateway_task_duration_seconds", "Task attempt duration by kind (fetch, store, callback) and outcome (succeeded, retry, failed, stopped).", ["kind", "outcome"], new HistogramConfiguration { Buckets = SecondsBuckets });
         _callbacks = factory.CreateCounter("origin_gateway_callbacks_total", "Callback delivery attempts by outcome (delivered, retry, failed).", "outcome");
+        _syncPasses = factory.CreateCounter("origin_gateway_sync_passes_total", "Sync task passes (listings of a source) by outcome (completed, failed).", "outcome");
         _dependencyFailures = factory.CreateCounter("origin_gateway_dependency_failures_total", "Failed readiness probes by dependency.", "dependency");
         _dependencyUp = factory.CreateGauge("origin_gateway_dependency_up", "1 while a dependency's last readiness probe passed, 0 otherwise.", "dependency");
         _tasks = factory.CreateGauge("origin_gateway_tasks", "Tasks in the control database by kind and state.", "kind", "state");
@@ -113,6 +115,9 @@ internal sealed class GatewayMetrics
     public void TaskAttempt(string kind, string outcome, double seconds) => _taskDuration.WithLabels(kind, outcome).Observe(seconds);
 
     public void Callback(string outcome) => _callbacks.WithLabels(outcome).Inc();
+
+    /// <summary>Counts a sync task's pass: a failed one could not list its source (its reason is the task's <c>last_error</c>).</summary>
+    public void SyncPass(bool failed) => _syncPasses.WithLabels(failed ? "failed" : "completed").Inc();
 
     /// <summary>
     /// Counts a data request. The labelled children are looked up once per label set and kept: prometheus-net's

@@ -23,6 +23,7 @@ internal sealed partial class SyncRunner(
     BucketRegistry buckets,
     TaskEngine engine,
     OmsOptions options,
+    GatewayMetrics metrics,
     TimeProvider time,
     ILogger<SyncRunner> logger) : BackgroundService
 {
@@ -184,6 +185,7 @@ internal sealed partial class SyncRunner(
             error = e.GetType().Name + ": " + Redact(e.Message, credentials);
             LogPassFailed(logger, task.Id, e.GetType().Name);
         }
+        metrics.SyncPass(failed: error is not null);
         await repository.PassDoneAsync(task.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), listed, skipped, error, cancellationToken).ConfigureAwait(false);
         return queued;
     }

@@ -151,6 +151,10 @@ public sealed class SyncTaskTests : IAsyncLifetime
         return done;
     }
 
+    /// <summary>The gateway's count of sync passes with <paramref name="outcome"/>, from <c>/metrics</c>.</summary>
+    private async Task<double> PassesAsync(string outcome) =>
+        PrometheusText.Sum(await _gateway.Client.GetStringAsync(new Uri(_gateway.ControlUrl, "metrics")), "origin_gateway_sync_passes_total{", $"outcome=\"{outcome}\"");
+
     private async Task<byte[]> ObjectAsync(string key, GatewayProcess? gateway = null)
     {
         gateway ??= _gateway;
@@ -171,10 +175,12 @@ public sealed class SyncTaskTests : IAsyncLifetime
         await _s3.PutAsync(SourceBucket, prefix + "c.bin", c);
         await _s3.PutAsync(SourceBucket, "elsewhere/x.bin", a);
 
+        var completedBefore = await PassesAsync("completed");
         var (status, created) = await CallAsync(HttpMethod.Post, "", S3Task(prefix));
         Assert.True(status == HttpStatusCode.OK, created.ToString());
         var id = created.GetProperty("id").GetString()!;
         var first = await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 3);
+        Assert.True(await PassesAsync("completed") >= completedBefore + 1, "origin_gateway_sync_passes_total{outcome=\"completed\"} did not count the pass");
         Assert.Equal("SYNCHRONIZING", first.GetProperty("status").GetString());
         Assert.Equal(60_000, first.GetProperty("object_synchronized_size").GetInt64());
         Assert.Equal(a, await ObjectAsync($"synced/{prefix}a.bin"));
@@ -311,11 +317,13 @@ public sealed class SyncTaskTests : IAsyncLifetime
         _raw.On("/" + bucket, stall);
         _raw.On("/" + bucket + "/", stall);
         var stalled = RawS3Task(bucket, $"stalled-s3/{run}/");
+        var failedBefore = await PassesAsync("failed");
 
         var (status, created) = await CallAsync(HttpMethod.Post, "", stalled);
         Assert.True(status == HttpStatusCode.OK, created.ToString());
         var task = await WaitAsync(created.GetProperty("id").GetString()!, t => t.TryGetProperty("last_error", out _));
         Assert.Equal("TimeoutException: OriginTimeout: nothing arrived from the source for 2 s", task.GetProperty("last_error").GetString());
+        Assert.True(await PassesAsync("failed") >= failedBefore + 1, "origin_gateway_sync_passes_total{outcome=\"failed\"} did not count the pass");
         Assert.Equal(0, task.GetProperty("object_listed_num").GetInt64());
         Assert.Equal(0, task.GetProperty("object_synchronized_num").GetInt64());
 
