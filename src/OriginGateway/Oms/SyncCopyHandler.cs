@@ -60,7 +60,9 @@ internal sealed class SyncCopyHandler(
             return refused;
         }
         var url = source.CopyUrl(task, credentials, payload.SourceKey);
-        return await fill.RunAsync(bucket, run.Task.Key, OriginFetchRequest.ForUrl(url, TaskKind), null, run, cancellationToken).ConfigureAwait(false);
+        // OMS's enable_metadata_migration: without it only the Content-Type is migrated.
+        return await fill.RunAsync(bucket, run.Task.Key, OriginFetchRequest.ForUrl(url, TaskKind), null, run, cancellationToken,
+            keepMetadata: task.MetadataMigration).ConfigureAwait(false);
     }
 }
 

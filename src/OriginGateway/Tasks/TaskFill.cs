@@ -59,8 +59,12 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
     /// What must hold of the key's object when the fill commits (<see cref="WriteCondition.StillAbsent"/>: store only into
     /// an empty key); when it does not, the task succeeds with the object the key has, nothing stored.
     /// </param>
+    /// <param name="keepMetadata">
+    /// False: of the origin's metadata only the Content-Type goes with the object, none of its other kept headers or
+    /// <c>*-meta-*</c> (a sync task without metadata migration).
+    /// </param>
     public async Task<TaskOutcome> RunAsync(Bucket bucket, string key, OriginFetchRequest request, byte[]? expectedMd5, TaskRun run, CancellationToken cancellationToken,
-        Func<HttpResponseMessage, TaskOutcome?>? inspect = null, WriteCondition? condition = null)
+        Func<HttpResponseMessage, TaskOutcome?>? inspect = null, WriteCondition? condition = null, bool keepMetadata = true)
     {
         using var result = await fetcher.FetchAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Outcome != OriginOutcome.Success)
@@ -87,7 +91,7 @@ internal sealed class TaskFill(OriginFetcher fetcher, OriginIngest ingest, Bucke
         var length = admission.DeclaredLength;
         var write = admission.Write!;
         var metadata = new Dictionary<string, string>(write.GatewayMetadata!, StringComparer.Ordinal) { [TaskMetadata] = run.Task.Id };
-        write = write with { GatewayMetadata = metadata, Condition = condition };
+        write = write with { GatewayMetadata = metadata, Condition = condition, Headers = keepMetadata ? write.Headers : [] };
 
         run.Progress(0, length);
         using var session = bucket.Store.BeginWrite(key, write);

@@ -64,7 +64,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         return (response.StatusCode, document.RootElement.Clone());
     }
 
-    private object S3Task(string prefix, int interval = 1) => new
+    private object S3Task(string prefix, int interval = 1, bool metadata = false) => new
     {
         src_cloud_type = "AWS",
         src_endpoint = _s3.Endpoint,
@@ -79,6 +79,7 @@ public sealed class SyncTaskTests : IAsyncLifetime
         dst_sk = GatewayProcess.DevSecretKey,
         description = "test",
         sync_interval = interval,
+        enable_metadata_migration = metadata,
     };
 
     /// <summary>A task whose S3 source is the raw origin (its listing scripted there), read once an hour.</summary>
@@ -233,6 +234,37 @@ public sealed class SyncTaskTests : IAsyncLifetime
             var key = "synced/" + prefix + string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
             Assert.Equal(body, await ObjectAsync(key));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task S3Source_MetadataGoesWithTheCopy_OnlyWithMetadataMigration_TheContentTypeAlways(bool migration)
+    {
+        // OMS's enable_metadata_migration: off (the default), only the Content-Type is migrated.
+        var prefix = $"m{Guid.NewGuid():N}/";
+        var body = RandomNumberGenerator.GetBytes(1_500);
+        using (var client = _s3.Client())
+        {
+            var put = new Amazon.S3.Model.PutObjectRequest
+            {
+                BucketName = SourceBucket, Key = prefix + "page.html", InputStream = new MemoryStream(body), ContentType = "text/html", UseChunkEncoding = false,
+            };
+            put.Metadata.Add("color", "blue");
+            put.Headers.CacheControl = "max-age=60";
+            put.Headers.ContentDisposition = "attachment; filename=\"page.html\"";
+            await client.PutObjectAsync(put);
+        }
+
+        var (_, created) = await CallAsync(HttpMethod.Post, "", S3Task(prefix, interval: 3600, metadata: migration));
+        await CopiesSettledAsync(created, synchronized: 1, failed: 0);
+
+        using var copy = await _gateway.Client.GetAsync(new Uri(_gateway.DataUrl, $"synced/{prefix}page.html"));
+        Assert.Equal(body, await copy.Content.ReadAsByteArrayAsync());
+        Assert.Equal("text/html", copy.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(migration ? "blue" : null, copy.Headers.TryGetValues("x-cos-meta-color", out var color) ? color.Single() : null);
+        Assert.Equal(migration ? "max-age=60" : null, copy.Headers.CacheControl?.ToString());
+        Assert.Equal(migration ? "attachment" : null, copy.Content.Headers.ContentDisposition?.DispositionType);
     }
 
     [Fact]
