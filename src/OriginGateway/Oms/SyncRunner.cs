@@ -203,15 +203,23 @@ internal sealed partial class SyncRunner(
         return message;
     }
 
-    /// <summary>Copies named keys now (<c>POST …/events</c>).</summary>
-    public async Task<int> CopyNowAsync(SyncTask task, IEnumerable<string> objectKeys, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a key named by <c>POST …/events</c> copies: an S3 key relative to the source prefix, or a URL list's URL. Null,
+    /// with <paramref name="error"/> saying why, for a URL that is not an http or https one.
+    /// </summary>
+    public static SourceObject? EventObject(SyncTask task, string key, out string? error)
+    {
+        error = null;
+        return task.SourceType == "URLList" ? SyncSource.UrlEntry(key, target: null, out error) : new SourceObject(task.SourcePrefix + key, key, null, null);
+    }
+
+    /// <summary>Copies the objects named by <c>POST …/events</c> now.</summary>
+    public async Task<int> CopyNowAsync(SyncTask task, IEnumerable<SourceObject> objects, CancellationToken cancellationToken)
     {
         var queued = 0;
-        foreach (var key in objectKeys)
+        foreach (var item in objects)
         {
-            var sourceKey = task.SourceType == "URLList" ? key : task.SourcePrefix + key;
-            var name = task.SourceType == "URLList" ? Uri.UnescapeDataString(new Uri(key).AbsolutePath.TrimStart('/')) : key;
-            if (await engine.SubmitAsync(SyncCopyHandler.Create(task, new SourceObject(sourceKey, name, null, null)), cancellationToken).ConfigureAwait(false) is not null)
+            if (await engine.SubmitAsync(SyncCopyHandler.Create(task, item), cancellationToken).ConfigureAwait(false) is not null)
             {
                 queued++;
             }

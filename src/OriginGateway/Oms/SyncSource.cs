@@ -76,18 +76,32 @@ internal sealed class SyncSource(OriginHttpClient http, OriginFetcher fetcher, O
                 continue;
             }
             var tab = line.IndexOf('\t', StringComparison.Ordinal);
-            var url = tab < 0 ? line : line[..tab];
-            if (TaskUrl.Parse(url, schemeOptional: false, out _) is not { } parsed)
+            if (UrlEntry(tab < 0 ? line : line[..tab], tab < 0 ? null : line[(tab + 1)..].Trim(), out _) is { } entry)
             {
-                continue;
-            }
-            var name = tab < 0 ? Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/')) : line[(tab + 1)..].Trim();
-            if (name.Length > 0)
-            {
-                objects.Add(new SourceObject(url, name, null, null));
+                objects.Add(entry);
             }
         }
         return objects;
+    }
+
+    /// <summary>
+    /// A URL list's entry (a listed line, or a key named by <c>POST …/events</c>): an http or https URL and the key it is
+    /// stored under — <paramref name="target"/> when given, else the URL's decoded path without its leading <c>/</c>. Null,
+    /// with <paramref name="error"/> saying why, when the URL is not one or names no key.
+    /// </summary>
+    internal static SourceObject? UrlEntry(string url, string? target, out string? error)
+    {
+        if (TaskUrl.Parse(url, schemeOptional: false, out error) is not { } parsed)
+        {
+            return null;
+        }
+        var name = target ?? Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/'));
+        if (name.Length == 0)
+        {
+            error = "names no object (its path is empty)";
+            return null;
+        }
+        return new SourceObject(url, name, null, null);
     }
 
     /// <summary>The URL a copy fetches: a presigned GET (S3, valid 1 hour) or the list's URL (CDN-signed when asked).</summary>

@@ -233,7 +233,18 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 400, "OMS.0005", "The sync task is stopped; start it with its keys first.").ConfigureAwait(false);
             return;
         }
-        var queued = await runner.CopyNowAsync(task, list.EnumerateArray().Select(k => k.GetString()!), context.RequestAborted).ConfigureAwait(false);
+        // Every key is checked before any is queued: a refused request copies nothing.
+        var objects = new List<SourceObject>();
+        foreach (var key in list.EnumerateArray().Select(k => k.GetString()!))
+        {
+            if (SyncRunner.EventObject(task, key, out var refused) is not { } item)
+            {
+                await ErrorAsync(context, 400, "OMS.0001", $"object_keys[{objects.Count}] {refused} (a URL list's events name http or https URLs).").ConfigureAwait(false);
+                return;
+            }
+            objects.Add(item);
+        }
+        var queued = await runner.CopyNowAsync(task, objects, context.RequestAborted).ConfigureAwait(false);
         await JsonAnswer.WriteAsync(context, 200, json => json.WriteNumber("queued", queued)).ConfigureAwait(false);
     }
 

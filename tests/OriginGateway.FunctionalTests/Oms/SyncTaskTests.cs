@@ -485,6 +485,32 @@ public sealed class SyncTaskTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_OnAUrlList_TakeOnlyHttpUrls_AndRefuseAnythingElseInOmsForm()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var body = RandomNumberGenerator.GetBytes(1_200);
+        _origin.Serve($"/{run}/named.bin", body);
+        _origin.Serve($"/{run}/list.txt", Encoding.UTF8.GetBytes("# nothing listed yet\n"));
+        var (_, created) = await CallAsync(HttpMethod.Post, "", UrlListTask($"http://{_origin.Host}/{run}/list.txt", "events/"));
+        var id = created.GetProperty("id").GetString()!;
+
+        // One key that is not an http(s) URL refuses the whole request: the good key beside it is not copied either.
+        foreach (var bad in new[] { "not a url", "ftp://example.test/a.bin", "/relative/path.bin" })
+        {
+            var (status, error) = await CallAsync(HttpMethod.Post, $"/{id}/events", new { object_keys = new[] { $"http://{_origin.Host}/{run}/named.bin", bad } });
+            Assert.True(status == HttpStatusCode.BadRequest, $"{bad}: {status} {error}");
+            Assert.Equal("OMS.0001", error.GetProperty("error_code").GetString());
+            Assert.StartsWith("object_keys[1] ", error.GetProperty("error_msg").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, _origin.Count($"/{run}/named.bin"));
+
+        var (accepted, _) = await CallAsync(HttpMethod.Post, $"/{id}/events", new { object_keys = new[] { $"http://{_origin.Host}/{run}/named.bin" } });
+        Assert.Equal(HttpStatusCode.OK, accepted);
+        await WaitAsync(id, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
+        Assert.Equal(body, await ObjectAsync($"events/{run}/named.bin"));
+    }
+
+    [Fact]
     public async Task Events_CopyNamedKeysNow()
     {
         // The first pass must be over before the named key exists, or the pass may copy it too:
