@@ -32,10 +32,25 @@ internal sealed class SyncTaskEndpoint(
         "S3", "AWS", "Aliyun", "Tencent", "HuaweiCloud", "Qiniu", "QingCloud", "Baidu", "KingsoftCloud", "UCloud", "Azure", "Google",
     };
 
+    /// <summary>The fields of a task that are text.</summary>
+    private static readonly string[] TextFields =
+    [
+        "src_cloud_type", "src_endpoint", "src_region", "src_bucket", "src_prefix", "src_ak", "src_sk",
+        "dst_bucket", "dst_prefix", "dst_ak", "dst_sk", "description", "source_cdn_authentication_key",
+    ];
+
+    /// <summary>OMS's bound on a task's description.</summary>
+    public const int MaxDescriptionLength = 255;
+
     public async Task CreateAsync(HttpContext context, string projectId)
     {
         if (await BeginAsync(context, projectId).ConfigureAwait(false) is not { } body)
         {
+            return;
+        }
+        if (FieldProblem(body) is { } problemWithAField)
+        {
+            await ErrorAsync(context, 400, "OMS.0001", problemWithAField).ConfigureAwait(false);
             return;
         }
         var cloudType = Text(body, "src_cloud_type");
@@ -361,6 +376,40 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 400, "OMS.0001", "The body is not valid JSON.").ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The first field of a new task that has the wrong JSON type or is out of its bounds, as the answer's message; null when
+    /// all are right. A value of another type is refused rather than read as absent: <c>"sync_interval": "600"</c> or
+    /// <c>"enable_metadata_migration": "true"</c> must not quietly become the default.
+    /// </summary>
+    private static string? FieldProblem(JsonElement body)
+    {
+        foreach (var name in TextFields)
+        {
+            if (body.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                return $"{name} must be a string.";
+            }
+        }
+        if (body.TryGetProperty("sync_interval", out var interval) && interval.ValueKind != JsonValueKind.Null
+            && !(interval.ValueKind == JsonValueKind.Number && interval.TryGetInt64(out _)))
+        {
+            return "sync_interval must be a whole number of seconds.";
+        }
+        if (body.TryGetProperty("enable_metadata_migration", out var metadata) && metadata.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        {
+            return "enable_metadata_migration must be true or false.";
+        }
+        if (Text(body, "description") is { Length: > MaxDescriptionLength })
+        {
+            return $"description must be at most {MaxDescriptionLength} characters.";
+        }
+        if (Text(body, "dst_prefix") is { Length: > 0 } prefix && KeyDecoding.Check(prefix) != KeyStatus.Valid)
+        {
+            return $"dst_prefix must be at most {KeyDecoding.MaxKeyBytes} bytes of UTF-8 without control characters.";
+        }
+        return null;
     }
 
     private static string? Text(JsonElement body, string name) =>

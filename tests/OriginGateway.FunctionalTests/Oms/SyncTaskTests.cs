@@ -442,6 +442,31 @@ public sealed class SyncTaskTests : IAsyncLifetime
         Assert.DoesNotContain(CdnKey, _gateway.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("sync_interval", "\"600\"", "sync_interval must be a whole number of seconds.")]
+    [InlineData("sync_interval", "1.5", "sync_interval must be a whole number of seconds.")]
+    [InlineData("sync_interval", "1e30", "sync_interval must be a whole number of seconds.")]
+    [InlineData("enable_metadata_migration", "\"true\"", "enable_metadata_migration must be true or false.")]
+    [InlineData("src_prefix", "5", "src_prefix must be a string.")]
+    [InlineData("source_cdn_authentication_key", "{\"k\":1}", "source_cdn_authentication_key must be a string.")]
+    [InlineData("description", "\"{256}\"", "description must be at most 255 characters.")]
+    [InlineData("dst_prefix", "\"a\\u0000b/\"", "dst_prefix must be at most 850 bytes of UTF-8 without control characters.")]
+    [InlineData("dst_prefix", "\"{851}\"", "dst_prefix must be at most 850 bytes of UTF-8 without control characters.")]
+    public async Task Create_WithAFieldOfTheWrongTypeOrOutOfBounds_IsRefusedInOmsForm_AndNoTaskIsMade(string field, string json, string message)
+    {
+        // A value of another type must not quietly become the default ("600" seconds read as the default 60).
+        json = json.Replace("{256}", new string('d', 256), StringComparison.Ordinal).Replace("{851}", new string('p', 851), StringComparison.Ordinal);
+        var body = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(JsonSerializer.Serialize(S3Task("fields/")))!;
+        body[field] = JsonDocument.Parse(json).RootElement.Clone();
+
+        var (status, error) = await CallAsync(HttpMethod.Post, "", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("OMS.0001", error.GetProperty("error_code").GetString());
+        Assert.Equal(message, error.GetProperty("error_msg").GetString());
+        Assert.Equal(0, (await CallAsync(HttpMethod.Get, "")).Json.GetProperty("count").GetInt32());
+    }
+
     [Fact]
     public async Task Errors_AreOmsShaped()
     {
