@@ -189,7 +189,13 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, 400, "OMS.0001", "limit must be 1..100 and offset 0 or more.").ConfigureAwait(false);
             return;
         }
-        var status = query["status"].ToString();
+        // OMS's two states, in any case; another word is a mistake to answer, not a filter that matches nothing.
+        var status = query["status"].ToString().ToUpperInvariant();
+        if (status is not ("" or "SYNCHRONIZING" or "STOPPED"))
+        {
+            await ErrorAsync(context, 400, "OMS.0001", "status must be SYNCHRONIZING or STOPPED.").ConfigureAwait(false);
+            return;
+        }
         var tasks = (await repository.ListAsync(projectId, context.RequestAborted).ConfigureAwait(false)).Where(t => status.Length == 0 || t.Status == status).ToList();
         await JsonAnswer.WriteAsync(context, 200, json =>
         {

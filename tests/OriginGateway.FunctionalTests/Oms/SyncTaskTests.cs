@@ -502,6 +502,10 @@ public sealed class SyncTaskTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await CallAsync(HttpMethod.Post, $"/{ids[0]}/stop")).Status);
         Assert.Equal("STOPPED", (await CallAsync(HttpMethod.Get, $"/{ids[0]}")).Json.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await CallAsync(HttpMethod.Post, $"/{ids[0]}/events", new { object_keys = new[] { "a" } })).Status);
+        Assert.Equal(1, (await CallAsync(HttpMethod.Get, "?status=stopped")).Json.GetProperty("count").GetInt32());
+        var (unknownStatus, unknownStatusJson) = await CallAsync(HttpMethod.Get, "?status=RUNNING");
+        Assert.Equal(HttpStatusCode.BadRequest, unknownStatus);
+        Assert.Equal("OMS.0001", unknownStatusJson.GetProperty("error_code").GetString());
         Assert.Equal(HttpStatusCode.OK, (await CallAsync(HttpMethod.Delete, $"/{ids[0]}")).Status);
         var (_, stopped) = await CallAsync(HttpMethod.Get, "?status=SYNCHRONIZING&limit=2");
         Assert.Equal(4, stopped.GetProperty("count").GetInt32());
