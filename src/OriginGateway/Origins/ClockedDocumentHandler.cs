@@ -1,5 +1,4 @@
 using System.Globalization;
-using OriginGateway.Protocol;
 
 namespace OriginGateway.Origins;
 
@@ -7,8 +6,9 @@ namespace OriginGateway.Origins;
 /// The egress-guarded origin connections under the origin clocks, for clients that read small documents through an
 /// <see cref="HttpClient"/> of their own (a sync task's source bucket, listed by the S3 SDK). An answer's headers must arrive
 /// within <c>OriginPull:ResponseHeadersTimeout</c> and every read of its body within <c>OriginPull:BodyIdleTimeout</c>; the
-/// body (at most <see cref="MaxAnswerBytes"/>) is read whole here and handed on from memory. A source that answers and then
-/// stalls fails as <c>OriginTimeout</c> instead of holding its caller for as long as it keeps the connection open.
+/// body (at most <see cref="MaxAnswerBytes"/>) is read whole here, as any origin document is
+/// (<see cref="OriginBodyCopy.ReadDocumentAsync"/>), and handed on from memory. A source that answers and then stalls fails
+/// as <c>OriginTimeout</c> instead of holding its caller for as long as it keeps the connection open.
 /// </summary>
 internal sealed class ClockedDocumentHandler(HttpMessageHandler origin, OriginPullOptions pull) : DelegatingHandler(origin)
 {
@@ -30,29 +30,36 @@ internal sealed class ClockedDocumentHandler(HttpMessageHandler origin, OriginPu
                 throw Timeout("no answer arrived", pull.ResponseHeadersTimeout);
             }
         }
+        (byte[]? Body, string Failure) read;
         try
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var body = await BoundedRead.ReadAsync(stream, MaxAnswerBytes, cancellationToken, pull.BodyIdleTimeout).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"the source's answer is larger than {MaxAnswerBytes / (1024 * 1024)} MiB");
-            var whole = new ByteArrayContent(body);
-            foreach (var header in response.Content.Headers)
-            {
-                whole.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-            response.Content.Dispose();
-            response.Content = whole;
-            return response;
+            read = await OriginBodyCopy.ReadDocumentAsync(response, MaxAnswerBytes, pull.BodyIdleTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch
         {
+            // The caller's own cancellation: it propagates.
             response.Dispose();
-            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw Timeout("nothing arrived", pull.BodyIdleTimeout);
-            }
             throw;
         }
+        var (body, failure) = read;
+        if (body is null)
+        {
+            response.Dispose();
+            throw failure switch
+            {
+                OriginFailure.OriginTimeout => Timeout("nothing arrived", pull.BodyIdleTimeout),
+                "" => new InvalidDataException($"the source's answer is larger than {MaxAnswerBytes / (1024 * 1024)} MiB"),
+                _ => new IOException($"{failure}: the source's answer ended early"),
+            };
+        }
+        var whole = new ByteArrayContent(body);
+        foreach (var header in response.Content.Headers)
+        {
+            whole.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+        response.Content.Dispose();
+        response.Content = whole;
+        return response;
     }
 
     /// <summary>Named as the origin failure is everywhere else; an SDK passes a <see cref="TimeoutException"/> on as it is.</summary>
