@@ -48,7 +48,11 @@ internal sealed partial class ControlDatabase : IDisposable
             _connectionString = connectionString;
             return;
         }
-        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
+        // Microsoft.Data.Sqlite retries a statement that finds the database locked until its command timeout (30 s unless
+        // told), around SQLite's own busy timeout: both are the gateway's deadline, so a database another process holds
+        // locked (an operator's sqlite3 shell inside a transaction, a backup tool) fails a call after it, as a frozen
+        // PostgreSQL does.
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = DeadlineSeconds(_timeout) };
         if (builder.DataSource is { Length: > 0 } file && file != ":memory:")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
@@ -57,6 +61,9 @@ internal sealed partial class ControlDatabase : IDisposable
     }
 
     public bool IsPostgres => _postgres is not null;
+
+    /// <summary>The deadline in the whole seconds the providers' own timeouts take (at least one).</summary>
+    internal static int DeadlineSeconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
 
     /// <summary>
     /// Runs <paramref name="work"/> on an open connection (provider-neutral types: the repositories use <c>@name</c>
@@ -185,12 +192,15 @@ internal sealed partial class ControlDatabase : IDisposable
             return rows;
         }, cancellationToken);
 
-    /// <summary>A cheap round trip, for readiness: null when it answered, else what went wrong.</summary>
+    /// <summary>
+    /// A cheap round trip, for readiness: null when it answered, else what went wrong. On SQLite it takes the write lock and
+    /// lets it go: reads go on while another process holds the database locked (WAL), but every API that writes fails.
+    /// </summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await ScalarAsync("SELECT 1", cancellationToken).ConfigureAwait(false);
+            await ScalarAsync(IsPostgres ? "SELECT 1" : "BEGIN IMMEDIATE; ROLLBACK; SELECT 1", cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (DbException e)
@@ -217,7 +227,7 @@ internal static class PostgresDataSource
     /// <summary>The data source, with the gateway's deadline for connecting and for each command.</summary>
     public static DbDataSource Create(string connectionString, TimeSpan timeout)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        var seconds = ControlDatabase.DeadlineSeconds(timeout);
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = seconds, CommandTimeout = seconds };
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
