@@ -261,8 +261,23 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
             {
                 return false;
             }
-            // The file goes first: a crash after it leaves nothing to resurrect at start-up.
-            DeleteVersionFiles(entry, entry.Location);
+            // The file goes first: a crash after it leaves nothing to resurrect at start-up. A file that cannot be removed (a
+            // disk the kernel turned read-only, a permission) fails the delete with the object kept and listed, never a 204
+            // whose object a restart brings back.
+            try
+            {
+                File.Delete(entry.Location);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Gone with its directory: nothing left to remove.
+            }
+            catch (IOException e)
+            {
+                _writeFailures.Record(e);
+                throw;
+            }
+            RemoveAttributesFile(entry, entry.Location);
             RemoveFromIndex(key);
             return true;
         }
@@ -510,6 +525,11 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
     private static void DeleteVersionFiles(ObjectEntry entry, string path)
     {
         TryDelete(path);
+        RemoveAttributesFile(entry, path);
+    }
+
+    private static void RemoveAttributesFile(ObjectEntry entry, string path)
+    {
         if (entry.AttributesFileBeside)
         {
             TryDelete(AttributesPath(path));
