@@ -79,6 +79,7 @@ internal static class LogEvents
     public const int ProxyStoreTaskDenied = 3102;
     public const int ProxyStoreRefused = 3103;
     public const int ProxyStoreQueueFailed = 3104;
+    public const int ProxyFailover = 3105;
 
     // 3200–3299: Origin pull: decisions
     public const int OriginPullDecision = 3201;

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Dependencies;
 using OriginGateway.Egress;
@@ -17,7 +18,10 @@ namespace OriginGateway.OriginPull;
 /// <summary>
 /// Proxy (async origin-pull): YARP's <see cref="IHttpForwarder"/> sends the origin request and passes the origin's
 /// status and headers through (Range passed on, origin errors passed through; no answer at all is the gateway's 424
-/// <c>OriginPullFailed</c>, as for a Mirror); the body goes from the origin's
+/// <c>OriginPullFailed</c>, as for a Mirror). An origin that gives no answer, a 5xx or a status of the rule's
+/// <c>HTTPStandbyCode</c> moves the forward to the host's standbys in order, as a Mirror's fetch does
+/// (<see cref="OriginFailover"/>): nothing of such an answer reaches the client; the last candidate's answer is passed
+/// through whatever it is. The body goes from the origin's
 /// connection straight into the client's response through the body pump (<see cref="ForwardedBody"/>), and the object
 /// is stored off the client's path: a full 200 is teed into the store as it streams; anything else (a ranged request,
 /// a 206, a client that left, a body that did not verify) queues one de-duplicated background fill. An explicit
@@ -30,6 +34,7 @@ internal sealed partial class ProxyAction(
     OriginIngest ingest,
     BucketPolicyService policies,
     HostSelector hosts,
+    HostHealth health,
     GatewayMetrics metrics,
     OriginPullOptions options,
     ILogger<ProxyAction> logger)
@@ -54,33 +59,65 @@ internal sealed partial class ProxyAction(
     {
         var request = pull.Request;
         var context = request.Context;
-        // Proxy does not fail over: the rule's first host is the one asked.
-        pull.OriginHost = pull.Rule.Hosts[0].HostName;
         if (pull.Rule.ExplicitRedirectCode is { } code)
         {
+            // The redirect names the rule's host (RedirectAction); the background store fails over as a Mirror's fetch does.
+            pull.OriginHost = pull.Rule.Hosts[0].HostName;
             RedirectAction.Handle(pull, code);
             StoreInBackground(pull);
             return;
         }
 
-        var url = pull.Plan.UrlFor(pull.Rule.Hosts[0].HostName);
+        var candidates = hosts.Candidates(pull.Rule);
         var clientRange = context.Request.Headers.Range.ToString();
-        var transformer = new Transformer(pull, url, clientRange.Length > 0 ? clientRange : null, this);
-        // The forwarding connections' reads go on on the socket engine's event thread (OriginHttpClient.ForwardingInvoker):
-        // what runs there is the body pump and, after the forward, the request's non-blocking bookkeeping (metrics, queued
-        // log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that failed
-        // leave it first.
-        var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(pull.Rule.Hosts[0].HostName), client.ForwardingInvoker, _requestConfig, transformer).ConfigureAwait(false);
-        if (pull.Rule.CopyOriginData || error != ForwarderError.None)
+        for (var i = 0; ; i++)
         {
-            await EventThreads.Leave();
-        }
-        await transformer.FinishAsync(error).ConfigureAwait(false);
-        if (error != ForwarderError.None && !context.Response.HasStarted && FailureReason(error, context) is { } reason)
-        {
-            // No answer came from the origin (YARP left an empty 502 or 504): the client gets the gateway's error, as a
-            // Mirror pull that failed does.
-            await pull.AnswerFailedAsync(reason).ConfigureAwait(false);
+            var host = candidates[i];
+            var last = i == candidates.Count - 1;
+            pull.OriginHost = host;
+            var transformer = new Transformer(pull, pull.Plan.UrlFor(host), clientRange.Length > 0 ? clientRange : null, last ? null : pull.Rule.StandbyStatusCodes, this);
+            // The forwarding connections' reads go on on the socket engine's event thread (OriginHttpClient.ForwardingInvoker):
+            // what runs there is the body pump and, after the forward, the request's non-blocking bookkeeping (metrics, queued
+            // log lines). Store work — the tee's session, its commit, a background fill queued — and a forward that failed
+            // or moved on leave it first.
+            var error = await forwarder.SendAsync(context, pull.Plan.AuthorityFor(host), client.ForwardingInvoker, _requestConfig, transformer).ConfigureAwait(false);
+            var reason = error != ForwarderError.None && !context.Response.HasStarted ? FailureReason(error, context) : null;
+            if (pull.Rule.CopyOriginData || error != ForwarderError.None || transformer.MovedOn)
+            {
+                await EventThreads.Leave();
+            }
+            await transformer.FinishAsync(error).ConfigureAwait(false);
+            // Host health as the fetcher keeps it: no answer or a 5xx counts against the host, any other answer for it.
+            if (reason is not null || transformer.Status >= 500)
+            {
+                health.Failed(host);
+            }
+            else if (transformer.Status is not null)
+            {
+                health.Succeeded(host);
+            }
+            if (transformer.MovedOn || (reason is not null && !last))
+            {
+                // Nothing of this host's answer went out: the next candidate is asked on a clean response.
+                if (_logger.IsEnabled(LogLevel.Information))
+                {
+                    var keyHash = KeyHash.Of(request.Key);
+                    var why = reason ?? "HTTP " + transformer.Status;
+                    LogFailover(_logger, request.Bucket.Name, keyHash, host, why);
+                }
+                _metrics.Failover(host);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = null;
+                context.Features.Set<IForwarderErrorFeature>(null);
+                continue;
+            }
+            if (reason is not null)
+            {
+                // No answer came from the last candidate (YARP left an empty 502 or 504): the client gets the gateway's
+                // error, as a Mirror pull that failed does.
+                await pull.AnswerFailedAsync(reason).ConfigureAwait(false);
+            }
+            return;
         }
     }
 
@@ -139,7 +176,7 @@ internal sealed partial class ProxyAction(
     /// that nothing is left to copy) and tees a full 200 into the store.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The write session is disposed in FinishAsync.")]
-    private sealed class Transformer(OriginPullContext pull, Uri url, string? range, ProxyAction owner) : HttpTransformer
+    private sealed class Transformer(OriginPullContext pull, Uri url, string? range, IReadOnlySet<int>? moveOnStatusCodes, ProxyAction owner) : HttpTransformer
     {
         private ObjectWriteSession? _session;
         private IngestAdmission? _admission;
@@ -168,8 +205,21 @@ internal sealed partial class ProxyAction(
             return ValueTask.CompletedTask;
         }
 
+        /// <summary>The origin answered with a status that moves on to the next candidate (a 5xx, a standby code): nothing of it was copied.</summary>
+        public bool MovedOn { get; private set; }
+
+        /// <summary>The status the origin answered with; null when it gave no answer.</summary>
+        public int? Status { get; private set; }
+
         public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
+            Status = (int?)proxyResponse?.StatusCode;
+            if (Status is { } answered && moveOnStatusCodes is not null && OriginFailover.MovesOn(answered, moveOnStatusCodes))
+            {
+                // Not this host's answer to give: YARP disposes it, and the status it set is taken back by the caller.
+                MovedOn = true;
+                return false;
+            }
             var headers = httpContext.Response.Headers;
             var requestId = headers[RequestIds.HeaderName];
             var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
@@ -261,6 +311,9 @@ internal sealed partial class ProxyAction(
 
     [LoggerMessage(EventId = LogEvents.ProxyStoreRefused, Level = LogLevel.Warning, Message = "Proxy in bucket {Bucket} key#{KeyHash}: not stored, the bucket policy does not let the service principal write the key")]
     private static partial void LogStoreDenied(ILogger logger, string bucket, string keyHash);
+
+    [LoggerMessage(EventId = LogEvents.ProxyFailover, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} key#{KeyHash}: origin {Host} failed ({Reason}); its next standby is asked")]
+    private static partial void LogFailover(ILogger logger, string bucket, string keyHash, string host, string reason);
 
     [LoggerMessage(EventId = LogEvents.ProxyForwardError, Level = LogLevel.Information, Message = "Proxy in bucket {Bucket} key#{KeyHash} ended with {Error}")]
     private static partial void LogForwardError(ILogger logger, string bucket, string keyHash, string error);

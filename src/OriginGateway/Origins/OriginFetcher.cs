@@ -88,19 +88,21 @@ internal sealed partial class OriginFetcher(
                 {
                     hostHealth?.Failed(host);
                     reason = OriginFailure.OriginError;
-                    continue;
-                }
-                hostHealth?.Succeeded(host);
-                if (status == 404)
-                {
-                    notFound++;
-                    reason = OriginFailure.NotFound;
                 }
                 else
                 {
-                    reason = OriginFailure.OriginError;
+                    hostHealth?.Succeeded(host);
+                    if (status == 404)
+                    {
+                        notFound++;
+                        reason = OriginFailure.NotFound;
+                    }
+                    else
+                    {
+                        reason = OriginFailure.OriginError;
+                    }
                 }
-                if (!request.StandbyStatusCodes.Contains(status))
+                if (!OriginFailover.MovesOn(status, request.StandbyStatusCodes))
                 {
                     break;
                 }

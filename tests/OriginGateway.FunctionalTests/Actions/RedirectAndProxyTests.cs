@@ -97,6 +97,66 @@ public sealed class RedirectAndProxyTests(OriginPullFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(key));
     }
 
+    [Theory]
+    [InlineData("pfo/", "server error")]
+    [InlineData("pfodead/", "unreachable")]
+    public async Task Proxy_PrimaryFailing_FailsOverToItsStandby_WhoseAnswerIsServedAndStored(string prefix, string primary)
+    {
+        var key = Unique(prefix);
+        var body = RandomNumberGenerator.GetBytes(70_000);
+        if (primary == "server error")
+        {
+            fixture.A.Status("/" + key, 503, "origin overloaded");
+        }
+        fixture.B.Serve("/" + key, body);
+        var failedHost = prefix == "pfo/" ? fixture.A.Host : "127.0.0.1:1";
+        var failoversBefore = await FailoversAsync(failedHost);
+
+        var response = await GetAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("proxy", response.Headers.GetValues("x-origin-action").Single());
+        // Nothing of the primary's answer reached the client: the standby's whole answer did.
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(prefix == "pfo/" ? 1 : 0, fixture.A.Count("/" + key));
+        Assert.Equal(1, fixture.B.Count("/" + key));
+        Assert.Equal(failoversBefore + 1, await FailoversAsync(failedHost));
+        await fixture.WaitForHitAsync(key);
+        Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Proxy_NotFound_FailsOverOnlyWhenListedInHttpStandbyCode_AndTheLastCandidatesAnswerPassesThrough()
+    {
+        var listed = Unique("pfo4/");
+        fixture.B.Serve("/" + listed, "from standby"u8.ToArray());
+        var fromStandby = await GetAsync(listed);
+        Assert.Equal(HttpStatusCode.OK, fromStandby.StatusCode);
+        Assert.Equal("from standby", await fromStandby.Content.ReadAsStringAsync());
+
+        var unlisted = Unique("pfo/");
+        fixture.B.Serve("/" + unlisted, "never asked"u8.ToArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(unlisted)).StatusCode);
+        Assert.Equal(0, fixture.B.Count("/" + unlisted));
+
+        // Every candidate failing: the last one's answer is passed through as it came, nothing stored.
+        var failing = Unique("pfo/");
+        fixture.A.Status("/" + failing, 500, "primary broken");
+        fixture.B.Status("/" + failing, 502, "standby broken");
+        var last = await GetAsync(failing);
+        Assert.Equal(HttpStatusCode.BadGateway, last.StatusCode);
+        Assert.Equal("standby broken", await last.Content.ReadAsStringAsync());
+        await Task.Delay(300);
+        Assert.Equal(HttpStatusCode.NotFound, await fixture.HeadStatusAsync(failing));
+    }
+
+    private async Task<int> FailoversAsync(string host)
+    {
+        var metrics = await Gateway.Client.GetStringAsync(new Uri(Gateway.ControlUrl, "metrics"));
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith($"origin_gateway_origin_failovers_total{{host=\"{host}\"}} ", StringComparison.Ordinal));
+        return line is null ? 0 : int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [Fact]
     public async Task Proxy_CopyOriginDataFalse_IsAPurePassThrough()
     {

@@ -62,7 +62,10 @@ public sealed class OriginPullFixture : IAsyncLifetime
             Rule(18, "Mirror", "slow/", Slow.Host),
             Rule(19, "Proxy", "slowp/", Slow.Host),
             Rule(20, "Proxy", "deadp/", "127.0.0.1:1"),
-            Rule(21, "Proxy", "selfp/", $"127.0.0.1:{Gateway.ControlUrl.Port}"));
+            Rule(21, "Proxy", "selfp/", $"127.0.0.1:{Gateway.ControlUrl.Port}"),
+            Rule(22, "Proxy", "pfo/", A.Host, standbys: [B.Host]),
+            Rule(23, "Proxy", "pfo4/", A.Host, standbys: [B.Host], extra: "<HTTPStandbyCode><StatusCode>404</StatusCode></HTTPStandbyCode>"),
+            Rule(24, "Proxy", "pfodead/", "127.0.0.1:1", standbys: [B.Host]));
         var put = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(Gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign());
         if (put.StatusCode != HttpStatusCode.OK)
         {
