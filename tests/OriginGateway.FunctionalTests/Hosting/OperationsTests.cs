@@ -165,58 +165,46 @@ public sealed class OperationsTests
     [Fact]
     public async Task FullDisk_MidFill_AbortsTheFill_KeepsNothing_AndReadinessSaysSo()
     {
-        var mount = TestPaths.NewTempDirectory("og-full-disk");
-        var mounted = await ExternalTool.RunAsync("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount]);
-        if (mounted.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"This test simulates a full disk with a 1 MiB tmpfs mount, which needs root: mount said {mounted.Stderr}");
-        }
+        await using var disk = await TmpfsMount.CreateAsync("og-full-disk", "1m", "simulates a full disk");
+        var mount = disk.Path;
+        await using var origin = WireMockOrigin.Start();
+        var small = Encoding.UTF8.GetBytes("fits");
+        origin.Serve("/m/small.txt", small, "text/plain");
+        origin.Serve("/m/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024));
+        await using var gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", $"--Buckets:0:Storage:Path={mount}"]);
+        await PutRulesAsync(gateway, OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host)));
+        Assert.Equal(small, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/small.txt")));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode);
+
+        // The client never receives a whole 3 MiB body: the fill stops when the disk is full.
+        var whole = false;
         try
         {
-            await using var origin = WireMockOrigin.Start();
-            var small = Encoding.UTF8.GetBytes("fits");
-            origin.Serve("/m/small.txt", small, "text/plain");
-            origin.Serve("/m/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024));
-            await using var gateway = await GatewayProcess.StartAsync(["--Egress:AllowedNetworks:0=127.0.0.1/32", $"--Buckets:0:Storage:Path={mount}"]);
-            await PutRulesAsync(gateway, OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host)));
-            Assert.Equal(small, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/small.txt")));
-            Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode);
-
-            // The client never receives a whole 3 MiB body: the fill stops when the disk is full.
-            var whole = false;
-            try
-            {
-                var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/big.bin"));
-                whole = response.IsSuccessStatusCode && (await response.Content.ReadAsByteArrayAsync()).Length == 3 * 1024 * 1024;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            Assert.False(whole);
-
-            // Readiness is probed in the background once a second: it turns within about that.
-            HttpResponseMessage ready;
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while ((ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < until)
-            {
-                await Task.Delay(100);
-            }
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-            Assert.Contains("stores: Unhealthy", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            // The metrics tell it: a fill the store failed, and a response cut before its end.
-            var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "metrics"));
-            Assert.Matches("origin_gateway_commits_rejected_total\\{reason=\"StoreFailed\"\\} [1-9]", metrics);
-            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "origin_gateway_requests_total\\{[^}]*action=\"mirror\"[^}]*status=\"0\"[^}]*\\} 1"), string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("origin_gateway_requests_total", StringComparison.Ordinal))));
-            Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "m/big.bin")))).StatusCode);
-            Assert.Empty(TestPaths.StagingFiles(mount));
-            Assert.True(await gateway.WaitForOutputAsync("failed on the store", TimeSpan.FromSeconds(5)), gateway.Output);
-            // What was stored before is still served whole.
-            Assert.Equal(small, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/small.txt")));
+            var response = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "m/big.bin"));
+            whole = response.IsSuccessStatusCode && (await response.Content.ReadAsByteArrayAsync()).Length == 3 * 1024 * 1024;
         }
-        finally
+        catch (HttpRequestException)
         {
-            await ExternalTool.RunAsync("/bin/umount", ["-l", mount]);
-            Directory.Delete(mount, recursive: true);
         }
+        Assert.False(whole);
+
+        // Readiness is probed in the background once a second: it turns within about that.
+        HttpResponseMessage ready;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("stores: Unhealthy", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The metrics tell it: a fill the store failed, and a response cut before its end.
+        var metrics = await gateway.Client.GetStringAsync(new Uri(gateway.ControlUrl, "metrics"));
+        Assert.Matches("origin_gateway_commits_rejected_total\\{reason=\"StoreFailed\"\\} [1-9]", metrics);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "origin_gateway_requests_total\\{[^}]*action=\"mirror\"[^}]*status=\"0\"[^}]*\\} 1"), string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("origin_gateway_requests_total", StringComparison.Ordinal))));
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(gateway.DataUrl, "m/big.bin")))).StatusCode);
+        Assert.Empty(TestPaths.StagingFiles(mount));
+        Assert.True(await gateway.WaitForOutputAsync("failed on the store", TimeSpan.FromSeconds(5)), gateway.Output);
+        // What was stored before is still served whole.
+        Assert.Equal(small, await gateway.Client.GetByteArrayAsync(new Uri(gateway.DataUrl, "m/small.txt")));
     }
 }
