@@ -87,8 +87,9 @@ internal sealed partial class ProxyAction(
                 await EventThreads.Leave();
             }
             await transformer.FinishAsync(error).ConfigureAwait(false);
-            // Host health as the fetcher keeps it: no answer or a 5xx counts against the host, any other answer for it.
-            if (reason is not null || transformer.Status >= 500)
+            // Host health as the fetcher keeps it: no answer (but the egress guard's refusal, which says nothing of the host) or
+            // a 5xx counts against the host, any other answer for it.
+            if (reason is OriginFailure.OriginTimeout or OriginFailure.OriginUnavailable || transformer.Status >= 500)
             {
                 health.Failed(host);
             }
