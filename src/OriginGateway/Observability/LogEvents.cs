@@ -68,6 +68,7 @@ internal static class LogEvents
     public const int OriginBodyResumed = 2102;
     public const int OriginResumeRefused = 2103;
     public const int OriginHeadersTimedOut = 2104;
+    public const int OriginConnectTimedOut = 2105;
 
     // 3000–3099: Origin pull: fills
     public const int FillFailed = 3001;

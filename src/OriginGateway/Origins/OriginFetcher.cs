@@ -215,10 +215,19 @@ internal sealed partial class OriginFetcher(
                     LogOriginFailure(logger, host, denial);
                     return new Attempt(null, url, OriginFailure.EgressDenied, false, denial);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
-                    LogHeadersTimedOut(logger, host, headersTimeout.TotalSeconds);
+                    // The handler's connect timeout (the name's lookup included) ends in a cancellation carrying a
+                    // TimeoutException; the headers deadline is this method's own.
+                    if (e.InnerException is TimeoutException)
+                    {
+                        LogConnectTimedOut(logger, host, options.ConnectTimeout.TotalSeconds);
+                    }
+                    else
+                    {
+                        LogHeadersTimedOut(logger, host, headersTimeout.TotalSeconds);
+                    }
                     return new Attempt(null, url, OriginFailure.OriginTimeout, true);
                 }
                 catch (HttpRequestException e)
@@ -276,6 +285,9 @@ internal sealed partial class OriginFetcher(
 
     [LoggerMessage(EventId = LogEvents.OriginFailure, Level = LogLevel.Information, Message = "Origin {Host} failed: {Reason}")]
     private static partial void LogOriginFailure(ILogger logger, string host, string reason);
+
+    [LoggerMessage(EventId = LogEvents.OriginConnectTimedOut, Level = LogLevel.Information, Message = "Origin {Host} failed: no connection within {Seconds} s (its name's lookup included)")]
+    private static partial void LogConnectTimedOut(ILogger logger, string host, double seconds);
 
     [LoggerMessage(EventId = LogEvents.OriginHeadersTimedOut, Level = LogLevel.Information, Message = "Origin {Host} failed: no response headers within {Seconds} s")]
     private static partial void LogHeadersTimedOut(ILogger logger, string host, double seconds);

@@ -91,9 +91,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// the gateway's own (<c>unshare --mount</c>, root), gone with the process. Only the gateway sees what it holds;
     /// <see cref="InDataDiskAsync"/> runs a command where it is seen.
     /// </param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null)
+    /// <param name="resolvConf">
+    /// A resolver configuration of the test's own (its DNS servers) bound over <c>/etc/resolv.conf</c> in a mount namespace of
+    /// the gateway's own (<c>unshare --mount</c>, root): only the gateway's name lookups ask them.
+    /// </param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit, openFileSoftLimit: openFileSoftLimit);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit, openFileSoftLimit: openFileSoftLimit, resolvConf: resolvConf);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -116,7 +120,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null)
     {
         var given = arguments?.ToList() ?? [];
         var native = TestPaths.NativeGateway;
@@ -156,6 +160,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         {
             // unshare executes sh in the new namespace and sh executes the gateway: one process, the one killed by id.
             RunUnder(start, ExternalTool.Require("unshare", "util-linux"), "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$0\" && cd \"$0\" && shift && exec \"$@\"", dataDirectory, size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (resolvConf is not null)
+        {
+            // As above: sh binds the file over the system's resolver configuration, then executes the gateway.
+            RunUnder(start, ExternalTool.Require("unshare", "util-linux"), "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf);
         }
         if (openFileLimit is { } files)
         {
