@@ -298,9 +298,12 @@ internal sealed partial class ProxyAction(
             {
                 owner.StoreInBackground(pull);
             }
-            var failure = error != ForwarderError.None ? error.ToString() : _bodyFailure;
-            if (failure is not null && owner._logger.IsEnabled(LogLevel.Information))
+            if ((error != ForwarderError.None || _bodyFailure is not null) && owner._logger.IsEnabled(LogLevel.Information))
             {
+                // YARP's error and why it happened (an unreachable host, a certificate refused: OriginFailure.Describe).
+                var failure = error == ForwarderError.None ? _bodyFailure!
+                    : pull.Request.Context.Features.Get<IForwarderErrorFeature>()?.Exception is { } exception ? $"{error}: {OriginFailure.Describe(exception)}"
+                    : error.ToString();
                 var keyHash = KeyHash.Of(pull.Request.Key);
                 LogForwardError(owner._logger, pull.Request.Bucket.Name, keyHash, failure);
             }

@@ -65,6 +65,24 @@ internal static class OriginFailure
     /// <summary>A Proxy answer's client left before the body's end; its copy is not stored (a background fill stores the object).</summary>
     public const string ClientGone = "ClientGone";
 
+    /// <summary>
+    /// Why a request to an origin failed, in words an operator can act on: the exception's message followed by its inner
+    /// ones (an <see cref="HttpRequestException"/> says only "The SSL connection could not be established, see inner
+    /// exception."; the inner one names the certificate's fault, <c>UntrustedRoot</c> or <c>RemoteCertificateNameMismatch</c>).
+    /// </summary>
+    public static string Describe(Exception exception)
+    {
+        var text = new System.Text.StringBuilder(exception.Message.Replace(", see inner exception.", "", StringComparison.Ordinal).TrimEnd('.'));
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!text.ToString().Contains(inner.Message.TrimEnd('.'), StringComparison.Ordinal))
+            {
+                text.Append(": ").Append(inner.Message.Replace(", see inner exception.", "", StringComparison.Ordinal).TrimEnd('.'));
+            }
+        }
+        return text.ToString();
+    }
+
     /// <summary>Whether a word puts the fault at the origin's answer: every word above but <see cref="Superseded"/> and <see cref="ClientGone"/>.</summary>
     public static bool IsTheOrigins(string word) => word is OriginUnavailable or OriginTimeout or OriginError or NotFound or EgressDenied or TooManyRedirects
         or OriginChanged or Truncated or ChecksumMismatch or MD5Mismatch or TooLarge or Unframed or UnexpectedPartialContent or ConflictingContentLength

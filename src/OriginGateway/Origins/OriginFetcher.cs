@@ -233,8 +233,9 @@ internal sealed partial class OriginFetcher(
                 catch (HttpRequestException e)
                 {
                     metrics.OriginRequest(request.MetricLabel ?? host, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
-                    LogOriginFailure(logger, host, e.Message);
-                    return new Attempt(null, url, OriginFailure.OriginUnavailable, true);
+                    var why = OriginFailure.Describe(e);
+                    LogOriginFailure(logger, host, why);
+                    return new Attempt(null, url, OriginFailure.OriginUnavailable, true, why);
                 }
             }
             var status = (int)response.StatusCode;

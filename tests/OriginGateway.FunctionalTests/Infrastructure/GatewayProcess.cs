@@ -95,9 +95,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// A resolver configuration of the test's own (its DNS servers) bound over <c>/etc/resolv.conf</c> in a mount namespace of
     /// the gateway's own (<c>unshare --mount</c>, root): only the gateway's name lookups ask them.
     /// </param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null)
+    /// <param name="variables">More environment variables of the gateway's process (<c>SSL_CERT_FILE</c>, say).</param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string>? settings = null, string environment = "Development", string? dataDirectory = null, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null, IReadOnlyDictionary<string, string>? variables = null)
     {
-        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit, openFileSoftLimit: openFileSoftLimit, resolvConf: resolvConf);
+        var gateway = Launch(settings, environment, dataDirectory, trusted: trusted, dataDiskBytes: dataDiskBytes, openFileLimit: openFileLimit, openFileSoftLimit: openFileSoftLimit, resolvConf: resolvConf, variables: variables);
         try
         {
             await gateway.WaitUntilListeningAsync().ConfigureAwait(false);
@@ -120,7 +121,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return (gateway._process.ExitCode, gateway.Output);
     }
 
-    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null)
+    private static GatewayProcess Launch(IEnumerable<string>? arguments, string environment, string? dataDirectory, bool addEndpoints = true, X509Certificate2? trusted = null, long? dataDiskBytes = null, long? openFileLimit = null, long? openFileSoftLimit = null, string? resolvConf = null, IReadOnlyDictionary<string, string>? variables = null)
     {
         var given = arguments?.ToList() ?? [];
         var native = TestPaths.NativeGateway;
@@ -174,6 +175,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process, dataDirectory, owns, trusted);

@@ -30,7 +30,10 @@ public sealed class WireMockOrigin : IAsyncDisposable
     /// <summary>host:port for origin rules and task URLs.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
-    public static WireMockOrigin Start() => new(WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] }));
+    public static WireMockOrigin Start() => Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
+
+    /// <summary>One with settings of the test's own (an https URL and its certificate, say).</summary>
+    public static WireMockOrigin Start(WireMockServerSettings settings) => new(WireMockServer.Start(settings));
 
     /// <summary>
     /// Answers GET and HEAD of <paramref name="path"/> with 200, <paramref name="body"/>, a strong ETag and
