@@ -453,6 +453,109 @@ public sealed class S3ToolsTests : IAsyncLifetime
     /// with prune (which rewrites and deletes packs), check and restore again; a wrong password opens nothing.
     /// </summary>
     [Fact]
+    public async Task S3fs_MountsThePrivateBucket_WritesAppendsRenamesChmodsTruncatesCopiesLargeFilesAndRemovesTrees()
+    {
+        var s3fs = ExternalTool.RequireAt("/usr/bin/s3fs", "s3fs");
+        var bash = ExternalTool.Require("bash", "bash");
+        var umount = ExternalTool.Require("umount", "mount");
+        Assert.True(File.Exists("/dev/fuse"), "s3fs needs /dev/fuse");
+        var work = TestPaths.NewTempDirectory("og-s3fs");
+        var passwords = Path.Combine(work, "passwd");
+        await File.WriteAllTextAsync(passwords, $"{GatewayProcess.DevSecretId}:{GatewayProcess.DevSecretKey}\n");
+        // s3fs refuses a password file others may read.
+        Assert.Equal(0, (await ExternalTool.RunAsync(ExternalTool.Require("chmod", "coreutils"), ["600", passwords])).ExitCode);
+        var mount = Directory.CreateDirectory(Path.Combine(work, "mnt")).FullName;
+        var big = RandomNumberGenerator.GetBytes(24 * 1024 * 1024);
+        await File.WriteAllBytesAsync(Path.Combine(work, "big.bin"), big);
+        var dir = $"s3fs-{Guid.NewGuid():N}";
+
+        // Mounted in the foreground (-f) as a child process, killed by id if anything goes wrong; credentials and endpoint
+        // explicit, so it never looks for instance credentials.
+        async Task<ChildProcess> MountAsync()
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(s3fs);
+            foreach (var argument in new[] { GatewayFixture.PrivateBucket, mount, "-f", "-o", $"passwd_file={passwords}", "-o", $"url={Endpoint}",
+                "-o", "use_path_request_style", "-o", "endpoint=us-east-1", "-o", "dbglevel=warn" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            var child = ChildProcess.Start(start);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!(await File.ReadAllTextAsync("/proc/mounts")).Contains($" {mount} fuse.s3fs ", StringComparison.Ordinal))
+            {
+                Assert.True(!child.Process.HasExited && DateTime.UtcNow < deadline, "s3fs did not mount: " + child.Output);
+                await Task.Delay(100);
+            }
+            return child;
+        }
+        async Task UnmountAsync(ChildProcess child)
+        {
+            var (exit, _, err) = await ExternalTool.RunAsync(umount, [mount]);
+            Assert.True(exit == 0, "umount: " + err);
+            await child.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+            await child.DisposeAsync();
+        }
+        async Task<string> Shell(string script)
+        {
+            var (exit, stdout, stderr) = await ExternalTool.RunAsync(bash, ["-euo", "pipefail", "-c", script], workingDirectory: mount);
+            Assert.True(exit == 0, $"{script}\n{stderr}{stdout}");
+            return stdout;
+        }
+        Task<HttpResponseMessage> GetAsync(string key, HttpMethod? method = null) =>
+            _gateway.Client.SendAsync(new HttpRequestMessage(method ?? HttpMethod.Get, new Uri(_gateway.DataUrl, $"{GatewayFixture.PrivateBucket}/{dir}/{key}")).Sign());
+
+        var s3fsProcess = await MountAsync();
+        try
+        {
+            // What a user does in a mounted bucket: each of these is a PUT, a ranged GET, a copy onto itself with new
+            // metadata (chmod), a copy and a delete (mv), a rewrite (append, truncate), a multipart upload (cp of 24 MiB),
+            // directory objects (mkdir) and a recursive listing and delete (rm -r).
+            await Shell($"""
+                mkdir {dir} && cd {dir}
+                printf 'hello' > a.txt
+                printf ', world' >> a.txt
+                mv a.txt b.txt
+                chmod 640 b.txt
+                cp {work}/big.bin big.bin
+                mkdir -p tree/deeper && printf 'x' > tree/deeper/c.txt && printf 'y' > tree/d.txt
+                cp b.txt tree/copy.txt
+                truncate -s 5 tree/copy.txt
+                rm -r tree
+                mkdir kept
+                """);
+            Assert.Equal("hello, world", await Shell($"cat {dir}/b.txt"));
+            Assert.Equal("640 25165824", (await Shell($"echo $(stat -c %a {dir}/b.txt) $(stat -c %s {dir}/big.bin)")).Trim());
+        }
+        finally
+        {
+            await UnmountAsync(s3fsProcess);
+        }
+
+        // Through the S3 API: what the file system did is what the bucket holds.
+        Assert.Equal("hello, world", await (await GetAsync("b.txt")).Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("a.txt")).StatusCode);
+        Assert.Equal(SHA256.HashData(big), SHA256.HashData(await (await GetAsync("big.bin")).Content.ReadAsByteArrayAsync()));
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("tree/d.txt", HttpMethod.Head)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("tree/copy.txt", HttpMethod.Head)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("kept/", HttpMethod.Head)).StatusCode);
+        var listing = await (await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(_gateway.DataUrl, $"{GatewayFixture.PrivateBucket}/?prefix={dir}/")).Sign())).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("tree/", listing, StringComparison.Ordinal);
+
+        // Mounted again: the mode chmod gave (kept in the object's metadata) and the bytes come back.
+        s3fsProcess = await MountAsync();
+        try
+        {
+            Assert.Equal("640 12", (await Shell($"stat -c '%a %s' {dir}/b.txt")).Trim());
+            Assert.Equal("hello, world", (await Shell($"cat {dir}/b.txt")).Trim());
+            Assert.Equal("b.txt big.bin kept", string.Join(' ', (await Shell($"ls {dir}")).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        }
+        finally
+        {
+            await UnmountAsync(s3fsProcess);
+        }
+    }
+
+    [Fact]
     public async Task Restic_BacksUpChecksRestoresAndPrunes_ARepositoryInTheBucket()
     {
         var restic = ExternalTool.RequireAt("/usr/bin/restic", "restic");
