@@ -13,6 +13,8 @@ internal sealed class CoordinationHealthCheck(RedisConnection redis) : IHealthCh
         var reached = await redis.RunAsync(async db => { await db.PingAsync().ConfigureAwait(false); return true; }, false).ConfigureAwait(false);
         return reached
             ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Degraded("Redis cannot be reached: coordination is local to this replica until it returns");
+            : HealthCheckResult.Degraded(redis.LastFailure is { } why
+                ? $"Redis cannot be reached ({why}): coordination is local to this replica until it returns"
+                : "Redis cannot be reached: coordination is local to this replica until it returns");
     }
 }

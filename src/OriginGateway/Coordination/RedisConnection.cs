@@ -25,6 +25,7 @@ internal sealed partial class RedisConnection : IDisposable
     private readonly TimeProvider _time;
     private long _attempts;
     private long _probeAllowedAt;
+    private volatile string? _lastFailure;
 
     public RedisConnection(CoordinationOptions options, TimeProvider time, ILogger<RedisConnection> logger)
     {
@@ -70,11 +71,12 @@ internal sealed partial class RedisConnection : IDisposable
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _probeAllowedAt, time.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * time.TimestampFrequency));
-                    LogBreakerOpened(_logger, options.BreakerOpenFor.TotalSeconds, args.Outcome.Exception?.Message ?? "");
+                    LogBreakerOpened(_logger, options.BreakerOpenFor.TotalSeconds, _lastFailure ?? args.Outcome.Exception?.Message ?? "");
                     return default;
                 },
                 OnClosed = _ =>
                 {
+                    _lastFailure = null;
                     LogBreakerClosed(_logger);
                     Restored?.Invoke();
                     return default;
@@ -106,6 +108,13 @@ internal sealed partial class RedisConnection : IDisposable
     public bool Available => _breaker.CircuitState is CircuitState.Closed or CircuitState.HalfOpen
         || (_breaker.CircuitState == CircuitState.Open && _time.GetTimestamp() >= Volatile.Read(ref _probeAllowedAt));
 
+    /// <summary>
+    /// Why the last failed call failed, as StackExchange.Redis says it (<c>AuthenticationFailure: … NOAUTH Authentication
+    /// required …</c>, <c>UnableToConnect: Connection refused</c>), or null when none failed since Redis last answered: a
+    /// wrong password and an unreachable server look alike from the outside (every call misses its deadline).
+    /// </summary>
+    public string? LastFailure => _lastFailure;
+
     /// <summary>Calls actually sent to Redis (not answered by the open breaker).</summary>
     internal long Attempts => Interlocked.Read(ref _attempts);
 
@@ -135,7 +144,25 @@ internal sealed partial class RedisConnection : IDisposable
                 // The deadline cancels the token, but a call already sent does not watch it (StackExchange.Redis takes
                 // none; the distributed cache checks its token only before sending): the wait for its answer ends here,
                 // and the call is left to its own timeout. Against a frozen Redis that came up to a second late.
-                return await operation(token).WaitAsync(token).ConfigureAwait(false);
+                var call = operation(token);
+                try
+                {
+                    return await call.WaitAsync(token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // The reason is the call's own failure, which may come after the deadline (its timeout is the same).
+                    if (call.IsFaulted || call.IsCompleted)
+                    {
+                        NoteFailure(call.Exception?.InnerException ?? e);
+                    }
+                    else
+                    {
+                        _ = call.ContinueWith(static (t, state) => ((RedisConnection)state!).NoteFailure(t.Exception!.InnerException!), this,
+                            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
+                    throw;
+                }
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
@@ -143,6 +170,43 @@ internal sealed partial class RedisConnection : IDisposable
             // The breaker refused the call, or the call failed: either way coordination falls back to this replica.
             return fallback;
         }
+    }
+
+    private void NoteFailure(Exception exception)
+    {
+        if (exception is OperationCanceledException)
+        {
+            return;
+        }
+        _lastFailure = DescribeFailure(exception);
+    }
+
+    /// <summary>
+    /// A failed call in a few words: the connection's failure type and the innermost reason (the server's error, the
+    /// socket's), without the client library's counters. StackExchange.Redis never puts the password in its messages.
+    /// </summary>
+    internal static string DescribeFailure(Exception exception)
+    {
+        var type = exception is RedisConnectionException connection ? connection.FailureType.ToString() : exception.GetType().Name;
+        var innermost = exception;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+        var reason = innermost.Message;
+        foreach (var cut in new[] { " - ", ", Flushed", ", Initializing", ", command=", " Attempted command" })
+        {
+            var at = reason.IndexOf(cut, StringComparison.Ordinal);
+            if (at > 0)
+            {
+                reason = reason[..at];
+            }
+        }
+        if (reason.Length > 200)
+        {
+            reason = reason[..200];
+        }
+        return reason.StartsWith(type, StringComparison.Ordinal) ? reason : $"{type}: {reason}";
     }
 
     public void Dispose() => _multiplexer.Dispose();

@@ -227,6 +227,46 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWrongPassword_IsWhatReadinessNames_NotAnUnreachableServer_AndTheRightOneIsHealthy()
+    {
+        // Before, a wrong password read "Redis cannot be reached" — every call just missed its deadline — and an operator
+        // looked for a network fault. The client library knows better: its connection failed with AuthenticationFailure.
+        const string secret = "redis-test-secret";
+        await using var server = await RedisServer.StartAsync("--requirepass", secret);
+        async Task<(RedisConnection Connection, string Readiness)> OpenAsync(string password)
+        {
+            var connection = new RedisConnection(new CoordinationOptions { Redis = $"{server.Configuration},password={password}", OperationTimeout = TimeSpan.FromMilliseconds(500) },
+                TimeProvider.System, NullLogger<RedisConnection>.Instance);
+            _replicas.Own(connection);
+            var check = new CoordinationHealthCheck(connection);
+            var readiness = "";
+            await EventuallyAsync(async () =>
+            {
+                var result = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+                readiness = result.Status + " " + result.Description;
+                return result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy || connection.LastFailure is not null;
+            }, TimeSpan.FromSeconds(15));
+            return (connection, readiness);
+        }
+
+        var (wrong, wrongReadiness) = await OpenAsync("not-the-secret");
+        Assert.StartsWith("Degraded Redis cannot be reached (AuthenticationFailure: ", wrongReadiness, StringComparison.Ordinal);
+        Assert.Contains("NOAUTH", wrongReadiness, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-secret", wrongReadiness, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, wrongReadiness, StringComparison.Ordinal);
+        Assert.Null(await RedisReplicas.State(wrong).ContainsAsync("anything"));
+
+        var (_, rightReadiness) = await OpenAsync(secret);
+        Assert.Equal("Healthy ", rightReadiness);
+
+        // A server that is gone is named as such.
+        await server.StopAsync();
+        var (gone, goneReadiness) = await OpenAsync(secret);
+        Assert.StartsWith("Degraded Redis cannot be reached (UnableToConnect: ", goneReadiness, StringComparison.Ordinal);
+        Assert.Null(await RedisReplicas.State(gone).ContainsAsync("anything"));
+    }
+
+    [Fact]
     public async Task OverTls_WithAPrivateAuthority_AndAClientCertificate_CoordinatesEverything()
     {
         using var certificates = TestCertificates.Create();
