@@ -118,13 +118,24 @@ internal sealed partial class ControlDatabase : IDisposable
     private async Task<int> MigrateAsync(DbConnection connection, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, null, IsPostgres ? $"SELECT pg_advisory_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, Dialect("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version     INTEGER NOT NULL PRIMARY KEY,
-                name        TEXT NOT NULL,
-                applied_at  TEXT NOT NULL
-            );
-            """), cancellationToken).ConfigureAwait(false);
+        // Written only when missing: a database whose schema is current is only read, so a replica starts (and serves what
+        // needs no database) while the server takes no writes — PostgreSQL refuses even CREATE TABLE IF NOT EXISTS then.
+        await using (var exists = connection.CreateCommand())
+        {
+            exists.CommandText = IsPostgres
+                ? "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
+                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+            {
+                await ExecuteAsync(connection, null, Dialect("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version     INTEGER NOT NULL PRIMARY KEY,
+                        name        TEXT NOT NULL,
+                        applied_at  TEXT NOT NULL
+                    );
+                    """), cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         var applied = new HashSet<int>();
         await using (var query = connection.CreateCommand())
@@ -193,14 +204,23 @@ internal sealed partial class ControlDatabase : IDisposable
         }, cancellationToken);
 
     /// <summary>
-    /// A cheap round trip, for readiness: null when it answered, else what went wrong. On SQLite it takes the write lock and
-    /// lets it go: reads go on while another process holds the database locked (WAL), but every API that writes fails.
+    /// A cheap round trip, for readiness: null when it answered and takes writes, else what went wrong. On SQLite it takes
+    /// the write lock and lets it go: reads go on while another process holds the database locked (WAL), but every API that
+    /// writes fails. On PostgreSQL it asks whether the session may write: a standby (the connection string aimed at a replica,
+    /// or a failover that left it on the old primary) and <c>default_transaction_read_only</c> (which some managed servers set
+    /// when their storage is nearly full) answer every read and refuse every write.
     /// </summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await ScalarAsync(IsPostgres ? "SELECT 1" : "BEGIN IMMEDIATE; ROLLBACK; SELECT 1", cancellationToken).ConfigureAwait(false);
+            if (IsPostgres)
+            {
+                return await ScalarAsync("SELECT current_setting('transaction_read_only')", cancellationToken).ConfigureAwait(false) is "on"
+                    ? "control database: the server takes no writes (transaction_read_only is on: a standby, or default_transaction_read_only)"
+                    : null;
+            }
+            await ScalarAsync("BEGIN IMMEDIATE; ROLLBACK; SELECT 1", cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (DbException e)
