@@ -5,22 +5,12 @@
 // Takes a second screenshot at 700 px wide beside the first (<screenshot>-700.png).
 // Prints one JSON document with what the page showed; exits non-zero on the first failure.
 'use strict';
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium');
 
 const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bucketWithoutRules, releaseUrl] = process.argv.slice(2);
 
 (async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium({ viewport: { width: 1400, height: 1000 } });
   const result = {};
   try {
     const page = await browser.newPage();
@@ -122,7 +112,6 @@ const [adminUrl, secretId, secretKey, bucket, taskId, explainKey, screenshot, bu
     console.log(JSON.stringify(result));
   } finally {
     await browser.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 })().catch((e) => {
   console.error(e && e.stack ? e.stack : String(e));

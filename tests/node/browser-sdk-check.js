@@ -10,9 +10,7 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./chromium');
 
 const [sdk, endpoint, appPort, secretId, secretKey, bucket, prefix] = process.argv.slice(2);
 
@@ -100,13 +98,7 @@ async function runInPage({ sdk, endpoint, secretId, secretKey, bucket, prefix })
     return res.end('<!doctype html><html><head><script src="/sdk.js"></script></head><body>app</body></html>');
   });
   await new Promise((resolve) => app.listen(Number(appPort), '127.0.0.1', resolve));
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageErrors = [];
@@ -119,6 +111,5 @@ async function runInPage({ sdk, endpoint, secretId, secretKey, bucket, prefix })
   } finally {
     await browser.close();
     app.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 })().catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
