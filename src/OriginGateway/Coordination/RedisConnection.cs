@@ -152,7 +152,7 @@ internal sealed partial class RedisConnection : IDisposable
                 catch (Exception e)
                 {
                     // The reason is the call's own failure, which may come after the deadline (its timeout is the same).
-                    if (call.IsFaulted || call.IsCompleted)
+                    if (call.IsCompleted)
                     {
                         NoteFailure(call.Exception?.InnerException ?? e);
                     }
