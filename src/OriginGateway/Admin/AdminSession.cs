@@ -7,15 +7,17 @@ namespace OriginGateway.Admin;
 
 /// <summary>
 /// The admin page's login: a configured credential (SecretId and SecretKey, checked in constant time)
-/// buys an 8-hour cookie holding the SecretId and its expiry, signed with HMAC-SHA256 under a key
-/// drawn at start-up (a restart logs everyone out). HttpOnly, SameSite=Strict, path <c>/admin</c>.
+/// buys an 8-hour cookie holding the SecretId and its expiry, signed with HMAC-SHA256 under a key derived
+/// from that credential's SecretKey — so every replica configured with the credential takes the cookie, a
+/// restart keeps it, and changing the SecretKey ends its sessions. HttpOnly, SameSite=Strict, path <c>/admin</c>.
 /// </summary>
 internal sealed class AdminSession(CredentialStore credentials, TimeProvider time)
 {
     public const string CookieName = "og_admin";
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
 
-    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    /// <summary>What a credential's session key is derived for: the SecretKey signs nothing else with it.</summary>
+    private static readonly byte[] KeyPurpose = "OriginGateway admin session cookie v1"u8.ToArray();
 
     /// <summary>Checks a login; on success sets the cookie and returns the credential.</summary>
     public Credential? LogIn(HttpContext context, string secretId, string secretKey)
@@ -27,7 +29,7 @@ internal sealed class AdminSession(CredentialStore credentials, TimeProvider tim
         }
         var expires = time.GetUtcNow() + Lifetime;
         var payload = credential.SecretId + "|" + expires.ToUnixTimeSeconds();
-        var value = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + Convert.ToHexStringLower(Sign(payload));
+        var value = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + Convert.ToHexStringLower(Sign(credential, payload));
         context.Response.Cookies.Append(CookieName, value, new CookieOptions
         {
             HttpOnly = true,
@@ -59,13 +61,15 @@ internal sealed class AdminSession(CredentialStore credentials, TimeProvider tim
         {
             return null;
         }
-        if (!CryptographicOperations.FixedTimeEquals(given, Sign(payload)) || payload.Split('|') is not [var secretId, var expiresText]
+        if (payload.Split('|') is not [var secretId, var expiresText] || credentials.Find(secretId) is not { } credential
+            || !CryptographicOperations.FixedTimeEquals(given, Sign(credential, payload))
             || !long.TryParse(expiresText, out var expires) || DateTimeOffset.FromUnixTimeSeconds(expires) < time.GetUtcNow())
         {
             return null;
         }
-        return credentials.Find(secretId);
+        return credential;
     }
 
-    private byte[] Sign(string payload) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(payload));
+    private static byte[] Sign(Credential credential, string payload) =>
+        HMACSHA256.HashData(HMACSHA256.HashData(Encoding.UTF8.GetBytes(credential.SecretKey), KeyPurpose), Encoding.UTF8.GetBytes(payload));
 }

@@ -185,4 +185,51 @@ public sealed class AdminTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("admin/api/overview", "og_admin=" + flipped)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("admin/api/overview", "og_admin=garbage")).StatusCode);
     }
+    /// <summary>
+    /// Behind a load balancer each request of the page may reach another replica, and replicas restart: a session is
+    /// one of every gateway configured with its credential, and ends when that credential's SecretKey changes.
+    /// </summary>
+    [Fact]
+    public async Task ASession_IsTakenByEveryReplicaWithTheCredential_SurvivesARestart_AndEndsWhenTheSecretKeyChanges()
+    {
+        static Task<GatewayProcess> StartWith(string secretKey) => GatewayProcess.StartAsync(
+        [
+            $"--Buckets:1:Name={GatewayFixture.PrivateBucket}",
+            $"--Credentials:1:SecretId={GatewayFixture.LimitedSecretId}",
+            $"--Credentials:1:SecretKey={secretKey}",
+            $"--Credentials:1:Buckets:0={GatewayFixture.PrivateBucket}",
+        ]);
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false });
+        async Task<HttpStatusCode> OverviewAsync(GatewayProcess gateway, string cookie)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.ControlUrl, "admin/api/overview"));
+            request.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        string cookie;
+        await using (var first = await StartWith(GatewayFixture.LimitedSecretKey))
+        {
+            var login = await client.PostAsJsonAsync(new Uri(first.ControlUrl, "admin/api/login"), new { secretId = GatewayFixture.LimitedSecretId, secretKey = GatewayFixture.LimitedSecretKey });
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+            Assert.Equal(HttpStatusCode.OK, await OverviewAsync(first, cookie));
+
+            // Another replica (its own process and data) with the same credential takes it while the first runs.
+            await using var second = await StartWith(GatewayFixture.LimitedSecretKey);
+            Assert.Equal(HttpStatusCode.OK, await OverviewAsync(second, cookie));
+        }
+        // The first one stopped; a gateway started again with the same configuration keeps the session.
+        await using (var restarted = await StartWith(GatewayFixture.LimitedSecretKey))
+        {
+            Assert.Equal(HttpStatusCode.OK, await OverviewAsync(restarted, cookie));
+        }
+        // A rotated SecretKey ends every session it signed, and the new key logs in.
+        await using var rotated = await StartWith(GatewayFixture.LimitedSecretKey + "-rotated");
+        Assert.Equal(HttpStatusCode.Unauthorized, await OverviewAsync(rotated, cookie));
+        var again = await client.PostAsJsonAsync(new Uri(rotated.ControlUrl, "admin/api/login"), new { secretId = GatewayFixture.LimitedSecretId, secretKey = GatewayFixture.LimitedSecretKey + "-rotated" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await OverviewAsync(rotated, again.Headers.GetValues("Set-Cookie").Single().Split(';')[0]));
+    }
 }
