@@ -26,6 +26,8 @@ internal sealed partial class RedisConnection : IDisposable
     private long _attempts;
     private long _probeAllowedAt;
     private volatile string? _lastFailure;
+    private volatile string? _lastRefusal;
+    private long _refusalLoggedAt = long.MinValue;
 
     public RedisConnection(CoordinationOptions options, TimeProvider time, ILogger<RedisConnection> logger)
     {
@@ -77,6 +79,7 @@ internal sealed partial class RedisConnection : IDisposable
                 OnClosed = _ =>
                 {
                     _lastFailure = null;
+                    _lastRefusal = null;
                     LogBreakerClosed(_logger);
                     Restored?.Invoke();
                     return default;
@@ -172,6 +175,35 @@ internal sealed partial class RedisConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Readiness: null when Redis takes a write now (a key of its own, expiring in a minute — a PING is answered by a
+    /// server that refuses every write), else why not: <see cref="Refusal.Refused"/> with the server's error when it
+    /// answered with one (<c>OOM command not allowed when used memory &gt; 'maxmemory'</c>, <c>READONLY You can't write
+    /// against a read only replica</c>, <c>MISCONF</c> when it cannot save to its disk), else <see cref="Refusal.Unreachable"/>
+    /// with <see cref="LastFailure"/>.
+    /// </summary>
+    public async Task<(Refusal Kind, string? Reason)?> CheckWritableAsync()
+    {
+        RedisServerException? refused = null;
+        var written = await RunAsync(async db =>
+        {
+            try
+            {
+                return await db.StringSetAsync(_options.KeyPrefix + "readiness-probe", ReplicaId, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+            }
+            catch (RedisServerException e)
+            {
+                refused = e;
+                throw;
+            }
+        }, false).ConfigureAwait(false);
+        // With the breaker open (every recent call refused), the probe is not sent: the last failure says which it was.
+        return written ? null
+            : refused is not null ? (Refusal.Refused, ServerError(refused))
+            : _lastRefusal is { } last ? (Refusal.Refused, last)
+            : (Refusal.Unreachable, LastFailure);
+    }
+
     private void NoteFailure(Exception exception)
     {
         if (exception is OperationCanceledException)
@@ -179,7 +211,25 @@ internal sealed partial class RedisConnection : IDisposable
             return;
         }
         _lastFailure = DescribeFailure(exception);
+        _lastRefusal = exception is RedisServerException server ? ServerError(server) : null;
+        if (exception is RedisServerException refused)
+        {
+            // Redis is up and answered, but refused: the breaker stays closed as long as its reads succeed (a full Redis
+            // still answers GETs), so this is the only trace of claims and counters that fell back to this replica.
+            // Once a minute at most.
+            var now = _time.GetTimestamp();
+            var last = Interlocked.Read(ref _refusalLoggedAt);
+            if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= TimeSpan.FromMinutes(1))
+                && Interlocked.CompareExchange(ref _refusalLoggedAt, now, last) == last)
+            {
+                LogRefused(_logger, ServerError(refused));
+            }
+        }
     }
+
+    /// <summary>The server's own error line (<c>OOM command not allowed …</c>), cut to 200 characters.</summary>
+    private static string ServerError(RedisServerException exception) =>
+        exception.Message.Length > 200 ? exception.Message[..200] : exception.Message;
 
     /// <summary>
     /// A failed call in a few words: the connection's failure type and the innermost reason (the server's error, the
@@ -220,6 +270,16 @@ internal sealed partial class RedisConnection : IDisposable
     [LoggerMessage(EventId = LogEvents.RedisBreakerOpened, Level = LogLevel.Warning, Message = "Redis circuit breaker open: local coordination for {Seconds} s ({Error})")]
     private static partial void LogBreakerOpened(ILogger logger, double seconds, string error);
 
+    [LoggerMessage(EventId = LogEvents.RedisRefused, Level = LogLevel.Warning, Message = "Redis refused a command ({Error}): fill claims, the shared 404 cache and rate limits fall back to this replica while it does")]
+    private static partial void LogRefused(ILogger logger, string error);
+
     [LoggerMessage(EventId = LogEvents.RedisBreakerClosed, Level = LogLevel.Information, Message = "Redis circuit breaker closed: coordination is shared again; cached lookups are dropped and configurations reloaded")]
     private static partial void LogBreakerClosed(ILogger logger);
+}
+
+/// <summary>Why Redis takes no write: it answered with an error, or it could not be reached.</summary>
+internal enum Refusal
+{
+    Refused,
+    Unreachable,
 }

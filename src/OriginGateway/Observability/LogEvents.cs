@@ -59,6 +59,7 @@ internal static class LogEvents
     public const int RedisBreakerOpened = 1703;
     public const int RedisBreakerClosed = 1704;
     public const int FillClaimLost = 1705;
+    public const int RedisRefused = 1706;
 
     // 2000–2099: Egress
     public const int EgressDenied = 2001;

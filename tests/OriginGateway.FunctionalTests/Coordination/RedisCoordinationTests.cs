@@ -266,6 +266,62 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.Null(await RedisReplicas.State(gone).ContainsAsync("anything"));
     }
 
+    /// <summary>
+    /// A Redis that is up but takes no write — full under <c>maxmemory</c> with the default <c>noeviction</c>, or a read-only
+    /// replica after a failover left the gateway on the old primary — answered PING, so readiness said Healthy while every
+    /// fill claim, shared 404 and rate-limit count fell back to the replica, and nothing was logged. Readiness now writes.
+    /// </summary>
+    [Fact]
+    public async Task ARedisThatRefusesWrites_FullOrAReadOnlyReplica_IsNamedInReadinessAndLogged_AndHealthyOnceItTakesThemAgain()
+    {
+        var options = new CoordinationOptions { Provider = "Redis", Redis = Redis.Configuration, OperationTimeout = TimeSpan.FromSeconds(1), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
+        var logger = new RecordingLogger<RedisConnection>();
+        var connection = _replicas.Own(new RedisConnection(options, TimeProvider.System, logger));
+        var check = new CoordinationHealthCheck(connection);
+        var readiness = "";
+        async Task<bool> ReadinessAsync(Func<string, bool> holds, TimeSpan within)
+        {
+            return await EventuallyAsync(async () =>
+            {
+                var result = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+                readiness = result.Status + " " + result.Description;
+                return holds(readiness);
+            }, within);
+        }
+        Assert.True(await ReadinessAsync(r => r == "Healthy ", TimeSpan.FromSeconds(10)), readiness);
+
+        // Full: more data than maxmemory allows, and nothing may be evicted.
+        using var raw = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",allowAdmin=true,abortConnect=false");
+        var db = raw.GetDatabase();
+        var filler = new string('x', 1024);
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => db.StringSetAsync("another-app:" + i, filler)));
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory", "1mb");
+        Assert.True(await ReadinessAsync(r => r.StartsWith("Degraded Redis refuses writes (OOM command not allowed", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), readiness);
+        Assert.Contains("coordination is local to this replica until it takes them again", readiness, StringComparison.Ordinal);
+        // A fill claim falls back to this replica (granted locally; nothing in Redis).
+        var claim = await RedisReplicas.Locks(connection, options).TryClaimAsync("bucket", "while full");
+        Assert.NotNull(claim);
+        Assert.False((await db.StringGetAsync(RedisReplicas.FillKey("while full"))).HasValue);
+        await claim.DisposeAsync();
+        var refused = Assert.Single(logger.Lines, l => l.EventId == LogEvents.RedisRefused);
+        Assert.Equal(LogLevel.Warning, refused.Level);
+        Assert.Contains("OOM command not allowed", refused.Message, StringComparison.Ordinal);
+
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        Assert.True(await ReadinessAsync(r => r == "Healthy ", TimeSpan.FromSeconds(10)), readiness);
+
+        // A read-only replica: it answers every read (and PING) and refuses every write.
+        await using var primary = await RedisServer.StartAsync();
+        var primaryPort = primary.Configuration[(primary.Configuration.LastIndexOf(':') + 1)..];
+        await db.ExecuteAsync("REPLICAOF", "127.0.0.1", primaryPort);
+        Assert.True(await ReadinessAsync(r => r.StartsWith("Degraded Redis refuses writes (READONLY ", StringComparison.Ordinal), TimeSpan.FromSeconds(15)), readiness);
+        await db.ExecuteAsync("REPLICAOF", "NO", "ONE");
+        Assert.True(await ReadinessAsync(r => r == "Healthy ", TimeSpan.FromSeconds(10)), readiness);
+        // Logged once a minute at most: the replica's refusals came within the minute of the first line.
+        Assert.Single(logger.Lines, l => l.EventId == LogEvents.RedisRefused);
+    }
+
     [Fact]
     public async Task OverTls_WithAPrivateAuthority_AndAClientCertificate_CoordinatesEverything()
     {
