@@ -173,7 +173,7 @@ internal sealed partial class FileSystemObjectStore : IObjectStore
 
     /// <summary>A staging file beside its destination: the body from offset 0, the trailer added at commit, then one rename.</summary>
     private sealed class StagingSession(FileSystemObjectStore store, string key, string hash, ObjectWrite write, string path)
-        : StagingFileSession(key, write, path, store._writeFailures.Record)
+        : StagingFileSession(key, write, path, store._writeFailures)
     {
         protected override async Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken)
         {

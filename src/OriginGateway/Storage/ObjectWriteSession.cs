@@ -64,17 +64,17 @@ internal abstract class StagingFileSession : ObjectWriteSession
     // (Md5Lanes). A client's write hashes on its own thread with the platform's MD5.
     private readonly IncrementalHash? _hash;
     private readonly Md5Body? _laneHash;
-    private readonly Action<IOException> _onWriteFailure;
+    private readonly WriteFailureLatch _writeFailures;
     private long _length;
     private bool _done;
     private bool _moved;
 
-    protected StagingFileSession(string key, ObjectWrite write, string path, Action<IOException> onWriteFailure)
+    protected StagingFileSession(string key, ObjectWrite write, string path, WriteFailureLatch writeFailures)
     {
         Key = key;
         Write = write;
         StagingPath = path;
-        _onWriteFailure = onWriteFailure;
+        _writeFailures = writeFailures;
         if (!write.Durable && Md5Lanes.IsSupported)
         {
             _laneHash = new Md5Body(Md5Lanes.Shared);
@@ -116,7 +116,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
         }
         catch (IOException e)
         {
-            _onWriteFailure(e);
+            _writeFailures.Record(e);
             throw;
         }
         Volatile.Write(ref _length, _length + data.Length);
@@ -156,6 +156,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
         {
             var entry = await CommitVerifiedAsync(Convert.ToHexStringLower(md5), cancellationToken).ConfigureAwait(false);
             _done = true;
+            _writeFailures.Succeeded();
             return new(ObjectWriteStatus.Committed, entry);
         }
         catch (WriteConditionFailedException e)
@@ -165,7 +166,7 @@ internal abstract class StagingFileSession : ObjectWriteSession
         }
         catch (IOException e)
         {
-            _onWriteFailure(e);
+            _writeFailures.Record(e);
             throw;
         }
     }

@@ -402,8 +402,10 @@ internal sealed partial class S3ObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// A LIST of the prefix under the deadline. Write failures are reported until a probe after them
-    /// succeeds: S3 that answers again is ready again at once (unlike a full disk, it does not keep failing).
+    /// A LIST of the prefix under the deadline, and the last failed write. A failure to reach the store is forgotten
+    /// once a probe after it succeeds (S3 that answers again is ready again at once); a write the store refused or did
+    /// not finish — full, over its quota, denied — is reported until a write commits or 10 s pass, since such a store
+    /// still answers LISTs (before, a full store read Healthy between its failed writes).
     /// </summary>
     public async ValueTask<string?> CheckHealthAsync(CancellationToken cancellationToken)
     {
@@ -424,7 +426,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
         _lastProbe = new HealthProbe(now, problem);
         if (problem is null)
         {
-            _writeFailures.ClearBefore(now);
+            _writeFailures.ReachedAt(now);
         }
         return problem ?? _writeFailures.Problem(Description);
     }
@@ -564,7 +566,7 @@ internal sealed partial class S3ObjectStore : IObjectStore
     /// the next waits for it), the rest at commit; an uncommitted upload is aborted.
     /// </summary>
     private sealed class S3WriteSession(S3ObjectStore store, string key, ObjectWrite write, string path)
-        : StagingFileSession(key, write, path, store._writeFailures.Record)
+        : StagingFileSession(key, write, path, store._writeFailures)
     {
         private readonly List<PartETag> _parts = [];
         private readonly string _versionId = Guid.NewGuid().ToString("N");

@@ -48,9 +48,11 @@ public sealed class S3Server : IAsyncDisposable
         return Directory.Exists(uploads) ? Directory.GetDirectories(uploads).Select(d => Path.GetFileName(d)).ToList() : [];
     }
 
-    public static async Task<S3Server> StartAsync(params string[] buckets)
+    public static Task<S3Server> StartAsync(params string[] buckets) => StartOnAsync(TestPaths.NewTempDirectory("og-s3rver"), buckets);
+
+    /// <summary>A server that keeps its data in <paramref name="directory"/> (a small disk of its own, to fill).</summary>
+    public static async Task<S3Server> StartOnAsync(string directory, params string[] buckets)
     {
-        var directory = TestPaths.NewTempDirectory("og-s3rver");
         var (process, port) = await LaunchAsync(directory, buckets, port: 0);
         return new S3Server(process, directory, port, buckets);
     }

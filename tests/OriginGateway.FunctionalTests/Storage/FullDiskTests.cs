@@ -145,4 +145,82 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         await Task.Delay(milliseconds);
         return true;
     }
+    /// <summary>
+    /// The S3 store's server runs out of room (s3rver on a 6 MiB tmpfs; MinIO's full drive, Ceph's quota and a denying
+    /// policy fail writes alike): writes answer 503, stored objects stay whole — and readiness says so for as long as
+    /// writes fail. Before, a LIST (which such a server still answers) cleared the failed write at once, so `/readyz`
+    /// read Healthy between the 503s.
+    /// </summary>
+    [Fact]
+    public async Task AnS3StoreThatIsFull_Answers503_IsNotReadyThoughItAnswersLists_AndIsReadyOnceAWriteCommits()
+    {
+        await using var disk = await TmpfsMount.CreateAsync("og-s3-full", "6m", "the S3 server's disk, to fill");
+        await using var s3 = await S3Server.StartOnAsync(disk.Path, "gateway");
+        await using var gateway = await GatewayProcess.StartAsync([.. S3Server.GatewaySettings(s3), "--Buckets:0:Storage:Timeout=00:00:02"]);
+        Uri Url(string key) => new(gateway.DataUrl, key);
+        async Task<(HttpStatusCode Status, string Body)> PutAsync(string key, byte[] body)
+        {
+            using var response = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, Url(key)) { Content = new ByteArrayContent(body) }.Sign());
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        async Task<(HttpStatusCode Status, string Text)> ReadinessAsync()
+        {
+            using var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+            return (ready.StatusCode, await ready.Content.ReadAsStringAsync());
+        }
+
+        var stored = new List<(string Key, byte[] Body)>();
+        (HttpStatusCode Status, string Body) refused = default;
+        for (var i = 0; i < 12 && refused.Status == default; i++)
+        {
+            var body = RandomNumberGenerator.GetBytes(MiB);
+            var put = await PutAsync($"full/{i}.bin", body);
+            if (put.Status == HttpStatusCode.OK)
+            {
+                stored.Add(($"full/{i}.bin", body));
+            }
+            else
+            {
+                refused = put;
+            }
+        }
+        Assert.True(refused.Status == HttpStatusCode.ServiceUnavailable, $"a PUT into a full S3 store answered {refused.Status}: {refused.Body}");
+        Assert.Contains("<Code>ServiceUnavailable</Code>", refused.Body, StringComparison.Ordinal);
+        Assert.NotEmpty(stored);
+
+        // Not ready, and it stays so while the server answers LISTs (the probe) — not only for the moment of the 503.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var readiness = await ReadinessAsync();
+        while (readiness.Status != HttpStatusCode.ServiceUnavailable && clock.Elapsed < TimeSpan.FromSeconds(5) && await Delay(100))
+        {
+            readiness = await ReadinessAsync();
+        }
+        Assert.True(readiness.Status == HttpStatusCode.ServiceUnavailable && readiness.Text.Contains("a write failed", StringComparison.Ordinal), readiness.Text);
+        for (var i = 0; i < 6; i++)
+        {
+            await Task.Delay(300);
+            readiness = await ReadinessAsync();
+            Assert.True(readiness.Status == HttpStatusCode.ServiceUnavailable, $"ready again {clock.ElapsedMilliseconds} ms after a refused write, with no write since: {readiness.Text}");
+        }
+
+        // What was stored reads back whole.
+        foreach (var (key, body) in stored)
+        {
+            Assert.Equal(body, await gateway.Client.GetByteArrayAsync(Url(key)));
+        }
+
+        // Room again (two objects deleted): a write commits, and the store is ready at once.
+        foreach (var (key, _) in stored.Take(2))
+        {
+            using var deleted = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(key)).Sign());
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync("full/after.txt", Encoding.UTF8.GetBytes("room again"))).Status);
+        var committed = System.Diagnostics.Stopwatch.StartNew();
+        while ((readiness = await ReadinessAsync()).Status != HttpStatusCode.OK && committed.Elapsed < TimeSpan.FromSeconds(5) && await Delay(100))
+        {
+        }
+        Assert.True(readiness.Status == HttpStatusCode.OK, readiness.Text);
+        output.WriteLine($"ready {committed.ElapsedMilliseconds} ms after the write that committed");
+    }
 }
