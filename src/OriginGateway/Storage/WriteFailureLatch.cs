@@ -14,8 +14,14 @@ internal sealed class WriteFailureLatch(TimeProvider time)
 
     public void Record(IOException e) => _last = new Failure(time.GetUtcNow(), e.Message, NotReached(e));
 
-    /// <summary>A write committed: every failure before it is forgotten.</summary>
-    public void Succeeded() => ClearBefore(time.GetUtcNow(), onlyNotReached: false);
+    /// <summary>A write committed: every failure before it is forgotten (with none, one field is read: every commit calls it).</summary>
+    public void Succeeded()
+    {
+        if (_last is not null)
+        {
+            ClearBefore(time.GetUtcNow(), onlyNotReached: false);
+        }
+    }
 
     /// <summary>
     /// The store answered a read at <paramref name="moment"/>: a failure before it to reach the store at all (a refused or
