@@ -30,20 +30,35 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             return;
         }
         var headers = RequestHeaders(httpRequest);
-        // An S3 checksum sent as a header is verified as the body is read (S3RequestBody) and kept, for
-        // GET and HEAD with x-amz-checksum-mode: ENABLED; one sent as a trailer is verified only.
-        var checksums = request.Auth.Dialect == AuthDialect.S3
-            ? ContentChecksum.SentWith(httpRequest.Headers).Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)).ToList()
-            : [];
-        headers.AddRange(checksums);
-        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes, condition).ConfigureAwait(false) is { } entry)
+        // An S3 checksum sent as a header or as a trailer is verified as the body is read (S3RequestBody) and kept, for
+        // GET and HEAD with x-amz-checksum-mode: ENABLED (a trailer's joins the headers at the commit: ReceiveAsync).
+        if (request.Auth.Dialect == AuthDialect.S3)
+        {
+            headers.AddRange(ContentChecksum.SentWith(httpRequest.Headers).Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)));
+        }
+        if (await ReceiveAsync(request, request.Bucket.Store, request.Key, ContentTypes.For(httpRequest.ContentType, request.Key), headers, attributes, condition, keepTrailingChecksum: true).ConfigureAwait(false) is { } entry)
         {
             request.Context.Response.Headers.ETag = entry.ETag;
-            foreach (var (name, value) in checksums)
-            {
-                request.Context.Response.Headers[name] = value;
-            }
+            AnswerChecksums(request);
             request.Context.Response.ContentLength = 0;
+        }
+    }
+
+    /// <summary>The S3 checksums a write's body held — sent as headers or as its trailer — in its answer, as S3 gives them.</summary>
+    public static void AnswerChecksums(DataRequest request)
+    {
+        if (request.Auth.Dialect != AuthDialect.S3)
+        {
+            return;
+        }
+        var response = request.Context.Response.Headers;
+        foreach (var (algorithm, value) in ContentChecksum.SentWith(request.Context.Request.Headers))
+        {
+            response[ContentChecksum.HeaderOf(algorithm)] = value;
+        }
+        if (request.Context.Features.Get<ITrailingChecksumFeature>()?.Checksum is var (name, sent))
+        {
+            response[name] = sent;
         }
     }
 
@@ -51,9 +66,10 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// Streams the request body into <paramref name="store"/> under <paramref name="key"/>, checking
     /// <c>Content-MD5</c>, <c>Content-Length</c> and <c>Limits:MaxPutSize</c>: the committed entry, or
     /// null once the error has been answered (nothing stored). Object PUTs and multipart parts alike; a PUT's
-    /// <paramref name="condition"/> is checked when it commits.
+    /// <paramref name="condition"/> is checked when it commits. An object (not a part, whose checksum is only answered)
+    /// keeps an S3 upload's trailing checksum when <paramref name="keepTrailingChecksum"/>.
     /// </summary>
-    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null, WriteCondition? condition = null)
+    public async Task<ObjectEntry?> ReceiveAsync(DataRequest request, IObjectStore store, string key, string? contentType, IReadOnlyList<KeyValuePair<string, string>> headers, ObjectAttributes? attributes = null, WriteCondition? condition = null, bool keepTrailingChecksum = false)
     {
         var context = request.Context;
         var httpRequest = context.Request;
@@ -74,7 +90,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             sizeFeature.MaxRequestBodySize = limits.MaxPutSize;
         }
 
-        var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
+        var trailing = keepTrailingChecksum ? request.Context.Features.Get<ITrailingChecksumFeature>() : null;
+        var write = new ObjectWrite(contentType, headers, md5, request.BodyLength, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition,
+            TrailingHeaders: trailing is null ? null : () => trailing.Checksum is { } checksum ? [checksum] : []);
         return await StoreAsync(request, store, key, httpRequest.Body, write).ConfigureAwait(false);
     }
 

@@ -92,6 +92,7 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
         if (copySource is null)
         {
             request.Context.Response.Headers.ETag = part.ETag;
+            ObjectWriteHandler.AnswerChecksums(request);
             request.Context.Response.ContentLength = 0;
             return;
         }

@@ -25,7 +25,7 @@ internal sealed record AwsChunkedFraming(long DecodedLength, ChunkSigning? Signi
 /// is a <see cref="BodyRejectedException"/> before the end is reported, so a reader never takes a body
 /// that fails as whole.
 /// </summary>
-internal sealed class AwsChunkedStream : ForwardReadStream
+internal sealed class AwsChunkedStream : ForwardReadStream, ITrailingChecksumFeature
 {
     private const int MaxLineBytes = 4096;
     private const string ChunkSignatureExtension = "chunk-signature=";
@@ -50,6 +50,8 @@ internal sealed class AwsChunkedStream : ForwardReadStream
         Data,
         Done,
     }
+
+    public KeyValuePair<string, string>? Checksum { get; private set; }
 
     public AwsChunkedStream(Stream inner, AwsChunkedFraming framing)
     {
@@ -214,6 +216,7 @@ internal sealed class AwsChunkedStream : ForwardReadStream
             {
                 throw BodyRejectedException.ChecksumMismatch(_checksum.Algorithm);
             }
+            Checksum = new(_checksum.HeaderName, sent);
         }
     }
 
@@ -282,4 +285,13 @@ internal sealed class AwsChunkedStream : ForwardReadStream
         }
         base.Dispose(disposing);
     }
+}
+
+/// <summary>
+/// An S3 streaming upload's trailing checksum (the <c>x-amz-checksum-*</c> its <c>x-amz-trailer</c> promised): null until
+/// the body was read to its end and the checksum held. A request feature, set when such a trailer is promised.
+/// </summary>
+internal interface ITrailingChecksumFeature
+{
+    KeyValuePair<string, string>? Checksum { get; }
 }

@@ -40,7 +40,12 @@ internal static class S3RequestBody
                 }
                 trailerChecksum = algorithm;
             }
-            body = new AwsChunkedStream(body, new AwsChunkedFraming(decoded, streaming.Signing, streaming.Trailer, trailerChecksum));
+            var chunked = new AwsChunkedStream(body, new AwsChunkedFraming(decoded, streaming.Signing, streaming.Trailer, trailerChecksum));
+            if (trailerChecksum is not null)
+            {
+                request.HttpContext.Features.Set<ITrailingChecksumFeature>(chunked);
+            }
+            body = chunked;
             bodyLength = decoded;
             // aws-chunked describes the transfer, not the object: the object keeps only the other codings.
             var codings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)

@@ -12,6 +12,9 @@ namespace OriginGateway.Storage;
 /// </param>
 /// <param name="Attributes">The new object's ACL and tags (null: the defaults).</param>
 /// <param name="Condition">What must hold of the key's current object when the write commits (null: nothing).</param>
+/// <param name="TrailingHeaders">
+/// Stored headers known only once the body was read to its end (an S3 upload's trailing checksum): added at the commit.
+/// </param>
 /// <param name="Durable">
 /// Flush to stable storage before the commit (where the store is configured to): true for client
 /// writes, which exist nowhere else; false for origin pulls, which can be pulled again.
@@ -26,7 +29,8 @@ internal sealed record ObjectWrite(
     bool Durable = false,
     string? ETag = null,
     ObjectAttributes? Attributes = null,
-    WriteCondition? Condition = null);
+    WriteCondition? Condition = null,
+    Func<IReadOnlyList<KeyValuePair<string, string>>>? TrailingHeaders = null);
 
 /// <summary>How a write ended; failures are values, not exceptions.</summary>
 internal enum ObjectWriteStatus

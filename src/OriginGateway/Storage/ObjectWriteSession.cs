@@ -88,7 +88,8 @@ internal abstract class StagingFileSession : ObjectWriteSession
 
     protected string Key { get; }
 
-    protected ObjectWrite Write { get; }
+    /// <summary>The write; at the commit, with its trailing headers among its headers.</summary>
+    protected ObjectWrite Write { get; private set; }
 
     protected string StagingPath { get; }
 
@@ -152,6 +153,10 @@ internal abstract class StagingFileSession : ObjectWriteSession
         {
             return new(ObjectWriteStatus.DigestMismatch, null);
         }
+        if (write.TrailingHeaders is { } trailing && !DescribedEarly)
+        {
+            Write = write with { Headers = [.. write.Headers, .. trailing()], TrailingHeaders = null };
+        }
         try
         {
             var entry = await CommitVerifiedAsync(Convert.ToHexStringLower(md5), cancellationToken).ConfigureAwait(false);
@@ -170,6 +175,9 @@ internal abstract class StagingFileSession : ObjectWriteSession
             throw;
         }
     }
+
+    /// <summary>Whether the store described the object to its backend before the body ended (its trailing headers then stay out).</summary>
+    protected virtual bool DescribedEarly => false;
 
     /// <summary>Makes the verified body visible as the key's new version.</summary>
     protected abstract Task<ObjectEntry> CommitVerifiedAsync(string md5Hex, CancellationToken cancellationToken);

@@ -574,10 +574,16 @@ internal sealed partial class S3ObjectStore : IObjectStore
         private long _uploaded;
         private Task? _inFlight;
 
+        protected override bool DescribedEarly => _uploadId is not null;
+
         protected override async ValueTask Written(long length, CancellationToken cancellationToken)
         {
-            // A part is sent only once more bytes follow it, so the last part is never empty.
-            if (length - _uploaded <= store._partSize || length > Write.MaxLength || length > Write.ExpectedLength)
+            // A part is sent only once more bytes follow it, so the last part is never empty. A write with trailing headers
+            // (an S3 client's trailing checksum) is described to S3 only at its commit — a multipart upload takes its
+            // metadata when it starts — so it goes as one PUT then, up to S3's largest (5 GiB; a longer one, allowed only by
+            // a raised Limits:MaxPutSize, starts its upload early and keeps its trailing headers out of S3's metadata).
+            if (length - _uploaded <= store._partSize || length > Write.MaxLength || length > Write.ExpectedLength
+                || (Write.TrailingHeaders is not null && Write.ExpectedLength <= MaxSinglePut))
             {
                 return;
             }

@@ -303,6 +303,10 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("x-amz-checksum-crc32", sent.GetProperty("trailer").GetString());
         Assert.Equal(3 * 1024 * 1024 + 17, root.GetProperty("stream").GetProperty("length").GetInt32());
         Assert.True(root.GetProperty("stream").GetProperty("same").GetBoolean());
+        // Its trailing CRC32 is kept: the PUT's answer, GET and HEAD with ChecksumMode ENABLED give the body's CRC32.
+        var streamed = root.GetProperty("stream");
+        var crc32 = streamed.GetProperty("expected").GetString();
+        Assert.Equal([crc32, crc32, crc32], new[] { "put", "get", "head" }.Select(n => streamed.TryGetProperty(n, out var v) ? v.GetString() : null));
         var big = root.GetProperty("big");
         Assert.Equal(64 * 1024 * 1024, big.GetProperty("length").GetInt32());
         Assert.True(big.GetProperty("same").GetBoolean() && big.GetProperty("multipart").GetBoolean(), big.ToString());
@@ -1031,10 +1035,18 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
 
         await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/chunked.bin", InputStream = new MemoryStream(body), UseChunkEncoding = true });
-        await withChecksum.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/trailer.bin", InputStream = new MemoryStream(body), UseChunkEncoding = true });
+        var trailed = await withChecksum.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/trailer.bin", InputStream = new MemoryStream(body), UseChunkEncoding = true });
 
         Assert.Equal(body, await GetAsync("net/chunked.bin"));
         Assert.Equal(body, await GetAsync("net/trailer.bin"));
+        // The trailing CRC32 is kept: the PUT answers it, and a GET with ChecksumMode ENABLED gives it back (the SDK then
+        // checks the body against it).
+        Assert.False(string.IsNullOrEmpty(trailed.ChecksumCRC32), "the PUT did not answer the trailer's CRC32");
+        using (var verified = await withChecksum.GetObjectAsync(new Amazon.S3.Model.GetObjectRequest { BucketName = GatewayProcess.DefaultBucket, Key = "net/trailer.bin", ChecksumMode = Amazon.S3.ChecksumMode.ENABLED }))
+        {
+            await verified.ResponseStream.CopyToAsync(Stream.Null);
+            Assert.Equal(trailed.ChecksumCRC32, verified.ChecksumCRC32);
+        }
         Assert.True(seen.Contains("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"), string.Join(", ", seen));
         Assert.Contains("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", seen);
 

@@ -41,6 +41,59 @@ public abstract class ObjectStoreContractTests
         Assert.Equal(body, await ReadAll("attr/with-body"));
     }
 
+    /// <summary>
+    /// Headers known only once the body ended (an S3 upload's trailing checksum) are kept like the others — also of a body
+    /// longer than the S3 store's part size, which that store would otherwise describe to S3 before its end — and are read
+    /// back by another process.
+    /// </summary>
+    [Fact]
+    public async Task TrailingHeaders_JoinTheStoredHeadersAtTheCommit_AlsoOfALargeBody_AndSurviveARestart()
+    {
+        var body = System.Security.Cryptography.RandomNumberGenerator.GetBytes(11 * 1024 * 1024 + 5);
+        var trailing = new List<KeyValuePair<string, string>>();
+        var read = false;
+        var write = Write(length: body.Length, headers: new KeyValuePair<string, string>("cache-control", "no-cache"))
+            with { TrailingHeaders = () => { Assert.True(read, "trailing headers were asked for before the body's end"); return trailing; } };
+        var result = await Store.PutAsync("trailing/large.bin", new EndNotingStream(body, () =>
+        {
+            read = true;
+            trailing.Add(new("x-amz-checksum-crc32", "P5bUbg=="));
+        }), write, CancellationToken.None);
+        Assert.Equal(ObjectWriteStatus.Committed, result.Status);
+        var expected = new[] { new KeyValuePair<string, string>("cache-control", "no-cache"), new KeyValuePair<string, string>("x-amz-checksum-crc32", "P5bUbg==") };
+        Assert.Equal(expected, result.Entry!.Headers);
+        Assert.Equal(expected, (await Reopen().FindAsync("trailing/large.bin", default))!.Headers);
+        Assert.Equal(body, await ReadAll("trailing/large.bin"));
+    }
+
+    /// <summary>A body that calls <paramref name="atEnd"/> when it is read to its end (as a trailer is parsed then).</summary>
+    private sealed class EndNotingStream(byte[] body, Action atEnd) : MemoryStream(body, writable: false)
+    {
+        private bool _noted;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await base.ReadAsync(buffer, cancellationToken);
+            if (n == 0 && !_noted)
+            {
+                _noted = true;
+                atEnd();
+            }
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            if (n == 0 && !_noted)
+            {
+                _noted = true;
+                atEnd();
+            }
+            return n;
+        }
+    }
+
     /// <summary>The gateway's own metadata of an object (a completion's upload id, its part layout) is read back by another process.</summary>
     [Fact]
     public async Task GatewayMetadata_IsKeptWithTheObject_AndSurvivesARestart()
