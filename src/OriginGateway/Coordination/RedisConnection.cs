@@ -211,19 +211,22 @@ internal sealed partial class RedisConnection : IDisposable
             return;
         }
         _lastFailure = DescribeFailure(exception);
-        _lastRefusal = exception is RedisServerException server ? ServerError(server) : null;
-        if (exception is RedisServerException refused)
+        if (exception is not RedisServerException refused)
         {
-            // Redis is up and answered, but refused: the breaker stays closed as long as its reads succeed (a full Redis
-            // still answers GETs), so this is the only trace of claims and counters that fell back to this replica.
-            // Once a minute at most.
-            var now = _time.GetTimestamp();
-            var last = Interlocked.Read(ref _refusalLoggedAt);
-            if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= TimeSpan.FromMinutes(1))
-                && Interlocked.CompareExchange(ref _refusalLoggedAt, now, last) == last)
-            {
-                LogRefused(_logger, ServerError(refused));
-            }
+            _lastRefusal = null;
+            return;
+        }
+        // Redis is up and answered, but refused: the breaker stays closed as long as its reads succeed (a full Redis
+        // still answers GETs), so this is the only trace of claims and counters that fell back to this replica.
+        // Once a minute at most.
+        var error = ServerError(refused);
+        _lastRefusal = error;
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _refusalLoggedAt);
+        if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= TimeSpan.FromMinutes(1))
+            && Interlocked.CompareExchange(ref _refusalLoggedAt, now, last) == last)
+        {
+            LogRefused(_logger, error);
         }
     }
 
