@@ -44,6 +44,9 @@ public sealed class PostgresFixture : IDisposable
 
     public int Port { get; }
 
+    /// <summary>Whether the server runs (its postmaster's pid file is there): not after <see cref="Stop"/>.</summary>
+    public bool IsRunning => File.Exists(Path.Combine(_directory, "pg", "postmaster.pid"));
+
     /// <summary>
     /// The deadline of connecting and of each command for the suites' own connections. The gateway's 5 s is its answer to an
     /// outage; here the cluster is healthy but shares two cores with the whole test run (the functional suite starts its
@@ -111,7 +114,7 @@ public sealed class PostgresFixture : IDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            if (File.Exists(Path.Combine(_directory, "pg", "postmaster.pid")))
+            if (IsRunning)
             {
                 Stop();
             }

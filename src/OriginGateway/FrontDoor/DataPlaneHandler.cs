@@ -27,6 +27,7 @@ internal sealed partial class DataPlaneHandler(
     GatewayMetrics metrics,
     AccessLog accessLog,
     RequestAdmission admission,
+    Lifecycle.StartupGate startup,
     ILoggerFactory loggers)
 {
     public Task HandleAsync(HttpContext context)
@@ -130,6 +131,9 @@ internal sealed partial class DataPlaneHandler(
 
     private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
 
+    /// <summary>The answer while the start-up load waits for the control database (<see cref="Lifecycle.StartupGate"/>).</summary>
+    internal const string StartingMessage = "The gateway is starting and cannot reach its control database yet; retry the request.";
+
     [LoggerMessage(EventId = LogEvents.DataRequestFailed, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
     private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
 
@@ -139,7 +143,12 @@ internal sealed partial class DataPlaneHandler(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var measurement = new Measurement();
         context.Response.Headers[RequestIds.HeaderName] = RequestIds.Next();
-        if (admission.TryEnter())
+        if (!startup.IsOpen)
+        {
+            // Started while the control database was away: no rule, policy or CORS configuration is loaded to answer with.
+            await CosError.ServiceUnavailableAsync(context, StartingMessage, RawPath(context)).ConfigureAwait(false);
+        }
+        else if (admission.TryEnter())
         {
             try
             {

@@ -47,8 +47,15 @@ internal static class GatewayApplicationExtensions
         // anything else with a 500 — never an exception page, never echoing the request.
         var registry = app.Services.GetRequiredService<BucketRegistry>();
         var failures = app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("OriginGateway.ControlEndpoint");
+        var startup = app.Services.GetRequiredService<StartupGate>();
         app.Use(async (context, next) =>
         {
+            if (!startup.IsOpen && context.Request.Path.Value is not ("/healthz" or "/readyz" or "/metrics"))
+            {
+                // Started while the control database was away: its APIs wait for the configuration like the data endpoint.
+                await UnavailableAsync(context, 503, "ServiceUnavailable", DataPlaneHandler.StartingMessage).ConfigureAwait(false);
+                return;
+            }
             try
             {
                 await next(context).ConfigureAwait(false);
@@ -105,23 +112,32 @@ internal static class GatewayApplicationExtensions
             return Task.CompletedTask;
         }
         context.Response.Clear();
-        var status = dependency is null ? 500 : 503;
-        var message = dependency is null ? "The gateway failed to handle the request." : DependencyFailure.Message(dependency);
-        if (dependency is not null)
+        return dependency is null
+            ? UnavailableAsync(context, 500, "InternalError", "The gateway failed to handle the request.")
+            : UnavailableAsync(context, 503, "ServiceUnavailable", DependencyFailure.Message(dependency));
+    }
+
+    /// <summary>
+    /// A control request the gateway cannot serve, in its API's format: a 503 (with <c>Retry-After</c>: a dependency that
+    /// failed, a start that waits for the database) or a 500.
+    /// </summary>
+    private static Task UnavailableAsync(HttpContext context, int status, string code, string message)
+    {
+        if (status == 503)
         {
             context.Response.Headers.RetryAfter = "1";
         }
         var path = context.Request.Path.Value ?? "/";
         if (path.StartsWith("/v2/", StringComparison.Ordinal))
         {
-            return SyncTaskEndpoint.ErrorAsync(context, status, dependency is null ? "OMS.0500" : "OMS.0503", message);
+            return SyncTaskEndpoint.ErrorAsync(context, status, status == 503 ? "OMS.0503" : "OMS.0500", message);
         }
         if (path == "/" && HttpMethods.IsPost(context.Request.Method))
         {
-            return VodApiEndpoint.ErrorAsync(context, Guid.NewGuid().ToString(), dependency is null ? "InternalError" : "ServiceUnavailable", message);
+            return VodApiEndpoint.ErrorAsync(context, Guid.NewGuid().ToString(), code, message);
         }
         var requestId = RequestIds.Next();
         context.Response.Headers[RequestIds.HeaderName] = requestId;
-        return FetchTaskEndpoint.ErrorAsync(context, status, dependency is null ? "InternalError" : "ServiceUnavailable", message, requestId);
+        return FetchTaskEndpoint.ErrorAsync(context, status, code, message, requestId);
     }
 }

@@ -18,7 +18,7 @@ using OriginGateway.Rules;
 
 namespace OriginGateway.Hosting;
 
-/// <summary>Builds and runs the gateway: configuration → validation → services → start-up loading → listeners.</summary>
+/// <summary>Builds and runs the gateway: configuration → validation → services → start-up loading (<see cref="StartupLoad"/>) → listeners.</summary>
 internal static partial class GatewayHost
 {
     /// <summary>Runs until shut down. Exit codes: 0 normal, 1 start-up failure, 2 invalid configuration.</summary>
@@ -124,13 +124,10 @@ internal static partial class GatewayHost
         ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
 
         var app = builder.Build();
+        var waitForDatabase = false;
         try
         {
-            await app.Services.GetRequiredService<ControlDatabase>().MigrateAsync(ControlDatabaseMigrations.All).ConfigureAwait(false);
-            var registry = app.Services.GetRequiredService<BucketRegistry>();
-            await app.Services.GetRequiredService<Security.BucketPolicyService>().LoadAllAsync(registry.All.Select(b => b.Name)).ConfigureAwait(false);
-            var ruleProblems = (await app.Services.GetRequiredService<OriginConfigurationService>().LoadAllAsync().ConfigureAwait(false))
-                .Concat(await app.Services.GetRequiredService<Cors.CorsService>().LoadAllAsync().ConfigureAwait(false)).ToList();
+            var ruleProblems = await StartupLoad.LoadAsync(app.Services, CancellationToken.None).ConfigureAwait(false);
             if (ruleProblems.Count > 0)
             {
                 await error.WriteLineAsync("Cannot start: invalid bucket configuration:").ConfigureAwait(false);
@@ -140,6 +137,12 @@ internal static partial class GatewayHost
                 }
                 return 1;
             }
+        }
+        catch (Exception e) when (app.Services.GetRequiredService<ControlDatabase>().IsOutage(e))
+        {
+            // Away for a while (down, frozen, restarting, locked): listen, answer 503 and retry — see StartupLoad.
+            StartupLoad.Hold(app.Services, e);
+            waitForDatabase = true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
@@ -171,6 +174,19 @@ internal static partial class GatewayHost
                 PrintBanner(output, options, binding, app.Environment.EnvironmentName);
             }
         });
+        string? cannotStart = null;
+        if (waitForDatabase)
+        {
+            _ = Task.Run(async () =>
+            {
+                if (await StartupLoad.WaitForDatabaseAsync(app.Services, app.Lifetime.ApplicationStopping).ConfigureAwait(false) is { } reason)
+                {
+                    cannotStart = reason;
+                    LogCannotStart(startupLogger, reason);
+                    app.Lifetime.StopApplication();
+                }
+            });
+        }
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -178,6 +194,11 @@ internal static partial class GatewayHost
         catch (IOException e)
         {
             await error.WriteLineAsync($"Cannot listen: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        if (cannotStart is not null)
+        {
+            await error.WriteLineAsync($"Cannot start: {cannotStart} (DataDirectory: {options.DataDirectoryFullPath})").ConfigureAwait(false);
             return 1;
         }
         return 0;
@@ -309,6 +330,9 @@ internal static partial class GatewayHost
 
     [LoggerMessage(EventId = LogEvents.ConnectionCap, Message = "Client connections: at most {Connections} at a time per endpoint (open-file limit {OpenFileLimit}); more are closed at accept. Kestrel:Limits:MaxConcurrentConnections sets it; a higher open-file limit raises it")]
     private static partial void LogConnectionCap(ILogger logger, LogLevel level, int connections, long openFileLimit);
+
+    [LoggerMessage(EventId = LogEvents.StartupFailed, Level = LogLevel.Critical, Message = "Cannot start: {Reason}; stopping")]
+    private static partial void LogCannotStart(ILogger logger, string reason);
 
     [LoggerMessage(EventId = LogEvents.UnsignedCallbacks, Level = LogLevel.Warning, Message = "Callbacks:Secret is not set: task callbacks are sent without X-Origin-Gateway-Signature")]
     private static partial void LogUnsignedCallbacks(ILogger logger);

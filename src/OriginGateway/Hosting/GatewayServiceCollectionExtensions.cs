@@ -78,6 +78,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<Dependencies.DependencyMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Dependencies.DependencyMonitor>());
         var health = services.AddHealthChecks()
+            .AddCheck<StartupHealthCheck>("configuration", tags: ["ready"])
             .AddCheck<DrainingHealthCheck>("draining", tags: ["ready"]);
         foreach (var (name, check) in probes)
         {

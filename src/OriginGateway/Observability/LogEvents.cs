@@ -12,6 +12,10 @@ internal static class LogEvents
     public const int UnsignedCallbacks = 1001;
     public const int Listening = 1002;
     public const int ConnectionCap = 1003;
+    public const int StartupWaiting = 1004;
+    public const int StartupStillWaiting = 1005;
+    public const int StartupLoaded = 1006;
+    public const int StartupFailed = 1007;
 
     // 1100–1199: Storage
     public const int ObjectFileVanished = 1101;

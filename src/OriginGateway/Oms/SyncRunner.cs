@@ -25,6 +25,7 @@ internal sealed partial class SyncRunner(
     OmsOptions options,
     GatewayMetrics metrics,
     TimeProvider time,
+    Lifecycle.StartupGate startup,
     ILogger<SyncRunner> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _stoppedAtStartUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,12 +42,21 @@ internal sealed partial class SyncRunner(
     /// <summary>Until when a hold taken or renewed now lasts.</summary>
     public long OwnedUntil() => (time.GetUtcNow() + engine.Lease).ToUnixTimeMilliseconds();
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            // A gateway started while the database was away: its schema may not even exist yet.
+            await startup.WhenOpen.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var passes = RunPassesAsync(stoppingToken);
         // Apart from the passes, which can take longer than a hold lasts.
         var holds = Dependencies.BackgroundLoop.RunAsync("Sync task owners", HoldAsync, engine.Lease / 4, time, logger, stoppingToken);
-        return Task.WhenAll(passes, holds);
+        await Task.WhenAll(passes, holds).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -143,6 +153,11 @@ internal sealed partial class SyncRunner(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (!startup.IsOpen)
+        {
+            // Stopped before the database ever answered: this replica owns nothing.
+            return;
+        }
         try
         {
             await repository.StopOwnedAsync(Owner, cancellationToken).ConfigureAwait(false);

@@ -229,6 +229,21 @@ internal sealed partial class ControlDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a failure says the database is away for a while — it cannot be reached, does not answer in time, is starting
+    /// or shutting down, has no connection slot free, or (SQLite) another process holds the file locked — rather than that the
+    /// gateway is set up wrong (a refused password, a database that does not exist, a missing privilege, an unwritable file).
+    /// </summary>
+    public bool IsOutage(Exception exception) => exception switch
+    {
+        TimeoutException or System.Net.Sockets.SocketException => true,
+        InvalidOperationException { InnerException: DbException inner } => IsOutage(inner),
+        _ when IsPostgres => PostgresDataSource.IsOutage(exception),
+        // SQLITE_BUSY, SQLITE_LOCKED.
+        SqliteException { SqliteErrorCode: 5 or 6 } => true,
+        _ => false,
+    };
+
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
@@ -251,4 +266,11 @@ internal static class PostgresDataSource
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = seconds, CommandTimeout = seconds };
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
+
+    /// <summary>
+    /// A connection that failed or was cut, a deadline, or a server error of the kinds that end by themselves (Npgsql's
+    /// <c>IsTransient</c>: <c>57P03</c> the server is starting, <c>53300</c> too many connections, <c>57P01</c> an
+    /// administrator's shutdown, class <c>08</c>); not <c>28P01</c> (password), <c>3D000</c> (no such database) or class <c>42</c>.
+    /// </summary>
+    public static bool IsOutage(Exception exception) => exception is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException };
 }

@@ -25,6 +25,7 @@ internal sealed partial class TaskEngine : BackgroundService
     private readonly ILogger<TaskEngine> _logger;
     private readonly GatewayMetrics? _metrics;
     private readonly IReadOnlyList<ITaskLeaseFilter> _filters;
+    private readonly Lifecycle.StartupGate? _startup;
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _leaseLock = new(1, 1);
@@ -33,8 +34,9 @@ internal sealed partial class TaskEngine : BackgroundService
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
 
     public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger,
-        GatewayMetrics? metrics = null, IEnumerable<ITaskLeaseFilter>? filters = null)
+        GatewayMetrics? metrics = null, IEnumerable<ITaskLeaseFilter>? filters = null, Lifecycle.StartupGate? startup = null)
     {
+        _startup = startup;
         _filters = filters?.ToList() ?? [];
         _store = store;
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
@@ -119,6 +121,15 @@ internal sealed partial class TaskEngine : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        try
+        {
+            // A gateway started while the database was away: its schema may not even exist yet.
+            await (_startup?.WhenOpen ?? Task.CompletedTask).WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var startedUp = false;
         // The database (or a bug) failing: retried with back-off and jitter (Polly), logged once; the host keeps running.
         var retrying = Dependencies.BackgroundLoop.Retrying("The task engine", _time, _logger);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Npgsql;
@@ -34,6 +35,81 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres) : IClassFixtu
         Assert.Equal("TASK_SUCCESS", status.State);
         var get = await second.Client.GetAsync(new Uri(second.DataUrl, "m/fresh.txt"));
         Assert.Equal("mirror", get.Headers.GetValues("x-origin-action").Single());
+    }
+
+    [Fact]
+    public async Task AReplicaStartedWhileTheDatabaseIsDown_Listens_Answers503_IsNotReady_AndServesOnceItReturns()
+    {
+        // A rolling restart, or a node lost, while PostgreSQL is down or failing over. Before, such a replica printed "Cannot
+        // start: Failed to connect" and exited: under a supervisor it was restarted with a growing back-off (Kubernetes: up to
+        // 5 min), so it served nothing for minutes after the database returned.
+        await using var origin = WireMockOrigin.Start();
+        origin.Serve("/pg/late.txt", Encoding.UTF8.GetBytes("pulled after the database returned"), "text/plain");
+        var connectionString = postgres.NewDatabase();
+        string[] settings = ["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}", "--Egress:AllowedNetworks:0=127.0.0.1/32"];
+        var data = TestPaths.NewTempDirectory("og-pg-late");
+        await using (var first = await GatewayProcess.StartAsync(settings, dataDirectory: data))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await first.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(first.DataUrl, "kept.txt")) { Content = new StringContent("stored before") }.Sign())).StatusCode);
+            var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "pg/", origin.Host));
+            Assert.Equal(HttpStatusCode.OK, (await first.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(first.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+        }
+
+        postgres.Stop();
+        try
+        {
+            await using var replica = await GatewayProcess.StartAsync(settings, dataDirectory: data);
+            // A database name that does not exist is no outage: that replica stops once the server answers.
+            await using var misnamed = await GatewayProcess.StartAsync(["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}_missing"]);
+            Assert.True(await replica.WaitForOutputAsync("The control database cannot be reached at start", TimeSpan.FromSeconds(10)), replica.Output);
+            Assert.False(replica.HasExited);
+            Assert.Equal(HttpStatusCode.OK, (await replica.Client.GetAsync(new Uri(replica.ControlUrl, "healthz"))).StatusCode);
+            var readiness = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));
+            var why = await readiness.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
+            Assert.Contains("configuration: Unhealthy — the configuration is not loaded yet: Failed to connect", why, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await replica.Client.GetAsync(new Uri(replica.ControlUrl, "metrics"))).StatusCode);
+
+            // Nothing is answered from configuration that is not loaded (a policy, a rule): a retryable 503 in each API's format.
+            var hit = await replica.Client.GetAsync(new Uri(replica.DataUrl, "kept.txt"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, hit.StatusCode);
+            Assert.Equal("1", hit.Headers.GetValues("Retry-After").Single());
+            Assert.Contains("<Code>ServiceUnavailable</Code>", await hit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var submitted = await new FetchTaskClient(replica).SubmitAsync(new { Url = $"http://{origin.Host}/pg/late.txt", Key = "pg/task.txt" });
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"), (submitted.Status, submitted.Code));
+
+            postgres.Start();
+            var back = Stopwatch.StartNew();
+            while ((await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.OK && back.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+            Assert.True(back.Elapsed < TimeSpan.FromSeconds(30), "not ready 30 s after the database returned:\n" + replica.Output);
+            Assert.Contains("configuration loaded, serving", replica.Output, StringComparison.Ordinal);
+            Assert.Equal("stored before", await replica.Client.GetStringAsync(new Uri(replica.DataUrl, "kept.txt")));
+            // The rules stored before came with the load, and the task engine runs.
+            var mirrored = await replica.Client.GetAsync(new Uri(replica.DataUrl, "pg/late.txt"));
+            Assert.Equal("pulled after the database returned", await mirrored.Content.ReadAsStringAsync());
+            Assert.Equal("mirror", mirrored.Headers.GetValues("x-origin-action").Single());
+            var tasks = new FetchTaskClient(replica);
+            Assert.Equal("TASK_SUCCESS", (await tasks.WaitAsync((await tasks.SubmitAsync(new { Url = $"http://{origin.Host}/pg/late.txt", Key = "pg/task.txt" })).TaskId)).State);
+
+            var stopped = Stopwatch.StartNew();
+            while (!misnamed.HasExited && stopped.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+            Assert.True(misnamed.HasExited, misnamed.Output);
+            Assert.Equal(1, misnamed.ExitCode);
+            Assert.Contains("Cannot start: 3D000", misnamed.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!postgres.IsRunning)
+            {
+                postgres.Start();
+            }
+        }
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed class StartupTests
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "healthz"))).StatusCode);
         var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Healthy\ndatabase: Healthy\ndraining: Healthy\nstores: Healthy\n", await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy\nconfiguration: Healthy\ndatabase: Healthy\ndraining: Healthy\nstores: Healthy\n", await ready.Content.ReadAsStringAsync());
 
         // On the data endpoint these are just keys of the default bucket.
         var onData = await gateway.Client.GetAsync(new Uri(gateway.DataUrl, "healthz"));
