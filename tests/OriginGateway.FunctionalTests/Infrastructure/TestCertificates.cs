@@ -23,6 +23,14 @@ public sealed class TestCertificates : IDisposable
 
     public string ClientKey => Path.Combine(Directory, "client.key");
 
+    /// <summary>A gateway's settings for an https data endpoint on a free port, serving <see cref="ServerCertificate"/>.</summary>
+    public string[] HttpsDataEndpoint =>
+    [
+        "--Endpoints:Data=https://127.0.0.1:0",
+        $"--Kestrel:Certificates:Default:Path={ServerCertificate}",
+        $"--Kestrel:Certificates:Default:KeyPath={ServerKey}",
+    ];
+
     /// <summary>A certificate for 127.0.0.1 that no authority of the test issued (its own, self-signed).</summary>
     public string StrangerCaFile => Path.Combine(Directory, "stranger.crt");
 

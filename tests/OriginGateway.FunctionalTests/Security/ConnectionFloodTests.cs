@@ -99,12 +99,7 @@ public sealed partial class ConnectionFloodTests
     {
         using var certificates = TestCertificates.Create();
         using var serverCertificate = X509CertificateLoader.LoadCertificateFromFile(certificates.ServerCertificate);
-        await using var gateway = await GatewayProcess.StartAsync(
-        [
-            "--Endpoints:Data=https://127.0.0.1:0",
-            $"--Kestrel:Certificates:Default:Path={certificates.ServerCertificate}",
-            $"--Kestrel:Certificates:Default:KeyPath={certificates.ServerKey}",
-        ], trusted: serverCertificate, openFileLimit: OpenFileLimit);
+        await using var gateway = await GatewayProcess.StartAsync(certificates.HttpsDataEndpoint, trusted: serverCertificate, openFileLimit: OpenFileLimit);
         var body = new byte[1024 * 1024];
         Random.Shared.NextBytes(body);
         var put = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "h2/big.bin")) { Content = CosSigner.Bytes(body, "application/octet-stream") };
