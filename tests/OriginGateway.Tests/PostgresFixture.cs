@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OriginGateway.Persistence;
@@ -19,6 +20,12 @@ public sealed class PostgresFixture : IDisposable
     private readonly bool _asPostgres;
 
     public PostgresFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>A new cluster (<c>initdb</c>), or a streaming standby of <paramref name="primary"/> (<c>pg_basebackup -R</c>).</summary>
+    private PostgresFixture(PostgresFixture? primary)
     {
         _bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb"))) ?? ""
@@ -34,7 +41,14 @@ public sealed class PostgresFixture : IDisposable
             Run("/bin/chown", ["-R", "postgres:postgres", _directory]);
         }
         Port = TestPorts.Free();
-        Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
+        if (primary is null)
+        {
+            Tool("initdb", ["-D", Path.Combine(_directory, "pg"), "-A", "trust", "-U", "og", "--no-sync"]);
+        }
+        else
+        {
+            Tool("pg_basebackup", ["-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", "og", "-D", Path.Combine(_directory, "pg"), "-R", "-X", "stream"]);
+        }
         Start();
         _admin = new NpgsqlConnectionStringBuilder($"Host=127.0.0.1;Port={Port};Username=og;Database=postgres;Pooling=false")
         {
@@ -62,6 +76,12 @@ public sealed class PostgresFixture : IDisposable
     /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections.</summary>
     public void Start() =>
         Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+
+    /// <summary>A standby of this cluster, streaming from it, on a port of its own (<see cref="Promote"/> makes it the primary).</summary>
+    public PostgresFixture StartStandby() => new(this);
+
+    /// <summary>Promotes a standby to primary (<c>pg_ctl promote</c>), as a failover does; returns once it takes writes.</summary>
+    public void Promote() => Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-w", "promote"]);
 
     /// <summary>Freezes every process of the cluster (SIGSTOP to the postmaster and its children): connections stay open, nothing answers.</summary>
     public void Freeze() => Signal("-STOP");

@@ -4,11 +4,12 @@ using System.Text;
 using Npgsql;
 using OriginGateway.FunctionalTests.Infrastructure;
 using OriginGateway.Tests;
+using Xunit.Abstractions;
 
 namespace OriginGateway.FunctionalTests.Hosting;
 
 /// <summary>The gateway on a real PostgreSQL control database: configuration and tasks live there, across restarts and data directories.</summary>
-public sealed class PostgresGatewayTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+public sealed class PostgresGatewayTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Gateway_OnPostgres_KeepsRulesAndTasks_InTheSharedDatabase()
@@ -85,7 +86,7 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres) : IClassFixtu
                 await Task.Delay(100);
             }
             Assert.True(back.Elapsed < TimeSpan.FromSeconds(30), "not ready 30 s after the database returned:\n" + replica.Output);
-            Assert.Contains("configuration loaded, serving", replica.Output, StringComparison.Ordinal);
+            Assert.True(await replica.WaitForOutputAsync("configuration loaded, serving", TimeSpan.FromSeconds(10)), replica.Output);
             Assert.Equal("stored before", await replica.Client.GetStringAsync(new Uri(replica.DataUrl, "kept.txt")));
             // The rules stored before came with the load, and the task engine runs.
             var mirrored = await replica.Client.GetAsync(new Uri(replica.DataUrl, "pg/late.txt"));
@@ -110,6 +111,67 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres) : IClassFixtu
                 postgres.Start();
             }
         }
+    }
+
+    [Fact]
+    public async Task APrimaryThatFailsOverToItsStandby_IsFollowedWithinSeconds_AndAReplicaStartedMidFailoverWaitsForTheNewPrimary()
+    {
+        // Managed PostgreSQL's everyday event: the primary is lost and its standby promoted. The connection string names both
+        // (Host=standby,primary): the gateway takes the primary among them, whichever it is now. Before, it took the first
+        // host that answered — the standby here, so the gateway did not even start (its migrations are writes); with
+        // Target Session Attributes=primary set by hand, a replica started between the loss and the promotion exited
+        // ("Unable to connect to a suitable host"), and a running one took the promoted standby only after Npgsql's 10 s
+        // host recheck.
+        using var primary = new PostgresFixture();
+        using var standby = primary.StartStandby();
+        var database = new NpgsqlConnectionStringBuilder(primary.NewDatabase()).Database;
+        // The standby named first: a list of hosts is a set to find the primary in, not an order of preference.
+        string[] settings = ["--Database:Provider=Postgres", $"--Database:ConnectionString=Host=127.0.0.1:{standby.Port},127.0.0.1:{primary.Port};Username=og;Database={database}"];
+        static string Cors(string method) => $"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>{method}</AllowedMethod></CORSRule></CORSConfiguration>";
+        static HttpRequestMessage PutCors(GatewayProcess gateway, string method) =>
+            new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?cors")) { Content = new StringContent(Cors(method)) }.Sign();
+
+        await using var running = await GatewayProcess.StartAsync(settings);
+        Assert.Equal(HttpStatusCode.OK, (await running.Client.SendAsync(PutCors(running, "GET"))).StatusCode);
+        // Replicated before the primary is lost (streaming replication is asynchronous).
+        await using (var source = new NpgsqlConnection($"Host=127.0.0.1;Port={primary.Port};Username=og;Database=postgres;Pooling=false"))
+        await using (var replica = new NpgsqlConnection($"Host=127.0.0.1;Port={standby.Port};Username=og;Database=postgres;Pooling=false"))
+        {
+            await source.OpenAsync();
+            await replica.OpenAsync();
+            await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", source);
+            var written = (string)(await position.ExecuteScalarAsync())!;
+            await using var replayed = new NpgsqlCommand($"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn", replica);
+            var caughtUp = Stopwatch.StartNew();
+            while (!(bool)(await replayed.ExecuteScalarAsync())! && caughtUp.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        primary.Stop();
+        await using var started = await GatewayProcess.StartAsync(settings);
+        Assert.True(await started.WaitForOutputAsync("The control database cannot be reached at start", TimeSpan.FromSeconds(15)), started.Output);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await running.Client.SendAsync(PutCors(running, "PUT"))).StatusCode);
+
+        standby.Promote();
+        var promoted = Stopwatch.StartNew();
+        HttpStatusCode status;
+        while ((status = (await running.Client.SendAsync(PutCors(running, "PUT"))).StatusCode) != HttpStatusCode.OK && promoted.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+        output.WriteLine($"the running replica wrote to the promoted standby {promoted.ElapsedMilliseconds} ms after the promotion");
+        Assert.Equal(HttpStatusCode.OK, status);
+        while ((await started.Client.GetAsync(new Uri(started.ControlUrl, "readyz"))).StatusCode != HttpStatusCode.OK && promoted.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+        output.WriteLine($"the replica started mid-failover was ready {promoted.ElapsedMilliseconds} ms after the promotion");
+        Assert.Equal(HttpStatusCode.OK, (await started.Client.GetAsync(new Uri(started.ControlUrl, "readyz"))).StatusCode);
+        // Both replicas read the configuration written on the new primary.
+        var cors = await started.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(started.DataUrl, "?cors")).Sign());
+        Assert.Contains("<AllowedMethod>PUT</AllowedMethod>", await cors.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -198,6 +198,38 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
+    public async Task Validate_ADatabaseConnectionStringTheDriverRefuses_IsListed_WithoutItsPassword()
+    {
+        // Before, each of these stopped the start with an unhandled exception and its stack trace.
+        foreach (var (provider, connectionString, says) in new[]
+        {
+            ("Postgres", "Host=db;Username=og;Password=hunter2;Databse=og", "databse"),
+            ("Postgres", "Host=db;Port=abc;Password=hunter2", "port"),
+            ("Postgres", "Host=db;Password=hunter2;Target Session Attributes=primary", "multiple hosts"),
+            ("Sqlite", "Data Sorce=/tmp/x.db", "data sorce"),
+        })
+        {
+            var errors = await ProblemsAsync(With(("Database:Provider", provider), ("Database:ConnectionString", connectionString)), production: false);
+            var problem = Assert.Single(errors);
+            Assert.StartsWith("Database:ConnectionString", problem, StringComparison.Ordinal);
+            Assert.Contains(says, problem, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("hunter2", problem, StringComparison.Ordinal);
+        }
+        Assert.Empty(await ProblemsAsync(With(("Database:Provider", "Postgres"), ("Database:ConnectionString", "Host=pg1,pg2;Username=og;Password=hunter2;Database=og;Target Session Attributes=primary")), production: false));
+    }
+
+    [Fact]
+    public void Postgres_SeveralHosts_MeanThePrimaryAmongThem_RecheckedEverySecond_UnlessTheStringSaysOtherwise()
+    {
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(OriginGateway.Persistence.PostgresDataSource.Settings("Host=pg1,pg2;Username=og;Database=og", TimeSpan.FromSeconds(5)));
+        Assert.Equal(("primary", 1, 5, 5), (settings.TargetSessionAttributes, settings.HostRecheckSeconds, settings.Timeout, settings.CommandTimeout));
+        settings = new Npgsql.NpgsqlConnectionStringBuilder(OriginGateway.Persistence.PostgresDataSource.Settings("Host=pg1,pg2;Username=og;Database=og;target session attributes=prefer-standby;HostRecheckSeconds=30", TimeSpan.FromSeconds(5)));
+        Assert.Equal(("prefer-standby", 30), (settings.TargetSessionAttributes, settings.HostRecheckSeconds));
+        settings = new Npgsql.NpgsqlConnectionStringBuilder(OriginGateway.Persistence.PostgresDataSource.Settings("Host=pg1;Username=og;Database=og", TimeSpan.FromSeconds(5)));
+        Assert.Equal((null, 10), (settings.TargetSessionAttributes, settings.HostRecheckSeconds));
+    }
+
+    [Fact]
     public async Task Validate_RedisCoordination_NeedsAConfiguration_AndSaneTimings()
     {
         var errors = await ProblemsAsync(With(("Coordination:Provider", "Redis"), ("Coordination:FillLockTtl", "00:00:00.010"), ("Coordination:BreakerFailures", "0")), production: false);
