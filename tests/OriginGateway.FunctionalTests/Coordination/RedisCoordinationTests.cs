@@ -190,6 +190,45 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         return await condition();
     }
 
+    /// <summary>
+    /// Redis kept highly available by Sentinel, as deployments do: <c>Coordination:Redis</c> names the Sentinel and the
+    /// service (<c>serviceName=mymaster</c>); when the master dies the Sentinel promotes its replica, and the gateway's
+    /// claims and readiness go to the new master by themselves.
+    /// </summary>
+    [Fact]
+    public async Task RedisBehindSentinel_IsFollowedThroughAFailover_ToThePromotedReplica()
+    {
+        await using var master = await RedisServer.StartAsync();
+        await using var replica = await RedisServer.StartAsync("--replicaof", "127.0.0.1", master.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var raw = await ConnectionMultiplexer.ConnectAsync(replica.Configuration + ",allowAdmin=true");
+        Assert.True(await EventuallyAsync(async () => (await raw.GetServer(replica.Configuration).InfoRawAsync("replication"))?.Contains("master_link_status:up", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30)), "the replica did not catch up");
+        await using var sentinel = await RedisServer.StartSentinelAsync(master);
+
+        var options = new CoordinationOptions { Provider = "Redis", Redis = $"{sentinel.Configuration},serviceName=mymaster", OperationTimeout = TimeSpan.FromSeconds(1), BreakerFailures = 2, BreakerOpenFor = TimeSpan.FromSeconds(1) };
+        var connection = _replicas.Own(new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance));
+        var check = new CoordinationHealthCheck(connection);
+        async ValueTask<bool> HealthyAsync() => (await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext())).Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
+        Assert.True(await EventuallyAsync(HealthyAsync, TimeSpan.FromSeconds(30)), "not healthy through the Sentinel");
+        var locks = RedisReplicas.Locks(connection, options);
+        await using (var before = await locks.TryClaimAsync("bucket", "before the failover"))
+        {
+            Assert.NotNull(before);
+            Assert.True(await raw.GetDatabase().KeyExistsAsync(RedisReplicas.FillKey("before the failover")), "the claim did not reach the master (seen on its replica)");
+        }
+
+        await master.StopAsync();
+        // The Sentinel takes the master for down after a second and promotes the replica; the claims land there (meanwhile
+        // they are granted locally, and released again here).
+        async ValueTask<bool> AClaimLandsOnThePromotedReplicaAsync()
+        {
+            await using var claim = await locks.TryClaimAsync("bucket", "after the failover");
+            return claim is not null && await raw.GetDatabase().KeyExistsAsync(RedisReplicas.FillKey("after the failover"));
+        }
+        Assert.True(await EventuallyAsync(AClaimLandsOnThePromotedReplicaAsync, TimeSpan.FromSeconds(60)), "no claim reached the promoted replica");
+        Assert.Contains("role:master", await raw.GetServer(replica.Configuration).InfoRawAsync("replication"), StringComparison.Ordinal);
+        Assert.True(await EventuallyAsync(HealthyAsync, TimeSpan.FromSeconds(30)), "not healthy after the failover");
+    }
+
     [Fact]
     public async Task AnAclUser_WithTheDefaultUserOff_CoordinatesEverything()
     {

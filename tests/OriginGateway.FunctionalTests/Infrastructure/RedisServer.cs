@@ -14,10 +14,14 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly string[] _arguments;
 
-    private RedisServer(int port, string[] arguments)
+    /// <summary>A configuration file the server reads first (a Sentinel's, which it also rewrites).</summary>
+    private readonly string? _configurationFile;
+
+    private RedisServer(int port, string[] arguments, string? configurationFile = null)
     {
         Port = port;
         _arguments = arguments;
+        _configurationFile = configurationFile;
     }
 
     public int Port { get; }
@@ -51,11 +55,34 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A Sentinel (<c>redis-server --sentinel</c>) watching <paramref name="master"/> as <c>mymaster</c>, alone in its quorum:
+    /// the master is taken for down after one second without an answer and a replica promoted. The gateway's
+    /// <c>Coordination:Redis</c> for it is <c>127.0.0.1:&lt;port&gt;,serviceName=mymaster</c>.
+    /// </summary>
+    public static async Task<RedisServer> StartSentinelAsync(RedisServer master)
+    {
+        var file = Path.Combine(TestPaths.NewTempDirectory("og-sentinel"), "sentinel.conf");
+        await File.WriteAllLinesAsync(file,
+        [
+            $"sentinel monitor mymaster 127.0.0.1 {master.Port} 1",
+            "sentinel down-after-milliseconds mymaster 1000",
+            "sentinel failover-timeout mymaster 5000",
+        ]);
+        var server = new RedisServer(TestPorts.Free(), ["--sentinel"], file);
+        await server.StartAgainAsync();
+        return server;
+    }
+
     public async Task StartAgainAsync()
     {
         var executable = ExternalTool.Require("redis-server", "apt-get install redis-server (./test.sh installs it)");
         var start = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }.Concat(_arguments))
+        var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] settings = _configurationFile is null
+            ? ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            : [_configurationFile, "--port", port, "--bind", "127.0.0.1"];
+        foreach (var argument in settings.Concat(_arguments))
         {
             start.ArgumentList.Add(argument);
         }
