@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OriginGateway.Buckets;
-using OriginGateway.Dependencies;
 using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 using OriginGateway.Persistence;
@@ -47,7 +46,7 @@ internal static partial class StartupLoad
     }
 
     /// <summary>
-    /// Retries the load with back-off (200 ms doubling to 5 s, with jitter) while the database is away, and opens the gate
+    /// Retries the load with back-off (200 ms doubling to 1 s, with jitter) while the database is away, and opens the gate
     /// once it succeeds. Returns null then (or when the host stops first), else why the gateway cannot start: a failure that
     /// is no outage (the database refused the credential, does not exist), or stored configuration that is not valid.
     /// </summary>
@@ -66,7 +65,8 @@ internal static partial class StartupLoad
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = BackgroundLoop.MaxBackoff,
+                // A replica that serves nothing meanwhile asks again at least once a second: one connection attempt.
+                MaxDelay = TimeSpan.FromSeconds(1),
                 OnRetry = args =>
                 {
                     var now = time.GetUtcNow();
