@@ -18,14 +18,18 @@ public sealed class PostgresFixture : IDisposable
     private readonly string _bin;
     private readonly string _admin;
     private readonly bool _asPostgres;
+    private readonly string _serverSettings = "";
 
     public PostgresFixture()
         : this(null)
     {
     }
 
-    /// <summary>A new cluster (<c>initdb</c>), or a streaming standby of <paramref name="primary"/> (<c>pg_basebackup -R</c>).</summary>
-    private PostgresFixture(PostgresFixture? primary)
+    /// <summary>
+    /// A new cluster (<c>initdb</c>), or a streaming standby of <paramref name="primary"/> (<c>pg_basebackup -R</c>); with
+    /// <paramref name="tls"/>, a server that also speaks TLS with that PEM certificate and key (copied in for the server's user).
+    /// </summary>
+    private PostgresFixture(PostgresFixture? primary, (string Certificate, string Key)? tls = null)
     {
         _bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb"))) ?? ""
@@ -36,6 +40,13 @@ public sealed class PostgresFixture : IDisposable
         }
         _asPostgres = Environment.UserName == "root";
         _directory = Directory.CreateTempSubdirectory("og-pg").FullName;
+        if (tls is { } files)
+        {
+            File.Copy(files.Certificate, Path.Combine(_directory, "server.crt"));
+            File.Copy(files.Key, Path.Combine(_directory, "server.key"));
+            Run("/bin/chmod", ["600", Path.Combine(_directory, "server.key")]);
+            _serverSettings = $" -c ssl=on -c ssl_cert_file={_directory}/server.crt -c ssl_key_file={_directory}/server.key";
+        }
         if (_asPostgres)
         {
             Run("/bin/chown", ["-R", "postgres:postgres", _directory]);
@@ -75,7 +86,10 @@ public sealed class PostgresFixture : IDisposable
 
     /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections.</summary>
     public void Start() =>
-        Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+        Tool("pg_ctl", ["-D", Path.Combine(_directory, "pg"), "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200{_serverSettings}", "-l", Path.Combine(_directory, "log"), "-w", "start"]);
+
+    /// <summary>A cluster that also speaks TLS with <paramref name="certificate"/> and <paramref name="key"/> (PEM files).</summary>
+    public static PostgresFixture WithTls(string certificate, string key) => new(null, (certificate, key));
 
     /// <summary>A standby of this cluster, streaming from it, on a port of its own (<see cref="Promote"/> makes it the primary).</summary>
     public PostgresFixture StartStandby() => new(this);

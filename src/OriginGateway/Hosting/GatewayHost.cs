@@ -146,7 +146,7 @@ internal static partial class GatewayHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
-            await error.WriteLineAsync($"Cannot start: {e.Message} (DataDirectory: {options.DataDirectoryFullPath})").ConfigureAwait(false);
+            await error.WriteLineAsync($"Cannot start: {StartupLoad.Describe(e)} (DataDirectory: {options.DataDirectoryFullPath})").ConfigureAwait(false);
             return 1;
         }
 

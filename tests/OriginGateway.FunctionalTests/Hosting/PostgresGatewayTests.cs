@@ -175,6 +175,38 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, ITestOutputHe
     }
 
     [Fact]
+    public async Task TheControlDatabaseOverTls_IsVerifiedAgainstAPrivateAuthority_AndAServerItDoesNotVouchFor_StopsTheStart()
+    {
+        // Managed PostgreSQL asks for TLS, often under an authority of the provider's own: Npgsql's SSL Mode=VerifyFull with
+        // Root Certificate=<that authority's PEM> checks the server's certificate and name, trusting the file for this
+        // connection only.
+        using var certificates = TestCertificates.Create();
+        using var tls = PostgresFixture.WithTls(certificates.ServerCertificate, certificates.ServerKey);
+        var connectionString = tls.NewDatabase();
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using (var gateway = await GatewayProcess.StartAsync(["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString};SSL Mode=VerifyFull;Root Certificate={certificates.CaFile}"]))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"))).StatusCode);
+            var cors = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+            Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?cors")) { Content = new StringContent(cors) }.Sign())).StatusCode);
+            // The server's own view: the gateway's sessions on its database are encrypted.
+            await using var admin = new NpgsqlConnection(connectionString);
+            await admin.OpenAsync();
+            await using var sessions = new NpgsqlCommand("SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = @db AND a.pid <> pg_backend_pid()", admin);
+            sessions.Parameters.AddWithValue("db", database!);
+            await using var reader = await sessions.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetInt64(0) > 0, "no session of the gateway over TLS");
+            Assert.Equal(0, reader.GetInt64(1));
+        }
+
+        // Trusting another authority: the start stops at once, naming the handshake — a server no one vouches for is no outage.
+        var (exitCode, output) = await GatewayProcess.RunToExitAsync(["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString};SSL Mode=VerifyFull;Root Certificate={certificates.StrangerCaFile}"]);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Cannot start: Exception while performing SSL handshake", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AServerThatTakesNoWrites_StillStartsTheGateway_WhichServesObjects_NamesItInReadiness_AndWritesOnceItCanAgain()
     {
         // A standby, or default_transaction_read_only (set by an operator, or by a managed server whose storage is nearly
