@@ -9,12 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OriginGateway.Buckets;
 using OriginGateway.FrontDoor;
 using OriginGateway.Lifecycle;
 using OriginGateway.Observability;
 using OriginGateway.Persistence;
-using OriginGateway.Rules;
 
 namespace OriginGateway.Hosting;
 

@@ -98,8 +98,9 @@ internal static partial class StartupLoad
         {
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        catch (Exception e)
         {
+            // No outage (the database refused the credential, or something else broke the load): nothing would mend it.
             return Describe(e);
         }
     }
