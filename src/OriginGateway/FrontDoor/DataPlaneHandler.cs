@@ -131,9 +131,6 @@ internal sealed partial class DataPlaneHandler(
 
     private readonly ILogger _failures = loggers.CreateLogger<DataPlaneHandler>();
 
-    /// <summary>The answer while the start-up load waits for the control database (<see cref="Lifecycle.StartupGate"/>).</summary>
-    internal const string StartingMessage = "The gateway is starting and cannot reach its control database yet; retry the request.";
-
     [LoggerMessage(EventId = LogEvents.DataRequestFailed, Level = LogLevel.Error, Message = "A {Method} request on the data endpoint failed ({Dependency})")]
     private static partial void LogFailed(ILogger logger, string method, string dependency, Exception exception);
 
@@ -146,7 +143,7 @@ internal sealed partial class DataPlaneHandler(
         if (!startup.IsOpen)
         {
             // Started while the control database was away: no rule, policy or CORS configuration is loaded to answer with.
-            await CosError.ServiceUnavailableAsync(context, StartingMessage, RawPath(context)).ConfigureAwait(false);
+            await CosError.ServiceUnavailableAsync(context, Lifecycle.StartupGate.HeldMessage, RawPath(context)).ConfigureAwait(false);
         }
         else if (admission.TryEnter())
         {

@@ -53,7 +53,7 @@ internal static class GatewayApplicationExtensions
             if (!startup.IsOpen && context.Request.Path.Value is not ("/healthz" or "/readyz" or "/metrics"))
             {
                 // Started while the control database was away: its APIs wait for the configuration like the data endpoint.
-                await UnavailableAsync(context, 503, "ServiceUnavailable", DataPlaneHandler.StartingMessage).ConfigureAwait(false);
+                await UnavailableAsync(context, 503, "ServiceUnavailable", StartupGate.HeldMessage).ConfigureAwait(false);
                 return;
             }
             try

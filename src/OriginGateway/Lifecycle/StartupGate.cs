@@ -10,6 +10,9 @@ namespace OriginGateway.Lifecycle;
 /// </summary>
 internal sealed class StartupGate
 {
+    /// <summary>What a request is answered (a 503 in its API's format) while the gate is held.</summary>
+    public const string HeldMessage = "The gateway is starting and cannot reach its control database yet; retry the request.";
+
     private TaskCompletionSource? _held;
     private string _reason = "";
 
