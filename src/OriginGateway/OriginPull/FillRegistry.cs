@@ -107,7 +107,7 @@ internal sealed partial class FillRegistry(
             // Committed only while the key still has no object: a client's PUT meanwhile is never replaced by the origin's.
             var write = admission.Write! with { Condition = WriteCondition.StillAbsent };
             session = bucket.Store.BeginWrite(fill.Key, write);
-            var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host);
+            var start = new FillStart(FillStartKind.Streaming, length, write.ContentType, write.Headers, (int)response.StatusCode, Host: result.Host, Pin: VersionPin.Of(response));
             // A body that fits one read is read, kept in memory and committed before the clients wake: they
             // get it whole from memory — no staging reader to open, no waiting for the last byte — and nothing
             // is lost: it would have arrived in one piece anyway.

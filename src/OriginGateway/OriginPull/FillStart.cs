@@ -13,7 +13,10 @@ internal enum FillStartKind
     StoredElsewhere,
 }
 
-/// <summary>How a fill began, known once the origin's headers are in: what every waiting client answers.</summary>
+/// <summary>
+/// How a fill began, known once the origin's headers are in: what every waiting client answers, and the version it is of
+/// (<see cref="Pin"/>, when the origin gave one) for a range asked of the origin beside it.
+/// </summary>
 internal sealed record FillStart(
     FillStartKind Kind,
     long? ContentLength = null,
@@ -23,7 +26,8 @@ internal sealed record FillStart(
     string? Location = null,
     string Reason = "",
     byte[]? ErrorBody = null,
-    string? Host = null)
+    string? Host = null,
+    Origins.VersionPin? Pin = null)
 {
     /// <summary>What clients answer for a fetch that produced no body: 404, a passed-through 3xx, or the failure.</summary>
     public static FillStart WithoutBody(Origins.OriginFetchResult result, string? reason = null) => result.Outcome switch

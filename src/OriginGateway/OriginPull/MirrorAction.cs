@@ -20,6 +20,9 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
     private const int HerdChunkSize = 16 * 1024;
     private const int HerdSize = 8;
 
+    // How far beyond the bytes a fill has published a range must start to be asked of the origin instead of waited for.
+    private const long AheadOfFill = 1024 * 1024;
+
     public async Task HandleAsync(OriginPullContext pull)
     {
         var request = pull.Request;
@@ -78,6 +81,15 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
             return;
         }
 
+        var requestedRange = range.Count > 0 && start.ContentLength is { } length ? ByteRange.Parse(range, length) : (ByteRange?)null;
+        // A range the fill is far from reaching (a player reading an index at the end of a video, a download manager's later
+        // parts) is asked of the origin, pinned to the fill's version, rather than waited for.
+        if (requestedRange is { Kind: RangeKind.Single } ahead && ahead.Start > fill.Published + AheadOfFill && fill.State == FillState.Running
+            && start.Pin is { } pin && await TryRangeAheadAsync(pull, range.ToString(), pin, ahead).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var response = context.Response;
         var headers = response.Headers;
         foreach (var (name, value) in start.Headers ?? [])
@@ -88,15 +100,14 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
         headers.AcceptRanges = "bytes";
         long offset = 0;
         long? count = start.ContentLength;
-        if (range.Count > 0 && start.ContentLength is { } total)
+        if (requestedRange is { } requested && start.ContentLength is { } total)
         {
-            var requestedRange = ByteRange.Parse(range, total);
-            if (!requestedRange.Answer(context, total, request.RawPath, out var unsatisfiable))
+            if (!requested.Answer(context, total, request.RawPath, out var unsatisfiable))
             {
                 await unsatisfiable.ConfigureAwait(false);
                 return;
             }
-            (offset, count) = (requestedRange.Start, requestedRange.Length);
+            (offset, count) = (requested.Start, requested.Length);
         }
         if (count is { } known)
         {
@@ -155,7 +166,32 @@ internal sealed class MirrorAction(FillRegistry fills, HostSelector hosts, Origi
 
         var origin = result.Response!;
         fills.GetOrStart(request.Bucket, request.Key, FetchRequest(pull, OriginResponseRules.ETag(origin)), out _);
+        await ForwardAsync(pull, origin).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// A range ahead of the fill in flight, asked of the origin If-Match the fill's version: true once it is answered from
+    /// there; false when the origin's answer is not exactly that range of that version (a changed object, an origin that
+    /// ignores ranges, a failure) — the client then waits for the fill's bytes as before.
+    /// </summary>
+    private async Task<bool> TryRangeAheadAsync(OriginPullContext pull, string range, VersionPin pin, ByteRange requested)
+    {
+        var context = pull.Request.Context;
+        using var result = await fetcher.FetchAsync(FetchRequest(pull, pin.ETag) with { Range = range }, context.RequestAborted).ConfigureAwait(false);
+        if (result.Outcome != OriginOutcome.Success
+            || OriginResponseRules.NotARangeOf(result.Response!, pin, requested.Start, requested.Start + requested.Length - 1) is not null)
+        {
+            return false;
+        }
+        pull.OriginHost = result.Host;
+        await ForwardAsync(pull, result.Response!).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Sends an origin's answer to a ranged request on to the client: its status, the headers a stored object keeps, its range and body.</summary>
+    private async Task ForwardAsync(OriginPullContext pull, HttpResponseMessage origin)
+    {
+        var context = pull.Request.Context;
         var response = context.Response;
         response.StatusCode = (int)origin.StatusCode;
         foreach (var (name, value) in OriginResponseRules.StoredHeaders(origin))

@@ -149,35 +149,54 @@ internal static class OriginResponseRules
 
     /// <summary>
     /// Why <paramref name="resumed"/> is not exactly the rest of <paramref name="first"/>'s body from <paramref name="offset"/>,
-    /// or null when it is: a 206 of one byte range starting there and running to the end of the same length, carrying the
-    /// same ETag (an origin that ignores If-Match answers another version's bytes with that version's ETag, and one without
-    /// an ETag proves nothing) and the same Content-Encoding (a range is a range of the encoded body).
+    /// or null when it is (<see cref="NotARangeOf"/>, running to the end).
     /// </summary>
-    public static string? NotAResumption(HttpResponseMessage resumed, HttpResponseMessage first, long offset)
+    public static string? NotAResumption(HttpResponseMessage resumed, HttpResponseMessage first, long offset) =>
+        NotARangeOf(resumed, new VersionPin(ETag(first) ?? "", DeclaredLength(first), string.Join(',', first.Content.Headers.ContentEncoding)), offset, lastByte: null);
+
+    /// <summary>
+    /// Why <paramref name="answer"/> is not exactly bytes <paramref name="offset"/>–<paramref name="lastByte"/> (null: to the
+    /// end) of the version <paramref name="pin"/> names, or null when it is: a 206 of that one byte range of the same length,
+    /// carrying the same ETag (an origin that ignores If-Match answers another version's bytes with that version's ETag, and
+    /// one without an ETag proves nothing) and the same Content-Encoding (a range is a range of the encoded body).
+    /// </summary>
+    public static string? NotARangeOf(HttpResponseMessage answer, VersionPin pin, long offset, long? lastByte)
     {
-        if (resumed.StatusCode != System.Net.HttpStatusCode.PartialContent)
+        if (answer.StatusCode != System.Net.HttpStatusCode.PartialContent)
         {
-            return "the origin answered " + ((int)resumed.StatusCode).ToString(CultureInfo.InvariantCulture) + " to the Range request";
+            return "the origin answered " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + " to the Range request";
         }
-        if (resumed.Content.Headers.ContentRange is not { Unit: "bytes", From: { } from, To: { } to, Length: { } total })
+        if (answer.Content.Headers.ContentRange is not { Unit: "bytes", From: { } from, To: { } to, Length: { } total })
         {
             return "the 206 has no single byte range with a known length";
         }
-        var length = DeclaredLength(first);
-        if (from != offset || to != total - 1 || (length is { } declared && total != declared))
+        if (from != offset || to != (lastByte ?? total - 1) || (pin.Length is { } declared && total != declared))
         {
-            return $"the 206 covers bytes {from}-{to}/{total}, not {offset}-/{length?.ToString(CultureInfo.InvariantCulture) ?? "*"}";
+            var wanted = lastByte?.ToString(CultureInfo.InvariantCulture) ?? "";
+            return $"the 206 covers bytes {from}-{to}/{total}, not {offset}-{wanted}/{pin.Length?.ToString(CultureInfo.InvariantCulture) ?? "*"}";
         }
         // A 206 carries the ETag a 200 would (RFC 9110 §15.3.7): without it nothing says which version these bytes are of.
-        if (resumed.Headers.ETag?.ToString() is not { } tag || tag != ETag(first))
+        if (answer.Headers.ETag?.ToString() is not { } tag || tag != pin.ETag)
         {
-            return "the 206 is of another version (ETag " + (resumed.Headers.ETag?.ToString() ?? "none") + ")";
+            return "the 206 is of another version (ETag " + (answer.Headers.ETag?.ToString() ?? "none") + ")";
         }
-        var encoding = string.Join(',', first.Content.Headers.ContentEncoding);
-        if (string.Join(',', resumed.Content.Headers.ContentEncoding) != encoding)
+        if (string.Join(',', answer.Content.Headers.ContentEncoding) != pin.ContentEncoding)
         {
             return "the 206 has another Content-Encoding";
         }
         return null;
     }
+}
+
+/// <summary>
+/// What names one version of an origin's object, so that a range asked for separately is known to be of the same bytes: its
+/// strong ETag (sent as If-Match), its length and its Content-Encoding.
+/// </summary>
+internal sealed record VersionPin(string ETag, long? Length, string ContentEncoding)
+{
+    /// <summary>The pin of a 200 answer, or null when it gives none (<see cref="OriginResponseRules.ResumeValidator"/>).</summary>
+    public static VersionPin? Of(HttpResponseMessage response) =>
+        OriginResponseRules.ResumeValidator(response) is { } etag
+            ? new VersionPin(etag, OriginResponseRules.DeclaredLength(response), string.Join(',', response.Content.Headers.ContentEncoding))
+            : null;
 }

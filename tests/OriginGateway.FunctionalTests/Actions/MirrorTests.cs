@@ -451,6 +451,80 @@ public sealed class MirrorTests(OriginPullFixture fixture) : IClassFixture<Origi
         Assert.Contains(hits, h => h.Headers.TryGetValue("If-Match", out var tag) && tag == "\"v1-300000\"");
     }
 
+    /// <summary>
+    /// A ranged GET far ahead of a fill in flight (a player reading the index at the end of a video the fill has barely
+    /// begun, a download manager's later parts) is answered at once from a ranged origin request pinned If-Match to the
+    /// fill's version, not after the fill reaches it (spec 01 §Mirror 5). When the origin's answer is of another version,
+    /// the client waits for the fill's bytes instead: never bytes of two versions. The fill goes on and stores the object.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARangeFarAheadOfAFillInFlight_IsAskedOfTheOriginPinnedToItsVersion_OrWaitsForTheFill(bool sameVersion)
+    {
+        var key = Unique("slow/");
+        var body = RandomBytes(6_000_000);
+        const string version = "\"slow-v1\"";
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ranges = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        fixture.Slow.On("/" + key, async context =>
+        {
+            context.Response.Headers.ETag = version;
+            if (context.Request.Headers.Range.ToString() is { Length: > 0 } range)
+            {
+                // bytes=a-b, answered as the version asked for when it is the one on file, else as a newer one.
+                ranges.Enqueue($"{range} If-Match: {context.Request.Headers.IfMatch}");
+                var bounds = range["bytes=".Length..].Split('-').Select(int.Parse).ToArray();
+                context.Response.StatusCode = 206;
+                context.Response.Headers.ContentRange = $"bytes {bounds[0]}-{bounds[1]}/{body.Length}";
+                if (!sameVersion)
+                {
+                    context.Response.Headers.ETag = "\"slow-v2\"";
+                }
+                context.Response.ContentLength = bounds[1] - bounds[0] + 1;
+                await context.Response.Body.WriteAsync(body.AsMemory(bounds[0], bounds[1] - bounds[0] + 1));
+                return;
+            }
+            await SlowOrigin.SendInTwoAsync(context, body, started, release.Task);
+        });
+
+        var reading = Gateway.Client.GetByteArrayAsync(fixture.Url(key));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var ranged = GetAsync(key, r => r.Headers.TryAddWithoutValidation("Range", "bytes=5000000-5099999"));
+        if (sameVersion)
+        {
+            // Answered while the fill is held at its first 50,000 bytes.
+            using var response = await ranged.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal("bytes 5000000-5099999/6000000", response.Content.Headers.ContentRange!.ToString());
+            Assert.Equal(body[5_000_000..5_100_000], await response.Content.ReadAsByteArrayAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(reading.IsCompleted);
+            release.SetResult();
+        }
+        else
+        {
+            // The other version's answer is dropped: the client gets its range once the fill has it.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (ranges.IsEmpty && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+            await Task.Delay(200);
+            Assert.False(ranged.IsCompleted, "a range of another version was sent on");
+            release.SetResult();
+            using var response = await ranged.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal(body[5_000_000..5_100_000], await response.Content.ReadAsByteArrayAsync());
+        }
+
+        Assert.Equal(body, await reading.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal($"bytes=5000000-5099999 If-Match: {version}", Assert.Single(ranges));
+        Assert.Equal(2, fixture.Slow.Count("/" + key));
+        await fixture.WaitForHitAsync(key);
+        Assert.Equal(body, await (await GetAsync(key)).Content.ReadAsByteArrayAsync());
+    }
+
     // --- origin answers that lie (03-security.md §3.3): the fault catalogue (OriginFaultCatalogueTests), and these ---
 
     [Fact]

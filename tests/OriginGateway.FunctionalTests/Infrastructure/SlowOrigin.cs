@@ -19,6 +19,7 @@ public sealed class SlowOrigin : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Path, string Range, string IfMatch)> _ranged = new();
 
     private SlowOrigin(WebApplication app) => _app = app;
 
@@ -48,6 +49,10 @@ public sealed class SlowOrigin : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? "/";
         _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (context.Request.Headers.Range.Count > 0)
+        {
+            _ranged.Enqueue((path, context.Request.Headers.Range.ToString(), context.Request.Headers.IfMatch.ToString()));
+        }
         if (_routes.TryGetValue(path, out var handler))
         {
             return handler(context);
@@ -59,17 +64,34 @@ public sealed class SlowOrigin : IAsyncDisposable
     /// <summary>Scripts the answer for one path.</summary>
     public void On(string path, Func<HttpContext, Task> handler) => _routes[path] = handler;
 
-    /// <summary>Answers 200 with <paramref name="body"/> in chunks, waiting <paramref name="delay"/> before the first and between chunks.</summary>
-    public void ServeSlowly(string path, byte[] body, int chunk, TimeSpan delay, TimeSpan? firstByteDelay = null) => On(path, async context =>
+    /// <summary>
+    /// Answers 200 with <paramref name="body"/> in chunks, waiting <paramref name="delay"/> before the first and between chunks.
+    /// With an <paramref name="etag"/> it sends it and answers a single <c>bytes=a-b</c> range with 206 (as slowly).
+    /// </summary>
+    public void ServeSlowly(string path, byte[] body, int chunk, TimeSpan delay, TimeSpan? firstByteDelay = null, string? etag = null) => On(path, async context =>
     {
-        context.Response.ContentLength = body.Length;
+        var (from, to) = (0, body.Length - 1);
+        if (etag is not null)
+        {
+            context.Response.Headers.ETag = etag;
+            context.Response.Headers.AcceptRanges = "bytes";
+            if (context.Request.Headers.Range.ToString() is { Length: > 6 } range && range.StartsWith("bytes=", StringComparison.Ordinal))
+            {
+                var bounds = range[6..].Split('-');
+                from = int.Parse(bounds[0], System.Globalization.CultureInfo.InvariantCulture);
+                to = bounds[1].Length == 0 ? body.Length - 1 : Math.Min(int.Parse(bounds[1], System.Globalization.CultureInfo.InvariantCulture), body.Length - 1);
+                context.Response.StatusCode = 206;
+                context.Response.Headers.ContentRange = $"bytes {from}-{to}/{body.Length}";
+            }
+        }
+        context.Response.ContentLength = to - from + 1;
         context.Response.ContentType = "application/octet-stream";
         await Task.Delay(firstByteDelay ?? delay);
-        for (var offset = 0; offset < body.Length; offset += chunk)
+        for (var offset = from; offset <= to; offset += chunk)
         {
-            await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(chunk, body.Length - offset)));
+            await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(chunk, to + 1 - offset)));
             await context.Response.Body.FlushAsync();
-            if (offset + chunk < body.Length)
+            if (offset + chunk <= to)
             {
                 await Task.Delay(delay);
             }
@@ -90,6 +112,9 @@ public sealed class SlowOrigin : IAsyncDisposable
         await release.WaitAsync(TimeSpan.FromSeconds(20));
         await context.Response.Body.WriteAsync(body.AsMemory(50_000));
     }
+
+    /// <summary>The Range and If-Match of every ranged request it received for <paramref name="path"/>, in order.</summary>
+    public IReadOnlyList<(string Range, string IfMatch)> Ranged(string path) => _ranged.Where(r => r.Path == path).Select(r => (r.Range, r.IfMatch)).ToList();
 
     /// <summary>How many requests it received for <paramref name="path"/> (any query, any method).</summary>
     public int Count(string path) => _counts.GetValueOrDefault(path);
