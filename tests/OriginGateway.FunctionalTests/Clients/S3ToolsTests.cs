@@ -461,8 +461,6 @@ public sealed class S3ToolsTests : IAsyncLifetime
     {
         var s3fs = ExternalTool.RequireAt("/usr/bin/s3fs", "s3fs");
         var bash = ExternalTool.Require("bash", "bash");
-        var umount = ExternalTool.Require("umount", "mount");
-        Assert.True(File.Exists("/dev/fuse"), "s3fs needs /dev/fuse");
         var work = TestPaths.NewTempDirectory("og-s3fs");
         var passwords = Path.Combine(work, "passwd");
         await File.WriteAllTextAsync(passwords, $"{GatewayProcess.DevSecretId}:{GatewayProcess.DevSecretKey}\n");
@@ -475,30 +473,9 @@ public sealed class S3ToolsTests : IAsyncLifetime
 
         // Mounted in the foreground (-f) as a child process, killed by id if anything goes wrong; credentials and endpoint
         // explicit, so it never looks for instance credentials.
-        async Task<ChildProcess> MountAsync()
-        {
-            var start = new System.Diagnostics.ProcessStartInfo(s3fs);
-            foreach (var argument in new[] { GatewayFixture.PrivateBucket, mount, "-f", "-o", $"passwd_file={passwords}", "-o", $"url={Endpoint}",
-                "-o", "use_path_request_style", "-o", "endpoint=us-east-1", "-o", "dbglevel=warn" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-            var child = ChildProcess.Start(start);
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!(await File.ReadAllTextAsync("/proc/mounts")).Contains($" {mount} fuse.s3fs ", StringComparison.Ordinal))
-            {
-                Assert.True(!child.Process.HasExited && DateTime.UtcNow < deadline, "s3fs did not mount: " + child.Output);
-                await Task.Delay(100);
-            }
-            return child;
-        }
-        async Task UnmountAsync(ChildProcess child)
-        {
-            var (exit, _, err) = await ExternalTool.RunAsync(umount, [mount]);
-            Assert.True(exit == 0, "umount: " + err);
-            await child.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
-            await child.DisposeAsync();
-        }
+        Task<FuseMount> MountAsync() => FuseMount.MountAsync(s3fs,
+            [GatewayFixture.PrivateBucket, mount, "-f", "-o", $"passwd_file={passwords}", "-o", $"url={Endpoint}",
+                "-o", "use_path_request_style", "-o", "endpoint=us-east-1", "-o", "dbglevel=warn"], mount, "fuse.s3fs");
         async Task<string> Shell(string script)
         {
             var (exit, stdout, stderr) = await ExternalTool.RunAsync(bash, ["-euo", "pipefail", "-c", script], workingDirectory: mount);
@@ -532,7 +509,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(s3fsProcess);
+            await s3fsProcess.UnmountAsync();
         }
 
         // Through the S3 API: what the file system did is what the bucket holds.
@@ -555,7 +532,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(s3fsProcess);
+            await s3fsProcess.UnmountAsync();
         }
     }
 
@@ -574,8 +551,6 @@ public sealed class S3ToolsTests : IAsyncLifetime
         var mkfs = ExternalTool.RequireAt("/sbin/mkfs.ext4", "e2fsprogs");
         var debugfs = ExternalTool.RequireAt("/sbin/debugfs", "e2fsprogs");
         var e2fsck = ExternalTool.RequireAt("/sbin/e2fsck", "e2fsprogs");
-        var umount = ExternalTool.Require("umount", "mount");
-        Assert.True(File.Exists("/dev/fuse"), "s3backer needs /dev/fuse");
         var work = TestPaths.NewTempDirectory("og-s3backer");
         var mount = Directory.CreateDirectory(Path.Combine(work, "mnt")).FullName;
         var payload = RandomNumberGenerator.GetBytes(300_000);
@@ -589,31 +564,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
             "--blockSize=64k", "--size=16M", $"--prefix={prefix}", "--listBlocks", "--timeout=10", .. encrypted ? new[] { "--encrypt", "--password=s3backer-test" } : [],
             GatewayFixture.PrivateBucket, at,
         ];
-        async Task<ChildProcess> MountAsync(string prefix, bool encrypted = false)
-        {
-            var start = new System.Diagnostics.ProcessStartInfo(s3backer);
-            foreach (var argument in Arguments(prefix, encrypted, mount))
-            {
-                start.ArgumentList.Add(argument);
-            }
-            var child = ChildProcess.Start(start);
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!(await File.ReadAllTextAsync("/proc/mounts")).Contains($" {mount} fuse.s3backer ", StringComparison.Ordinal))
-            {
-                Assert.True(!child.Process.HasExited && DateTime.UtcNow < deadline, "s3backer did not mount: " + child.Output);
-                await Task.Delay(100);
-            }
-            return child;
-        }
-        async Task UnmountAsync(ChildProcess child)
-        {
-            // Unmounting writes the dirty blocks back and clears the mount flag before the process exits.
-            var (exit, _, err) = await ExternalTool.RunAsync(umount, [mount]);
-            Assert.True(exit == 0, "umount: " + err);
-            await child.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-            Assert.True(child.Process.ExitCode == 0, "s3backer: " + child.Output);
-            await child.DisposeAsync();
-        }
+        Task<FuseMount> MountAsync(string prefix, bool encrypted = false) => FuseMount.MountAsync(s3backer, Arguments(prefix, encrypted, mount), mount, "fuse.s3backer");
         async Task<string> RunAsync(string tool, params string[] arguments)
         {
             var (exit, stdout, stderr) = await ExternalTool.RunAsync(tool, arguments);
@@ -654,7 +605,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(child);
+            await child.UnmountAsync();
         }
         // Through the S3 API: one object per block that is not zeros, block 0 (the superblock's) exactly the device's first 64 KiB.
         var blocks = await BlocksAsync(prefix);
@@ -672,7 +623,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(child);
+            await child.UnmountAsync();
         }
         Assert.Empty(await BlocksAsync(prefix));
 
@@ -684,7 +635,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(child);
+            await child.UnmountAsync();
         }
         var sealedBlock = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_gateway.DataUrl, $"{GatewayFixture.PrivateBucket}/{encrypted}00000000")).Sign());
         // Asked in COS's dialect, the metadata s3backer wrote as x-amz-meta-* comes back as x-cos-meta-*.
@@ -697,7 +648,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
         }
         finally
         {
-            await UnmountAsync(child);
+            await child.UnmountAsync();
         }
     }
 
