@@ -48,6 +48,13 @@ internal static partial class Readme
 
     public static ReadmeBlock Block(string name) => Blocks().Single(b => b.Name == name);
 
+    /// <summary>The one block of README.md in <paramref name="language"/> (a configuration shown, not a command: <c>nginx</c>).</summary>
+    public static string Fenced(string language)
+    {
+        var text = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md")).Replace("\r", "", StringComparison.Ordinal);
+        return Fence().Matches(text).Single(f => f.Groups["lang"].Value == language).Groups["body"].Value;
+    }
+
     /// <summary>A copy of the repository's files (tracked and new, not ignored) with tests/node's packages linked in and the gateway restored.</summary>
     public static async Task<string> CopyRepositoryAsync()
     {
