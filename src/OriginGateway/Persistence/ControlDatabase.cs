@@ -13,9 +13,9 @@ namespace OriginGateway.Persistence;
 /// The control database: SQLite (one process, the default) or PostgreSQL (several replicas). The
 /// repositories write one SQL for both — <c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c> — and
 /// ask <see cref="IsPostgres"/> where the engines differ (row locks for leases, start-up reclaim).
-/// Migrations run at start-up inside one transaction each, recorded in <c>schema_migrations</c>; on
-/// PostgreSQL an advisory lock keeps replicas that start together from running them twice, and the
-/// SQLite column types are mapped (<c>INTEGER</c> → <c>BIGINT</c>, the autoincrement key → an identity).
+/// Migrations run at start-up, recorded in <c>schema_migrations</c>: on SQLite inside one transaction each; on
+/// PostgreSQL all in one transaction holding a transaction-level advisory lock, which keeps replicas that start together
+/// from running them twice (also behind a pooler in transaction mode), and the SQLite column types are mapped (<c>INTEGER</c> → <c>BIGINT</c>, the autoincrement key → an identity).
 /// </summary>
 internal sealed partial class ControlDatabase : IDisposable
 {
@@ -117,17 +117,24 @@ internal sealed partial class ControlDatabase : IDisposable
 
     private async Task<int> MigrateAsync(DbConnection connection, IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, null, IsPostgres ? $"SELECT pg_advisory_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
+        // PostgreSQL: every migration in one transaction that first takes a transaction-level advisory lock. Replicas that
+        // start together run them one at a time, and the lock lasts exactly as long as the transaction — a session-level lock
+        // outlived its transaction, and behind a pooler in transaction mode (PgBouncer) the next statement ran in another
+        // server session: the lock serialized nothing, and two replicas creating the same table stopped one of them. SQLite:
+        // one transaction per migration, after switching to WAL (which cannot be done inside one).
+        await using var whole = IsPostgres ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        await ExecuteAsync(connection, whole, IsPostgres ? $"SELECT pg_advisory_xact_lock({MigrationLock})" : "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
         // Written only when missing: a database whose schema is current is only read, so a replica starts (and serves what
         // needs no database) while the server takes no writes — PostgreSQL refuses even CREATE TABLE IF NOT EXISTS then.
         await using (var exists = connection.CreateCommand())
         {
+            exists.Transaction = whole;
             exists.CommandText = IsPostgres
                 ? "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
                 : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
             if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
             {
-                await ExecuteAsync(connection, null, Dialect("""
+                await ExecuteAsync(connection, whole, Dialect("""
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         version     INTEGER NOT NULL PRIMARY KEY,
                         name        TEXT NOT NULL,
@@ -140,6 +147,7 @@ internal sealed partial class ControlDatabase : IDisposable
         var applied = new HashSet<int>();
         await using (var query = connection.CreateCommand())
         {
+            query.Transaction = whole;
             query.CommandText = "SELECT version FROM schema_migrations";
             await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -148,14 +156,15 @@ internal sealed partial class ControlDatabase : IDisposable
             }
         }
 
-        var count = 0;
+        var done = new List<Migration>();
         foreach (var migration in migrations.OrderBy(m => m.Version))
         {
             if (applied.Contains(migration.Version))
             {
                 continue;
             }
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var own = whole is null ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+            var transaction = whole ?? own;
             await ExecuteAsync(connection, transaction, Dialect(migration.Sql), cancellationToken).ConfigureAwait(false);
             await using (var record = connection.CreateCommand())
             {
@@ -166,11 +175,22 @@ internal sealed partial class ControlDatabase : IDisposable
                 record.Bind("@t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            LogMigrated(_logger, migration.Version, migration.Name);
-            count++;
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+                LogMigrated(_logger, migration.Version, migration.Name);
+            }
+            done.Add(migration);
         }
-        return count;
+        if (whole is not null)
+        {
+            await whole.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var migration in done)
+            {
+                LogMigrated(_logger, migration.Version, migration.Name);
+            }
+        }
+        return done.Count;
     }
 
     /// <summary>One statement on its own connection; returns the rows it changed.</summary>

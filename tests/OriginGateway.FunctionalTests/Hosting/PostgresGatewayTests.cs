@@ -38,6 +38,94 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, ITestOutputHe
         Assert.Equal("mirror", get.Headers.GetValues("x-origin-action").Single());
     }
 
+    /// <summary>
+    /// PostgreSQL behind PgBouncer in transaction pooling mode (apt <c>pgbouncer</c>; what managed PostgreSQL services and
+    /// many operators put in front of it): a session lasts one transaction, so nothing may rely on a session beyond it.
+    /// Two replicas start together on an empty database through it — both migrate, one at a time — and share rules and
+    /// twenty fetch tasks submitted to both; a third started later finds the schema current.
+    /// </summary>
+    [Fact]
+    public async Task ReplicasBehindPgBouncerInTransactionMode_StartTogether_MigrateOnce_AndShareRulesAndTasks()
+    {
+        var pgbouncer = ExternalTool.RequireAt("/usr/sbin/pgbouncer", "pgbouncer");
+        await using var origin = WireMockOrigin.Start();
+        var direct = new Npgsql.NpgsqlConnectionStringBuilder(postgres.NewDatabase());
+        var work = TestPaths.NewTempDirectory("og-pgbouncer");
+        var port = TestPorts.Free();
+        // Two server connections for every client: sessions are handed from one transaction to the next.
+        await File.WriteAllTextAsync(Path.Combine(work, "pgbouncer.ini"), $"""
+            [databases]
+            {direct.Database} = host=127.0.0.1 port={direct.Port} dbname={direct.Database} user={direct.Username}
+            [pgbouncer]
+            listen_addr = 127.0.0.1
+            listen_port = {port}
+            unix_socket_dir =
+            auth_type = trust
+            auth_file = {work}/users.txt
+            pool_mode = transaction
+            default_pool_size = 2
+            max_client_conn = 100
+            ignore_startup_parameters = extra_float_digits
+            """);
+        await File.WriteAllTextAsync(Path.Combine(work, "users.txt"), $"\"{direct.Username}\" \"\"\n");
+        var start = new System.Diagnostics.ProcessStartInfo(pgbouncer) { ArgumentList = { Path.Combine(work, "pgbouncer.ini") } };
+        if (Environment.UserName == "root")
+        {
+            // pgbouncer refuses to run as root.
+            await ExternalTool.RunAsync("/bin/chown", ["-R", "postgres", work]);
+            start = new System.Diagnostics.ProcessStartInfo("/usr/sbin/runuser") { ArgumentList = { "-u", "postgres", "--", pgbouncer, Path.Combine(work, "pgbouncer.ini") } };
+        }
+        await using var bouncer = ChildProcess.Start(start);
+        await bouncer.WaitForPortAsync(port, "pgbouncer");
+        var connectionString = $"Host=127.0.0.1;Port={port};Username={direct.Username};Database={direct.Database}";
+        string[] settings = ["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}", "--Egress:AllowedNetworks:0=127.0.0.1/32"];
+
+        var starting = new[] { GatewayProcess.StartAsync(settings), GatewayProcess.StartAsync(settings) };
+        var replicas = await Task.WhenAll(starting);
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                using var ready = await replica.Client.GetAsync(new Uri(replica.ControlUrl, "readyz"));
+                Assert.True(ready.StatusCode == HttpStatusCode.OK, await ready.Content.ReadAsStringAsync() + replica.Output);
+            }
+            var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Mirror", "m/", origin.Host));
+            Assert.Equal(HttpStatusCode.OK, (await replicas[0].Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(replicas[0].DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode);
+            var submitted = new List<(int Replica, string Id)>();
+            for (var i = 0; i < 20; i++)
+            {
+                var path = $"/pgb/{i}.txt";
+                origin.Serve(path, Encoding.UTF8.GetBytes("task " + i), "text/plain");
+                submitted.Add((i % 2, (await new FetchTaskClient(replicas[i % 2]).SubmitAsync(new { Url = $"http://{origin.Host}{path}", Key = $"pgb/{i}.txt" })).TaskId));
+            }
+            foreach (var (replica, id) in submitted)
+            {
+                Assert.Equal("TASK_SUCCESS", (await new FetchTaskClient(replicas[replica]).WaitAsync(id)).State);
+                // Seen from the other replica too: the record is in the shared database.
+                Assert.Equal("TASK_SUCCESS", (await new FetchTaskClient(replicas[1 - replica]).GetAsync(id)).State);
+            }
+            await using var later = await GatewayProcess.StartAsync(settings);
+            Assert.Equal(HttpStatusCode.OK, (await later.Client.GetAsync(new Uri(later.ControlUrl, "readyz"))).StatusCode);
+            Assert.Equal("mirror", (await later.Client.GetAsync(new Uri(later.DataUrl, "m/fresh.txt"))).Headers.GetValues("x-origin-action").Single());
+            Assert.DoesNotContain("Cannot start", string.Concat(replicas.Select(r => r.Output)) + later.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+
+        // The schema was written once, by one replica at a time.
+        await using var check = new Npgsql.NpgsqlConnection(direct.ConnectionString);
+        await check.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations", check);
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
+    }
+
     [Fact]
     public async Task AReplicaStartedWhileTheDatabaseIsDown_Listens_Answers503_IsNotReady_AndServesOnceItReturns()
     {
