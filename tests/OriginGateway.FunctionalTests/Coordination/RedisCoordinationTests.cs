@@ -229,6 +229,78 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.True(await EventuallyAsync(HealthyAsync, TimeSpan.FromSeconds(30)), "not healthy after the failover");
     }
 
+    /// <summary>
+    /// A Redis Cluster of three masters (what managed Redis in cluster mode is): <c>Coordination:Redis</c> names its nodes and
+    /// every call goes to the master of its key's slot — every script touches one key, so none is refused as CROSSSLOT. Claims
+    /// spread over the masters and are exclusive across replicas, the distributed cache, counters and the bus work, and
+    /// readiness is Healthy.
+    /// </summary>
+    [Fact]
+    public async Task ARedisClusterOfThreeMasters_CoordinatesEverything_WithClaimsSpreadOverItsMasters()
+    {
+        var cli = ExternalTool.Require("redis-cli", "redis-tools");
+        var work = TestPaths.NewTempDirectory("og-redis-cluster");
+        var nodes = new List<RedisServer>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                nodes.Add(await RedisServer.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(work, $"nodes-{i}.conf")));
+            }
+            var (exit, stdout, stderr) = await ExternalTool.RunAsync(cli, ["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "0", "--cluster-yes"]);
+            Assert.True(exit == 0, $"redis-cli --cluster create: {stderr}{stdout}");
+            await using var raw = await ConnectionMultiplexer.ConnectAsync(string.Join(',', nodes.Select(n => n.Configuration)) + ",allowAdmin=true");
+            Assert.True(await EventuallyAsync(async () => (await raw.GetServer(nodes[0].Configuration).ExecuteAsync("CLUSTER", "INFO")).ToString().Contains("cluster_state:ok", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30)), "the cluster did not come up");
+
+            var options = new CoordinationOptions { Redis = string.Join(',', nodes.Select(n => n.Configuration)) };
+            var a = _replicas.Own(new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance));
+            var b = _replicas.Own(new RedisConnection(options, TimeProvider.System, NullLogger<RedisConnection>.Instance));
+            var check = new CoordinationHealthCheck(a);
+            Assert.True(await EventuallyAsync(async () => (await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext())).Status
+                == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, TimeSpan.FromSeconds(30)), "not healthy on the cluster");
+
+            var claims = new List<IAsyncDisposable>();
+            for (var i = 0; i < 30; i++)
+            {
+                var claim = await RedisReplicas.Locks(a, options).TryClaimAsync("bucket", $"key-{i}");
+                Assert.NotNull(claim);
+                Assert.Null(await RedisReplicas.Locks(b, options).TryClaimAsync("bucket", $"key-{i}"));
+                claims.Add(claim);
+            }
+            // Thirty keys hash to slots on every master, each key on the one that owns its slot.
+            var held = nodes.Select(n => raw.GetServer(n.Configuration).DatabaseSize()).ToList();
+            Assert.True(held.All(count => count > 0), "claims per master: " + string.Join(", ", held));
+            foreach (var claim in claims)
+            {
+                await claim.DisposeAsync();
+            }
+            Assert.NotNull(await RedisReplicas.Locks(b, options).TryClaimAsync("bucket", "key-0"));
+
+            RedisReplicas.State(a).Set("fact", TimeSpan.FromMinutes(1));
+            Assert.True(await EventuallyAsync(async () => await RedisReplicas.State(b).ContainsAsync("fact") == true));
+            Assert.Equal(1, await RedisReplicas.State(a).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
+            Assert.Equal(2, await RedisReplicas.State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
+            var seen = new TaskCompletionSource<ClusterMessage>();
+            var busB = new RedisClusterBus(b);
+            busB.Received += m => seen.TrySetResult(m);
+            var busA = new RedisClusterBus(a);
+            for (var i = 0; i < 50 && !seen.Task.IsCompleted; i++)
+            {
+                busA.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "clustered"));
+                await Task.Delay(100);
+            }
+            Assert.Equal("clustered", (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).Key);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
     [Fact]
     public async Task AnAclUser_WithTheDefaultUserOff_CoordinatesEverything()
     {
