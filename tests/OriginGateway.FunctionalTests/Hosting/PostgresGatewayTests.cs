@@ -81,7 +81,20 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, ITestOutputHe
         string[] settings = ["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}", "--Egress:AllowedNetworks:0=127.0.0.1/32"];
 
         var starting = new[] { GatewayProcess.StartAsync(settings), GatewayProcess.StartAsync(settings) };
-        var replicas = await Task.WhenAll(starting);
+        GatewayProcess[] replicas;
+        try
+        {
+            replicas = await Task.WhenAll(starting);
+        }
+        catch
+        {
+            // One stopped: the other is not left running.
+            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await (await started).DisposeAsync();
+            }
+            throw;
+        }
         try
         {
             foreach (var replica in replicas)
