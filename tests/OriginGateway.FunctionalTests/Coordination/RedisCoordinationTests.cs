@@ -229,6 +229,20 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         Assert.True(await EventuallyAsync(HealthyAsync, TimeSpan.FromSeconds(30)), "not healthy after the failover");
     }
 
+    /// <summary>The key of the first message <paramref name="to"/>'s bus hears from <paramref name="from"/>'s (published until it does: the subscription completes in the background).</summary>
+    private static async Task<string> HeardOnTheBusAsync(RedisConnection from, RedisConnection to, string key)
+    {
+        var seen = new TaskCompletionSource<ClusterMessage>();
+        new RedisClusterBus(to).Received += m => seen.TrySetResult(m);
+        var publisher = new RedisClusterBus(from);
+        for (var i = 0; i < 50 && !seen.Task.IsCompleted; i++)
+        {
+            publisher.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", key));
+            await Task.Delay(100);
+        }
+        return (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).Key;
+    }
+
     /// <summary>
     /// A Redis Cluster of three masters (what managed Redis in cluster mode is): <c>Coordination:Redis</c> names its nodes and
     /// every call goes to the master of its key's slot — every script touches one key, so none is refused as CROSSSLOT. Claims
@@ -281,16 +295,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
             Assert.True(await EventuallyAsync(async () => await RedisReplicas.State(b).ContainsAsync("fact") == true));
             Assert.Equal(1, await RedisReplicas.State(a).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
             Assert.Equal(2, await RedisReplicas.State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
-            var seen = new TaskCompletionSource<ClusterMessage>();
-            var busB = new RedisClusterBus(b);
-            busB.Received += m => seen.TrySetResult(m);
-            var busA = new RedisClusterBus(a);
-            for (var i = 0; i < 50 && !seen.Task.IsCompleted; i++)
-            {
-                busA.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "clustered"));
-                await Task.Delay(100);
-            }
-            Assert.Equal("clustered", (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).Key);
+            Assert.Equal("clustered", await HeardOnTheBusAsync(a, b, "clustered"));
         }
         finally
         {
@@ -319,17 +324,7 @@ public sealed class RedisCoordinationTests : IAsyncLifetime
         RedisReplicas.State(a).Set("fact", TimeSpan.FromMinutes(1));
         Assert.True(await EventuallyAsync(async () => await RedisReplicas.State(b).ContainsAsync("fact") == true));
         Assert.Equal(1, await RedisReplicas.State(b).IncrementAsync("counter", TimeSpan.FromMinutes(1)));
-        var seen = new TaskCompletionSource<ClusterMessage>();
-        var busB = new RedisClusterBus(b);
-        busB.Received += m => seen.TrySetResult(m);
-        var busA = new RedisClusterBus(a);
-        // The subscription completes in the background: publish until B hears.
-        for (var i = 0; i < 50 && !seen.Task.IsCompleted; i++)
-        {
-            busA.Publish(new ClusterMessage(ClusterMessageKind.ObjectChanged, "bucket", "key"));
-            await Task.Delay(100);
-        }
-        Assert.Equal("key", (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).Key);
+        Assert.Equal("key", await HeardOnTheBusAsync(a, b, "key"));
 
         // Without the user's password nothing is shared: every call falls back at once.
         var anonymous = new RedisConnection(new CoordinationOptions { Redis = server.Configuration }, TimeProvider.System, NullLogger<RedisConnection>.Instance);
