@@ -15,7 +15,8 @@ namespace OriginGateway.Persistence;
 /// ask <see cref="IsPostgres"/> where the engines differ (row locks for leases, start-up reclaim).
 /// Migrations run at start-up, recorded in <c>schema_migrations</c>: on SQLite inside one transaction each; on
 /// PostgreSQL all in one transaction holding a transaction-level advisory lock, which keeps replicas that start together
-/// from running them twice (also behind a pooler in transaction mode), and the SQLite column types are mapped (<c>INTEGER</c> → <c>BIGINT</c>, the autoincrement key → an identity).
+/// from running them twice (also behind a pooler in transaction mode), and the SQLite column types are mapped
+/// (<c>INTEGER</c> → <c>BIGINT</c>, the autoincrement key → an identity).
 /// </summary>
 internal sealed partial class ControlDatabase : IDisposable
 {
