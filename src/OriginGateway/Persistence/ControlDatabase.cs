@@ -233,20 +233,29 @@ internal sealed partial class ControlDatabase : IDisposable
     /// </summary>
     public async Task<string?> PingAsync(CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            if (IsPostgres)
+            try
             {
-                return await ScalarAsync("SELECT current_setting('transaction_read_only')", cancellationToken).ConfigureAwait(false) is "on"
-                    ? "control database: the server takes no writes (transaction_read_only is on: a standby, or default_transaction_read_only)"
-                    : null;
+                if (IsPostgres)
+                {
+                    return await ScalarAsync("SELECT current_setting('transaction_read_only')", cancellationToken).ConfigureAwait(false) is "on"
+                        ? "control database: the server takes no writes (transaction_read_only is on: a standby, or default_transaction_read_only)"
+                        : null;
+                }
+                await ScalarAsync("BEGIN IMMEDIATE; ROLLBACK; SELECT 1", cancellationToken).ConfigureAwait(false);
+                return null;
             }
-            await ScalarAsync("BEGIN IMMEDIATE; ROLLBACK; SELECT 1", cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-        catch (DbException e)
-        {
-            return "control database: " + e.Message;
+            catch (DbException e) when (attempt == 0 && _postgres is not null && PostgresDataSource.SessionEnded(_postgres, e))
+            {
+                // The pooled connection's session had been ended while idle (a DBA's pg_terminate_backend, a pooler's restart):
+                // that says nothing about the server now. Asked once more, on a new connection; a server that is going away
+                // refuses that one too.
+            }
+            catch (DbException e)
+            {
+                return "control database: " + e.Message;
+            }
         }
     }
 
@@ -329,6 +338,21 @@ internal static class PostgresDataSource
     /// administrator's shutdown, class <c>08</c>); not <c>28P01</c> (password), <c>3D000</c> (no such database) or class <c>42</c>.
     /// Several hosts, none of them the primary yet (the others not reachable) — a failover under way — is one too.
     /// </summary>
+    /// <summary>
+    /// Whether <paramref name="exception"/> says the server ended the connection's session (57P01 admin shutdown —
+    /// <c>pg_terminate_backend</c>, a pooler's restart —, 57P02 crash shutdown); if so the idle connections pooled beside it
+    /// were most likely ended too, and the pool is emptied.
+    /// </summary>
+    public static bool SessionEnded(DbDataSource source, Exception exception)
+    {
+        if (exception is not PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown })
+        {
+            return false;
+        }
+        ((NpgsqlDataSource)source).Clear();
+        return true;
+    }
+
     public static bool IsOutage(Exception exception) => exception switch
     {
         NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException } => true,

@@ -39,6 +39,48 @@ public sealed class PostgresGatewayTests(PostgresFixture postgres, ITestOutputHe
     }
 
     /// <summary>
+    /// The server ends the gateway's sessions while they sit idle in its pool — a DBA's <c>pg_terminate_backend</c>, a
+    /// pooler or proxy restarted in between: readiness never reads that as an unhealthy database (it read
+    /// <c>database: Unhealthy — 57P01: terminating connection due to administrator command</c> for a probe, and a load
+    /// balancer that drains on one failed probe drained every replica), and the APIs go on answering.
+    /// </summary>
+    [Fact]
+    public async Task SessionsTheServerEnds_AreNotAnUnhealthyDatabase_AndTheApisGoOn()
+    {
+        var connectionString = postgres.NewDatabase();
+        await using var gateway = await GatewayProcess.StartAsync(["--Database:Provider=Postgres", $"--Database:ConnectionString={connectionString}"]);
+        var rules = OriginPullFixture.Rules(OriginPullFixture.Rule(1, "Redirect", "r/", "cdn.example.com"));
+        async Task<HttpStatusCode> PutRulesAsync() =>
+            (await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.DataUrl, "?origin")) { Content = new StringContent(rules) }.Sign())).StatusCode;
+        var admin = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        var unhealthy = new List<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            // Several connections in the pool, then every session of the gateway's database ended at once.
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PutRulesAsync()));
+            await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var terminate = new NpgsqlCommand("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+                output.WriteLine($"round {round}: ended {await terminate.ExecuteScalarAsync()} sessions");
+            }
+            // Readiness over the next probes (one a second).
+            var watching = Stopwatch.StartNew();
+            while (watching.Elapsed < TimeSpan.FromSeconds(2.5))
+            {
+                using var ready = await gateway.Client.GetAsync(new Uri(gateway.ControlUrl, "readyz"));
+                if (ready.StatusCode != HttpStatusCode.OK)
+                {
+                    unhealthy.Add(await ready.Content.ReadAsStringAsync());
+                }
+                await Task.Delay(50);
+            }
+            Assert.Equal(HttpStatusCode.OK, await PutRulesAsync());
+        }
+        Assert.True(unhealthy.Count == 0, string.Join("\n", unhealthy.Distinct()));
+    }
+
+    /// <summary>
     /// PostgreSQL behind PgBouncer in transaction pooling mode (apt <c>pgbouncer</c>; what managed PostgreSQL services and
     /// many operators put in front of it): a session lasts one transaction, so nothing may rely on a session beyond it.
     /// Two replicas start together on an empty database through it — both migrate, one at a time — and share rules and
