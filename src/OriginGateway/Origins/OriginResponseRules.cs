@@ -152,7 +152,7 @@ internal static class OriginResponseRules
     /// or null when it is (<see cref="NotARangeOf"/>, running to the end).
     /// </summary>
     public static string? NotAResumption(HttpResponseMessage resumed, HttpResponseMessage first, long offset) =>
-        NotARangeOf(resumed, new VersionPin(ETag(first) ?? "", DeclaredLength(first), string.Join(',', first.Content.Headers.ContentEncoding)), offset, lastByte: null);
+        NotARangeOf(resumed, VersionPin.Of(first, ETag(first) ?? ""), offset, lastByte: null);
 
     /// <summary>
     /// Why <paramref name="answer"/> is not exactly bytes <paramref name="offset"/>–<paramref name="lastByte"/> (null: to the
@@ -196,7 +196,9 @@ internal sealed record VersionPin(string ETag, long? Length, string ContentEncod
 {
     /// <summary>The pin of a 200 answer, or null when it gives none (<see cref="OriginResponseRules.ResumeValidator"/>).</summary>
     public static VersionPin? Of(HttpResponseMessage response) =>
-        OriginResponseRules.ResumeValidator(response) is { } etag
-            ? new VersionPin(etag, OriginResponseRules.DeclaredLength(response), string.Join(',', response.Content.Headers.ContentEncoding))
-            : null;
+        OriginResponseRules.ResumeValidator(response) is { } etag ? Of(response, etag) : null;
+
+    /// <summary>The version of <paramref name="response"/>'s body under <paramref name="etag"/>.</summary>
+    public static VersionPin Of(HttpResponseMessage response, string etag) =>
+        new(etag, OriginResponseRules.DeclaredLength(response), string.Join(',', response.Content.Headers.ContentEncoding));
 }
