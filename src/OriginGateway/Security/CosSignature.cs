@@ -377,16 +377,16 @@ internal static class CosSignature
     }
 
     /// <summary>
-    /// A presigned GET URL for <paramref name="url"/> (host and the URL's own query parameters signed, the
-    /// parameters kept), valid from <paramref name="start"/> for <paramref name="validFor"/>.
+    /// A presigned URL for a <paramref name="method"/> (GET unless named) of <paramref name="url"/> (host and the URL's own
+    /// query parameters signed, the parameters kept), valid from <paramref name="start"/> for <paramref name="validFor"/>.
     /// </summary>
-    public static Uri Presign(Uri url, string secretId, string secretKey, DateTimeOffset start, TimeSpan validFor)
+    public static Uri Presign(Uri url, string secretId, string secretKey, DateTimeOffset start, TimeSpan validFor, string method = "GET")
     {
         var time = $"{start.ToUnixTimeSeconds()};{(start + validFor).ToUnixTimeSeconds()}";
         KeyDecoding.TryDecodePath(url.AbsolutePath, out var decodedPath);
         var own = url.Query.TrimStart('?');
         List<KeyValuePair<string, string>> parameters = own.Length > 0 && QueryParameters.TryParse(own, out var parsed) ? parsed : [];
-        var signature = Compute(secretKey, time, time, "GET", decodedPath, parameters, [new("host", url.Authority)]);
+        var signature = Compute(secretKey, time, time, method, decodedPath, parameters, [new("host", url.Authority)]);
         var query = $"q-sign-algorithm=sha1&q-ak={Uri.EscapeDataString(secretId)}&q-sign-time={Uri.EscapeDataString(time)}&q-key-time={Uri.EscapeDataString(time)}&q-header-list=host&q-url-param-list={Uri.EscapeDataString(NameList(parameters))}&q-signature={signature}";
         return new Uri(url.GetLeftPart(UriPartial.Path) + "?" + (own.Length > 0 ? own + "&" : "") + query);
     }

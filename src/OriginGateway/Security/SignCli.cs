@@ -5,7 +5,7 @@ namespace OriginGateway.Security;
 
 /// <summary>
 /// <c>sign METHOD URL</c>: a COS signature for curl and other plain HTTP tools — the <c>Authorization</c>
-/// value (host and the URL's query parameters signed), or with <c>--presign</c> a presigned GET URL.
+/// value (host and the URL's query parameters signed), or with <c>--presign</c> a presigned URL for that method.
 /// The credential is <c>--secret-id</c>/<c>--secret-key</c>, else <c>ORIGIN_GATEWAY_SECRET_ID</c> /
 /// <c>ORIGIN_GATEWAY_SECRET_KEY</c>, else the development credential.
 /// </summary>
@@ -39,7 +39,7 @@ internal static class SignCli
         });
         var url = new Argument<string>("url") { Description = "The whole URL, e.g. http://127.0.0.1:8080/dir/a.txt?acl" };
         var (secretId, secretKey) = CredentialOptions();
-        var presign = new Option<bool>("--presign") { Description = "Print a presigned URL (GET) instead of an Authorization value." };
+        var presign = new Option<bool>("--presign") { Description = "Print a presigned URL for the method instead of an Authorization value." };
         var expires = new Option<int>("--expires") { Description = "Seconds the signature stays valid (at most 7 days).", DefaultValueFactory = _ => 600 };
         var sign = new Command("sign", """
             Sign a request for curl. Examples:
@@ -67,7 +67,7 @@ internal static class SignCli
             var now = DateTimeOffset.UtcNow;
             if (result.GetValue(presign))
             {
-                output.WriteLine(CosSignature.Presign(target, id, key, now, TimeSpan.FromSeconds(seconds)));
+                output.WriteLine(CosSignature.Presign(target, id, key, now, TimeSpan.FromSeconds(seconds), verb));
                 return 0;
             }
             KeyDecoding.TryDecodePath(target.AbsolutePath, out var decodedPath);

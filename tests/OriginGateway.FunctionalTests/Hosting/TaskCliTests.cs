@@ -87,6 +87,12 @@ public sealed class TaskCliTests
         Assert.Equal("signed by the CLI", await gateway.Client.GetStringAsync(new Uri(presigned.Trim())));
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await gateway.Client.GetAsync(url)).StatusCode);
 
+        // A presigned URL is for the method named: a PUT one uploads (it once printed a GET URL whatever the method).
+        var (putExit, putUrl) = await GatewayProcess.RunToExitAsync(["sign", "PUT", url.ToString(), "--presign"]);
+        Assert.True(putExit == 0, putUrl);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.Client.PutAsync(new Uri(putUrl.Trim()), new StringContent("uploaded through a presigned URL"))).StatusCode);
+        Assert.Equal("uploaded through a presigned URL", await gateway.Client.GetStringAsync(new Uri(presigned.Trim())));
+
         var (wrongExit, _) = await GatewayProcess.RunToExitAsync(["sign", "GET", "not a url"]);
         Assert.Equal(2, wrongExit);
     }
