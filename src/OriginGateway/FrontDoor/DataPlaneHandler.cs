@@ -252,6 +252,10 @@ internal sealed partial class DataPlaneHandler(
         if (auth.Dialect == AuthDialect.S3)
         {
             S3Dialect.AnswerInS3(context.Response);
+            if (S3Authenticator.Presigned(query))
+            {
+                S3Dialect.ReadPresignedParameters(query, context.Request.Headers);
+            }
             // Every reader of the body (a PUT, a part, an XML document) reads it through its checks:
             // a body that fails one fails before its end, so nothing of it is kept.
             if (S3RequestBody.Prepare(context.Request, auth, out bodyLength) is var (status, code, message))

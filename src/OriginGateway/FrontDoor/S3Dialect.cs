@@ -22,6 +22,34 @@ internal static class S3Dialect
         "copy-source-if-modified-since", "copy-source-if-unmodified-since",
     ];
 
+    /// <summary>The presigned URL parameters that are its signature or frame its body, never headers to apply.</summary>
+    private static readonly string[] NotHoisted =
+    [
+        "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders", "x-amz-signature",
+        "x-amz-security-token", "x-amz-content-sha256", "x-amz-trailer", "x-amz-decoded-content-length", "x-amz-sdk-checksum-algorithm",
+    ];
+
+    /// <summary>
+    /// Applies a presigned URL's <c>x-amz-*</c> parameters as the headers they stand for, as S3 does: presigners move the
+    /// headers of the request they sign into the URL (the AWS SDK for JavaScript its <c>x-amz-meta-*</c>, <c>x-amz-acl</c>,
+    /// <c>x-amz-tagging</c>; botocore's and boto's Version 2 presigners every <c>x-amz-*</c> one), signed with it, so that
+    /// whoever holds the URL needs to send none of them. The parameter wins over a header of the same name (Version 2
+    /// signs the parameter in its place). Not applied: the signature's own parameters, those that frame the body, and <c>x-amz-checksum-*</c> — the
+    /// JavaScript SDK signs the checksum of an empty body into every presigned PUT it makes, and S3 ignores it there.
+    /// </summary>
+    public static void ReadPresignedParameters(IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
+    {
+        foreach (var (name, value) in query ?? [])
+        {
+            if (name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase)
+                && !name.StartsWith("x-amz-checksum-", StringComparison.OrdinalIgnoreCase)
+                && !Array.Exists(NotHoisted, n => n.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                headers[name.ToLowerInvariant()] = value;
+            }
+        }
+    }
+
     /// <summary>
     /// Reads an S3 request's headers as COS ones: each <c>x-amz-*</c> header with a COS twin is added under the
     /// twin's name (one the request also sent under that name wins), and <c>x-amz-acl</c> becomes the ACL COS has

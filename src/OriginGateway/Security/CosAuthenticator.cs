@@ -97,7 +97,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             return CosAuthResult.Anonymous;
         }
 
-        return Verify(fields, method, decodedPath, query, headers);
+        return Verify(fields, method, decodedPath, query, headers, presignedUrl: authorization.Count == 0);
     }
 
     /// <summary>Whether a form upload is signed in COS's way (<c>q-signature</c>, <c>q-ak</c>); <paramref name="fields"/> has lower-case names.</summary>
@@ -143,7 +143,11 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
     }
 
-    private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers)
+    /// <param name="presignedUrl">Whether the signature came in the URL: whoever holds it completes the request, so each
+    /// <c>x-cos-*</c> header it carries must be signed (q-header-list) — an unsigned <c>x-cos-copy-source</c> and
+    /// <c>x-cos-acl: public-read</c> would turn an upload URL into a read of any object the signer can read.</param>
+    private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers,
+        bool presignedUrl)
     {
         if (fields.Algorithm is not { } algorithm || !algorithm.Span.Equals("sha1", StringComparison.OrdinalIgnoreCase)
             || fields.SecretId is not { Length: > 0 } secretId
@@ -217,16 +221,45 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
                 }
             }
 
-            return CosSignature.Matches(signature.Span, credential.SecretKey, keyTime.Span, signTime.Span, method, decodedPath,
-                    signedParameters.AsSpan(0, parameterCount), signedHeaders.AsSpan(0, headerCount))
-                ? new CosAuthResult(credential, 0, null, null)
-                : CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+            if (!CosSignature.Matches(signature.Span, credential.SecretKey, keyTime.Span, signTime.Span, method, decodedPath,
+                    signedParameters.AsSpan(0, parameterCount), signedHeaders.AsSpan(0, headerCount)))
+            {
+                return CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+            }
+            if (presignedUrl && NotSigned(headers, signedHeaders.AsSpan(0, headerCount)) is { } unsigned)
+            {
+                return CosAuthResult.Fail(403, "AccessDenied", $"There were headers present in the request which were not signed (q-header-list): {unsigned}.");
+            }
+            return new CosAuthResult(credential, 0, null, null);
         }
         finally
         {
             ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedHeaders, clearArray: true);
             ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedParameters, clearArray: true);
         }
+    }
+
+    /// <summary>The request's <c>x-cos-*</c> headers that are not among <paramref name="signed"/>, comma-separated; null when none.</summary>
+    private static string? NotSigned(IHeaderDictionary headers, ReadOnlySpan<KeyValuePair<string, string>> signed)
+    {
+        List<string>? unsigned = null;
+        foreach (var (name, _) in headers)
+        {
+            if (!name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var covered = false;
+            foreach (var (signedName, _) in signed)
+            {
+                covered |= signedName.Equals(name, StringComparison.OrdinalIgnoreCase);
+            }
+            if (!covered)
+            {
+                (unsigned ??= []).Add(name.ToLowerInvariant());
+            }
+        }
+        return unsigned is null ? null : string.Join(", ", unsigned);
     }
 
     /// <summary>One name of a q-header-list or q-url-param-list, trimmed and lower-cased; null for an empty one.</summary>

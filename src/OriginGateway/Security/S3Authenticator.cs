@@ -22,7 +22,11 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
     public static bool Signs(IHeaderDictionary headers, IReadOnlyList<KeyValuePair<string, string>>? query) =>
         (headers.Authorization.Count == 1 && (headers.Authorization[0]!.StartsWith(S3Signature.Algorithm + " ", StringComparison.Ordinal)
             || headers.Authorization[0]!.StartsWith(V2Scheme, StringComparison.Ordinal)))
-        || (query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId"));
+        || Presigned(query);
+
+    /// <summary>Whether the signature is a presigned URL's (Version 4 or 2).</summary>
+    public static bool Presigned(IReadOnlyList<KeyValuePair<string, string>>? query) =>
+        query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId");
 
     private const string V2Scheme = "AWS ";
 
@@ -158,21 +162,45 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return S3Fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
         }
-        var amzHeaders = headers.Where(h => h.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)).Select(h => (h.Key.ToLowerInvariant(), string.Join(',', h.Value.ToArray()))).ToList();
-        var stringToSign = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine, amzHeaders, resource, query);
+        var amzHeaders = headers.Where(h => h.Key.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase)).Select(h => (Name: h.Key.ToLowerInvariant(), Value: string.Join(',', h.Value.ToArray()))).ToList();
+        var contentMd5 = headers.ContentMD5.ToString();
+        var contentType = headers.ContentType.ToString();
+        if (presigned)
+        {
+            // A presigned URL carries the x-amz-* headers it was signed with (and Content-Type, Content-MD5) as
+            // parameters — botocore's and boto's presigners move them there — and they are signed as the headers they
+            // stand for (and applied as them: S3Dialect.ReadPresignedParameters).
+            foreach (var (name, value) in query)
+            {
+                if (name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    var lower = name.ToLowerInvariant();
+                    amzHeaders.RemoveAll(h => h.Name == lower);
+                    amzHeaders.Add((lower, value));
+                }
+            }
+            contentMd5 = contentMd5.Length > 0 ? contentMd5 : QueryParameters.Get(query, "content-md5") ?? "";
+            contentType = contentType.Length > 0 ? contentType : QueryParameters.Get(query, "content-type") ?? "";
+        }
+        var stringToSign = S3Signature.StringToSignV2(method, contentMd5, contentType, dateLine, amzHeaders, resource, query);
         var signatureBytes = Encoding.ASCII.GetBytes(signature);
         var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(S3Signature.SignatureV2(credential.SecretKey, stringToSign)), signatureBytes);
         if (!matches && resource.Length > 1 && resource.IndexOf('/', 1) < 0)
         {
             // A bucket named by the path alone (/bucket, path style) is the resource /bucket/ to S3 — what boto3
             // and botocore sign — while the path sent has no slash after the name.
-            var bucketLevel = S3Signature.StringToSignV2(method, headers.ContentMD5.ToString(), headers.ContentType.ToString(), dateLine, amzHeaders, resource + "/", query);
+            var bucketLevel = S3Signature.StringToSignV2(method, contentMd5, contentType, dateLine, amzHeaders, resource + "/", query);
             matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(S3Signature.SignatureV2(credential.SecretKey, bucketLevel)), signatureBytes);
         }
         if (!matches)
         {
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", id), ("StringToSign", stringToSign), ("SignatureProvided", signature));
+        }
+        // Version 2 signs every x-amz-* header by definition; their x-cos-* twins, which the gateway reads too, never.
+        if (NotSigned(headers, [], everyAmzHeaderSigned: true) is { } unsigned)
+        {
+            return HeadersNotSigned(unsigned);
         }
         return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3 };
     }
@@ -291,6 +319,10 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
         }
+        if (NotSigned(headers, names) is { } unsigned)
+        {
+            return HeadersNotSigned(unsigned);
+        }
         return new CosAuthResult(credential, 0, null, null)
         {
             Dialect = AuthDialect.S3,
@@ -329,6 +361,43 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
 
     private static bool TryParseAmzDate(string value, out DateTimeOffset at) =>
         DateTimeOffset.TryParseExact(value, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at);
+
+    /// <summary>
+    /// The request's x-amz-* and x-cos-* headers that <paramref name="signed"/> (lower-case names) leaves out, comma-separated;
+    /// null when it has none (<paramref name="everyAmzHeaderSigned"/>: Version 2, which signs every x-amz-* header). S3
+    /// refuses them ("must be signed"): each is a directive the gateway acts on as the signer's — a copy source, an ACL,
+    /// metadata, tags — and the holder of a presigned URL that signs only <c>host</c> could add <c>x-amz-copy-source</c>
+    /// and <c>x-amz-acl: public-read</c> to an upload and read any object the signer can.
+    /// </summary>
+    private static string? NotSigned(IHeaderDictionary headers, string[] signed, bool everyAmzHeaderSigned = false)
+    {
+        List<string>? unsigned = null;
+        foreach (var (name, _) in headers)
+        {
+            var mustBeSigned = name.StartsWith(CosPrefix, StringComparison.OrdinalIgnoreCase)
+                || (!everyAmzHeaderSigned && name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase));
+            if (!mustBeSigned)
+            {
+                continue;
+            }
+            var covered = false;
+            foreach (var signedName in signed)
+            {
+                covered |= signedName.Equals(name, StringComparison.OrdinalIgnoreCase);
+            }
+            if (!covered)
+            {
+                (unsigned ??= []).Add(name.ToLowerInvariant());
+            }
+        }
+        return unsigned is null ? null : string.Join(", ", unsigned);
+    }
+
+    private static CosAuthResult HeadersNotSigned(string unsigned) =>
+        S3Fail(403, "AccessDenied", "There were headers present in the request which were not signed", ("HeadersNotSigned", unsigned));
+
+    private const string AmzPrefix = "x-amz-";
+    private const string CosPrefix = "x-cos-";
 
     private static CosAuthResult S3Fail(int status, string code, string message, params (string Name, string Value)[] details) =>
         CosAuthResult.Fail(status, code, message) with { Dialect = AuthDialect.S3, Details = details };

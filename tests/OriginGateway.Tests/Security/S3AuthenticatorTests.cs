@@ -133,6 +133,100 @@ public sealed class S3FormSignatureTests
     }
 }
 
+/// <summary>
+/// Every x-amz-* and x-cos-* header of a request must be covered by its signature (S3's rule; the x-cos-* twins are
+/// read as the same directives): Version 4 names them in SignedHeaders, Version 2 signs every x-amz-* header and no
+/// x-cos-* one. The refusal is S3's: 403 AccessDenied with HeadersNotSigned.
+/// </summary>
+public sealed class S3UnsignedHeaderTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 4, 3, 30, 0, TimeSpan.Zero);
+    private readonly S3Authenticator _authenticator = new(new CredentialStore([new CredentialOptions { SecretId = "AKIDU", SecretKey = "secret" }]), new ManualTimeProvider(Now));
+
+    /// <summary>A Version 4 PUT signing host, the payload hash, the date and <paramref name="signed"/>; <paramref name="unsigned"/> sent beside them.</summary>
+    private CosAuthResult Version4(IEnumerable<(string Name, string Value)> signed, IEnumerable<(string Name, string Value)> unsigned)
+    {
+        var amzDate = Now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        var headers = new List<(string Name, string Value)> { ("host", "127.0.0.1:8080"), ("x-amz-content-sha256", S3Signature.UnsignedPayload), ("x-amz-date", amzDate) };
+        headers.AddRange(signed);
+        headers.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var canonical = S3Signature.CanonicalRequest("PUT", "/bucket/a.txt", [], headers, S3Signature.UnsignedPayload);
+        var signature = S3Signature.Signature(S3Signature.SigningKey("secret", date, "us-east-1", "s3"), S3Signature.StringToSign(amzDate, S3Signature.Scope(date, "us-east-1", "s3"), canonical));
+        var dictionary = new HeaderDictionary();
+        foreach (var (name, value) in headers.Concat(unsigned))
+        {
+            dictionary[name] = value;
+        }
+        dictionary["Authorization"] = $"{S3Signature.Algorithm} Credential=AKIDU/{date}/us-east-1/s3/aws4_request, SignedHeaders={string.Join(';', headers.Select(h => h.Name))}, Signature={signature}";
+        return _authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", [], dictionary);
+    }
+
+    [Fact]
+    public void Version4_DirectiveHeadersItSigns_AreAccepted()
+    {
+        var result = Version4([("x-amz-acl", "public-read"), ("x-amz-meta-color", "blue"), ("x-cos-meta-size", "L")], []);
+
+        Assert.False(result.Failed, result.Message);
+    }
+
+    [Theory]
+    [InlineData("x-amz-copy-source", "/bucket/secret.txt")]
+    [InlineData("x-amz-acl", "public-read")]
+    [InlineData("X-Amz-Meta-Size", "L")]
+    [InlineData("x-cos-copy-source", "bucket.cos.ap-guangzhou.myqcloud.com/secret.txt")]
+    [InlineData("x-cos-acl", "public-read")]
+    public void Version4_ADirectiveHeaderItDoesNotSign_IsAccessDenied_NamingIt(string name, string value)
+    {
+        var result = Version4([("x-amz-meta-color", "blue")], [(name, value)]);
+
+        Assert.Equal((403, "AccessDenied"), (result.Status, result.ErrorCode));
+        Assert.Contains(("HeadersNotSigned", name.ToLowerInvariant()), result.Details!);
+    }
+
+    [Fact]
+    public void Version4_OtherHeadersItDoesNotSign_AreAccepted()
+    {
+        var result = Version4([], [("content-type", "text/plain"), ("user-agent", "tool/1.0"), ("x-amzn-trace-id", "Root=1-abc")]);
+
+        Assert.False(result.Failed, result.Message);
+    }
+
+    [Fact]
+    public void Version2_SignsEveryAmzHeader_ButAnXCosHeaderIsNeverSigned()
+    {
+        var date = Now.ToString("r", CultureInfo.InvariantCulture);
+        CosAuthResult Send(params (string Name, string Value)[] extra)
+        {
+            var amz = extra.Where(h => h.Name.StartsWith("x-amz-", StringComparison.Ordinal)).ToList();
+            var stringToSign = S3Signature.StringToSignV2("PUT", "", "", date, amz, "/bucket/a.txt", []);
+            var headers = new HeaderDictionary { ["Date"] = date, ["Authorization"] = "AWS AKIDU:" + S3Signature.SignatureV2("secret", stringToSign) };
+            foreach (var (name, value) in extra)
+            {
+                headers[name] = value;
+            }
+            return _authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", [], headers);
+        }
+
+        Assert.False(Send(("x-amz-acl", "public-read"), ("x-amz-meta-color", "blue")).Failed);
+        var refused = Send(("x-amz-meta-color", "blue"), ("x-cos-acl", "public-read"));
+        Assert.Equal((403, "AccessDenied"), (refused.Status, refused.ErrorCode));
+        Assert.Contains(("HeadersNotSigned", "x-cos-acl"), refused.Details!);
+    }
+
+    [Fact]
+    public void Version2_APresignedUrlsAmzParameters_AreSignedAsTheHeadersTheyStandFor()
+    {
+        var expires = Now.AddMinutes(5).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var stringToSign = S3Signature.StringToSignV2("PUT", "", "", expires, [("x-amz-acl", "public-read"), ("x-amz-meta-color", "green")], "/bucket/a.txt", []);
+        List<KeyValuePair<string, string>> Query(string acl) =>
+            [new("AWSAccessKeyId", "AKIDU"), new("Signature", S3Signature.SignatureV2("secret", stringToSign)), new("x-amz-meta-color", "green"), new("x-amz-acl", acl), new("Expires", expires)];
+
+        Assert.False(_authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", Query("public-read"), new HeaderDictionary()).Failed);
+        Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", Query("private"), new HeaderDictionary()).ErrorCode);
+    }
+}
+
 /// <summary>Signature Version 2's resource for a bucket addressed by the path alone.</summary>
 public sealed class S3SignatureVersion2ResourceTests
 {
