@@ -22,13 +22,8 @@ public sealed class FormUploadTests : IAsyncLifetime
 
     private string Endpoint => _gateway.DataUrl.ToString().TrimEnd('/');
 
-    private async Task<(int Exit, string Out, string Err)> Boto3PostAsync(params string[] arguments)
-    {
-        var python = ExternalTool.RequireAt("/usr/bin/python3", "python3-boto3");
-        ExternalTool.RequireAt("/usr/lib/python3/dist-packages/boto3/__init__.py", "python3-boto3");
-        var script = Path.Combine(TestPaths.RepositoryRoot, "tests", "clients", "boto3_post.py");
-        return await ExternalTool.RunAsync(python, [script, Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayFixture.PrivateBucket, .. arguments]);
-    }
+    private Task<(int Exit, string Out, string Err)> Boto3PostAsync(params string[] arguments) =>
+        PythonClient.RunAsync("boto3_post.py", [Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayFixture.PrivateBucket, .. arguments]);
 
     /// <summary>A Signature Version 4 form made by boto3 for <paramref name="key"/> (public-read, text/plain, 1 to 1000 bytes), redirecting to <paramref name="redirect"/>.</summary>
     private async Task<(string Url, Dictionary<string, string> Fields)> FormAsync(string key, string redirect)

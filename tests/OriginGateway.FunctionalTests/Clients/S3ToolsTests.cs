@@ -36,11 +36,7 @@ public sealed class S3ToolsTests : IAsyncLifetime
     [Fact]
     public async Task Boto3_ListsBucketsAndPagesExactly_ReadsWritesPresignsAndDeletes()
     {
-        var python = ExternalTool.RequireAt("/usr/bin/python3", "python3-boto3");
-        ExternalTool.RequireAt("/usr/lib/python3/dist-packages/boto3/__init__.py", "python3-boto3");
-        var script = Path.Combine(TestPaths.RepositoryRoot, "tests", "clients", "boto3_s3.py");
-
-        var (exit, stdout, stderr) = await ExternalTool.RunAsync(python, [script, Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket]);
+        var (exit, stdout, stderr) = await PythonClient.RunAsync("boto3_s3.py", Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket);
 
         Assert.True(exit == 0, stderr + stdout);
         using var seen = JsonDocument.Parse(stdout);

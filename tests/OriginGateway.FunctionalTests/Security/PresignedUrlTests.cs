@@ -64,11 +64,9 @@ public sealed class PresignedUrlTests : IAsyncLifetime
     [Fact]
     public async Task SignatureVersion2_PresignedUrlsOfBotoAndBotocore_SignAndApplyTheirAmzParameters_AndRefuseUnsignedCosHeaders()
     {
-        var python = ExternalTool.RequireAt("/usr/bin/python3", "python3-boto3");
         ExternalTool.RequireAt("/usr/lib/python3/dist-packages/boto/__init__.py", "python3-boto");
-        var script = Path.Combine(TestPaths.RepositoryRoot, "tests", "clients", "v2_presigned.py");
 
-        var (exit, stdout, stderr) = await ExternalTool.RunAsync(python, [script, Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket]);
+        var (exit, stdout, stderr) = await PythonClient.RunAsync("v2_presigned.py", Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket);
 
         Assert.True(exit == 0, stderr + stdout);
         using var seen = JsonDocument.Parse(stdout);
