@@ -144,8 +144,8 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     }
 
     /// <param name="presignedUrl">Whether the signature came in the URL: whoever holds it completes the request, so each
-    /// <c>x-cos-*</c> header it carries must be signed (q-header-list) — an unsigned <c>x-cos-copy-source</c> and
-    /// <c>x-cos-acl: public-read</c> would turn an upload URL into a read of any object the signer can read.</param>
+    /// <c>x-cos-*</c> header it carries must be signed (q-header-list; <see cref="UnsignedHeaders"/>). An Authorization
+    /// header is the signer's own request, whose x-cos-* headers COS does not require signed.</param>
     private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers,
         bool presignedUrl)
     {
@@ -226,7 +226,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             {
                 return CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
             }
-            if (presignedUrl && NotSigned(headers, signedHeaders.AsSpan(0, headerCount)) is { } unsigned)
+            if (presignedUrl && UnsignedHeaders.Find(headers, [UnsignedHeaders.Cos], signedHeaders.Take(headerCount).Select(h => h.Key).ToList()) is { } unsigned)
             {
                 return CosAuthResult.Fail(403, "AccessDenied", $"There were headers present in the request which were not signed (q-header-list): {unsigned}.");
             }
@@ -237,29 +237,6 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedHeaders, clearArray: true);
             ArrayPool<KeyValuePair<string, string>>.Shared.Return(signedParameters, clearArray: true);
         }
-    }
-
-    /// <summary>The request's <c>x-cos-*</c> headers that are not among <paramref name="signed"/>, comma-separated; null when none.</summary>
-    private static string? NotSigned(IHeaderDictionary headers, ReadOnlySpan<KeyValuePair<string, string>> signed)
-    {
-        List<string>? unsigned = null;
-        foreach (var (name, _) in headers)
-        {
-            if (!name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-            var covered = false;
-            foreach (var (signedName, _) in signed)
-            {
-                covered |= signedName.Equals(name, StringComparison.OrdinalIgnoreCase);
-            }
-            if (!covered)
-            {
-                (unsigned ??= []).Add(name.ToLowerInvariant());
-            }
-        }
-        return unsigned is null ? null : string.Join(", ", unsigned);
     }
 
     /// <summary>One name of a q-header-list or q-url-param-list, trimmed and lower-cased; null for an empty one.</summary>

@@ -29,6 +29,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId");
 
     private const string V2Scheme = "AWS ";
+    private const string AmzPrefix = "x-amz-";
 
     /// <summary>The streaming payload kinds of <c>x-amz-content-sha256</c>: every chunk signed; and trailers after; unsigned chunks with trailers.</summary>
     private const string SignedStreaming = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
@@ -198,7 +199,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
                 ("AWSAccessKeyId", id), ("StringToSign", stringToSign), ("SignatureProvided", signature));
         }
         // Version 2 signs every x-amz-* header by definition; their x-cos-* twins, which the gateway reads too, never.
-        if (NotSigned(headers, [], everyAmzHeaderSigned: true) is { } unsigned)
+        if (UnsignedHeaders.Find(headers, [UnsignedHeaders.Cos], []) is { } unsigned)
         {
             return HeadersNotSigned(unsigned);
         }
@@ -319,7 +320,8 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
             return S3Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
         }
-        if (NotSigned(headers, names) is { } unsigned)
+        // S3's rule: every x-amz-* header is signed; and the x-cos-* twins the gateway reads as the same directives.
+        if (UnsignedHeaders.Find(headers, [UnsignedHeaders.Amz, UnsignedHeaders.Cos], names) is { } unsigned)
         {
             return HeadersNotSigned(unsigned);
         }
@@ -362,42 +364,8 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
     private static bool TryParseAmzDate(string value, out DateTimeOffset at) =>
         DateTimeOffset.TryParseExact(value, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at);
 
-    /// <summary>
-    /// The request's x-amz-* and x-cos-* headers that <paramref name="signed"/> (lower-case names) leaves out, comma-separated;
-    /// null when it has none (<paramref name="everyAmzHeaderSigned"/>: Version 2, which signs every x-amz-* header). S3
-    /// refuses them ("must be signed"): each is a directive the gateway acts on as the signer's — a copy source, an ACL,
-    /// metadata, tags — and the holder of a presigned URL that signs only <c>host</c> could add <c>x-amz-copy-source</c>
-    /// and <c>x-amz-acl: public-read</c> to an upload and read any object the signer can.
-    /// </summary>
-    private static string? NotSigned(IHeaderDictionary headers, string[] signed, bool everyAmzHeaderSigned = false)
-    {
-        List<string>? unsigned = null;
-        foreach (var (name, _) in headers)
-        {
-            var mustBeSigned = name.StartsWith(CosPrefix, StringComparison.OrdinalIgnoreCase)
-                || (!everyAmzHeaderSigned && name.StartsWith(AmzPrefix, StringComparison.OrdinalIgnoreCase));
-            if (!mustBeSigned)
-            {
-                continue;
-            }
-            var covered = false;
-            foreach (var signedName in signed)
-            {
-                covered |= signedName.Equals(name, StringComparison.OrdinalIgnoreCase);
-            }
-            if (!covered)
-            {
-                (unsigned ??= []).Add(name.ToLowerInvariant());
-            }
-        }
-        return unsigned is null ? null : string.Join(", ", unsigned);
-    }
-
     private static CosAuthResult HeadersNotSigned(string unsigned) =>
         S3Fail(403, "AccessDenied", "There were headers present in the request which were not signed", ("HeadersNotSigned", unsigned));
-
-    private const string AmzPrefix = "x-amz-";
-    private const string CosPrefix = "x-cos-";
 
     private static CosAuthResult S3Fail(int status, string code, string message, params (string Name, string Value)[] details) =>
         CosAuthResult.Fail(status, code, message) with { Dialect = AuthDialect.S3, Details = details };
