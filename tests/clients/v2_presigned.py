@@ -56,6 +56,13 @@ put_url = bucket.new_key(prefix + "boto-put.txt").generate_url(300, method="PUT"
 status, body = send(put_url, "PUT", b"x", {"x-cos-acl": "public-read"})
 seen["boto_put_with_cos_header"] = {"status": status, "code": code(body)}
 
+# Version 2 signs S3's sub-resources (an added ?acl breaks the signature) but not COS's own (?append&position=0): a
+# presigned URL must sign those it carries.
+status, body = send(put_url + "&acl", "PUT", b"<AccessControlPolicy/>")
+seen["boto_put_with_acl_added"] = {"status": status, "code": code(body)}
+status, body = send(put_url + "&append&position=0", "PUT", b"appended")
+seen["boto_put_with_append_added"] = {"status": status, "code": code(body), "parameters_not_signed": body[body.find("<ParametersNotSigned>") + 21:body.find("</ParametersNotSigned>")]}
+
 # botocore with Signature Version 2: Metadata and ACL of a presigned PutObject become x-amz-* parameters.
 s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret, region_name="us-east-1",
                   config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using OriginGateway.Buckets;
+using OriginGateway.Protocol;
 using OriginGateway.Security;
 
 namespace OriginGateway.FrontDoor;
@@ -43,18 +44,7 @@ internal interface ISubresourceProvider
 internal sealed class SubresourceTable
 {
     /// <summary>Every sub-resource name known (COS, S3, and the gateway's own <c>origin-explain</c>).</summary>
-    public static readonly FrozenSet<string> Names = new[]
-    {
-        "acl", "tagging", "cors", "lifecycle", "policy", "website", "versioning", "versions", "versionId",
-        "uploads", "uploadId", "partNumber", "restore", "select", "select-type", "torrent", "retention", "legal-hold",
-        "attributes", "append", "position", "symlink", "rename", "replication", "logging", "inventory",
-        "encryption", "referer", "object-lock", "accelerate", "intelligenttiering", "notification",
-        "requestPayment", "ownershipControls", "publicAccessBlock", "analytics", "metrics", "domain",
-        "origin", "origin-explain", "delete", "location", "ci-process",
-    }.ToFrozenSet(StringComparer.Ordinal);
-
-    /// <summary>The same names in any letter case, for refusing a mis-cased one.</summary>
-    private static readonly FrozenSet<string> NamesAnyCase = Names.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    public static FrozenSet<string> Names => Subresources.Names;
 
     private readonly FrozenDictionary<(string Name, ResourceTarget Target, string Method), SubresourceRoute> _routes;
 
@@ -103,7 +93,7 @@ internal sealed class SubresourceTable
                     named.Add(name);
                 }
             }
-            else if (NamesAnyCase.TryGetValue(name, out var canonical))
+            else if (Subresources.NamesAnyCase.TryGetValue(name, out var canonical))
             {
                 return SubresourceMatch.Refuse(400, "InvalidArgument", $"Sub-resource names are case-sensitive: ?{name} must be written ?{canonical}.");
             }

@@ -144,8 +144,9 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     }
 
     /// <param name="presignedUrl">Whether the signature came in the URL: whoever holds it completes the request, so each
-    /// <c>x-cos-*</c> header it carries must be signed (q-header-list; <see cref="UnsignedHeaders"/>). An Authorization
-    /// header is the signer's own request, whose x-cos-* headers COS does not require signed.</param>
+    /// <c>x-cos-*</c> header it carries must be signed (q-header-list), and each parameter that names a sub-resource or
+    /// overrides the answer (q-url-param-list; <see cref="UnsignedDirectives"/>). An Authorization header is the signer's
+    /// own request, whose headers and parameters COS does not require signed.</param>
     private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers,
         bool presignedUrl)
     {
@@ -226,9 +227,13 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
             {
                 return CosAuthResult.Fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
             }
-            if (presignedUrl && UnsignedHeaders.Find(headers, [UnsignedHeaders.Cos], signedHeaders.Take(headerCount).Select(h => h.Key).ToList()) is { } unsigned)
+            if (presignedUrl && UnsignedDirectives.Headers(headers, [UnsignedDirectives.Cos], signedHeaders.Take(headerCount).Select(h => h.Key).ToList()) is { } unsigned)
             {
                 return CosAuthResult.Fail(403, "AccessDenied", $"There were headers present in the request which were not signed (q-header-list): {unsigned}.");
+            }
+            if (presignedUrl && UnsignedDirectives.Parameters(query, signedParameters.Take(parameterCount).Select(p => p.Key).ToHashSet(StringComparer.Ordinal).Contains) is { } unsignedParameters)
+            {
+                return CosAuthResult.Fail(403, "AccessDenied", $"There were query parameters present in the request which were not signed (q-url-param-list): {unsignedParameters}.");
             }
             return new CosAuthResult(credential, 0, null, null);
         }

@@ -199,9 +199,14 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
                 ("AWSAccessKeyId", id), ("StringToSign", stringToSign), ("SignatureProvided", signature));
         }
         // Version 2 signs every x-amz-* header by definition; their x-cos-* twins, which the gateway reads too, never.
-        if (UnsignedHeaders.Find(headers, [UnsignedHeaders.Cos], []) is { } unsigned)
+        if (UnsignedDirectives.Headers(headers, [UnsignedDirectives.Cos], []) is { } unsigned)
         {
             return HeadersNotSigned(unsigned);
+        }
+        // Version 2 signs S3's sub-resources and response-* overrides; COS's own (?append, ?rename, ?origin, …) never.
+        if (presigned && UnsignedDirectives.Parameters(query, S3Signature.SignedInVersion2) is { } unsignedParameters)
+        {
+            return S3Fail(403, "AccessDenied", "There were query parameters present in the request which were not signed", ("ParametersNotSigned", unsignedParameters));
         }
         return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3 };
     }
@@ -321,7 +326,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
                 ("AWSAccessKeyId", parts[0]), ("StringToSign", stringToSign), ("SignatureProvided", signature), ("CanonicalRequest", canonical));
         }
         // S3's rule: every x-amz-* header is signed; and the x-cos-* twins the gateway reads as the same directives.
-        if (UnsignedHeaders.Find(headers, [UnsignedHeaders.Amz, UnsignedHeaders.Cos], names) is { } unsigned)
+        if (UnsignedDirectives.Headers(headers, [UnsignedDirectives.Amz, UnsignedDirectives.Cos], names) is { } unsigned)
         {
             return HeadersNotSigned(unsigned);
         }

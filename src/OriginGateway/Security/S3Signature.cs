@@ -127,6 +127,9 @@ internal static class S3Signature
         "versions", "website", "replication", "restore", "select", "select-type", "encryption", "object-lock", "retention", "legal-hold",
     };
 
+    /// <summary>Whether Signature Version 2 signs the query parameter <paramref name="name"/> (S3's sub-resources and response overrides).</summary>
+    public static bool SignedInVersion2(string name) => V2SubResources.Contains(name);
+
     /// <summary>
     /// Signature Version 2's string to sign: method, Content-MD5, Content-Type, date (or a presigned URL's
     /// expiry; empty when x-amz-date is sent), the x-amz-* headers sorted, then the resource as sent with

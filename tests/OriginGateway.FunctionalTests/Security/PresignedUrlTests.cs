@@ -76,6 +76,10 @@ public sealed class PresignedUrlTests : IAsyncLifetime
         Assert.Equal((200, "from boto 2"), (root.GetProperty("boto_get").GetProperty("status").GetInt32(), root.GetProperty("boto_get").GetProperty("body").GetString()));
         Assert.Equal((403, "SignatureDoesNotMatch"), (root.GetProperty("boto_get_tampered").GetProperty("status").GetInt32(), root.GetProperty("boto_get_tampered").GetProperty("code").GetString()));
         Assert.Equal((403, "AccessDenied"), (root.GetProperty("boto_put_with_cos_header").GetProperty("status").GetInt32(), root.GetProperty("boto_put_with_cos_header").GetProperty("code").GetString()));
+        // A sub-resource added to the URL: S3's is signed by Version 2 (so the signature fails), COS's must be.
+        Assert.Equal((403, "SignatureDoesNotMatch"), (root.GetProperty("boto_put_with_acl_added").GetProperty("status").GetInt32(), root.GetProperty("boto_put_with_acl_added").GetProperty("code").GetString()));
+        var append = root.GetProperty("boto_put_with_append_added");
+        Assert.Equal((403, "AccessDenied", "append, position"), (append.GetProperty("status").GetInt32(), append.GetProperty("code").GetString(), append.GetProperty("parameters_not_signed").GetString()));
         // botocore's PUT URL: its Metadata and ACL apply; changed, the URL is refused and the object stays.
         var put = root.GetProperty("botocore_put");
         Assert.Equal(200, put.GetProperty("status").GetInt32());
@@ -86,7 +90,7 @@ public sealed class PresignedUrlTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CosPresignedPut_RefusesXCosHeadersItsHeaderListLeavesOut_WhileAnAuthorizationHeaderSignsAsCosDoes()
+    public async Task CosPresignedUrls_RefuseHeadersAndSubresourcesTheirListsLeaveOut_WhileAnAuthorizationHeaderSignsAsCosDoes()
     {
         var secret = $"presigned-cos/{Guid.NewGuid():N}/secret.txt";
         var upload = $"presigned-cos/{Guid.NewGuid():N}/upload.txt";
@@ -104,6 +108,23 @@ public sealed class PresignedUrlTests : IAsyncLifetime
         Assert.Equal(200, (await RawHttp.SendAsync(_gateway.DataPort, "PUT", url.PathAndQuery, body: "the upload"u8.ToArray())).Status);
         var stored = await RawHttp.SendSignedAsync(_gateway.DataPort, "GET", "/" + upload, "/" + upload);
         Assert.Equal((200, "the upload"), (stored.Status, stored.Text));
+
+        // Nor may the holder add a sub-resource or an override its q-url-param-list leaves out: ?acl would publish the
+        // object, ?tagging tag it, response-content-type serve it as a page of this host.
+        var everyone = """<AccessControlPolicy><Owner><ID>qcs::cam::uin/1250000000:uin/1250000000</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://cam.qcloud.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>""";
+        foreach (var (added, body) in new[] { ("acl", everyone), ("tagging", "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>") })
+        {
+            var refused = await RawHttp.SendAsync(_gateway.DataPort, "PUT", url.PathAndQuery + "&" + added, body: System.Text.Encoding.UTF8.GetBytes(body));
+            Assert.True(refused.Status == 403 && refused.Text.Contains("not signed (q-url-param-list): " + added, StringComparison.Ordinal), $"?{added}: {refused.Status} {refused.Text}");
+        }
+        Assert.Equal(403, (await RawHttp.SendAsync(_gateway.DataPort, "GET", "/" + upload)).Status);
+        var read = CosSignature.Presign(new Uri(_gateway.DataUrl, upload), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        var asPage = await RawHttp.SendAsync(_gateway.DataPort, "GET", read.PathAndQuery + "&response-content-type=text%2Fhtml");
+        Assert.True(asPage.Status == 403 && asPage.Text.Contains("response-content-type", StringComparison.Ordinal), $"{asPage.Status} {asPage.Text}");
+        // Signed in the URL, the override is the signer's: served.
+        var asText = CosSignature.Presign(new Uri(_gateway.DataUrl, upload + "?response-content-type=text%2Fplain"), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        var served = await RawHttp.SendAsync(_gateway.DataPort, "GET", asText.PathAndQuery);
+        Assert.Equal((200, "the upload", "text/plain"), (served.Status, served.Text, served.Headers.First(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value));
 
         // An Authorization header is the signer's own request: COS does not require its x-cos-* headers signed, nor does the gateway.
         var now = DateTimeOffset.UtcNow;

@@ -224,6 +224,10 @@ public sealed class S3UnsignedHeaderTests
 
         Assert.False(_authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", Query("public-read"), new HeaderDictionary()).Failed);
         Assert.Equal("SignatureDoesNotMatch", _authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", Query("private"), new HeaderDictionary()).ErrorCode);
+        // COS's own sub-resources are not in Version 2's resource: a presigned URL may not carry them.
+        var appended = _authenticator.Authenticate("PUT", "/bucket/a.txt", "/bucket/a.txt", [.. Query("public-read"), new("append", ""), new("position", "0")], new HeaderDictionary());
+        Assert.Equal((403, "AccessDenied"), (appended.Status, appended.ErrorCode));
+        Assert.Contains(("ParametersNotSigned", "append, position"), appended.Details!);
     }
 }
 
