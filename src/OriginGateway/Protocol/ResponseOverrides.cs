@@ -41,9 +41,6 @@ internal static class ResponseOverrides
         return null;
     }
 
-    /// <summary>Whether <paramref name="parameter"/> is one of the overrides (in any letter case).</summary>
-    public static bool Names(string parameter) => Header(parameter) is not null;
-
     public static void Apply(IHeaderDictionary headers, List<KeyValuePair<string, string>> query)
     {
         foreach (var (name, value) in query)

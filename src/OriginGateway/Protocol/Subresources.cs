@@ -4,8 +4,7 @@ namespace OriginGateway.Protocol;
 
 /// <summary>
 /// The query parameters that decide what a request does: the COS and S3 sub-resource names (<c>?acl</c>, <c>?uploads</c>,
-/// <c>?append</c>, …; which of them the gateway implements is the front door's sub-resource table) and the
-/// <c>response-*</c> overrides of an answer's headers.
+/// <c>?append</c>, …; which of them the gateway implements is the front door's sub-resource table).
 /// </summary>
 internal static class Subresources
 {
@@ -24,10 +23,9 @@ internal static class Subresources
     public static readonly FrozenSet<string> NamesAnyCase = Names.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Whether <paramref name="parameter"/> changes the operation or its answer: a sub-resource (in any letter case: a
-    /// mis-cased one is refused, not ignored) or a <c>response-*</c> override. A presigned URL must sign each of these it
-    /// carries — the holder of a URL to upload an object could otherwise add <c>?acl</c> and make it public.
+    /// Whether <paramref name="parameter"/> names a sub-resource (in any letter case: a mis-cased one is refused, not
+    /// ignored), so that it decides the operation. A presigned URL must sign each of these it carries — the holder of a
+    /// URL to upload an object could otherwise add <c>?acl</c> and make it public.
     /// </summary>
-    public static bool ShapeTheRequest(string parameter) =>
-        NamesAnyCase.Contains(parameter) || ResponseOverrides.Names(parameter);
+    public static bool NamesOne(string parameter) => NamesAnyCase.Contains(parameter);
 }

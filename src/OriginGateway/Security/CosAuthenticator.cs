@@ -144,9 +144,10 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
     }
 
     /// <param name="presignedUrl">Whether the signature came in the URL: whoever holds it completes the request, so each
-    /// <c>x-cos-*</c> header it carries must be signed (q-header-list), and each parameter that names a sub-resource or
-    /// overrides the answer (q-url-param-list; <see cref="UnsignedDirectives"/>). An Authorization header is the signer's
-    /// own request, whose headers and parameters COS does not require signed.</param>
+    /// <c>x-cos-*</c> header it carries must be signed (q-header-list), and each parameter that names a sub-resource
+    /// (q-url-param-list; <see cref="UnsignedDirectives"/>). The <c>response-*</c> overrides of a download may be added
+    /// unsigned, as before. An Authorization header is the signer's own request, whose headers and parameters COS does
+    /// not require signed.</param>
     private CosAuthResult Verify(in SignatureFields fields, string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>>? query, IHeaderDictionary headers,
         bool presignedUrl)
     {

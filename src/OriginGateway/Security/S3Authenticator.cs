@@ -203,7 +203,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return HeadersNotSigned(unsigned);
         }
-        // Version 2 signs S3's sub-resources and response-* overrides; COS's own (?append, ?rename, ?origin, …) never.
+        // Version 2 signs S3's sub-resources; COS's own (?append, ?rename, ?origin, …) never.
         if (presigned && UnsignedDirectives.Parameters(query, S3Signature.SignedInVersion2) is { } unsignedParameters)
         {
             return S3Fail(403, "AccessDenied", "There were query parameters present in the request which were not signed", ("ParametersNotSigned", unsignedParameters));

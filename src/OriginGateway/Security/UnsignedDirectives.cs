@@ -6,7 +6,7 @@ namespace OriginGateway.Security;
 /// <summary>
 /// The directives of a request that its signature leaves out. Each <c>x-amz-*</c> and <c>x-cos-*</c> header is a
 /// directive the gateway acts on as the signer's — a copy source, an ACL, metadata, tags — and so is each query parameter
-/// that names a sub-resource or overrides the answer's headers. A signature must cover the ones a request carries: the
+/// that names a sub-resource. A signature must cover the ones a request carries: the
 /// holder of a presigned upload URL that signs only <c>host</c> could otherwise add <c>x-amz-copy-source</c> (or
 /// <c>x-cos-copy-source</c>) and a public-read ACL and read any object the signer can, or add <c>?acl</c> and publish it.
 /// </summary>
@@ -47,7 +47,7 @@ internal static class UnsignedDirectives
     }
 
     /// <summary>
-    /// The query parameters that shape the request (<see cref="Subresources.ShapeTheRequest"/>) for which
+    /// The query parameters that name a sub-resource (<see cref="Subresources.NamesOne"/>) for which
     /// <paramref name="signed"/> is false, comma-separated; null when there are none.
     /// </summary>
     public static string? Parameters(IReadOnlyList<KeyValuePair<string, string>>? query, Func<string, bool> signed)
@@ -55,7 +55,7 @@ internal static class UnsignedDirectives
         List<string>? unsigned = null;
         foreach (var (name, _) in query ?? [])
         {
-            if (Subresources.ShapeTheRequest(name) && !signed(name) && unsigned?.Contains(name) != true)
+            if (Subresources.NamesOne(name) && !signed(name) && unsigned?.Contains(name) != true)
             {
                 (unsigned ??= []).Add(name);
             }
