@@ -252,7 +252,7 @@ internal sealed partial class DataPlaneHandler(
         if (auth.Dialect == AuthDialect.S3)
         {
             S3Dialect.AnswerInS3(context.Response);
-            if (S3Authenticator.Presigned(query))
+            if (auth.PresignedUrl)
             {
                 S3Dialect.ReadPresignedParameters(query, context.Request.Headers);
             }

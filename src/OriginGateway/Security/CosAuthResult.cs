@@ -31,6 +31,9 @@ internal readonly record struct CosAuthResult(Credential? Credential, int Status
     /// <summary>The SHA-256 the body must have (an S3 signature over a hex payload hash), or null.</summary>
     public string? PayloadSha256 { get; init; }
 
+    /// <summary>Whether the signature came in an S3 presigned URL, whose <c>x-amz-*</c> parameters stand for headers.</summary>
+    public bool PresignedUrl { get; init; }
+
     /// <summary>For an S3 streaming upload (<c>STREAMING-*</c>): how its chunks are signed and whether trailers follow; else null.</summary>
     public StreamingPayload? Streaming { get; init; }
 

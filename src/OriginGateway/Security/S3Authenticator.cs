@@ -22,11 +22,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
     public static bool Signs(IHeaderDictionary headers, IReadOnlyList<KeyValuePair<string, string>>? query) =>
         (headers.Authorization.Count == 1 && (headers.Authorization[0]!.StartsWith(S3Signature.Algorithm + " ", StringComparison.Ordinal)
             || headers.Authorization[0]!.StartsWith(V2Scheme, StringComparison.Ordinal)))
-        || Presigned(query);
-
-    /// <summary>Whether the signature is a presigned URL's (Version 4 or 2).</summary>
-    public static bool Presigned(IReadOnlyList<KeyValuePair<string, string>>? query) =>
-        query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId");
+        || (query is not null && query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Algorithm" or "AWSAccessKeyId"));
 
     private const string V2Scheme = "AWS ";
     private const string AmzPrefix = "x-amz-";
@@ -51,7 +47,8 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         }
         if (presignedV4)
         {
-            return Presigned(method, decodedPath, query!, headers);
+            var presigned = Presigned(method, decodedPath, query!, headers);
+            return presigned.Failed ? presigned : presigned with { PresignedUrl = true };
         }
         if (presignedV2 || headers.Authorization[0]!.StartsWith(V2Scheme, StringComparison.Ordinal))
         {
@@ -208,7 +205,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         {
             return S3Fail(403, "AccessDenied", "There were query parameters present in the request which were not signed", ("ParametersNotSigned", unsignedParameters));
         }
-        return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3 };
+        return new CosAuthResult(credential, 0, null, null) { Dialect = AuthDialect.S3, PresignedUrl = presigned };
     }
 
     private CosAuthResult Header(string method, string decodedPath, IReadOnlyList<KeyValuePair<string, string>> query, IHeaderDictionary headers)
