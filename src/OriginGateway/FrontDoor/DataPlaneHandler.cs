@@ -68,22 +68,17 @@ internal sealed partial class DataPlaneHandler(
         {
             return Task.CompletedTask;
         }
-        if (exception is BadHttpRequestException malformed)
+        if (BodyReadException.KestrelRefusal(exception) is { } malformed)
         {
-            // The client's request is malformed (a broken chunked body, a body too large or too slow):
-            // Kestrel closes the connection after this answer, in COS XML while it can still be given.
+            // The client's request body is malformed, too large or too slow: Kestrel closes the connection after
+            // this answer, in COS XML while it can still be given.
             if (context.Response.HasStarted)
             {
                 ResponseCut.Abort(context);
                 return Task.CompletedTask;
             }
-            var (code, message) = malformed.StatusCode switch
-            {
-                StatusCodes.Status413PayloadTooLarge => ("EntityTooLarge", "Your request body exceeds the allowed size."),
-                StatusCodes.Status408RequestTimeout => ("RequestTimeout", "Your request body was not sent fast enough."),
-                _ => ("IncompleteBody", "The request body is malformed or ended early."),
-            };
-            return ErrorAsync(context, c => CosError.WriteAsync(c, malformed.StatusCode, code, message, RawPath(c)));
+            var (code, message) = BodyReadException.Answer(malformed, ("IncompleteBody", "The request body is malformed or ended early."));
+            return ErrorAsync(context, c => CosError.WriteAsync(c, StatusCodes.Status400BadRequest, code, message, RawPath(c)));
         }
         if (BodyRejectedException.Of(exception) is { } rejected)
         {

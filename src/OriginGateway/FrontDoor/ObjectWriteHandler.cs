@@ -123,9 +123,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             }
             else if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {
-                var tooLarge = e.InnerException is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
-                await request.ErrorAsync(400, tooLarge ? "EntityTooLarge" : "IncompleteBody",
-                    tooLarge ? "Your upload exceeds the maximum allowed object size." : "The request body ended before its declared length.").ConfigureAwait(false);
+                (string Code, string Message) incomplete = ("IncompleteBody", "The request body ended before its declared length.");
+                var (code, message) = BodyReadException.KestrelRefusal(e) is { } refusal ? BodyReadException.Answer(refusal, incomplete) : incomplete;
+                await request.ErrorAsync(400, code, message).ConfigureAwait(false);
             }
             return null;
         }

@@ -119,6 +119,32 @@ public sealed class S3ToolsTests : IAsyncLifetime
         Assert.Equal("12345", refusal.GetProperty("next_get").GetString());
     }
 
+    /// <summary>
+    /// A body that stops arriving for longer than Kestrel's minimum data rate allows (240 B/s after a 5 s grace) was
+    /// answered 400 <c>IncompleteBody</c>, which no SDK retries: boto3 failed the upload of a client whose link stalled. S3
+    /// answers it 400 <c>RequestTimeout</c>, which the SDKs retry (boto3's default legacy mode retries exactly that status and
+    /// code), sending the body again. A PutObject and an UploadPart whose streams stop for 7 s right after the request goes
+    /// out are each answered so once, retried once, and store the whole body.
+    /// </summary>
+    [Fact]
+    public async Task Boto3_AnUploadWhoseBodyStallsPastTheMinimumDataRate_IsAnsweredRequestTimeout_AndItsRetryStoresTheWholeBody()
+    {
+        var (exit, stdout, stderr) = await PythonClient.RunAsync("boto3_stalled_upload.py", Endpoint, GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket, "7");
+
+        Assert.True(exit == 0, stderr + stdout);
+        using var seen = JsonDocument.Parse(stdout);
+        foreach (var upload in new[] { "put", "part" })
+        {
+            var result = seen.RootElement.GetProperty(upload);
+            Assert.True(result.GetProperty("ok").GetBoolean(), $"{upload}: {result}");
+            Assert.True(result.GetProperty("stalled").GetBoolean(), $"{upload}: {result}");
+            var first = result.GetProperty("attempts")[0];
+            Assert.Equal((400, "RequestTimeout"), (first.GetProperty("status").GetInt32(), first.GetProperty("code").GetString()));
+            Assert.Equal(1, result.GetProperty("retries").GetInt32());
+            Assert.True(result.GetProperty("whole").GetBoolean(), $"{upload}: {result}");
+        }
+    }
+
     [Fact]
     public async Task AwsCli_ListsBuckets_CopiesBothWays_Pages2500KeysExactly_StreamsMultipart_CopiesPresignsAndDeletes()
     {
