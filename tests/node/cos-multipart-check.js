@@ -1,7 +1,7 @@
 // Multipart upload through Tencent's official COS Node.js SDK (cos-nodejs-sdk-v5 3.x) against a running gateway.
 // Usage: node cos-multipart-check.js <port> <secretId> <secretKey> <bucket> <file> <keyPrefix>
 // uploadFile (1 MiB slices, Content-MD5 on every part), sliceUploadFile (4 MiB slices), sliceCopyFile
-// (Upload Part - Copy in 10 MiB ranges), then an initiated-and-aborted upload. Prints one JSON document; exits non-zero on the first failure.
+// (Upload Part - Copy in 10 MiB ranges), a sliced upload resumed after it was cut short, then an initiated-and-aborted upload. Prints one JSON document; exits non-zero on the first failure.
 'use strict';
 const COS = require('cos-nodejs-sdk-v5');
 
@@ -32,6 +32,23 @@ const failure = async (promise) => {
 
   const copied = await call(plain, 'sliceCopyFile', { Key: `${prefix}/slice-copy.bin`, CopySource: `${bucket}.cos.${Region}.myqcloud.com/${prefix}/upload-file.bin` });
   result.sliceCopyFile = { statusCode: copied.statusCode, etag: copied.ETag };
+
+  // A sliced upload cut short (parts 1-3 of 1 MiB sent, then the process gone) and started again: the SDK finds the
+  // upload by listing the key's uploads, checks the listed parts' ETags against its own slices, sends only the rest and
+  // completes that upload — no second one is begun, none is left behind.
+  const resumeKey = `${prefix}/resumed.bin`;
+  const cut = await call(plain, 'multipartInit', { Key: resumeKey });
+  const whole = require('fs').readFileSync(file);
+  for (let n = 1; n <= 3; n++) {
+    await call(plain, 'multipartUpload', { Key: resumeKey, UploadId: cut.UploadId, PartNumber: n, Body: whole.subarray((n - 1) * 1048576, n * 1048576) });
+  }
+  const resumed = await call(plain, 'sliceUploadFile', { Key: resumeKey, FilePath: file, ChunkSize: 1048576 });
+  result.resumed = {
+    statusCode: resumed.statusCode,
+    etag: resumed.ETag,
+    uploadsLeft: (await call(plain, 'multipartList', { Prefix: resumeKey })).Upload.length,
+    cutUploadAfterwards: await failure(call(plain, 'multipartListPart', { Key: resumeKey, UploadId: cut.UploadId })),
+  };
 
   const abortKey = `${prefix}/aborted.bin`;
   const init = await call(plain, 'multipartInit', { Key: abortKey });

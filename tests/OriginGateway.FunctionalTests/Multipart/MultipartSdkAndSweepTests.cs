@@ -24,7 +24,8 @@ public sealed class MultipartSdkAndSweepTests
     }
 
     /// <summary>
-    /// The official COS Node SDK's whole-file, sliced and copied uploads; on both storages, and with every completion
+    /// The official COS Node SDK's whole-file, sliced and copied uploads, and a sliced upload it resumes after it was cut
+    /// short; on both storages, and with every completion
     /// answered the slow way (200 at once, spaces, then the result: <c>Limits:SlowAnswerKeepAlive</c> of 10 ms).
     /// </summary>
     [Theory]
@@ -66,6 +67,15 @@ public sealed class MultipartSdkAndSweepTests
             Assert.Equal("application/x-test", head.Content.Headers.ContentType!.MediaType);
             Assert.Equal("uploadFile", head.Headers.GetValues("x-cos-meta-via").Single());
         }
+
+        // The upload cut short after three parts was resumed by sliceUploadFile: completed under its own id (which is then
+        // gone), with nothing left in progress, and the same bytes as the file.
+        var resumed = root.GetProperty("resumed");
+        Assert.Equal(ExpectedETag(data, MiB), resumed.GetProperty("etag").GetString());
+        Assert.Equal(0, resumed.GetProperty("uploadsLeft").GetInt32());
+        Assert.Equal("NoSuchUpload", resumed.GetProperty("cutUploadAfterwards").GetString());
+        var resumedGet = await gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.DataUrl, $"{prefix}/resumed.bin")).Sign());
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(await resumedGet.Content.ReadAsByteArrayAsync()));
 
         var aborted = root.GetProperty("aborted");
         var part = aborted.GetProperty("partsBeforeAbort").EnumerateArray().Single();
