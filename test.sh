@@ -13,10 +13,10 @@ cd "$(dirname "$0")"
 # brings prlimit and unshare (a gateway with a low open-file limit, or on a small disk of its own); awscli,
 # python3-boto3, python3-boto (boto 2, for its Signature Version 2 presigned URLs), rclone, s3cmd, restic, duplicity (GnuPG-encrypted backups through boto3 and boto 2), git-annex, s3fs (a FUSE mount of a bucket) and pgbackrest (PostgreSQL's backups, its own
 # C S3 client, over TLS) and s3backer (a block device in a bucket) are the real S3 clients the S3-dialect tests drive; aria2 splits a Mirror download over
-# several connections; pgbouncer pools the control database in transaction mode; nginx is a real
+# several connections; faketime runs the SDKs of a machine whose clock is wrong (ClockSkewTests); pgbouncer pools the control database in transaction mode; nginx is a real
 # origin (its own Range, If-Match and ETag answers) for the resumed-body tests; clang and
 # zlib1g-dev are what .NET's native compiler links with (the second pass below).
-APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 util-linux awscli python3-boto3 python3-boto rclone s3cmd restic duplicity git-annex s3fs pgbackrest s3backer aria2 pgbouncer nginx clang zlib1g-dev)
+APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 util-linux awscli python3-boto3 python3-boto rclone s3cmd restic duplicity git-annex s3fs pgbackrest s3backer aria2 pgbouncer nginx faketime clang zlib1g-dev)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()

@@ -316,7 +316,7 @@ internal sealed class CosAuthenticator(CredentialStore credentials, TimeProvider
         }
         if (now > end + Skew)
         {
-            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired.");
+            return CosAuthResult.Fail(403, "AccessDenied", "Request has expired");
         }
         return now < start - Skew
             ? CosAuthResult.Fail(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.")

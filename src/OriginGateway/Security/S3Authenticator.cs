@@ -131,7 +131,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
             }
             if (time.GetUtcNow().ToUnixTimeSeconds() > expires)
             {
-                return S3Fail(403, "AccessDenied", "Request has expired.");
+                return S3Fail(403, "AccessDenied", "Request has expired");
             }
             (id, signature, dateLine) = (accessKey, provided, expires.ToString(CultureInfo.InvariantCulture));
         }
@@ -271,7 +271,7 @@ internal sealed class S3Authenticator(CredentialStore credentials, TimeProvider 
         }
         if (now > signedAt.AddSeconds(expires))
         {
-            return S3Fail(403, "AccessDenied", "Request has expired.");
+            return S3Fail(403, "AccessDenied", "Request has expired");
         }
         var payload = Get("X-Amz-Content-Sha256") ?? S3Signature.UnsignedPayload;
         return Verify(method, decodedPath, query.Where(p => p.Key != "X-Amz-Signature").ToList(), headers, credential, signedHeaders, signature, amzDate, payload);

@@ -132,7 +132,7 @@ public sealed class CosAuthenticatorTests
     {
         var result = _authenticator.Authenticate("GET", "/a.txt", null, Headers(Sign(Now.AddHours(-2), Now.AddHours(-1))));
 
-        Assert.Equal("Request has expired.", result.Message);
+        Assert.Equal("Request has expired", result.Message);
     }
 
     [Fact]
@@ -366,7 +366,7 @@ public sealed class CosAuthenticatorTests
 
         // The window is checked on every request, kept signature or not.
         _time.Now = Now.AddMinutes(12);
-        Assert.Equal("Request has expired.", _authenticator.Authenticate("GET", path, null, Headers(authorization)).Message);
+        Assert.Equal("Request has expired", _authenticator.Authenticate("GET", path, null, Headers(authorization)).Message);
     }
 
     [Fact]
