@@ -53,6 +53,43 @@ public sealed class FetchTaskTests(TaskFixture fixture) : IClassFixture<TaskFixt
         Assert.Equal(1, fixture.Origin.Count(path));
     }
 
+    /// <summary>
+    /// The official COS Node.js SDK has no method for fetch tasks; its users sign them with its generic <c>request</c>. A
+    /// task with the right MD5 is stored and read back through the SDK; one with a wrong MD5 fails <c>MD5Mismatch</c>;
+    /// bad input, a finished task's cancel and an unknown id are refused with their statuses and a request id.
+    /// </summary>
+    [Fact]
+    public async Task OfficialNodeSdk_SignsFetchTasksWithItsRequestMethod_SubmitsPollsAndReadsTheObject()
+    {
+        NodeScript.RequirePackage("cos-nodejs-sdk-v5");
+        var path = Unique();
+        var body = RandomNumberGenerator.GetBytes(200_000);
+        fixture.Origin.Serve(path, body, "application/octet-stream");
+        var key = "fetched-by-sdk" + path;
+
+        var (exit, stdout, stderr) = await NodeScript.RunAsync("cos-fetch-task-check.js", Gateway.ControlUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Gateway.DataPort.ToString(System.Globalization.CultureInfo.InvariantCulture), GatewayProcess.DevSecretId, GatewayProcess.DevSecretKey, GatewayProcess.DefaultBucket,
+            $"http://{fixture.OriginUrl(path)}", key, Convert.ToHexStringLower(MD5.HashData(body)));
+
+        Assert.True(exit == 0, stderr + stdout);
+        using var seen = JsonDocument.Parse(stdout);
+        var root = seen.RootElement;
+        Assert.Equal(0, root.GetProperty("submitted").GetProperty("code").GetInt32());
+        var done = root.GetProperty("done").GetProperty("data");
+        Assert.Equal("TASK_SUCCESS", done.GetProperty("status").GetString());
+        Assert.Equal(body.Length, done.GetProperty("size").GetInt64());
+        Assert.Equal(body.Length, root.GetProperty("storedLength").GetInt32());
+        var mismatch = root.GetProperty("mismatch").GetProperty("data");
+        Assert.Equal(("TASK_FAILED", "MD5Mismatch"), (mismatch.GetProperty("status").GetString(), mismatch.GetProperty("code").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await GetObjectAsync(key + ".mismatch")).StatusCode);
+        foreach (var (refused, status) in new[] { ("cancelFinished", 400), ("withoutKey", 400), ("unknownTask", 404) })
+        {
+            var answer = root.GetProperty(refused);
+            Assert.Equal(status, answer.GetProperty("statusCode").GetInt32());
+            Assert.False(string.IsNullOrEmpty(answer.GetProperty("requestId").GetString()), refused);
+        }
+    }
+
     public static TheoryData<string, string> BadBodies => new()
     {
         { "not json", "not valid JSON" },
