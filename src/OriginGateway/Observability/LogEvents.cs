@@ -97,6 +97,7 @@ internal static class LogEvents
     public const int TaskFailed = 4003;
     public const int TaskThrew = 4004;
     public const int CompletionLost = 4007;
+    public const int ClockOffset = 4008;
 
     // 5000–5099: OMS sync
     public const int SyncPassFailed = 5001;

@@ -19,6 +19,13 @@ internal interface ITaskStore
     /// </summary>
     Task<TaskRecord?> LeaseAsync(string owner, long now, long leaseUntil, IReadOnlyCollection<string> excludedHosts, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The clock of a store that several replicas share (PostgreSQL's), which leases and schedules follow so that replicas
+    /// whose own clocks disagree read each other's leases alike; null for a store of one process (SQLite), whose replica's
+    /// clock serves.
+    /// </summary>
+    Task<DateTimeOffset?> ClockAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Extends a lease; false when the task is no longer running under this owner (cancelled, reclaimed).</summary>
     Task<bool> RenewAsync(string id, string owner, long leaseUntil, CancellationToken cancellationToken = default);
 

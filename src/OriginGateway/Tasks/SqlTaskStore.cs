@@ -98,6 +98,12 @@ internal sealed class SqlTaskStore(ControlDatabase database) : ITaskStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<DateTimeOffset?> ClockAsync(CancellationToken cancellationToken = default) => database.IsPostgres
+        ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(
+            await database.ScalarAsync("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)", cancellationToken).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture))
+        : null;
+
     public async Task<bool> RenewAsync(string id, string owner, long leaseUntil, CancellationToken cancellationToken = default) => await database.ExecuteAsync(
         "UPDATE tasks SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'running'", cancellationToken,
         ("@id", id), ("@owner", owner), ("@until", leaseUntil)).ConfigureAwait(false) == 1;

@@ -32,6 +32,7 @@ internal sealed partial class TaskEngine : BackgroundService
     private int _progressWriting;
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
+    private TimeSpan _clockOffset;
 
     public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger,
         GatewayMetrics? metrics = null, IEnumerable<ITaskLeaseFilter>? filters = null, Lifecycle.StartupGate? startup = null)
@@ -77,7 +78,7 @@ internal sealed partial class TaskEngine : BackgroundService
 
     private TaskRecord Record(NewTask task, ITaskHandler handler)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = Now().ToUnixTimeMilliseconds();
         return new TaskRecord
         {
             Id = NewId(),
@@ -110,7 +111,7 @@ internal sealed partial class TaskEngine : BackgroundService
     /// <summary>Cancels a queued or running task; a running one stops at once and commits nothing.</summary>
     public async Task<CancelResult> CancelAsync(string id, CancellationToken cancellationToken = default)
     {
-        var result = await _store.CancelAsync(id, _time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        var result = await _store.CancelAsync(id, Now().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         if (result == CancelResult.Cancelled && _running.TryGetValue(id, out var running))
         {
             running.Cancel(RunEnd.Cancelled);
@@ -141,6 +142,7 @@ internal sealed partial class TaskEngine : BackgroundService
                 {
                     if (!startedUp)
                     {
+                        await AlignClockAsync(token).ConfigureAwait(false);
                         var reclaimed = await _store.ReclaimAtStartupAsync(token).ConfigureAwait(false);
                         if (reclaimed > 0)
                         {
@@ -166,14 +168,46 @@ internal sealed partial class TaskEngine : BackgroundService
     }
 
     /// <summary>
+    /// The time leases, schedules and records are written in: the shared store's clock where replicas share one
+    /// (<see cref="ITaskStore.ClockAsync"/>), as last measured, else this replica's. A replica whose clock ran minutes ahead
+    /// read every lease the others wrote as run out and took their running tasks; one behind took a dead replica's late.
+    /// </summary>
+    private DateTimeOffset Now() => _time.GetUtcNow() + _clockOffset;
+
+    /// <summary>
+    /// Measures this replica's clock against the shared store's (half the round trip is the error), at start-up and with
+    /// each maintenance; a difference of a second or more is logged whenever it changes by that much.
+    /// </summary>
+    private async Task AlignClockAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.FollowStoreClock)
+        {
+            return;
+        }
+        var sent = _time.GetTimestamp();
+        if (await _store.ClockAsync(cancellationToken).ConfigureAwait(false) is not { } shared)
+        {
+            return;
+        }
+        var offset = shared + _time.GetElapsedTime(sent) / 2 - _time.GetUtcNow();
+        if (Math.Abs(offset.TotalSeconds) >= 1 && Math.Abs((offset - _clockOffset).TotalSeconds) >= 1)
+        {
+            LogClockOffset(_logger, offset.TotalSeconds);
+        }
+        _clockOffset = offset;
+    }
+
+    /// <summary>
     /// Maintenance when due (expired leases, retention), then leases due tasks while workers are
     /// free; returns the attempts started (tests await them).
     /// </summary>
     internal async Task<IReadOnlyList<Task>> StartDueAsync(CancellationToken cancellationToken = default)
     {
-        var now = _time.GetUtcNow();
+        var now = Now();
         if (now >= _nextMaintenance)
         {
+            await AlignClockAsync(cancellationToken).ConfigureAwait(false);
+            now = Now();
             _nextMaintenance = now + MaintenanceInterval;
             var expired = await _store.ReclaimExpiredAsync(now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
             if (expired > 0)
@@ -199,7 +233,7 @@ internal sealed partial class TaskEngine : BackgroundService
             {
                 var saturated = _running.Values.GroupBy(r => r.Task.Host, StringComparer.Ordinal)
                     .Where(g => g.Count() >= _options.PerHostLimit).Select(g => g.Key).Concat(filtered).Distinct(StringComparer.Ordinal).ToList();
-                var leaseNow = _time.GetUtcNow();
+                var leaseNow = Now();
                 var task = await _store.LeaseAsync(Owner, leaseNow.ToUnixTimeMilliseconds(), (leaseNow + _options.Lease).ToUnixTimeMilliseconds(), saturated, cancellationToken).ConfigureAwait(false);
                 if (task is null)
                 {
@@ -330,7 +364,7 @@ internal sealed partial class TaskEngine : BackgroundService
             }
             return true;
         }
-        var now = _time.GetUtcNow();
+        var now = Now();
         if (!outcome.Succeeded && outcome.Transient && task.Attempts < task.MaxAttempts && handler is not null)
         {
             var delay = handler.Retry.Delay(task.Attempts, Random.Shared);
@@ -362,7 +396,7 @@ internal sealed partial class TaskEngine : BackgroundService
     private async Task RenewAsync(RunningTask running, CancellationToken cancellationToken)
     {
         var every = _options.Lease / 3;
-        var heldUntil = _time.GetUtcNow() + _options.Lease;
+        var heldUntil = Now() + _options.Lease;
         var wait = every;
         while (true)
         {
@@ -374,7 +408,7 @@ internal sealed partial class TaskEngine : BackgroundService
             {
                 return;
             }
-            var now = _time.GetUtcNow();
+            var now = Now();
             bool renewed;
             try
             {
@@ -458,6 +492,9 @@ internal sealed partial class TaskEngine : BackgroundService
     private static partial void LogTaskError(ILogger logger, string taskId, string kind, Exception exception);
 
 
+
+    [LoggerMessage(EventId = LogEvents.ClockOffset, Level = LogLevel.Warning, Message = "This replica's clock is {OffsetSeconds:0.0} s off the control database's (a positive figure: behind it); task leases and schedules follow the database's clock")]
+    private static partial void LogClockOffset(ILogger logger, double offsetSeconds);
 
     [LoggerMessage(EventId = LogEvents.CompletionLost, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind}): its result could not be written while the lease lasted; the task runs again")]
     private static partial void LogCompletionLost(ILogger logger, string taskId, string kind);

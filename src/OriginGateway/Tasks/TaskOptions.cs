@@ -8,6 +8,13 @@ public sealed class TaskOptions : ISettingsSection<TaskOptions>
     /// <inheritdoc/>
     public static void BindSection(IConfiguration section, TaskOptions target) => section.Bind(target);
 
+    /// <summary>
+    /// Whether leases and schedules follow the shared control database's clock (<see cref="ITaskStore.ClockAsync"/>) rather
+    /// than this replica's. Always on in the gateway (not a setting); off only where a test drives the engine on a clock of
+    /// its own.
+    /// </summary>
+    internal bool FollowStoreClock { get; set; } = true;
+
     /// <summary>Task fills running at once on this replica. Default 4.</summary>
     public int Workers { get; set; } = 4;
 

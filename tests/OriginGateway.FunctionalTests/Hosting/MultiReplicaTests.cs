@@ -74,7 +74,10 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
     ]);
 
     /// <summary>One more replica of the set (its own data directory and ports).</summary>
-    public Task<GatewayProcess> StartReplicaAsync(params string[] extra) => GatewayProcess.StartAsync(
+    public Task<GatewayProcess> StartReplicaAsync(params string[] extra) => StartReplicaAsync(null, extra);
+
+    /// <summary>One more replica of the set, with more environment variables for its process.</summary>
+    public Task<GatewayProcess> StartReplicaAsync(IReadOnlyDictionary<string, string>? variables, params string[] extra) => GatewayProcess.StartAsync(
     [
         "--Database:Provider=Postgres",
         $"--Database:ConnectionString={_database}",
@@ -90,7 +93,7 @@ public sealed class ReplicaSet : IAsyncLifetime, IAsyncDisposable
         "--Tasks:PollInterval=00:00:00.200",
         .. _settings,
         .. extra,
-    ]);
+    ], variables: variables);
 
     public async Task DisposeAsync() => await _servers.DisposeAsync();
 }
@@ -293,6 +296,43 @@ public sealed class MultiReplicaTests(ReplicaSet set, ITestOutputHelper output) 
             using var get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, $"k/{i}.bin"));
             Assert.Equal(Convert.ToHexString(SHA256.HashData(big)), Convert.ToHexString(SHA256.HashData(await get.Content.ReadAsByteArrayAsync())));
         }
+    }
+
+    /// <summary>
+    /// A replica whose clock runs two minutes ahead (libfaketime preloaded into it, as an unsynchronised host runs) read
+    /// every lease the others wrote by their clocks as run out, and took their running tasks: each was fetched from its
+    /// origin twice and counted two attempts. Leases now follow the control database's clock: a task one replica runs is
+    /// left to it, fetched once, and the skewed replica says in its log how far off its clock is.
+    /// </summary>
+    [Fact]
+    public async Task AReplicaWhoseClockRunsAhead_LeavesTheTaskAnotherReplicaRuns_ItIsFetchedOnce()
+    {
+        var faketime = ExternalTool.RequireAt("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "faketime");
+        var body = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+        // About 12 s of body: the task is still running when the skewed replica has started and polled many times.
+        set.Slow.ServeSlowly("/ahead/slow.bin", body, 256 * 1024, TimeSpan.FromMilliseconds(250));
+        var id = (await new FetchTaskClient(set.A).SubmitAsync(new { Url = $"http://{set.Slow.Host}/ahead/slow.bin", Key = "ahead/slow.bin" })).TaskId;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (set.Slow.Count("/ahead/slow.bin") == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(1, set.Slow.Count("/ahead/slow.bin"));
+
+        await using var ahead = await set.StartReplicaAsync(new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = faketime,
+            ["FAKETIME"] = "+2m",
+            ["DONT_FAKE_MONOTONIC"] = "1",
+        });
+        var done = await new FetchTaskClient(set.B).WaitAsync(id);
+
+        Assert.Equal("TASK_SUCCESS", done.State);
+        Assert.Equal(1, set.Slow.Count("/ahead/slow.bin"));
+        Assert.Equal(1, done.Data.GetProperty("attempts").GetInt32());
+        Assert.Contains("clock is -1", ahead.Output, StringComparison.Ordinal);
+        using var get = await set.B.Client.GetAsync(new Uri(set.B.DataUrl, "ahead/slow.bin"));
+        Assert.Equal(SHA256.HashData(body), SHA256.HashData(await get.Content.ReadAsByteArrayAsync()));
     }
 
     [Fact]

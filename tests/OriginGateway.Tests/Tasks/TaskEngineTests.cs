@@ -60,8 +60,13 @@ public abstract class TaskEngineTests : IDisposable
 
     private static readonly Func<TaskRun, CancellationToken, Task<TaskOutcome>> Succeeds = Returns(TaskOutcome.Success(5, "etag"));
 
-    private TaskEngine Engine(TaskOptions? options, params ITaskHandler[] handlers) =>
-        new(_store, handlers, options ?? new TaskOptions(), _time, NullLogger<TaskEngine>.Instance);
+    /// <summary>An engine on the test's clock: it does not follow PostgreSQL's (the tests move time themselves).</summary>
+    private TaskEngine Engine(TaskOptions? options, params ITaskHandler[] handlers)
+    {
+        options ??= new TaskOptions();
+        options.FollowStoreClock = false;
+        return new(_store, handlers, options, _time, NullLogger<TaskEngine>.Instance);
+    }
 
     private static NewTask Queued(string kind = "test", int priority = 0, string host = "origin.example", string key = "k", string? dedup = null) =>
         new(kind, "bucket-1250000000", key, host, priority, "{}", DedupKey: dedup);
