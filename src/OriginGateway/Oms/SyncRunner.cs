@@ -39,8 +39,11 @@ internal sealed partial class SyncRunner(
     /// <summary>This replica's name as a task owner (the task engine's lease owner).</summary>
     public string Owner => engine.Owner;
 
+    /// <summary>Now, as holds, passes and task records are written: in the task engine's clock (the control database's).</summary>
+    public long Now() => engine.Now().ToUnixTimeMilliseconds();
+
     /// <summary>Until when a hold taken or renewed now lasts.</summary>
-    public long OwnedUntil() => (time.GetUtcNow() + engine.Lease).ToUnixTimeMilliseconds();
+    public long OwnedUntil() => (engine.Now() + engine.Lease).ToUnixTimeMilliseconds();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,6 +51,9 @@ internal sealed partial class SyncRunner(
         {
             // A gateway started while the database was away: its schema may not even exist yet.
             await startup.WhenOpen.WaitAsync(stoppingToken).ConfigureAwait(false);
+            // Holds are written and read in the engine's clock: not before it is measured against the database's, else a
+            // replica whose clock is ahead would take the others' holds for run out.
+            await engine.ClockAligned.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -87,7 +93,7 @@ internal sealed partial class SyncRunner(
             }
             foreach (var task in await repository.SynchronizingAsync(owned, Owner, cancellationToken).ConfigureAwait(false))
             {
-                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var now = Now();
                 if (running.ContainsKey(task.Id) || keys.Get(task.Id) is not { } credentials || (task.LastPassTime is { } last && now - last < task.SyncInterval * 1000L))
                 {
                     continue;
@@ -137,7 +143,7 @@ internal sealed partial class SyncRunner(
     internal async Task HoldAsync(CancellationToken cancellationToken)
     {
         await repository.RenewAsync(Owner, OwnedUntil(), cancellationToken).ConfigureAwait(false);
-        await repository.StopOrphanedAsync(time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        await repository.StopOrphanedAsync(Now(), cancellationToken).ConfigureAwait(false);
         var held = keys.Owned;
         if (held.Count > 0)
         {
@@ -201,7 +207,7 @@ internal sealed partial class SyncRunner(
             LogPassFailed(logger, task.Id, e.GetType().Name);
         }
         metrics.SyncPass(failed: error is not null);
-        await repository.PassDoneAsync(task.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), listed, skipped, error, cancellationToken).ConfigureAwait(false);
+        await repository.PassDoneAsync(task.Id, Now(), listed, skipped, error, cancellationToken).ConfigureAwait(false);
         return queued;
     }
 

@@ -104,8 +104,8 @@ internal sealed class SyncTaskEndpoint(
             MetadataMigration = body.TryGetProperty("enable_metadata_migration", out var m) && m.ValueKind == JsonValueKind.True,
             SyncInterval = (int)interval,
             Status = "SYNCHRONIZING",
-            CreateTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            LastStartTime = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreateTime = runner.Now(),
+            LastStartTime = runner.Now(),
         };
         if (!await repository.InsertAsync(task, options.MaxTasksPerProject, runner.Owner, runner.OwnedUntil(), context.RequestAborted).ConfigureAwait(false))
         {
@@ -138,7 +138,7 @@ internal sealed class SyncTaskEndpoint(
             return;
         }
         // Started once: two replicas asked at the same moment cannot both own it.
-        if (!await repository.TryStartAsync(task.Id, runner.Owner, runner.OwnedUntil(), time.GetUtcNow().ToUnixTimeMilliseconds(), context.RequestAborted).ConfigureAwait(false))
+        if (!await repository.TryStartAsync(task.Id, runner.Owner, runner.OwnedUntil(), runner.Now(), context.RequestAborted).ConfigureAwait(false))
         {
             await ErrorAsync(context, 400, "OMS.0005", "The sync task is already synchronizing.").ConfigureAwait(false);
             return;

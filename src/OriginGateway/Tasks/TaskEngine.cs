@@ -33,6 +33,7 @@ internal sealed partial class TaskEngine : BackgroundService
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
     private TimeSpan _clockOffset;
+    private readonly TaskCompletionSource _clockAligned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger,
         GatewayMetrics? metrics = null, IEnumerable<ITaskLeaseFilter>? filters = null, Lifecycle.StartupGate? startup = null)
@@ -168,11 +169,15 @@ internal sealed partial class TaskEngine : BackgroundService
     }
 
     /// <summary>
-    /// The time leases, schedules and records are written in: the shared store's clock where replicas share one
-    /// (<see cref="ITaskStore.ClockAsync"/>), as last measured, else this replica's. A replica whose clock ran minutes ahead
-    /// read every lease the others wrote as run out and took their running tasks; one behind took a dead replica's late.
+    /// The time leases, schedules and records are written in — the engine's and the sync tasks' holds: the shared store's
+    /// clock where replicas share one (<see cref="ITaskStore.ClockAsync"/>), as last measured, else this replica's. A replica
+    /// whose clock ran minutes ahead read every lease and hold the others wrote as run out (it took their running tasks and
+    /// stopped their sync tasks); one behind took a dead replica's late.
     /// </summary>
-    private DateTimeOffset Now() => _time.GetUtcNow() + _clockOffset;
+    internal DateTimeOffset Now() => _time.GetUtcNow() + _clockOffset;
+
+    /// <summary>Completes once <see cref="Now"/> is measured against the shared store (at once where there is none to follow).</summary>
+    internal Task ClockAligned => _clockAligned.Task;
 
     /// <summary>
     /// Measures this replica's clock against the shared store's (half the round trip is the error), at start-up and with
@@ -180,21 +185,20 @@ internal sealed partial class TaskEngine : BackgroundService
     /// </summary>
     private async Task AlignClockAsync(CancellationToken cancellationToken)
     {
-        if (!_options.FollowStoreClock)
+        if (_options.FollowStoreClock)
         {
-            return;
+            var sent = _time.GetTimestamp();
+            if (await _store.ClockAsync(cancellationToken).ConfigureAwait(false) is { } shared)
+            {
+                var offset = shared + _time.GetElapsedTime(sent) / 2 - _time.GetUtcNow();
+                if (Math.Abs(offset.TotalSeconds) >= 1 && Math.Abs((offset - _clockOffset).TotalSeconds) >= 1)
+                {
+                    LogClockOffset(_logger, offset.TotalSeconds);
+                }
+                _clockOffset = offset;
+            }
         }
-        var sent = _time.GetTimestamp();
-        if (await _store.ClockAsync(cancellationToken).ConfigureAwait(false) is not { } shared)
-        {
-            return;
-        }
-        var offset = shared + _time.GetElapsedTime(sent) / 2 - _time.GetUtcNow();
-        if (Math.Abs(offset.TotalSeconds) >= 1 && Math.Abs((offset - _clockOffset).TotalSeconds) >= 1)
-        {
-            LogClockOffset(_logger, offset.TotalSeconds);
-        }
-        _clockOffset = offset;
+        _clockAligned.TrySetResult();
     }
 
     /// <summary>

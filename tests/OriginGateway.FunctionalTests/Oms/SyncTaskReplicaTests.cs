@@ -45,8 +45,15 @@ public sealed class SyncTaskReplicaTests
         var id = created.GetProperty("id").GetString()!;
         await WaitAsync(set.B, id, t => t.GetProperty("object_synchronized_num").GetInt64() == 1);
 
-        // Scaling out: a third replica starts. A's task is not stopped by it, and A's passes go on.
-        await using var c = await set.StartReplicaAsync();
+        // Scaling out: a third replica starts, on a host whose clock runs two minutes ahead (libfaketime preloaded). A's task
+        // is not stopped by it — it once read A's hold, written by A's clock, as run out and stopped the task — and A's
+        // passes go on.
+        await using var c = await set.StartReplicaAsync(new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = ExternalTool.RequireAt("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "faketime"),
+            ["FAKETIME"] = "+2m",
+            ["DONT_FAKE_MONOTONIC"] = "1",
+        });
         var seen = await WaitAsync(c, id, _ => true);
         Assert.Equal("SYNCHRONIZING", seen.GetProperty("status").GetString());
         await set.S3.PutAsync(ReplicaSet.S3Bucket, prefix + "two.bin", RandomNumberGenerator.GetBytes(5_000));
