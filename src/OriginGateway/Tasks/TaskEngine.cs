@@ -32,7 +32,7 @@ internal sealed partial class TaskEngine : BackgroundService
     private int _progressWriting;
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextMaintenance = DateTimeOffset.MinValue;
-    private TimeSpan _clockOffset;
+    private long _clockOffsetTicks;
     private readonly TaskCompletionSource _clockAligned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskEngine(ITaskStore store, IEnumerable<ITaskHandler> handlers, TaskOptions options, TimeProvider time, ILogger<TaskEngine> logger,
@@ -143,7 +143,6 @@ internal sealed partial class TaskEngine : BackgroundService
                 {
                     if (!startedUp)
                     {
-                        await AlignClockAsync(token).ConfigureAwait(false);
                         var reclaimed = await _store.ReclaimAtStartupAsync(token).ConfigureAwait(false);
                         if (reclaimed > 0)
                         {
@@ -174,14 +173,14 @@ internal sealed partial class TaskEngine : BackgroundService
     /// whose clock ran minutes ahead read every lease and hold the others wrote as run out (it took their running tasks and
     /// stopped their sync tasks); one behind took a dead replica's late.
     /// </summary>
-    internal DateTimeOffset Now() => _time.GetUtcNow() + _clockOffset;
+    internal DateTimeOffset Now() => _time.GetUtcNow().AddTicks(Volatile.Read(ref _clockOffsetTicks));
 
     /// <summary>Completes once <see cref="Now"/> is measured against the shared store (at once where there is none to follow).</summary>
     internal Task ClockAligned => _clockAligned.Task;
 
     /// <summary>
-    /// Measures this replica's clock against the shared store's (half the round trip is the error), at start-up and with
-    /// each maintenance; a difference of a second or more is logged whenever it changes by that much.
+    /// Measures this replica's clock against the shared store's (half the round trip is the error) with each maintenance,
+    /// the first before the first lease; a difference of a second or more is logged whenever it changes by that much.
     /// </summary>
     private async Task AlignClockAsync(CancellationToken cancellationToken)
     {
@@ -191,11 +190,11 @@ internal sealed partial class TaskEngine : BackgroundService
             if (await _store.ClockAsync(cancellationToken).ConfigureAwait(false) is { } shared)
             {
                 var offset = shared + _time.GetElapsedTime(sent) / 2 - _time.GetUtcNow();
-                if (Math.Abs(offset.TotalSeconds) >= 1 && Math.Abs((offset - _clockOffset).TotalSeconds) >= 1)
+                if (Math.Abs(offset.TotalSeconds) >= 1 && Math.Abs((offset - TimeSpan.FromTicks(Volatile.Read(ref _clockOffsetTicks))).TotalSeconds) >= 1)
                 {
                     LogClockOffset(_logger, offset.TotalSeconds);
                 }
-                _clockOffset = offset;
+                Volatile.Write(ref _clockOffsetTicks, offset.Ticks);
             }
         }
         _clockAligned.TrySetResult();
