@@ -88,6 +88,7 @@ internal sealed class SyncTaskEndpoint(
             await ErrorAsync(context, problem!.Value.Status, problem.Value.Code, problem.Value.Message).ConfigureAwait(false);
             return;
         }
+        var created = runner.Now();
         var task = new SyncTask
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -104,8 +105,8 @@ internal sealed class SyncTaskEndpoint(
             MetadataMigration = body.TryGetProperty("enable_metadata_migration", out var m) && m.ValueKind == JsonValueKind.True,
             SyncInterval = (int)interval,
             Status = "SYNCHRONIZING",
-            CreateTime = runner.Now(),
-            LastStartTime = runner.Now(),
+            CreateTime = created,
+            LastStartTime = created,
         };
         if (!await repository.InsertAsync(task, options.MaxTasksPerProject, runner.Owner, runner.OwnedUntil(), context.RequestAborted).ConfigureAwait(false))
         {
