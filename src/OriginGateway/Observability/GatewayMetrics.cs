@@ -78,6 +78,20 @@ internal sealed class GatewayMetrics
         _tasks = factory.CreateGauge("origin_gateway_tasks", "Tasks in the control database by kind and state.", "kind", "state");
         _hotCacheBytes = factory.CreateGauge("origin_gateway_hot_cache_bytes", "Bytes of small objects' bodies the hot-object cache keeps in memory (bounded by HotObjects:CacheSize).");
         _hotCacheObjects = factory.CreateGauge("origin_gateway_hot_cache_objects", "Bodies the hot-object cache keeps in memory.");
+
+        // The series an alert counts the increase of are exported at 0 from the start (samples/prometheus/alerts.yml):
+        // a counter whose series first appears at 1 shows Prometheus no increase, so the first event would go unseen.
+        foreach (var outcome in (ReadOnlySpan<string>)["taken", "held", "unanswered", "local"])
+        {
+            _fillClaims.WithLabels(outcome);
+        }
+        foreach (var outcome in (ReadOnlySpan<string>)["delivered", "retry", "failed"])
+        {
+            _callbacks.WithLabels(outcome);
+        }
+        _syncPasses.WithLabels("completed");
+        _syncPasses.WithLabels("failed");
+        _commitsRejected.WithLabels("StoreFailed");
     }
 
     /// <summary>The registry <c>/metrics</c> serves (the gateway's own metrics and the framework meters).</summary>

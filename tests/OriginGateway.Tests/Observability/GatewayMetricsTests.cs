@@ -59,6 +59,46 @@ public sealed class GatewayMetricsTests
         Assert.DoesNotContain("key=", text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A counter whose series first appears at 1 shows Prometheus no increase: the series the sample alerts count
+    /// (samples/prometheus/alerts.yml) are there at 0 before their first event, and count it from there.
+    /// </summary>
+    [Fact]
+    public async Task TheSeriesAlertsCount_AreExportedAtZero_BeforeTheirFirstEvent()
+    {
+        var metrics = new GatewayMetrics();
+
+        var text = await ScrapeAsync(metrics);
+
+        foreach (var series in new[]
+        {
+            "origin_gateway_commits_rejected_total{reason=\"StoreFailed\"} 0",
+            "origin_gateway_fill_claims_total{outcome=\"taken\"} 0",
+            "origin_gateway_fill_claims_total{outcome=\"held\"} 0",
+            "origin_gateway_fill_claims_total{outcome=\"unanswered\"} 0",
+            "origin_gateway_fill_claims_total{outcome=\"local\"} 0",
+            "origin_gateway_callbacks_total{outcome=\"delivered\"} 0",
+            "origin_gateway_callbacks_total{outcome=\"retry\"} 0",
+            "origin_gateway_callbacks_total{outcome=\"failed\"} 0",
+            "origin_gateway_sync_passes_total{outcome=\"completed\"} 0",
+            "origin_gateway_sync_passes_total{outcome=\"failed\"} 0",
+            "origin_gateway_egress_denials_total 0",
+        })
+        {
+            Assert.Contains(series + "\n", text, StringComparison.Ordinal);
+        }
+
+        metrics.CommitRejected("StoreFailed");
+        metrics.FillClaim("local");
+        metrics.Callback("failed");
+        metrics.SyncPass(failed: true);
+        text = await ScrapeAsync(metrics);
+        Assert.Contains("origin_gateway_commits_rejected_total{reason=\"StoreFailed\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_fill_claims_total{outcome=\"local\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_callbacks_total{outcome=\"failed\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("origin_gateway_sync_passes_total{outcome=\"failed\"} 1\n", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Totals_AreWhatTheAdminPageShows()
     {
