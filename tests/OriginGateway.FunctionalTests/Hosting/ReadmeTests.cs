@@ -38,8 +38,9 @@ public sealed class ReadmeTests(ReadmeCopy copy) : IClassFixture<ReadmeCopy>
         ["docker"] = "no Docker engine runs on the build machines; DockerfileTests runs the Dockerfile's publish and starts its output as the image does",
     };
 
+    /// <summary>Blocks run here, and "alerts", which <c>Observability/AlertRulesTests</c> runs.</summary>
     private static readonly string[] Run =
-        ["serve", "try-it", "cos-sdk", "curl", "s3-clients", "vod-sdk", "cli", "cli-serve", "wiremock-serve", "walkthrough", "replicas-serve", "replicas"];
+        ["serve", "try-it", "cos-sdk", "curl", "s3-clients", "vod-sdk", "cli", "cli-serve", "wiremock-serve", "walkthrough", "replicas-serve", "replicas", "alerts"];
 
     [Fact]
     public void EveryCommandBlock_IsNamed_AndEitherRunHere_OrSaysWhyNot()
