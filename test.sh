@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 # several connections; faketime runs the SDKs of a machine whose clock is wrong (ClockSkewTests); pgbouncer pools the control database in transaction mode; nginx is a real
 # origin (its own Range, If-Match and ETag answers) for the resumed-body tests; clang and
 # zlib1g-dev are what .NET's native compiler links with (the second pass below).
-APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 util-linux awscli python3-boto3 python3-boto rclone s3cmd restic duplicity git-annex s3fs pgbackrest s3backer aria2 pgbouncer nginx faketime clang zlib1g-dev)
+APT_PACKAGES=(prometheus chromium postgresql redis-server iproute2 util-linux awscli python3-boto3 python3-boto rclone s3cmd restic duplicity git-annex s3fs pgbackrest s3backer docker-registry skopeo umoci aria2 pgbouncer nginx faketime clang zlib1g-dev)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 missing=()
