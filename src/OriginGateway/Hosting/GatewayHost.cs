@@ -104,6 +104,10 @@ internal static partial class GatewayHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Header values go out as the UTF-8 they came in as (Kestrel decodes requests' as UTF-8; the origin client
+            // decodes origins' so too): a stored Content-Disposition with a Chinese file name, an x-cos-meta-* value or an
+            // origin's header that is not ASCII is served byte for byte, where ASCII-only responses failed every read.
+            kestrel.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.UTF8;
             // Kestrel:Limits:* (header size and count, header and keep-alive timeouts, connections) as
             // ASP.NET Core documents them; the body limit is the gateway's own Limits:MaxPutSize.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);

@@ -66,5 +66,9 @@ internal sealed class OriginHttpClient : IDisposable
         MaxResponseHeadersLength = 64,
         ActivityHeadersPropagator = null,
         EnableMultipleHttp2Connections = true,
+        // Header values that are not ASCII travel as UTF-8 both ways, as the front door reads and writes them: an origin's
+        // raw UTF-8 file name is stored and served byte for byte, and a client's header forwarded to an origin goes as sent.
+        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
     };
 }
