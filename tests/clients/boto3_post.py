@@ -125,6 +125,10 @@ for version in ["s3v4", "s3"]:
     out["bad_tag"] = post(form["url"], form["fields"], "r", content)
     form = s3.generate_presigned_post(bucket, base + "refused.txt", Fields={"tagging": "<Tagging>"}, Conditions=[{"tagging": "<Tagging>"}], ExpiresIn=300)
     out["bad_tagging_xml"] = post(form["url"], form["fields"], "r", content)
+    # More user metadata than S3's 2 KB.
+    big = "m" * 2100
+    form = s3.generate_presigned_post(bucket, base + "refused.txt", Fields={"x-amz-meta-big": big}, Conditions=[{"x-amz-meta-big": big}], ExpiresIn=300)
+    out["metadata_too_large"] = post(form["url"], form["fields"], "r", content)
     out["refused_object"] = stored(s3, base + "refused.txt")
 
     # Refusals: nothing stored, and an object already there stays as it was.

@@ -193,6 +193,11 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
             return;
         }
         var stored = ObjectWriteHandler.StoredHeadersOf(headers);
+        if (ObjectWriteHandler.TooMuchMetadata(stored))
+        {
+            await upload.ErrorAsync(400, ObjectWriteHandler.MetadataTooLarge, ObjectWriteHandler.MetadataTooLargeMessage).ConfigureAwait(false);
+            return;
+        }
         stored.AddRange(checksums.Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)));
         var maxLength = Math.Min(limits.MaxPutSize, policy?.MaxLength ?? long.MaxValue);
         var write = new ObjectWrite(ContentTypes.For(fields.GetValueOrDefault("content-type"), key), stored, null, null, maxLength,

@@ -25,11 +25,16 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
+        var headers = RequestHeaders(httpRequest);
+        if (TooMuchMetadata(headers))
+        {
+            await request.ErrorAsync(400, MetadataTooLarge, MetadataTooLargeMessage).ConfigureAwait(false);
+            return;
+        }
         if (await WriteConditions.CheckAsync(request).ConfigureAwait(false) is not (true, var condition))
         {
             return;
         }
-        var headers = RequestHeaders(httpRequest);
         // An S3 checksum sent as a header or as a trailer is verified as the body is read (S3RequestBody) and kept, for
         // GET and HEAD with x-amz-checksum-mode: ENABLED (a trailer's joins the headers at the commit: ReceiveAsync).
         if (request.Auth.Dialect == AuthDialect.S3)
@@ -190,6 +195,34 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         return new ObjectAttributes(acl, grants, tags);
     }
 
+    /// <summary>The code of a write whose user metadata is over <see cref="MaxUserMetadataBytes"/> (S3's and COS's).</summary>
+    internal const string MetadataTooLarge = "MetadataTooLarge";
+
+    internal const string MetadataTooLargeMessage = "Your metadata headers exceed the maximum allowed metadata size.";
+
+    /// <summary>
+    /// S3's and COS's bound on an object's user metadata: 2 KB, the UTF-8 bytes of every <c>x-cos-meta-*</c> (or
+    /// <c>x-amz-meta-*</c>) name after its prefix and of its value. A larger set is refused before anything is stored: every
+    /// read would carry it, past what proxies and clients take in a response's headers.
+    /// </summary>
+    internal const int MaxUserMetadataBytes = 2048;
+
+    /// <summary>Whether headers to store hold more user metadata than <see cref="MaxUserMetadataBytes"/>.</summary>
+    internal static bool TooMuchMetadata(IReadOnlyList<KeyValuePair<string, string>> stored)
+    {
+        var bytes = 0;
+        foreach (var (name, value) in stored)
+        {
+            if (name.StartsWith(UserMetadataPrefix, StringComparison.Ordinal))
+            {
+                bytes += System.Text.Encoding.UTF8.GetByteCount(name) - UserMetadataPrefix.Length + System.Text.Encoding.UTF8.GetByteCount(value);
+            }
+        }
+        return bytes > MaxUserMetadataBytes;
+    }
+
+    private const string UserMetadataPrefix = "x-cos-meta-";
+
     /// <summary>The headers a PUT (or a copy with the Replaced directive) stores, from the request.</summary>
     internal static List<KeyValuePair<string, string>> RequestHeaders(HttpRequest httpRequest) => StoredHeadersOf(httpRequest.Headers);
 
@@ -201,7 +234,7 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
         {
             var lower = name.ToLowerInvariant();
             // An empty value is no value (the COS SDK sends an empty Cache-Control when it has none).
-            if ((Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith("x-cos-meta-", StringComparison.Ordinal)) && value.ToString() is { Length: > 0 } text)
+            if ((Array.IndexOf(StoredHeaders, lower) >= 0 || lower.StartsWith(UserMetadataPrefix, StringComparison.Ordinal)) && value.ToString() is { Length: > 0 } text)
             {
                 headers.Add(new(lower, text));
             }
@@ -268,8 +301,14 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
                 return;
             }
-            var write = replace == true
-                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), RequestHeaders(context.Request), null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition)
+            var replacing = replace == true ? RequestHeaders(context.Request) : null;
+            if (replacing is not null && TooMuchMetadata(replacing))
+            {
+                await request.ErrorAsync(400, MetadataTooLarge, MetadataTooLargeMessage).ConfigureAwait(false);
+                return;
+            }
+            var write = replacing is not null
+                ? new ObjectWrite(ContentTypes.For(context.Request.ContentType, request.Key), replacing, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition)
                 : new ObjectWrite(entry.ContentType, entry.Headers, null, entry.Length, limits.MaxPutSize, Durable: true, Attributes: attributes, Condition: condition);
             var result = await CopyBodyAsync(request, request.Bucket.Store, request.Key, reader, 0, entry.Length, write).ConfigureAwait(false);
             if (WriteConditions.IsConditionFailure(result.Status))

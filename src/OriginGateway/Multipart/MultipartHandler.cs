@@ -51,8 +51,14 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             await request.ErrorAsync(400, code!, error!).ConfigureAwait(false);
             return;
         }
+        var headers = ObjectWriteHandler.RequestHeaders(httpRequest);
+        if (ObjectWriteHandler.TooMuchMetadata(headers))
+        {
+            await request.ErrorAsync(400, ObjectWriteHandler.MetadataTooLarge, ObjectWriteHandler.MetadataTooLargeMessage).ConfigureAwait(false);
+            return;
+        }
         var contentType = ContentTypes.For(httpRequest.ContentType, request.Key);
-        var upload = await Uploads(request.Bucket).InitiateAsync(request.Key, contentType, ObjectWriteHandler.RequestHeaders(httpRequest), attributes, request.Context.RequestAborted).ConfigureAwait(false);
+        var upload = await Uploads(request.Bucket).InitiateAsync(request.Key, contentType, headers, attributes, request.Context.RequestAborted).ConfigureAwait(false);
         LogInitiated(logger, request.Bucket.Name, upload.Id);
         await XmlAnswer.WriteAsync(request, new XElement("InitiateMultipartUploadResult",
             new XElement("Bucket", request.Bucket.Name),

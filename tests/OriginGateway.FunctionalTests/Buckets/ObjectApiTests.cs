@@ -86,6 +86,64 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(new DateTimeOffset(2037, 1, 1, 0, 0, 0, TimeSpan.Zero), get.Content.Headers.Expires);
     }
 
+    /// <summary>
+    /// User metadata is bounded as S3 and COS bound it: 2 KB of UTF-8 over every name (after <c>x-cos-meta-</c>) and value.
+    /// Exactly 2 KB is stored; one byte more is 400 <c>MetadataTooLarge</c> for a PUT, a copy that replaces the metadata and
+    /// a multipart initiation, and nothing is stored or changed. (Before, 20 KB of metadata was stored and came back on every
+    /// read, more than a proxy's or a Python client's response-header limits take.)
+    /// </summary>
+    [Fact]
+    public async Task UserMetadataOver2KB_IsMetadataTooLarge_ForPutsCopiesAndUploads_AndNothingIsStored()
+    {
+        // Names "a" and "b" (one byte each) and values of 1,000 and the rest bytes: `bytes` in all.
+        static void Metadata(HttpRequestMessage request, int bytes)
+        {
+            request.Headers.TryAddWithoutValidation("x-cos-meta-a", new string('v', 1000));
+            request.Headers.TryAddWithoutValidation("x-cos-meta-b", new string('w', bytes - 2 - 1000));
+        }
+        var key = Unique("meta-limit.bin");
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(key, "first"u8.ToArray(), "text/plain", r => Metadata(r, 2048))).StatusCode);
+        Assert.Equal(1000, (await Gateway.Client.GetAsync(Url(key))).Headers.GetValues("x-cos-meta-a").Single().Length);
+
+        async Task Refused(HttpResponseMessage answer)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            var error = XDocument.Parse(await answer.Content.ReadAsStringAsync()).Root!;
+            Assert.Equal("MetadataTooLarge", error.Element("Code")!.Value);
+            Assert.Equal("Your metadata headers exceed the maximum allowed metadata size.", error.Element("Message")!.Value);
+        }
+        await Refused(await PutAsync(key, "second"u8.ToArray(), "text/plain", r => Metadata(r, 2049)));
+        var copy = new HttpRequestMessage(HttpMethod.Put, Url(key));
+        copy.Headers.TryAddWithoutValidation("x-cos-copy-source", $"{Gateway.DataUrl.Authority}/{key}");
+        copy.Headers.TryAddWithoutValidation("x-cos-metadata-directive", "Replaced");
+        Metadata(copy, 2049);
+        await Refused(await Gateway.Client.SendAsync(copy.Sign()));
+        var initiate = new HttpRequestMessage(HttpMethod.Post, Url(key.Split('/')[0] + "/meta-upload.bin?uploads"));
+        Metadata(initiate, 2049);
+        await Refused(await Gateway.Client.SendAsync(initiate.Sign()));
+        // The name counts too, and a character is its UTF-8 bytes (sent as UTF-8, as curl and Go send it).
+        using (var utf8 = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8 }))
+        {
+            var names = new HttpRequestMessage(HttpMethod.Put, Url(Unique("meta-names.bin"))) { Content = CosSigner.Bytes("x"u8.ToArray(), "text/plain") };
+            names.Headers.TryAddWithoutValidation("x-cos-meta-" + new string('n', 1100), "v");
+            names.Headers.TryAddWithoutValidation("x-cos-meta-c", new string('é', 474));
+            await Refused(await utf8.SendAsync(names.Sign()));
+        }
+
+        // The AWS CLI's x-amz-meta-* are counted the same way, and it shows S3's code.
+        var aws = ExternalTool.RequireAt("/usr/bin/aws", "awscli");
+        var (exit, _, stderr) = await ExternalTool.RunAsync(aws, ["--endpoint-url", Gateway.DataUrl.ToString().TrimEnd('/'), "s3api", "put-object",
+            "--bucket", GatewayProcess.DefaultBucket, "--key", key, "--metadata", $"a={new string('v', 1000)},b={new string('w', 1047)}"], environment: GatewayProcess.AwsEnvironment());
+        Assert.NotEqual(0, exit);
+        Assert.Contains("(MetadataTooLarge)", stderr, StringComparison.Ordinal);
+
+        var kept = await Gateway.Client.GetAsync(Url(key));
+        Assert.Equal("first", await kept.Content.ReadAsStringAsync());
+        Assert.Equal(1046, kept.Headers.GetValues("x-cos-meta-b").Single().Length);
+        var uploads = await Gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url("?uploads&prefix=" + Uri.EscapeDataString(key.Split('/')[0] + "/meta-upload"))).Sign());
+        Assert.DoesNotContain("<Upload>", await uploads.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Put_WithWrongContentMd5_IsBadDigest_AndStoresNothing()
     {

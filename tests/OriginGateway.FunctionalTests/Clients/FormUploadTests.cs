@@ -75,6 +75,7 @@ public sealed class FormUploadTests : IAsyncLifetime
             Assert.Equal((400, "BadDigest"), (Status("bad_checksum"), Code(Body("bad_checksum"))));
             Assert.Equal((400, "InvalidTag"), (Status("bad_tag"), Code(Body("bad_tag"))));
             Assert.Equal((400, "MalformedXML"), (Status("bad_tagging_xml"), Code(Body("bad_tagging_xml"))));
+            Assert.Equal((400, "MetadataTooLarge"), (Status("metadata_too_large"), Code(Body("metadata_too_large"))));
             Assert.Equal("404", run.GetProperty("refused_object").GetProperty("error").GetString()); // HEAD: no body, so botocore names the status
 
             Assert.Equal((400, "EntityTooLarge"), (Status("too_large"), Code(Body("too_large"))));
