@@ -223,6 +223,10 @@ internal sealed partial class ProxyAction(
             }
             var headers = httpContext.Response.Headers;
             var requestId = headers[RequestIds.HeaderName];
+            if (proxyResponse is not null)
+            {
+                OriginResponseRules.DropUnsendableHeaders(proxyResponse);
+            }
             var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
             _response = proxyResponse;
             headers[RequestIds.HeaderName] = requestId;

@@ -8,9 +8,10 @@ namespace OriginGateway.FunctionalTests.Actions;
 /// <summary>
 /// Header values that are not ASCII — a Chinese file name in <c>Content-Disposition</c>, an accented metadata value, an
 /// origin's own header — are kept and served as the UTF-8 bytes they arrived as, by the object API and by every
-/// origin-pull action. (They used to be taken and stored, and then every read of the object failed with 500.)
+/// origin-pull action; an origin's header no client can be sent (a control character) is dropped, not the response.
+/// (They used to be taken and stored, and then every read of the object failed with 500.)
 /// </summary>
-public sealed class NonAsciiHeaderTests(OriginPullFixture fixture) : IClassFixture<OriginPullFixture>
+public sealed class HeaderValueTests(OriginPullFixture fixture) : IClassFixture<OriginPullFixture>
 {
     private const string FileName = "attachment; filename=\"报告 2026.pdf\"";
     private const string Note = "café — 中文";
@@ -132,5 +133,44 @@ public sealed class NonAsciiHeaderTests(OriginPullFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("Referer", "https://例子.example/页面");
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
         Assert.Equal("https://例子.example/页面", fixture.A.Hits("/" + followed).Single().Headers["Referer"]);
+    }
+
+    [Fact]
+    public async Task OriginHeaders_WithAControlCharacter_AreDropped_AndTheAnswerIsServedAndStored()
+    {
+        var body = "0123456789"u8.ToArray();
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/pl\u0001ain\r\nContent-Disposition: attachment; filename=\"a\u0001b.pdf\"\r\nX-Note: fine\r\nx-amz-meta-bad: x\u001by\r\nx-amz-meta-good: kept\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+        async Task Answer(NetworkStream stream)
+        {
+            await stream.WriteAsync(head);
+            await stream.WriteAsync(body);
+        }
+        var mirrored = Unique("raw/", "m.pdf");
+        var proxied = Unique("rawp/", "p.pdf");
+        fixture.Raw.On("/" + mirrored, Answer);
+        fixture.Raw.On("/" + proxied, Answer);
+
+        foreach (var (key, action) in new[] { (mirrored, "mirror"), (proxied, "proxy") })
+        {
+            foreach (var expected in new[] { action, "hit" })
+            {
+                if (expected == "hit")
+                {
+                    await fixture.WaitForHitAsync(key);
+                }
+                var answer = await Gateway.Client.GetAsync(new Uri(Gateway.DataUrl, key));
+                Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{action} ({expected}): {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+                Assert.Equal(expected, Header(answer, "x-origin-action"));
+                Assert.Equal(body, await answer.Content.ReadAsByteArrayAsync());
+                Assert.Equal("", Header(answer, "Content-Disposition"));
+                Assert.Equal("", Header(answer, "x-cos-meta-bad") + Header(answer, "x-amz-meta-bad"));
+                Assert.Equal("kept", expected == "proxy" ? Header(answer, "x-amz-meta-good") : Header(answer, "x-cos-meta-good"));
+                Assert.DoesNotContain("\u0001", answer.Content.Headers.ContentType?.ToString() ?? "", StringComparison.Ordinal);
+                if (expected == "proxy")
+                {
+                    Assert.Equal("fine", Header(answer, "X-Note"));
+                }
+            }
+        }
     }
 }
