@@ -193,9 +193,9 @@ internal sealed class FormUploadHandler(S3Authenticator s3, CosAuthenticator cos
             return;
         }
         var stored = ObjectWriteHandler.StoredHeadersOf(headers);
-        if (ObjectWriteHandler.TooMuchMetadata(stored))
+        if (ObjectWriteHandler.RefuseStoredHeaders(fields.GetValueOrDefault("content-type"), stored) is var (headerCode, headerError))
         {
-            await upload.ErrorAsync(400, ObjectWriteHandler.MetadataTooLarge, ObjectWriteHandler.MetadataTooLargeMessage).ConfigureAwait(false);
+            await upload.ErrorAsync(400, headerCode, headerError).ConfigureAwait(false);
             return;
         }
         stored.AddRange(checksums.Select(c => new KeyValuePair<string, string>(ContentChecksum.HeaderOf(c.Algorithm), c.Value)));

@@ -26,9 +26,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
             return;
         }
         var headers = RequestHeaders(httpRequest);
-        if (TooMuchMetadata(headers))
+        if (RefuseStoredHeaders(httpRequest.ContentType, headers) is var (refusal, why))
         {
-            await request.ErrorAsync(400, MetadataTooLarge, MetadataTooLargeMessage).ConfigureAwait(false);
+            await request.ErrorAsync(400, refusal, why).ConfigureAwait(false);
             return;
         }
         if (await WriteConditions.CheckAsync(request).ConfigureAwait(false) is not (true, var condition))
@@ -198,8 +198,6 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// <summary>The code of a write whose user metadata is over <see cref="MaxUserMetadataBytes"/> (S3's and COS's).</summary>
     internal const string MetadataTooLarge = "MetadataTooLarge";
 
-    internal const string MetadataTooLargeMessage = "Your metadata headers exceed the maximum allowed metadata size.";
-
     /// <summary>
     /// S3's and COS's bound on an object's user metadata: 2 KB, the UTF-8 bytes of every <c>x-cos-meta-*</c> (or
     /// <c>x-amz-meta-*</c>) name after its prefix and of its value. A larger set is refused before anything is stored: every
@@ -207,18 +205,30 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
     /// </summary>
     internal const int MaxUserMetadataBytes = 2048;
 
-    /// <summary>Whether headers to store hold more user metadata than <see cref="MaxUserMetadataBytes"/>.</summary>
-    internal static bool TooMuchMetadata(IReadOnlyList<KeyValuePair<string, string>> stored)
+    /// <summary>
+    /// Why a write's headers cannot be stored — a value no client could be sent back (a control character: stored, it
+    /// would fail every read of the object), or user metadata over <see cref="MaxUserMetadataBytes"/> — as the error's code
+    /// and message; null when they can.
+    /// </summary>
+    internal static (string Code, string Message)? RefuseStoredHeaders(string? contentType, IReadOnlyList<KeyValuePair<string, string>> stored)
     {
+        if (contentType is not null && !HeaderValues.IsSendable(contentType))
+        {
+            return ("InvalidArgument", "The value of content-type contains a control character.");
+        }
         var bytes = 0;
         foreach (var (name, value) in stored)
         {
+            if (!HeaderValues.IsSendable(value))
+            {
+                return ("InvalidArgument", $"The value of {name} contains a control character.");
+            }
             if (name.StartsWith(UserMetadataPrefix, StringComparison.Ordinal))
             {
                 bytes += System.Text.Encoding.UTF8.GetByteCount(name) - UserMetadataPrefix.Length + System.Text.Encoding.UTF8.GetByteCount(value);
             }
         }
-        return bytes > MaxUserMetadataBytes;
+        return bytes > MaxUserMetadataBytes ? (MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.") : null;
     }
 
     private const string UserMetadataPrefix = "x-cos-meta-";
@@ -302,9 +312,9 @@ internal sealed partial class ObjectWriteHandler(LimitsOptions limits, BucketReg
                 return;
             }
             var replacing = replace == true ? RequestHeaders(context.Request) : null;
-            if (replacing is not null && TooMuchMetadata(replacing))
+            if (replacing is not null && RefuseStoredHeaders(context.Request.ContentType, replacing) is var (refusal, why))
             {
-                await request.ErrorAsync(400, MetadataTooLarge, MetadataTooLargeMessage).ConfigureAwait(false);
+                await request.ErrorAsync(400, refusal, why).ConfigureAwait(false);
                 return;
             }
             var write = replacing is not null

@@ -52,9 +52,9 @@ internal sealed partial class MultipartHandler(ObjectWriteHandler writes, Limits
             return;
         }
         var headers = ObjectWriteHandler.RequestHeaders(httpRequest);
-        if (ObjectWriteHandler.TooMuchMetadata(headers))
+        if (ObjectWriteHandler.RefuseStoredHeaders(httpRequest.ContentType, headers) is var (refusal, why))
         {
-            await request.ErrorAsync(400, ObjectWriteHandler.MetadataTooLarge, ObjectWriteHandler.MetadataTooLargeMessage).ConfigureAwait(false);
+            await request.ErrorAsync(400, refusal, why).ConfigureAwait(false);
             return;
         }
         var contentType = ContentTypes.For(httpRequest.ContentType, request.Key);

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
+using OriginGateway.Protocol;
 using OriginGateway.Storage;
 
 namespace OriginGateway.Origins;
@@ -13,15 +13,6 @@ internal static class OriginResponseRules
 {
     private static readonly string[] KeptHeaders = ["Cache-Control", "Content-Disposition", "Content-Encoding", "Expires", "Content-Language"];
     private static readonly string[] MetaPrefixes = ["x-cos-meta-", "x-amz-meta-", "x-oss-meta-"];
-
-    // What no response header value may hold (Kestrel refuses it, and the whole response with it): a control character
-    // other than the horizontal tab. An origin's parser lets them through.
-    private static readonly SearchValues<char> Unsendable = SearchValues.Create(
-        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
-        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
-
-    /// <summary>Whether a header value can be sent to a client: no control character but the horizontal tab.</summary>
-    public static bool IsSendable(string value) => value.AsSpan().IndexOfAny(Unsendable) < 0;
 
     /// <summary>
     /// Removes the origin's headers a client could not be sent (a control character in a value), so that the rest of the
@@ -39,7 +30,7 @@ internal static class OriginResponseRules
             {
                 foreach (var value in values)
                 {
-                    if (!IsSendable(value))
+                    if (!HeaderValues.IsSendable(value))
                     {
                         (unsendable ??= []).Add(name);
                         break;
@@ -100,14 +91,14 @@ internal static class OriginResponseRules
 
     /// <summary>
     /// Headers stored with the object and sent to clients: the kept ones and every *-meta-* as x-cos-meta-*; a value no
-    /// client could be sent (<see cref="IsSendable"/>) is not kept — stored, it would fail every read of the object.
+    /// client could be sent (<see cref="HeaderValues.IsSendable"/>) is not kept — stored, it would fail every read of the object.
     /// </summary>
     public static List<KeyValuePair<string, string>> StoredHeaders(HttpResponseMessage response)
     {
         var stored = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
         {
-            if (!IsSendable(values.ToString()))
+            if (!HeaderValues.IsSendable(values.ToString()))
             {
                 continue;
             }
@@ -130,7 +121,7 @@ internal static class OriginResponseRules
     }
 
     public static string? ContentType(HttpResponseMessage response) =>
-        response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) && IsSendable(values.ToString()) ? values.ToString() : null;
+        response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) && HeaderValues.IsSendable(values.ToString()) ? values.ToString() : null;
 
     /// <summary>Gateway metadata for a pulled object: origin URL, origin ETag and Last-Modified, time of the pull.</summary>
     public static Dictionary<string, string> GatewayMetadata(HttpResponseMessage response, Uri url, DateTimeOffset pulledAt)
@@ -141,11 +132,11 @@ internal static class OriginResponseRules
             [CompactMetadata.PulledAt] = pulledAt.ToString("O", CultureInfo.InvariantCulture),
         };
         // Sent back to the origin later (If-Match of a pinned range, If-None-Match of a sync pass): only a value that can be.
-        if (response.Headers.NonValidated.TryGetValues("ETag", out var etag) && IsSendable(etag.ToString()))
+        if (response.Headers.NonValidated.TryGetValues("ETag", out var etag) && HeaderValues.IsSendable(etag.ToString()))
         {
             metadata[CompactMetadata.OriginETag] = etag.ToString();
         }
-        if (response.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var lastModified) && IsSendable(lastModified.ToString()))
+        if (response.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var lastModified) && HeaderValues.IsSendable(lastModified.ToString()))
         {
             metadata[CompactMetadata.OriginLastModified] = lastModified.ToString();
         }

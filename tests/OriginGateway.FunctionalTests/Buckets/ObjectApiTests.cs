@@ -90,10 +90,11 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
     /// User metadata is bounded as S3 and COS bound it: 2 KB of UTF-8 over every name (after <c>x-cos-meta-</c>) and value.
     /// Exactly 2 KB is stored; one byte more is 400 <c>MetadataTooLarge</c> for a PUT, a copy that replaces the metadata and
     /// a multipart initiation, and nothing is stored or changed. (Before, 20 KB of metadata was stored and came back on every
-    /// read, more than a proxy's or a Python client's response-header limits take.)
+    /// read, more than a proxy's or a Python client's response-header limits take.) A stored header's value with a control
+    /// character is 400 <c>InvalidArgument</c>: it used to be stored, and every read of the object then failed with 500.
     /// </summary>
     [Fact]
-    public async Task UserMetadataOver2KB_IsMetadataTooLarge_ForPutsCopiesAndUploads_AndNothingIsStored()
+    public async Task UserMetadataOver2KB_OrAValueWithAControlCharacter_IsRefused_ForPutsCopiesAndUploads_AndNothingIsStored()
     {
         // Names "a" and "b" (one byte each) and values of 1,000 and the rest bytes: `bytes` in all.
         static void Metadata(HttpRequestMessage request, int bytes)
@@ -136,6 +137,16 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
             "--bucket", GatewayProcess.DefaultBucket, "--key", key, "--metadata", $"a={new string('v', 1000)},b={new string('w', 1047)}"], environment: GatewayProcess.AwsEnvironment());
         Assert.NotEqual(0, exit);
         Assert.Contains("(MetadataTooLarge)", stderr, StringComparison.Ordinal);
+
+        // A value that could never be sent back (a control character) is refused too: stored, it failed every read.
+        foreach (var (header, value) in new[] { ("x-cos-meta-a", "x\u0001y"), ("Content-Disposition", "a\u007fb"), ("Cache-Control", "no\u001bcache") })
+        {
+            var control = await PutAsync(key, "third"u8.ToArray(), "text/plain", r => Assert.True(r.Headers.TryAddWithoutValidation(header, value) || r.Content!.Headers.TryAddWithoutValidation(header, value)));
+            Assert.Equal(HttpStatusCode.BadRequest, control.StatusCode);
+            var error = XDocument.Parse(await control.Content.ReadAsStringAsync()).Root!;
+            Assert.Equal("InvalidArgument", error.Element("Code")!.Value);
+            Assert.Equal($"The value of {header.ToLowerInvariant()} contains a control character.", error.Element("Message")!.Value);
+        }
 
         var kept = await Gateway.Client.GetAsync(Url(key));
         Assert.Equal("first", await kept.Content.ReadAsStringAsync());
