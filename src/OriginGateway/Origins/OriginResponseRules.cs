@@ -98,30 +98,34 @@ internal static class OriginResponseRules
         var stored = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
         {
-            if (!HeaderValues.IsSendable(values.ToString()))
-            {
-                continue;
-            }
             var lower = name.ToLowerInvariant();
             if (KeptHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                stored.Add(new(lower, values.ToString()));
+                Keep(lower, values.ToString());
                 continue;
             }
             foreach (var prefix in MetaPrefixes)
             {
                 if (lower.StartsWith(prefix, StringComparison.Ordinal) && lower.Length > prefix.Length)
                 {
-                    stored.Add(new("x-cos-meta-" + lower[prefix.Length..], values.ToString()));
+                    Keep("x-cos-meta-" + lower[prefix.Length..], values.ToString());
                     break;
                 }
             }
         }
         return stored;
+
+        void Keep(string name, string value)
+        {
+            if (HeaderValues.IsSendable(value))
+            {
+                stored.Add(new(name, value));
+            }
+        }
     }
 
     public static string? ContentType(HttpResponseMessage response) =>
-        response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) && HeaderValues.IsSendable(values.ToString()) ? values.ToString() : null;
+        response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) && values.ToString() is var value && HeaderValues.IsSendable(value) ? value : null;
 
     /// <summary>Gateway metadata for a pulled object: origin URL, origin ETag and Last-Modified, time of the pull.</summary>
     public static Dictionary<string, string> GatewayMetadata(HttpResponseMessage response, Uri url, DateTimeOffset pulledAt)

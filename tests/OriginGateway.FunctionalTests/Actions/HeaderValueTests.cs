@@ -28,6 +28,21 @@ public sealed class HeaderValueTests(OriginPullFixture fixture) : IClassFixture<
         ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
     });
 
+    /// <summary>Two new keys, one under the Mirror rule and one under the Proxy rule of the raw origin, each answered with these bytes.</summary>
+    private (string Mirrored, string Proxied) ServeRaw(byte[] head, byte[] body)
+    {
+        async Task Answer(NetworkStream stream)
+        {
+            await stream.WriteAsync(head);
+            await stream.WriteAsync(body);
+        }
+        var mirrored = Unique("raw/", "m.pdf");
+        var proxied = Unique("rawp/", "p.pdf");
+        fixture.Raw.On("/" + mirrored, Answer);
+        fixture.Raw.On("/" + proxied, Answer);
+        return (mirrored, proxied);
+    }
+
     private static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(",", values) : "";
 
@@ -95,16 +110,7 @@ public sealed class HeaderValueTests(OriginPullFixture fixture) : IClassFixture<
     {
         using var client = Utf8Client();
         var body = "0123456789"u8.ToArray();
-        var head = Encoding.UTF8.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Disposition: {FileName}\r\nX-Note: {Note}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-        async Task Answer(NetworkStream stream)
-        {
-            await stream.WriteAsync(head);
-            await stream.WriteAsync(body);
-        }
-        var mirrored = Unique("raw/", "m.pdf");
-        var proxied = Unique("rawp/", "p.pdf");
-        fixture.Raw.On("/" + mirrored, Answer);
-        fixture.Raw.On("/" + proxied, Answer);
+        var (mirrored, proxied) = ServeRaw(Encoding.UTF8.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Disposition: {FileName}\r\nX-Note: {Note}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), body);
 
         foreach (var (key, action) in new[] { (mirrored, "mirror"), (proxied, "proxy") })
         {
@@ -139,16 +145,7 @@ public sealed class HeaderValueTests(OriginPullFixture fixture) : IClassFixture<
     public async Task OriginHeaders_WithAControlCharacter_AreDropped_AndTheAnswerIsServedAndStored()
     {
         var body = "0123456789"u8.ToArray();
-        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/pl\u0001ain\r\nContent-Disposition: attachment; filename=\"a\u0001b.pdf\"\r\nX-Note: fine\r\nx-amz-meta-bad: x\u001by\r\nx-amz-meta-good: kept\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-        async Task Answer(NetworkStream stream)
-        {
-            await stream.WriteAsync(head);
-            await stream.WriteAsync(body);
-        }
-        var mirrored = Unique("raw/", "m.pdf");
-        var proxied = Unique("rawp/", "p.pdf");
-        fixture.Raw.On("/" + mirrored, Answer);
-        fixture.Raw.On("/" + proxied, Answer);
+        var (mirrored, proxied) = ServeRaw(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/pl\u0001ain\r\nContent-Disposition: attachment; filename=\"a\u0001b.pdf\"\r\nX-Note: fine\r\nx-amz-meta-bad: x\u001by\r\nx-amz-meta-good: kept\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), body);
 
         foreach (var (key, action) in new[] { (mirrored, "mirror"), (proxied, "proxy") })
         {
