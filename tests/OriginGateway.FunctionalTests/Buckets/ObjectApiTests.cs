@@ -89,8 +89,8 @@ public sealed class ObjectApiTests(GatewayFixture fixture) : IClassFixture<Gatew
     /// <summary>
     /// User metadata is bounded as S3 and COS bound it: 2 KB of UTF-8 over every name (after <c>x-cos-meta-</c>) and value.
     /// Exactly 2 KB is stored; one byte more is 400 <c>MetadataTooLarge</c> for a PUT, a copy that replaces the metadata and
-    /// a multipart initiation, and nothing is stored or changed. (Before, 20 KB of metadata was stored and came back on every
-    /// read, more than a proxy's or a Python client's response-header limits take.) A stored header's value with a control
+    /// a multipart initiation, and nothing is stored or changed. (Before, metadata up to Kestrel's 32 KB of request headers was
+    /// stored and came back on every read, past an nginx's default proxy buffer and Python's 100 response headers.) A stored header's value with a control
     /// character is 400 <c>InvalidArgument</c>: it used to be stored, and every read of the object then failed with 500.
     /// </summary>
     [Fact]
